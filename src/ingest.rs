@@ -1,0 +1,357 @@
+//! `ingest`: files and folders in, canonical rows into the store, an accounting out.
+//!
+//! For each file: detect its format (or obey `--source`), read it through its adapter,
+//! hand every record to the store's [`Writer`], and count what became of it. The counts
+//! and every reject go into the `ingest_runs` and `rejects` tables in the same atomic
+//! commit as the rows themselves, so the store always explains its own contents.
+//!
+//! A file whose content (SHA-256) was already ingested by the same source is not parsed
+//! again: its records are all accounted as duplicates (or as the rejects they were).
+
+use crate::config::Config;
+use crate::record::{Item, Reject, Row, Value};
+use crate::schema::{col, Table};
+use crate::sources::{self, Context, Input};
+use crate::store::{Outcome, Store, Writer};
+use anyhow::{Context as _, Result};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Extensions looked at when walking a folder; other files there are skipped.
+const KNOWN_EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson", "json", "zip", "yaml", "yml"];
+
+/// Inputs larger than this in total get a progress bar (on a terminal).
+const PROGRESS_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Use this source for every file instead of detecting.
+    pub source: Option<String>,
+    /// Any reject makes the run fail, and nothing is written.
+    pub strict: bool,
+    /// Parse files again even when their content was already ingested.
+    pub force: bool,
+    pub keep_text: bool,
+    /// Show a progress bar on large inputs (the caller checks for a terminal).
+    pub progress: bool,
+}
+
+/// The accounting of one input file.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    pub file: String,
+    pub source: String,
+    pub sha256: String,
+    pub read: u64,
+    pub ingested: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    /// The content was ingested before and not parsed again.
+    pub unchanged: bool,
+    /// Why the file could not be read at all.
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    /// Every reject of this run, with its file.
+    pub rejects: Vec<(String, Reject)>,
+    /// Files skipped while walking folders (unknown extension), for the user.
+    pub skipped: Vec<String>,
+    /// Repairs made when taking the store's lock.
+    pub notes: Vec<String>,
+    /// Whether the store was written.
+    pub committed: bool,
+}
+
+impl Report {
+    /// Whether the run should exit with status 2.
+    pub fn failed(&self, strict: bool) -> bool {
+        self.files.iter().any(|f| f.error.is_some()) || (strict && !self.rejects.is_empty())
+    }
+}
+
+/// Input files, each with the name it is shown and stored under.
+pub type Inputs = Vec<(PathBuf, String)>;
+
+/// The files named by `paths`, folders walked in name order, and the files skipped.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+        if meta.is_file() {
+            files.push((p.clone(), p.display().to_string()));
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for e in walker {
+            let e = e.with_context(|| format!("cannot walk {}", p.display()))?;
+            if !e.file_type().is_file() {
+                continue;
+            }
+            let ext = e
+                .path()
+                .extension()
+                .map(|x| x.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            if KNOWN_EXTENSIONS.contains(&ext.as_str()) {
+                files.push((e.path().to_path_buf(), e.path().display().to_string()));
+            } else {
+                skipped.push(e.path().display().to_string());
+            }
+        }
+    }
+    Ok((files, skipped))
+}
+
+/// Ingests `inputs` (path, display name) into `store`.
+pub fn run(
+    store: &Store,
+    inputs: &[(PathBuf, String)],
+    config: &Config,
+    opts: &Options,
+) -> Result<Report> {
+    let forced = match &opts.source {
+        Some(name) => Some(sources::by_name(name).ok_or_else(|| {
+            let known: Vec<&str> = sources::all().iter().map(|s| s.name()).collect();
+            anyhow::anyhow!(
+                "unknown source '{name}'; known sources: {}",
+                known.join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let lock = store.lock()?;
+    let mut report = Report {
+        notes: lock.notes.clone(),
+        ..Report::default()
+    };
+    let mut writer = Writer::new(store, &lock);
+    let runs = writer.rows(Table::IngestRuns)?;
+    let run_id = runs
+        .column(col::RUN_ID)?
+        .as_materialized_series()
+        .i64()?
+        .iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let seen = previous_runs(&runs)?;
+    let ctx = Context {
+        config,
+        keep_text: opts.keep_text,
+    };
+    let started = chrono::Utc::now().timestamp_micros();
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|(p, _)| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = (opts.progress && total > PROGRESS_BYTES).then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} ingesting [{bar:30}] {bytes}/{total_bytes} {wide_msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    });
+
+    for (path, display) in inputs {
+        if let Some(bar) = &bar {
+            bar.set_message(display.clone());
+        }
+        writer.begin_file();
+        let mut fr = FileReport {
+            file: display.clone(),
+            ..FileReport::default()
+        };
+        let mut file_rejects = Vec::new();
+        ingest_file(
+            &mut writer,
+            path,
+            display,
+            forced,
+            &ctx,
+            &seen,
+            opts.force,
+            &mut fr,
+            &mut file_rejects,
+        )?;
+        if fr.error.is_none() && !fr.unchanged {
+            let run_row = Row::new(Table::IngestRuns)
+                .with(col::RUN_ID, Value::Int(run_id))
+                .with(col::FILE, Value::text(display.clone()))
+                .with(col::SHA256, Value::text(fr.sha256.clone()))
+                .with(col::SOURCE, Value::text(fr.source.clone()))
+                .with(col::ROWS_READ, Value::Int(fr.read as i64))
+                .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))
+                .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
+                .with(col::ROWS_REJECTED, Value::Int(fr.rejected as i64))
+                .with(col::STARTED_AT, Value::Ts(started));
+            writer.put(&run_row, display)?;
+            for r in &file_rejects {
+                let row = Row::new(Table::Rejects)
+                    .with(col::RUN_ID, Value::Int(run_id))
+                    .with(col::FILE, Value::text(display.clone()))
+                    .with(col::LOCATION, Value::text(r.location.clone()))
+                    .with(col::REASON, Value::text(r.reason.clone()))
+                    .with(col::EXCERPT, Value::text(r.excerpt.clone()));
+                writer.put(&row, display)?;
+            }
+        }
+        report
+            .rejects
+            .extend(file_rejects.into_iter().map(|r| (display.clone(), r)));
+        report.files.push(fr);
+        if let Some(bar) = &bar {
+            bar.inc(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if !opts.strict || report.rejects.is_empty() {
+        report.committed = writer.commit()?;
+    }
+    Ok(report)
+}
+
+/// Content already ingested: (sha256, source) → (read, rejected) of its first run.
+fn previous_runs(
+    runs: &polars::prelude::DataFrame,
+) -> Result<std::collections::HashMap<(String, String), (u64, u64)>> {
+    let sha = runs.column(col::SHA256)?.str()?.clone();
+    let source = runs.column(col::SOURCE)?.str()?.clone();
+    let read = runs.column(col::ROWS_READ)?.i64()?.clone();
+    let rejected = runs.column(col::ROWS_REJECTED)?.i64()?.clone();
+    let mut seen = std::collections::HashMap::new();
+    for i in 0..runs.height() {
+        if let (Some(h), Some(s)) = (sha.get(i), source.get(i)) {
+            seen.entry((h.to_string(), s.to_string())).or_insert((
+                read.get(i).unwrap_or(0) as u64,
+                rejected.get(i).unwrap_or(0) as u64,
+            ));
+        }
+    }
+    Ok(seen)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ingest_file(
+    writer: &mut Writer,
+    path: &Path,
+    display: &str,
+    forced: Option<&'static dyn sources::Source>,
+    ctx: &Context,
+    seen: &std::collections::HashMap<(String, String), (u64, u64)>,
+    force: bool,
+    fr: &mut FileReport,
+    rejects: &mut Vec<Reject>,
+) -> Result<()> {
+    let input = match Input::open(path, display.to_string()) {
+        Ok(i) => i,
+        Err(e) => {
+            fr.error = Some(format!("cannot read: {e}"));
+            return Ok(());
+        }
+    };
+    let source = match forced {
+        Some(s) => s,
+        None => match sources::detect(&input) {
+            Ok(s) => s,
+            Err(e) => {
+                fr.error = Some(e);
+                return Ok(());
+            }
+        },
+    };
+    fr.source = source.name().to_string();
+    fr.sha256 = sha256_file(path)?;
+    if !force {
+        if let Some(&(read, rejected)) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
+            fr.unchanged = true;
+            fr.read = read;
+            fr.rejected = rejected;
+            fr.duplicate = read - rejected;
+            return Ok(());
+        }
+    }
+    let mut outcome_err = None;
+    let result = source.read(&input, ctx, &mut |item| {
+        if outcome_err.is_some() {
+            return;
+        }
+        fr.read += 1;
+        match item {
+            Item::Reject(r) => {
+                fr.rejected += 1;
+                rejects.push(r);
+            }
+            Item::Record(rec) => match writer.apply(&rec) {
+                Ok(Ok(Outcome::Ingested)) => fr.ingested += 1,
+                Ok(Ok(Outcome::Duplicate)) => fr.duplicate += 1,
+                Ok(Err(reason)) => {
+                    fr.rejected += 1;
+                    let raw = rec.rows.first().map(|r| {
+                        r.values
+                            .iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    });
+                    rejects.push(Reject::new(
+                        rec.location.clone(),
+                        reason,
+                        &raw.unwrap_or_default(),
+                    ));
+                }
+                Err(e) => outcome_err = Some(e),
+            },
+        }
+    });
+    if let Some(e) = outcome_err {
+        return Err(e);
+    }
+    match result {
+        Ok(warnings) => fr.warnings = warnings,
+        // Adapters fail a file only before its first record; should one fail later, what
+        // it read stands and the unreadable rest is one reject, so the accounting holds.
+        Err(e) if fr.read > 0 => {
+            fr.read += 1;
+            fr.rejected += 1;
+            rejects.push(Reject::new(
+                e.location.clone(),
+                format!("the rest of the file could not be read: {}", e.message),
+                "",
+            ));
+        }
+        Err(e) => fr.error = Some(e.to_string()),
+    }
+    Ok(())
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", h.finalize()))
+}

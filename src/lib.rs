@@ -1,0 +1,17 @@
+//! incidentlens: cross-incident analytics over pager, chat, ticket, incident-platform and
+//! status-page exports.
+//!
+//! Data flows one way: [`sources`] → [`store`] (canonical Parquet tables) → metrics →
+//! findings → rendered output. [`app`] wires the commands of [`cli`] to that pipeline.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod ingest;
+pub mod normalize;
+pub mod record;
+pub mod schema;
+pub mod sources;
+pub mod store;
+pub mod time;

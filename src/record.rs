@@ -1,0 +1,290 @@
+//! What a source hands to the store: canonical rows grouped into input records.
+//!
+//! An *input record* is one unit of the vendor export (a CSV line, a JSON incident, a chat
+//! message). It yields zero or more canonical [`Row`]s, or is rejected with a reason. The
+//! accounting identity `read = ingested + duplicate + rejected` is kept per input record,
+//! never per canonical row, so a user can check it against their own file.
+//!
+//! Validation that every source shares (closed vocabularies, required keys) lives here in
+//! [`Row::validate`], so that each adapter gets the same rejects for free.
+
+use crate::schema::{col, vocab, Kind, Table};
+use polars::prelude::AnyValue;
+use std::fmt;
+
+/// One cell of a canonical row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    /// Microseconds since the Unix epoch, UTC.
+    Ts(i64),
+    List(Vec<String>),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A text value, or null for an empty string.
+    pub fn text(s: impl Into<String>) -> Value {
+        let s = s.into();
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::Str(s)
+        }
+    }
+
+    pub fn opt_text(s: Option<impl Into<String>>) -> Value {
+        s.map_or(Value::Null, Value::text)
+    }
+
+    pub fn opt_ts(t: Option<i64>) -> Value {
+        t.map_or(Value::Null, Value::Ts)
+    }
+
+    /// Reads a cell back from a Polars column (the store's existing rows).
+    pub fn from_any(v: AnyValue<'_>) -> Value {
+        match v {
+            AnyValue::Null => Value::Null,
+            AnyValue::String(s) => Value::Str(s.to_string()),
+            AnyValue::StringOwned(s) => Value::Str(s.to_string()),
+            AnyValue::Int64(i) => Value::Int(i),
+            AnyValue::Int32(i) => Value::Int(i.into()),
+            AnyValue::Boolean(b) => Value::Bool(b),
+            AnyValue::Datetime(t, _, _) => Value::Ts(t),
+            AnyValue::DatetimeOwned(t, _, _) => Value::Ts(t),
+            AnyValue::List(s) => Value::List(
+                s.str()
+                    .map(|ca| ca.iter().flatten().map(str::to_string).collect())
+                    .unwrap_or_default(),
+            ),
+            other => Value::Str(other.to_string()),
+        }
+    }
+
+    /// The cell as part of a row key: stable, and distinct for distinct values.
+    pub fn key_part(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push('\u{0}'),
+            Value::Str(s) => out.push_str(s),
+            Value::Int(i) | Value::Ts(i) => out.push_str(&i.to_string()),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::List(l) => out.push_str(&l.join(";")),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str(""),
+            Value::Str(s) => f.write_str(s),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Ts(t) => f.write_str(&crate::time::format_micros(*t)),
+            Value::List(l) => f.write_str(&l.join(";")),
+        }
+    }
+}
+
+/// A row of one canonical table, its cells in the table's column order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub table: Table,
+    pub values: Vec<Value>,
+}
+
+impl Row {
+    pub fn new(table: Table) -> Row {
+        Row {
+            table,
+            values: vec![Value::Null; table.columns().len()],
+        }
+    }
+
+    /// Sets a cell. A column the table lacks is a programming error, caught in tests.
+    pub fn set(&mut self, column: &str, value: Value) -> &mut Row {
+        let i = self
+            .table
+            .index_of(column)
+            .unwrap_or_else(|| panic!("table {} has no column {column}", self.table.name()));
+        self.values[i] = value;
+        self
+    }
+
+    pub fn with(mut self, column: &str, value: Value) -> Row {
+        self.set(column, value);
+        self
+    }
+
+    pub fn get(&self, column: &str) -> &Value {
+        match self.table.index_of(column) {
+            Some(i) => &self.values[i],
+            None => &Value::Null,
+        }
+    }
+
+    pub fn key(&self) -> String {
+        let mut k = String::new();
+        for (n, c) in self.table.key().iter().enumerate() {
+            if n > 0 {
+                k.push('\u{1f}');
+            }
+            self.get(c).key_part(&mut k);
+        }
+        k
+    }
+
+    /// Checks what every source must respect: key cells present, cell types right, closed
+    /// vocabularies obeyed. Returns the reason a user reads when it is not.
+    pub fn validate(&self) -> Result<(), String> {
+        let t = self.table;
+        for (c, v) in t.columns().iter().zip(&self.values) {
+            let ok = matches!(
+                (c.kind, v),
+                (_, Value::Null)
+                    | (Kind::Str, Value::Str(_))
+                    | (Kind::Int, Value::Int(_))
+                    | (Kind::Bool, Value::Bool(_))
+                    | (Kind::Timestamp, Value::Ts(_))
+                    | (Kind::StrList, Value::List(_))
+            );
+            if !ok {
+                return Err(format!(
+                    "{}: expected {}, found {v:?}",
+                    c.name,
+                    c.kind.describe()
+                ));
+            }
+        }
+        let required: &[&str] = match t {
+            Table::Events => &[col::INCIDENT_ID, col::AT, col::KIND],
+            Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE],
+            _ => t.key(),
+        };
+        for k in required {
+            if self.get(k).is_null() {
+                return Err(format!("missing required value '{k}'"));
+            }
+        }
+        let closed: &[(&str, &[&str])] = match t {
+            Table::Incidents => &[(col::SEVERITY, &vocab::SEVERITIES)],
+            Table::Participants => &[(col::ROLE, &vocab::ROLES)],
+            Table::Pages => &[(col::CHANNEL, &vocab::PAGE_CHANNELS)],
+            Table::Events => &[(col::KIND, &vocab::EVENT_KINDS)],
+            Table::ActionItems => &[(col::STATUS, &vocab::ITEM_STATUSES)],
+            _ => &[],
+        };
+        for (column, allowed) in closed {
+            if let Value::Str(s) = self.get(column) {
+                if !allowed.contains(&s.as_str()) {
+                    return Err(format!(
+                        "{column}: expected one of {}, found '{s}'",
+                        allowed.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One input record turned into canonical rows.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Where it was: `line 12`, `$.incidents[3]`, `general/2016-01-05.json[4]`.
+    pub location: String,
+    pub rows: Vec<Row>,
+}
+
+/// An input record that could not be used, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub location: String,
+    pub reason: String,
+    /// A short piece of the input, so the user can find it.
+    pub excerpt: String,
+}
+
+impl Reject {
+    pub fn new(location: impl Into<String>, reason: impl Into<String>, raw: &str) -> Reject {
+        Reject {
+            location: location.into(),
+            reason: reason.into(),
+            excerpt: excerpt(raw),
+        }
+    }
+}
+
+/// What a source yields for each input record.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Record(Record),
+    Reject(Reject),
+}
+
+/// At most 160 characters of `raw`, on one line.
+pub fn excerpt(raw: &str) -> String {
+    let one_line: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(160)
+        .collect();
+    one_line.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_names_the_bad_vocabulary_value() {
+        let row = Row::new(Table::Participants)
+            .with(col::INCIDENT_ID, Value::text("csv:1"))
+            .with(col::PERSON_ID, Value::text("a@x.io"))
+            .with(col::ROLE, Value::text("hero"));
+        let err = row.validate().unwrap_err();
+        assert_eq!(
+            err,
+            "role: expected one of commander, comms, scribe, responder, observer, found 'hero'"
+        );
+    }
+
+    #[test]
+    fn validate_requires_the_key() {
+        let row = Row::new(Table::Incidents).with(col::TITLE, Value::text("x"));
+        assert_eq!(
+            row.validate().unwrap_err(),
+            "missing required value 'incident_id'"
+        );
+    }
+
+    #[test]
+    fn keys_separate_columns() {
+        let a = Row::new(Table::IncidentServices)
+            .with(col::INCIDENT_ID, Value::text("a"))
+            .with(col::SERVICE, Value::text("bc"));
+        let b = Row::new(Table::IncidentServices)
+            .with(col::INCIDENT_ID, Value::text("ab"))
+            .with(col::SERVICE, Value::text("c"));
+        assert_ne!(a.key(), b.key());
+    }
+
+    #[test]
+    fn excerpt_is_one_short_line() {
+        assert_eq!(excerpt("a\nb\r\n"), "a b");
+        assert_eq!(excerpt(&"x".repeat(500)).len(), 160);
+    }
+}

@@ -1,0 +1,437 @@
+//! The canonical data model: every table and column of `data-model.md`, with its type.
+//!
+//! This module is the one place that spells a column name. Adapters, the store, metrics,
+//! queries and reports refer to columns through the constants in [`col`] and to tables
+//! through [`Table`], so a rename is one edit and a typo is a compile error.
+//!
+//! Timestamps are `Datetime(us, UTC)`; lists are lists of strings. The Polars schema of a
+//! table is derived from [`Table::columns`], which is also the column order of the Parquet
+//! files in the store.
+
+use polars::prelude::{DataType, Field, PlSmallStr, Schema, TimeUnit, TimeZone};
+
+/// Column names. Grouped in one module so that `col::INCIDENT_ID` reads like the name.
+pub mod col {
+    pub const INCIDENT_ID: &str = "incident_id";
+    pub const SOURCE: &str = "source";
+    pub const EXTERNAL_ID: &str = "external_id";
+    pub const NUMBER: &str = "number";
+    pub const TITLE: &str = "title";
+    pub const URL: &str = "url";
+    pub const SEVERITY: &str = "severity";
+    pub const SEVERITY_RAW: &str = "severity_raw";
+    pub const STATUS: &str = "status";
+    pub const STATUS_RAW: &str = "status_raw";
+    pub const TEAM: &str = "team";
+    pub const STARTED_AT: &str = "started_at";
+    pub const DETECTED_AT: &str = "detected_at";
+    pub const DECLARED_AT: &str = "declared_at";
+    pub const ACKNOWLEDGED_AT: &str = "acknowledged_at";
+    pub const MITIGATED_AT: &str = "mitigated_at";
+    pub const RESOLVED_AT: &str = "resolved_at";
+    pub const DECLARED_BY: &str = "declared_by";
+    pub const COMMANDER: &str = "commander";
+    pub const IS_DRILL: &str = "is_drill";
+    pub const IS_MAINTENANCE: &str = "is_maintenance";
+    pub const RETRO_HELD_AT: &str = "retro_held_at";
+    pub const RETRO_PUBLISHED_AT: &str = "retro_published_at";
+    pub const RETRO_URL: &str = "retro_url";
+    pub const UPDATED_AT: &str = "updated_at";
+    pub const SERVICE: &str = "service";
+    pub const LINKED_ID: &str = "linked_id";
+    pub const RULE: &str = "rule";
+    pub const PERSON_ID: &str = "person_id";
+    pub const ROLE: &str = "role";
+    pub const FIRST_ACTIVE_AT: &str = "first_active_at";
+    pub const LAST_ACTIVE_AT: &str = "last_active_at";
+    pub const MESSAGES: &str = "messages";
+    pub const PAGE_ID: &str = "page_id";
+    pub const SENT_AT: &str = "sent_at";
+    pub const CHANNEL: &str = "channel";
+    pub const URGENCY: &str = "urgency";
+    pub const AT: &str = "at";
+    pub const KIND: &str = "kind";
+    pub const DETAIL: &str = "detail";
+    pub const ITEM_ID: &str = "item_id";
+    pub const OWNER: &str = "owner";
+    pub const CREATED_AT: &str = "created_at";
+    pub const DUE_AT: &str = "due_at";
+    pub const COMPLETED_AT: &str = "completed_at";
+    pub const MESSAGE_ID: &str = "message_id";
+    pub const CHANNEL_ID: &str = "channel_id";
+    pub const CHANNEL_NAME: &str = "channel_name";
+    pub const THREAD_ID: &str = "thread_id";
+    pub const IS_BOT: &str = "is_bot";
+    pub const TEXT: &str = "text";
+    pub const DISPLAY_NAME: &str = "display_name";
+    pub const EMAIL: &str = "email";
+    pub const FUNCTION: &str = "function";
+    pub const TIMEZONE: &str = "timezone";
+    pub const ALIASES: &str = "aliases";
+    pub const TIER: &str = "tier";
+    pub const PRODUCT_AREA: &str = "product_area";
+    pub const RUN_ID: &str = "run_id";
+    pub const FILE: &str = "file";
+    pub const SHA256: &str = "sha256";
+    pub const ROWS_READ: &str = "rows_read";
+    pub const ROWS_INGESTED: &str = "rows_ingested";
+    pub const ROWS_DUPLICATE: &str = "rows_duplicate";
+    pub const ROWS_REJECTED: &str = "rows_rejected";
+    pub const LOCATION: &str = "location";
+    pub const REASON: &str = "reason";
+    pub const EXCERPT: &str = "excerpt";
+}
+
+/// The logical type of a column; [`Kind::dtype`] gives its Polars type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    Int,
+    Bool,
+    /// Microseconds since the epoch, UTC.
+    Timestamp,
+    /// A list of strings (aliases).
+    StrList,
+}
+
+impl Kind {
+    pub fn dtype(self) -> DataType {
+        match self {
+            Kind::Str => DataType::String,
+            Kind::Int => DataType::Int64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Timestamp => DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+            Kind::StrList => DataType::List(Box::new(DataType::String)),
+        }
+    }
+
+    /// How the type is described to a user in an error message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Str => "text",
+            Kind::Int => "an integer",
+            Kind::Bool => "true or false",
+            Kind::Timestamp => "an ISO-8601 timestamp with a zone offset",
+            Kind::StrList => "a ';'-separated list",
+        }
+    }
+}
+
+/// One column of a canonical table.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+const fn c(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind }
+}
+
+use Kind::*;
+
+const INCIDENTS: &[Column] = &[
+    c(col::INCIDENT_ID, Str),
+    c(col::SOURCE, Str),
+    c(col::EXTERNAL_ID, Str),
+    c(col::NUMBER, Int),
+    c(col::TITLE, Str),
+    c(col::URL, Str),
+    c(col::SEVERITY, Str),
+    c(col::SEVERITY_RAW, Str),
+    c(col::STATUS, Str),
+    c(col::TEAM, Str),
+    c(col::STARTED_AT, Timestamp),
+    c(col::DETECTED_AT, Timestamp),
+    c(col::DECLARED_AT, Timestamp),
+    c(col::ACKNOWLEDGED_AT, Timestamp),
+    c(col::MITIGATED_AT, Timestamp),
+    c(col::RESOLVED_AT, Timestamp),
+    c(col::DECLARED_BY, Str),
+    c(col::COMMANDER, Str),
+    c(col::IS_DRILL, Bool),
+    c(col::IS_MAINTENANCE, Bool),
+    c(col::RETRO_HELD_AT, Timestamp),
+    c(col::RETRO_PUBLISHED_AT, Timestamp),
+    c(col::RETRO_URL, Str),
+    c(col::UPDATED_AT, Timestamp),
+];
+
+const INCIDENT_SERVICES: &[Column] = &[c(col::INCIDENT_ID, Str), c(col::SERVICE, Str)];
+
+const INCIDENT_LINKS: &[Column] = &[
+    c(col::INCIDENT_ID, Str),
+    c(col::LINKED_ID, Str),
+    c(col::RULE, Str),
+];
+
+const PARTICIPANTS: &[Column] = &[
+    c(col::INCIDENT_ID, Str),
+    c(col::PERSON_ID, Str),
+    c(col::ROLE, Str),
+    c(col::FIRST_ACTIVE_AT, Timestamp),
+    c(col::LAST_ACTIVE_AT, Timestamp),
+    c(col::MESSAGES, Int),
+    c(col::SOURCE, Str),
+];
+
+const PAGES: &[Column] = &[
+    c(col::PAGE_ID, Str),
+    c(col::INCIDENT_ID, Str),
+    c(col::SERVICE, Str),
+    c(col::PERSON_ID, Str),
+    c(col::SENT_AT, Timestamp),
+    c(col::ACKNOWLEDGED_AT, Timestamp),
+    c(col::CHANNEL, Str),
+    c(col::URGENCY, Str),
+    c(col::SOURCE, Str),
+];
+
+const EVENTS: &[Column] = &[
+    c(col::INCIDENT_ID, Str),
+    c(col::AT, Timestamp),
+    c(col::KIND, Str),
+    c(col::PERSON_ID, Str),
+    c(col::DETAIL, Str),
+    c(col::SOURCE, Str),
+];
+
+const ACTION_ITEMS: &[Column] = &[
+    c(col::ITEM_ID, Str),
+    c(col::INCIDENT_ID, Str),
+    c(col::TITLE, Str),
+    c(col::OWNER, Str),
+    c(col::TEAM, Str),
+    c(col::CREATED_AT, Timestamp),
+    c(col::DUE_AT, Timestamp),
+    c(col::COMPLETED_AT, Timestamp),
+    c(col::STATUS, Str),
+    c(col::STATUS_RAW, Str),
+    c(col::URL, Str),
+    c(col::SOURCE, Str),
+    c(col::UPDATED_AT, Timestamp),
+];
+
+const MESSAGES: &[Column] = &[
+    c(col::MESSAGE_ID, Str),
+    c(col::CHANNEL_ID, Str),
+    c(col::CHANNEL_NAME, Str),
+    c(col::INCIDENT_ID, Str),
+    c(col::AT, Timestamp),
+    c(col::PERSON_ID, Str),
+    c(col::THREAD_ID, Str),
+    c(col::IS_BOT, Bool),
+    c(col::TEXT, Str),
+    c(col::SOURCE, Str),
+];
+
+const PEOPLE: &[Column] = &[
+    c(col::PERSON_ID, Str),
+    c(col::DISPLAY_NAME, Str),
+    c(col::EMAIL, Str),
+    c(col::TEAM, Str),
+    c(col::FUNCTION, Str),
+    c(col::TIMEZONE, Str),
+    c(col::ALIASES, StrList),
+];
+
+const SERVICES: &[Column] = &[
+    c(col::SERVICE, Str),
+    c(col::TEAM, Str),
+    c(col::TIER, Str),
+    c(col::PRODUCT_AREA, Str),
+];
+
+const INGEST_RUNS: &[Column] = &[
+    c(col::RUN_ID, Int),
+    c(col::FILE, Str),
+    c(col::SHA256, Str),
+    c(col::SOURCE, Str),
+    c(col::ROWS_READ, Int),
+    c(col::ROWS_INGESTED, Int),
+    c(col::ROWS_DUPLICATE, Int),
+    c(col::ROWS_REJECTED, Int),
+    c(col::STARTED_AT, Timestamp),
+];
+
+const REJECTS: &[Column] = &[
+    c(col::RUN_ID, Int),
+    c(col::FILE, Str),
+    c(col::LOCATION, Str),
+    c(col::REASON, Str),
+    c(col::EXCERPT, Str),
+];
+
+/// The canonical tables, in the order the store lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Incidents,
+    IncidentServices,
+    IncidentLinks,
+    Participants,
+    Pages,
+    Events,
+    ActionItems,
+    Messages,
+    People,
+    Services,
+    IngestRuns,
+    Rejects,
+}
+
+impl Table {
+    pub const ALL: [Table; 12] = [
+        Table::Incidents,
+        Table::IncidentServices,
+        Table::IncidentLinks,
+        Table::Participants,
+        Table::Pages,
+        Table::Events,
+        Table::ActionItems,
+        Table::Messages,
+        Table::People,
+        Table::Services,
+        Table::IngestRuns,
+        Table::Rejects,
+    ];
+
+    /// The table's name: its store folder, its canonical file stem and its SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Incidents => "incidents",
+            Table::IncidentServices => "incident_services",
+            Table::IncidentLinks => "incident_links",
+            Table::Participants => "participants",
+            Table::Pages => "pages",
+            Table::Events => "events",
+            Table::ActionItems => "action_items",
+            Table::Messages => "messages",
+            Table::People => "people",
+            Table::Services => "services",
+            Table::IngestRuns => "ingest_runs",
+            Table::Rejects => "rejects",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Table::Incidents => INCIDENTS,
+            Table::IncidentServices => INCIDENT_SERVICES,
+            Table::IncidentLinks => INCIDENT_LINKS,
+            Table::Participants => PARTICIPANTS,
+            Table::Pages => PAGES,
+            Table::Events => EVENTS,
+            Table::ActionItems => ACTION_ITEMS,
+            Table::Messages => MESSAGES,
+            Table::People => PEOPLE,
+            Table::Services => SERVICES,
+            Table::IngestRuns => INGEST_RUNS,
+            Table::Rejects => REJECTS,
+        }
+    }
+
+    /// The columns that identify a row: two rows with the same key are the same record,
+    /// and the later export of it replaces the earlier one.
+    pub fn key(self) -> &'static [&'static str] {
+        match self {
+            Table::Incidents => &[col::INCIDENT_ID],
+            Table::IncidentServices => &[col::INCIDENT_ID, col::SERVICE],
+            Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
+            Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE, col::SOURCE],
+            Table::Pages => &[col::PAGE_ID],
+            Table::Events => &[
+                col::INCIDENT_ID,
+                col::AT,
+                col::KIND,
+                col::PERSON_ID,
+                col::SOURCE,
+            ],
+            Table::ActionItems => &[col::ITEM_ID],
+            Table::Messages => &[col::MESSAGE_ID],
+            Table::People => &[col::PERSON_ID],
+            Table::Services => &[col::SERVICE],
+            Table::IngestRuns => &[col::RUN_ID, col::FILE],
+            Table::Rejects => &[col::RUN_ID, col::FILE, col::LOCATION],
+        }
+    }
+
+    /// The column whose later value wins when two exports of one record differ.
+    pub fn version(self) -> Option<&'static str> {
+        match self {
+            Table::Incidents | Table::ActionItems => Some(col::UPDATED_AT),
+            _ => None,
+        }
+    }
+
+    /// Tables that describe the data set (as opposed to the ingest bookkeeping).
+    pub fn is_data(self) -> bool {
+        !matches!(self, Table::IngestRuns | Table::Rejects)
+    }
+
+    pub fn index_of(self, column: &str) -> Option<usize> {
+        self.columns().iter().position(|c| c.name == column)
+    }
+
+    pub fn column(self, column: &str) -> Option<Column> {
+        self.columns().iter().copied().find(|c| c.name == column)
+    }
+
+    /// The Polars schema of the table, in store column order.
+    pub fn schema(self) -> Schema {
+        self.columns()
+            .iter()
+            .map(|c| Field::new(PlSmallStr::from_static(c.name), c.kind.dtype()))
+            .collect()
+    }
+}
+
+/// Closed vocabularies of the data model.
+pub mod vocab {
+    pub const SEVERITIES: [&str; 5] = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"];
+    pub const ROLES: [&str; 5] = ["commander", "comms", "scribe", "responder", "observer"];
+    pub const PAGE_CHANNELS: [&str; 4] = ["sms", "phone", "push", "email"];
+    pub const EVENT_KINDS: [&str; 9] = [
+        "declared",
+        "paged",
+        "acknowledged",
+        "escalated",
+        "status_update",
+        "severity_changed",
+        "mitigated",
+        "resolved",
+        "note",
+    ];
+    pub const ITEM_STATUSES: [&str; 3] = ["open", "done", "wont_do"];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_versions_name_real_columns() {
+        for t in Table::ALL {
+            for k in t.key() {
+                assert!(t.index_of(k).is_some(), "{}: key {k}", t.name());
+            }
+            if let Some(v) = t.version() {
+                assert_eq!(t.column(v).unwrap().kind, Kind::Timestamp);
+            }
+            assert_eq!(Table::from_name(t.name()), Some(t));
+        }
+    }
+
+    #[test]
+    fn timestamps_are_utc_microseconds() {
+        let s = Table::Incidents.schema();
+        assert_eq!(
+            s.get(col::STARTED_AT).unwrap(),
+            &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        );
+        assert_eq!(s.len(), INCIDENTS.len());
+    }
+}

@@ -1,0 +1,664 @@
+//! The canonical form: one CSV or JSONL file per table, named after it
+//! (`incidents.csv`, `action_items.jsonl`, …), columns by header name.
+//!
+//! This is how home-grown trackers and spreadsheets get in, so it is forgiving where that
+//! is safe (column order, extra columns warned about, empty cells as nulls, common
+//! spellings of statuses and roles, `people.csv` in the roster form) and strict where it
+//! is not (a timestamp without a zone, an unknown severity label, a duplicate key within
+//! one file — the last is enforced by the store).
+
+use super::{Context, FileError, Input, Source};
+use crate::normalize;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Kind, Table};
+use chrono_tz::Tz;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+
+pub struct Canonical;
+
+/// The `source` value of rows that do not name one.
+pub const SOURCE: &str = "canonical";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// Header spellings accepted besides the column names themselves.
+const SYNONYMS: &[(Table, &str, &str)] = &[
+    (Table::People, "name", col::DISPLAY_NAME),
+    (Table::People, "tz", col::TIMEZONE),
+    (Table::People, "time_zone", col::TIMEZONE),
+    (Table::People, "e_mail", col::EMAIL),
+    (Table::Services, "owner", col::TEAM),
+    (Table::Services, "name", col::SERVICE),
+    (Table::ActionItems, "assignee", col::OWNER),
+    (Table::ActionItems, "due", col::DUE_AT),
+    (Table::ActionItems, "due_date", col::DUE_AT),
+    (Table::Incidents, "id", col::EXTERNAL_ID),
+    (Table::Incidents, "priority", col::SEVERITY),
+];
+
+/// Which table a file holds, and in which form, from its name: `incidents.csv`,
+/// `acme-incidents.jsonl`; `roster.csv` and `catalog.csv` for people and services.
+fn classify(input: &Input) -> Option<(Table, Format)> {
+    let name = input.file_name();
+    let (stem, format) = if let Some(s) = name.strip_suffix(".csv") {
+        (s, Format::Csv)
+    } else if let Some(s) = name
+        .strip_suffix(".jsonl")
+        .or_else(|| name.strip_suffix(".ndjson"))
+    {
+        (s, Format::Jsonl)
+    } else {
+        return None;
+    };
+    let mut names: Vec<(String, Table)> = Table::ALL
+        .iter()
+        .filter(|t| t.is_data())
+        .map(|t| (t.name().to_string(), *t))
+        .collect();
+    names.push(("roster".into(), Table::People));
+    names.push(("service_catalog".into(), Table::Services));
+    names.push(("catalog".into(), Table::Services));
+    // Longest first, so `incident_services` is not taken for `services`.
+    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    names
+        .into_iter()
+        .find(|(n, _)| {
+            stem == n
+                || [b'-', b'_', b'.'].iter().any(|sep| {
+                    stem.len() > n.len()
+                        && stem.ends_with(n.as_str())
+                        && stem.as_bytes()[stem.len() - n.len() - 1] == *sep
+                })
+        })
+        .map(|(_, t)| (t, format))
+}
+
+impl Source for Canonical {
+    fn name(&self) -> &'static str {
+        "canonical"
+    }
+
+    fn describe(&self) -> &'static str {
+        "one CSV or JSONL file per canonical table, named after it, e.g. incidents.csv"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        classify(input).is_some()
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let (table, format) = classify(input).ok_or_else(|| {
+            FileError::new(
+                "file",
+                "not named after a canonical table (incidents.csv, …)",
+            )
+        })?;
+        let zone = match &ctx.config.sources.canonical.timezone {
+            Some(z) => Some(crate::time::parse_zone(z).map_err(|e| FileError::new("config", e))?),
+            None => None,
+        };
+        let cells = Cells { table, zone, ctx };
+        let mut reader = BufReader::new(std::fs::File::open(&input.path)?);
+        skip_bom(&mut reader)?;
+        match format {
+            Format::Csv => read_csv(reader, &cells, emit),
+            Format::Jsonl => read_jsonl(reader, &cells, emit),
+        }
+    }
+}
+
+fn skip_bom(reader: &mut impl BufRead) -> std::io::Result<()> {
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(())
+}
+
+/// Maps a header cell to the canonical column it names, if any.
+fn column_for(table: Table, header: &str) -> Option<&'static str> {
+    let h = header.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+    if let Some(c) = table.columns().iter().find(|c| c.name == h) {
+        return Some(c.name);
+    }
+    SYNONYMS
+        .iter()
+        .find(|(t, s, _)| *t == table && *s == h)
+        .map(|(_, _, c)| *c)
+}
+
+/// Checks that a header can identify rows; returns the column of each header cell.
+fn map_header(
+    table: Table,
+    header: &[String],
+) -> Result<(Vec<Option<&'static str>>, Vec<String>), FileError> {
+    let mapped: Vec<Option<&'static str>> = header.iter().map(|h| column_for(table, h)).collect();
+    let has = |c: &str| mapped.contains(&Some(c));
+    // Identity can be derived for a few tables; the rest need their key columns.
+    let identified = match table {
+        Table::Incidents => has(col::INCIDENT_ID) || has(col::EXTERNAL_ID),
+        Table::People => has(col::PERSON_ID) || has(col::EMAIL) || has(col::ALIASES),
+        Table::Pages => has(col::PAGE_ID) || (has(col::INCIDENT_ID) && has(col::SENT_AT)),
+        Table::Events => has(col::INCIDENT_ID) && has(col::AT) && has(col::KIND),
+        Table::Participants => has(col::INCIDENT_ID) && has(col::PERSON_ID) && has(col::ROLE),
+        t => t.key().iter().all(|k| has(k)),
+    };
+    if !identified {
+        return Err(FileError::new(
+            "line 1",
+            format!(
+                "the header cannot identify {} rows: expected the column(s) {}, found {}",
+                table.name(),
+                table.key().join(", "),
+                header.join(", ")
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (h, c) in header.iter().zip(&mapped) {
+        if let Some(c) = c {
+            if !seen.insert(*c) {
+                return Err(FileError::new(
+                    "line 1",
+                    format!("the header names column '{c}' twice (as '{h}')"),
+                ));
+            }
+        }
+    }
+    let unknown = header
+        .iter()
+        .zip(&mapped)
+        .filter(|(_, c)| c.is_none())
+        .map(|(h, _)| format!("'{h}'"))
+        .collect::<Vec<_>>();
+    let warnings = if unknown.is_empty() {
+        vec![]
+    } else {
+        vec![format!(
+            "ignoring column(s) {} not in the {} table",
+            unknown.join(", "),
+            table.name()
+        )]
+    };
+    Ok((mapped, warnings))
+}
+
+fn read_csv(
+    reader: impl BufRead,
+    cells: &Cells,
+    emit: &mut dyn FnMut(Item),
+) -> Result<Vec<String>, FileError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(reader);
+    let mut records = csv.byte_records();
+    let header = match records.next() {
+        None => {
+            return Err(FileError::new(
+                "line 1",
+                "the file is empty: expected a header line naming the columns",
+            ))
+        }
+        Some(h) => {
+            h.map_err(|e| FileError::new("line 1", format!("unreadable CSV header: {e}")))?
+        }
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|f| String::from_utf8(f.to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| FileError::new("line 1", "the header is not valid UTF-8"))?;
+    let (mapped, warnings) = map_header(cells.table, &header)?;
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                emit(Item::Reject(Reject::new(
+                    format!("line {line}"),
+                    format!("unreadable CSV: {e}"),
+                    "",
+                )));
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line());
+        let location = format!("line {line}");
+        let raw = String::from_utf8_lossy(rec.as_slice()).into_owned();
+        if rec.len() != header.len() {
+            emit(Item::Reject(Reject::new(
+                location,
+                format!(
+                    "expected {} fields as in the header, found {}",
+                    header.len(),
+                    rec.len()
+                ),
+                &raw_line(&rec),
+            )));
+            continue;
+        }
+        let mut values: Vec<(&'static str, String)> = Vec::new();
+        let mut bad_utf8 = None;
+        for (field, column) in rec.iter().zip(&mapped) {
+            if let Some(column) = column {
+                match std::str::from_utf8(field) {
+                    Ok(s) => values.push((column, s.to_string())),
+                    Err(_) => bad_utf8 = Some(*column),
+                }
+            }
+        }
+        let item = match bad_utf8 {
+            Some(c) => Item::Reject(Reject::new(
+                location,
+                format!("{c}: expected UTF-8 text, found invalid bytes"),
+                &raw,
+            )),
+            None => cells.item(location, &values, &raw_line(&rec)),
+        };
+        emit(item);
+    }
+    Ok(warnings)
+}
+
+/// The record's fields joined back with commas, for an excerpt.
+fn raw_line(rec: &csv::ByteRecord) -> String {
+    rec.iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn read_jsonl(
+    reader: impl BufRead,
+    cells: &Cells,
+    emit: &mut dyn FnMut(Item),
+) -> Result<Vec<String>, FileError> {
+    let mut unknown = BTreeSet::new();
+    let mut saw_line = false;
+    let mut header_checked = false;
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line?;
+        let location = format!("line {}", n + 1);
+        let text = match std::str::from_utf8(&line) {
+            Ok(t) => t.trim_end_matches('\r'),
+            Err(_) => {
+                emit(Item::Reject(Reject::new(
+                    location,
+                    "expected UTF-8 text, found invalid bytes",
+                    &String::from_utf8_lossy(&line),
+                )));
+                continue;
+            }
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        saw_line = true;
+        let object = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(other) => {
+                emit(Item::Reject(Reject::new(
+                    location,
+                    format!("expected a JSON object, found {}", json_kind(&other)),
+                    text,
+                )));
+                continue;
+            }
+            Err(e) => {
+                emit(Item::Reject(Reject::new(
+                    location,
+                    format!("expected a JSON object, found invalid JSON ({e})"),
+                    text,
+                )));
+                continue;
+            }
+        };
+        let keys: Vec<String> = object.keys().cloned().collect();
+        if !header_checked {
+            map_header(cells.table, &keys)?;
+            header_checked = true;
+        }
+        let mut values = Vec::new();
+        let mut problem = None;
+        for (k, v) in &object {
+            let Some(column) = column_for(cells.table, k) else {
+                unknown.insert(k.clone());
+                continue;
+            };
+            let s = match v {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Array(a) if a.iter().all(|x| x.is_string()) => a
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                other => {
+                    problem = Some(format!(
+                        "$.{k}: expected a string, number or boolean, found {}",
+                        json_kind(other)
+                    ));
+                    break;
+                }
+            };
+            values.push((column, s));
+        }
+        emit(match problem {
+            Some(p) => Item::Reject(Reject::new(location, p, text)),
+            None => cells.item(location, &values, text),
+        });
+    }
+    if !saw_line {
+        return Err(FileError::new(
+            "line 1",
+            "the file is empty: expected one JSON object per line",
+        ));
+    }
+    let mut warnings = Vec::new();
+    if !unknown.is_empty() {
+        let list: Vec<String> = unknown.iter().map(|k| format!("'{k}'")).collect();
+        warnings.push(format!(
+            "ignoring key(s) {} not in the {} table",
+            list.join(", "),
+            cells.table.name()
+        ));
+    }
+    Ok(warnings)
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Turns named text cells into a typed canonical row.
+struct Cells<'a> {
+    table: Table,
+    zone: Option<Tz>,
+    ctx: &'a Context<'a>,
+}
+
+impl Cells<'_> {
+    fn item(&self, location: String, values: &[(&'static str, String)], raw: &str) -> Item {
+        match self.row(values) {
+            Ok(row) => Item::Record(Record {
+                location,
+                rows: vec![row],
+            }),
+            Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
+        }
+    }
+
+    fn row(&self, values: &[(&'static str, String)]) -> Result<Row, String> {
+        let table = self.table;
+        let mut row = Row::new(table);
+        let mut raw_severity = None;
+        let mut raw_status = None;
+        for (name, text) in values {
+            let column = table.column(name).expect("mapped columns exist");
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            // Labels that need mapping are kept raw and mapped below.
+            if table == Table::Incidents && column.name == col::SEVERITY {
+                raw_severity = Some(text.to_string());
+                continue;
+            }
+            if table == Table::ActionItems && column.name == col::STATUS {
+                raw_status = Some(text.to_string());
+                continue;
+            }
+            let value = match column.kind {
+                Kind::Str => Value::text(text),
+                Kind::Int => Value::Int(text.parse().map_err(|_| {
+                    format!("{}: expected an integer, found '{text}'", column.name)
+                })?),
+                Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| {
+                    format!("{}: expected true or false, found '{text}'", column.name)
+                })?),
+                Kind::Timestamp if column.name == col::DUE_AT => Value::Ts(
+                    crate::time::parse_date_or_timestamp(text, self.zone)
+                        .map_err(|e| format!("{}: {e}", column.name))?,
+                ),
+                Kind::Timestamp => Value::Ts(
+                    crate::time::parse_timestamp(text, self.zone)
+                        .map_err(|e| format!("{}: {e}", column.name))?,
+                ),
+                Kind::StrList => Value::List(
+                    text.split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                ),
+            };
+            row.set(column.name, value);
+        }
+        self.complete(&mut row, raw_severity, raw_status)?;
+        Ok(row)
+    }
+
+    /// Derives what the canonical form lets a spreadsheet leave out, and maps labels.
+    fn complete(
+        &self,
+        row: &mut Row,
+        raw_severity: Option<String>,
+        raw_status: Option<String>,
+    ) -> Result<(), String> {
+        // People are referred to by lower-cased e-mail wherever an e-mail is used.
+        for c in [col::PERSON_ID, col::OWNER, col::DECLARED_BY, col::COMMANDER] {
+            if let Value::Str(s) = row.get(c) {
+                if s.contains('@') {
+                    let lower = s.to_lowercase();
+                    row.set(c, Value::Str(lower));
+                }
+            }
+        }
+        let has_source_column = row.table.index_of(col::SOURCE).is_some();
+        if has_source_column && row.get(col::SOURCE).is_null() {
+            row.set(col::SOURCE, Value::text(SOURCE));
+        }
+        match row.table {
+            Table::Incidents => {
+                let source = row.get(col::SOURCE).to_string();
+                match (
+                    row.get(col::INCIDENT_ID).clone(),
+                    row.get(col::EXTERNAL_ID).clone(),
+                ) {
+                    (Value::Null, Value::Str(ext)) => {
+                        row.set(col::INCIDENT_ID, Value::Str(format!("{source}:{ext}")));
+                    }
+                    (Value::Str(id), Value::Null) => {
+                        let ext = id.split_once(':').map_or(id.as_str(), |(_, e)| e);
+                        row.set(col::EXTERNAL_ID, Value::text(ext));
+                    }
+                    _ => {}
+                }
+                if let Some(raw) = raw_severity {
+                    let sev = normalize::severity(&raw, &self.ctx.config.severity.map).ok_or_else(|| {
+                        format!(
+                            "severity: unknown label '{raw}' (expected SEV1–SEV5, P1–P5, S1–S5, \
+                             Critical/Major/Minor); map it under [severity.map] in incidentlens.toml"
+                        )
+                    })?;
+                    row.set(col::SEVERITY, Value::text(sev));
+                    if row.get(col::SEVERITY_RAW).is_null() {
+                        row.set(col::SEVERITY_RAW, Value::Str(raw));
+                    }
+                }
+                for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
+                    if row.get(flag).is_null() {
+                        row.set(flag, Value::Bool(false));
+                    }
+                }
+            }
+            Table::ActionItems => {
+                let status = match &raw_status {
+                    Some(raw) => normalize::item_status(raw).ok_or_else(|| {
+                        format!("status: expected open, done or wont_do (or a tracker word such as Closed, Won't Do), found '{raw}'")
+                    })?,
+                    None if row.get(col::COMPLETED_AT).is_null() => "open",
+                    None => "done",
+                };
+                row.set(col::STATUS, Value::text(status));
+                if row.get(col::STATUS_RAW).is_null() {
+                    row.set(col::STATUS_RAW, Value::opt_text(raw_status));
+                }
+            }
+            Table::Participants => map_closed(row, col::ROLE, normalize::role)?,
+            Table::Pages => {
+                map_closed(row, col::CHANNEL, normalize::page_channel)?;
+                if row.get(col::PAGE_ID).is_null() {
+                    let id = format!(
+                        "{}:{}:{}",
+                        row.get(col::INCIDENT_ID),
+                        row.get(col::PERSON_ID),
+                        row.get(col::SENT_AT)
+                    );
+                    row.set(col::PAGE_ID, Value::Str(id));
+                }
+            }
+            Table::Events => map_closed(row, col::KIND, normalize::event_kind)?,
+            Table::Messages => {
+                if !self.ctx.keep_text {
+                    row.set(col::TEXT, Value::Null);
+                }
+                if row.get(col::IS_BOT).is_null() {
+                    row.set(col::IS_BOT, Value::Bool(false));
+                }
+            }
+            Table::People => {
+                if let Value::Str(tz) = row.get(col::TIMEZONE) {
+                    crate::time::parse_zone(tz).map_err(|e| format!("timezone: {e}"))?;
+                }
+                if row.get(col::PERSON_ID).is_null() {
+                    let id = match (row.get(col::EMAIL), row.get(col::ALIASES)) {
+                        (Value::Str(e), _) => e.to_lowercase(),
+                        (_, Value::List(a)) if !a.is_empty() => a[0].clone(),
+                        _ => return Err("a person needs a person_id, an email or an alias".into()),
+                    };
+                    row.set(col::PERSON_ID, Value::Str(id));
+                }
+            }
+            _ => {}
+        }
+        row.validate()
+    }
+}
+
+/// Maps a closed-vocabulary column through `f`, rejecting labels it does not know.
+fn map_closed(
+    row: &mut Row,
+    column: &str,
+    f: fn(&str) -> Option<&'static str>,
+) -> Result<(), String> {
+    if let Value::Str(raw) = row.get(column).clone() {
+        let v = f(&raw).ok_or_else(|| format!("{column}: unknown value '{raw}'"))?;
+        row.set(column, Value::text(v));
+    }
+    Ok(())
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "t" => Some(true),
+        "false" | "no" | "n" | "0" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn input(name: &str) -> Input {
+        Input {
+            path: name.into(),
+            display: name.into(),
+            head: b"x".to_vec(),
+        }
+    }
+
+    #[test]
+    fn classifies_by_name() {
+        let t = |n: &str| classify(&input(n)).map(|(t, _)| t);
+        assert_eq!(t("incidents.csv"), Some(Table::Incidents));
+        assert_eq!(
+            t("acme-incident_services.csv"),
+            Some(Table::IncidentServices)
+        );
+        assert_eq!(t("services.jsonl"), Some(Table::Services));
+        assert_eq!(t("roster.csv"), Some(Table::People));
+        assert_eq!(t("rejects.csv"), None);
+        assert_eq!(t("incidents.json"), None);
+        assert_eq!(t("myincidents.csv"), None);
+    }
+
+    #[test]
+    fn roster_rows_get_ids_from_email() {
+        let config = Config::default();
+        let ctx = Context {
+            config: &config,
+            keep_text: false,
+        };
+        let cells = Cells {
+            table: Table::People,
+            zone: None,
+            ctx: &ctx,
+        };
+        let row = cells
+            .row(&[
+                (col::EMAIL, "Ana@Example.com".into()),
+                (col::DISPLAY_NAME, "Ana".into()),
+                (col::ALIASES, "pagerduty:P1; slack:U1".into()),
+            ])
+            .unwrap();
+        assert_eq!(row.get(col::PERSON_ID), &Value::text("ana@example.com"));
+        assert_eq!(
+            row.get(col::ALIASES),
+            &Value::List(vec!["pagerduty:P1".into(), "slack:U1".into()])
+        );
+    }
+
+    #[test]
+    fn unknown_severity_is_refused_with_advice() {
+        let config = Config::default();
+        let ctx = Context {
+            config: &config,
+            keep_text: false,
+        };
+        let cells = Cells {
+            table: Table::Incidents,
+            zone: None,
+            ctx: &ctx,
+        };
+        let err = cells
+            .row(&[
+                (col::INCIDENT_ID, "x:1".into()),
+                (col::SEVERITY, "Urgent".into()),
+            ])
+            .unwrap_err();
+        assert!(err.starts_with("severity: unknown label 'Urgent'"), "{err}");
+        assert!(err.contains("[severity.map]"), "{err}");
+    }
+}

@@ -1,0 +1,130 @@
+//! Source adapters: one per export format, behind the one [`Source`] trait, and the one
+//! list of them, [`all`].
+//!
+//! An adapter recognises its format from a file's name and first bytes, and turns each
+//! input record into canonical rows or a reject. It never writes to the store and never
+//! decides what is a duplicate: the store does that, the same way for every source.
+
+pub mod canonical;
+
+use crate::config::Config;
+use crate::record::Item;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How many bytes of a file the detectors see.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// A file offered to the adapters.
+#[derive(Debug)]
+pub struct Input {
+    pub path: PathBuf,
+    /// How the file is named to the user and in the store (the path as given).
+    pub display: String,
+    /// The first bytes of the file, for detection.
+    pub head: Vec<u8>,
+}
+
+impl Input {
+    pub fn open(path: &Path, display: String) -> std::io::Result<Input> {
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        std::fs::File::open(path)?
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)?;
+        Ok(Input {
+            path: path.to_path_buf(),
+            display,
+            head,
+        })
+    }
+
+    /// The file name, lower-cased, without its directory.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+}
+
+/// What an adapter may consult while reading.
+pub struct Context<'a> {
+    pub config: &'a Config,
+    /// Keep chat message text (off by default: it is personal data).
+    pub keep_text: bool,
+}
+
+/// A whole file that cannot be read: nothing from it is used.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct FileError {
+    /// `line 1`, `$`, or `file` when the problem is the file as a whole.
+    pub location: String,
+    pub message: String,
+}
+
+impl FileError {
+    pub fn new(location: impl Into<String>, message: impl Into<String>) -> FileError {
+        FileError {
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<std::io::Error> for FileError {
+    fn from(e: std::io::Error) -> FileError {
+        FileError::new("file", format!("cannot read: {e}"))
+    }
+}
+
+/// One export format.
+pub trait Source: Sync {
+    /// The source's name: its file stem here, its `--source` value, its fixture folder.
+    fn name(&self) -> &'static str;
+
+    /// A short description of the files it reads, for "formats tried" messages.
+    fn describe(&self) -> &'static str;
+
+    /// Whether `input` looks like this format.
+    fn detect(&self, input: &Input) -> bool;
+
+    /// Reads the file, handing each input record to `emit`. Returns warnings about the
+    /// file as a whole (unknown columns, say) that do not stop it from being read.
+    ///
+    /// An `Err` means the file as a whole is unusable, and is returned before the first
+    /// record is emitted; a bad record later in the file is an [`Item::Reject`].
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError>;
+}
+
+/// Every source, in detection order.
+pub fn all() -> &'static [&'static dyn Source] {
+    &[&canonical::Canonical]
+}
+
+pub fn by_name(name: &str) -> Option<&'static dyn Source> {
+    all().iter().copied().find(|s| s.name() == name)
+}
+
+/// The source that recognises `input`, or a message naming the formats tried.
+pub fn detect(input: &Input) -> Result<&'static dyn Source, String> {
+    if input.head.is_empty() {
+        return Err("the file is empty".to_string());
+    }
+    all()
+        .iter()
+        .copied()
+        .find(|s| s.detect(input))
+        .ok_or_else(|| {
+            let tried: Vec<String> = all()
+                .iter()
+                .map(|s| format!("{} ({})", s.name(), s.describe()))
+                .collect();
+            format!("format not recognised; tried: {}", tried.join("; "))
+        })
+}

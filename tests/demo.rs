@@ -1,0 +1,29 @@
+//! `demo`: the built-in organisation goes through the real pipeline, the same way twice.
+
+use crate::util::*;
+
+#[test]
+fn demo_ingests_the_sample_organisation() {
+    let w = Workdir::new();
+    let out = w.run_status(&["demo"], 0);
+    let text = stdout(&out);
+    assert_eq!(
+        accounting(&out, "demo/incidents.csv")[1..],
+        ["canonical", "66", "66", "0", "0"]
+    );
+    assert_eq!(
+        accounting(&out, "demo/people.csv")[1..],
+        ["canonical", "30", "30", "0", "0"]
+    );
+    assert!(
+        text.contains(
+            "store (demo): incidents 66, incident_services 73, incident_links 0, participants 239, \
+             pages 187, events 564, action_items 105, messages 0, people 30, services 7"
+        ),
+        "{text}"
+    );
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // Same inputs, same output.
+    let again = w.run_status(&["demo"], 0);
+    assert_eq!(stdout(&again), text);
+}

@@ -1,0 +1,394 @@
+//! `ingest` of the canonical form: accounting, idempotency, crash safety, locking, and
+//! every kind of bad input.
+
+use crate::util::*;
+use incidentlens::record::Value;
+use incidentlens::schema::{col, Table};
+use incidentlens::store::Store;
+
+fn canonical(case: &str) -> std::path::PathBuf {
+    fixtures().join("canonical").join(case)
+}
+
+/// The value of `column` in the row of `table` whose first key column is `key`.
+fn cell(store: &std::path::Path, table: Table, key: &str, column: &str) -> Value {
+    let df = Store::at(store).read(table).unwrap();
+    let keys = df.column(table.key()[0]).unwrap().str().unwrap().clone();
+    let i = (0..df.height())
+        .find(|&i| keys.get(i) == Some(key))
+        .unwrap_or_else(|| panic!("no {} row {key}", table.name()));
+    Value::from_any(df.column(column).unwrap().get(i).unwrap())
+}
+
+fn count(store: &std::path::Path, table: Table) -> usize {
+    Store::at(store).read(table).unwrap().height()
+}
+
+#[test]
+fn bad_rows_are_rejected_and_accounted_for() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&canonical("bad-rows")]);
+    // read = ingested + duplicate + rejected: 8 = 2 + 1 + 5
+    assert_eq!(
+        accounting(&out, "incidents.csv")[1..],
+        ["canonical", "8", "2", "1", "5"]
+    );
+    let err = stderr(&out);
+    for expected in [
+        "incidents.csv: line 3: expected 7 fields as in the header, found 5",
+        "incidents.csv: line 4: number: expected an integer, found 'twelve'",
+        "incidents.csv: line 5: started_at: timestamp '2026-07-05 10:00' has no zone offset",
+        "incidents.csv: line 6: severity: unknown label 'Urgent'",
+        "incidents.csv: line 8: duplicate key incident_id=acme:10 with different content within this file (first at line 2)",
+        "warning: ",
+        "ignoring column(s) 'ticket_owner' not in the incidents table",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    // Every reject is in the store with its file, line and reason.
+    let rejects = Store::at(w.store()).read(Table::Rejects).unwrap();
+    assert_eq!(rejects.height(), 5);
+    let locations: Vec<String> = rejects
+        .column(col::LOCATION)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    assert_eq!(
+        locations,
+        ["line 3", "line 4", "line 5", "line 6", "line 8"]
+    );
+    // The multi-line title of line 9 is one record.
+    assert_eq!(
+        cell(&w.store(), Table::Incidents, "acme:15", col::TITLE),
+        Value::text("Payment provider\ntimeouts")
+    );
+    assert_eq!(
+        cell(&w.store(), Table::Incidents, "acme:10", col::TITLE),
+        Value::text("API errors")
+    );
+    let runs = Store::at(w.store()).read(Table::IngestRuns).unwrap();
+    assert_eq!(runs.height(), 1);
+    assert_eq!(
+        runs.column(col::ROWS_REJECTED)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .get(0),
+        Some(5)
+    );
+}
+
+#[test]
+fn severities_and_times_are_normalised() {
+    let w = Workdir::new();
+    w.ingest(&[&canonical("base")]);
+    let s = w.store();
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:2", col::SEVERITY),
+        Value::text("SEV3")
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:2", col::SEVERITY_RAW),
+        Value::text("P3")
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:3", col::SEVERITY),
+        Value::text("SEV1")
+    );
+    // 2026-07-05T22:15:00+02:00 is 20:15 UTC (python: datetime.fromisoformat(...).timestamp()).
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:2", col::STARTED_AT),
+        Value::Ts(1_783_282_500_000_000)
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:2", col::EXTERNAL_ID),
+        Value::text("2")
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:2", col::IS_DRILL),
+        Value::Bool(false)
+    );
+}
+
+#[test]
+fn second_ingest_changes_nothing() {
+    let w = Workdir::new();
+    let demo = w.path().join("demo");
+    std::fs::create_dir(&demo).unwrap();
+    for (name, text) in incidentlens::demo::FILES {
+        std::fs::write(demo.join(name), text).unwrap();
+    }
+    w.ingest(&[&demo, &canonical("bad-rows")]);
+    let before = snapshot(&w.store());
+    let again = w.ingest(&[&demo, &canonical("bad-rows")]);
+    assert_eq!(
+        accounting(&again, "incidents.csv")[1..],
+        ["canonical (unchanged)", "66", "0", "66", "0"]
+    );
+    assert_eq!(
+        snapshot(&w.store()),
+        before,
+        "the store changed on a second ingest"
+    );
+
+    // Parsing again (--force) finds only duplicates: the data tables keep their bytes.
+    let forced = w.run_status(
+        &[
+            "ingest",
+            "--force",
+            "--store",
+            w.store().to_str().unwrap(),
+            demo.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&forced, "events.csv")[1..],
+        ["canonical", "564", "0", "564", "0"]
+    );
+    let after = snapshot(&w.store());
+    for ((p, a), (_, b)) in before.iter().zip(&after) {
+        if !p.to_string_lossy().contains("ingest_runs") {
+            assert_eq!(a, b, "{} changed", p.display());
+        }
+    }
+}
+
+#[test]
+fn newer_export_replaces_older_and_stale_export_is_a_duplicate() {
+    let w = Workdir::new();
+    w.ingest(&[&canonical("base")]);
+    let out = w.ingest(&[&canonical("newer")]);
+    assert_eq!(
+        accounting(&out, "incidents.csv")[1..],
+        ["canonical", "2", "1", "1", "0"]
+    );
+    let s = w.store();
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:1", col::SEVERITY),
+        Value::text("SEV1")
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:2", col::TITLE),
+        Value::text("Search slow"),
+        "an export older than the stored row must not replace it"
+    );
+    assert_eq!(count(&s, Table::Incidents), 3);
+}
+
+#[test]
+fn interrupted_commit_leaves_old_or_new_state() {
+    for (point, want_incidents, want_runs) in
+        [("before-journal", 3, 1), ("after-first-rename", 5, 2)]
+    {
+        let w = Workdir::new();
+        w.ingest(&[&canonical("base")]);
+        let crashed = w
+            .command(&[
+                "ingest",
+                "--store",
+                w.store().to_str().unwrap(),
+                canonical("crlf").to_str().unwrap(),
+            ])
+            .env("INCIDENTLENS_TEST_CRASH", point)
+            .output()
+            .unwrap();
+        assert!(
+            !crashed.status.success(),
+            "{point}: the crash hook did not fire"
+        );
+        // The next run repairs the store before anything else, and says so.
+        let next = w.ingest(&[&canonical("base")]);
+        let err = stderr(&next);
+        assert!(
+            err.contains("ended without releasing the store"),
+            "{point}: {err}"
+        );
+        assert_eq!(
+            count(&w.store(), Table::Incidents),
+            want_incidents,
+            "{point}"
+        );
+        let runs = count(&w.store(), Table::IngestRuns);
+        assert_eq!(runs, want_runs, "{point}: runs and rows disagree");
+        // No temporary file survives, so DuckDB's glob sees exactly the committed tables.
+        let leftovers: Vec<_> = snapshot(&w.store())
+            .into_iter()
+            .filter(|(p, _)| p.to_string_lossy().contains(".tmp-") || p.ends_with("_journal.json"))
+            .collect();
+        assert!(leftovers.is_empty(), "{point}: {leftovers:?}");
+    }
+}
+
+#[test]
+fn concurrent_ingest_is_refused() {
+    let w = Workdir::new();
+    w.ingest(&[&canonical("base")]);
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(w.store().join(".lock"))
+        .unwrap();
+    lock.try_lock().expect("the test takes the lock");
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            canonical("crlf").to_str().unwrap(),
+        ],
+        2,
+    );
+    let err = stderr(&out);
+    assert!(err.contains("is in use by another ingest"), "{err}");
+    drop(lock);
+    assert_eq!(count(&w.store(), Table::Incidents), 3);
+}
+
+#[test]
+fn bom_and_crlf_are_read_cleanly() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&canonical("bom"), &canonical("crlf")]);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let s = w.store();
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:20", col::TITLE),
+        Value::text("BOM file")
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:31", col::TITLE),
+        Value::text("Second CRLF row")
+    );
+    assert_eq!(
+        cell(&s, Table::Incidents, "acme:31", col::SEVERITY),
+        Value::text("SEV3")
+    );
+}
+
+#[test]
+fn truncated_jsonl_rejects_the_cut_line_only() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&canonical("truncated")]);
+    assert_eq!(
+        accounting(&out, "incidents.jsonl")[1..],
+        ["canonical", "3", "2", "0", "1"]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("incidents.jsonl: line 3: expected a JSON object, found invalid JSON (EOF while parsing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unreadable_files_are_errors_that_name_them() {
+    let w = Workdir::new();
+    let empty = canonical("empty").join("incidents.csv");
+    let unknown = canonical("unknown").join("notes.json");
+    let base = canonical("base");
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            empty.to_str().unwrap(),
+            unknown.to_str().unwrap(),
+            base.to_str().unwrap(),
+        ],
+        2,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("error: {}: the file is empty", empty.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "error: {}: format not recognised; tried: canonical (one CSV or JSONL file",
+            unknown.display()
+        )),
+        "{err}"
+    );
+    // The readable file still went in.
+    assert_eq!(count(&w.store(), Table::Incidents), 3);
+}
+
+#[test]
+fn strict_mode_writes_nothing_on_a_reject() {
+    let w = Workdir::new();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--strict",
+            "--store",
+            w.store().to_str().unwrap(),
+            canonical("bad-rows").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr(&out).contains("--strict: 5 record(s) rejected; nothing was written"));
+    assert!(!Store::at(w.store()).exists());
+}
+
+#[test]
+fn header_without_a_key_is_a_file_error() {
+    let w = Workdir::new();
+    let dir = w.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("pages.csv"),
+        "who,when\nana,2026-07-01T00:00:00Z\n",
+    )
+    .unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("pages.csv: line 1: the header cannot identify pages rows: expected the column(s) page_id, found who, when"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn duckdb_reads_the_same_row_counts() {
+    let w = Workdir::new();
+    let out = w.run_status(&["demo", "--out", w.path().to_str().unwrap()], 0);
+    let line = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("store (demo): "))
+        .expect("row counts line")
+        .to_string();
+    let duck = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracle/duckdb_counts.py"
+        ))
+        .arg(w.store())
+        .output()
+        .expect("python3");
+    assert!(
+        duck.status.success(),
+        "duckdb: {}",
+        String::from_utf8_lossy(&duck.stderr)
+    );
+    let duck = String::from_utf8(duck.stdout).unwrap();
+    let mut checked = 0;
+    for pair in line.trim_start_matches("store (demo): ").split(", ") {
+        let (table, n) = pair.split_once(' ').unwrap();
+        assert!(
+            duck.lines().any(|l| l == format!("{table} {n}")),
+            "tool says {table} {n}; duckdb says:\n{duck}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real `incidentlens` binary, run in temporary folders.
+
+mod util;
+
+mod demo;
+mod ingest;

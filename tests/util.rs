@@ -1,0 +1,123 @@
+//! A temporary working folder and a way to run the binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.path().join("store")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_incidentlens"));
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_remove("INCIDENTLENS_STORE")
+            .env_remove("INCIDENTLENS_CONFIG")
+            .env_remove("INCIDENTLENS_TEST_CRASH");
+        cmd
+    }
+
+    /// Runs the binary; returns its output whatever the status.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run incidentlens")
+    }
+
+    /// Runs the binary and asserts the exit status, showing everything when it differs.
+    pub fn run_status(&self, args: &[&str], want: i32) -> Output {
+        let out = self.run(args);
+        if out.status.code() != Some(want) {
+            panic!(
+                "incidentlens {}\nwanted status {want}, got {:?}\n--- stdout\n{}\n--- stderr\n{}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        out
+    }
+
+    /// `ingest --store STORE paths…`, expected to succeed.
+    pub fn ingest(&self, paths: &[&Path]) -> Output {
+        let mut args = vec![
+            "ingest".to_string(),
+            "--store".into(),
+            self.store().display().to_string(),
+        ];
+        args.extend(paths.iter().map(|p| p.display().to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run_status(&refs, 0)
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The accounting line of `file` in an ingest's output, as its cells.
+pub fn accounting(out: &Output, file_suffix: &str) -> Vec<String> {
+    let text = stdout(out);
+    let line = text
+        .lines()
+        .find(|l| {
+            l.split('|')
+                .nth(1)
+                .is_some_and(|c| c.trim().ends_with(file_suffix))
+        })
+        .unwrap_or_else(|| panic!("no accounting line for {file_suffix} in:\n{text}"));
+    line.split('|')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// Every file of a folder tree with its bytes, for before/after comparisons.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = walk(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != ".lock"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
