@@ -13,5 +13,6 @@ pub mod normalize;
 pub mod record;
 pub mod schema;
 pub mod sources;
+pub mod stats;
 pub mod store;
 pub mod time;

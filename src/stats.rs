@@ -1,0 +1,359 @@
+//! The statistics behind the metrics, each implemented once and pinned by tests against
+//! values from numpy, scipy and lifelines.
+//!
+//! Everything here works on plain slices of `f64` and returns `None` where a number
+//! cannot be computed (empty samples, zero variance), never NaN: the JSON prints `null`.
+//! Special functions (erfc, log-gamma) come from `libm`, the generator from `rand_pcg`
+//! (a named algorithm, so a seed means the same resamples in every version).
+
+use libm::{erfc, lgamma as ln_gamma};
+use rand::{RngExt, SeedableRng};
+
+/// Linear-interpolation quantile ("type 7", numpy's default) of an unsorted sample.
+pub fn quantile(values: &[f64], p: f64) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    quantile_sorted(&v, p)
+}
+
+/// As [`quantile`], for a sample already sorted ascending.
+pub fn quantile_sorted(v: &[f64], p: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let h = (v.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(v.len() - 1);
+    Some(v[lo] + (h - lo as f64) * (v[hi] - v[lo]))
+}
+
+pub fn median(values: &[f64]) -> Option<f64> {
+    quantile(values, 0.5)
+}
+
+/// A Kaplan–Meier survival curve: the steps `(t, S(t))` at each distinct event time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KaplanMeier {
+    pub steps: Vec<(f64, f64)>,
+}
+
+impl KaplanMeier {
+    /// `observations` are `(time, event)`: `event` false means right-censored at `time`.
+    /// At a tie, events happen before censoring (the usual convention, and lifelines').
+    pub fn fit(observations: &[(f64, bool)]) -> KaplanMeier {
+        let mut obs = observations.to_vec();
+        obs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut at_risk = obs.len() as f64;
+        let mut s = 1.0;
+        let mut steps = Vec::new();
+        let mut i = 0;
+        while i < obs.len() {
+            let t = obs[i].0;
+            let (mut events, mut total) = (0.0, 0.0);
+            while i < obs.len() && obs[i].0 == t {
+                total += 1.0;
+                if obs[i].1 {
+                    events += 1.0;
+                }
+                i += 1;
+            }
+            if events > 0.0 {
+                s *= 1.0 - events / at_risk;
+                steps.push((t, s));
+            }
+            at_risk -= total;
+        }
+        KaplanMeier { steps }
+    }
+
+    /// `S(t)`: the share still "surviving" (not yet held, not yet done) at `t`.
+    pub fn survival_at(&self, t: f64) -> f64 {
+        self.steps
+            .iter()
+            .take_while(|(x, _)| *x <= t)
+            .last()
+            .map_or(1.0, |(_, s)| *s)
+    }
+
+    /// The smallest `t` with `S(t) <= 0.5`, or `None` when the curve never gets there.
+    pub fn median(&self) -> Option<f64> {
+        self.steps.iter().find(|(_, s)| *s <= 0.5).map(|(t, _)| *t)
+    }
+}
+
+/// Percentile bootstrap confidence interval of the median: `resamples` resamples with
+/// replacement from a generator seeded with `seed`; returns the `(1-level)/2` and
+/// `(1+level)/2` type-7 quantiles of the resampled medians.
+pub fn bootstrap_median_ci(
+    values: &[f64],
+    level: f64,
+    resamples: usize,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let n = values.len();
+    let mut sample = vec![0.0; n];
+    let mut medians = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        for x in sample.iter_mut() {
+            *x = values[rng.random_range(0..n)];
+        }
+        sample.sort_by(f64::total_cmp);
+        medians.push(quantile_sorted(&sample, 0.5).expect("non-empty"));
+    }
+    medians.sort_by(f64::total_cmp);
+    let alpha = (1.0 - level) / 2.0;
+    Some((
+        quantile_sorted(&medians, alpha)?,
+        quantile_sorted(&medians, 1.0 - alpha)?,
+    ))
+}
+
+/// Upper tail of the standard normal, `P(Z > z)`.
+fn normal_sf(z: f64) -> f64 {
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// Two-sided Mann–Whitney U test, normal approximation with tie correction and
+/// continuity correction: scipy's `mannwhitneyu(x, y, method="asymptotic")`.
+pub fn mann_whitney_p(x: &[f64], y: &[f64]) -> Option<f64> {
+    let (n1, n2) = (x.len() as f64, y.len() as f64);
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    // Mid-ranks of the pooled sample.
+    let mut pooled: Vec<(f64, bool)> = x
+        .iter()
+        .map(|&v| (v, true))
+        .chain(y.iter().map(|&v| (v, false)))
+        .collect();
+    pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = pooled.len();
+    let (mut r1, mut tie_term) = (0.0, 0.0);
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j < n && pooled[j].0 == pooled[i].0 {
+            j += 1;
+        }
+        let t = (j - i) as f64;
+        let rank = (i + j + 1) as f64 / 2.0; // mean of ranks i+1..=j
+        r1 += rank * pooled[i..j].iter().filter(|p| p.1).count() as f64;
+        tie_term += t * t * t - t;
+        i = j;
+    }
+    let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
+    let u = u1.max(n1 * n2 - u1);
+    let nn = n1 + n2;
+    let sd = (n1 * n2 / 12.0 * ((nn + 1.0) - tie_term / (nn * (nn - 1.0)))).sqrt();
+    if sd.is_nan() || sd == 0.0 {
+        return None;
+    }
+    let z = (u - n1 * n2 / 2.0 - 0.5) / sd;
+    Some((2.0 * normal_sf(z)).clamp(0.0, 1.0))
+}
+
+fn ln_binom_pmf(i: u64, n: u64, p: f64) -> f64 {
+    let (i_f, n_f) = (i as f64, n as f64);
+    let ln_choose = ln_gamma(n_f + 1.0) - ln_gamma(i_f + 1.0) - ln_gamma(n_f - i_f + 1.0);
+    let a = if i == 0 { 0.0 } else { i_f * p.ln() };
+    let b = if i == n {
+        0.0
+    } else {
+        (n_f - i_f) * (1.0 - p).ln()
+    };
+    ln_choose + a + b
+}
+
+/// Exact two-sided binomial test of `k` successes in `n` trials with probability `p`:
+/// the probability of every outcome no more likely than `k` (scipy's `binomtest`, which
+/// uses the same rule with a relative tolerance of 1e-7).
+pub fn binomial_test_p(k: u64, n: u64, p: f64) -> Option<f64> {
+    if n == 0 || k > n || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    if p == 0.0 || p == 1.0 {
+        let expected = if p == 0.0 { 0 } else { n };
+        return Some(if k == expected { 1.0 } else { 0.0 });
+    }
+    if (k as f64 - n as f64 * p).abs() < 1e-12 {
+        return Some(1.0);
+    }
+    let d = ln_binom_pmf(k, n, p).exp() * (1.0 + 1e-7);
+    let total: f64 = (0..=n)
+        .map(|i| ln_binom_pmf(i, n, p).exp())
+        .filter(|&pmf| pmf <= d)
+        .sum();
+    Some(total.min(1.0))
+}
+
+/// Gini coefficient, `sum_i sum_j |x_i - x_j| / (2 n^2 mean)`.
+pub fn gini(x: &[f64]) -> Option<f64> {
+    let n = x.len() as f64;
+    let sum: f64 = x.iter().sum();
+    if x.is_empty() || sum == 0.0 {
+        return None;
+    }
+    let mut v = x.to_vec();
+    v.sort_by(f64::total_cmp);
+    // For sorted values, sum_i sum_j |x_i - x_j| = 2 sum_i (2i - n + 1) x_i (0-based i).
+    let pair_sum: f64 = v
+        .iter()
+        .enumerate()
+        .map(|(i, xi)| (2.0 * i as f64 - n + 1.0) * xi)
+        .sum::<f64>()
+        * 2.0;
+    Some(pair_sum / (2.0 * n * n * (sum / n)))
+}
+
+/// Normalised Shannon entropy, `-sum p ln p / ln n`; `None` for fewer than two values.
+pub fn entropy_norm(x: &[f64]) -> Option<f64> {
+    let sum: f64 = x.iter().sum();
+    if x.len() < 2 || sum == 0.0 {
+        return None;
+    }
+    let h: f64 = x
+        .iter()
+        .filter(|&&v| v > 0.0)
+        .map(|&v| {
+            let p = v / sum;
+            -p * p.ln()
+        })
+        .sum();
+    Some(h / (x.len() as f64).ln())
+}
+
+/// Share of the total held by the largest `ceil(share * n)` values (at least one).
+pub fn top_share(x: &[f64], share: f64) -> Option<f64> {
+    let sum: f64 = x.iter().sum();
+    if x.is_empty() || sum == 0.0 {
+        return None;
+    }
+    let mut v = x.to_vec();
+    v.sort_by(|a, b| b.total_cmp(a));
+    let k = ((share * x.len() as f64).ceil() as usize).max(1);
+    Some(v.iter().take(k).sum::<f64>() / sum)
+}
+
+/// The largest value's share of the total.
+pub fn top1_share(x: &[f64]) -> Option<f64> {
+    let sum: f64 = x.iter().sum();
+    if x.is_empty() || sum == 0.0 {
+        return None;
+    }
+    Some(x.iter().copied().fold(f64::MIN, f64::max) / sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-300), "{a} != {b}");
+    }
+
+    #[test]
+    fn quantiles_match_numpy() {
+        // numpy.quantile([1, 2, 3, 4], [0.5, 0.9]) -> [2.5, 3.7]
+        close(quantile(&[4.0, 1.0, 3.0, 2.0], 0.5).unwrap(), 2.5);
+        close(quantile(&[4.0, 1.0, 3.0, 2.0], 0.9).unwrap(), 3.7);
+        // numpy.quantile([7], 0.9) -> 7; empty -> None
+        close(quantile(&[7.0], 0.9).unwrap(), 7.0);
+        assert_eq!(quantile(&[], 0.5), None);
+        // numpy.quantile([1, 1, 2, 10], 0.9) -> 7.6 (ties)
+        close(quantile(&[1.0, 1.0, 2.0, 10.0], 0.9).unwrap(), 7.6);
+    }
+
+    #[test]
+    fn kaplan_meier_matches_lifelines() {
+        // lifelines KaplanMeierFitter().fit([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1]):
+        // S(1)=5/6, S(2)=5/6*4/5=2/3, S(3)=2/3*2/3=4/9, S(5)=0; median_survival_time_ = 3
+        let km = KaplanMeier::fit(&[
+            (1.0, true),
+            (2.0, true),
+            (2.0, false),
+            (3.0, true),
+            (4.0, false),
+            (5.0, true),
+        ]);
+        close(km.survival_at(1.5), 5.0 / 6.0);
+        close(km.survival_at(2.0), 2.0 / 3.0);
+        close(km.survival_at(3.9), 4.0 / 9.0);
+        assert_eq!(km.survival_at(5.0), 0.0);
+        assert_eq!(km.survival_at(0.5), 1.0);
+        assert_eq!(km.median(), Some(3.0));
+        // All censored: the curve never falls, no median.
+        let none = KaplanMeier::fit(&[(1.0, false), (2.0, false)]);
+        assert_eq!(none.median(), None);
+        assert_eq!(none.survival_at(10.0), 1.0);
+        assert_eq!(KaplanMeier::fit(&[]).median(), None);
+    }
+
+    #[test]
+    fn mann_whitney_matches_scipy() {
+        // scipy.stats.mannwhitneyu([1,2,3,4,5], [3,4,5,6,7,8], method="asymptotic").pvalue
+        //   = 0.066015431521231 (ties at 3, 4, 5)
+        close(
+            mann_whitney_p(&[1.0, 2.0, 3.0, 4.0, 5.0], &[3.0, 4.0, 5.0, 6.0, 7.0, 8.0]).unwrap(),
+            0.066015431521231,
+        );
+        // mannwhitneyu([1.5, 2.5, 10], [0.5, 3, 4, 20], method="asymptotic").pvalue
+        close(
+            mann_whitney_p(&[1.5, 2.5, 10.0], &[0.5, 3.0, 4.0, 20.0]).unwrap(),
+            0.8596837951986662,
+        );
+        assert_eq!(mann_whitney_p(&[], &[1.0]), None);
+        assert_eq!(
+            mann_whitney_p(&[2.0, 2.0], &[2.0]),
+            None,
+            "all tied: no variance"
+        );
+    }
+
+    #[test]
+    fn binomial_test_matches_scipy() {
+        // scipy.stats.binomtest(13, 17, 92/183).pvalue
+        close(
+            binomial_test_p(13, 17, 92.0 / 183.0).unwrap(),
+            0.0490981400654541,
+        );
+        // binomtest(3, 10, 0.5).pvalue = 0.34375; binomtest(5, 10, 0.5) = 1.0
+        close(binomial_test_p(3, 10, 0.5).unwrap(), 0.34375);
+        close(binomial_test_p(5, 10, 0.5).unwrap(), 1.0);
+        // binomtest(0, 4, 0.5).pvalue = 0.125
+        close(binomial_test_p(0, 4, 0.5).unwrap(), 0.125);
+        assert_eq!(binomial_test_p(1, 0, 0.5), None);
+    }
+
+    #[test]
+    fn concentration_by_hand() {
+        // x = [1, 1, 2, 6]: sum|xi-xj| = 2*(0+1+5+1+5+4) = 32; 2 n^2 mean = 2*16*2.5 = 80
+        close(gini(&[1.0, 1.0, 2.0, 6.0]).unwrap(), 0.4);
+        close(gini(&[3.0, 3.0]).unwrap(), 0.0);
+        // p = [.1, .1, .2, .6]: -(2*.1 ln .1 + .2 ln .2 + .6 ln .6) / ln 4
+        let h = -(2.0 * 0.1 * 0.1f64.ln() + 0.2 * 0.2f64.ln() + 0.6 * 0.6f64.ln()) / 4f64.ln();
+        close(entropy_norm(&[1.0, 1.0, 2.0, 6.0]).unwrap(), h);
+        assert_eq!(entropy_norm(&[5.0]), None);
+        close(top1_share(&[1.0, 1.0, 2.0, 6.0]).unwrap(), 0.6);
+        // ceil(4/10) = 1 value
+        close(top_share(&[1.0, 1.0, 2.0, 6.0], 0.1).unwrap(), 0.6);
+        // 11 values: ceil(1.1) = 2 largest
+        let x: Vec<f64> = (1..=11).map(f64::from).collect();
+        close(top_share(&x, 0.1).unwrap(), 21.0 / 66.0);
+        assert_eq!(gini(&[]), None);
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_brackets_the_median() {
+        let x = [5.0, 7.0, 1.0, 30.0, 2.0, 9.0, 4.0, 12.0, 3.0, 8.0];
+        let a = bootstrap_median_ci(&x, 0.9, 2000, 42).unwrap();
+        let b = bootstrap_median_ci(&x, 0.9, 2000, 42).unwrap();
+        assert_eq!(a, b);
+        let m = median(&x).unwrap();
+        assert!(a.0 <= m && m <= a.1, "{a:?} {m}");
+        assert_eq!(bootstrap_median_ci(&[4.0], 0.9, 100, 1), Some((4.0, 4.0)));
+    }
+}
