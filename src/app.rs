@@ -1,10 +1,11 @@
 //! Runs a parsed command: loads the config, calls the library, prints for a person.
 
-use crate::cli::{Cli, Command, IngestArgs};
+use crate::cli::{Cli, Command, IngestArgs, InitArgs, MetricsArgs, MetricsFormat, PeriodArgs};
 use crate::config::Config;
 use crate::ingest;
+use crate::metrics::{self, period, Period};
 use crate::store::Store;
-use anyhow::Result;
+use anyhow::{anyhow, bail, Context, Result};
 use comfy_table::{presets, CellAlignment, Table as TextTable};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -13,8 +14,76 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Ingest(args) => ingest_command(&args, &config),
+        Command::Metrics(args) => metrics_command(&args, &config),
+        Command::Init(args) => init_command(&args),
         Command::Demo(args) => crate::demo::run(args.out.as_deref(), &config),
     }
+}
+
+/// Turns the period flags into a validated request, before any work.
+pub fn resolve_period(args: &PeriodArgs, data: &metrics::Data) -> Result<metrics::Request> {
+    let tz = crate::time::parse_zone(&args.tz).map_err(|e| anyhow!("--tz: {e}"))?;
+    let period = match (&args.period, &args.from, &args.to) {
+        (Some(p), _, _) => Period::parse(p, tz).map_err(|e| anyhow!("--period: {e}"))?,
+        (None, Some(from), Some(to)) => {
+            let from = period::parse_date(from).map_err(|e| anyhow!("--from: {e}"))?;
+            let to = period::parse_date(to).map_err(|e| anyhow!("--to: {e}"))?;
+            Period::between(from, to, tz).map_err(|e| anyhow!("{e}"))?
+        }
+        _ => {
+            let latest = data
+                .incidents
+                .iter()
+                .map(|i| i.anchor)
+                .max()
+                .ok_or_else(|| anyhow!("the store holds no incidents; ingest some first"))?;
+            Period::quarter_of(latest, tz).map_err(|e| anyhow!("{e}"))?
+        }
+    };
+    let as_of = match &args.as_of {
+        None => None,
+        Some(text) => Some(match period::parse_date(text) {
+            Ok(d) => period::midnight(d, tz).map_err(|e| anyhow!("--as-of: {e}"))?,
+            Err(_) => {
+                crate::time::parse_timestamp(text, None).map_err(|e| anyhow!("--as-of: {e}"))?
+            }
+        }),
+    };
+    Ok(metrics::Request { period, as_of, tz })
+}
+
+fn metrics_command(args: &MetricsArgs, config: &Config) -> Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    store.require()?;
+    let data = metrics::Data::load(&store)?;
+    let req = resolve_period(&args.period, &data)?;
+    let m = metrics::compute_from(&data, config, req);
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        MetricsFormat::Table
+    } else {
+        MetricsFormat::Json
+    });
+    match format {
+        MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&m)?),
+        MetricsFormat::Table => print!("{}", metrics::text::render(&m)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_command(args: &InitArgs) -> Result<ExitCode> {
+    if args.out.exists() && !args.force {
+        bail!(
+            "{} exists; pass --force to overwrite it",
+            args.out.display()
+        );
+    }
+    std::fs::write(&args.out, crate::config::TEMPLATE)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "wrote {} (every setting at its default, commented)",
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn ingest_command(args: &IngestArgs, config: &Config) -> Result<ExitCode> {

@@ -26,8 +26,84 @@ pub enum Command {
         --strict, on any reject)."
     )]
     Ingest(IngestArgs),
+    /// Compute every metric family for a period
+    #[command(
+        after_help = "Definitions: metrics.md (the report's appendix prints a short \
+        form). Without --period or --from/--to, the period is the calendar quarter of the \
+        latest incident in the store. as_of defaults to the period's end, or the latest \
+        timestamp in the store if that is earlier: never the current time."
+    )]
+    Metrics(MetricsArgs),
+    /// Write a commented incidentlens.toml with every setting at its default
+    Init(InitArgs),
     /// Run the whole pipeline on the sample organisation built into the binary
     Demo(DemoArgs),
+}
+
+/// The period flags shared by metrics, report, query and review.
+#[derive(Debug, Args, Clone)]
+pub struct PeriodArgs {
+    /// A quarter (2026-Q3), a month (2026-07) or a year (2026)
+    #[arg(long, value_name = "P", conflicts_with_all = ["from", "to"])]
+    pub period: Option<String>,
+
+    /// First day of the period (YYYY-MM-DD), with --to
+    #[arg(long, value_name = "DATE", requires = "to")]
+    pub from: Option<String>,
+
+    /// Day after the period's last day (YYYY-MM-DD), with --from
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+
+    /// The instant open work is judged at (timestamp with zone, or a date)
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// IANA zone of period boundaries and business days
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+}
+
+impl Default for PeriodArgs {
+    fn default() -> Self {
+        PeriodArgs {
+            period: None,
+            from: None,
+            to: None,
+            as_of: None,
+            tz: "UTC".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub period: PeriodArgs,
+
+    /// Output format [default: table on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<MetricsFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the settings
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_FILE)]
+    pub out: PathBuf,
+
+    /// Overwrite an existing file
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,124 @@ pub const DEFAULT_FILE: &str = "incidentlens.toml";
 pub struct Config {
     pub severity: SeverityConfig,
     pub sources: SourcesConfig,
+    pub retro: RetroConfig,
+    pub hotspots: HotspotsConfig,
+    pub responders: RespondersConfig,
+    pub action_items: ActionItemsConfig,
+    pub comms: CommsConfig,
+}
+
+/// Which incidents need a retrospective.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetroConfig {
+    pub required_severities: Vec<String>,
+}
+
+impl Default for RetroConfig {
+    fn default() -> Self {
+        RetroConfig {
+            required_severities: vec!["SEV1".into(), "SEV2".into(), "SEV3".into()],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HotspotsConfig {
+    /// Weight per severity (`SEV1`…`SEV5`, `unknown`) in the weighted score.
+    pub severity_weights: BTreeMap<String, f64>,
+    /// An incident within this many days after an earlier one on the same service repeats it.
+    pub repeat_window_days: f64,
+}
+
+impl Default for HotspotsConfig {
+    fn default() -> Self {
+        let w = [
+            ("SEV1", 8.0),
+            ("SEV2", 4.0),
+            ("SEV3", 2.0),
+            ("SEV4", 1.0),
+            ("SEV5", 0.5),
+            ("unknown", 1.0),
+        ];
+        HotspotsConfig {
+            severity_weights: w.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            repeat_window_days: 30.0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RespondersConfig {
+    /// A person in at least this share of the period's incidents is a "hero".
+    pub hero_share: f64,
+    /// Business hours `[start, end)` in the responder's zone, Monday to Friday.
+    pub business_hours: [u32; 2],
+    /// Sleep hours `[start, end)` in the responder's zone, any day (may wrap midnight).
+    pub sleep_hours: [u32; 2],
+}
+
+impl Default for RespondersConfig {
+    fn default() -> Self {
+        RespondersConfig {
+            hero_share: 0.25,
+            business_hours: [8, 18],
+            sleep_hours: [22, 8],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionItemsConfig {
+    /// Open items older than this many days are stale.
+    pub stale_days: f64,
+}
+
+impl Default for ActionItemsConfig {
+    fn default() -> Self {
+        ActionItemsConfig { stale_days: 60.0 }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommsConfig {
+    /// Longest acceptable gap between status updates, minutes, per severity; `default`
+    /// for the others.
+    pub target_minutes: BTreeMap<String, f64>,
+}
+
+impl Default for CommsConfig {
+    fn default() -> Self {
+        CommsConfig {
+            target_minutes: [("SEV1", 30.0), ("SEV2", 60.0), ("default", 120.0)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+        }
+    }
+}
+
+impl CommsConfig {
+    pub fn target_for(&self, severity: Option<&str>) -> f64 {
+        severity
+            .and_then(|s| self.target_minutes.get(s))
+            .or_else(|| self.target_minutes.get("default"))
+            .copied()
+            .unwrap_or(120.0)
+    }
+}
+
+impl HotspotsConfig {
+    pub fn weight(&self, severity: Option<&str>) -> f64 {
+        self.severity_weights
+            .get(severity.unwrap_or("unknown"))
+            .copied()
+            .unwrap_or(1.0)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +158,9 @@ pub struct SourceConfig {
     pub timezone: Option<String>,
 }
 
+/// What `incidentlens init` writes: every setting at its default, with what it means.
+pub const TEMPLATE: &str = include_str!("config_template.toml");
+
 impl Config {
     /// Loads `path`, or `./incidentlens.toml` when it exists, or the defaults.
     pub fn load(path: Option<&Path>) -> Result<Config> {
@@ -54,7 +175,42 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text)?;
+        let de = toml::Deserializer::parse(text)?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            anyhow::anyhow!("{path}: {}", e.into_inner().message())
+        })?;
+        let sevs = crate::schema::vocab::SEVERITIES;
+        for s in &config.retro.required_severities {
+            anyhow::ensure!(
+                sevs.contains(&s.as_str()),
+                "retro.required_severities: expected SEV1…SEV5, found '{s}'"
+            );
+        }
+        for k in config.hotspots.severity_weights.keys() {
+            anyhow::ensure!(
+                sevs.contains(&k.as_str()) || k == "unknown",
+                "hotspots.severity_weights.{k}: expected a key SEV1…SEV5 or unknown"
+            );
+        }
+        for k in config.comms.target_minutes.keys() {
+            anyhow::ensure!(
+                sevs.contains(&k.as_str()) || k == "default",
+                "comms.target_minutes.{k}: expected a key SEV1…SEV5 or default"
+            );
+        }
+        for (name, [a, b]) in [
+            (
+                "responders.business_hours",
+                config.responders.business_hours,
+            ),
+            ("responders.sleep_hours", config.responders.sleep_hours),
+        ] {
+            anyhow::ensure!(
+                a < 24 && b <= 24,
+                "{name}: hours must lie in 0..=24, found [{a}, {b}]"
+            );
+        }
         for (raw, sev) in &config.severity.map {
             anyhow::ensure!(
                 crate::schema::vocab::SEVERITIES.contains(&sev.as_str()),
@@ -75,9 +231,27 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_that_name_them() {
-        let err = Config::parse("[severity]\nmapp = {}\n").unwrap_err();
+        let err = Config::parse("[responders]\nhero_shar = 0.3\n").unwrap_err();
         let text = format!("{err:#}");
-        assert!(text.contains("unknown field `mapp`"), "{text}");
+        assert!(
+            text.starts_with("responders.hero_shar: unknown field `hero_shar`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_init_template_is_the_defaults() {
+        let c = Config::parse(TEMPLATE).unwrap();
+        let d = Config::default();
+        assert_eq!(c.retro.required_severities, d.retro.required_severities);
+        assert_eq!(c.hotspots.severity_weights, d.hotspots.severity_weights);
+        assert_eq!(c.hotspots.repeat_window_days, d.hotspots.repeat_window_days);
+        assert_eq!(c.responders.hero_share, d.responders.hero_share);
+        assert_eq!(c.responders.business_hours, d.responders.business_hours);
+        assert_eq!(c.responders.sleep_hours, d.responders.sleep_hours);
+        assert_eq!(c.comms.target_minutes, d.comms.target_minutes);
+        assert_eq!(c.action_items.stale_days, d.action_items.stale_days);
+        assert!(c.severity.map.is_empty());
     }
 
     #[test]

@@ -67,6 +67,13 @@ pub fn run(out: Option<&Path>, config: &Config) -> Result<ExitCode> {
     let (store, report) = build(&dir, config)?;
     crate::app::print_report(&report, false);
     crate::app::print_counts(&store, "(demo)")?;
+
+    // The latest quarter in the data, judged by the default as_of rule.
+    let data = crate::metrics::Data::load(&store)?;
+    let req = crate::app::resolve_period(&crate::cli::PeriodArgs::default(), &data)?;
+    let m = crate::metrics::compute_from(&data, config, req);
+    println!("\nMetrics for the latest quarter in the data:\n");
+    print!("{}", crate::metrics::text::render(&m));
     if out.is_some() {
         println!("\nThe store is kept in {}.", store.root().display());
     }

@@ -1,0 +1,535 @@
+//! The metrics of `metrics.md`, computed over the canonical store.
+//!
+//! [`Period`] and `as_of` fix what is measured; [`Data`] loads the tables once, through
+//! Polars lazy frames that project, cast and derive what the families need (the
+//! incident's anchor time, its exclusion); each family module turns that into its block
+//! of the [`Metrics`] document, whose field order is the JSON key order of the spec.
+//!
+//! Nothing here reads a clock: the same store and flags give the same document.
+
+pub mod action_items;
+pub mod comms;
+pub mod declaration;
+pub mod hotspots;
+pub mod period;
+pub mod phases;
+pub mod quality;
+pub mod responders;
+pub mod retro;
+pub mod text;
+
+use crate::config::Config;
+use crate::schema::{col, Table};
+use crate::store::Store;
+use anyhow::Result;
+pub use period::Period;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Microseconds in a minute, an hour, a day.
+pub const MINUTE: f64 = 60e6;
+pub const HOUR: f64 = 3600e6;
+pub const DAY: f64 = 86400e6;
+
+/// Severity keys of the JSON objects keyed by severity, in order.
+pub const SEVERITY_KEYS: [&str; 6] = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
+
+/// The whole `metrics --format json` document.
+#[derive(Debug, Serialize)]
+pub struct Metrics {
+    pub period: PeriodBlock,
+    pub incidents: IncidentsBlock,
+    pub time_to_retro: retro::TimeToRetro,
+    pub action_items: action_items::ActionItems,
+    pub hotspots: Vec<hotspots::Hotspot>,
+    pub hotspots_by_team: Vec<hotspots::Hotspot>,
+    pub hotspots_by_product_area: Vec<hotspots::Hotspot>,
+    pub responders: responders::Responders,
+    pub phases: phases::Phases,
+    pub declaration: declaration::Declaration,
+    pub comms: comms::Comms,
+    pub data_quality: quality::DataQuality,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeriodBlock {
+    pub from: String,
+    pub to: String,
+    pub as_of: String,
+    pub previous_from: String,
+    pub previous_to: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentsBlock {
+    pub count: usize,
+    pub excluded: usize,
+    pub by_severity: BTreeMap<&'static str, usize>,
+}
+
+/// An incident as the metrics see it (timestamps in microseconds, UTC).
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub severity: Option<String>,
+    /// `declared_at`, else `started_at`: what places the incident in a period.
+    pub anchor: i64,
+    pub started: Option<i64>,
+    pub declared: Option<i64>,
+    pub acknowledged: Option<i64>,
+    pub mitigated: Option<i64>,
+    pub resolved: Option<i64>,
+    pub declared_by: Option<String>,
+    pub commander: Option<String>,
+    pub retro_held: Option<i64>,
+    pub retro_published: Option<i64>,
+    /// Drill, test, game day or maintenance window.
+    pub excluded: bool,
+}
+
+impl Incident {
+    /// The severity key: `SEV1`…`SEV5` or `unknown`.
+    pub fn severity_key(&self) -> &str {
+        self.severity.as_deref().unwrap_or("unknown")
+    }
+
+    /// `started_at`, else the anchor: where a duration from the start begins.
+    pub fn start(&self) -> i64 {
+        self.started.unwrap_or(self.anchor)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub incident: String,
+    pub person: Option<String>,
+    pub sent: Option<i64>,
+    pub acknowledged: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub incident: String,
+    pub person: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub incident: String,
+    pub at: i64,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub incident: Option<String>,
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    pub created: Option<i64>,
+    pub completed: Option<i64>,
+    pub status: String,
+    pub updated: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub incident: Option<String>,
+    pub person: Option<String>,
+    pub is_bot: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Person {
+    pub function: Option<String>,
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServiceInfo {
+    pub team: Option<String>,
+    pub product_area: Option<String>,
+}
+
+/// The store's tables, loaded once for every family.
+pub struct Data {
+    pub incidents: Vec<Incident>,
+    pub incident_services: Vec<(String, String)>,
+    pub pages: Vec<Page>,
+    pub participants: Vec<Participant>,
+    pub events: Vec<Event>,
+    pub items: Vec<Item>,
+    pub messages: Vec<Message>,
+    pub people: HashMap<String, Person>,
+    pub services: HashMap<String, ServiceInfo>,
+    pub runs: DataFrame,
+    /// The latest timestamp of any data table (due dates aside): the default `as_of`
+    /// when it is earlier than the period's end.
+    pub latest: Option<i64>,
+}
+
+/// A timestamp column as Int64 microseconds, for extraction.
+fn ts(name: &str) -> Expr {
+    col(name).cast(DataType::Int64)
+}
+
+fn strs(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(df.column(name)?.i64()?.iter().collect())
+}
+
+fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
+    Ok(df.column(name)?.bool()?.iter().collect())
+}
+
+impl Data {
+    pub fn load(store: &Store) -> Result<Data> {
+        let lazy = |t: Table| -> Result<LazyFrame> { Ok(store.read(t)?.lazy()) };
+
+        let inc = lazy(Table::Incidents)?
+            .select([
+                col(col::INCIDENT_ID),
+                col(col::SEVERITY),
+                coalesce(&[ts(col::DECLARED_AT), ts(col::STARTED_AT)]).alias("anchor"),
+                ts(col::STARTED_AT),
+                ts(col::DECLARED_AT),
+                ts(col::ACKNOWLEDGED_AT),
+                ts(col::MITIGATED_AT),
+                ts(col::RESOLVED_AT),
+                col(col::DECLARED_BY),
+                col(col::COMMANDER),
+                ts(col::RETRO_HELD_AT),
+                ts(col::RETRO_PUBLISHED_AT),
+                col(col::IS_DRILL)
+                    .fill_null(lit(false))
+                    .or(col(col::IS_MAINTENANCE).fill_null(lit(false)))
+                    .alias("excluded"),
+            ])
+            .filter(col("anchor").is_not_null())
+            .collect()?;
+        let ids = strs(&inc, col::INCIDENT_ID)?;
+        let sev = strs(&inc, col::SEVERITY)?;
+        let anchor = ints(&inc, "anchor")?;
+        let started = ints(&inc, col::STARTED_AT)?;
+        let declared = ints(&inc, col::DECLARED_AT)?;
+        let acked = ints(&inc, col::ACKNOWLEDGED_AT)?;
+        let mitigated = ints(&inc, col::MITIGATED_AT)?;
+        let resolved = ints(&inc, col::RESOLVED_AT)?;
+        let declared_by = strs(&inc, col::DECLARED_BY)?;
+        let commander = strs(&inc, col::COMMANDER)?;
+        let held = ints(&inc, col::RETRO_HELD_AT)?;
+        let published = ints(&inc, col::RETRO_PUBLISHED_AT)?;
+        let excluded = bools(&inc, "excluded")?;
+        let incidents = (0..inc.height())
+            .map(|i| Incident {
+                id: ids[i].clone().unwrap_or_default(),
+                severity: sev[i].clone(),
+                anchor: anchor[i].expect("filtered"),
+                started: started[i],
+                declared: declared[i],
+                acknowledged: acked[i],
+                mitigated: mitigated[i],
+                resolved: resolved[i],
+                declared_by: declared_by[i].clone(),
+                commander: commander[i].clone(),
+                retro_held: held[i],
+                retro_published: published[i],
+                excluded: excluded[i].unwrap_or(false),
+            })
+            .collect();
+
+        let df = store.read(Table::IncidentServices)?;
+        let incident_services = strs(&df, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(strs(&df, col::SERVICE)?)
+            .filter_map(|(i, s)| Some((i?, s?)))
+            .collect();
+
+        let df = lazy(Table::Pages)?
+            .select([
+                col(col::INCIDENT_ID),
+                col(col::PERSON_ID),
+                ts(col::SENT_AT),
+                ts(col::ACKNOWLEDGED_AT),
+            ])
+            .filter(col(col::INCIDENT_ID).is_not_null())
+            .collect()?;
+        let (pi, pp, ps, pa) = (
+            strs(&df, col::INCIDENT_ID)?,
+            strs(&df, col::PERSON_ID)?,
+            ints(&df, col::SENT_AT)?,
+            ints(&df, col::ACKNOWLEDGED_AT)?,
+        );
+        let pages = (0..df.height())
+            .map(|i| Page {
+                incident: pi[i].clone().unwrap_or_default(),
+                person: pp[i].clone(),
+                sent: ps[i],
+                acknowledged: pa[i],
+            })
+            .collect();
+
+        let df = store.read(Table::Participants)?;
+        let participants = strs(&df, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(strs(&df, col::PERSON_ID)?)
+            .zip(strs(&df, col::ROLE)?)
+            .filter_map(|((i, p), r)| {
+                Some(Participant {
+                    incident: i?,
+                    person: p?,
+                    role: r?,
+                })
+            })
+            .collect();
+
+        let df = lazy(Table::Events)?
+            .select([col(col::INCIDENT_ID), ts(col::AT), col(col::KIND)])
+            .collect()?;
+        let events = strs(&df, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(ints(&df, col::AT)?)
+            .zip(strs(&df, col::KIND)?)
+            .filter_map(|((i, a), k)| {
+                Some(Event {
+                    incident: i?,
+                    at: a?,
+                    kind: k?,
+                })
+            })
+            .collect();
+
+        let df = lazy(Table::ActionItems)?
+            .select([
+                col(col::INCIDENT_ID),
+                col(col::OWNER),
+                col(col::TEAM),
+                ts(col::CREATED_AT),
+                ts(col::COMPLETED_AT),
+                col(col::STATUS),
+                ts(col::UPDATED_AT),
+            ])
+            .collect()?;
+        let (ii, io, it, ic, id, is, iu) = (
+            strs(&df, col::INCIDENT_ID)?,
+            strs(&df, col::OWNER)?,
+            strs(&df, col::TEAM)?,
+            ints(&df, col::CREATED_AT)?,
+            ints(&df, col::COMPLETED_AT)?,
+            strs(&df, col::STATUS)?,
+            ints(&df, col::UPDATED_AT)?,
+        );
+        let items = (0..df.height())
+            .map(|i| Item {
+                incident: ii[i].clone(),
+                owner: io[i].clone(),
+                team: it[i].clone(),
+                created: ic[i],
+                completed: id[i],
+                status: is[i].clone().unwrap_or_else(|| "open".into()),
+                updated: iu[i],
+            })
+            .collect();
+
+        let df = lazy(Table::Messages)?
+            .select([
+                col(col::INCIDENT_ID),
+                col(col::PERSON_ID),
+                col(col::IS_BOT).fill_null(lit(false)),
+            ])
+            .filter(col(col::INCIDENT_ID).is_not_null())
+            .collect()?;
+        let messages = strs(&df, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(strs(&df, col::PERSON_ID)?)
+            .zip(bools(&df, col::IS_BOT)?)
+            .map(|((i, p), b)| Message {
+                incident: i,
+                person: p,
+                is_bot: b.unwrap_or(false),
+            })
+            .collect();
+
+        let df = store.read(Table::People)?;
+        let people = strs(&df, col::PERSON_ID)?
+            .into_iter()
+            .zip(strs(&df, col::FUNCTION)?)
+            .zip(strs(&df, col::TIMEZONE)?)
+            .filter_map(|((p, function), timezone)| Some((p?, Person { function, timezone })))
+            .collect();
+
+        let df = store.read(Table::Services)?;
+        let services = strs(&df, col::SERVICE)?
+            .into_iter()
+            .zip(strs(&df, col::TEAM)?)
+            .zip(strs(&df, col::PRODUCT_AREA)?)
+            .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
+            .collect();
+
+        Ok(Data {
+            incidents,
+            incident_services,
+            pages,
+            participants,
+            events,
+            items,
+            messages,
+            people,
+            services,
+            runs: store.read(Table::IngestRuns)?,
+            latest: latest_timestamp(store)?,
+        })
+    }
+}
+
+/// The latest value of any timestamp column of the data tables, due dates excepted (a
+/// due date is a plan, not something that happened).
+fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
+    let mut latest: Option<i64> = None;
+    for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
+        let cols: Vec<Expr> = t
+            .columns()
+            .iter()
+            .filter(|c| c.kind == crate::schema::Kind::Timestamp && c.name != col::DUE_AT)
+            .map(|c| ts(c.name).max())
+            .collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let df = store.read(t)?.lazy().select(cols).collect()?;
+        for c in df.columns() {
+            if let Some(v) = c.i64()?.get(0) {
+                latest = Some(latest.map_or(v, |l| l.max(v)));
+            }
+        }
+    }
+    Ok(latest)
+}
+
+/// Everything a family needs: the data, the period, `as_of`, the settings, and the
+/// incidents of the period and of the previous one (exclusions removed).
+pub struct Ctx<'a> {
+    pub data: &'a Data,
+    pub config: &'a Config,
+    pub period: Period,
+    pub as_of: i64,
+    /// The zone of the period's boundaries and of business days.
+    pub tz: chrono_tz::Tz,
+    pub current: Vec<&'a Incident>,
+    pub previous: Vec<&'a Incident>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        data: &'a Data,
+        config: &'a Config,
+        period: Period,
+        as_of: Option<i64>,
+        tz: chrono_tz::Tz,
+    ) -> Ctx<'a> {
+        let default_as_of = match data.latest {
+            Some(l) if l < period.to => l,
+            _ => period.to,
+        };
+        let as_of = as_of.unwrap_or(default_as_of);
+        let pick = |from: i64, to: i64| -> Vec<&'a Incident> {
+            data.incidents
+                .iter()
+                .filter(|i| !i.excluded && i.anchor >= from && i.anchor < to)
+                .collect()
+        };
+        Ctx {
+            current: pick(period.from, period.to),
+            previous: pick(period.previous_from, period.previous_to),
+            data,
+            config,
+            period,
+            as_of,
+            tz,
+        }
+    }
+
+    /// A timestamp as it stood at `as_of`: later ones had not happened yet.
+    pub fn by_as_of(&self, t: Option<i64>) -> Option<i64> {
+        t.filter(|&t| t <= self.as_of)
+    }
+}
+
+/// What to measure: the period, `as_of` (None: the default rule) and the zone.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub period: Period,
+    pub as_of: Option<i64>,
+    pub tz: chrono_tz::Tz,
+}
+
+/// Computes the whole document.
+pub fn compute(store: &Store, config: &Config, req: Request) -> Result<Metrics> {
+    let data = Data::load(store)?;
+    Ok(compute_from(&data, config, req))
+}
+
+pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
+    let period = req.period;
+    let ctx = Ctx::new(data, config, period, req.as_of, req.tz);
+    let excluded = data
+        .incidents
+        .iter()
+        .filter(|i| i.excluded && i.anchor >= period.from && i.anchor < period.to)
+        .count();
+    let mut by_severity: BTreeMap<&'static str, usize> =
+        SEVERITY_KEYS.iter().map(|k| (*k, 0)).collect();
+    for i in &ctx.current {
+        let key = SEVERITY_KEYS
+            .iter()
+            .find(|k| **k == i.severity_key())
+            .copied()
+            .unwrap_or("unknown");
+        *by_severity.entry(key).or_default() += 1;
+    }
+    let fmt = crate::time::format_micros;
+    let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots::compute(&ctx);
+    Metrics {
+        period: PeriodBlock {
+            from: fmt(period.from),
+            to: fmt(period.to),
+            as_of: fmt(ctx.as_of),
+            previous_from: fmt(period.previous_from),
+            previous_to: fmt(period.previous_to),
+        },
+        incidents: IncidentsBlock {
+            count: ctx.current.len(),
+            excluded,
+            by_severity,
+        },
+        time_to_retro: retro::compute(&ctx),
+        action_items: action_items::compute(&ctx),
+        hotspots,
+        hotspots_by_team,
+        hotspots_by_product_area,
+        responders: responders::compute(&ctx),
+        phases: phases::compute(&ctx),
+        declaration: declaration::compute(&ctx),
+        comms: comms::compute(&ctx),
+        data_quality: quality::compute(&ctx),
+    }
+}
+
+/// A finite number, or `None` (printed `null`): the JSON never holds NaN or infinity.
+pub fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
+}
+
+/// `a / b`, or `None` when `b` is zero.
+pub fn ratio(a: usize, b: usize) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}

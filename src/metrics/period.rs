@@ -1,0 +1,177 @@
+//! Periods: `2026-Q3`, `2026-07`, `2026`, or `--from/--to` dates, half-open `[from, to)`,
+//! with boundaries at midnight in the chosen zone (UTC unless `--tz` says otherwise), and
+//! the previous period of the same kind immediately before.
+
+use chrono::{Datelike, Months, NaiveDate};
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: i64,
+    pub to: i64,
+    pub previous_from: i64,
+    pub previous_to: i64,
+}
+
+/// The calendar unit a named period spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Months(u32),
+    Days(i64),
+}
+
+impl Period {
+    /// Parses `2026-Q3`, `2026-07` or `2026`.
+    pub fn parse(text: &str, tz: Tz) -> Result<Period, String> {
+        let t = text.trim();
+        let bad = || format!("expected a period such as 2026-Q3, 2026-07 or 2026, found '{text}'");
+        let (start, unit) = if let Some((y, q)) = t
+            .split_once(['-'])
+            .filter(|(_, q)| q.starts_with(['Q', 'q']))
+        {
+            let year: i32 = y.parse().map_err(|_| bad())?;
+            let q: u32 = q[1..].parse().map_err(|_| bad())?;
+            if !(1..=4).contains(&q) {
+                return Err(bad());
+            }
+            (
+                NaiveDate::from_ymd_opt(year, 3 * (q - 1) + 1, 1).ok_or_else(bad)?,
+                Unit::Months(3),
+            )
+        } else if let Some((y, m)) = t.split_once('-') {
+            let year: i32 = y.parse().map_err(|_| bad())?;
+            let month: u32 = m.parse().map_err(|_| bad())?;
+            (
+                NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad)?,
+                Unit::Months(1),
+            )
+        } else {
+            let year: i32 = t.parse().map_err(|_| bad())?;
+            if !(1990..=2100).contains(&year) {
+                return Err(bad());
+            }
+            (
+                NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(bad)?,
+                Unit::Months(12),
+            )
+        };
+        Period::build(start, unit, tz)
+    }
+
+    /// `[from, to)` from two dates; the previous period has the same number of days.
+    pub fn between(from: NaiveDate, to: NaiveDate, tz: Tz) -> Result<Period, String> {
+        if to <= from {
+            return Err(format!("--to ({to}) must be after --from ({from})"));
+        }
+        Period::build(from, Unit::Days((to - from).num_days()), tz)
+    }
+
+    /// The calendar quarter holding `t` (the default period: the quarter of the latest
+    /// incident).
+    pub fn quarter_of(t: i64, tz: Tz) -> Result<Period, String> {
+        let d = chrono::DateTime::from_timestamp_micros(t)
+            .ok_or("timestamp out of range")?
+            .with_timezone(&tz)
+            .date_naive();
+        let start =
+            NaiveDate::from_ymd_opt(d.year(), 3 * ((d.month() - 1) / 3) + 1, 1).expect("valid");
+        Period::build(start, Unit::Months(3), tz)
+    }
+
+    fn build(start: NaiveDate, unit: Unit, tz: Tz) -> Result<Period, String> {
+        let shift = |d: NaiveDate, forward: bool| -> Option<NaiveDate> {
+            match unit {
+                Unit::Months(m) if forward => d.checked_add_months(Months::new(m)),
+                Unit::Months(m) => d.checked_sub_months(Months::new(m)),
+                Unit::Days(n) if forward => d.checked_add_days(chrono::Days::new(n as u64)),
+                Unit::Days(n) => d.checked_sub_days(chrono::Days::new(n as u64)),
+            }
+        };
+        let end = shift(start, true).ok_or("period out of range")?;
+        let prev = shift(start, false).ok_or("period out of range")?;
+        let at = |d: NaiveDate| midnight(d, tz);
+        Ok(Period {
+            from: at(start)?,
+            to: at(end)?,
+            previous_from: at(prev)?,
+            previous_to: at(start)?,
+        })
+    }
+
+    /// Length in microseconds.
+    pub fn length(&self) -> i64 {
+        self.to - self.from
+    }
+
+    pub fn previous_length(&self) -> i64 {
+        self.previous_to - self.previous_from
+    }
+}
+
+/// Midnight at the start of `d` in `tz`, as microseconds UTC.
+pub fn midnight(d: NaiveDate, tz: Tz) -> Result<i64, String> {
+    crate::time::localize(d.and_hms_opt(0, 0, 0).expect("midnight"), tz)
+        .map(|t| t.timestamp_micros())
+        .ok_or_else(|| format!("midnight of {d} does not exist in {tz}"))
+}
+
+/// Parses a `--from`/`--to` date.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("expected a date such as 2026-07-01, found '{text}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::format_micros as f;
+
+    #[test]
+    fn quarters_months_years() {
+        let p = Period::parse("2026-Q3", Tz::UTC).unwrap();
+        assert_eq!(
+            (f(p.from), f(p.to), f(p.previous_from), f(p.previous_to)),
+            (
+                "2026-07-01T00:00:00Z".into(),
+                "2026-10-01T00:00:00Z".into(),
+                "2026-04-01T00:00:00Z".into(),
+                "2026-07-01T00:00:00Z".into()
+            )
+        );
+        let m = Period::parse("2026-03", Tz::UTC).unwrap();
+        assert_eq!(
+            (f(m.previous_from), f(m.to)),
+            ("2026-02-01T00:00:00Z".into(), "2026-04-01T00:00:00Z".into())
+        );
+        let y = Period::parse("2026", Tz::UTC).unwrap();
+        assert_eq!(f(y.previous_from), "2025-01-01T00:00:00Z");
+        assert!(Period::parse("2026-Q5", Tz::UTC).is_err());
+        assert!(Period::parse("last week", Tz::UTC).is_err());
+    }
+
+    #[test]
+    fn zones_move_the_boundaries() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let p = Period::parse("2026-07", berlin).unwrap();
+        assert_eq!(f(p.from), "2026-06-30T22:00:00Z");
+    }
+
+    #[test]
+    fn explicit_dates_and_quarter_of() {
+        let p = Period::between(
+            parse_date("2026-07-10").unwrap(),
+            parse_date("2026-07-20").unwrap(),
+            Tz::UTC,
+        )
+        .unwrap();
+        assert_eq!(f(p.previous_from), "2026-06-30T00:00:00Z");
+        let q = Period::quarter_of(p.from, Tz::UTC).unwrap();
+        assert_eq!(f(q.from), "2026-07-01T00:00:00Z");
+        assert!(Period::between(
+            parse_date("2026-07-10").unwrap(),
+            parse_date("2026-07-10").unwrap(),
+            Tz::UTC
+        )
+        .is_err());
+    }
+}

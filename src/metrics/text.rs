@@ -1,0 +1,266 @@
+//! `metrics --format table`: the document as readable tables, one per family. Each
+//! statistic shows its `n`; a `*` marks samples under 20, too small for trend claims.
+
+use super::Metrics;
+use comfy_table::{presets, CellAlignment, Table};
+use std::fmt::Write;
+
+/// Below this sample size a statistic gets the small-sample mark.
+pub const SMALL_SAMPLE: usize = 20;
+
+fn num(x: Option<f64>, decimals: usize) -> String {
+    x.map_or("–".into(), |v| format!("{v:.decimals$}"))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+fn n(n: usize) -> String {
+    if n < SMALL_SAMPLE {
+        format!("{n}*")
+    } else {
+        n.to_string()
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::ASCII_MARKDOWN);
+    t.set_header(header.to_vec());
+    for i in 1..header.len() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+pub fn render(m: &Metrics) -> String {
+    let mut out = String::new();
+    let p = &m.period;
+    let _ = writeln!(
+        out,
+        "Period {} to {} (as of {}); previous period {} to {}\n",
+        p.from, p.to, p.as_of, p.previous_from, p.previous_to
+    );
+    let sev: Vec<String> = m
+        .incidents
+        .by_severity
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Incidents: {} ({}), {} excluded (drills, tests, maintenance)\n",
+        m.incidents.count,
+        sev.join(", "),
+        m.incidents.excluded
+    );
+
+    let r = &m.time_to_retro;
+    let _ = writeln!(
+        out,
+        "## Time to retrospective\nRequired {}, held {} (coverage {}), median {} h, p90 {} h, Kaplan–Meier median {} h, within 5 business days {}; {} held outside the policy",
+        r.required, r.held, pct(r.coverage), num(r.median_hours, 1), num(r.p90_hours, 1),
+        num(r.km_median_hours, 1), r.held_within_5_business_days, r.held_outside_policy
+    );
+    let mut t = table(&[
+        "severity",
+        "n",
+        "required",
+        "held",
+        "coverage",
+        "median h",
+        "p90 h",
+        "KM median h",
+        "≤5 bd",
+    ]);
+    for (k, b) in &r.by_severity {
+        if b.incidents == 0 {
+            continue;
+        }
+        t.add_row(vec![
+            k.to_string(),
+            n(b.incidents),
+            b.required.to_string(),
+            b.held.to_string(),
+            pct(b.coverage),
+            num(b.median_hours, 1),
+            num(b.p90_hours, 1),
+            num(b.km_median_hours, 1),
+            b.held_within_5_business_days.to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}\n");
+
+    let a = &m.action_items;
+    let _ = writeln!(
+        out,
+        "## Action items\nPer held retro: {}",
+        num(a.per_retro, 2)
+    );
+    let mut t = table(&[
+        "team",
+        "n",
+        "done",
+        "open",
+        "won't do",
+        "completion",
+        "done ≤30d",
+        "done ≤60d",
+        "open median age d",
+        "stale",
+        "unowned",
+    ]);
+    let rows =
+        std::iter::once(("all", &a.all)).chain(a.by_team.iter().map(|(k, v)| (k.as_str(), v)));
+    for (team, b) in rows {
+        t.add_row(vec![
+            team.to_string(),
+            n(b.total),
+            b.done.to_string(),
+            b.open.to_string(),
+            b.wont_do.to_string(),
+            pct(b.completion_rate),
+            pct(b.done_within_30d),
+            pct(b.done_within_60d),
+            num(b.open_median_age_days, 1),
+            b.stale_open.to_string(),
+            b.unowned.to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}\n");
+
+    for (title, rows) in [
+        ("Hotspots by service", &m.hotspots),
+        ("Hotspots by team", &m.hotspots_by_team),
+        ("Hotspots by product area", &m.hotspots_by_product_area),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "## {title}");
+        let mut t = table(&[
+            "name",
+            "incidents",
+            "share",
+            "SEV1-2",
+            "impact min",
+            "score",
+            "repeats",
+            "previous",
+            "change p",
+        ]);
+        for h in rows {
+            let severe = h.by_severity["SEV1"] + h.by_severity["SEV2"];
+            t.add_row(vec![
+                h.key.values().next().cloned().unwrap_or_default(),
+                n(h.incidents),
+                pct(h.share),
+                severe.to_string(),
+                num(Some(h.impact_minutes), 0),
+                num(Some(h.weighted_score), 1),
+                h.repeat_incidents.to_string(),
+                h.previous.to_string(),
+                num(h.change_p_value, 3),
+            ]);
+        }
+        let _ = writeln!(out, "{t}\n");
+    }
+
+    let s = &m.responders;
+    let _ = writeln!(
+        out,
+        "## Responders\n{} distinct responders; gini {}, normalised entropy {}, top person {} of participations, top tenth {}; {} pages, {} off-hours, {} in sleep hours",
+        s.distinct_responders, num(s.concentration.gini, 2), num(s.concentration.entropy_norm, 2),
+        pct(s.concentration.top1_share), pct(s.concentration.top10pct_share), s.pages, s.off_hours_pages, s.sleep_hours_pages
+    );
+    for h in &s.heroes {
+        let _ = writeln!(
+            out,
+            "In at least a quarter of incidents: {} ({})",
+            h.person_id, h.incidents
+        );
+    }
+    let mut t = table(&["person", "incidents", "pages", "off-hours", "sleep hours"]);
+    for p in s.people.iter().take(10) {
+        t.add_row(vec![
+            p.person_id.clone(),
+            p.incidents.to_string(),
+            p.pages.to_string(),
+            p.off_hours_pages.to_string(),
+            p.sleep_hours_pages.to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let c = &s.commanders;
+    let _ = writeln!(
+        out,
+        "Commanders: {} distinct; gini {}, top person {} of incidents commanded\n",
+        c.distinct_commanders,
+        num(c.concentration.gini, 2),
+        pct(c.concentration.top1_share)
+    );
+
+    let _ = writeln!(out, "## Incident phases (minutes; context, not a headline)");
+    let mut t = table(&[
+        "phase",
+        "n",
+        "median",
+        "p90",
+        "90% CI of median",
+        "previous n",
+        "previous median",
+        "Mann–Whitney p",
+    ]);
+    for (name, ph) in [
+        ("time to acknowledge", &m.phases.time_to_ack),
+        ("time to mitigate", &m.phases.time_to_mitigate),
+        ("time to resolve", &m.phases.time_to_resolve),
+    ] {
+        t.add_row(vec![
+            name.to_string(),
+            n(ph.n),
+            num(ph.median_minutes, 1),
+            num(ph.p90_minutes, 1),
+            ph.ci90
+                .map_or("–".into(), |[a, b]| format!("{a:.1}–{b:.1}")),
+            n(ph.previous_n),
+            num(ph.previous_median_minutes, 1),
+            num(ph.mann_whitney_p, 3),
+        ]);
+    }
+    let _ = writeln!(out, "{t}\n");
+
+    let d = &m.declaration;
+    let by: Vec<String> = d
+        .declared_by_function
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "## Declaration\nDeclared by: {}; non-engineering share {}; median page to declare {} min (n {})\n",
+        if by.is_empty() { "–".into() } else { by.join(", ") },
+        pct(d.non_engineering_share), num(d.page_to_declare_minutes, 1), n(d.page_to_declare_n)
+    );
+    let c = &m.comms;
+    let _ = writeln!(
+        out,
+        "## Communication cadence\n{} incidents with status updates, {} gaps: median {} min, p90 {} min; {} of incidents had a gap above target\n",
+        c.incidents_with_updates, n(c.gaps), num(c.median_gap_minutes, 1), num(c.p90_gap_minutes, 1), pct(c.incidents_over_target)
+    );
+    let q = &m.data_quality;
+    let _ = writeln!(
+        out,
+        "## Data quality\n{} records read, {} ingested, {} rejected; {} incidents without severity, {} without resolution; {} people not in the roster; {} negative durations left out; {} services not in the catalog",
+        q.rows_read, q.rows_ingested, q.rows_rejected, q.incidents_without_severity, q.incidents_without_resolution,
+        q.unmatched_people, q.negative_durations, q.services_not_in_catalog
+    );
+    let _ = writeln!(
+        out,
+        "\n* small sample (n < {SMALL_SAMPLE}): read as an indication, not a trend"
+    );
+    out
+}
