@@ -74,6 +74,14 @@ impl Value {
         }
     }
 
+    /// Reads a stored cell back as the column's logical kind (lists are stored as text).
+    pub fn from_stored(v: AnyValue<'_>, kind: Kind) -> Value {
+        match (Value::from_any(v), kind) {
+            (Value::Str(s), Kind::StrList) => Value::List(split_list(&s)),
+            (v, _) => v,
+        }
+    }
+
     /// The cell as part of a row key: stable, and distinct for distinct values.
     pub fn key_part(&self, out: &mut String) {
         match self {
@@ -233,6 +241,15 @@ impl Reject {
 pub enum Item {
     Record(Record),
     Reject(Reject),
+}
+
+/// A `;`-separated list, trimmed, empty parts dropped.
+pub fn split_list(s: &str) -> Vec<String> {
+    s.split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// At most 160 characters of `raw`, on one line.

@@ -90,7 +90,9 @@ pub enum Kind {
     Bool,
     /// Microseconds since the epoch, UTC.
     Timestamp,
-    /// A list of strings (aliases).
+    /// A list of strings (aliases). Stored as one `;`-separated text cell, the roster's
+    /// own form: pandas cannot read the `list<string_view>` columns Polars writes, and
+    /// the store must be readable as it is by every Parquet reader.
     StrList,
 }
 
@@ -101,7 +103,7 @@ impl Kind {
             Kind::Int => DataType::Int64,
             Kind::Bool => DataType::Boolean,
             Kind::Timestamp => DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
-            Kind::StrList => DataType::List(Box::new(DataType::String)),
+            Kind::StrList => DataType::String,
         }
     }
 

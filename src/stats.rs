@@ -76,8 +76,13 @@ impl KaplanMeier {
     }
 
     /// The smallest `t` with `S(t) <= 0.5`, or `None` when the curve never gets there.
+    /// A product that lands within 1e-12 of one half counts as reaching it. (lifelines'
+    /// `median_survival_time_` takes `S(t) < 0.5`, strictly; metrics.md says `<=`.)
     pub fn median(&self) -> Option<f64> {
-        self.steps.iter().find(|(_, s)| *s <= 0.5).map(|(t, _)| *t)
+        self.steps
+            .iter()
+            .find(|(_, s)| *s <= 0.5 + 1e-12)
+            .map(|(t, _)| *t)
     }
 }
 
@@ -285,6 +290,11 @@ mod tests {
         assert_eq!(km.survival_at(5.0), 0.0);
         assert_eq!(km.survival_at(0.5), 1.0);
         assert_eq!(km.median(), Some(3.0));
+        // S lands exactly on 0.5 at t = 4 (4 events among 8): the median is 4, where
+        // lifelines' median_survival_time_ (strict <) would give 5.
+        let half =
+            KaplanMeier::fit(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0].map(|t| (t, t < 6.0)));
+        assert_eq!(half.median(), Some(4.0));
         // All censored: the curve never falls, no median.
         let none = KaplanMeier::fit(&[(1.0, false), (2.0, false)]);
         assert_eq!(none.median(), None);

@@ -20,9 +20,9 @@ use crate::record::{Record, Row, Value};
 use crate::schema::{Kind, Table};
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    BooleanChunked, DataFrame, Int64Chunked, IntoColumn, IntoSeries, ListBuilderTrait,
-    ListStringChunkedBuilder, NewChunkedArray, ParquetReader, ParquetWriter, PlSmallStr, SerReader,
-    Series, SortMultipleOptions, StringChunked, TimeUnit, TimeZone,
+    BooleanChunked, DataFrame, Int64Chunked, IntoColumn, IntoSeries, NewChunkedArray,
+    ParquetReader, ParquetWriter, PlSmallStr, SerReader, Series, SortMultipleOptions,
+    StringChunked, TimeUnit, TimeZone,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
@@ -247,7 +247,8 @@ impl TableState {
         self.existing
             .columns()
             .iter()
-            .map(|c| Ok(Value::from_any(c.get(i)?)))
+            .zip(self.table.columns())
+            .map(|(c, def)| Ok(Value::from_stored(c.get(i)?, def.kind)))
             .collect()
     }
 
@@ -497,12 +498,13 @@ fn describe_key(row: &Row) -> String {
 fn key_strings(df: &DataFrame, table: Table) -> Result<Vec<String>> {
     let mut keys = vec![String::new(); df.height()];
     for (n, k) in table.key().iter().enumerate() {
+        let kind = table.column(k).expect("key columns exist").kind;
         let column = df.column(k)?.as_materialized_series();
         for (i, key) in keys.iter_mut().enumerate() {
             if n > 0 {
                 key.push('\u{1f}');
             }
-            Value::from_any(column.get(i)?).key_part(key);
+            Value::from_stored(column.get(i)?, kind).key_part(key);
         }
     }
     Ok(keys)
@@ -552,16 +554,14 @@ pub fn rows_to_frame<'a>(
             )
             .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
             .into_series(),
-            Kind::StrList => {
-                let mut builder = ListStringChunkedBuilder::new(name, height, height * 2);
-                for v in cells {
-                    match v {
-                        Value::List(l) => builder.append_values_iter(l.iter().map(String::as_str)),
-                        _ => builder.append_null(),
-                    }
-                }
-                builder.finish().into_series()
-            }
+            Kind::StrList => StringChunked::from_iter_options(
+                name,
+                cells.map(|v| match v {
+                    Value::List(l) => Some(l.join(";")),
+                    _ => None,
+                }),
+            )
+            .into_series(),
         };
         columns.push(series.into_column());
     }

@@ -4,3 +4,4 @@ mod util;
 
 mod demo;
 mod ingest;
+mod metrics;

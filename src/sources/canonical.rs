@@ -443,13 +443,7 @@ impl Cells<'_> {
                     crate::time::parse_timestamp(text, self.zone)
                         .map_err(|e| format!("{}: {e}", column.name))?,
                 ),
-                Kind::StrList => Value::List(
-                    text.split(';')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                ),
+                Kind::StrList => Value::List(crate::record::split_list(text)),
             };
             row.set(column.name, value);
         }

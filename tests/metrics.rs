@@ -1,0 +1,284 @@
+//! `metrics`: held against an independent pandas/scipy/lifelines implementation, and the
+//! JSON shape of the spec.
+
+use crate::util::*;
+use serde_json::Value;
+
+/// Compares the tool's document with the oracle's: same keys, counts exact, floats to
+/// 1e-9 relative; `ci90` (a bootstrap the oracle does not redo) must bracket the median.
+fn compare(tool: &Value, oracle: &Value, path: &str, diffs: &mut Vec<String>) {
+    match (tool, oracle) {
+        (Value::Object(a), Value::Object(b)) => {
+            let (ka, kb): (Vec<_>, Vec<_>) = (a.keys().collect(), b.keys().collect());
+            let mut sa = ka.clone();
+            let mut sb = kb.clone();
+            sa.sort();
+            sb.sort();
+            if sa != sb {
+                diffs.push(format!("{path}: keys {ka:?} vs {kb:?}"));
+                return;
+            }
+            for (k, v) in a {
+                if k == "ci90" {
+                    let median = a["median_minutes"].as_f64();
+                    match (v, median) {
+                        (Value::Array(ci), Some(m)) => {
+                            let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+                            if !(lo <= m && m <= hi) {
+                                diffs.push(format!("{path}.ci90 {lo}..{hi} misses the median {m}"));
+                            }
+                        }
+                        (Value::Null, None) => {}
+                        other => diffs.push(format!("{path}.ci90: {other:?}")),
+                    }
+                    continue;
+                }
+                compare(v, &b[k], &format!("{path}.{k}"), diffs);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if a.len() != b.len() {
+                diffs.push(format!("{path}: {} items vs {}", a.len(), b.len()));
+                return;
+            }
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                compare(x, y, &format!("{path}[{i}]"), diffs);
+            }
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            if let (Some(x), Some(y)) = (x.as_i64(), y.as_i64()) {
+                if x != y {
+                    diffs.push(format!("{path}: {x} vs {y}"));
+                }
+            } else {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                if (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1e-12) {
+                    diffs.push(format!("{path}: {x} vs {y}"));
+                }
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => diffs.push(format!("{path}: {a} vs {b}")),
+    }
+}
+
+fn demo_store() -> Workdir {
+    let w = Workdir::new();
+    w.run_status(&["demo", "--out", w.path().to_str().unwrap()], 0);
+    w
+}
+
+fn metrics_json(w: &Workdir, args: &[&str]) -> Value {
+    let store = w.store();
+    let mut all = vec![
+        "metrics",
+        "--format",
+        "json",
+        "--store",
+        store.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout(&w.run_status(&all, 0))).unwrap()
+}
+
+#[test]
+fn metrics_match_the_independent_oracle() {
+    let w = demo_store();
+    for period in ["2026-Q3", "2026-Q2", "2026-08", "2026"] {
+        let tool = metrics_json(&w, &["--period", period]);
+        let oracle = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/oracle/metrics_oracle.py"
+            ))
+            .arg(w.store())
+            .arg(period)
+            .output()
+            .expect("python3");
+        assert!(
+            oracle.status.success(),
+            "oracle failed: {}",
+            String::from_utf8_lossy(&oracle.stderr)
+        );
+        let oracle: Value = serde_json::from_slice(&oracle.stdout).unwrap();
+        let mut diffs = Vec::new();
+        compare(&tool, &oracle, "$", &mut diffs);
+        assert!(
+            diffs.is_empty(),
+            "{period}: tool and oracle differ:\n{}",
+            diffs.join("\n")
+        );
+    }
+}
+
+#[test]
+fn json_keys_follow_the_spec_order() {
+    let w = demo_store();
+    let m = metrics_json(&w, &["--period", "2026-Q3"]);
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "period",
+            "incidents",
+            "time_to_retro",
+            "action_items",
+            "hotspots",
+            "hotspots_by_team",
+            "hotspots_by_product_area",
+            "responders",
+            "phases",
+            "declaration",
+            "comms",
+            "data_quality"
+        ]
+    );
+    let phase: Vec<&str> = m["phases"]["time_to_ack"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        phase,
+        [
+            "n",
+            "median_minutes",
+            "p90_minutes",
+            "ci90",
+            "previous_n",
+            "previous_median_minutes",
+            "mann_whitney_p"
+        ]
+    );
+    assert_eq!(m["period"]["as_of"], "2026-10-01T00:00:00Z");
+    assert_eq!(m["incidents"]["count"], 34);
+    assert_eq!(m["incidents"]["excluded"], 2);
+    assert_eq!(m["hotspots"][0]["service"], "checkout-api");
+    // The same store and flags give the same bytes.
+    let again = metrics_json(&w, &["--period", "2026-Q3"]);
+    assert_eq!(m, again);
+}
+
+#[test]
+fn an_empty_period_gives_nulls_not_zeros() {
+    let w = demo_store();
+    let m = metrics_json(&w, &["--period", "2025-Q1"]);
+    assert_eq!(m["incidents"]["count"], 0);
+    assert_eq!(m["time_to_retro"]["coverage"], Value::Null);
+    assert_eq!(
+        m["phases"]["time_to_resolve"]["median_minutes"],
+        Value::Null
+    );
+    assert_eq!(m["phases"]["time_to_resolve"]["ci90"], Value::Null);
+    assert_eq!(m["responders"]["gini"], Value::Null);
+    assert_eq!(m["comms"]["incidents_over_target"], Value::Null);
+    assert_eq!(m["hotspots"], Value::Array(vec![]));
+}
+
+#[test]
+fn as_of_judges_open_work() {
+    let w = demo_store();
+    // Judged on 2026-08-15 instead of the quarter's end: fewer retros held, items younger.
+    let early = metrics_json(&w, &["--period", "2026-Q3", "--as-of", "2026-08-15"]);
+    let late = metrics_json(&w, &["--period", "2026-Q3"]);
+    assert_eq!(early["period"]["as_of"], "2026-08-15T00:00:00Z");
+    assert!(early["time_to_retro"]["held"].as_u64() < late["time_to_retro"]["held"].as_u64());
+    assert!(early["action_items"]["total"].as_u64() < late["action_items"]["total"].as_u64());
+}
+
+#[test]
+fn table_format_marks_small_samples() {
+    let w = demo_store();
+    let out = w.run_status(
+        &[
+            "metrics",
+            "--format",
+            "table",
+            "--period",
+            "2026-Q3",
+            "--store",
+            w.store().to_str().unwrap(),
+        ],
+        0,
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("| checkout-api     |       13* |   38% |"),
+        "{text}"
+    );
+    assert!(text.contains("* small sample (n < 20)"), "{text}");
+}
+
+#[test]
+fn bad_flags_are_refused_before_any_work() {
+    let w = demo_store();
+    let store = w.store();
+    let out = w.run_status(
+        &[
+            "metrics",
+            "--period",
+            "2026-Q5",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains(
+            "--period: expected a period such as 2026-Q3, 2026-07 or 2026, found '2026-Q5'"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = w.run_status(
+        &[
+            "metrics",
+            "--tz",
+            "Mars/Base",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("--tz: expected an IANA time zone"),
+        "{}",
+        stderr(&out)
+    );
+    let out = w.run_status(
+        &[
+            "metrics",
+            "--store",
+            w.path().join("nowhere").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr(&out).contains("no store at"), "{}", stderr(&out));
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
+    let w = Workdir::new();
+    w.run_status(&["init"], 0);
+    let text = std::fs::read_to_string(w.path().join("incidentlens.toml")).unwrap();
+    assert!(text.contains("required_severities = [\"SEV1\", \"SEV2\", \"SEV3\"]"));
+    let again = w.run_status(&["init"], 2);
+    assert!(
+        stderr(&again).contains("exists; pass --force"),
+        "{}",
+        stderr(&again)
+    );
+    // A typo in a key is an error naming its path.
+    std::fs::write(
+        w.path().join("incidentlens.toml"),
+        "[responders]\nhero_shar = 0.3\n",
+    )
+    .unwrap();
+    let out = w.run_status(&["demo"], 2);
+    assert!(
+        stderr(&out).contains("responders.hero_shar: unknown field `hero_shar`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Recomputes `incidentlens metrics --format json` from the store's Parquet files.
+
+An independent implementation of metrics.md (and of the choices the spec leaves open,
+documented in docs/metrics-notes.md) with pandas, numpy, scipy and lifelines. It reads
+only the Parquet store, never the tool's code. The integration test compares its output
+with the tool's: counts exactly, floats to 1e-9 relative; the bootstrap interval `ci90`
+is not recomputed here (the test checks that the tool's brackets the median).
+
+Usage: metrics_oracle.py STORE_DIR PERIOD       (PERIOD: 2026-Q3, 2026-07 or 2026)
+"""
+import json
+import math
+import os
+import sys
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from scipy.stats import binomtest, entropy, mannwhitneyu
+
+STORE, PERIOD = sys.argv[1], sys.argv[2]
+SEVS = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"]
+REQUIRED = {"SEV1", "SEV2", "SEV3"}
+WEIGHTS = {"SEV1": 8, "SEV2": 4, "SEV3": 2, "SEV4": 1, "SEV5": 0.5, "unknown": 1}
+TARGETS = {"SEV1": 30, "SEV2": 60}
+MIN, HOUR, DAY = pd.Timedelta(minutes=1), pd.Timedelta(hours=1), pd.Timedelta(days=1)
+
+
+def read(table):
+    return pd.read_parquet(os.path.join(STORE, table))
+
+
+inc, isv, parts = read("incidents"), read("incident_services"), read("participants")
+pages, events, items = read("pages"), read("events"), read("action_items")
+msgs, people, services, runs = read("messages"), read("people"), read("services"), read("ingest_runs")
+
+# --- period and as_of ------------------------------------------------------------------
+def period_bounds(p):
+    if "-Q" in p:
+        y, q = p.split("-Q")
+        start = pd.Timestamp(int(y), 3 * (int(q) - 1) + 1, 1, tz="UTC")
+        step = pd.DateOffset(months=3)
+    elif "-" in p:
+        y, m = p.split("-")
+        start, step = pd.Timestamp(int(y), int(m), 1, tz="UTC"), pd.DateOffset(months=1)
+    else:
+        start, step = pd.Timestamp(int(p), 1, 1, tz="UTC"), pd.DateOffset(years=1)
+    return start, start + step, start - step, start
+
+
+FROM, TO, PFROM, PTO = period_bounds(PERIOD)
+latest = max(
+    df[c].max()
+    for df in (inc, parts, pages, events, items, msgs)
+    for c in df.columns
+    if isinstance(df[c].dtype, pd.DatetimeTZDtype) and c != "due_at" and df[c].notna().any()
+)
+AS_OF = latest if latest < TO else TO
+
+
+def by_as_of(s):
+    return s.where(s <= AS_OF)
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def q(values, p):
+    return float(np.quantile(values, p)) if len(values) else None
+
+
+def fnum(x):
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
+
+
+# --- incidents in the period -----------------------------------------------------------
+inc["anchor"] = inc["declared_at"].fillna(inc["started_at"])
+inc = inc[inc["anchor"].notna()].copy()
+inc["excluded"] = inc["is_drill"].fillna(False).astype(bool) | inc["is_maintenance"].fillna(False).astype(bool)
+inc["sev"] = inc["severity"].fillna("unknown")
+inc["start"] = inc["started_at"].fillna(inc["anchor"])
+in_p = (inc["anchor"] >= FROM) & (inc["anchor"] < TO)
+cur = inc[in_p & ~inc["excluded"]].copy()
+prev = inc[(inc["anchor"] >= PFROM) & (inc["anchor"] < PTO) & ~inc["excluded"]].copy()
+cur_ids = set(cur["incident_id"])
+out = {
+    "period": {"from": iso(FROM), "to": iso(TO), "as_of": iso(AS_OF),
+               "previous_from": iso(PFROM), "previous_to": iso(PTO)},
+    "incidents": {"count": len(cur), "excluded": int((in_p & inc["excluded"]).sum()),
+                  "by_severity": {s: int((cur["sev"] == s).sum()) for s in SEVS}},
+}
+
+# --- 1. time to retro ------------------------------------------------------------------
+def retro_obs(df):
+    df = df.copy()
+    df["res"] = by_as_of(df["resolved_at"])
+    df = df[df["res"].notna()]
+    held_at = by_as_of(df["retro_held_at"].fillna(df["retro_published_at"]))
+    df["held"] = held_at.notna()
+    df["hours"] = np.where(df["held"], (held_at - df["res"]) / HOUR, (AS_OF - df["res"]) / HOUR)
+    deadline = df["res"].apply(lambda t: t + pd.offsets.BDay(5))
+    df["within"] = df["held"] & (held_at <= deadline)
+    return df
+
+
+def km_median(df):
+    # metrics.md: the smallest t with S(t) <= 0.5. lifelines' median_survival_time_ takes
+    # the first t with S(t) < 0.5 (strict), which differs when S lands exactly on 0.5,
+    # so the median is read off lifelines' survival function instead.
+    if df.empty:
+        return None
+    sf = KaplanMeierFitter().fit(df["hours"], df["held"]).survival_function_["KM_estimate"]
+    hit = sf[sf <= 0.5 + 1e-12]
+    return float(hit.index[0]) if len(hit) else None
+
+
+def retro_summary(df):
+    held = df[df["held"]]["hours"].to_numpy()
+    return {"held": int(len(held)), "median_hours": q(held, 0.5), "p90_hours": q(held, 0.9),
+            "km_median_hours": km_median(df), "held_within_5_business_days": int(df["within"].sum())}
+
+
+req = retro_obs(cur[cur["sev"].isin(REQUIRED)])
+s = retro_summary(req)
+ttr = {"required": len(req), "held": s["held"], "coverage": s["held"] / len(req) if len(req) else None,
+       "median_hours": s["median_hours"], "p90_hours": s["p90_hours"], "km_median_hours": s["km_median_hours"],
+       "held_within_5_business_days": s["held_within_5_business_days"],
+       "held_outside_policy": int(retro_obs(cur[~cur["sev"].isin(REQUIRED)])["held"].sum()),
+       "by_severity": {}}
+for sev in SEVS:
+    o = retro_obs(cur[cur["sev"] == sev])
+    b = retro_summary(o)
+    pol = sev in REQUIRED
+    ttr["by_severity"][sev] = {
+        "in_policy": pol, "incidents": len(o), "required": len(o) if pol else 0, "held": b["held"],
+        "coverage": (b["held"] / len(o) if len(o) else None) if pol else None,
+        "median_hours": b["median_hours"], "p90_hours": b["p90_hours"], "km_median_hours": b["km_median_hours"],
+        "held_within_5_business_days": b["held_within_5_business_days"]}
+out["time_to_retro"] = ttr
+
+# --- 2. action items -------------------------------------------------------------------
+ai = items[items["incident_id"].isin(cur_ids)]
+ai = ai[ai["created_at"].isna() | (ai["created_at"] <= AS_OF)].copy()
+done = (ai["status"] == "done") & (ai["completed_at"].isna() | (ai["completed_at"] <= AS_OF))
+cancelled_at = ai["updated_at"].fillna(ai["completed_at"])
+wont = (ai["status"] == "wont_do") & (cancelled_at.isna() | (cancelled_at <= AS_OF))
+ai["st"] = np.select([done, wont], ["done", "wont_do"], "open")
+
+
+def ai_block(df):
+    n, nd, nw = len(df), int((df["st"] == "done").sum()), int((df["st"] == "wont_do").sum())
+    d = df[(df["st"] == "done") & df["created_at"].notna() & df["completed_at"].notna()]
+    o = df[(df["st"] == "open") & df["created_at"].notna()]
+    durations = pd.concat([(d["completed_at"] - d["created_at"]) / DAY, (AS_OF - o["created_at"]) / DAY])
+    observed = [True] * len(d) + [False] * len(o)
+    w30 = w60 = None
+    if len(durations):
+        kmf = KaplanMeierFitter().fit(durations.to_numpy(), observed)
+        w30 = 1 - float(kmf.survival_function_at_times(30).iloc[0])
+        w60 = 1 - float(kmf.survival_function_at_times(60).iloc[0])
+    ages = ((AS_OF - o["created_at"]) / DAY).to_numpy()
+    return {"total": n, "done": nd, "open": int((df["st"] == "open").sum()), "wont_do": nw,
+            "completion_rate": nd / (n - nw) if n - nw else None, "done_within_30d": w30, "done_within_60d": w60,
+            "open_median_age_days": q(ages, 0.5), "stale_open": int((ages > 60).sum()),
+            "unowned": int(df["owner"].isna().sum())}
+
+
+held_retros = int(by_as_of(cur["retro_held_at"].fillna(cur["retro_published_at"])).notna().sum())
+out["action_items"] = {**ai_block(ai), "per_retro": len(ai) / held_retros if held_retros else None,
+                       "by_team": {t: ai_block(g) for t, g in sorted(ai.groupby(ai["team"].fillna("unknown")))}}
+
+# --- 3. hotspots -----------------------------------------------------------------------
+live = inc[~inc["excluded"]]
+plen = (TO - FROM) / (TO - FROM + PTO - PFROM)
+
+
+def hotspot_table(key, mapping):
+    pairs = isv.assign(group=isv["service"].map(mapping)).dropna(subset=["group"])
+    pairs = pairs[["incident_id", "group"]].drop_duplicates()
+    allp = pairs.merge(live[["incident_id", "start"]], on="incident_id")
+    curp = pairs.merge(cur, on="incident_id")
+    prevp = pairs[pairs["incident_id"].isin(set(prev["incident_id"]))]
+    rows = []
+    for g, df in curp.groupby("group"):
+        starts = allp[allp["group"] == g]["start"]
+        repeats = sum(bool(((s - starts > pd.Timedelta(0)) & (s - starts <= 30 * DAY)).any()) for s in df["start"])
+        res = by_as_of(df["resolved_at"])
+        ok = df["started_at"].notna() & res.notna() & (res >= df["started_at"])
+        k, pv = len(df), int((prevp["group"] == g).sum())
+        rows.append({key: g, "incidents": k, "share": k / len(cur),
+                     "by_severity": {s: int((df["sev"] == s).sum()) for s in SEVS},
+                     "impact_minutes": float(((res - df["started_at"]) / MIN)[ok].sum()),
+                     "weighted_score": float(df["sev"].map(WEIGHTS).sum()), "repeat_incidents": int(repeats),
+                     "previous": pv, "change_p_value": binomtest(k, k + pv, plen).pvalue})
+    return sorted(rows, key=lambda r: (-r["weighted_score"], r[key]))
+
+
+cat = services.set_index("service")
+out["hotspots"] = hotspot_table("service", lambda s: s)
+out["hotspots_by_team"] = hotspot_table("team", cat["team"].dropna().to_dict())
+out["hotspots_by_product_area"] = hotspot_table("product_area", cat["product_area"].dropna().to_dict())
+
+# --- 4. responders ---------------------------------------------------------------------
+pg = pages[pages["incident_id"].isin(cur_ids)].copy()
+acked = pg[pg["person_id"].notna() & by_as_of(pg["acknowledged_at"]).notna()][["incident_id", "person_id"]]
+roles = parts[parts["incident_id"].isin(cur_ids) & (parts["role"] != "observer")]
+cmd_rows = cur[cur["commander"].notna()][["incident_id", "commander"]].rename(columns={"commander": "person_id"})
+chat = msgs[msgs["incident_id"].isin(cur_ids) & msgs["person_id"].notna() & ~msgs["is_bot"].fillna(False).astype(bool)]
+pairs = pd.concat([acked, roles[["incident_id", "person_id"]], cmd_rows, chat[["incident_id", "person_id"]]]).drop_duplicates()
+per_person = pairs.groupby("person_id").size()
+zones = people.set_index("person_id")["timezone"].dropna().to_dict()
+
+
+def band(row):
+    if pd.isna(row["sent_at"]):
+        return False, False
+    local = row["sent_at"].tz_convert(ZoneInfo(zones.get(row["person_id"], "UTC")))
+    business = local.weekday() < 5 and 8 <= local.hour < 18
+    return (not business), (local.hour >= 22 or local.hour < 8)
+
+
+bands = pg.apply(band, axis=1, result_type="expand") if len(pg) else pd.DataFrame(columns=[0, 1])
+pg["off"], pg["sleep"] = bands[0].astype(bool), bands[1].astype(bool)
+
+
+def concentration(x):
+    x = np.asarray(x, dtype=float)
+    if len(x) == 0 or x.sum() == 0:
+        return {"gini": None, "entropy_norm": None, "top1_share": None, "top10pct_share": None}
+    n = len(x)
+    g = np.abs(x[:, None] - x[None, :]).sum() / (2 * n * n * x.mean())
+    top = np.sort(x)[::-1][: max(1, math.ceil(n / 10))].sum() / x.sum()
+    return {"gini": float(g), "entropy_norm": float(entropy(x) / math.log(n)) if n >= 2 else None,
+            "top1_share": float(x.max() / x.sum()), "top10pct_share": float(top)}
+
+
+def hero_list(counts):
+    h = [{"person_id": p, "incidents": int(n)} for p, n in counts.items() if n >= 0.25 * len(cur)]
+    return sorted(h, key=lambda r: (-r["incidents"], r["person_id"]))
+
+
+load = pg[pg["person_id"].notna()].groupby("person_id").agg(pages=("page_id", "size"), off=("off", "sum"), sleep=("sleep", "sum"))
+everyone = sorted(set(load.index) | set(per_person.index))
+people_rows = [{"person_id": p, "incidents": int(per_person.get(p, 0)),
+                "pages": int(load["pages"].get(p, 0)), "off_hours_pages": int(load["off"].get(p, 0)),
+                "sleep_hours_pages": int(load["sleep"].get(p, 0))} for p in everyone]
+people_rows.sort(key=lambda r: (-r["incidents"], -r["pages"], r["person_id"]))
+cmd_pairs = pd.concat([roles[roles["role"] == "commander"][["incident_id", "person_id"]], cmd_rows]).drop_duplicates()
+per_cmd = cmd_pairs.groupby("person_id").size()
+out["responders"] = {"distinct_responders": int(len(per_person)), **concentration(per_person.to_numpy()),
+                     "heroes": hero_list(per_person), "pages": int(len(pg)),
+                     "off_hours_pages": int(pg["off"].sum()), "sleep_hours_pages": int(pg["sleep"].sum()),
+                     "people": people_rows,
+                     "commanders": {"distinct_commanders": int(len(per_cmd)), **concentration(per_cmd.to_numpy()),
+                                    "heroes": hero_list(per_cmd)}}
+
+# --- 5. phases -------------------------------------------------------------------------
+ev = events.copy()
+first_page = pd.concat([by_as_of(pages["sent_at"]).rename("t").to_frame().assign(incident_id=pages["incident_id"]),
+                        by_as_of(ev[ev["kind"] == "paged"]["at"]).rename("t").to_frame().assign(
+                            incident_id=ev[ev["kind"] == "paged"]["incident_id"])]).dropna().groupby("incident_id")["t"].min()
+first_ack = pd.concat([
+    by_as_of(pages["acknowledged_at"]).rename("t").to_frame().assign(incident_id=pages["incident_id"]),
+    by_as_of(ev[ev["kind"] == "acknowledged"]["at"]).rename("t").to_frame().assign(
+        incident_id=ev[ev["kind"] == "acknowledged"]["incident_id"]),
+    by_as_of(inc["acknowledged_at"]).rename("t").to_frame().assign(incident_id=inc["incident_id"]),
+]).dropna().groupby("incident_id")["t"].min()
+
+
+def phase_durations(df):
+    fp = df["incident_id"].map(first_page)
+    fa = df["incident_id"].map(first_ack)
+    ack = (fa - fp.fillna(df["start"])) / MIN
+    mit = (by_as_of(df["mitigated_at"]) - df["start"]) / MIN
+    res = (by_as_of(df["resolved_at"]) - df["start"]) / MIN
+    return [ack, mit, res]
+
+
+def phase(c, p):
+    c, p = c.dropna(), p.dropna()
+    c, p = c[c >= 0].to_numpy(), p[p >= 0].to_numpy()
+    mw = None
+    if len(c) and len(p):
+        mw = fnum(float(mannwhitneyu(c, p, alternative="two-sided", method="asymptotic", use_continuity=True).pvalue))
+    return {"n": len(c), "median_minutes": q(c, 0.5), "p90_minutes": q(c, 0.9), "ci90": "bootstrap",
+            "previous_n": len(p), "previous_median_minutes": q(p, 0.5), "mann_whitney_p": mw}
+
+
+cd, pd_ = phase_durations(cur), phase_durations(prev)
+out["phases"] = {name: phase(cd[k], pd_[k]) for k, name in enumerate(["time_to_ack", "time_to_mitigate", "time_to_resolve"])}
+
+# --- 6. declaration --------------------------------------------------------------------
+functions = people.set_index("person_id")["function"].to_dict()
+decl = cur[cur["declared_by"].notna()]["declared_by"].map(lambda p: functions.get(p) if isinstance(functions.get(p), str) else "unknown")
+by_fn = {k: int(v) for k, v in sorted(decl.value_counts().items())}
+known = sum(v for k, v in by_fn.items() if k != "unknown")
+non_eng = sum(v for k, v in by_fn.items() if k not in ("unknown", "engineering"))
+ptd = ((cur["declared_at"] - cur["incident_id"].map(first_page)) / MIN).dropna().to_numpy()
+out["declaration"] = {"declared_by_function": by_fn, "non_engineering_share": non_eng / known if known else None,
+                      "page_to_declare_minutes": q(ptd, 0.5), "page_to_declare_n": len(ptd)}
+
+# --- 7. comms --------------------------------------------------------------------------
+su = events[(events["kind"] == "status_update") & events["incident_id"].isin(cur_ids)]
+gaps, with_updates, over = [], 0, 0
+for _, i in cur.iterrows():
+    end = i["resolved_at"] if pd.notna(i["resolved_at"]) and i["resolved_at"] <= AS_OF else AS_OF
+    t = su[(su["incident_id"] == i["incident_id"]) & (su["at"] >= i["anchor"]) & (su["at"] <= end)]["at"].sort_values()
+    if t.empty:
+        continue
+    with_updates += 1
+    g = np.diff(np.concatenate([[i["anchor"].value], t.map(lambda x: x.value).to_numpy()])) / 6e10
+    gaps.extend(g)
+    over += bool((g > TARGETS.get(i["sev"], 120)).any())
+out["comms"] = {"incidents_with_updates": with_updates, "gaps": len(gaps), "median_gap_minutes": q(gaps, 0.5),
+                "p90_gap_minutes": q(gaps, 0.9), "incidents_over_target": over / with_updates if with_updates else None}
+
+# --- data quality ----------------------------------------------------------------------
+r = runs.sort_values("run_id").drop_duplicates(["file", "sha256"])
+srcs = [{"source": s, "files": len(g), "rows_read": int(g["rows_read"].sum()), "rows_ingested": int(g["rows_ingested"].sum()),
+         "rows_rejected": int(g["rows_rejected"].sum())} for s, g in sorted(r.groupby("source"))]
+referenced = set(parts["person_id"].dropna()) | set(pages["person_id"].dropna()) | set(items["owner"].dropna()) \
+    | set(msgs["person_id"].dropna()) | set(inc["declared_by"].dropna()) | set(inc["commander"].dropna())
+negative = sum(int((d.dropna() < 0).sum()) for d in cd)
+cur_services = set(isv[isv["incident_id"].isin(cur_ids)]["service"])
+out["data_quality"] = {"sources": srcs, "rows_read": sum(s["rows_read"] for s in srcs),
+                       "rows_ingested": sum(s["rows_ingested"] for s in srcs),
+                       "rows_rejected": sum(s["rows_rejected"] for s in srcs),
+                       "incidents_without_severity": int(cur["severity"].isna().sum()),
+                       "incidents_without_resolution": int(by_as_of(cur["resolved_at"]).isna().sum()),
+                       "unmatched_people": len(referenced - set(people["person_id"])),
+                       "negative_durations": negative,
+                       "services_not_in_catalog": len(cur_services - set(services["service"]))}
+print(json.dumps(out, indent=1))
