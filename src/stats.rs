@@ -31,6 +31,18 @@ pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
 }
 
+/// The type-7 median of a non-empty sample by selection, O(n): the sample is reordered.
+fn median_in_place(v: &mut [f64]) -> f64 {
+    let h = (v.len() - 1) as f64 * 0.5;
+    let lo = h.floor() as usize;
+    let (_, &mut low, upper) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    if h == lo as f64 {
+        return low;
+    }
+    let high = upper.iter().copied().fold(f64::INFINITY, f64::min);
+    low + (h - lo as f64) * (high - low)
+}
+
 /// A Kaplan–Meier survival curve: the steps `(t, S(t))` at each distinct event time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KaplanMeier {
@@ -106,8 +118,7 @@ pub fn bootstrap_median_ci(
         for x in sample.iter_mut() {
             *x = values[rng.random_range(0..n)];
         }
-        sample.sort_by(f64::total_cmp);
-        medians.push(quantile_sorted(&sample, 0.5).expect("non-empty"));
+        medians.push(median_in_place(&mut sample));
     }
     medians.sort_by(f64::total_cmp);
     let alpha = (1.0 - level) / 2.0;
@@ -354,6 +365,15 @@ mod tests {
         let x: Vec<f64> = (1..=11).map(f64::from).collect();
         close(top_share(&x, 0.1).unwrap(), 21.0 / 66.0);
         assert_eq!(gini(&[]), None);
+    }
+
+    #[test]
+    fn selection_median_equals_sorted_median() {
+        for n in 1..40 {
+            let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 31) as f64).collect();
+            let mut w = v.clone();
+            assert_eq!(median_in_place(&mut w), median(&v).unwrap(), "n = {n}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Section 6 of metrics.md, Declaration: who declares incidents (by function: anyone, support included,
 //! should be able to), and how long after the first page.
 
-use super::{finite, phases::Firsts, Ctx, MINUTE};
+use super::{finite, Ctx, MINUTE};
 use crate::stats::quantile;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ pub fn compute(ctx: &Ctx) -> Declaration {
         .filter(|(f, _)| *f != "unknown" && *f != "engineering")
         .map(|(_, n)| n)
         .sum();
-    let firsts = Firsts::new(ctx);
+    let firsts = &ctx.firsts;
     let gaps: Vec<f64> = ctx
         .current
         .iter()

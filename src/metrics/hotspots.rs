@@ -112,8 +112,10 @@ fn table(ctx: &Ctx, by: By) -> Vec<Hotspot> {
                         impact += (resolved - start) as f64 / MINUTE;
                     }
                 }
+                // Is there an earlier start in [s - window, s)? The starts are sorted.
                 let s = i.start();
-                if group_starts.iter().any(|&e| e < s && s - e <= window) {
+                let first_in_window = group_starts.partition_point(|&e| e < s - window);
+                if group_starts.get(first_in_window).is_some_and(|&e| e < s) {
                     repeats += 1;
                 }
             }

@@ -426,6 +426,8 @@ pub struct Ctx<'a> {
     pub tz: chrono_tz::Tz,
     pub current: Vec<&'a Incident>,
     pub previous: Vec<&'a Incident>,
+    /// First page and first acknowledgement of every incident, as of `as_of`.
+    pub firsts: phases::Firsts,
 }
 
 impl<'a> Ctx<'a> {
@@ -450,6 +452,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             current: pick(period.from, period.to),
             previous: pick(period.previous_from, period.previous_to),
+            firsts: phases::Firsts::new(data, as_of),
             data,
             config,
             period,

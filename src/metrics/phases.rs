@@ -2,7 +2,7 @@
 //! a bootstrap interval and a Mann–Whitney test against the previous period. Context,
 //! never a lone headline: these durations are heavy-tailed.
 
-use super::{finite, Ctx, Incident, MINUTE};
+use super::{finite, Ctx, Data, Incident, MINUTE};
 use crate::stats::{bootstrap_median_ci, mann_whitney_p, quantile};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -36,28 +36,31 @@ pub struct Firsts {
 }
 
 impl Firsts {
-    pub fn new(ctx: &Ctx) -> Firsts {
+    pub fn new(data: &Data, as_of: i64) -> Firsts {
         let mut page: HashMap<String, i64> = HashMap::new();
         let mut ack: HashMap<String, i64> = HashMap::new();
         let min = |m: &mut HashMap<String, i64>, id: &str, t: Option<i64>| {
-            if let Some(t) = ctx.by_as_of(t) {
-                m.entry(id.to_string())
-                    .and_modify(|v| *v = (*v).min(t))
-                    .or_insert(t);
+            if let Some(t) = t.filter(|&t| t <= as_of) {
+                match m.get_mut(id) {
+                    Some(v) => *v = (*v).min(t),
+                    None => {
+                        m.insert(id.to_string(), t);
+                    }
+                }
             }
         };
-        for p in &ctx.data.pages {
+        for p in &data.pages {
             min(&mut page, &p.incident, p.sent);
             min(&mut ack, &p.incident, p.acknowledged);
         }
-        for e in &ctx.data.events {
+        for e in &data.events {
             match e.kind.as_str() {
                 "paged" => min(&mut page, &e.incident, Some(e.at)),
                 "acknowledged" => min(&mut ack, &e.incident, Some(e.at)),
                 _ => {}
             }
         }
-        for i in &ctx.data.incidents {
+        for i in &data.incidents {
             min(&mut ack, &i.id, i.acknowledged);
         }
         Firsts { page, ack }
@@ -107,9 +110,9 @@ fn samples(ctx: &Ctx, f: &Firsts, incidents: &[&Incident]) -> [Vec<f64>; 3] {
 }
 
 pub fn compute(ctx: &Ctx) -> Phases {
-    let f = Firsts::new(ctx);
-    let [a, m, r] = samples(ctx, &f, &ctx.current);
-    let [pa, pm, pr] = samples(ctx, &f, &ctx.previous);
+    let f = &ctx.firsts;
+    let [a, m, r] = samples(ctx, f, &ctx.current);
+    let [pa, pm, pr] = samples(ctx, f, &ctx.previous);
     Phases {
         time_to_ack: phase(&a, &pa),
         time_to_mitigate: phase(&m, &pm),

@@ -76,11 +76,10 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         referenced.extend(i.declared_by.as_deref());
         referenced.extend(i.commander.as_deref());
     }
-    let firsts = phases::Firsts::new(ctx);
     let negative_durations = ctx
         .current
         .iter()
-        .flat_map(|i| phases::durations(ctx, &firsts, i))
+        .flat_map(|i| phases::durations(ctx, &ctx.firsts, i))
         .flatten()
         .filter(|d| *d < 0.0)
         .count();
