@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod ingest;
+pub mod link;
 pub mod metrics;
 pub mod normalize;
 pub mod record;

@@ -215,6 +215,19 @@ pub struct Record {
     /// Where it was: `line 12`, `$.incidents[3]`, `general/2016-01-05.json[4]`.
     pub location: String,
     pub rows: Vec<Row>,
+    /// Incidents (ids) that must exist, in the store or earlier in this ingest, for the
+    /// record to make sense: a log entry needs its incident.
+    pub requires: Vec<String>,
+}
+
+impl Record {
+    pub fn new(location: impl Into<String>, rows: Vec<Row>) -> Record {
+        Record {
+            location: location.into(),
+            rows,
+            requires: Vec::new(),
+        }
+    }
 }
 
 /// An input record that could not be used, and why.

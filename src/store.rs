@@ -307,6 +307,17 @@ impl<'s> Writer<'s> {
                 return Ok(Err(reason));
             }
         }
+        for id in &record.requires {
+            let key = Row::new(Table::Incidents)
+                .with(crate::schema::col::INCIDENT_ID, Value::text(id.clone()))
+                .key();
+            if self.state(Table::Incidents)?.current(&key)?.is_none() {
+                return Ok(Err(format!(
+                    "refers to incident {id}, which is neither in this export nor in the store; \
+                     ingest the incidents export first"
+                )));
+            }
+        }
         // First pass: a key this file already gave different content is a conflict.
         let file_no = self.file_no;
         for row in &record.rows {

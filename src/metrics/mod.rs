@@ -19,6 +19,7 @@ pub mod retro;
 pub mod text;
 
 use crate::config::Config;
+use crate::link::Identities;
 use crate::schema::{col, Table};
 use crate::store::Store;
 use anyhow::Result;
@@ -366,16 +367,13 @@ impl Data {
             .zip(strs(&df, col::TIMEZONE)?)
             .filter_map(|((p, function), timezone)| Some((p?, Person { function, timezone })))
             .collect();
-
-        let df = store.read(Table::Services)?;
-        let services = strs(&df, col::SERVICE)?
+        let aliases: Vec<(String, Vec<String>)> = strs(&df, col::PERSON_ID)?
             .into_iter()
-            .zip(strs(&df, col::TEAM)?)
-            .zip(strs(&df, col::PRODUCT_AREA)?)
-            .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
+            .zip(strs(&df, col::ALIASES)?)
+            .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
             .collect();
-
-        Ok(Data {
+        let ids = Identities::new(aliases.iter().map(|(p, a)| (p.as_str(), a.as_slice())));
+        let mut data = Data {
             incidents,
             incident_services,
             pages,
@@ -384,10 +382,40 @@ impl Data {
             items,
             messages,
             people,
-            services,
+            services: HashMap::new(),
             runs: store.read(Table::IngestRuns)?,
             latest: latest_timestamp(store)?,
-        })
+        };
+        data.resolve_people(&ids);
+
+        let df = store.read(Table::Services)?;
+        data.services = strs(&df, col::SERVICE)?
+            .into_iter()
+            .zip(strs(&df, col::TEAM)?)
+            .zip(strs(&df, col::PRODUCT_AREA)?)
+            .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
+            .collect();
+        Ok(data)
+    }
+
+    /// Replaces every person reference by the person it names, so that one person seen
+    /// in several sources counts once.
+    fn resolve_people(&mut self, ids: &Identities) {
+        let fix = |p: &mut Option<String>| {
+            if let Some(r) = p {
+                *r = ids.resolve(r);
+            }
+        };
+        for i in &mut self.incidents {
+            fix(&mut i.declared_by);
+            fix(&mut i.commander);
+        }
+        self.pages.iter_mut().for_each(|p| fix(&mut p.person));
+        self.participants
+            .iter_mut()
+            .for_each(|p| p.person = ids.resolve(&p.person));
+        self.items.iter_mut().for_each(|i| fix(&mut i.owner));
+        self.messages.iter_mut().for_each(|m| fix(&mut m.person));
     }
 }
 

@@ -399,10 +399,7 @@ struct Cells<'a> {
 impl Cells<'_> {
     fn item(&self, location: String, values: &[(&'static str, String)], raw: &str) -> Item {
         match self.row(values) {
-            Ok(row) => Item::Record(Record {
-                location,
-                rows: vec![row],
-            }),
+            Ok(row) => Item::Record(Record::new(location, vec![row])),
             Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
         }
     }

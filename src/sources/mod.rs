@@ -6,6 +6,9 @@
 //! decides what is a duplicate: the store does that, the same way for every source.
 
 pub mod canonical;
+pub mod json;
+pub mod opsgenie;
+pub mod pagerduty;
 
 use crate::config::Config;
 use crate::record::Item;
@@ -104,7 +107,11 @@ pub trait Source: Sync {
 
 /// Every source, in detection order.
 pub fn all() -> &'static [&'static dyn Source] {
-    &[&canonical::Canonical]
+    &[
+        &canonical::Canonical,
+        &pagerduty::PagerDuty,
+        &opsgenie::Opsgenie,
+    ]
 }
 
 pub fn by_name(name: &str) -> Option<&'static dyn Source> {

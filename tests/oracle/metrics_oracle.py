@@ -36,6 +36,21 @@ inc, isv, parts = read("incidents"), read("incident_services"), read("participan
 pages, events, items = read("pages"), read("events"), read("action_items")
 msgs, people, services, runs = read("messages"), read("people"), read("services"), read("ingest_runs")
 
+# --- identity: references resolve through the people table's aliases ----------------------
+alias_of = {a.strip(): pid for pid, al in zip(people["person_id"], people["aliases"]) if isinstance(al, str)
+            for a in al.split(";") if a.strip()}
+
+
+def person(ref):
+    if not isinstance(ref, str):
+        return ref
+    return alias_of.get(ref, ref.lower() if "@" in ref else ref)
+
+
+for df, column in ((parts, "person_id"), (pages, "person_id"), (items, "owner"), (msgs, "person_id"),
+                   (inc, "declared_by"), (inc, "commander")):
+    df[column] = df[column].map(person)
+
 # --- period and as_of ------------------------------------------------------------------
 def period_bounds(p):
     if "-Q" in p:

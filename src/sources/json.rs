@@ -1,0 +1,275 @@
+//! Streaming JSON for the vendor adapters.
+//!
+//! Exports are one JSON document holding an array of records, bare or under a key of an
+//! envelope object (`{"incidents": [...], "more": false}`). [`stream`] hands over each
+//! element of such an array as soon as it is parsed, so memory holds one record at a
+//! time and a file cut off half-way still yields every record before the cut; the error
+//! says at which element (JSON path) and where (line, column) reading stopped. Other
+//! envelope keys are returned whole (they are small: paging fields, `time_zone`, a single
+//! `incident`). serde_json's recursion limit bounds nesting depth.
+
+use super::FileError;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+
+/// The envelope of a streamed document: its top-level keys other than the streamed
+/// arrays. Empty when the document is a bare array.
+pub type Envelope = Map<String, Value>;
+
+/// Where reading stopped when the document is not valid JSON.
+#[derive(Debug)]
+pub struct StreamError {
+    /// The element being read: `$.incidents[17]`, or `$` before any.
+    pub path: String,
+    pub message: String,
+    /// How many elements were handed over before the error.
+    pub elements: usize,
+}
+
+impl From<StreamError> for FileError {
+    fn from(e: StreamError) -> FileError {
+        FileError::new(e.path, e.message)
+    }
+}
+
+struct State<'a> {
+    emit: &'a mut dyn FnMut(String, Value),
+    path: String,
+    elements: usize,
+}
+
+/// Streams the document read from `reader` (a UTF-8 BOM is skipped).
+pub fn stream(
+    reader: impl Read,
+    array_keys: &[&str],
+    emit: &mut dyn FnMut(String, Value),
+) -> Result<Envelope, StreamError> {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    if let Ok(buf) = reader.fill_buf() {
+        if buf.starts_with(b"\xEF\xBB\xBF") {
+            reader.consume(3);
+        }
+    }
+    let state = RefCell::new(State {
+        emit,
+        path: "$".into(),
+        elements: 0,
+    });
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let result = de
+        .deserialize_any(Top {
+            keys: array_keys,
+            state: &state,
+        })
+        .and_then(|env| de.end().map(|_| env));
+    let s = state.borrow();
+    result.map_err(|e| StreamError {
+        path: s.path.clone(),
+        message: describe(&e),
+        elements: s.elements,
+    })
+}
+
+/// A serde_json error in the words of the rest of the tool.
+fn describe(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => format!(
+            "expected more JSON, found the end of the file (truncated?) at line {} column {}",
+            e.line(),
+            e.column()
+        ),
+        Category::Syntax => format!("invalid JSON: {e}"),
+        Category::Io => format!("cannot read: {e}"),
+        Category::Data => format!("unexpected JSON: {e}"),
+    }
+}
+
+struct Top<'a, 'b> {
+    keys: &'a [&'a str],
+    state: &'a RefCell<State<'b>>,
+}
+
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array or object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Envelope, A::Error> {
+        elements(seq, "$", self.state)?;
+        Ok(Envelope::new())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut envelope = Envelope::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if self.keys.contains(&key.as_str()) {
+                let prefix = format!("$.{key}");
+                self.state.borrow_mut().path = prefix.clone();
+                map.next_value_seed(Array {
+                    prefix,
+                    state: self.state,
+                })?;
+            } else {
+                let value: Value = map.next_value()?;
+                envelope.insert(key, value);
+            }
+        }
+        Ok(envelope)
+    }
+}
+
+fn elements<'de, A: SeqAccess<'de>>(
+    mut seq: A,
+    prefix: &str,
+    state: &RefCell<State>,
+) -> Result<(), A::Error> {
+    let mut i = 0usize;
+    loop {
+        let path = format!("{prefix}[{i}]");
+        state.borrow_mut().path = path.clone();
+        match seq.next_element::<Value>()? {
+            Some(v) => {
+                let mut s = state.borrow_mut();
+                s.elements += 1;
+                (s.emit)(path, v);
+            }
+            None => return Ok(()),
+        }
+        i += 1;
+    }
+}
+
+/// An array under an envelope key, streamed element by element. A value that is not an
+/// array (a `null`, say) is skipped.
+struct Array<'a, 'b> {
+    prefix: String,
+    state: &'a RefCell<State<'b>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Array<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Array<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        elements(seq, &self.prefix, self.state)
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// Helpers to read fields of a record leniently.
+pub trait Get {
+    /// The value at a dotted path (`service.summary`), if present and not null.
+    fn at(&self, path: &str) -> Option<&Value>;
+    fn str_at(&self, path: &str) -> Option<&str> {
+        self.at(path)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+    fn i64_at(&self, path: &str) -> Option<i64> {
+        let v = self.at(path)?;
+        v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
+    }
+    fn array_at(&self, path: &str) -> &[Value] {
+        self.at(path)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Get for Value {
+    fn at(&self, path: &str) -> Option<&Value> {
+        let mut v = self;
+        for part in path.split('.') {
+            v = v.get(part)?;
+        }
+        (!v.is_null()).then_some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str, keys: &[&str]) -> (Vec<(String, Value)>, Result<Envelope, StreamError>) {
+        let mut got = Vec::new();
+        let r = stream(text.as_bytes(), keys, &mut |p, v| got.push((p, v)));
+        (got, r)
+    }
+
+    #[test]
+    fn bare_arrays_and_envelopes() {
+        let (got, env) = run(r#"[{"a":1},{"a":2}]"#, &[]);
+        assert_eq!(
+            got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+            ["$[0]", "$[1]"]
+        );
+        assert!(env.unwrap().is_empty());
+        let (got, env) = run(
+            r#"{"more":false,"incidents":[{"id":"X"}],"time_zone":"UTC"}"#,
+            &["incidents"],
+        );
+        assert_eq!(got[0].0, "$.incidents[0]");
+        let env = env.unwrap();
+        assert_eq!(env["time_zone"], "UTC");
+        assert_eq!(env["more"], false);
+    }
+
+    #[test]
+    fn truncation_keeps_what_came_before_and_says_where() {
+        let (got, r) = run(
+            "\u{feff}{\"incidents\":[{\"id\":\"A\"},{\"id\":\"B\"},{\"id\":\"C",
+            &["incidents"],
+        );
+        assert_eq!(got.len(), 2);
+        let e = r.unwrap_err();
+        assert_eq!(e.path, "$.incidents[2]");
+        assert_eq!(e.elements, 2);
+        assert!(
+            e.message
+                .starts_with("expected more JSON, found the end of the file"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("[{}{}]", "[".repeat(1000), "]".repeat(1000));
+        let (_, r) = run(&deep, &[]);
+        assert!(r.unwrap_err().message.contains("recursion limit"));
+    }
+
+    #[test]
+    fn dotted_paths() {
+        let v: Value = serde_json::json!({"service": {"summary": "api"}, "n": "12", "e": ""});
+        assert_eq!(v.str_at("service.summary"), Some("api"));
+        assert_eq!(v.i64_at("n"), Some(12));
+        assert_eq!(v.str_at("e"), None);
+        assert!(v.array_at("missing").is_empty());
+    }
+}

@@ -1,0 +1,183 @@
+//! Opsgenie exports: `/v1/incidents` and `/v2/alerts` (`{"data": [...]}` or a bare
+//! array), and `/v2/users` for people.
+//!
+//! Incidents map directly; an alert is the pager's unit of work in many Opsgenie set-ups,
+//! so it becomes an incident too, acknowledged and closed at the times its `report`
+//! gives. Users join other sources by e-mail (their `username`). Team records carry no
+//! incident data and are rejected with that reason.
+
+use super::json::{self, Get};
+use super::{Context, FileError, Input, Source};
+use crate::normalize;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use serde_json::Value as Json;
+
+pub struct Opsgenie;
+
+pub const SOURCE: &str = "opsgenie";
+
+impl Source for Opsgenie {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "Opsgenie JSON: v1 incidents, v2 alerts, v2 users"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        input.file_name().ends_with(".json")
+            && (head.contains("opsgenie.com")
+                || (head.contains("\"tinyId\"") && head.contains("\"createdAt\""))
+                || (head.contains("\"fullName\"") && head.contains("\"username\"")))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        let result = json::stream(file, &["data"], &mut |path, v| emit(record(&path, &v, ctx)));
+        match result {
+            Ok(_) => Ok(Vec::new()),
+            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
+            Err(e) => {
+                emit(Item::Reject(Reject::new(e.path, e.message, "")));
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+fn ts(v: &Json, path: &str) -> Result<Option<i64>, String> {
+    v.str_at(path)
+        .map(|s| crate::time::parse_timestamp(s, None).map_err(|e| format!("{path}: {e}")))
+        .transpose()
+}
+
+fn record(path: &str, v: &Json, ctx: &Context) -> Item {
+    let rows = if v.get("username").is_some() {
+        user(v)
+    } else if v.get("tinyId").is_some() || v.get("message").is_some() {
+        incident(v, ctx)
+    } else if v.get("name").is_some() && v.get("links").is_some() {
+        Err("Opsgenie team records carry no incident data; teams come from the service catalog or the roster".into())
+    } else {
+        Err("not an Opsgenie incident, alert or user".into())
+    };
+    match rows {
+        Ok(rows) => Item::Record(Record::new(path, rows)),
+        Err(reason) => Item::Reject(Reject::new(path, reason, &v.to_string())),
+    }
+}
+
+fn user(v: &Json) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("a user without 'id'")?;
+    let email = v.str_at("username").filter(|u| u.contains('@'));
+    let alias = format!("{SOURCE}:{id}");
+    let mut row = Row::new(Table::People)
+        .with(
+            col::PERSON_ID,
+            Value::text(email.map_or(alias.clone(), str::to_lowercase)),
+        )
+        .with(col::DISPLAY_NAME, Value::opt_text(v.str_at("fullName")))
+        .with(col::EMAIL, Value::opt_text(email))
+        .with(col::ALIASES, Value::List(vec![alias]));
+    if let Some(tz) = v.str_at("timeZone") {
+        crate::time::parse_zone(tz).map_err(|e| format!("timeZone: {e}"))?;
+        row.set(col::TIMEZONE, Value::text(tz));
+    }
+    Ok(vec![row])
+}
+
+/// A v1 incident or a v2 alert.
+fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+    let incident_id = format!("{SOURCE}:{id}");
+    let created = ts(v, "createdAt")?;
+    let started = ts(v, "impactStartDate")?.or(created);
+    let status = v.str_at("status");
+    let closed = matches!(status, Some("resolved" | "closed"));
+    let ms = |key: &str| v.i64_at(key).zip(created).map(|(ms, c)| c + ms * 1000);
+    let resolved = match ts(v, "impactEndDate")? {
+        Some(t) => Some(t),
+        None if closed => ms("report.closeTime").or(ts(v, "updatedAt")?),
+        None => None,
+    };
+    let raw = v.str_at("priority");
+    let tags: Vec<&str> = v.array_at("tags").iter().filter_map(Json::as_str).collect();
+    let drill = tags.iter().any(|t| {
+        matches!(
+            t.to_ascii_lowercase().as_str(),
+            "drill" | "test" | "gameday" | "game-day"
+        )
+    });
+    let team = v
+        .str_at("ownerTeam")
+        .or_else(|| v.array_at("teams").first().and_then(|t| t.str_at("name")));
+    let mut rows = vec![Row::new(Table::Incidents)
+        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+        .with(col::SOURCE, Value::text(SOURCE))
+        .with(col::EXTERNAL_ID, Value::text(id))
+        .with(
+            col::NUMBER,
+            v.i64_at("tinyId").map_or(Value::Null, Value::Int),
+        )
+        .with(col::TITLE, Value::opt_text(v.str_at("message")))
+        .with(col::URL, Value::opt_text(v.str_at("links.web")))
+        .with(
+            col::SEVERITY,
+            Value::opt_text(raw.and_then(|p| normalize::severity(p, &ctx.config.severity.map))),
+        )
+        .with(col::SEVERITY_RAW, Value::opt_text(raw))
+        .with(col::STATUS, Value::opt_text(status))
+        .with(col::TEAM, Value::opt_text(team))
+        .with(col::STARTED_AT, Value::opt_ts(started))
+        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(col::ACKNOWLEDGED_AT, Value::opt_ts(ms("report.ackTime")))
+        .with(col::RESOLVED_AT, Value::opt_ts(resolved))
+        .with(col::IS_DRILL, Value::Bool(drill))
+        .with(col::IS_MAINTENANCE, Value::Bool(false))
+        .with(col::UPDATED_AT, Value::opt_ts(ts(v, "updatedAt")?))];
+    for service in v
+        .array_at("impactedServices")
+        .iter()
+        .filter_map(Json::as_str)
+    {
+        rows.push(
+            Row::new(Table::IncidentServices)
+                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                .with(col::SERVICE, Value::text(service)),
+        );
+    }
+    let mut people: Vec<String> = v
+        .array_at("responders")
+        .iter()
+        .filter(|r| r.str_at("type") == Some("user"))
+        .filter_map(|r| r.str_at("id").map(|id| format!("{SOURCE}:{id}")))
+        .collect();
+    // Alerts name who acknowledged (a username, usually the e-mail).
+    if let Some(who) = v.str_at("report.acknowledgedBy") {
+        people.push(if who.contains('@') {
+            who.to_lowercase()
+        } else {
+            format!("{SOURCE}:{who}")
+        });
+    }
+    people.sort();
+    people.dedup();
+    for p in people {
+        rows.push(
+            Row::new(Table::Participants)
+                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                .with(col::PERSON_ID, Value::text(p))
+                .with(col::ROLE, Value::text("responder"))
+                .with(col::SOURCE, Value::text(SOURCE)),
+        );
+    }
+    Ok(rows)
+}

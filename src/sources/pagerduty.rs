@@ -1,0 +1,717 @@
+//! PagerDuty REST API v2 exports: `/incidents` (one page, an array of pages, a bare
+//! array, or `/incidents/{id}`), `/log_entries` (global, per incident, or embedded in
+//! incidents as collectors do), `/users`, and the Analytics raw incidents response.
+//!
+//! One incident is one input record, with its embedded log entries; a log entry of a
+//! separate export is a record of its own and needs its incident to be known. Person
+//! references stay PagerDuty ids (`pagerduty:PQYACO3`); the `/users` export (or a
+//! roster's aliases) joins them to people by e-mail when metrics read the store.
+//! Notify entries that name their person only in a sentence ("Notified Keon Amini by
+//! email.") are read from that sentence, the name matched to an id seen in the export.
+
+use super::json::{self, Get};
+use super::{Context, FileError, Input, Source};
+use crate::normalize;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use chrono_tz::Tz;
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+pub struct PagerDuty;
+
+pub const SOURCE: &str = "pagerduty";
+
+impl Source for PagerDuty {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "PagerDuty REST v2 JSON: incidents, log entries, users, analytics raw incidents"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        input.file_name().ends_with(".json")
+            && (head.contains("pagerduty.com")
+                || head.contains("_log_entry")
+                || head.contains("\"seconds_to_first_ack\"")
+                || head.contains("\"responder_type\"")
+                || (head.contains("\"incident_number\"") && head.contains("\"escalation_policy")))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        let mut log_entries: Vec<(String, Json)> = Vec::new();
+        let mut analytics: Vec<(String, Json)> = Vec::new();
+        let mut reader = Reader {
+            ctx,
+            names: Names::default(),
+        };
+        let keys = [
+            "incidents",
+            "log_entries",
+            "users",
+            "data",
+            "notes",
+            "alerts",
+        ];
+        let streamed = json::stream(file, &keys, &mut |path, v| {
+            reader.element(&path, v, emit, &mut log_entries, &mut analytics);
+        });
+        let envelope = match streamed {
+            Ok(env) => env,
+            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
+            Err(e) => {
+                // What came before the break was read; the rest is one reject.
+                emit(Item::Reject(Reject::new(
+                    e.path.clone(),
+                    e.message.clone(),
+                    "",
+                )));
+                json::Envelope::new()
+            }
+        };
+        if let Some(incident) = envelope.get("incident") {
+            let item = reader.incident("$.incident", incident);
+            emit(item);
+        }
+        // Analytics responder responses: `responses` is an array, or one object.
+        let incident = envelope.get("incident_id").and_then(Json::as_str);
+        match envelope.get("responses") {
+            Some(Json::Array(all)) => {
+                for (i, v) in all.iter().enumerate() {
+                    emit(reader.response(&format!("$.responses[{i}]"), v, incident));
+                }
+            }
+            Some(one @ Json::Object(_)) => emit(reader.response("$.responses", one, incident)),
+            _ => {}
+        }
+        reader.log_entries(log_entries, emit);
+        if !analytics.is_empty() {
+            let zone = envelope
+                .get("time_zone")
+                .and_then(Json::as_str)
+                .map(crate::time::parse_zone);
+            for (path, row) in analytics {
+                emit(match &zone {
+                    Some(Ok(tz)) => reader.analytics(&path, &row, *tz),
+                    Some(Err(e)) => {
+                        Item::Reject(Reject::new(path, format!("$.time_zone: {e}"), ""))
+                    }
+                    None => Item::Reject(Reject::new(
+                        path,
+                        "analytics timestamps have no offset and the response has no time_zone",
+                        "",
+                    )),
+                });
+            }
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// PagerDuty user names seen in references, for notify sentences that give only a name.
+#[derive(Default)]
+struct Names(HashMap<String, String>);
+
+impl Names {
+    /// Learns every user reference (`{"type": "user_reference", "id", "summary"}`) in `v`.
+    fn learn(&mut self, v: &Json) {
+        match v {
+            Json::Object(o) => {
+                if o.get("type").and_then(Json::as_str) == Some("user_reference") {
+                    if let (Some(id), Some(name)) = (
+                        o.get("id").and_then(Json::as_str),
+                        o.get("summary").and_then(Json::as_str),
+                    ) {
+                        self.0.insert(name.to_string(), id.to_string());
+                    }
+                }
+                o.values().for_each(|x| self.learn(x));
+            }
+            Json::Array(a) => a.iter().for_each(|x| self.learn(x)),
+            _ => {}
+        }
+    }
+
+    /// The person id for a name: the PagerDuty id when the export showed it, else the name.
+    fn person(&self, name: &str) -> String {
+        match self.0.get(name) {
+            Some(id) => format!("{SOURCE}:{id}"),
+            None => format!("{SOURCE}:name:{name}"),
+        }
+    }
+}
+
+/// Whether an element of a top-level array is a page of results rather than a record.
+fn is_page(v: &Json) -> bool {
+    let record = v.get("incident_number").is_some()
+        || v.get("type")
+            .and_then(Json::as_str)
+            .is_some_and(|t| t == "incident" || t.ends_with("_log_entry"));
+    !record
+        && ["incidents", "log_entries", "users"]
+            .iter()
+            .any(|k| v.get(k).is_some_and(Json::is_array))
+}
+
+/// A user reference as a person id, if it is a user (not a service or a bot).
+fn user(v: Option<&Json>) -> Option<String> {
+    let v = v?;
+    let kind = v.str_at("type").unwrap_or("user_reference");
+    let id = v.str_at("id")?;
+    (kind == "user_reference" || kind == "user").then(|| format!("{SOURCE}:{id}"))
+}
+
+fn ts(v: &Json, path: &str) -> Result<Option<i64>, String> {
+    match v.str_at(path) {
+        None => Ok(None),
+        Some(s) => crate::time::parse_timestamp(s, None)
+            .map(Some)
+            .map_err(|e| format!("{path}: {e}")),
+    }
+}
+
+/// The name and trailing words of sentences such as "Notified Keon Amini by email." or
+/// "Escalated to Keon Amini through the API.".
+fn sentence<'a>(summary: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
+    let rest = summary.strip_prefix(prefix)?.trim_end_matches('.');
+    for sep in [" by ", " through ", " via "] {
+        if let Some((name, tail)) = rest.rsplit_once(sep) {
+            return Some((name.trim(), tail.trim()));
+        }
+    }
+    Some((rest.trim(), ""))
+}
+
+struct Reader<'a> {
+    ctx: &'a Context<'a>,
+    names: Names,
+}
+
+/// What a set of log entries says about their incident. Each row is tagged with the id
+/// of the entry it came from.
+#[derive(Default)]
+struct Timeline {
+    rows: Vec<(String, Row)>,
+    resolved: Option<i64>,
+    first_ack: Option<i64>,
+    declared_by: Option<String>,
+}
+
+impl Reader<'_> {
+    fn element(
+        &mut self,
+        path: &str,
+        v: Json,
+        emit: &mut dyn FnMut(Item),
+        log_entries: &mut Vec<(String, Json)>,
+        analytics: &mut Vec<(String, Json)>,
+    ) {
+        let under = |key: &str| path.starts_with(&format!("$.{key}["));
+        if under("log_entries") {
+            log_entries.push((path.to_string(), v));
+        } else if under("data") {
+            analytics.push((path.to_string(), v));
+        } else if under("users") {
+            emit(self.user(path, &v));
+        } else if under("notes") {
+            emit(Item::Reject(Reject::new(
+                path,
+                "a notes export does not say which incident its notes belong to; export log entries (annotate entries) instead",
+                "",
+            )));
+        } else if under("alerts") {
+            emit(Item::Reject(Reject::new(
+                path,
+                "PagerDuty alerts are not used: incidents and their log entries carry what the metrics need",
+                "",
+            )));
+        } else if path.starts_with("$[") && is_page(&v) {
+            // An array of pages: read each page's arrays in turn.
+            for key in ["incidents", "log_entries", "users"] {
+                for (i, x) in v.array_at(key).iter().enumerate() {
+                    let p = format!("{path}.{key}[{i}]");
+                    match key {
+                        "incidents" => emit(self.incident(&p, x)),
+                        "users" => emit(self.user(&p, x)),
+                        _ => log_entries.push((p, x.clone())),
+                    }
+                }
+            }
+        } else if v
+            .get("type")
+            .and_then(Json::as_str)
+            .is_some_and(|t| t.ends_with("_log_entry"))
+        {
+            log_entries.push((path.to_string(), v));
+        } else {
+            emit(self.incident(path, &v));
+        }
+    }
+
+    /// A responder request's response (Analytics): an accepted one makes a participant.
+    fn response(&self, path: &str, v: &Json, incident: Option<&str>) -> Item {
+        let (Some(incident), Some(who)) = (incident, v.str_at("responder_id")) else {
+            return Item::Reject(Reject::new(
+                path,
+                "a response without 'incident_id' or 'responder_id'",
+                &v.to_string(),
+            ));
+        };
+        if v.str_at("response_status") != Some("accepted") {
+            return Item::Reject(Reject::new(
+                path,
+                "the responder did not accept the request: no participation",
+                &v.to_string(),
+            ));
+        }
+        let at = v
+            .str_at("responded_at")
+            .and_then(|s| crate::time::parse_timestamp(s, Some(Tz::UTC)).ok());
+        let incident_id = format!("{SOURCE}:{incident}");
+        let mut r = Record::new(
+            path,
+            vec![participant(
+                &incident_id,
+                &format!("{SOURCE}:{who}"),
+                at,
+                at,
+            )],
+        );
+        r.requires.push(incident_id);
+        Item::Record(r)
+    }
+
+    fn user(&self, path: &str, v: &Json) -> Item {
+        let Some(id) = v.str_at("id") else {
+            return Item::Reject(Reject::new(path, "a user without 'id'", &v.to_string()));
+        };
+        let alias = format!("{SOURCE}:{id}");
+        let email = v.str_at("email");
+        let mut row = Row::new(Table::People)
+            .with(
+                col::PERSON_ID,
+                Value::text(email.map_or(alias.clone(), str::to_lowercase)),
+            )
+            .with(col::DISPLAY_NAME, Value::opt_text(v.str_at("name")))
+            .with(col::EMAIL, Value::opt_text(email))
+            .with(
+                col::TEAM,
+                Value::opt_text(
+                    v.array_at("teams")
+                        .first()
+                        .and_then(|t| t.str_at("summary")),
+                ),
+            )
+            .with(col::ALIASES, Value::List(vec![alias]));
+        if let Some(tz) = v.str_at("time_zone") {
+            match crate::time::parse_zone(tz) {
+                Ok(_) => row.set(col::TIMEZONE, Value::text(tz)),
+                Err(e) => return Item::Reject(Reject::new(path, format!("time_zone: {e}"), tz)),
+            };
+        }
+        Item::Record(Record::new(path, vec![row]))
+    }
+
+    fn incident(&mut self, path: &str, v: &Json) -> Item {
+        match self.incident_rows(v) {
+            Ok(rows) => Item::Record(Record::new(path, rows)),
+            Err(reason) => Item::Reject(Reject::new(path, reason, &v.to_string())),
+        }
+    }
+
+    fn incident_rows(&mut self, v: &Json) -> Result<Vec<Row>, String> {
+        let id = v.str_at("id").ok_or("an incident without 'id'")?;
+        self.names.learn(v);
+        let incident_id = format!("{SOURCE}:{id}");
+        let service = v.str_at("service.summary");
+        let urgency = v.str_at("urgency");
+        let created = ts(v, "created_at")?;
+        let entries: Vec<&Json> = v.array_at("log_entries").iter().collect();
+        let tl = self.timeline(&incident_id, service, urgency, &entries)?;
+        let mut rows = Vec::new();
+        let raw_priority = v.str_at("priority.summary").or(v.str_at("priority.name"));
+        let severity =
+            raw_priority.and_then(|p| normalize::severity(p, &self.ctx.config.severity.map));
+        let mut acked = tl.first_ack;
+        for a in v.array_at("acknowledgements") {
+            if let Some(at) = ts(a, "at")? {
+                acked = Some(acked.map_or(at, |x: i64| x.min(at)));
+            }
+        }
+        // resolved_at is sometimes missing on resolved incidents: the resolve entry has it.
+        let resolved = ts(v, "resolved_at")?.or(if v.str_at("status") == Some("resolved") {
+            tl.resolved
+        } else {
+            None
+        });
+        rows.push(
+            Row::new(Table::Incidents)
+                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                .with(col::SOURCE, Value::text(SOURCE))
+                .with(col::EXTERNAL_ID, Value::text(id))
+                .with(
+                    col::NUMBER,
+                    v.i64_at("incident_number").map_or(Value::Null, Value::Int),
+                )
+                .with(
+                    col::TITLE,
+                    Value::opt_text(v.str_at("title").or(v.str_at("summary"))),
+                )
+                .with(col::URL, Value::opt_text(v.str_at("html_url")))
+                .with(col::SEVERITY, Value::opt_text(severity))
+                .with(col::SEVERITY_RAW, Value::opt_text(raw_priority))
+                .with(col::STATUS, Value::opt_text(v.str_at("status")))
+                .with(
+                    col::TEAM,
+                    Value::opt_text(
+                        v.array_at("teams")
+                            .first()
+                            .and_then(|t| t.str_at("summary")),
+                    ),
+                )
+                .with(col::STARTED_AT, Value::opt_ts(created))
+                .with(col::DECLARED_AT, Value::opt_ts(created))
+                .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                .with(col::RESOLVED_AT, Value::opt_ts(resolved))
+                .with(col::DECLARED_BY, Value::opt_text(tl.declared_by.clone()))
+                .with(col::IS_DRILL, Value::Bool(false))
+                .with(col::IS_MAINTENANCE, Value::Bool(false))
+                .with(col::UPDATED_AT, Value::opt_ts(ts(v, "updated_at")?)),
+        );
+        if let Some(s) = service {
+            rows.push(
+                Row::new(Table::IncidentServices)
+                    .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                    .with(col::SERVICE, Value::text(s)),
+            );
+        }
+        // Assignees and acknowledgers the incident object lists (emptied on resolve).
+        for (list, field) in [
+            ("assignments", "assignee"),
+            ("acknowledgements", "acknowledger"),
+        ] {
+            for a in v.array_at(list) {
+                if let Some(person) = user(a.get(field)) {
+                    let at = ts(a, "at")?;
+                    rows.push(participant(&incident_id, &person, at, at));
+                }
+            }
+        }
+        rows.extend(tl.rows.into_iter().map(|(_, r)| r));
+        Ok(dedup_participants(rows))
+    }
+
+    /// Log entries of separate exports: grouped by incident so that acknowledgements
+    /// can be matched to the pages before them; each entry stays one record.
+    fn log_entries(&mut self, entries: Vec<(String, Json)>, emit: &mut dyn FnMut(Item)) {
+        for (_, e) in &entries {
+            self.names.learn(e);
+        }
+        let mut by_incident: Vec<(String, Vec<(String, Json)>)> = Vec::new();
+        for (path, e) in entries {
+            match e.str_at("incident.id") {
+                None => emit(Item::Reject(Reject::new(
+                    path,
+                    "a log entry without 'incident.id'",
+                    &e.to_string(),
+                ))),
+                Some(id) => {
+                    let id = format!("{SOURCE}:{id}");
+                    match by_incident.iter_mut().find(|(i, _)| *i == id) {
+                        Some((_, v)) => v.push((path, e)),
+                        None => by_incident.push((id, vec![(path, e)])),
+                    }
+                }
+            }
+        }
+        for (incident_id, group) in by_incident {
+            let all: Vec<&Json> = group.iter().map(|(_, e)| e).collect();
+            let service = all.iter().find_map(|e| e.str_at("service.summary"));
+            let tl = match self.timeline(&incident_id, service, None, &all) {
+                Ok(tl) => tl,
+                Err(reason) => {
+                    for (path, e) in &group {
+                        emit(Item::Reject(Reject::new(
+                            path.clone(),
+                            reason.clone(),
+                            &e.to_string(),
+                        )));
+                    }
+                    continue;
+                }
+            };
+            // A person's participation, merged over the group, goes with their first entry.
+            let mut rows: Vec<(String, Row)> = Vec::new();
+            let mut first_of: HashMap<String, usize> = HashMap::new();
+            for (tag, row) in tl.rows {
+                if row.table == Table::Participants {
+                    let who = row.get(col::PERSON_ID).to_string();
+                    if let Some(&i) = first_of.get(&who) {
+                        let merged = dedup_participants(vec![rows[i].1.clone(), row]);
+                        rows[i].1 = merged.into_iter().next().expect("one row");
+                        continue;
+                    }
+                    first_of.insert(who, rows.len());
+                }
+                rows.push((tag, row));
+            }
+            for (path, e) in group.iter() {
+                let id = e.str_at("id").unwrap_or("");
+                let mine: Vec<Row> = rows
+                    .iter()
+                    .filter(|(t, _)| t == id)
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                let mut r = Record::new(path.clone(), mine);
+                r.requires.push(incident_id.clone());
+                emit(Item::Record(r));
+            }
+        }
+    }
+
+    fn timeline(
+        &mut self,
+        incident_id: &str,
+        service: Option<&str>,
+        urgency: Option<&str>,
+        entries: &[&Json],
+    ) -> Result<Timeline, String> {
+        let mut tl = Timeline::default();
+        let mut acks: Vec<(String, i64)> = Vec::new();
+        let mut parsed = Vec::new();
+        for e in entries {
+            let at = ts(e, "created_at")?.ok_or("a log entry without 'created_at'")?;
+            parsed.push((*e, at));
+            if e.str_at("type") == Some("acknowledge_log_entry") {
+                if let Some(p) = user(e.get("agent")) {
+                    acks.push((p, at));
+                }
+            }
+        }
+        for (e, at) in parsed {
+            let kind = e.str_at("type").unwrap_or("");
+            let entry_id = e.str_at("id").unwrap_or("");
+            let agent = user(e.get("agent"));
+            let summary = e.str_at("summary").unwrap_or("");
+            let (canonical, person) = match kind {
+                "trigger_log_entry" => {
+                    tl.declared_by = tl.declared_by.take().or(agent.clone());
+                    ("declared", agent.clone())
+                }
+                "acknowledge_log_entry" => {
+                    tl.first_ack = Some(tl.first_ack.map_or(at, |x| x.min(at)));
+                    if let Some(p) = &agent {
+                        tl.rows.push((
+                            entry_id.to_string(),
+                            participant(incident_id, p, Some(at), Some(at)),
+                        ));
+                    }
+                    ("acknowledged", agent.clone())
+                }
+                "notify_log_entry" => {
+                    let (person, channel) =
+                        match (user(e.get("user")), e.str_at("channel.notification.type")) {
+                            (Some(p), Some(c)) => (Some(p), Some(c.to_string())),
+                            (p, c) => {
+                                let said = sentence(summary, "Notified ");
+                                (
+                                    p.or_else(|| said.map(|(n, _)| self.names.person(n))),
+                                    c.map(str::to_string)
+                                        .or_else(|| said.map(|(_, t)| t.to_string())),
+                                )
+                            }
+                        };
+                    let channel = channel.as_deref().and_then(normalize::page_channel);
+                    let acked = person.as_ref().and_then(|p| {
+                        acks.iter()
+                            .filter(|(q, t)| q == p && *t >= at)
+                            .map(|(_, t)| *t)
+                            .min()
+                    });
+                    tl.rows.push((
+                        entry_id.to_string(),
+                        Row::new(Table::Pages)
+                            .with(col::PAGE_ID, Value::text(format!("{SOURCE}:{entry_id}")))
+                            .with(col::INCIDENT_ID, Value::text(incident_id))
+                            .with(col::SERVICE, Value::opt_text(service))
+                            .with(col::PERSON_ID, Value::opt_text(person.clone()))
+                            .with(col::SENT_AT, Value::Ts(at))
+                            .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                            .with(col::CHANNEL, Value::opt_text(channel))
+                            .with(col::URGENCY, Value::opt_text(urgency))
+                            .with(col::SOURCE, Value::text(SOURCE)),
+                    ));
+                    ("paged", person)
+                }
+                "escalate_log_entry" => {
+                    let target = user(e.get("user")).or_else(|| {
+                        sentence(summary, "Escalated to ").map(|(n, _)| self.names.person(n))
+                    });
+                    ("escalated", target)
+                }
+                "assign_log_entry" => {
+                    let mut assignees: Vec<String> = e
+                        .array_at("assignees")
+                        .iter()
+                        .filter_map(|a| user(Some(a)))
+                        .collect();
+                    if assignees.is_empty() {
+                        assignees.extend(
+                            sentence(summary, "Assigned to ").map(|(n, _)| self.names.person(n)),
+                        );
+                    }
+                    for a in &assignees {
+                        tl.rows.push((
+                            entry_id.to_string(),
+                            participant(incident_id, a, Some(at), Some(at)),
+                        ));
+                    }
+                    ("note", assignees.first().cloned())
+                }
+                "resolve_log_entry" => {
+                    tl.resolved = Some(tl.resolved.map_or(at, |x| x.max(at)));
+                    ("resolved", agent.clone())
+                }
+                _ => ("note", agent.clone()),
+            };
+            tl.rows.push((
+                entry_id.to_string(),
+                Row::new(Table::Events)
+                    .with(col::INCIDENT_ID, Value::text(incident_id))
+                    .with(col::AT, Value::Ts(at))
+                    .with(col::KIND, Value::text(canonical))
+                    .with(col::PERSON_ID, Value::opt_text(person))
+                    .with(col::DETAIL, Value::text(format!("{kind} {entry_id}")))
+                    .with(col::SOURCE, Value::text(SOURCE)),
+            ));
+        }
+        Ok(tl)
+    }
+
+    /// An Analytics raw incident: flat, with times in the envelope's zone.
+    fn analytics(&mut self, path: &str, v: &Json, tz: Tz) -> Item {
+        let rows = (|| -> Result<Vec<Row>, String> {
+            let id = v.str_at("id").ok_or("an incident without 'id'")?;
+            let at = |name: &str| -> Result<Option<i64>, String> {
+                v.str_at(name)
+                    .map(|s| {
+                        crate::time::parse_timestamp(s, Some(tz))
+                            .map_err(|e| format!("{name}: {e}"))
+                    })
+                    .transpose()
+            };
+            let created = at("created_at")?;
+            let incident_id = format!("{SOURCE}:{id}");
+            let raw = v.str_at("priority_name");
+            let acked = match (created, v.i64_at("seconds_to_first_ack")) {
+                (Some(c), Some(s)) => Some(c + s * 1_000_000),
+                _ => None,
+            };
+            let mut rows = vec![Row::new(Table::Incidents)
+                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                .with(col::SOURCE, Value::text(SOURCE))
+                .with(col::EXTERNAL_ID, Value::text(id))
+                .with(
+                    col::NUMBER,
+                    v.i64_at("incident_number").map_or(Value::Null, Value::Int),
+                )
+                .with(col::TITLE, Value::opt_text(v.str_at("description")))
+                .with(
+                    col::SEVERITY,
+                    Value::opt_text(
+                        raw.and_then(|p| normalize::severity(p, &self.ctx.config.severity.map)),
+                    ),
+                )
+                .with(col::SEVERITY_RAW, Value::opt_text(raw))
+                .with(col::STATUS, Value::opt_text(v.str_at("status")))
+                .with(col::TEAM, Value::opt_text(v.str_at("team_name")))
+                .with(col::STARTED_AT, Value::opt_ts(created))
+                .with(col::DECLARED_AT, Value::opt_ts(created))
+                .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                .with(col::RESOLVED_AT, Value::opt_ts(at("resolved_at")?))
+                .with(col::IS_DRILL, Value::Bool(false))
+                .with(col::IS_MAINTENANCE, Value::Bool(false))
+                .with(col::UPDATED_AT, Value::opt_ts(at("updated_at")?))];
+            if let Some(s) = v.str_at("service_name") {
+                rows.push(
+                    Row::new(Table::IncidentServices)
+                        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                        .with(col::SERVICE, Value::text(s)),
+                );
+            }
+            for key in ["assigned_user_ids", "acknowledged_user_ids"] {
+                for u in v.array_at(key).iter().filter_map(Json::as_str) {
+                    rows.push(participant(
+                        &incident_id,
+                        &format!("{SOURCE}:{u}"),
+                        None,
+                        None,
+                    ));
+                }
+            }
+            Ok(dedup_participants(rows))
+        })();
+        match rows {
+            Ok(rows) => Item::Record(Record::new(path, rows)),
+            Err(reason) => Item::Reject(Reject::new(path, reason, &v.to_string())),
+        }
+    }
+}
+
+fn participant(incident_id: &str, person: &str, first: Option<i64>, last: Option<i64>) -> Row {
+    Row::new(Table::Participants)
+        .with(col::INCIDENT_ID, Value::text(incident_id))
+        .with(col::PERSON_ID, Value::text(person))
+        .with(col::ROLE, Value::text("responder"))
+        .with(col::FIRST_ACTIVE_AT, Value::opt_ts(first))
+        .with(col::LAST_ACTIVE_AT, Value::opt_ts(last))
+        .with(col::SOURCE, Value::text(SOURCE))
+}
+
+/// One participant row per person: first and last activity over all their rows.
+fn dedup_participants(rows: Vec<Row>) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in rows {
+        if row.table != Table::Participants {
+            out.push(row);
+            continue;
+        }
+        let key = row.get(col::PERSON_ID).to_string();
+        match seen.get(&key) {
+            None => {
+                seen.insert(key, out.len());
+                out.push(row);
+            }
+            Some(&i) => {
+                let merge = |a: &Value, b: &Value, f: fn(i64, i64) -> i64| match (a, b) {
+                    (Value::Ts(x), Value::Ts(y)) => Value::Ts(f(*x, *y)),
+                    (Value::Null, v) | (v, Value::Null) => v.clone(),
+                    (v, _) => v.clone(),
+                };
+                let first = merge(
+                    out[i].get(col::FIRST_ACTIVE_AT),
+                    row.get(col::FIRST_ACTIVE_AT),
+                    i64::min,
+                );
+                let last = merge(
+                    out[i].get(col::LAST_ACTIVE_AT),
+                    row.get(col::LAST_ACTIVE_AT),
+                    i64::max,
+                );
+                out[i].set(col::FIRST_ACTIVE_AT, first);
+                out[i].set(col::LAST_ACTIVE_AT, last);
+            }
+        }
+    }
+    out
+}
