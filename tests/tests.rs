@@ -5,3 +5,4 @@ mod util;
 mod demo;
 mod ingest;
 mod metrics;
+mod pager;

@@ -1,0 +1,285 @@
+//! PagerDuty and Opsgenie: the real samples, malformed exports, and metrics over a store
+//! filled only from a pager, with values worked out by hand.
+
+use crate::util::*;
+use incidentlens::record::Value;
+use incidentlens::schema::{col, Table};
+use incidentlens::store::Store;
+use incidentlens::time::parse_timestamp;
+use std::path::{Path, PathBuf};
+
+fn samples(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/samples")
+        .join(dir)
+}
+
+fn t(s: &str) -> Value {
+    Value::Ts(parse_timestamp(s, None).unwrap())
+}
+
+/// Rows of `table` whose `column` equals `value`, each as (column name → value).
+fn rows(
+    store: &Path,
+    table: Table,
+    column: &str,
+    value: &str,
+) -> Vec<std::collections::HashMap<String, Value>> {
+    let df = Store::at(store).read(table).unwrap();
+    let keys = df.column(column).unwrap().str().unwrap().clone();
+    (0..df.height())
+        .filter(|&i| keys.get(i) == Some(value))
+        .map(|i| {
+            table
+                .columns()
+                .iter()
+                .map(|c| {
+                    let v = Value::from_stored(df.column(c.name).unwrap().get(i).unwrap(), c.kind);
+                    (c.name.to_string(), v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_pagerduty_sample_is_accounted_for() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&samples("pagerduty")]);
+    // Read off the files: records per file, and what became of each.
+    for (file, want) in [
+        (
+            "analytics_raw_incident_responses__example_response.json",
+            ["1", "0", "0", "1"],
+        ),
+        (
+            "analytics_raw_incidents__example_response.json",
+            ["2", "2", "0", "0"],
+        ),
+        (
+            "devlake_incidents_with_log_entries.json",
+            ["3", "3", "0", "0"],
+        ),
+        ("incident_alerts__response.json", ["1", "0", "0", "1"]),
+        ("incident_get__response.json", ["1", "1", "0", "0"]),
+        ("incident_log_entries__response.json", ["1", "1", "0", "0"]),
+        ("incident_notes__response.json", ["2", "0", "0", "2"]),
+        ("incidents_list__response.json", ["1", "1", "0", "0"]),
+        // The same entry as in incident_log_entries__response.json.
+        ("log_entries_list__response.json", ["1", "0", "1", "0"]),
+    ] {
+        let cells = accounting(&out, file);
+        assert_eq!(cells[1], "pagerduty", "{file}");
+        assert_eq!(cells[2..], want, "{file}");
+    }
+    let s = w.store();
+    // devlake #6 (Q1OHFWFP3GPXOG) is resolved but has no resolved_at: the resolve log
+    // entry at 2022-11-03T06:51:44Z gives it.
+    let i6 = &rows(
+        &s,
+        Table::Incidents,
+        col::INCIDENT_ID,
+        "pagerduty:Q1OHFWFP3GPXOG",
+    )[0];
+    assert_eq!(i6[col::NUMBER], Value::Int(6));
+    assert_eq!(i6[col::RESOLVED_AT], t("2022-11-03T06:51:44Z"));
+    assert_eq!(i6[col::STARTED_AT], t("2022-11-03T06:45:36Z"));
+    assert_eq!(
+        i6[col::SEVERITY],
+        Value::Null,
+        "no priority: severity stays unknown"
+    );
+    // devlake #4: 12 notify entries, all by email, only names in their sentences; Keon
+    // Amini (PQYACO3) acknowledged at 06:34:25 after his 06:32:13 page.
+    let pages = rows(
+        &s,
+        Table::Pages,
+        col::INCIDENT_ID,
+        "pagerduty:Q3YON8WNWTZMRQ",
+    );
+    assert_eq!(pages.len(), 12);
+    assert!(pages
+        .iter()
+        .all(|p| p[col::CHANNEL] == Value::text("email")));
+    let keon_first = pages
+        .iter()
+        .find(|p| {
+            p[col::PERSON_ID] == Value::text("pagerduty:PQYACO3")
+                && p[col::SENT_AT] == t("2022-11-03T06:32:13Z")
+        })
+        .unwrap();
+    assert_eq!(keon_first[col::ACKNOWLEDGED_AT], t("2022-11-03T06:34:25Z"));
+    // "Kian Amini" appears by name in sentences and by id (P25K520) in a reference.
+    assert_eq!(
+        pages
+            .iter()
+            .filter(|p| p[col::PERSON_ID] == Value::text("pagerduty:P25K520"))
+            .count(),
+        5
+    );
+    // The incidents list: P2, "My Mail Service", 21:30:42 to 21:38:23.
+    let fire = &rows(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:PT4KHLK")[0];
+    assert_eq!(fire[col::SEVERITY], Value::text("SEV2"));
+    assert_eq!(fire[col::STARTED_AT], t("2015-10-06T21:30:42Z"));
+    assert_eq!(fire[col::RESOLVED_AT], t("2015-10-06T21:38:23Z"));
+    let svc = rows(
+        &s,
+        Table::IncidentServices,
+        col::INCIDENT_ID,
+        "pagerduty:PT4KHLK",
+    );
+    assert_eq!(svc[0][col::SERVICE], Value::text("My Mail Service"));
+    // Analytics: zone-less times read in the envelope's Etc/UTC; "SEV-2"; first ack 48 s
+    // after creation.
+    let an = &rows(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:PCOOHCY")[0];
+    assert_eq!(an[col::SEVERITY], Value::text("SEV2"));
+    assert_eq!(an[col::STARTED_AT], t("2023-05-31T10:00:00Z"));
+    assert_eq!(an[col::ACKNOWLEDGED_AT], t("2023-05-31T10:00:48Z"));
+}
+
+#[test]
+fn every_opsgenie_sample_is_accounted_for() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&samples("opsgenie")]);
+    assert_eq!(
+        accounting(&out, "_raw_opsgenie_incidents.data.json")[1..],
+        ["opsgenie", "2", "2", "0", "0"]
+    );
+    assert_eq!(
+        accounting(&out, "_raw_opsgenie_teams.data.json")[1..],
+        ["opsgenie", "2", "0", "0", "2"]
+    );
+    assert_eq!(
+        accounting(&out, "_raw_opsgenie_users.data.json")[1..],
+        ["opsgenie", "1", "1", "0", "0"]
+    );
+    assert!(stderr(&out).contains("team records carry no incident data"));
+    let s = w.store();
+    let i2 = &rows(
+        &s,
+        Table::Incidents,
+        col::INCIDENT_ID,
+        "opsgenie:3f84e009-7548-4e7d-832a-fa82c1ceb6b1",
+    )[0];
+    assert_eq!(i2[col::NUMBER], Value::Int(1));
+    assert_eq!(i2[col::SEVERITY], Value::text("SEV5"));
+    assert_eq!(i2[col::STARTED_AT], t("2023-09-05T18:20:28.003Z"));
+    assert_eq!(i2[col::RESOLVED_AT], t("2023-09-05T18:21:21.49Z"));
+    let open = &rows(
+        &s,
+        Table::Incidents,
+        col::INCIDENT_ID,
+        "opsgenie:3a74524a-f492-4172-b3f5-6041c7cb404a",
+    )[0];
+    assert_eq!(open[col::RESOLVED_AT], Value::Null);
+    let user = &rows(&s, Table::People, col::PERSON_ID, "pikekad209@ipnuc.com")[0];
+    assert_eq!(user[col::TIMEZONE], Value::text("America/Sao_Paulo"));
+    assert_eq!(
+        user[col::ALIASES],
+        Value::List(vec!["opsgenie:2bf71ba0-cb10-4c6d-95d3-07ff54dcc91a".into()])
+    );
+}
+
+#[test]
+fn malformed_pagerduty_records_are_rejected_with_their_json_path() {
+    let w = Workdir::new();
+    let dir = fixtures().join("pagerduty/malformed");
+    let out = w.ingest(&[&dir.join("incidents.json"), &dir.join("log_entries.json")]);
+    // 4 incidents: 1 good, no id, bad timestamp, cut off (the cut is one reject).
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["pagerduty", "4", "1", "0", "3"]
+    );
+    let err = stderr(&out);
+    for expected in [
+        "incidents.json: $.incidents[1]: an incident without 'id'",
+        "incidents.json: $.incidents[2]: created_at: expected an ISO-8601 timestamp such as 2026-07-01T09:30:00Z, found 'last Tuesday'",
+        "incidents.json: $.incidents[3]: expected more JSON, found the end of the file (truncated?) at line 5",
+        "log_entries.json: $.log_entries[1]: refers to incident pagerduty:PNOPE, which is neither in this export nor in the store",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert_eq!(
+        accounting(&out, "log_entries.json")[1..],
+        ["pagerduty", "2", "1", "0", "1"]
+    );
+    assert_eq!(
+        rows(&w.store(), Table::Events, col::INCIDENT_ID, "pagerduty:PM1").len(),
+        1
+    );
+}
+
+#[test]
+fn metrics_from_pagerduty_alone_match_hand_worked_values() {
+    let w = Workdir::new();
+    w.ingest(&[&fixtures().join("pagerduty/org")]);
+    let store = w.store();
+    let out = w.run_status(
+        &[
+            "metrics",
+            "--format",
+            "json",
+            "--period",
+            "2026-07",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        0,
+    );
+    let m: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // as_of: the latest timestamp in the store (PI3's resolution), before the month's end.
+    assert_eq!(m["period"]["as_of"], "2026-07-18T02:30:00Z");
+    assert_eq!(m["incidents"]["by_severity"]["SEV1"], 1);
+    assert_eq!(m["incidents"]["by_severity"]["SEV3"], 1);
+    assert_eq!(m["incidents"]["by_severity"]["unknown"], 1);
+    // Acknowledgement minus first page: 6, 10 and 4 minutes; p90 = 6 + 0.8 * (10 - 6).
+    let ack = &m["phases"]["time_to_ack"];
+    assert_eq!(
+        (ack["n"].as_u64(), ack["median_minutes"].as_f64()),
+        (Some(3), Some(6.0))
+    );
+    assert!((ack["p90_minutes"].as_f64().unwrap() - 9.2).abs() < 1e-9);
+    // Resolve: 60, 120 and 30 minutes (PI3's resolution comes from its log entry).
+    let res = &m["phases"]["time_to_resolve"];
+    assert_eq!(res["median_minutes"].as_f64(), Some(60.0));
+    assert!((res["p90_minutes"].as_f64().unwrap() - 108.0).abs() < 1e-9);
+    // Hotspots: checkout 2 of 3 (SEV1 8 + SEV3 2), impact 180 min, one repeat; scipy's
+    // binomtest(2, 2, 31/61) = 0.500134372480516.
+    let h = &m["hotspots"][0];
+    assert_eq!(h["service"], "checkout");
+    assert_eq!(h["incidents"], 2);
+    assert_eq!(h["weighted_score"].as_f64(), Some(10.0));
+    assert_eq!(h["impact_minutes"].as_f64(), Some(180.0));
+    assert_eq!(h["repeat_incidents"], 1);
+    assert!((h["change_p_value"].as_f64().unwrap() - 0.500134372480516).abs() < 1e-12);
+    assert_eq!(m["hotspots"][1]["service"], "search");
+    assert_eq!(m["hotspots"][1]["impact_minutes"].as_f64(), Some(30.0));
+    // Responders, joined by e-mail through the /users export: Ana acknowledged PI1, Bo
+    // PI2 and PI3. Pages: Ana's SMS at 21:30Z is 23:30 in Berlin (sleep hours); Bo's
+    // phone page at 02:05Z on a Saturday is 22:05 Friday in New York (sleep hours); the
+    // two 13:02Z pages on a Tuesday are business hours for both.
+    let r = &m["responders"];
+    assert_eq!(r["distinct_responders"], 2);
+    assert_eq!(
+        (
+            r["pages"].as_u64(),
+            r["off_hours_pages"].as_u64(),
+            r["sleep_hours_pages"].as_u64()
+        ),
+        (Some(4), Some(2), Some(2))
+    );
+    assert_eq!(r["people"][0]["person_id"], "bo@acme.example");
+    assert_eq!(r["people"][0]["incidents"], 2);
+    assert_eq!(r["people"][1]["person_id"], "ana@acme.example");
+    assert_eq!(
+        (
+            r["people"][1]["pages"].as_u64(),
+            r["people"][1]["sleep_hours_pages"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    // x = [1, 2]: gini = 2 / (2 * 4 * 1.5) = 1/6; top person 2 of 3.
+    assert!((r["gini"].as_f64().unwrap() - 1.0 / 6.0).abs() < 1e-12);
+    assert!((r["top1_share"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(m["data_quality"]["unmatched_people"], 0);
+}
