@@ -149,6 +149,21 @@ pub struct SeverityConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SourcesConfig {
     pub canonical: SourceConfig,
+    pub pagerduty: SourceConfig,
+    pub opsgenie: SourceConfig,
+}
+
+impl SourcesConfig {
+    /// The configured zone of a source, by the source's name.
+    pub fn timezone(&self, source: &str) -> Option<&str> {
+        let s = match source {
+            "canonical" => &self.canonical,
+            "pagerduty" => &self.pagerduty,
+            "opsgenie" => &self.opsgenie,
+            _ => return None,
+        };
+        s.timezone.as_deref()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -217,9 +232,11 @@ impl Config {
                 "severity.map.\"{raw}\": expected one of SEV1, SEV2, SEV3, SEV4, SEV5, found '{sev}'"
             );
         }
-        if let Some(tz) = &config.sources.canonical.timezone {
-            crate::time::parse_zone(tz)
-                .map_err(|e| anyhow::anyhow!("sources.canonical.timezone: {e}"))?;
+        for name in ["canonical", "pagerduty", "opsgenie"] {
+            if let Some(tz) = config.sources.timezone(name) {
+                crate::time::parse_zone(tz)
+                    .map_err(|e| anyhow::anyhow!("sources.{name}.timezone: {e}"))?;
+            }
         }
         Ok(config)
     }

@@ -306,9 +306,13 @@ fn unreadable_files_are_errors_that_name_them() {
     );
     assert!(
         err.contains(&format!(
-            "error: {}: format not recognised; tried: canonical (one CSV or JSONL file",
+            "error: {}: format not recognised; tried: pagerduty (PagerDuty REST v2 JSON",
             unknown.display()
         )),
+        "{err}"
+    );
+    assert!(
+        err.contains("canonical (one CSV or JSONL file per canonical table"),
         "{err}"
     );
     // The readable file still went in.

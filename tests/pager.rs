@@ -283,3 +283,90 @@ fn metrics_from_pagerduty_alone_match_hand_worked_values() {
     assert!((r["top1_share"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     assert_eq!(m["data_quality"]["unmatched_people"], 0);
 }
+
+#[test]
+fn pagerduty_csv_maps_columns_by_header_name() {
+    let w = Workdir::new();
+    let cfg = w.path().join("incidentlens.toml");
+    std::fs::write(&cfg, "[sources.pagerduty]\ntimezone = \"Europe/Berlin\"\n").unwrap();
+    let csv = fixtures().join("pagerduty_csv/incidents.csv");
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ],
+        0,
+    );
+    // #203 has priority "P9", which is no severity: kept, severity unknown.
+    assert_eq!(
+        accounting(&out, "incidents.csv")[1..],
+        ["pagerduty_csv", "3", "3", "0", "0"]
+    );
+    assert!(
+        stderr(&out).contains("ignoring column(s) no field uses: 'Notes'"),
+        "{}",
+        stderr(&out)
+    );
+    let s = w.store();
+    let a = &rows(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:#201")[0];
+    assert_eq!(a[col::NUMBER], Value::Int(201));
+    assert_eq!(a[col::SEVERITY], Value::text("SEV1"));
+    assert_eq!(a[col::RESOLVED_AT], t("2026-07-02T09:30:00Z"));
+    // "2026-07-03 10:00:00" has no offset: read in the configured Europe/Berlin (CEST).
+    let b = &rows(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:#202")[0];
+    assert_eq!(b[col::STARTED_AT], t("2026-07-03T08:00:00Z"));
+    assert_eq!(b[col::SEVERITY], Value::Null);
+    let people: Vec<Value> = rows(&s, Table::Participants, col::INCIDENT_ID, "pagerduty:#202")
+        .into_iter()
+        .map(|r| r[col::PERSON_ID].clone())
+        .collect();
+    assert_eq!(
+        people,
+        [
+            Value::text("ana@acme.example"),
+            Value::text("pagerduty:name:Bo Reyes")
+        ]
+    );
+    let c = &rows(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:#203")[0];
+    assert_eq!(
+        (c[col::SEVERITY].clone(), c[col::SEVERITY_RAW].clone()),
+        (Value::Null, Value::text("P9"))
+    );
+}
+
+#[test]
+fn opsgenie_alerts_csv_by_header_name() {
+    let w = Workdir::new();
+    let csv = fixtures().join("opsgenie_csv/alerts.csv");
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ],
+        0,
+    );
+    // The third row is short: a reject naming its line; the others ingest.
+    assert_eq!(
+        accounting(&out, "alerts.csv")[1..],
+        ["opsgenie_csv", "3", "2", "0", "1"]
+    );
+    assert!(
+        stderr(&out).contains("alerts.csv: line 4: expected 12 fields as in the header, found 7"),
+        "{}",
+        stderr(&out)
+    );
+    let s = w.store();
+    // Epoch milliseconds 1783072800000 = 2026-07-03T10:00:00Z.
+    let a = &rows(&s, Table::Incidents, col::INCIDENT_ID, "opsgenie:a-1")[0];
+    assert_eq!(a[col::STARTED_AT], t("2026-07-03T10:00:00Z"));
+    assert_eq!(a[col::RESOLVED_AT], t("2026-07-03T11:00:00Z"));
+    assert_eq!(a[col::SEVERITY], Value::text("SEV2"));
+    let drill = &rows(&s, Table::Incidents, col::INCIDENT_ID, "opsgenie:a-2")[0];
+    assert_eq!(drill[col::IS_DRILL], Value::Bool(true));
+    let who = &rows(&s, Table::Participants, col::INCIDENT_ID, "opsgenie:a-1")[0];
+    assert_eq!(who[col::PERSON_ID], Value::text("ops@acme.example"));
+}

@@ -103,10 +103,7 @@ impl Source for Canonical {
                 "not named after a canonical table (incidents.csv, …)",
             )
         })?;
-        let zone = match &ctx.config.sources.canonical.timezone {
-            Some(z) => Some(crate::time::parse_zone(z).map_err(|e| FileError::new("config", e))?),
-            None => None,
-        };
+        let zone = ctx.zone_of(SOURCE)?;
         let cells = Cells { table, zone, ctx };
         let mut reader = BufReader::new(std::fs::File::open(&input.path)?);
         skip_bom(&mut reader)?;

@@ -8,7 +8,10 @@
 pub mod canonical;
 pub mod json;
 pub mod opsgenie;
+pub mod opsgenie_csv;
 pub mod pagerduty;
+pub mod pagerduty_csv;
+pub mod table_csv;
 
 use crate::config::Config;
 use crate::record::Item;
@@ -55,6 +58,18 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// Keep chat message text (off by default: it is personal data).
     pub keep_text: bool,
+}
+
+impl Context<'_> {
+    /// The zone configured for a source's offset-less timestamps, if any.
+    pub fn zone_of(&self, source: &str) -> Result<Option<chrono_tz::Tz>, FileError> {
+        match self.config.sources.timezone(source) {
+            None => Ok(None),
+            Some(z) => crate::time::parse_zone(z)
+                .map(Some)
+                .map_err(|e| FileError::new("config", format!("sources.{source}.timezone: {e}"))),
+        }
+    }
 }
 
 /// A whole file that cannot be read: nothing from it is used.
@@ -105,12 +120,15 @@ pub trait Source: Sync {
     ) -> Result<Vec<String>, FileError>;
 }
 
-/// Every source, in detection order.
+/// Every source, in detection order: formats recognised by their content first, the
+/// canonical form (recognised by its file name) last.
 pub fn all() -> &'static [&'static dyn Source] {
     &[
-        &canonical::Canonical,
         &pagerduty::PagerDuty,
+        &pagerduty_csv::PagerDutyCsv,
         &opsgenie::Opsgenie,
+        &opsgenie_csv::OpsgenieCsv,
+        &canonical::Canonical,
     ]
 }
 

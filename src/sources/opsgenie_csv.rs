@@ -1,0 +1,142 @@
+//! Opsgenie's alerts CSV, by header name (one table of accepted spellings). Each alert
+//! becomes an incident, as in the alerts API. Times without an offset need
+//! `[sources.opsgenie] timezone`; epoch milliseconds are accepted.
+
+use super::table_csv::{self, Fields, Spellings};
+use super::{Context, FileError, Input, Source};
+use crate::normalize;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+
+pub struct OpsgenieCsv;
+
+const SPELLINGS: Spellings = &[
+    ("id", &["Id", "Alert Id", "AlertId"]),
+    ("tiny_id", &["TinyId", "Tiny Id"]),
+    ("message", &["Message"]),
+    ("status", &["Status"]),
+    ("priority", &["Priority"]),
+    ("created", &["CreatedAt", "Created At", "CreatedAtDate"]),
+    ("updated", &["UpdatedAt", "Updated At"]),
+    (
+        "acknowledged",
+        &["AcknowledgedAt", "Acknowledged At", "AckTime"],
+    ),
+    ("closed", &["ClosedAt", "Closed At", "CloseTime"]),
+    ("acknowledged_by", &["AcknowledgedBy", "Acknowledged By"]),
+    ("owner", &["Owner"]),
+    ("teams", &["Teams", "Team"]),
+    ("tags", &["Tags"]),
+    ("alias", &["Alias"]),
+];
+
+impl Source for OpsgenieCsv {
+    fn name(&self) -> &'static str {
+        "opsgenie_csv"
+    }
+
+    fn describe(&self) -> &'static str {
+        "Opsgenie alerts CSV (tinyId, message, priority, … by header name)"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        input.file_name().ends_with(".csv")
+            && table_csv::header_has(&input.head, &["message", "priority"])
+            && (table_csv::header_has(&input.head, &["tinyid"])
+                || table_csv::header_has(&input.head, &["alias"]))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let zone = ctx.zone_of(super::opsgenie::SOURCE)?;
+        table_csv::read(
+            &input.path,
+            SPELLINGS,
+            emit,
+            &mut |location, f, raw| match row(f, ctx, zone) {
+                Ok(rows) => Item::Record(Record::new(location, rows)),
+                Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
+            },
+        )
+    }
+}
+
+fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row>, String> {
+    let source = super::opsgenie::SOURCE;
+    let id = f.get("id").ok_or("a row without an alert id")?;
+    let incident_id = format!("{source}:{id}");
+    let created = table_csv::timestamp(f, "created", zone)?;
+    let status = f.get("status").map(|s| s.to_lowercase());
+    let closed =
+        table_csv::timestamp(f, "closed", zone)?.or(if status.as_deref() == Some("closed") {
+            table_csv::timestamp(f, "updated", zone)?
+        } else {
+            None
+        });
+    let raw = f.get("priority").map(String::as_str);
+    let drill = f.get("tags").is_some_and(|t| {
+        t.split([',', ';']).any(|x| {
+            matches!(
+                x.trim().to_ascii_lowercase().as_str(),
+                "drill" | "test" | "gameday"
+            )
+        })
+    });
+    let mut rows = vec![Row::new(Table::Incidents)
+        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+        .with(col::SOURCE, Value::text(source))
+        .with(col::EXTERNAL_ID, Value::text(id.clone()))
+        .with(
+            col::NUMBER,
+            f.get("tiny_id")
+                .and_then(|n| n.parse().ok())
+                .map_or(Value::Null, Value::Int),
+        )
+        .with(col::TITLE, Value::opt_text(f.get("message").cloned()))
+        .with(
+            col::SEVERITY,
+            Value::opt_text(raw.and_then(|p| normalize::severity(p, &ctx.config.severity.map))),
+        )
+        .with(col::SEVERITY_RAW, Value::opt_text(raw))
+        .with(col::STATUS, Value::opt_text(status))
+        .with(
+            col::TEAM,
+            Value::opt_text(
+                f.get("teams")
+                    .and_then(|t| t.split([',', ';']).next())
+                    .map(|t| t.trim().to_string()),
+            ),
+        )
+        .with(col::STARTED_AT, Value::opt_ts(created))
+        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(
+            col::ACKNOWLEDGED_AT,
+            Value::opt_ts(table_csv::timestamp(f, "acknowledged", zone)?),
+        )
+        .with(col::RESOLVED_AT, Value::opt_ts(closed))
+        .with(col::IS_DRILL, Value::Bool(drill))
+        .with(col::IS_MAINTENANCE, Value::Bool(false))
+        .with(
+            col::UPDATED_AT,
+            Value::opt_ts(table_csv::timestamp(f, "updated", zone)?),
+        )];
+    if let Some(who) = f.get("acknowledged_by") {
+        let person = if who.contains('@') {
+            who.to_lowercase()
+        } else {
+            format!("{source}:{who}")
+        };
+        rows.push(
+            Row::new(Table::Participants)
+                .with(col::INCIDENT_ID, Value::text(incident_id))
+                .with(col::PERSON_ID, Value::text(person))
+                .with(col::ROLE, Value::text("responder"))
+                .with(col::SOURCE, Value::text(source)),
+        );
+    }
+    Ok(rows)
+}

@@ -1,0 +1,176 @@
+//! Vendor CSV exports whose columns are known only by header name.
+//!
+//! Each adapter gives a table of the fields it uses and the header spellings accepted for
+//! each (compared without case, spaces or punctuation); [`read`] maps every row to those
+//! fields, rejects ragged rows and invalid UTF-8 with their line, and reports the
+//! columns no field claims, so a user sees what was ignored.
+
+use super::FileError;
+use crate::record::{Item, Reject};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+
+/// A field and the header spellings that name it.
+pub type Spellings = &'static [(&'static str, &'static [&'static str])];
+
+/// A row's non-empty cells by field name.
+pub type Fields = HashMap<&'static str, String>;
+
+/// Lower-case letters and digits only: "Created On" and "created_on" compare equal.
+pub fn squash(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a header line (the head of a file) names all of `needed` (squashed).
+pub fn header_has(head: &[u8], needed: &[&str]) -> bool {
+    let first = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    let text = String::from_utf8_lossy(first);
+    let names: Vec<String> = text.split(',').map(squash).collect();
+    needed.iter().all(|n| names.iter().any(|h| h == n))
+}
+
+fn field_for(spellings: Spellings, header: &str) -> Option<&'static str> {
+    let h = squash(header);
+    spellings
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| squash(n) == h))
+        .map(|(f, _)| *f)
+}
+
+/// Reads the CSV at `path`, calling `row(location, fields, raw)` for each data row.
+pub fn read(
+    path: &std::path::Path,
+    spellings: Spellings,
+    emit: &mut dyn FnMut(Item),
+    row: &mut dyn FnMut(String, &Fields, &str) -> Item,
+) -> Result<Vec<String>, FileError> {
+    let mut reader = BufReader::new(std::fs::File::open(path)?);
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(reader);
+    let mut records = csv.byte_records();
+    let header = match records.next() {
+        None => {
+            return Err(FileError::new(
+                "line 1",
+                "the file is empty: expected a header line",
+            ))
+        }
+        Some(h) => {
+            h.map_err(|e| FileError::new("line 1", format!("unreadable CSV header: {e}")))?
+        }
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let mapped: Vec<Option<&'static str>> =
+        header.iter().map(|h| field_for(spellings, h)).collect();
+    let unknown: Vec<String> = header
+        .iter()
+        .zip(&mapped)
+        .filter(|(h, m)| m.is_none() && !h.trim().is_empty())
+        .map(|(h, _)| format!("'{h}'"))
+        .collect();
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                emit(Item::Reject(Reject::new(
+                    format!("line {line}"),
+                    format!("unreadable CSV: {e}"),
+                    "",
+                )));
+                continue;
+            }
+        };
+        let location = format!("line {}", rec.position().map_or(0, |p| p.line()));
+        let raw: String = rec
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect::<Vec<_>>()
+            .join(",");
+        if rec.len() != header.len() {
+            let reason = format!(
+                "expected {} fields as in the header, found {}",
+                header.len(),
+                rec.len()
+            );
+            emit(Item::Reject(Reject::new(location, reason, &raw)));
+            continue;
+        }
+        let mut fields = Fields::new();
+        let mut bad = None;
+        for (cell, field) in rec.iter().zip(&mapped) {
+            if let Some(f) = field {
+                match std::str::from_utf8(cell) {
+                    Ok(s) if !s.trim().is_empty() => {
+                        fields.insert(f, s.trim().to_string());
+                    }
+                    Ok(_) => {}
+                    Err(_) => bad = Some(*f),
+                }
+            }
+        }
+        emit(match bad {
+            Some(f) => Item::Reject(Reject::new(
+                location,
+                format!("{f}: expected UTF-8 text, found invalid bytes"),
+                &raw,
+            )),
+            None => row(location, &fields, &raw),
+        });
+    }
+    Ok(if unknown.is_empty() {
+        vec![]
+    } else {
+        vec![format!(
+            "ignoring column(s) no field uses: {}",
+            unknown.join(", ")
+        )]
+    })
+}
+
+/// A timestamp cell: ISO 8601 (with the source's zone when it has no offset) or epoch
+/// milliseconds.
+pub fn timestamp(
+    fields: &Fields,
+    field: &str,
+    zone: Option<chrono_tz::Tz>,
+) -> Result<Option<i64>, String> {
+    let Some(s) = fields.get(field) else {
+        return Ok(None);
+    };
+    if let Ok(ms) = s.parse::<i64>() {
+        if ms > 100_000_000_000 {
+            return Ok(Some(ms * 1000));
+        }
+    }
+    crate::time::parse_timestamp(s, zone)
+        .map(Some)
+        .map_err(|e| format!("{field}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_compare_loosely() {
+        assert_eq!(squash("Created On"), "createdon");
+        assert_eq!(squash("created_on"), "createdon");
+        assert!(header_has(
+            b"Incident Number,Urgency\n1,high",
+            &["incidentnumber", "urgency"]
+        ));
+    }
+}
