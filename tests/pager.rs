@@ -370,3 +370,26 @@ fn opsgenie_alerts_csv_by_header_name() {
     let who = &rows(&s, Table::Participants, col::INCIDENT_ID, "opsgenie:a-1")[0];
     assert_eq!(who[col::PERSON_ID], Value::text("ops@acme.example"));
 }
+
+#[test]
+fn an_array_of_pages_reads_like_one_page() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("pagerduty/pages/incidents_pages.json")]);
+    assert_eq!(
+        accounting(&out, "incidents_pages.json")[1..],
+        ["pagerduty", "3", "3", "0", "0"]
+    );
+    let pi3 = &rows(
+        &w.store(),
+        Table::Incidents,
+        col::INCIDENT_ID,
+        "pagerduty:PI3",
+    )[0];
+    assert_eq!(pi3[col::RESOLVED_AT], t("2026-07-18T02:30:00Z"));
+    // The same incidents again, as one page: all duplicates.
+    let again = w.ingest(&[&fixtures().join("pagerduty/org/incidents.json")]);
+    assert_eq!(
+        accounting(&again, "incidents.json")[1..],
+        ["pagerduty", "3", "0", "3", "0"]
+    );
+}
