@@ -1,6 +1,8 @@
 //! Runs a parsed command: loads the config, calls the library, prints for a person.
 
-use crate::cli::{Cli, Command, IngestArgs, InitArgs, MetricsArgs, MetricsFormat, PeriodArgs};
+use crate::cli::{
+    Cli, Command, IngestArgs, InitArgs, MetricsArgs, MetricsFormat, PeriodArgs, QueryArgs,
+};
 use crate::config::Config;
 use crate::ingest;
 use crate::metrics::{self, period, Period};
@@ -15,6 +17,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(args) => ingest_command(&args, &config),
         Command::Metrics(args) => metrics_command(&args, &config),
+        Command::Queries => queries_command(),
+        Command::Query(args) => query_command(&args),
         Command::Init(args) => init_command(&args),
         Command::Demo(args) => crate::demo::run(args.out.as_deref(), &config),
     }
@@ -63,10 +67,90 @@ fn metrics_command(args: &MetricsArgs, config: &Config) -> Result<ExitCode> {
     } else {
         MetricsFormat::Json
     });
-    match format {
-        MetricsFormat::Json => println!("{}", serde_json::to_string_pretty(&m)?),
-        MetricsFormat::Table => print!("{}", metrics::text::render(&m)),
+    let text = match format {
+        MetricsFormat::Json => serde_json::to_string_pretty(&m)? + "\n",
+        MetricsFormat::Table => metrics::text::render(&m),
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn queries_command() -> Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for q in crate::query::Query::all()? {
+        writeln!(out, "{}\n    {}", q.name, q.description)?;
+        for p in &q.params {
+            let kind = format!("{:?}", p.kind).to_lowercase();
+            writeln!(
+                out,
+                "    --param {}=<{kind}>  {} [default: {}]",
+                p.name, p.help, p.default
+            )?;
+        }
+        writeln!(out)?;
     }
+    writeln!(
+        out,
+        "Run one with `incidentlens query NAME [--param k=v]… [--period P] [--format table|csv|json|arrow]`."
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn query_command(args: &QueryArgs) -> Result<ExitCode> {
+    use crate::query::{Format, Query};
+    let query = match (&args.name, &args.sql, &args.file) {
+        (Some(name), _, _) => Query::named(name)?,
+        (_, Some(sql), _) => Query::parse("--sql", sql)?,
+        (_, _, Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            Query::parse(&file.display().to_string(), &text)?
+        }
+        _ => unreachable!("clap requires one of them"),
+    };
+    let mut values = std::collections::BTreeMap::new();
+    for p in &args.params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--param: expected NAME=VALUE, found '{p}'"))?;
+        values.insert(k.trim().to_string(), v.to_string());
+    }
+    let store = Store::at(&args.store.store);
+    store.require()?;
+    let latest = metrics::latest_timestamp(&store)?;
+    let p = &args.period;
+    if p.period.is_some() || p.from.is_some() || p.as_of.is_some() {
+        let data = metrics::Data::load(&store)?;
+        let req = resolve_period(p, &data)?;
+        let as_of = req.as_of.unwrap_or(match latest {
+            Some(l) if l < req.period.to => l,
+            _ => req.period.to,
+        });
+        let declared = |n: &str| query.params.iter().any(|q| q.name == n);
+        for (name, t) in [
+            ("since", req.period.from),
+            ("until", req.period.to),
+            ("as_of", as_of),
+        ] {
+            if declared(name) && !values.contains_key(name) {
+                values.insert(name.to_string(), crate::time::format_micros(t));
+            }
+        }
+    }
+    let sql = query.bind(&values, latest)?;
+    let df = crate::query::run(&store, &sql).with_context(|| format!("query {}", query.name))?;
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Csv
+    });
+    if format == Format::Arrow && std::io::stdout().is_terminal() {
+        bail!("--format arrow writes binary Arrow IPC: redirect it to a file (> result.arrow)");
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    crate::query::render(&df, format, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -34,6 +34,16 @@ pub enum Command {
         timestamp in the store if that is earlier: never the current time."
     )]
     Metrics(MetricsArgs),
+    /// List the named queries with their descriptions and parameters
+    Queries,
+    /// Run a named query, or your own SQL, over the store
+    #[command(
+        after_help = "Tables: incidents, incident_services, incident_links, participants, \
+        pages, events, action_items, messages, people, services, ingest_runs, rejects. \
+        Parameters are typed and reach the SQL only as quoted literals. --period sets the \
+        since/until/as_of parameters a query declares."
+    )]
+    Query(QueryArgs),
     /// Write a commented incidentlens.toml with every setting at its default
     Init(InitArgs),
     /// Run the whole pipeline on the sample organisation built into the binary
@@ -93,6 +103,35 @@ pub struct MetricsArgs {
     /// Output format [default: table on a terminal, json otherwise]
     #[arg(long, value_enum)]
     pub format: Option<MetricsFormat>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["name", "sql", "file"])))]
+pub struct QueryArgs {
+    /// A named query (see `incidentlens queries`)
+    pub name: Option<String>,
+
+    /// Your own SQL
+    #[arg(long, value_name = "SQL")]
+    pub sql: Option<String>,
+
+    /// A file of SQL (a header like the named queries' declares its parameters)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// A parameter value, as NAME=VALUE (repeatable)
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub period: PeriodArgs,
+
+    /// Output format [default: table on a terminal, csv otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<crate::query::Format>,
 }
 
 #[derive(Debug, Args)]

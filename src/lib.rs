@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod link;
 pub mod metrics;
 pub mod normalize;
+pub mod query;
 pub mod record;
 pub mod schema;
 pub mod sources;

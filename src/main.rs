@@ -7,6 +7,15 @@ fn main() -> ExitCode {
     let cli = incidentlens::cli::Cli::parse();
     match incidentlens::app::run(cli) {
         Ok(code) => code,
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

@@ -6,3 +6,4 @@ mod demo;
 mod ingest;
 mod metrics;
 mod pager;
+mod query;

@@ -421,7 +421,7 @@ impl Data {
 
 /// The latest value of any timestamp column of the data tables, due dates excepted (a
 /// due date is a plan, not something that happened).
-fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
+pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
     let mut latest: Option<i64> = None;
     for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
         let cols: Vec<Expr> = t

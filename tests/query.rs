@@ -1,0 +1,277 @@
+//! `query` and `queries`: every named query agrees with DuckDB over the same store;
+//! parameters are typed and cannot change a query; outputs are safe to open.
+
+use crate::util::*;
+use serde_json::Value;
+
+fn demo() -> Workdir {
+    let w = Workdir::new();
+    w.run_status(&["demo", "--out", w.path().to_str().unwrap()], 0);
+    w
+}
+
+fn tool_json(w: &Workdir, args: &[&str]) -> Value {
+    let store = w.store();
+    let mut all = vec![
+        "query",
+        "--format",
+        "json",
+        "--store",
+        store.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout(&w.run_status(&all, 0))).unwrap()
+}
+
+fn duckdb_json(w: &Workdir, name: &str, params: &[&str]) -> Value {
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracle/duckdb_query.py"
+        ))
+        .arg(w.store())
+        .arg(format!("{}/queries/{name}.sql", env!("CARGO_MANIFEST_DIR")))
+        .args(params)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "duckdb {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Same rows, same columns in the same order, same values (floats to 1e-9).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.keys().eq(y.keys()) && x.iter().all(|(k, v)| same(v, &y[k]))
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn every_named_query_agrees_with_duckdb() {
+    let w = demo();
+    let listing = stdout(&w.run_status(&["queries"], 0));
+    let names: Vec<&str> = listing
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty() && !l.starts_with("Run one"))
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        let sql =
+            std::fs::read_to_string(format!("{}/queries/{name}.sql", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
+        let mut params = vec![];
+        for (p, v) in [
+            ("since", "since=2026-07-01"),
+            ("until", "until=2026-10-01"),
+            ("as_of", "as_of=2026-10-01"),
+        ] {
+            if sql.contains(&format!("param {p} ")) {
+                params.push(v);
+            }
+        }
+        let mut args = vec![name];
+        for p in &params {
+            args.push("--param");
+            args.push(p);
+        }
+        let tool = tool_json(&w, &args);
+        let duck = duckdb_json(&w, name, &params);
+        assert!(
+            same(&tool, &duck),
+            "{name} differs:\ntool:   {tool}\nduckdb: {duck}"
+        );
+    }
+}
+
+#[test]
+fn period_sets_the_date_parameters() {
+    let w = demo();
+    let by_period = tool_json(&w, &["hotspots_by_service", "--period", "2026-Q3"]);
+    let by_params = tool_json(
+        &w,
+        &[
+            "hotspots_by_service",
+            "--param",
+            "since=2026-07-01",
+            "--param",
+            "until=2026-10-01",
+        ],
+    );
+    assert_eq!(by_period, by_params);
+    assert_eq!(by_period[0]["service"], "checkout-api");
+    assert_eq!(by_period[0]["incidents"], 13);
+}
+
+#[test]
+fn a_hostile_parameter_value_stays_a_value() {
+    let w = demo();
+    let hostile = "service=x'; DROP TABLE incidents; --";
+    let rows = tool_json(&w, &["repeat_incidents", "--param", hostile]);
+    assert_eq!(
+        rows,
+        Value::Array(vec![]),
+        "the value is one LIKE pattern that matches nothing"
+    );
+    // The same pattern as a wildcard finds the repeats, so the parameter is really used.
+    let all = tool_json(&w, &["repeat_incidents", "--param", "service=checkout%"]);
+    assert!(!all.as_array().unwrap().is_empty());
+    let incidents = tool_json(&w, &["--sql", "SELECT COUNT(*) AS n FROM incidents"]);
+    assert_eq!(incidents[0]["n"], 66);
+}
+
+#[test]
+fn bad_parameters_and_bad_sql_are_explained() {
+    let w = demo();
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    let out = w.run_status(
+        &[
+            "query",
+            "repeat_incidents",
+            "--param",
+            "window=3",
+            "--store",
+            s,
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("unknown parameter 'window' for query 'repeat_incidents'; it takes: since (date), until (date), days (number), service (text)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = w.run_status(
+        &[
+            "query",
+            "repeat_incidents",
+            "--param",
+            "days=3; DROP",
+            "--store",
+            s,
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("parameter 'days': expected a number, found '3; DROP'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = w.run_status(
+        &[
+            "query",
+            "repeat_incidents",
+            "--param",
+            "since=yesterday",
+            "--store",
+            s,
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("parameter 'since': expected an ISO-8601 timestamp"),
+        "{}",
+        stderr(&out)
+    );
+    let out = w.run_status(
+        &[
+            "query",
+            "--sql",
+            "SELECT id\nFROM incidents WHERE",
+            "--store",
+            s,
+        ],
+        2,
+    );
+    let err = stderr(&out);
+    assert!(err.contains("the SQL failed:"), "{err}");
+    assert!(
+        err.contains("   1 | SELECT id\n   2 | FROM incidents WHERE"),
+        "{err}"
+    );
+    let out = w.run_status(&["query", "no_such_query", "--store", s], 2);
+    assert!(
+        stderr(&out).contains("no named query 'no_such_query'; the named queries are: comms_gaps,"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn outputs_csv_json_table_and_arrow() {
+    let w = demo();
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    let sql = "SELECT '=HYPERLINK(\"http://x\")' AS formula, '-2+3' AS sneaky, -1.5 AS number, 'plain' AS text";
+    let csv = stdout(&w.run_status(&["query", "--sql", sql, "--format", "csv", "--store", s], 0));
+    assert_eq!(
+        csv,
+        "formula,sneaky,number,text\n\"'=HYPERLINK(\"\"http://x\"\")\",'-2+3,-1.5,plain\n"
+    );
+    let json = stdout(&w.run_status(
+        &["query", "--sql", sql, "--format", "json", "--store", s],
+        0,
+    ));
+    let keys: Vec<String> = serde_json::from_str::<Value>(&json).unwrap()[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, ["formula", "sneaky", "number", "text"]);
+    let table = stdout(&w.run_status(
+        &[
+            "query",
+            "who_declares",
+            "--format",
+            "table",
+            "--period",
+            "2026-Q3",
+            "--store",
+            s,
+        ],
+        0,
+    ));
+    assert!(table.starts_with("| function    | team"), "{table}");
+    assert!(
+        table.contains("| engineering | payments   | 11       |"),
+        "{table}"
+    );
+    // Arrow IPC, read back by pyarrow.
+    let out = w.run_status(
+        &[
+            "query",
+            "incidents_per_month",
+            "--format",
+            "arrow",
+            "--store",
+            s,
+        ],
+        0,
+    );
+    let path = w.path().join("result.arrow");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let py = std::process::Command::new("python3")
+        .args(["-c", "import pyarrow.ipc as i,sys; t=i.open_file(sys.argv[1]).read_all(); print(t.num_rows, t.column_names)"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&py.stdout).trim(),
+        "23 ['month', 'severity', 'incidents']",
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+}
