@@ -254,6 +254,21 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             report.rejects.len() - SHOWN
         );
     }
+    let l = &report.links;
+    if l.linked_channels > 0 || !l.dangling.is_empty() || !l.ambiguous.is_empty() {
+        eprintln!(
+            "links: {} incident channel(s) linked; {} dangling; {} ambiguous",
+            l.linked_channels,
+            l.dangling.len(),
+            l.ambiguous.len()
+        );
+        for d in &l.dangling {
+            eprintln!("  dangling: {d}");
+        }
+        for a in &l.ambiguous {
+            eprintln!("  ambiguous: {a}");
+        }
+    }
     if strict && !report.rejects.is_empty() {
         eprintln!(
             "error: --strict: {} record(s) rejected; nothing was written",

@@ -21,6 +21,50 @@ pub struct Config {
     pub responders: RespondersConfig,
     pub action_items: ActionItemsConfig,
     pub comms: CommsConfig,
+    pub chat: ChatConfig,
+    pub slack: SlackConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatConfig {
+    /// A message that begins with one of these (case-insensitive) is a status update.
+    pub status_update_prefixes: Vec<String>,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        ChatConfig {
+            status_update_prefixes: vec!["update:".into(), "status update".into()],
+        }
+    }
+}
+
+impl ChatConfig {
+    pub fn is_status_update(&self, text: &str) -> bool {
+        let t = text.trim_start().to_lowercase();
+        self.status_update_prefixes
+            .iter()
+            .any(|p| t.starts_with(&p.to_lowercase()))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackConfig {
+    /// A zip whose entries would inflate beyond this many times its size is refused.
+    pub max_inflate_ratio: f64,
+    /// …or beyond this many bytes.
+    pub max_inflate_bytes: u64,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            max_inflate_ratio: 20.0,
+            max_inflate_bytes: 8 << 30,
+        }
+    }
 }
 
 /// Which incidents need a retrospective.
@@ -268,6 +312,9 @@ mod tests {
         assert_eq!(c.responders.sleep_hours, d.responders.sleep_hours);
         assert_eq!(c.comms.target_minutes, d.comms.target_minutes);
         assert_eq!(c.action_items.stale_days, d.action_items.stale_days);
+        assert_eq!(c.chat.status_update_prefixes, d.chat.status_update_prefixes);
+        assert_eq!(c.slack.max_inflate_ratio, d.slack.max_inflate_ratio);
+        assert_eq!(c.slack.max_inflate_bytes, d.slack.max_inflate_bytes);
         assert!(c.severity.map.is_empty());
     }
 

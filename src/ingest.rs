@@ -65,6 +65,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Whether the store was written.
     pub committed: bool,
+    /// Chat channels linked to incidents, and the ones that could not be.
+    pub links: crate::link::Report,
 }
 
 impl Report {
@@ -83,16 +85,25 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<String>)> {
     let mut skipped = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
-        if meta.is_file() {
+        if meta.is_file() || crate::sources::slack::is_export_dir(p) {
             files.push((p.clone(), p.display().to_string()));
             continue;
         }
-        let walker = walkdir::WalkDir::new(p)
+        let mut walker = walkdir::WalkDir::new(p)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for e in walker {
+        while let Some(e) = walker.next() {
             let e = e.with_context(|| format!("cannot walk {}", p.display()))?;
+            // An export folder (Slack) is one input, not a pile of files.
+            if e.file_type().is_dir()
+                && e.depth() > 0
+                && crate::sources::slack::is_export_dir(e.path())
+            {
+                files.push((e.path().to_path_buf(), e.path().display().to_string()));
+                walker.skip_current_dir();
+                continue;
+            }
             if !e.file_type().is_file() {
                 continue;
             }
@@ -150,11 +161,7 @@ pub fn run(
         keep_text: opts.keep_text,
     };
     let started = chrono::Utc::now().timestamp_micros();
-    let total: u64 = inputs
-        .iter()
-        .filter_map(|(p, _)| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+    let total: u64 = inputs.iter().map(|(p, _)| size_of(p)).sum();
     let bar = (opts.progress && total > PROGRESS_BYTES).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
@@ -215,16 +222,32 @@ pub fn run(
             .extend(file_rejects.into_iter().map(|r| (display.clone(), r)));
         report.files.push(fr);
         if let Some(bar) = &bar {
-            bar.inc(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+            bar.inc(size_of(path));
         }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    report.links = crate::link::relink(&mut writer)?;
     if !opts.strict || report.rejects.is_empty() {
         report.committed = writer.commit()?;
     }
     Ok(report)
+}
+
+/// Bytes of a file, or of every file of an export folder.
+fn size_of(path: &Path) -> u64 {
+    if path.is_dir() {
+        walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum()
+    } else {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    }
 }
 
 /// Content already ingested: (sha256, source) → (read, rejected) of its first run.
@@ -341,17 +364,35 @@ fn ingest_file(
     Ok(())
 }
 
+/// The SHA-256 of a file's bytes; of an export folder, over its files' relative paths
+/// and bytes in name order.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut h = Sha256::new();
+    let files: Vec<PathBuf> = if path.is_dir() {
+        walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
     let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
+    for p in files {
+        if let Ok(rel) = p.strip_prefix(path) {
+            h.update(rel.to_string_lossy().as_bytes());
         }
-        h.update(&buf[..n]);
+        let mut f =
+            std::fs::File::open(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
     }
     Ok(format!("{:x}", h.finalize()))
 }

@@ -63,6 +63,8 @@ pub mod col {
     pub const THREAD_ID: &str = "thread_id";
     pub const IS_BOT: &str = "is_bot";
     pub const TEXT: &str = "text";
+    pub const SUBTYPE: &str = "subtype";
+    pub const STATUS_UPDATE: &str = "status_update";
     pub const DISPLAY_NAME: &str = "display_name";
     pub const EMAIL: &str = "email";
     pub const FUNCTION: &str = "function";
@@ -223,6 +225,11 @@ const MESSAGES: &[Column] = &[
     c(col::PERSON_ID, Str),
     c(col::THREAD_ID, Str),
     c(col::IS_BOT, Bool),
+    // Chat systems' own kinds (`channel_join`, `tombstone`, …): null for plain posts.
+    c(col::SUBTYPE, Str),
+    // Whether the message carries the configured status-update marker (decided at
+    // ingest, where the text is seen even when it is not kept).
+    c(col::STATUS_UPDATE, Bool),
     c(col::TEXT, Str),
     c(col::SOURCE, Str),
 ];

@@ -336,7 +336,13 @@ impl<'s> Writer<'s> {
                 }
             }
         }
-        let mut outcome = Outcome::Duplicate;
+        // A record that yields no rows was read for its context (a channel line, say):
+        // it is used, not a duplicate.
+        let mut outcome = if record.rows.is_empty() {
+            Outcome::Ingested
+        } else {
+            Outcome::Duplicate
+        };
         for row in &record.rows {
             if self.put(row, &record.location)? == Outcome::Ingested {
                 outcome = Outcome::Ingested;

@@ -306,7 +306,7 @@ fn unreadable_files_are_errors_that_name_them() {
     );
     assert!(
         err.contains(&format!(
-            "error: {}: format not recognised; tried: pagerduty (PagerDuty REST v2 JSON",
+            "error: {}: format not recognised; tried: slack (Slack workspace export",
             unknown.display()
         )),
         "{err}"

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod chat;
 mod demo;
 mod ingest;
 mod metrics;

@@ -139,6 +139,8 @@ pub struct Message {
     pub incident: Option<String>,
     pub person: Option<String>,
     pub is_bot: bool,
+    /// A post by a person (not a join, a topic change, a tombstone).
+    pub conversation: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -168,6 +170,37 @@ pub struct Data {
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
     pub latest: Option<i64>,
+    /// Chat channels named like incident channels that link ambiguously, or to nothing.
+    pub link_issues: (usize, usize),
+}
+
+/// (ambiguous, dangling) incident-channel links over the whole store.
+fn link_issues(store: &Store) -> Result<(usize, usize)> {
+    let inc = store.read(Table::Incidents)?;
+    let ids = strs(&inc, col::INCIDENT_ID)?;
+    let sources = strs(&inc, col::SOURCE)?;
+    let numbers = ints(&inc, col::NUMBER)?;
+    let numbers = crate::link::Numbers::new((0..inc.height()).filter_map(|i| {
+        Some((
+            ids[i].as_deref()?,
+            sources[i].as_deref().unwrap_or(""),
+            numbers[i]?,
+        ))
+    }));
+    let channels: std::collections::BTreeSet<String> =
+        strs(&store.read(Table::Messages)?, col::CHANNEL_NAME)?
+            .into_iter()
+            .flatten()
+            .collect();
+    let (mut ambiguous, mut dangling) = (0, 0);
+    for c in &channels {
+        match numbers.resolve(c) {
+            crate::link::Link::Ambiguous(_) => ambiguous += 1,
+            crate::link::Link::Dangling(_) => dangling += 1,
+            _ => {}
+        }
+    }
+    Ok((ambiguous, dangling))
 }
 
 /// A timestamp column as Int64 microseconds, for extraction.
@@ -346,6 +379,7 @@ impl Data {
                 col(col::INCIDENT_ID),
                 col(col::PERSON_ID),
                 col(col::IS_BOT).fill_null(lit(false)),
+                col(col::SUBTYPE),
             ])
             .filter(col(col::INCIDENT_ID).is_not_null())
             .collect()?;
@@ -353,12 +387,15 @@ impl Data {
             .into_iter()
             .zip(strs(&df, col::PERSON_ID)?)
             .zip(bools(&df, col::IS_BOT)?)
-            .map(|((i, p), b)| Message {
+            .zip(strs(&df, col::SUBTYPE)?)
+            .map(|(((i, p), b), sub)| Message {
                 incident: i,
                 person: p,
                 is_bot: b.unwrap_or(false),
+                conversation: sub.is_none_or(|s| crate::link::CONVERSATION.contains(&s.as_str())),
             })
             .collect();
+        let link_issues = link_issues(store)?;
 
         let df = store.read(Table::People)?;
         let people = strs(&df, col::PERSON_ID)?
@@ -385,6 +422,7 @@ impl Data {
             services: HashMap::new(),
             runs: store.read(Table::IngestRuns)?,
             latest: latest_timestamp(store)?,
+            link_issues,
         };
         data.resolve_people(&ids);
 

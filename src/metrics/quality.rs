@@ -19,6 +19,10 @@ pub struct DataQuality {
     /// before the start): left out of the phases, counted here.
     pub negative_durations: usize,
     pub services_not_in_catalog: usize,
+    /// Chat channels named like incident channels whose number matches several
+    /// incidents of the same source rank (never guessed), or none.
+    pub ambiguous_links: usize,
+    pub dangling_links: usize,
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -105,5 +109,7 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         unmatched_people: referenced.iter().filter(|p| !known.contains(*p)).count(),
         negative_durations,
         services_not_in_catalog: missing_services.len(),
+        ambiguous_links: data.link_issues.0,
+        dangling_links: data.link_issues.1,
     }
 }

@@ -125,7 +125,9 @@ pub fn compute(ctx: &Ctx) -> Responders {
         }
     }
     for m in &data.messages {
-        if let (Some(incident), Some(person), false) = (&m.incident, &m.person, m.is_bot) {
+        if let (Some(incident), Some(person), false, true) =
+            (&m.incident, &m.person, m.is_bot, m.conversation)
+        {
             if in_p.contains(incident.as_str()) {
                 pairs.insert((incident.as_str(), person.as_str()));
             }

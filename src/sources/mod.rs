@@ -7,10 +7,12 @@
 
 pub mod canonical;
 pub mod json;
+pub mod mattermost;
 pub mod opsgenie;
 pub mod opsgenie_csv;
 pub mod pagerduty;
 pub mod pagerduty_csv;
+pub mod slack;
 pub mod table_csv;
 
 use crate::config::Config;
@@ -32,11 +34,14 @@ pub struct Input {
 }
 
 impl Input {
+    /// Opens a file (its head read for detection) or an export folder (no head).
     pub fn open(path: &Path, display: String) -> std::io::Result<Input> {
         let mut head = Vec::with_capacity(HEAD_BYTES);
-        std::fs::File::open(path)?
-            .take(HEAD_BYTES as u64)
-            .read_to_end(&mut head)?;
+        if !path.is_dir() {
+            std::fs::File::open(path)?
+                .take(HEAD_BYTES as u64)
+                .read_to_end(&mut head)?;
+        }
         Ok(Input {
             path: path.to_path_buf(),
             display,
@@ -124,6 +129,8 @@ pub trait Source: Sync {
 /// canonical form (recognised by its file name) last.
 pub fn all() -> &'static [&'static dyn Source] {
     &[
+        &slack::Slack,
+        &mattermost::Mattermost,
         &pagerduty::PagerDuty,
         &pagerduty_csv::PagerDutyCsv,
         &opsgenie::Opsgenie,
@@ -138,7 +145,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Source> {
 
 /// The source that recognises `input`, or a message naming the formats tried.
 pub fn detect(input: &Input) -> Result<&'static dyn Source, String> {
-    if input.head.is_empty() {
+    if input.head.is_empty() && !input.path.is_dir() {
         return Err("the file is empty".to_string());
     }
     all()

@@ -12,6 +12,7 @@ Usage: metrics_oracle.py STORE_DIR PERIOD       (PERIOD: 2026-Q3, 2026-07 or 202
 import json
 import math
 import os
+import re
 import sys
 from zoneinfo import ZoneInfo
 
@@ -223,7 +224,9 @@ pg = pages[pages["incident_id"].isin(cur_ids)].copy()
 acked = pg[pg["person_id"].notna() & by_as_of(pg["acknowledged_at"]).notna()][["incident_id", "person_id"]]
 roles = parts[parts["incident_id"].isin(cur_ids) & (parts["role"] != "observer")]
 cmd_rows = cur[cur["commander"].notna()][["incident_id", "commander"]].rename(columns={"commander": "person_id"})
-chat = msgs[msgs["incident_id"].isin(cur_ids) & msgs["person_id"].notna() & ~msgs["is_bot"].fillna(False).astype(bool)]
+conversation = msgs["subtype"].isna() | msgs["subtype"].isin(["file_share", "thread_broadcast", "me_message"])
+chat = msgs[msgs["incident_id"].isin(cur_ids) & msgs["person_id"].notna() & ~msgs["is_bot"].fillna(False).astype(bool)
+            & conversation]
 pairs = pd.concat([acked, roles[["incident_id", "person_id"]], cmd_rows, chat[["incident_id", "person_id"]]]).drop_duplicates()
 per_person = pairs.groupby("person_id").size()
 zones = people.set_index("person_id")["timezone"].dropna().to_dict()
@@ -348,4 +351,22 @@ out["data_quality"] = {"sources": srcs, "rows_read": sum(s["rows_read"] for s in
                        "unmatched_people": len(referenced - set(people["person_id"])),
                        "negative_durations": negative,
                        "services_not_in_catalog": len(cur_services - set(services["service"]))}
+
+# Incident channels: ^(inc|incident)[-_](\d+) names the incident with that number in the
+# best-ranked source (pagers and canonical, then platforms, then the rest).
+RANK = {"pagerduty": 0, "opsgenie": 0, "canonical": 0, "incidentio": 1, "rootly": 1, "firehydrant": 1}
+ambiguous = dangling = 0
+for name in sorted(set(msgs["channel_name"].dropna())):
+    m = re.match(r"(?i)^(inc|incident)[-_](\d+)", name)
+    if not m:
+        continue
+    cands = inc[inc["number"] == int(m.group(2))]
+    if cands.empty:
+        dangling += 1
+        continue
+    ranks = cands["source"].map(lambda s: RANK.get(s, 2))
+    if (ranks == ranks.min()).sum() > 1:
+        ambiguous += 1
+out["data_quality"]["ambiguous_links"] = ambiguous
+out["data_quality"]["dangling_links"] = dangling
 print(json.dumps(out, indent=1))

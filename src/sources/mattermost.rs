@@ -1,0 +1,181 @@
+//! Mattermost bulk export (`mmctl export create`): JSONL, one object per line with a
+//! `type` (`version`, `team`, `channel`, `user`, `post`, `direct_channel`,
+//! `direct_post`).
+//!
+//! Every line is an input record. Users become people (e-mail, name, zone); posts and
+//! their replies become messages as Slack's do (threads kept, bots flagged by
+//! `props.from_bot`, status updates by the configured marker, text only with
+//! `--keep-text`); team and channel lines are context and produce no rows.
+
+use super::json::Get;
+use super::{Context, FileError, Input, Source};
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use serde_json::Value as Json;
+use std::io::BufRead;
+
+pub struct Mattermost;
+
+pub const SOURCE: &str = "mattermost";
+
+impl Source for Mattermost {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "Mattermost bulk export JSONL (first line {\"type\":\"version\",…})"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        let first = head
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .next()
+            .unwrap_or("");
+        serde_json::from_str::<Json>(first).is_ok_and(|v| v.str_at("type") == Some("version"))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let reader = std::io::BufReader::new(std::fs::File::open(&input.path)?);
+        for (n, line) in reader.split(b'\n').enumerate() {
+            let line = line?;
+            let location = format!("line {}", n + 1);
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_start_matches('\u{feff}').trim();
+            if text.is_empty() {
+                continue;
+            }
+            let item = match serde_json::from_str::<Json>(text) {
+                Ok(v) => match line_rows(&v, ctx) {
+                    Ok(rows) => Item::Record(Record::new(location, rows)),
+                    Err(reason) => Item::Reject(Reject::new(location, reason, text)),
+                },
+                Err(e) => Item::Reject(Reject::new(
+                    location,
+                    format!("expected a JSON object, found invalid JSON ({e})"),
+                    text,
+                )),
+            };
+            emit(item);
+        }
+        Ok(Vec::new())
+    }
+}
+
+fn line_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+    match v.str_at("type") {
+        Some("version" | "team" | "channel" | "direct_channel" | "scheme" | "emoji" | "role") => {
+            Ok(Vec::new())
+        }
+        Some("user") => user(v.get("user").ok_or("a user line without 'user'")?),
+        Some("post") => {
+            let p = v.get("post").ok_or("a post line without 'post'")?;
+            let team = p.str_at("team").unwrap_or("");
+            let channel = p.str_at("channel").ok_or("a post without 'channel'")?;
+            posts(p, &format!("{team}:{channel}"), channel, ctx)
+        }
+        Some("direct_post") => {
+            let p = v
+                .get("direct_post")
+                .ok_or("a direct_post line without 'direct_post'")?;
+            let mut members: Vec<&str> = p
+                .array_at("channel_members")
+                .iter()
+                .filter_map(Json::as_str)
+                .collect();
+            members.sort();
+            let name = format!("dm-{}", members.join("-"));
+            posts(p, &name, &name, ctx)
+        }
+        Some(other) => Err(format!("unknown line type '{other}'")),
+        None => Err("a line without 'type'".into()),
+    }
+}
+
+fn user(u: &Json) -> Result<Vec<Row>, String> {
+    let username = u.str_at("username").ok_or("a user without 'username'")?;
+    let alias = format!("{SOURCE}:{username}");
+    let email = u.str_at("email");
+    let name = match (u.str_at("first_name"), u.str_at("last_name")) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        (Some(f), None) => Some(f.to_string()),
+        _ => u.str_at("nickname").map(str::to_string),
+    };
+    let zone = u
+        .str_at("timezone.manualTimezone")
+        .filter(|_| u.str_at("timezone.useAutomaticTimezone") == Some("false"))
+        .or(u.str_at("timezone.automaticTimezone"))
+        .filter(|z| crate::time::parse_zone(z).is_ok());
+    Ok(vec![Row::new(Table::People)
+        .with(
+            col::PERSON_ID,
+            Value::text(email.map_or(alias.clone(), str::to_lowercase)),
+        )
+        .with(col::DISPLAY_NAME, Value::opt_text(name))
+        .with(col::EMAIL, Value::opt_text(email))
+        .with(col::TIMEZONE, Value::opt_text(zone))
+        .with(col::ALIASES, Value::List(vec![alias]))])
+}
+
+/// A post and its replies.
+fn posts(
+    p: &Json,
+    channel_id: &str,
+    channel_name: &str,
+    ctx: &Context,
+) -> Result<Vec<Row>, String> {
+    let parent = message(p, channel_id, channel_name, None, ctx)?;
+    let parent_id = parent.get(col::MESSAGE_ID).to_string();
+    let mut rows = vec![parent];
+    for r in p.array_at("replies") {
+        rows.push(message(r, channel_id, channel_name, Some(&parent_id), ctx)?);
+    }
+    Ok(rows)
+}
+
+fn message(
+    p: &Json,
+    channel_id: &str,
+    channel_name: &str,
+    thread: Option<&str>,
+    ctx: &Context,
+) -> Result<Row, String> {
+    let at = p
+        .i64_at("create_at")
+        .ok_or("a post without 'create_at' (epoch milliseconds)")?;
+    let user = p.str_at("user").ok_or("a post without 'user'")?;
+    let text = p.str_at("message").unwrap_or("");
+    let is_bot = p.str_at("props.from_bot") == Some("true")
+        || p.at("props.from_bot").and_then(Json::as_bool) == Some(true);
+    Ok(Row::new(Table::Messages)
+        .with(
+            col::MESSAGE_ID,
+            Value::text(format!("{SOURCE}:{channel_id}:{at}:{user}")),
+        )
+        .with(col::CHANNEL_ID, Value::text(channel_id))
+        .with(col::CHANNEL_NAME, Value::text(channel_name))
+        .with(col::AT, Value::Ts(at * 1000))
+        .with(col::PERSON_ID, Value::text(format!("{SOURCE}:{user}")))
+        .with(col::THREAD_ID, Value::opt_text(thread))
+        .with(col::IS_BOT, Value::Bool(is_bot))
+        .with(
+            col::STATUS_UPDATE,
+            Value::Bool(!is_bot && ctx.config.chat.is_status_update(text)),
+        )
+        .with(
+            col::TEXT,
+            if ctx.keep_text {
+                Value::text(text)
+            } else {
+                Value::Null
+            },
+        )
+        .with(col::SOURCE, Value::text(SOURCE)))
+}
