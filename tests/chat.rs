@@ -12,14 +12,6 @@ fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/slack-export-houstondatavis")
 }
 
-fn column(store: &Path, table: Table, name: &str) -> Vec<Value> {
-    let df = Store::at(store).read(table).unwrap();
-    let kind = table.column(name).unwrap().kind;
-    (0..df.height())
-        .map(|i| Value::from_stored(df.column(name).unwrap().get(i).unwrap(), kind))
-        .collect()
-}
-
 #[test]
 fn the_real_export_ingests_users_channels_and_messages() {
     let w = Workdir::new();

@@ -62,12 +62,6 @@ fn compare(tool: &Value, oracle: &Value, path: &str, diffs: &mut Vec<String>) {
     }
 }
 
-fn demo_store() -> Workdir {
-    let w = Workdir::new();
-    w.run_status(&["demo", "--out", w.path().to_str().unwrap()], 0);
-    w
-}
-
 fn metrics_json(w: &Workdir, args: &[&str]) -> Value {
     let store = w.store();
     let mut all = vec![
@@ -83,7 +77,7 @@ fn metrics_json(w: &Workdir, args: &[&str]) -> Value {
 
 #[test]
 fn metrics_match_the_independent_oracle() {
-    let w = demo_store();
+    let w = Workdir::with_demo();
     for period in ["2026-Q3", "2026-Q2", "2026-08", "2026"] {
         let tool = metrics_json(&w, &["--period", period]);
         let oracle = std::process::Command::new("python3")
@@ -113,7 +107,7 @@ fn metrics_match_the_independent_oracle() {
 
 #[test]
 fn json_keys_follow_the_spec_order() {
-    let w = demo_store();
+    let w = Workdir::with_demo();
     let m = metrics_json(&w, &["--period", "2026-Q3"]);
     let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
@@ -162,7 +156,7 @@ fn json_keys_follow_the_spec_order() {
 
 #[test]
 fn an_empty_period_gives_nulls_not_zeros() {
-    let w = demo_store();
+    let w = Workdir::with_demo();
     let m = metrics_json(&w, &["--period", "2025-Q1"]);
     assert_eq!(m["incidents"]["count"], 0);
     assert_eq!(m["time_to_retro"]["coverage"], Value::Null);
@@ -178,7 +172,7 @@ fn an_empty_period_gives_nulls_not_zeros() {
 
 #[test]
 fn as_of_judges_open_work() {
-    let w = demo_store();
+    let w = Workdir::with_demo();
     // Judged on 2026-08-15 instead of the quarter's end: fewer retros held, items younger.
     let early = metrics_json(&w, &["--period", "2026-Q3", "--as-of", "2026-08-15"]);
     let late = metrics_json(&w, &["--period", "2026-Q3"]);
@@ -189,7 +183,7 @@ fn as_of_judges_open_work() {
 
 #[test]
 fn table_format_marks_small_samples() {
-    let w = demo_store();
+    let w = Workdir::with_demo();
     let out = w.run_status(
         &[
             "metrics",
@@ -212,7 +206,7 @@ fn table_format_marks_small_samples() {
 
 #[test]
 fn bad_flags_are_refused_before_any_work() {
-    let w = demo_store();
+    let w = Workdir::with_demo();
     let store = w.store();
     let out = w.run_status(
         &[

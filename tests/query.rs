@@ -4,12 +4,6 @@
 use crate::util::*;
 use serde_json::Value;
 
-fn demo() -> Workdir {
-    let w = Workdir::new();
-    w.run_status(&["demo", "--out", w.path().to_str().unwrap()], 0);
-    w
-}
-
 fn tool_json(w: &Workdir, args: &[&str]) -> Value {
     let store = w.store();
     let mut all = vec![
@@ -61,7 +55,7 @@ fn same(a: &Value, b: &Value) -> bool {
 
 #[test]
 fn every_named_query_agrees_with_duckdb() {
-    let w = demo();
+    let w = Workdir::with_demo();
     let listing = stdout(&w.run_status(&["queries"], 0));
     let names: Vec<&str> = listing
         .lines()
@@ -98,7 +92,7 @@ fn every_named_query_agrees_with_duckdb() {
 
 #[test]
 fn period_sets_the_date_parameters() {
-    let w = demo();
+    let w = Workdir::with_demo();
     let by_period = tool_json(&w, &["hotspots_by_service", "--period", "2026-Q3"]);
     let by_params = tool_json(
         &w,
@@ -117,7 +111,7 @@ fn period_sets_the_date_parameters() {
 
 #[test]
 fn a_hostile_parameter_value_stays_a_value() {
-    let w = demo();
+    let w = Workdir::with_demo();
     let hostile = "service=x'; DROP TABLE incidents; --";
     let rows = tool_json(&w, &["repeat_incidents", "--param", hostile]);
     assert_eq!(
@@ -134,7 +128,7 @@ fn a_hostile_parameter_value_stays_a_value() {
 
 #[test]
 fn bad_parameters_and_bad_sql_are_explained() {
-    let w = demo();
+    let w = Workdir::with_demo();
     let store = w.store();
     let s = store.to_str().unwrap();
     let out = w.run_status(
@@ -211,7 +205,7 @@ fn bad_parameters_and_bad_sql_are_explained() {
 
 #[test]
 fn outputs_csv_json_table_and_arrow() {
-    let w = demo();
+    let w = Workdir::with_demo();
     let store = w.store();
     let s = store.to_str().unwrap();
     let sql = "SELECT '=HYPERLINK(\"http://x\")' AS formula, '-2+3' AS sneaky, -1.5 AS number, 'plain' AS text";

@@ -23,6 +23,13 @@ impl Workdir {
         self.dir.path()
     }
 
+    /// A workdir whose store holds the built-in sample organisation (via `demo --out`).
+    pub fn with_demo() -> Workdir {
+        let w = Workdir::new();
+        w.run_status(&["demo", "--out", w.path().to_str().unwrap()], 0);
+        w
+    }
+
     pub fn store(&self) -> PathBuf {
         self.path().join("store")
     }
@@ -120,4 +127,19 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Every value of one column of a stored table, as the store's logical values.
+pub fn column(
+    store: &Path,
+    table: incidentlens::schema::Table,
+    name: &str,
+) -> Vec<incidentlens::record::Value> {
+    let df = incidentlens::store::Store::at(store).read(table).unwrap();
+    let kind = table.column(name).unwrap().kind;
+    (0..df.height())
+        .map(|i| {
+            incidentlens::record::Value::from_stored(df.column(name).unwrap().get(i).unwrap(), kind)
+        })
+        .collect()
 }

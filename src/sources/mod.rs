@@ -16,7 +16,8 @@ pub mod slack;
 pub mod table_csv;
 
 use crate::config::Config;
-use crate::record::Item;
+use crate::record::{Item, Row, Value};
+use crate::schema::{col, Table};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -123,6 +124,52 @@ pub trait Source: Sync {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError>;
+}
+
+/// The incident row every source starts from: its identity set, drill and maintenance
+/// flags false until the source says otherwise.
+pub fn incident_row(source: &str, external_id: &str) -> Row {
+    Row::new(Table::Incidents)
+        .with(
+            col::INCIDENT_ID,
+            Value::text(format!("{source}:{external_id}")),
+        )
+        .with(col::SOURCE, Value::text(source))
+        .with(col::EXTERNAL_ID, Value::text(external_id))
+        .with(col::IS_DRILL, Value::Bool(false))
+        .with(col::IS_MAINTENANCE, Value::Bool(false))
+}
+
+/// Sets an incident's severity from a raw label through the configured mapping, keeping
+/// the label; a label no rule knows leaves the severity unknown.
+pub fn with_severity(row: Row, raw: Option<&str>, ctx: &Context) -> Row {
+    let sev = raw.and_then(|r| crate::normalize::severity(r, &ctx.config.severity.map));
+    row.with(col::SEVERITY, Value::opt_text(sev))
+        .with(col::SEVERITY_RAW, Value::opt_text(raw))
+}
+
+/// An incident × service row.
+pub fn service_row(incident_id: &str, service: &str) -> Row {
+    Row::new(Table::IncidentServices)
+        .with(col::INCIDENT_ID, Value::text(incident_id))
+        .with(col::SERVICE, Value::text(service))
+}
+
+/// A responder participation, with its first and last activity when known.
+pub fn responder_row(
+    incident_id: &str,
+    person: &str,
+    first: Option<i64>,
+    last: Option<i64>,
+    source: &str,
+) -> Row {
+    Row::new(Table::Participants)
+        .with(col::INCIDENT_ID, Value::text(incident_id))
+        .with(col::PERSON_ID, Value::text(person))
+        .with(col::ROLE, Value::text("responder"))
+        .with(col::FIRST_ACTIVE_AT, Value::opt_ts(first))
+        .with(col::LAST_ACTIVE_AT, Value::opt_ts(last))
+        .with(col::SOURCE, Value::text(source))
 }
 
 /// Every source, in detection order: formats recognised by their content first, the

@@ -119,10 +119,7 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     let team = v
         .str_at("ownerTeam")
         .or_else(|| v.array_at("teams").first().and_then(|t| t.str_at("name")));
-    let mut rows = vec![Row::new(Table::Incidents)
-        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-        .with(col::SOURCE, Value::text(SOURCE))
-        .with(col::EXTERNAL_ID, Value::text(id))
+    let mut rows = vec![super::incident_row(SOURCE, id)
         .with(
             col::NUMBER,
             v.i64_at("tinyId").map_or(Value::Null, Value::Int),
@@ -141,18 +138,13 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
         .with(col::ACKNOWLEDGED_AT, Value::opt_ts(ms("report.ackTime")))
         .with(col::RESOLVED_AT, Value::opt_ts(resolved))
         .with(col::IS_DRILL, Value::Bool(drill))
-        .with(col::IS_MAINTENANCE, Value::Bool(false))
         .with(col::UPDATED_AT, Value::opt_ts(ts(v, "updatedAt")?))];
     for service in v
         .array_at("impactedServices")
         .iter()
         .filter_map(Json::as_str)
     {
-        rows.push(
-            Row::new(Table::IncidentServices)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                .with(col::SERVICE, Value::text(service)),
-        );
+        rows.push(super::service_row(&incident_id, service));
     }
     let mut people: Vec<String> = v
         .array_at("responders")
@@ -171,13 +163,7 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     people.sort();
     people.dedup();
     for p in people {
-        rows.push(
-            Row::new(Table::Participants)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                .with(col::PERSON_ID, Value::text(p))
-                .with(col::ROLE, Value::text("responder"))
-                .with(col::SOURCE, Value::text(SOURCE)),
-        );
+        rows.push(super::responder_row(&incident_id, &p, None, None, SOURCE));
     }
     Ok(rows)
 }

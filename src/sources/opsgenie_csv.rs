@@ -6,7 +6,7 @@ use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 
 pub struct OpsgenieCsv;
 
@@ -86,10 +86,7 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
             )
         })
     });
-    let mut rows = vec![Row::new(Table::Incidents)
-        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-        .with(col::SOURCE, Value::text(source))
-        .with(col::EXTERNAL_ID, Value::text(id.clone()))
+    let mut rows = vec![super::incident_row(source, id)
         .with(
             col::NUMBER,
             f.get("tiny_id")
@@ -119,7 +116,6 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
         )
         .with(col::RESOLVED_AT, Value::opt_ts(closed))
         .with(col::IS_DRILL, Value::Bool(drill))
-        .with(col::IS_MAINTENANCE, Value::Bool(false))
         .with(
             col::UPDATED_AT,
             Value::opt_ts(table_csv::timestamp(f, "updated", zone)?),
@@ -130,13 +126,13 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
         } else {
             format!("{source}:{who}")
         };
-        rows.push(
-            Row::new(Table::Participants)
-                .with(col::INCIDENT_ID, Value::text(incident_id))
-                .with(col::PERSON_ID, Value::text(person))
-                .with(col::ROLE, Value::text("responder"))
-                .with(col::SOURCE, Value::text(source)),
-        );
+        rows.push(super::responder_row(
+            &incident_id,
+            &person,
+            None,
+            None,
+            source,
+        ));
     }
     Ok(rows)
 }

@@ -354,10 +354,7 @@ impl Reader<'_> {
             None
         });
         rows.push(
-            Row::new(Table::Incidents)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                .with(col::SOURCE, Value::text(SOURCE))
-                .with(col::EXTERNAL_ID, Value::text(id))
+            super::incident_row(SOURCE, id)
                 .with(
                     col::NUMBER,
                     v.i64_at("incident_number").map_or(Value::Null, Value::Int),
@@ -383,16 +380,10 @@ impl Reader<'_> {
                 .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
                 .with(col::RESOLVED_AT, Value::opt_ts(resolved))
                 .with(col::DECLARED_BY, Value::opt_text(tl.declared_by.clone()))
-                .with(col::IS_DRILL, Value::Bool(false))
-                .with(col::IS_MAINTENANCE, Value::Bool(false))
                 .with(col::UPDATED_AT, Value::opt_ts(ts(v, "updated_at")?)),
         );
         if let Some(s) = service {
-            rows.push(
-                Row::new(Table::IncidentServices)
-                    .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                    .with(col::SERVICE, Value::text(s)),
-            );
+            rows.push(super::service_row(&incident_id, s));
         }
         // Assignees and acknowledgers the incident object lists (emptied on resolve).
         for (list, field) in [
@@ -616,10 +607,7 @@ impl Reader<'_> {
                 (Some(c), Some(s)) => Some(c + s * 1_000_000),
                 _ => None,
             };
-            let mut rows = vec![Row::new(Table::Incidents)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                .with(col::SOURCE, Value::text(SOURCE))
-                .with(col::EXTERNAL_ID, Value::text(id))
+            let mut rows = vec![super::incident_row(SOURCE, id)
                 .with(
                     col::NUMBER,
                     v.i64_at("incident_number").map_or(Value::Null, Value::Int),
@@ -638,15 +626,9 @@ impl Reader<'_> {
                 .with(col::DECLARED_AT, Value::opt_ts(created))
                 .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
                 .with(col::RESOLVED_AT, Value::opt_ts(at("resolved_at")?))
-                .with(col::IS_DRILL, Value::Bool(false))
-                .with(col::IS_MAINTENANCE, Value::Bool(false))
                 .with(col::UPDATED_AT, Value::opt_ts(at("updated_at")?))];
             if let Some(s) = v.str_at("service_name") {
-                rows.push(
-                    Row::new(Table::IncidentServices)
-                        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                        .with(col::SERVICE, Value::text(s)),
-                );
+                rows.push(super::service_row(&incident_id, s));
             }
             for key in ["assigned_user_ids", "acknowledged_user_ids"] {
                 for u in v.array_at(key).iter().filter_map(Json::as_str) {
@@ -668,13 +650,7 @@ impl Reader<'_> {
 }
 
 fn participant(incident_id: &str, person: &str, first: Option<i64>, last: Option<i64>) -> Row {
-    Row::new(Table::Participants)
-        .with(col::INCIDENT_ID, Value::text(incident_id))
-        .with(col::PERSON_ID, Value::text(person))
-        .with(col::ROLE, Value::text("responder"))
-        .with(col::FIRST_ACTIVE_AT, Value::opt_ts(first))
-        .with(col::LAST_ACTIVE_AT, Value::opt_ts(last))
-        .with(col::SOURCE, Value::text(SOURCE))
+    super::responder_row(incident_id, person, first, last, SOURCE)
 }
 
 /// One participant row per person: first and last activity over all their rows.

@@ -6,7 +6,7 @@ use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 
 pub struct PagerDutyCsv;
 
@@ -85,10 +85,7 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
     let number = f
         .get("number")
         .and_then(|n| n.trim_start_matches('#').parse().ok());
-    let mut rows = vec![Row::new(Table::Incidents)
-        .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-        .with(col::SOURCE, Value::text(source))
-        .with(col::EXTERNAL_ID, Value::text(id.clone()))
+    let mut rows = vec![super::incident_row(source, id)
         .with(col::NUMBER, number.map_or(Value::Null, Value::Int))
         .with(col::TITLE, Value::opt_text(f.get("title").cloned()))
         .with(col::URL, Value::opt_text(f.get("url").cloned()))
@@ -111,15 +108,9 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
         .with(
             col::RESOLVED_AT,
             Value::opt_ts(table_csv::timestamp(f, "resolved", zone)?),
-        )
-        .with(col::IS_DRILL, Value::Bool(false))
-        .with(col::IS_MAINTENANCE, Value::Bool(false))];
+        )];
     if let Some(s) = f.get("service") {
-        rows.push(
-            Row::new(Table::IncidentServices)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                .with(col::SERVICE, Value::text(s.clone())),
-        );
+        rows.push(super::service_row(&incident_id, s));
     }
     // People appear by name (or e-mail) only; several are separated by commas or ';'.
     let mut people: Vec<String> = ["acknowledged_by", "assigned_to"]
@@ -143,13 +134,7 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
     people.sort();
     people.dedup();
     for p in people {
-        rows.push(
-            Row::new(Table::Participants)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
-                .with(col::PERSON_ID, Value::text(p))
-                .with(col::ROLE, Value::text("responder"))
-                .with(col::SOURCE, Value::text(source)),
-        );
+        rows.push(super::responder_row(&incident_id, &p, None, None, source));
     }
     Ok(rows)
 }
