@@ -19,8 +19,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Metrics(args) => metrics_command(&args, &config),
         Command::Queries => queries_command(),
         Command::Query(args) => query_command(&args),
+        Command::Report(args) => report_command(&args, &config),
         Command::Init(args) => init_command(&args),
-        Command::Demo(args) => crate::demo::run(args.out.as_deref(), &config),
+        Command::Demo(args) => crate::demo::run(&args.out, &config),
     }
 }
 
@@ -151,6 +152,74 @@ fn query_command(args: &QueryArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     crate::query::render(&df, format, &mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How a period is named in a report title.
+pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
+    match &args.period {
+        Some(p) => p.clone(),
+        None if args.from.is_none() => req.period.quarter_label().unwrap_or_else(|| {
+            format!(
+                "{} to {}",
+                &crate::time::format_micros(req.period.from)[..10],
+                &crate::time::format_micros(req.period.to)[..10]
+            )
+        }),
+        None => format!(
+            "{} to {}",
+            &crate::time::format_micros(req.period.from)[..10],
+            &crate::time::format_micros(req.period.to)[..10]
+        ),
+    }
+}
+
+/// Renders a report to `out`, with its chart files beside it (Markdown).
+pub fn write_report(
+    data: &metrics::Data,
+    config: &Config,
+    req: metrics::Request,
+    label: &str,
+    format: crate::report::Format,
+    templates: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> Result<()> {
+    let stem = out
+        .file_stem()
+        .map_or("report".into(), |s| s.to_string_lossy().into_owned());
+    let rendered = crate::report::exec(data, config, req, label, format, templates, &stem)?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(out, rendered.text)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let dir = out.parent().unwrap_or(std::path::Path::new(""));
+    for (name, svg) in rendered.charts {
+        let p = dir.join(name);
+        std::fs::write(&p, svg).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    store.require()?;
+    let data = metrics::Data::load(&store)?;
+    let req = resolve_period(&args.period, &data)?;
+    let out = args.out.clone().unwrap_or_else(|| match args.format {
+        crate::report::Format::Html => "report.html".into(),
+        crate::report::Format::Md => "report.md".into(),
+    });
+    write_report(
+        &data,
+        config,
+        req,
+        &period_label(&args.period, &req),
+        args.format,
+        args.templates.as_deref(),
+        &out,
+    )?;
+    println!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -44,6 +44,9 @@ pub enum Command {
         since/until/as_of parameters a query declares."
     )]
     Query(QueryArgs),
+    /// Write a narrative report: headline insight, ranked findings with charts,
+    /// decisions asked, data quality, definitions and provenance
+    Report(ReportArgs),
     /// Write a commented incidentlens.toml with every setting at its default
     Init(InitArgs),
     /// Run the whole pipeline on the sample organisation built into the binary
@@ -134,6 +137,37 @@ pub struct QueryArgs {
     pub format: Option<crate::query::Format>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Audience {
+    /// Leadership: the top insight first, no individual named
+    Exec,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Who the report is for
+    #[arg(long, value_enum, default_value = "exec")]
+    pub audience: Audience,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub period: PeriodArgs,
+
+    /// HTML (one self-contained file) or Markdown (charts as SVG files beside it)
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: crate::report::Format,
+
+    /// Where to write it [default: report.html or report.md]
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// A folder of templates overriding the built-in ones, file by file
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to write the settings
@@ -185,9 +219,9 @@ pub struct IngestArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the demo's store and outputs in this folder instead of a temporary one
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// The folder for the demo's exports, store and reports (rebuilt on every run)
+    #[arg(long, value_name = "DIR", default_value = "incidentlens-demo")]
+    pub out: PathBuf,
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub struct Config {
     pub comms: CommsConfig,
     pub chat: ChatConfig,
     pub slack: SlackConfig,
+    /// SHA-256 of the settings file, for report provenance (`None`: the defaults).
+    #[serde(skip)]
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,7 +233,11 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        Config::parse(&text).with_context(|| format!("invalid config {}", path.display()))
+        let mut config =
+            Config::parse(&text).with_context(|| format!("invalid config {}", path.display()))?;
+        use sha2::Digest;
+        config.hash = Some(format!("{:x}", sha2::Sha256::digest(text.as_bytes())));
+        Ok(config)
     }
 
     pub fn parse(text: &str) -> Result<Config> {

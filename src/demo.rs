@@ -54,17 +54,14 @@ pub fn build(dir: &Path, config: &Config) -> Result<(Store, ingest::Report)> {
     Ok((store, report))
 }
 
-pub fn run(out: Option<&Path>, config: &Config) -> Result<ExitCode> {
-    let temp;
-    let dir = match out {
-        Some(d) => d.to_path_buf(),
-        None => {
-            temp = tempfile::tempdir().context("cannot create a temporary folder")?;
-            temp.path().to_path_buf()
-        }
-    };
+pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
     println!("Northwind Outfitters, the built-in sample organisation: ingesting its exports.\n");
-    let (store, report) = build(&dir, config)?;
+    // The demo owns its store: start from nothing so every run says the same.
+    let old = dir.join("store");
+    if Store::at(&old).exists() {
+        std::fs::remove_dir_all(&old).with_context(|| format!("cannot clear {}", old.display()))?;
+    }
+    let (store, report) = build(dir, config)?;
     crate::app::print_report(&report, false);
     crate::app::print_counts(&store, "(demo)")?;
 
@@ -74,8 +71,33 @@ pub fn run(out: Option<&Path>, config: &Config) -> Result<ExitCode> {
     let m = crate::metrics::compute_from(&data, config, req);
     println!("\nMetrics for the latest quarter in the data:\n");
     print!("{}", crate::metrics::text::render(&m));
-    if out.is_some() {
-        println!("\nThe store is kept in {}.", store.root().display());
-    }
+
+    let label = crate::app::period_label(&crate::cli::PeriodArgs::default(), &req);
+    let html = dir.join("exec.html");
+    let md = dir.join("exec.md");
+    crate::app::write_report(
+        &data,
+        config,
+        req,
+        &label,
+        crate::report::Format::Html,
+        None,
+        &html,
+    )?;
+    crate::app::write_report(
+        &data,
+        config,
+        req,
+        &label,
+        crate::report::Format::Md,
+        None,
+        &md,
+    )?;
+    println!(
+        "\nReports: {} and {}; the store is in {}.",
+        html.display(),
+        md.display(),
+        store.root().display()
+    );
     Ok(ExitCode::SUCCESS)
 }

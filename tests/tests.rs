@@ -8,3 +8,4 @@ mod ingest;
 mod metrics;
 mod pager;
 mod query;
+mod report;

@@ -98,6 +98,24 @@ impl Period {
         })
     }
 
+    /// The previous period, with its own previous one (same length, immediately before).
+    pub fn previous(&self) -> Period {
+        let len = self.previous_to - self.previous_from;
+        Period {
+            from: self.previous_from,
+            to: self.previous_to,
+            previous_from: self.previous_from - len,
+            previous_to: self.previous_from,
+        }
+    }
+
+    /// `2026-Q3` when the period is exactly a calendar quarter (in UTC).
+    pub fn quarter_label(&self) -> Option<String> {
+        let from = chrono::DateTime::from_timestamp_micros(self.from)?.date_naive();
+        let q = Period::quarter_of(self.from, chrono_tz::UTC).ok()?;
+        (q == *self).then(|| format!("{}-Q{}", from.year(), (from.month() - 1) / 3 + 1))
+    }
+
     /// Length in microseconds.
     pub fn length(&self) -> i64 {
         self.to - self.from

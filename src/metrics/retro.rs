@@ -95,6 +95,19 @@ fn summarise(obs: &[Obs]) -> Summary {
     }
 }
 
+/// The Kaplan–Meier steps `(hours, S)` of the incidents the policy requires a retro for.
+pub fn curve(ctx: &Ctx) -> Vec<(f64, f64)> {
+    let policy = &ctx.config.retro.required_severities;
+    let obs: Vec<(f64, bool)> = ctx
+        .current
+        .iter()
+        .filter(|i| i.severity.as_ref().is_some_and(|s| policy.contains(s)))
+        .filter_map(|i| observe(ctx, i))
+        .map(|o| (o.hours, o.held))
+        .collect();
+    KaplanMeier::fit(&obs).steps
+}
+
 pub fn compute(ctx: &Ctx) -> TimeToRetro {
     let policy = &ctx.config.retro.required_severities;
     let in_policy = |i: &Incident| i.severity.as_ref().is_some_and(|s| policy.contains(s));

@@ -1,0 +1,368 @@
+//! Findings: the metrics turned into ranked sentences, each with its number, its
+//! comparison to the previous period and, where it helps, a decision to ask for.
+//!
+//! The wording follows the honest-change rule: only a tested change is called a change
+//! (binomial test for hotspot shares, Mann–Whitney with `n >= 20` on both sides for
+//! durations); otherwise the sentence says the difference could be chance or that there
+//! is no detectable change. A mean is never headlined. Every number in a sentence comes
+//! from the metrics document, and each finding lists the JSON keys it used.
+
+use crate::metrics::Metrics;
+use serde::Serialize;
+
+/// Below this sample size a duration comparison is not a trend claim.
+const MIN_N: usize = 20;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The metric family: hotspots, retro, action_items, responders, declaration, comms.
+    pub family: &'static str,
+    /// One claim, as a short heading.
+    pub title: String,
+    /// The number, its comparison, its uncertainty.
+    pub sentence: String,
+    /// What leadership is asked to decide, if anything.
+    pub decision: Option<String>,
+    /// The chart that goes with it.
+    pub chart: Option<&'static str>,
+    /// How much it deserves attention, 0–1; findings are ranked by it.
+    pub salience: f64,
+    /// The metrics keys its numbers come from (for traceability).
+    pub keys: Vec<&'static str>,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {}", trim(p, 3))
+    }
+}
+
+/// A number with at most `digits` decimals, trailing zeros dropped.
+pub fn trim(x: f64, digits: usize) -> String {
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Hours as a readable duration: hours under two days, days above.
+fn duration_hours(h: f64) -> String {
+    if h < 48.0 {
+        format!("{} hours", trim(h, 1))
+    } else {
+        format!("{} days", trim(h / 24.0, 1))
+    }
+}
+
+/// All findings that the data supports, most salient first.
+pub fn findings(m: &Metrics, prev: &Metrics) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(hotspot(m, prev));
+    out.extend(retro(m, prev));
+    out.extend(action_items(m));
+    out.extend(responders(m));
+    out.extend(declaration(m, prev));
+    out.extend(comms(m));
+    out.sort_by(|a, b| {
+        b.salience
+            .total_cmp(&a.salience)
+            .then_with(|| a.family.cmp(b.family))
+    });
+    out
+}
+
+fn hotspot(m: &Metrics, prev: &Metrics) -> Option<Finding> {
+    let h = m.hotspots.first()?;
+    let name = h.key.values().next()?.clone();
+    let total = m.incidents.count;
+    let share = h.share?;
+    let prev_total = prev.incidents.count;
+    let before = if prev_total > 0 {
+        format!(
+            "{} of {prev_total} ({})",
+            h.previous,
+            pct(h.previous as f64 / prev_total as f64)
+        )
+    } else {
+        h.previous.to_string()
+    };
+    let p = h.change_p_value;
+    let comparison = match (h.previous, p) {
+        (0, _) => "; it had no incidents in the previous period".to_string(),
+        (_, Some(p)) if p < 0.05 => {
+            let dir = if h.incidents > h.previous { "up from" } else { "down from" };
+            format!(", {dir} {before} in the previous period; a change this large is unlikely to be chance ({})", p_value(p))
+        }
+        (_, Some(p)) => format!(
+            ", against {before} in the previous period; a difference this size could be chance ({})",
+            p_value(p)
+        ),
+        (_, None) => format!(", against {before} in the previous period"),
+    };
+    let significant = p.is_some_and(|p| p < 0.05) && h.incidents > h.previous;
+    Some(Finding {
+        family: "hotspots",
+        title: format!("{name} is where incidents concentrate."),
+        sentence: format!(
+            "{name} was involved in {} of {total} incidents ({}){comparison}. It carries the most severity-weighted impact (score {}, {} incident-minutes).",
+            h.incidents,
+            pct(share),
+            trim(h.weighted_score, 1),
+            trim(h.impact_minutes, 0)
+        ),
+        decision: Some(format!(
+            "Fund reliability work on {name} and review its ownership and on-call staffing."
+        )),
+        chart: Some("hotspots"),
+        salience: (share * 1.5).min(0.6) + if significant { 0.4 } else { 0.0 },
+        keys: vec!["hotspots[0].incidents", "hotspots[0].share", "hotspots[0].previous", "hotspots[0].change_p_value"],
+    })
+}
+
+fn retro(m: &Metrics, prev: &Metrics) -> Option<Finding> {
+    let r = &m.time_to_retro;
+    let coverage = r.coverage?;
+    let as_of = &m.period.as_of[..10];
+    let mut sentence = format!(
+        "{} of the incidents that need a retro had one by {as_of} ({} of {})",
+        pct(coverage),
+        r.held,
+        r.required
+    );
+    if let (Some(med), Some(p90)) = (r.median_hours, r.p90_hours) {
+        sentence += &format!(
+            "; the median wait after resolution was {} (90% within {})",
+            duration_hours(med),
+            duration_hours(p90)
+        );
+    }
+    sentence += &format!(
+        ". {} of {} were held within five working days.",
+        r.held_within_5_business_days, r.required
+    );
+    if let Some(pc) = prev.time_to_retro.coverage {
+        sentence += &format!(
+            " Previous period: {} ({} of {}).",
+            pct(pc),
+            prev.time_to_retro.held,
+            prev.time_to_retro.required
+        );
+    }
+    if r.held_outside_policy > 0 {
+        sentence += &format!(
+            " {} retros were also held for lower-severity incidents.",
+            r.held_outside_policy
+        );
+    }
+    if r.required < MIN_N {
+        sentence += &format!(" (Small sample: {} incidents.)", r.required);
+    }
+    let late = 1.0 - r.held_within_5_business_days as f64 / r.required.max(1) as f64;
+    Some(Finding {
+        family: "retro",
+        title: if coverage < 0.8 {
+            "Retrospectives happen late, and not for everything that needs one.".into()
+        } else {
+            "Most incidents that need a retrospective get one.".into()
+        },
+        sentence,
+        decision: (coverage < 0.9).then(|| {
+            "Hold a retro within five working days for every incident the policy names, and clear the backlog of those still owed.".into()
+        }),
+        chart: Some("retro"),
+        salience: (1.0 - coverage) * 0.7 + late * 0.3,
+        keys: vec![
+            "time_to_retro.coverage",
+            "time_to_retro.held",
+            "time_to_retro.required",
+            "time_to_retro.median_hours",
+            "time_to_retro.p90_hours",
+        ],
+    })
+}
+
+fn action_items(m: &Metrics) -> Option<Finding> {
+    let a = &m.action_items.all;
+    if a.total == 0 {
+        return None;
+    }
+    let mut sentence = format!(
+        "Of {} action items from this period's incidents, {} are done, {} were dropped and {} are open",
+        a.total, a.done, a.wont_do, a.open
+    );
+    if let (Some(d30), Some(d60)) = (a.done_within_30d, a.done_within_60d) {
+        sentence += &format!(
+            "; at this pace {} are done within 30 days and {} within 60",
+            pct(d30),
+            pct(d60)
+        );
+    }
+    sentence += &format!(
+        ". {} open items are older than 60 days, and {} have no owner.",
+        a.stale_open, a.unowned
+    );
+    if let Some(per) = m.action_items.per_retro {
+        sentence += &format!(
+            " Each held retro produced {} items on average.",
+            trim(per, 1)
+        );
+    }
+    let completion = a.completion_rate.unwrap_or(1.0);
+    Some(Finding {
+        family: "action_items",
+        title: if completion < 0.7 {
+            "Follow-ups are written but not finished.".into()
+        } else {
+            "Follow-ups mostly get finished.".into()
+        },
+        sentence,
+        decision: Some(
+            "Every follow-up gets an owner at the retro, and teams review open items older than 30 days each sprint."
+                .into(),
+        ),
+        chart: None,
+        salience: (1.0 - completion) * 0.6 + (a.stale_open as f64 / a.total as f64) * 0.4,
+        keys: vec![
+            "action_items.total",
+            "action_items.done",
+            "action_items.open",
+            "action_items.stale_open",
+            "action_items.unowned",
+        ],
+    })
+}
+
+fn responders(m: &Metrics) -> Option<Finding> {
+    let r = &m.responders;
+    let top = r.people.first()?;
+    let total = m.incidents.count.max(1);
+    let share = top.incidents as f64 / total as f64;
+    let mut sentence = format!(
+        "One person took part in {} of {} incidents ({}); the top tenth of responders took part in {} of all participations.",
+        top.incidents,
+        m.incidents.count,
+        pct(share),
+        r.concentration.top10pct_share.map_or("–".into(), pct)
+    );
+    if r.pages > 0 {
+        sentence += &format!(
+            " {} of {} pages reached people outside their business hours, {} of them in sleep hours.",
+            r.off_hours_pages, r.pages, r.sleep_hours_pages
+        );
+    }
+    let off = if r.pages > 0 {
+        r.off_hours_pages as f64 / r.pages as f64
+    } else {
+        0.0
+    };
+    Some(Finding {
+        family: "responders",
+        title: "Responding leans on a few people.".into(),
+        sentence,
+        decision: (share >= 0.25).then(|| {
+            "Spread incident knowledge: pair on call, and write runbooks for the services the most-loaded people are pulled into.".into()
+        }),
+        chart: Some("lorenz"),
+        salience: share.min(1.0) * 0.7 + off * 0.3,
+        keys: vec![
+            "responders.people[0].incidents",
+            "responders.top10pct_share",
+            "responders.off_hours_pages",
+            "responders.sleep_hours_pages",
+        ],
+    })
+}
+
+fn declaration(m: &Metrics, prev: &Metrics) -> Option<Finding> {
+    let d = &m.declaration;
+    let share = d.non_engineering_share?;
+    let known: usize = d
+        .declared_by_function
+        .iter()
+        .filter(|(f, _)| *f != "unknown")
+        .map(|(_, n)| n)
+        .sum();
+    let mut sentence = format!(
+        "People outside engineering declared {} of the {known} incidents with a known declarer.",
+        pct(share)
+    );
+    if let Some(p) = prev.declaration.non_engineering_share {
+        sentence += &format!(" Previous period: {}.", pct(p));
+    }
+    Some(Finding {
+        family: "declaration",
+        title: if share > 0.0 {
+            "Support and product declare incidents too.".into()
+        } else {
+            "Only engineers declare incidents.".into()
+        },
+        sentence,
+        decision: None,
+        chart: None,
+        salience: 0.15,
+        keys: vec![
+            "declaration.non_engineering_share",
+            "declaration.declared_by_function",
+        ],
+    })
+}
+
+fn comms(m: &Metrics) -> Option<Finding> {
+    let c = &m.comms;
+    let over = c.incidents_over_target?;
+    Some(Finding {
+        family: "comms",
+        title: "Status updates keep a rhythm, with gaps.".into(),
+        sentence: format!(
+            "The median gap between status updates was {} minutes (90% within {}); {} of the {} incidents with updates had a gap above target.",
+            c.median_gap_minutes.map_or("–".into(), |v| trim(v, 0)),
+            c.p90_gap_minutes.map_or("–".into(), |v| trim(v, 0)),
+            pct(over),
+            c.incidents_with_updates
+        ),
+        decision: None,
+        chart: None,
+        salience: over * 0.4,
+        keys: vec!["comms.median_gap_minutes", "comms.p90_gap_minutes", "comms.incidents_over_target"],
+    })
+}
+
+/// "What did not change": the phases, each either a tested change or a plain
+/// statement that no change is detectable.
+pub fn phases_context(m: &Metrics) -> Vec<String> {
+    let ph = &m.phases;
+    [
+        ("time to acknowledge", &ph.time_to_ack),
+        ("time to mitigate", &ph.time_to_mitigate),
+        ("time to resolve", &ph.time_to_resolve),
+    ]
+    .iter()
+    .filter_map(|(name, p)| {
+        let med = p.median_minutes?;
+        let prev = p.previous_median_minutes;
+        let base = format!("The median {name} was {} minutes", trim(med, 1));
+        Some(match (prev, p.mann_whitney_p) {
+            (Some(pm), Some(pv)) if pv < 0.05 && p.n >= MIN_N && p.previous_n >= MIN_N => {
+                let dir = if med < pm { "down" } else { "up" };
+                format!("{base}, {dir} from {} minutes; a real change (Mann–Whitney {}).", trim(pm, 1), p_value(pv))
+            }
+            (Some(pm), Some(pv)) => format!(
+                "{base} (previous period {}); no detectable change (Mann–Whitney {}, n = {} and {}).",
+                trim(pm, 1),
+                p_value(pv),
+                p.n,
+                p.previous_n
+            ),
+            _ => format!("{base} (n = {}); nothing to compare with.", p.n),
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,215 @@
+//! Report charts, drawn with plotters into SVG strings that the HTML inlines and the
+//! Markdown links to. Colours are the Okabe–Ito palette (safe for colour-blind
+//! readers); every chart has axis labels with units. plotters escapes label text.
+
+use plotters::prelude::*;
+
+/// Okabe–Ito: vermillion, orange, yellow, sky blue, blue, grey (for unknown).
+const SEVERITY_COLOURS: [RGBColor; 6] = [
+    RGBColor(213, 94, 0),
+    RGBColor(230, 159, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 114, 178),
+    RGBColor(153, 153, 153),
+];
+const BLUE: RGBColor = RGBColor(0, 114, 178);
+const GREY: RGBColor = RGBColor(153, 153, 153);
+const SIZE: (u32, u32) = (720, 340);
+const FONT: &str = "sans-serif";
+
+type Result<T> = std::result::Result<T, String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("chart: {e:?}")
+}
+
+/// Horizontal bars, one per group (most first), stacked by severity.
+pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let n = rows.len().max(1);
+        let max = rows
+            .iter()
+            .map(|(_, c)| c.iter().sum::<usize>())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let root =
+            SVGBackend::with_string(&mut svg, (SIZE.0, 80 + 34 * n as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let names: Vec<String> = rows.iter().map(|(s, _)| s.clone()).collect();
+        // Bar i is centred on y = n - 1 - i, so every integer tick names one bar.
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_top(28)
+            .x_label_area_size(36)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0.0..(max as f64 * 1.08), -0.5..(n as f64 - 0.5))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                let i = n as i64 - 1 - y.round() as i64;
+                if (y - y.round()).abs() > 1e-6 || i < 0 {
+                    return String::new();
+                }
+                names.get(i as usize).cloned().unwrap_or_default()
+            })
+            .x_desc(unit)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        for (i, (_, counts)) in rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let mut x = 0.0;
+            for (k, c) in counts.iter().enumerate() {
+                if *c == 0 {
+                    continue;
+                }
+                let w = *c as f64;
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, y - 0.35), (x + w, y + 0.35)],
+                        SEVERITY_COLOURS[k].filled(),
+                    )))
+                    .map_err(err)?;
+                x += w;
+            }
+        }
+        // Legend, drawn by hand so that it does not cover bars.
+        let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
+        for (k, label) in labels.iter().enumerate() {
+            let x0 = 170 + 80 * k as i32;
+            root.draw(&Rectangle::new(
+                [(x0, 4), (x0 + 12, 16)],
+                SEVERITY_COLOURS[k].filled(),
+            ))
+            .map_err(err)?;
+            root.draw(&Text::new(
+                label.to_string(),
+                (x0 + 16, 4),
+                (FONT, 13).into_font(),
+            ))
+            .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// A Kaplan–Meier curve as the share *done* (1 − S) over time: steps `(t, S(t))`.
+pub fn survival(steps: &[(f64, f64)], x_desc: &str, y_desc: &str, horizon: f64) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let x_max = horizon.max(steps.last().map_or(1.0, |s| s.0)).max(1.0);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..x_max, 0.0..100.0)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .y_label_formatter(&|v| format!("{v:.0}%"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        // A step function: flat until each event, then up.
+        let mut points = vec![(0.0, 0.0)];
+        let mut done = 0.0;
+        for (t, s) in steps {
+            points.push((*t, done));
+            done = (1.0 - s) * 100.0;
+            points.push((*t, done));
+        }
+        points.push((x_max, done));
+        chart
+            .draw_series(LineSeries::new(points, BLUE.stroke_width(3)))
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// The Lorenz curve of participations per person, against the line of equality.
+pub fn lorenz(counts: &[f64]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..100.0, 0.0..100.0)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc("people, fewest participations first (% of responders)")
+            .y_desc("% of participations")
+            .x_label_formatter(&|v| format!("{v:.0}%"))
+            .y_label_formatter(&|v| format!("{v:.0}%"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        let mut sorted = counts.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let total: f64 = sorted.iter().sum::<f64>().max(1.0);
+        let n = sorted.len().max(1) as f64;
+        let mut points = vec![(0.0, 0.0)];
+        let mut cum = 0.0;
+        for (i, c) in sorted.iter().enumerate() {
+            cum += c;
+            points.push(((i + 1) as f64 / n * 100.0, cum / total * 100.0));
+        }
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, 0.0), (100.0, 100.0)],
+                GREY.stroke_width(1),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(points, BLUE.stroke_width(3)))
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_svg_with_escaped_labels() {
+        let svg = hotspots(
+            &[("<script>x</script>".into(), [1, 2, 0, 0, 0, 1])],
+            "incidents",
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(
+            survival(&[(10.0, 0.5), (20.0, 0.25)], "days", "% done", 30.0)
+                .unwrap()
+                .contains("<polyline")
+        );
+        assert!(lorenz(&[1.0, 2.0, 7.0]).unwrap().contains("<polyline"));
+    }
+}

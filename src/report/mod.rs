@@ -1,0 +1,273 @@
+//! Narrative reports: the executive report in HTML (one self-contained file: inline SVG
+//! and CSS, a print stylesheet, no script, nothing fetched) and Markdown (charts as SVG
+//! files beside it).
+//!
+//! The report computes the metrics for the period and the previous one, ranks the
+//! findings, draws the charts, and renders minijinja templates from `report-templates/`
+//! (compiled in; `--templates DIR` overrides them file by file). Auto-escaping is on for
+//! HTML, so text from exports (service names, titles) is data, never markup or template
+//! source. Executive reports name no individual.
+
+pub mod charts;
+
+use crate::config::Config;
+use crate::findings::{self, Finding};
+use crate::metrics::{self, Ctx, Data, Metrics, Request};
+use crate::schema::col;
+use anyhow::{anyhow, Context as _, Result};
+use serde::Serialize;
+use std::path::Path;
+
+/// The templates the binary carries, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "exec.html",
+        include_str!("../../report-templates/exec.html"),
+    ),
+    ("exec.md", include_str!("../../report-templates/exec.md")),
+    (
+        "style.css",
+        include_str!("../../report-templates/style.css"),
+    ),
+];
+
+/// Short definitions for the appendix (the long form is the metric definitions).
+const DEFINITIONS: &[(&str, &str)] = &[
+    ("Incident in the period", "declared (else started) within the period; drills, tests and maintenance windows are excluded and counted."),
+    ("Retro coverage", "share of resolved incidents of the severities the policy names (default SEV1–3) whose retro was held by the as-of time."),
+    ("Time to retro", "hours from resolution to the retro; retros still owed are censored at the as-of time (Kaplan–Meier)."),
+    ("Action-item completion", "done ÷ (all − dropped); done within 30/60 days is a Kaplan–Meier estimate with open items censored."),
+    ("Hotspot", "incidents touching a service; the change test is an exact binomial test against the previous period of equal length."),
+    ("Participation", "a person acknowledged a page, was assigned, held a role, or posted in the incident's channel; bots never count."),
+    ("Off-hours / sleep hours", "outside 08:00–18:00 Monday–Friday / between 22:00 and 08:00, in the responder's own time zone."),
+    ("Phases", "medians with a bootstrap interval; a change is only called one when Mann–Whitney p < 0.05 with at least 20 incidents on each side."),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Html,
+    Md,
+}
+
+/// A rendered report: the main file's text and the chart files that go beside it
+/// (Markdown only).
+pub struct Rendered {
+    pub text: String,
+    pub charts: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct Chart {
+    id: &'static str,
+    title: String,
+    caption: String,
+    svg: String,
+    file: String,
+}
+
+#[derive(Serialize)]
+struct FindingView {
+    #[serde(flatten)]
+    finding: Finding,
+    chart: Option<Chart>,
+}
+
+#[derive(Serialize)]
+struct Source {
+    file: String,
+    source: String,
+    sha256: String,
+    rows_read: i64,
+}
+
+/// Renders the executive report for `req`. `label` names the period ("2026-Q3");
+/// `chart_prefix` is the file stem charts get beside a Markdown report.
+pub fn exec(
+    data: &Data,
+    config: &Config,
+    req: Request,
+    label: &str,
+    format: Format,
+    templates: Option<&Path>,
+    chart_prefix: &str,
+) -> Result<Rendered> {
+    let m = metrics::compute_from(data, config, req);
+    let prev_req = Request {
+        period: req.period.previous(),
+        as_of: None,
+        tz: req.tz,
+    };
+    let prev = metrics::compute_from(data, config, prev_req);
+    let ranked = findings::findings(&m, &prev);
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let mut views = Vec::new();
+    for f in ranked.into_iter().take(5) {
+        let chart = match f.chart {
+            Some(id) => Some(chart(id, &m, &ctx, chart_prefix)?),
+            None => None,
+        };
+        views.push(FindingView { finding: f, chart });
+    }
+    let (headline, rest) = match views.split_first() {
+        Some((h, r)) => (Some(h), r),
+        None => (None, &[][..]),
+    };
+    let decisions: Vec<&String> = views
+        .iter()
+        .filter_map(|v| v.finding.decision.as_ref())
+        .collect();
+    use minijinja::Value as V;
+    let definitions: Vec<V> = DEFINITIONS
+        .iter()
+        .map(|(t, d)| minijinja::context! { term => *t, text => *d })
+        .collect();
+    let context = minijinja::context! {
+        title => format!("Incident review, {label}"),
+        period => ser(&m.period),
+        as_of_date => m.period.as_of[..10].to_string(),
+        incidents => ser(&m.incidents),
+        headline => ser(headline),
+        findings => ser(rest),
+        unchanged => findings::phases_context(&m),
+        decisions => ser(&decisions),
+        quality => ser(&m.data_quality),
+        definitions => definitions,
+        sources => ser(sources(data)?),
+        version => env!("CARGO_PKG_VERSION"),
+        config_hash => config.hash.clone().unwrap_or_else(|| "defaults".into()),
+        style => template_text("style.css", templates)?,
+    };
+    let name = match format {
+        Format::Html => "exec.html",
+        Format::Md => "exec.md",
+    };
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| anyhow!("template syntax: {e}"))?,
+    );
+    env.add_template_owned(name.to_string(), template_text(name, templates)?)
+        .map_err(|e| anyhow!("template {name}: {e}"))?;
+    let text = env
+        .get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| anyhow!("template {name}: {e:#}"))?;
+    let charts = match format {
+        Format::Md => views
+            .iter()
+            .filter_map(|v| v.chart.as_ref())
+            .map(|c| (c.file.clone(), c.svg.clone()))
+            .collect(),
+        Format::Html => Vec::new(),
+    };
+    Ok(Rendered { text, charts })
+}
+
+/// A template's text: from `--templates DIR` when it holds a file of that name (only the
+/// known names are looked up, so no path from outside reaches the file system), else
+/// the one compiled in.
+fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
+    if let Some(dir) = dir {
+        let p = dir.join(name);
+        if p.is_file() {
+            return std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read template {}", p.display()));
+        }
+    }
+    TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t.to_string())
+        .ok_or_else(|| anyhow!("no template {name}"))
+}
+
+fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart> {
+    let (title, caption, svg) = match id {
+        "hotspots" => {
+            let rows: Vec<(String, [usize; 6])> = m
+                .hotspots
+                .iter()
+                .take(8)
+                .map(|h| {
+                    let s = &h.by_severity;
+                    let name = h.key.values().next().cloned().unwrap_or_default();
+                    (
+                        name,
+                        [
+                            s["SEV1"],
+                            s["SEV2"],
+                            s["SEV3"],
+                            s["SEV4"],
+                            s["SEV5"],
+                            s["unknown"],
+                        ],
+                    )
+                })
+                .collect();
+            (
+                "Incidents per service, by severity".to_string(),
+                "Longest bars first by severity-weighted score: look for a service whose bar is long and dark (SEV1–2).".to_string(),
+                charts::hotspots(&rows, "incidents in the period").map_err(|e| anyhow!(e))?,
+            )
+        }
+        "retro" => {
+            let steps: Vec<(f64, f64)> = metrics::retro::curve(ctx)
+                .into_iter()
+                .map(|(h, s)| (h / 24.0, s))
+                .collect();
+            (
+                "Retros held, by days after resolution".to_string(),
+                "Share of incidents needing a retro that had one, by days after resolution (Kaplan–Meier; retros still owed count as not yet held). Look at where the line crosses five working days.".to_string(),
+                charts::survival(&steps, "days after resolution", "retros held", 30.0).map_err(|e| anyhow!(e))?,
+            )
+        }
+        "lorenz" => {
+            let counts: Vec<f64> = m
+                .responders
+                .people
+                .iter()
+                .filter(|p| p.incidents > 0)
+                .map(|p| p.incidents as f64)
+                .collect();
+            (
+                "How participation is spread across people".to_string(),
+                "The further the curve bows below the diagonal, the more responding rests on a few people.".to_string(),
+                charts::lorenz(&counts).map_err(|e| anyhow!(e))?,
+            )
+        }
+        other => return Err(anyhow!("no chart {other}")),
+    };
+    Ok(Chart {
+        id,
+        title,
+        caption,
+        svg,
+        file: format!("{prefix}-{id}.svg"),
+    })
+}
+
+/// A serde value as a template value.
+fn ser<T: Serialize>(x: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(x))
+}
+
+fn sources(data: &Data) -> Result<Vec<Source>> {
+    let runs = &data.runs;
+    let file = runs.column(col::FILE)?.str()?.clone();
+    let source = runs.column(col::SOURCE)?.str()?.clone();
+    let sha = runs.column(col::SHA256)?.str()?.clone();
+    let read = runs.column(col::ROWS_READ)?.i64()?.clone();
+    let mut out: Vec<Source> = (0..runs.height())
+        .map(|i| Source {
+            file: file.get(i).unwrap_or("").to_string(),
+            source: source.get(i).unwrap_or("").to_string(),
+            sha256: sha.get(i).unwrap_or("").to_string(),
+            rows_read: read.get(i).unwrap_or(0),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.file, &a.sha256).cmp(&(&b.file, &b.sha256)));
+    out.dedup_by(|a, b| a.file == b.file && a.sha256 == b.sha256);
+    Ok(out)
+}

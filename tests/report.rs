@@ -1,0 +1,198 @@
+//! Reports: the demo's executive report, traced to the metrics, deterministic, safe with
+//! hostile export text, overridable templates, and rendered by a real browser.
+
+use crate::util::*;
+use serde_json::Value;
+
+fn metrics(w: &Workdir, period: &str) -> Value {
+    let store = w.store();
+    let out = w.run_status(
+        &[
+            "metrics",
+            "--format",
+            "json",
+            "--period",
+            period,
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        0,
+    );
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// The number just before `marker` in `text` ("13 of 34 incidents" → 13 for " of ").
+fn number_before(text: &str, marker: &str) -> u64 {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker:?} in {text}"));
+    let digits: String = text[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.chars().rev().collect::<String>().parse().unwrap()
+}
+
+#[test]
+fn the_demo_writes_reports_that_trace_to_the_metrics() {
+    let w = Workdir::with_demo();
+    let md = std::fs::read_to_string(w.path().join("exec.md")).unwrap();
+    let html = std::fs::read_to_string(w.path().join("exec.html")).unwrap();
+    for chart in ["exec-hotspots.svg", "exec-retro.svg", "exec-lorenz.svg"] {
+        assert!(w.path().join(chart).exists(), "{chart}");
+        assert!(md.contains(&format!("]({chart})")), "{chart} not linked");
+    }
+    let m = metrics(&w, "2026-Q3");
+    // Headline: "checkout-api was involved in 13 of 34 incidents (38%), up from 4 of 28".
+    let top = md
+        .lines()
+        .find(|l| l.starts_with("**Top insight.**"))
+        .unwrap();
+    assert!(top.contains(m["hotspots"][0]["service"].as_str().unwrap()));
+    assert_eq!(
+        number_before(top, " of 34 incidents"),
+        m["hotspots"][0]["incidents"].as_u64().unwrap()
+    );
+    assert_eq!(m["incidents"]["count"], 34);
+    assert_eq!(
+        number_before(top, " of 28 ("),
+        m["hotspots"][0]["previous"].as_u64().unwrap()
+    );
+    assert!(top.contains(&format!(
+        "p = {}",
+        incidentlens::findings::trim(m["hotspots"][0]["change_p_value"].as_f64().unwrap(), 3)
+    )));
+    // Retro: "(12 of 24)"; action items: "22 are done … 20 are open".
+    let retro = &m["time_to_retro"];
+    assert!(
+        md.contains(&format!("({} of {})", retro["held"], retro["required"])),
+        "{md}"
+    );
+    let items = &m["action_items"];
+    assert!(md.contains(&format!("Of {} action items", items["total"])));
+    assert!(md.contains(&format!("{} are done", items["done"])));
+    assert!(md.contains(&format!(
+        "{} open items are older than 60 days",
+        items["stale_open"]
+    )));
+    // Responders name no individual in the executive report.
+    assert!(!md.contains("@northwind.example") && !html.contains("@northwind.example"));
+    // HTML: self-contained, no script, nothing fetched (SVG's xmlns is a name, not a fetch).
+    assert!(html.contains("<svg"));
+    for fetch in [
+        "<script", "<link", "<img", "src=", "href=", "@import", "url(",
+    ] {
+        assert!(!html.contains(fetch), "the HTML contains {fetch}");
+    }
+    // Same inputs, same bytes.
+    let again = Workdir::with_demo();
+    assert_eq!(
+        std::fs::read(again.path().join("exec.html")).unwrap(),
+        html.as_bytes()
+    );
+    assert_eq!(
+        std::fs::read(again.path().join("exec.md")).unwrap(),
+        md.as_bytes()
+    );
+}
+
+#[test]
+fn export_text_is_escaped_and_never_template_source() {
+    let w = Workdir::new();
+    w.ingest(&[&fixtures().join("hostile")]);
+    let out_path = w.path().join("r.html");
+    let store = w.store();
+    w.run_status(
+        &[
+            "report",
+            "--period",
+            "2026-07",
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            out_path.to_str().unwrap(),
+        ],
+        0,
+    );
+    let html = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "service name not escaped"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    // A service named like template code is shown as it is, never evaluated.
+    assert!(
+        html.contains("{{ 7*7 }}"),
+        "template syntax in export text was evaluated"
+    );
+}
+
+#[test]
+fn templates_can_be_overridden_file_by_file() {
+    let w = Workdir::with_demo();
+    let dir = w.path().join("tpl");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("exec.md"),
+        "# Custom: {{ title }} ({{ incidents.count }} incidents)\n",
+    )
+    .unwrap();
+    let out = w.path().join("custom.md");
+    let store = w.store();
+    w.run_status(
+        &[
+            "report",
+            "--format",
+            "md",
+            "--period",
+            "2026-Q3",
+            "--templates",
+            dir.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(out).unwrap(),
+        "# Custom: Incident review, 2026-Q3 (34 incidents)\n"
+    );
+}
+
+#[test]
+fn the_html_renders_in_headless_chromium() {
+    let w = Workdir::with_demo();
+    let png = w.path().join("exec.png");
+    let profile = w.path().join("chrome-profile");
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1100,2400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", w.path().join("exec.html").display()))
+        .output()
+        .expect("chromium (Debian's package; .ci/run installs it)");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("CONSOLE"), "console messages:\n{log}");
+    // A blank page of this size compresses to a few KB; the report is far larger.
+    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 50_000, "screenshot is {size} bytes:\n{log}");
+}
