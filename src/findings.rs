@@ -228,7 +228,7 @@ fn action_items(m: &Metrics) -> Option<Finding> {
             "Every follow-up gets an owner at the retro, and teams review open items older than 30 days each sprint."
                 .into(),
         ),
-        chart: None,
+        chart: Some("action_items"),
         salience: (1.0 - completion) * 0.6 + (a.stale_open as f64 / a.total as f64) * 0.4,
         keys: vec![
             "action_items.total",

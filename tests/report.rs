@@ -39,7 +39,12 @@ fn the_demo_writes_reports_that_trace_to_the_metrics() {
     let w = Workdir::with_demo();
     let md = std::fs::read_to_string(w.path().join("exec.md")).unwrap();
     let html = std::fs::read_to_string(w.path().join("exec.html")).unwrap();
-    for chart in ["exec-hotspots.svg", "exec-retro.svg", "exec-lorenz.svg"] {
+    for chart in [
+        "exec-hotspots.svg",
+        "exec-retro.svg",
+        "exec-lorenz.svg",
+        "exec-action_items.svg",
+    ] {
         assert!(w.path().join(chart).exists(), "{chart}");
         assert!(md.contains(&format!("]({chart})")), "{chart} not linked");
     }

@@ -92,6 +92,28 @@ fn block(ctx: &Ctx, items: &[&Item]) -> Block {
     }
 }
 
+/// The Kaplan–Meier steps `(days, S)` of the period's action items (done ones are
+/// events, open ones censored at `as_of`, dropped ones left out), for the chart.
+pub fn curve(ctx: &Ctx) -> Vec<(f64, f64)> {
+    let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let obs: Vec<(f64, bool)> = ctx
+        .data
+        .items
+        .iter()
+        .filter(|i| i.incident.as_deref().is_some_and(|id| in_p.contains(id)))
+        .filter(|i| i.created.is_none_or(|c| c <= ctx.as_of))
+        .filter_map(|i| {
+            let created = i.created?;
+            match status_at(ctx, i) {
+                Status::Done => Some(((i.completed? - created) as f64 / DAY, true)),
+                Status::Open => Some(((ctx.as_of - created) as f64 / DAY, false)),
+                Status::WontDo => None,
+            }
+        })
+        .collect();
+    KaplanMeier::fit(&obs).steps
+}
+
 pub fn compute(ctx: &Ctx) -> ActionItems {
     let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
     let items: Vec<&Item> = ctx

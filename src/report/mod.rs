@@ -223,6 +223,14 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
                 charts::survival(&steps, "days after resolution", "retros held", 30.0).map_err(|e| anyhow!(e))?,
             )
         }
+        "action_items" => {
+            let steps = metrics::action_items::curve(ctx);
+            (
+                "Action items done, by days after they were written".to_string(),
+                "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out). Look at 30 and 60 days.".to_string(),
+                charts::survival(&steps, "days after the item was written", "items done", 90.0).map_err(|e| anyhow!(e))?,
+            )
+        }
         "lorenz" => {
             let counts: Vec<f64> = m
                 .responders
