@@ -174,12 +174,20 @@ pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
     }
 }
 
+/// What a report is about: everyone (executive) or one team.
+pub enum Subject<'a> {
+    Exec,
+    Team { name: &'a str, pseudonymise: bool },
+}
+
 /// Renders a report to `out`, with its chart files beside it (Markdown).
+#[allow(clippy::too_many_arguments)]
 pub fn write_report(
     data: &metrics::Data,
     config: &Config,
     req: metrics::Request,
     label: &str,
+    subject: Subject,
     format: crate::report::Format,
     templates: Option<&std::path::Path>,
     out: &std::path::Path,
@@ -187,7 +195,19 @@ pub fn write_report(
     let stem = out
         .file_stem()
         .map_or("report".into(), |s| s.to_string_lossy().into_owned());
-    let rendered = crate::report::exec(data, config, req, label, format, templates, &stem)?;
+    let rendered = match subject {
+        Subject::Exec => crate::report::exec(data, config, req, label, format, templates, &stem)?,
+        Subject::Team { name, pseudonymise } => crate::report::team(
+            data,
+            config,
+            req,
+            label,
+            name,
+            format,
+            templates,
+            pseudonymise,
+        )?,
+    };
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -210,13 +230,24 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
         crate::report::Format::Html => "report.html".into(),
         crate::report::Format::Md => "report.md".into(),
     });
+    let subject = match (args.audience, &args.team) {
+        (crate::cli::Audience::Exec, _) => Subject::Exec,
+        (crate::cli::Audience::Team, Some(name)) => Subject::Team {
+            name,
+            pseudonymise: args.pseudonymise,
+        },
+        (crate::cli::Audience::Team, None) => bail!("--audience team needs --team NAME"),
+    };
+    let label = period_label(&args.period, &req);
+    let templates = args.templates.as_deref();
     write_report(
         &data,
         config,
         req,
-        &period_label(&args.period, &req),
+        &label,
+        subject,
         args.format,
-        args.templates.as_deref(),
+        templates,
         &out,
     )?;
     println!("wrote {}", out.display());

@@ -141,6 +141,8 @@ pub struct QueryArgs {
 pub enum Audience {
     /// Leadership: the top insight first, no individual named
     Exec,
+    /// One team (--team): its incidents, open work with owners, retro backlog, load
+    Team,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +168,14 @@ pub struct ReportArgs {
     /// A folder of templates overriding the built-in ones, file by file
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+
+    /// The team, for --audience team
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+
+    /// Replace people's names with stable pseudonyms ("Person 3")
+    #[arg(long)]
+    pub pseudonymise: bool,
 }
 
 #[derive(Debug, Args)]

@@ -201,3 +201,84 @@ fn the_html_renders_in_headless_chromium() {
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 50_000, "screenshot is {size} bytes:\n{log}");
 }
+
+#[test]
+fn team_reports_name_owners_or_pseudonyms() {
+    let w = Workdir::with_demo();
+    let md = std::fs::read_to_string(w.path().join("teams/payments.md")).unwrap();
+    // The same 16 incidents the metrics attribute to payments through the catalog.
+    let m = metrics(&w, "2026-Q3");
+    let payments = m["hotspots_by_team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["team"] == "payments")
+        .unwrap();
+    assert!(
+        md.contains(&format!("## Incidents ({})", payments["incidents"])),
+        "{md}"
+    );
+    // Team reports name the owners of open work, with its age at as_of (2026-10-01).
+    assert!(
+        md.contains("| FU-16 | add retry with backoff | Aisha Khan | 142 | 2026-06-10 |"),
+        "{md}"
+    );
+    assert!(md.contains("| no owner |"));
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    let out = w.path().join("p.md");
+    w.run_status(
+        &[
+            "report",
+            "--audience",
+            "team",
+            "--team",
+            "payments",
+            "--pseudonymise",
+            "--format",
+            "md",
+            "--period",
+            "2026-Q3",
+            "--store",
+            s,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    let pseudo = std::fs::read_to_string(out).unwrap();
+    assert!(
+        !pseudo.contains("Aisha") && !pseudo.contains("@northwind.example"),
+        "{pseudo}"
+    );
+    let row = pseudo
+        .lines()
+        .find(|l| l.starts_with("| FU-16 |"))
+        .unwrap()
+        .to_string();
+    let who = row.split('|').nth(3).unwrap().trim().to_string();
+    assert!(who.starts_with("Person "), "{row}");
+    // The same person keeps the same pseudonym throughout the report.
+    let fu54 = pseudo.lines().find(|l| l.starts_with("| FU-54 |")).unwrap();
+    assert!(fu54.contains(&format!("| {who} |")), "{fu54}");
+    let err = w.run_status(&["report", "--audience", "team", "--store", s], 2);
+    assert!(stderr(&err).contains("--audience team needs --team NAME"));
+    let err = w.run_status(
+        &[
+            "report",
+            "--audience",
+            "team",
+            "--team",
+            "ops",
+            "--store",
+            s,
+        ],
+        2,
+    );
+    assert!(
+        stderr(&err)
+            .contains("no team 'ops' in the store; teams: data, payments, platform, storefront"),
+        "{}",
+        stderr(&err)
+    );
+}

@@ -73,6 +73,8 @@ pub struct IncidentsBlock {
 #[derive(Debug, Clone)]
 pub struct Incident {
     pub id: String,
+    pub title: Option<String>,
+    pub team: Option<String>,
     pub severity: Option<String>,
     /// `declared_at`, else `started_at`: what places the incident in a period.
     pub anchor: i64,
@@ -125,6 +127,9 @@ pub struct Event {
 
 #[derive(Debug, Clone)]
 pub struct Item {
+    pub id: String,
+    pub title: Option<String>,
+    pub due: Option<i64>,
     pub incident: Option<String>,
     pub owner: Option<String>,
     pub team: Option<String>,
@@ -145,6 +150,8 @@ pub struct Message {
 
 #[derive(Debug, Clone, Default)]
 pub struct Person {
+    pub display_name: Option<String>,
+    pub team: Option<String>,
     pub function: Option<String>,
     pub timezone: Option<String>,
 }
@@ -232,6 +239,8 @@ impl Data {
         let inc = lazy(Table::Incidents)?
             .select([
                 col(col::INCIDENT_ID),
+                col(col::TITLE),
+                col(col::TEAM),
                 col(col::SEVERITY),
                 coalesce(&[ts(col::DECLARED_AT), ts(col::STARTED_AT)]).alias("anchor"),
                 ts(col::STARTED_AT),
@@ -251,6 +260,8 @@ impl Data {
             .filter(col("anchor").is_not_null())
             .collect()?;
         let ids = strs(&inc, col::INCIDENT_ID)?;
+        let titles = strs(&inc, col::TITLE)?;
+        let teams = strs(&inc, col::TEAM)?;
         let sev = strs(&inc, col::SEVERITY)?;
         let anchor = ints(&inc, "anchor")?;
         let started = ints(&inc, col::STARTED_AT)?;
@@ -266,6 +277,8 @@ impl Data {
         let incidents = (0..inc.height())
             .map(|i| Incident {
                 id: ids[i].clone().unwrap_or_default(),
+                title: titles[i].clone(),
+                team: teams[i].clone(),
                 severity: sev[i].clone(),
                 anchor: anchor[i].expect("filtered"),
                 started: started[i],
@@ -344,6 +357,9 @@ impl Data {
 
         let df = lazy(Table::ActionItems)?
             .select([
+                col(col::ITEM_ID),
+                col(col::TITLE),
+                ts(col::DUE_AT),
                 col(col::INCIDENT_ID),
                 col(col::OWNER),
                 col(col::TEAM),
@@ -362,8 +378,16 @@ impl Data {
             strs(&df, col::STATUS)?,
             ints(&df, col::UPDATED_AT)?,
         );
+        let (item_ids, item_titles, dues) = (
+            strs(&df, col::ITEM_ID)?,
+            strs(&df, col::TITLE)?,
+            ints(&df, col::DUE_AT)?,
+        );
         let items = (0..df.height())
             .map(|i| Item {
+                id: item_ids[i].clone().unwrap_or_default(),
+                title: item_titles[i].clone(),
+                due: dues[i],
                 incident: ii[i].clone(),
                 owner: io[i].clone(),
                 team: it[i].clone(),
@@ -400,9 +424,21 @@ impl Data {
         let df = store.read(Table::People)?;
         let people = strs(&df, col::PERSON_ID)?
             .into_iter()
+            .zip(strs(&df, col::DISPLAY_NAME)?)
+            .zip(strs(&df, col::TEAM)?)
             .zip(strs(&df, col::FUNCTION)?)
             .zip(strs(&df, col::TIMEZONE)?)
-            .filter_map(|((p, function), timezone)| Some((p?, Person { function, timezone })))
+            .filter_map(|((((p, display_name), team), function), timezone)| {
+                Some((
+                    p?,
+                    Person {
+                        display_name,
+                        team,
+                        function,
+                        timezone,
+                    },
+                ))
+            })
             .collect();
         let aliases: Vec<(String, Vec<String>)> = strs(&df, col::PERSON_ID)?
             .into_iter()

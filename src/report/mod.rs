@@ -9,6 +9,7 @@
 //! source. Executive reports name no individual.
 
 pub mod charts;
+pub mod team;
 
 use crate::config::Config;
 use crate::findings::{self, Finding};
@@ -29,6 +30,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "style.css",
         include_str!("../../report-templates/style.css"),
     ),
+    (
+        "team.html",
+        include_str!("../../report-templates/team.html"),
+    ),
+    ("team.md", include_str!("../../report-templates/team.md")),
 ];
 
 /// Short definitions for the appendix (the long form is the metric definitions).
@@ -141,19 +147,7 @@ pub fn exec(
         Format::Html => "exec.html",
         Format::Md => "exec.md",
     };
-    let mut env = minijinja::Environment::new();
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder()
-            .keep_trailing_newline(true)
-            .build()
-            .map_err(|e| anyhow!("template syntax: {e}"))?,
-    );
-    env.add_template_owned(name.to_string(), template_text(name, templates)?)
-        .map_err(|e| anyhow!("template {name}: {e}"))?;
-    let text = env
-        .get_template(name)
-        .and_then(|t| t.render(context))
-        .map_err(|e| anyhow!("template {name}: {e:#}"))?;
+    let text = render(name, templates, context)?;
     let charts = match format {
         Format::Md => views
             .iter()
@@ -163,6 +157,62 @@ pub fn exec(
         Format::Html => Vec::new(),
     };
     Ok(Rendered { text, charts })
+}
+
+/// Renders a team's report.
+#[allow(clippy::too_many_arguments)]
+pub fn team(
+    data: &Data,
+    config: &Config,
+    req: Request,
+    label: &str,
+    team_name: &str,
+    format: Format,
+    templates: Option<&Path>,
+    pseudonymise: bool,
+) -> Result<Rendered> {
+    let m = metrics::compute_from(data, config, req);
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let known = team::teams(&ctx);
+    if !known.iter().any(|t| t == team_name) {
+        return Err(anyhow!(
+            "no team '{team_name}' in the store; teams: {}",
+            known.join(", ")
+        ));
+    }
+    let view = team::view(&ctx, &m, team_name, pseudonymise);
+    let context = minijinja::context! {
+        title => format!("Team report: {team_name}, {label}"),
+        period => ser(&m.period),
+        as_of_date => m.period.as_of[..10].to_string(),
+        team => ser(&view),
+        version => env!("CARGO_PKG_VERSION"),
+        style => template_text("style.css", templates)?,
+    };
+    let name = match format {
+        Format::Html => "team.html",
+        Format::Md => "team.md",
+    };
+    Ok(Rendered {
+        text: render(name, templates, context)?,
+        charts: Vec::new(),
+    })
+}
+
+/// Renders one template (auto-escaped when its name ends in .html).
+fn render(name: &str, templates: Option<&Path>, context: minijinja::Value) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| anyhow!("template syntax: {e}"))?,
+    );
+    env.add_template_owned(name.to_string(), template_text(name, templates)?)
+        .map_err(|e| anyhow!("template {name}: {e}"))?;
+    env.get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| anyhow!("template {name}: {e:#}"))
 }
 
 /// A template's text: from `--templates DIR` when it holds a file of that name (only the

@@ -1,0 +1,270 @@
+//! The team report: one team's incidents, its open action items with owner and age,
+//! its retro backlog, responder load within the team, and its hotspots.
+//!
+//! An incident belongs to a team when the incident names the team or touches a service
+//! the catalog says the team owns. Team reports name owners of open work (they are for
+//! the team); `--pseudonymise` replaces every person with "Person N", numbered in sorted
+//! order of their ids, so the same person has the same pseudonym throughout a report.
+
+use crate::metrics::{hotspots::Hotspot, responders::PersonLoad, Ctx, Metrics, DAY, MINUTE};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+#[derive(Serialize)]
+pub struct TeamView {
+    pub team: String,
+    pub incidents: Vec<IncidentRow>,
+    pub open_items: Vec<ItemRow>,
+    pub backlog: Vec<BacklogRow>,
+    pub load: Vec<LoadRow>,
+    pub hotspots: Vec<HotspotRow>,
+}
+
+#[derive(Serialize)]
+pub struct IncidentRow {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub started: String,
+    pub resolve_minutes: Option<String>,
+    pub services: String,
+    pub retro: String,
+}
+
+#[derive(Serialize)]
+pub struct ItemRow {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub age_days: String,
+    pub due: String,
+}
+
+#[derive(Serialize)]
+pub struct BacklogRow {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub days_waiting: String,
+}
+
+#[derive(Serialize)]
+pub struct LoadRow {
+    pub person: String,
+    pub incidents: usize,
+    pub pages: usize,
+    pub off_hours_pages: usize,
+    pub sleep_hours_pages: usize,
+}
+
+#[derive(Serialize)]
+pub struct HotspotRow {
+    pub service: String,
+    pub incidents: usize,
+    pub weighted_score: String,
+    pub repeat_incidents: usize,
+    pub previous: usize,
+}
+
+/// Who a person is in a report: their name, or a pseudonym.
+pub struct Names {
+    pseudonyms: Option<HashMap<String, String>>,
+    display: HashMap<String, String>,
+}
+
+impl Names {
+    pub fn new(ctx: &Ctx, pseudonymise: bool, everyone: &BTreeSet<String>) -> Names {
+        let pseudonyms = pseudonymise.then(|| {
+            everyone
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), format!("Person {}", i + 1)))
+                .collect()
+        });
+        let display = ctx
+            .data
+            .people
+            .iter()
+            .filter_map(|(id, p)| Some((id.clone(), p.display_name.clone()?)))
+            .collect();
+        Names {
+            pseudonyms,
+            display,
+        }
+    }
+
+    pub fn of(&self, person: &str) -> String {
+        match &self.pseudonyms {
+            Some(map) => map
+                .get(person)
+                .cloned()
+                .unwrap_or_else(|| "Person ?".into()),
+            None => self
+                .display
+                .get(person)
+                .cloned()
+                .unwrap_or_else(|| person.to_string()),
+        }
+    }
+}
+
+fn date(t: i64) -> String {
+    crate::time::format_micros(t)[..10].to_string()
+}
+
+/// The teams a report could be written for: from the catalog and the incidents.
+pub fn teams(ctx: &Ctx) -> Vec<String> {
+    let mut t: BTreeSet<String> = ctx
+        .data
+        .services
+        .values()
+        .filter_map(|s| s.team.clone())
+        .collect();
+    t.extend(ctx.data.incidents.iter().filter_map(|i| i.team.clone()));
+    t.into_iter().collect()
+}
+
+pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView {
+    let data = ctx.data;
+    let owned: HashSet<&str> = data
+        .services
+        .iter()
+        .filter(|(_, s)| s.team.as_deref() == Some(team))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let mut services_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (i, s) in &data.incident_services {
+        services_of.entry(i.as_str()).or_default().push(s.as_str());
+    }
+    let mine: Vec<_> = ctx
+        .current
+        .iter()
+        .filter(|i| {
+            i.team.as_deref() == Some(team)
+                || services_of
+                    .get(i.id.as_str())
+                    .is_some_and(|s| s.iter().any(|x| owned.contains(x)))
+        })
+        .copied()
+        .collect();
+    let policy = &ctx.config.retro.required_severities;
+    let mut incidents = Vec::new();
+    let mut backlog = Vec::new();
+    for i in &mine {
+        let held = ctx.by_as_of(i.retro_held.or(i.retro_published));
+        let resolved = ctx.by_as_of(i.resolved);
+        let required = i.severity.as_ref().is_some_and(|s| policy.contains(s));
+        let retro = match (held, resolved) {
+            (Some(h), _) => format!("held {}", date(h)),
+            (None, Some(r)) if required => {
+                let days = (ctx.as_of - r) as f64 / DAY;
+                backlog.push(BacklogRow {
+                    id: i.id.clone(),
+                    title: i.title.clone().unwrap_or_default(),
+                    severity: i.severity_key().to_string(),
+                    days_waiting: format!("{days:.1}"),
+                });
+                format!("owed ({days:.0} days)")
+            }
+            _ => "not required".into(),
+        };
+        let mut services: Vec<&str> = services_of.get(i.id.as_str()).cloned().unwrap_or_default();
+        services.sort();
+        incidents.push(IncidentRow {
+            id: i.id.clone(),
+            title: i.title.clone().unwrap_or_default(),
+            severity: i.severity_key().to_string(),
+            started: crate::time::format_micros(i.start())[..16].replace('T', " "),
+            resolve_minutes: resolved.map(|r| format!("{:.0}", (r - i.start()) as f64 / MINUTE)),
+            services: services.join(", "),
+            retro,
+        });
+    }
+    backlog.sort_by(|a, b| {
+        b.days_waiting
+            .parse::<f64>()
+            .unwrap_or(0.0)
+            .total_cmp(&a.days_waiting.parse().unwrap_or(0.0))
+    });
+
+    // Open items of the team, as they stood at as_of (any period: open work is open).
+    let mut items: Vec<_> = data
+        .items
+        .iter()
+        .filter(|it| it.team.as_deref() == Some(team))
+        .filter(|it| it.created.is_some_and(|c| c <= ctx.as_of))
+        .filter(|it| match it.status.as_str() {
+            "done" => it.completed.is_some_and(|c| c > ctx.as_of),
+            "wont_do" => it.updated.or(it.completed).is_some_and(|u| u > ctx.as_of),
+            _ => true,
+        })
+        .collect();
+    items.sort_by_key(|it| (it.created, it.id.clone()));
+
+    let members: BTreeSet<String> = data
+        .people
+        .iter()
+        .filter(|(_, p)| p.team.as_deref() == Some(team))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let load_people: Vec<&PersonLoad> = m
+        .responders
+        .people
+        .iter()
+        .filter(|p| members.contains(&p.person_id))
+        .collect();
+    let mut everyone: BTreeSet<String> = members.clone();
+    everyone.extend(items.iter().filter_map(|it| it.owner.clone()));
+    let names = Names::new(ctx, pseudonymise, &everyone);
+
+    let open_items = items
+        .iter()
+        .map(|it| ItemRow {
+            id: it.id.clone(),
+            title: it.title.clone().unwrap_or_default(),
+            owner: it
+                .owner
+                .as_deref()
+                .map_or("no owner".into(), |o| names.of(o)),
+            age_days: it.created.map_or(String::new(), |c| {
+                format!("{:.0}", (ctx.as_of - c) as f64 / DAY)
+            }),
+            due: it.due.map_or(String::new(), date),
+        })
+        .collect();
+    let load = load_people
+        .iter()
+        .map(|p| LoadRow {
+            person: names.of(&p.person_id),
+            incidents: p.incidents,
+            pages: p.pages,
+            off_hours_pages: p.off_hours_pages,
+            sleep_hours_pages: p.sleep_hours_pages,
+        })
+        .collect();
+    let hotspots = m
+        .hotspots
+        .iter()
+        .filter(|h: &&Hotspot| {
+            h.key
+                .values()
+                .next()
+                .is_some_and(|s| owned.contains(s.as_str()))
+        })
+        .map(|h| HotspotRow {
+            service: h.key.values().next().cloned().unwrap_or_default(),
+            incidents: h.incidents,
+            weighted_score: crate::findings::trim(h.weighted_score, 1),
+            repeat_incidents: h.repeat_incidents,
+            previous: h.previous,
+        })
+        .collect();
+    TeamView {
+        team: team.to_string(),
+        incidents,
+        open_items,
+        backlog,
+        load,
+        hotspots,
+    }
+}
