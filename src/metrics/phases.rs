@@ -109,6 +109,14 @@ fn samples(ctx: &Ctx, f: &Firsts, incidents: &[&Incident]) -> [Vec<f64>; 3] {
     out
 }
 
+/// The durations behind the three phases, this period's and the previous one's.
+pub fn samples_of(ctx: &Ctx) -> ([Vec<f64>; 3], [Vec<f64>; 3]) {
+    (
+        samples(ctx, &ctx.firsts, &ctx.current),
+        samples(ctx, &ctx.firsts, &ctx.previous),
+    )
+}
+
 pub fn compute(ctx: &Ctx) -> Phases {
     let f = &ctx.firsts;
     let [a, m, r] = samples(ctx, f, &ctx.current);

@@ -191,6 +191,158 @@ pub fn lorenz(counts: &[f64]) -> Result<String> {
     Ok(svg)
 }
 
+/// Vertical bars per month, stacked by severity.
+pub fn monthly(months: &[(String, [usize; 6])]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, 300)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let n = months.len().max(1);
+        let max = months
+            .iter()
+            .map(|(_, c)| c.iter().sum::<usize>())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let labels: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_top(28)
+            .x_label_area_size(36)
+            .y_label_area_size(48)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..(max as f64 * 1.1))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() > 1e-6 {
+                    return String::new();
+                }
+                labels.get(x.round() as usize).cloned().unwrap_or_default()
+            })
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("incidents")
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        for (i, (_, counts)) in months.iter().enumerate() {
+            let x = i as f64;
+            let mut y = 0.0;
+            for (k, c) in counts.iter().enumerate() {
+                if *c == 0 {
+                    continue;
+                }
+                let h = *c as f64;
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x - 0.3, y), (x + 0.3, y + h)],
+                        SEVERITY_COLOURS[k].filled(),
+                    )))
+                    .map_err(err)?;
+                y += h;
+            }
+        }
+        let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
+        for (k, label) in labels.iter().enumerate() {
+            let x0 = 70 + 80 * k as i32;
+            root.draw(&Rectangle::new(
+                [(x0, 4), (x0 + 12, 16)],
+                SEVERITY_COLOURS[k].filled(),
+            ))
+            .map_err(err)?;
+            root.draw(&Text::new(
+                label.to_string(),
+                (x0 + 16, 4),
+                (FONT, 13).into_font(),
+            ))
+            .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Phase durations on a log axis: for each phase, the previous period's incidents (grey)
+/// above this period's (blue), one dot each, a bar at each median.
+pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, 90 + 70 * rows.len() as u32))
+            .into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let all = rows
+            .iter()
+            .flat_map(|(_, a, b)| a.iter().chain(b))
+            .copied()
+            .filter(|v| *v > 0.0);
+        let (lo, hi) = all.fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+        let (lo, hi) = if lo > hi {
+            (1.0, 100.0)
+        } else {
+            ((lo / 1.5).max(0.1), hi * 1.5)
+        };
+        let n = rows.len() * 2;
+        let names: Vec<String> = rows
+            .iter()
+            .flat_map(|(name, _, _)| [format!("{name}, this period"), format!("{name}, previous")])
+            .collect();
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(200)
+            .build_cartesian_2d((lo..hi).log_scale(), -0.5..(n as f64 - 0.5))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                let i = n as i64 - 1 - y.round() as i64;
+                if (y - y.round()).abs() > 1e-6 || i < 0 {
+                    return String::new();
+                }
+                names.get(i as usize).cloned().unwrap_or_default()
+            })
+            .x_label_formatter(&|v| crate::findings::trim(*v, 1))
+            .x_desc("minutes (log scale)")
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        for (r, (_, current, previous)) in rows.iter().enumerate() {
+            for (k, (sample, colour)) in [(current, BLUE), (previous, GREY)].into_iter().enumerate()
+            {
+                let y = (n - 1 - (2 * r + k)) as f64;
+                let dots = sample
+                    .iter()
+                    .filter(|v| **v > 0.0)
+                    .enumerate()
+                    .map(|(j, v)| {
+                        // A small deterministic jitter so that equal values stay visible.
+                        let dy = ((j % 7) as f64 - 3.0) * 0.06;
+                        Circle::new((*v, y + dy), 3, colour.mix(0.6).filled())
+                    });
+                chart.draw_series(dots).map_err(err)?;
+                if let Some(m) = crate::stats::median(sample).filter(|m| *m > 0.0) {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(m, y - 0.35), (m, y + 0.35)],
+                            BLACK.stroke_width(3),
+                        )))
+                        .map_err(err)?;
+                }
+            }
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

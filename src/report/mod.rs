@@ -114,6 +114,8 @@ pub fn exec(
         };
         views.push(FindingView { finding: f, chart });
     }
+    let overview = chart("monthly", &m, &ctx, chart_prefix)?;
+    let phases_chart = chart("phases", &m, &ctx, chart_prefix)?;
     let (headline, rest) = match views.split_first() {
         Some((h, r)) => (Some(h), r),
         None => (None, &[][..]),
@@ -135,6 +137,8 @@ pub fn exec(
         headline => ser(headline),
         findings => ser(rest),
         unchanged => findings::phases_context(&m),
+        overview => ser(&overview),
+        phases_chart => ser(&phases_chart),
         decisions => ser(&decisions),
         quality => ser(&m.data_quality),
         definitions => definitions,
@@ -152,6 +156,7 @@ pub fn exec(
         Format::Md => views
             .iter()
             .filter_map(|v| v.chart.as_ref())
+            .chain([&overview, &phases_chart])
             .map(|c| (c.file.clone(), c.svg.clone()))
             .collect(),
         Format::Html => Vec::new(),
@@ -279,6 +284,43 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
                 "Action items done, by days after they were written".to_string(),
                 "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out). Look at 30 and 60 days.".to_string(),
                 charts::survival(&steps, "days after the item was written", "items done", 90.0).map_err(|e| anyhow!(e))?,
+            )
+        }
+        "monthly" => {
+            let (from, to) = (ctx.period.previous_from, ctx.period.to);
+            let mut months: std::collections::BTreeMap<String, [usize; 6]> =
+                std::collections::BTreeMap::new();
+            for i in ctx
+                .data
+                .incidents
+                .iter()
+                .filter(|i| !i.excluded && i.anchor >= from && i.anchor < to)
+            {
+                let month = crate::time::format_micros(i.anchor)[..7].to_string();
+                let k = metrics::SEVERITY_KEYS
+                    .iter()
+                    .position(|s| *s == i.severity_key())
+                    .unwrap_or(5);
+                months.entry(month).or_default()[k] += 1;
+            }
+            let rows: Vec<(String, [usize; 6])> = months.into_iter().collect();
+            (
+                "Incidents per month, by severity".to_string(),
+                "This period and the previous one, by month of declaration (UTC); drills and maintenance left out.".to_string(),
+                charts::monthly(&rows).map_err(|e| anyhow!(e))?,
+            )
+        }
+        "phases" => {
+            let (cur, prev) = metrics::phases::samples_of(ctx);
+            let rows = [
+                ("acknowledge", cur[0].clone(), prev[0].clone()),
+                ("mitigate", cur[1].clone(), prev[1].clone()),
+                ("resolve", cur[2].clone(), prev[2].clone()),
+            ];
+            (
+                "Time to acknowledge, mitigate and resolve".to_string(),
+                "One dot per incident on a log scale, this period (blue) beside the previous one (grey); the bars are medians. Durations are heavy-tailed: read the medians and the spread, not the longest few.".to_string(),
+                charts::phases(&rows).map_err(|e| anyhow!(e))?,
             )
         }
         "lorenz" => {
