@@ -282,3 +282,17 @@ fn team_reports_name_owners_or_pseudonyms() {
         stderr(&err)
     );
 }
+
+/// The demo's reports, pinned; the tool version is redacted.
+#[test]
+fn demo_reports_match_their_snapshots() {
+    let w = Workdir::with_demo();
+    let read = |p: &str| {
+        std::fs::read_to_string(w.path().join(p))
+            .unwrap()
+            .replace(env!("CARGO_PKG_VERSION"), "[version]")
+    };
+    insta::assert_snapshot!("exec_md", read("exec.md"));
+    insta::assert_snapshot!("exec_html", read("exec.html"));
+    insta::assert_snapshot!("team_payments_md", read("teams/payments.md"));
+}
