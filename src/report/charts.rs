@@ -24,6 +24,29 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("chart: {e:?}")
 }
 
+/// The severity colours' legend, in a row along the top from `left`.
+fn severity_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    left: i32,
+) -> Result<()> {
+    let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
+    for (k, label) in labels.iter().enumerate() {
+        let x0 = left + 80 * k as i32;
+        root.draw(&Rectangle::new(
+            [(x0, 4), (x0 + 12, 16)],
+            SEVERITY_COLOURS[k].filled(),
+        ))
+        .map_err(err)?;
+        root.draw(&Text::new(
+            label.to_string(),
+            (x0 + 16, 4),
+            (FONT, 13).into_font(),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
 /// Horizontal bars, one per group (most first), stacked by severity.
 pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
     let mut svg = String::new();
@@ -83,21 +106,7 @@ pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
             }
         }
         // Legend, drawn by hand so that it does not cover bars.
-        let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
-        for (k, label) in labels.iter().enumerate() {
-            let x0 = 170 + 80 * k as i32;
-            root.draw(&Rectangle::new(
-                [(x0, 4), (x0 + 12, 16)],
-                SEVERITY_COLOURS[k].filled(),
-            ))
-            .map_err(err)?;
-            root.draw(&Text::new(
-                label.to_string(),
-                (x0 + 16, 4),
-                (FONT, 13).into_font(),
-            ))
-            .map_err(err)?;
-        }
+        severity_legend(&root, 170)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -246,21 +255,7 @@ pub fn monthly(months: &[(String, [usize; 6])]) -> Result<String> {
                 y += h;
             }
         }
-        let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
-        for (k, label) in labels.iter().enumerate() {
-            let x0 = 70 + 80 * k as i32;
-            root.draw(&Rectangle::new(
-                [(x0, 4), (x0 + 12, 16)],
-                SEVERITY_COLOURS[k].filled(),
-            ))
-            .map_err(err)?;
-            root.draw(&Text::new(
-                label.to_string(),
-                (x0 + 16, 4),
-                (FONT, 13).into_font(),
-            ))
-            .map_err(err)?;
-        }
+        severity_legend(&root, 70)?;
         root.present().map_err(err)?;
     }
     Ok(svg)

@@ -22,6 +22,10 @@ use std::path::Path;
 /// The templates the binary carries, by name.
 const TEMPLATES: &[(&str, &str)] = &[
     (
+        "base.html",
+        include_str!("../../report-templates/base.html"),
+    ),
+    (
         "exec.html",
         include_str!("../../report-templates/exec.html"),
     ),
@@ -213,8 +217,11 @@ fn render(name: &str, templates: Option<&Path>, context: minijinja::Value) -> Re
             .build()
             .map_err(|e| anyhow!("template syntax: {e}"))?,
     );
-    env.add_template_owned(name.to_string(), template_text(name, templates)?)
-        .map_err(|e| anyhow!("template {name}: {e}"))?;
+    // Every template, so that one can extend another (base.html).
+    for (t, _) in TEMPLATES {
+        env.add_template_owned(t.to_string(), template_text(t, templates)?)
+            .map_err(|e| anyhow!("template {t}: {e}"))?;
+    }
     env.get_template(name)
         .and_then(|t| t.render(context))
         .map_err(|e| anyhow!("template {name}: {e:#}"))
