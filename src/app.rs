@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Queries => queries_command(),
         Command::Query(args) => query_command(&args),
         Command::Report(args) => report_command(&args, &config),
+        Command::Review(args) => review_command(&args, &config),
         Command::Init(args) => init_command(&args),
         Command::Demo(args) => crate::demo::run(&args.out, &config),
     }
@@ -254,19 +255,57 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_command(args: &InitArgs) -> Result<ExitCode> {
-    if args.out.exists() && !args.force {
-        bail!(
-            "{} exists; pass --force to overwrite it",
-            args.out.display()
+fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    store.require()?;
+    let data = metrics::Data::load(&store)?;
+    let req = resolve_period(&args.period, &data)?;
+    let label = period_label(&args.period, &req);
+    let review = crate::review::run(
+        &data,
+        config,
+        req,
+        &label,
+        args.policy.as_deref(),
+        &args.out,
+    )?;
+    for o in &review.outcomes {
+        let observed = o
+            .observed
+            .map_or("none".into(), |x| crate::findings::trim(x, 3));
+        eprintln!(
+            "{}: {} {} {} (observed {observed})",
+            o.status, o.rule.metric, o.rule.op, o.rule.value
         );
     }
-    std::fs::write(&args.out, crate::config::TEMPLATE)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    println!(
-        "wrote {} (every setting at its default, commented)",
-        args.out.display()
-    );
+    println!("wrote {}", args.out.display());
+    Ok(if review.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn init_command(args: &InitArgs) -> Result<ExitCode> {
+    let (default, text, what) = if args.policy {
+        (
+            "policy.toml",
+            crate::policy::EXAMPLE,
+            "an example review policy",
+        )
+    } else {
+        (
+            crate::config::DEFAULT_FILE,
+            crate::config::TEMPLATE,
+            "every setting at its default, commented",
+        )
+    };
+    let out = args.out.clone().unwrap_or_else(|| default.into());
+    if out.exists() && !args.force {
+        bail!("{} exists; pass --force to overwrite it", out.display());
+    }
+    std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {} ({what})", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -47,6 +47,12 @@ pub enum Command {
     /// Write a narrative report: headline insight, ranked findings with charts,
     /// decisions asked, data quality, definitions and provenance
     Report(ReportArgs),
+    /// The quarterly review for CI: reports, metrics.json, policy checks, summary.md
+    #[command(
+        after_help = "Exit status: 0 when every policy rule passes (or there is no policy), \
+        1 when a rule fails, 2 on error. Reads the store; ingests nothing."
+    )]
+    Review(ReviewArgs),
     /// Write a commented incidentlens.toml with every setting at its default
     Init(InitArgs),
     /// Run the whole pipeline on the sample organisation built into the binary
@@ -179,10 +185,31 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Where to write the settings
-    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_FILE)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub period: PeriodArgs,
+
+    /// Policy rules to check (TOML; `incidentlens init --policy` writes an example)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// The folder for the artifacts
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write [default: incidentlens.toml, or policy.toml with --policy]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Write an example review policy instead of the settings
+    #[arg(long)]
+    pub policy: bool,
 
     /// Overwrite an existing file
     #[arg(long)]

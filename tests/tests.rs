@@ -9,3 +9,4 @@ mod metrics;
 mod pager;
 mod query;
 mod report;
+mod review;

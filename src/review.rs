@@ -1,0 +1,155 @@
+//! `review`: the quarterly resilience review a CI job runs. It reads the store (it
+//! ingests nothing), writes the executive report, one report per team, `metrics.json`,
+//! `policy.json` and a short `summary.md` fit for a CI job summary, and says whether
+//! the policy holds: exit 0 when every rule passes, 1 when one fails, 2 on error.
+
+use crate::app::{write_report, Subject};
+use crate::config::Config;
+use crate::metrics::{self, Ctx, Data, Request};
+use crate::policy::{self, Outcome};
+use crate::report::Format;
+use anyhow::{Context, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// What a review found: the policy outcomes (empty without a policy).
+pub struct Review {
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Review {
+    pub fn failed(&self) -> bool {
+        self.outcomes.iter().any(|o| o.status == "fail")
+    }
+}
+
+pub fn run(
+    data: &Data,
+    config: &Config,
+    req: Request,
+    label: &str,
+    policy_path: Option<&Path>,
+    out: &Path,
+) -> Result<Review> {
+    let m = metrics::compute_from(data, config, req);
+    let doc = serde_json::to_value(&m)?;
+    // The policy is checked against the document before anything is written.
+    let policy = policy_path.map(|p| policy::check(p, &doc)).transpose()?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
+        write_report(
+            data,
+            config,
+            req,
+            label,
+            Subject::Exec,
+            format,
+            None,
+            &out.join(format!("exec.{ext}")),
+        )?;
+    }
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let teams = crate::report::team::teams(&ctx);
+    for team in &teams {
+        for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
+            let path = out.join("teams").join(format!("{team}.{ext}"));
+            let subject = Subject::Team {
+                name: team,
+                pseudonymise: false,
+            };
+            write_report(data, config, req, label, subject, format, None, &path)?;
+        }
+    }
+    write(
+        out,
+        "metrics.json",
+        serde_json::to_string_pretty(&m)? + "\n",
+    )?;
+    let outcomes = policy.map(|p| p.judge(&doc)).unwrap_or_default();
+    write(
+        out,
+        "policy.json",
+        serde_json::to_string_pretty(&outcomes)? + "\n",
+    )?;
+
+    let prev = metrics::compute_from(
+        data,
+        config,
+        Request {
+            period: req.period.previous(),
+            as_of: None,
+            tz: req.tz,
+        },
+    );
+    let top = crate::findings::findings(&m, &prev).into_iter().next();
+    let review = Review { outcomes };
+    write(
+        out,
+        "summary.md",
+        summary(label, &m, top.as_ref(), &review, &teams),
+    )?;
+    Ok(review)
+}
+
+fn write(dir: &Path, name: &str, text: String) -> Result<()> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))
+}
+
+fn summary(
+    label: &str,
+    m: &metrics::Metrics,
+    top: Option<&crate::findings::Finding>,
+    r: &Review,
+    teams: &[String],
+) -> String {
+    let mut s = String::new();
+    let failed: Vec<&Outcome> = r.outcomes.iter().filter(|o| o.status == "fail").collect();
+    let verdict = match (r.outcomes.is_empty(), failed.len()) {
+        (true, _) => "no policy checked".to_string(),
+        (false, 0) => "policy holds".to_string(),
+        (false, n) => format!(
+            "policy breached ({n} rule{} failed)",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    let _ = writeln!(s, "## Incident review {label}: {verdict}\n");
+    let _ = writeln!(
+        s,
+        "{} incidents from {} to before {}, as of {}.\n",
+        m.incidents.count,
+        &m.period.from[..10],
+        &m.period.to[..10],
+        &m.period.as_of[..10]
+    );
+    if let Some(f) = top {
+        let _ = writeln!(s, "**Top insight.** {}\n", f.sentence);
+    }
+    if !r.outcomes.is_empty() {
+        let _ = writeln!(s, "| rule | observed | n | result |\n|---|---:|---:|---|");
+        for o in &r.outcomes {
+            let observed = o
+                .observed
+                .map_or("–".into(), |x| crate::findings::trim(x, 3));
+            let n = o.n.map_or("–".into(), |n| n.to_string());
+            let result = match o.status {
+                "pass" => "pass",
+                "fail" => "**FAIL**",
+                _ => "not enough data",
+            };
+            let _ = writeln!(
+                s,
+                "| `{} {} {}` | {observed} | {n} | {result} |",
+                o.rule.metric, o.rule.op, o.rule.value
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let team_list: Vec<String> = teams.iter().map(|t| format!("teams/{t}.html")).collect();
+    let _ = writeln!(
+        s,
+        "Artifacts: exec.html, exec.md, {}, metrics.json, policy.json.",
+        team_list.join(", ")
+    );
+    s
+}

@@ -1,0 +1,161 @@
+//! `review`: artifacts, policy outcomes and exit status, determinism, and the CI
+//! examples.
+
+use crate::util::*;
+
+fn policy(w: &Workdir, text: &str) -> String {
+    let p = w.path().join("policy.toml");
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn review(w: &Workdir, policy: Option<&str>, out: &str, status: i32) -> std::process::Output {
+    let store = w.store();
+    let out = w.path().join(out);
+    let mut args = vec![
+        "review",
+        "--period",
+        "2026-Q3",
+        "--store",
+        store.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    if let Some(p) = policy {
+        args.extend(["--policy", p]);
+    }
+    w.run_status(&args, status)
+}
+
+const SEV1: &str =
+    "[[rule]]\nmetric = \"time_to_retro.by_severity.SEV1.coverage\"\nop = \">=\"\nvalue = 0.9\n";
+
+#[test]
+fn a_failing_rule_fails_the_job_and_is_named() {
+    let w = Workdir::with_demo();
+    let p = policy(&w, SEV1);
+    review(&w, Some(&p), "rev", 1);
+    let out = w.path().join("rev");
+    for f in [
+        "exec.html",
+        "exec.md",
+        "metrics.json",
+        "policy.json",
+        "summary.md",
+        "teams/payments.html",
+        "teams/data.md",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.starts_with("## Incident review 2026-Q3: policy breached (1 rule failed)"),
+        "{summary}"
+    );
+    assert!(
+        summary
+            .contains("| `time_to_retro.by_severity.SEV1.coverage >= 0.9` | 0.6 | 5 | **FAIL** |"),
+        "{summary}"
+    );
+    let outcomes: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("policy.json")).unwrap()).unwrap();
+    assert_eq!(outcomes[0]["status"], "fail");
+    // metrics.json is the metrics command's document for the same flags.
+    let store = w.store();
+    let m = w.run_status(
+        &[
+            "metrics",
+            "--format",
+            "json",
+            "--period",
+            "2026-Q3",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("metrics.json")).unwrap(),
+        stdout(&m)
+    );
+}
+
+#[test]
+fn a_passing_policy_and_min_n() {
+    let w = Workdir::with_demo();
+    let p = policy(
+        &w,
+        "[[rule]]\nmetric = \"responders.top1_share\"\nop = \"<=\"\nvalue = 0.5\n",
+    );
+    review(&w, Some(&p), "ok", 0);
+    // Five SEV1 incidents: below min_n = 10 the rule says "not enough data" and passes.
+    let p = policy(&w, &format!("{SEV1}min_n = 10\n"));
+    review(&w, Some(&p), "few", 0);
+    let outcomes: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("few/policy.json")).unwrap()).unwrap();
+    assert_eq!(outcomes[0]["status"], "not_enough_data");
+    assert_eq!(outcomes[0]["n"], 5);
+}
+
+#[test]
+fn a_typo_in_a_path_is_an_error_that_suggests_the_right_one() {
+    let w = Workdir::with_demo();
+    let p = policy(
+        &w,
+        "[[rule]]\nmetric = \"responders.top1_shar\"\nop = \"<=\"\nvalue = 0.5\n",
+    );
+    let out = review(&w, Some(&p), "typo", 2);
+    assert!(
+        stderr(&out).contains(
+            "unknown metric path 'responders.top1_shar'; did you mean 'responders.top1_share'?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !w.path().join("typo").exists(),
+        "nothing is written when the policy is wrong"
+    );
+}
+
+#[test]
+fn two_reviews_of_one_store_are_byte_identical() {
+    let w = Workdir::with_demo();
+    let p = policy(&w, SEV1);
+    review(&w, Some(&p), "a", 1);
+    review(&w, Some(&p), "b", 1);
+    let a = snapshot(&w.path().join("a"));
+    let b = snapshot(&w.path().join("b"));
+    assert_eq!(a.len(), b.len());
+    for ((pa, da), (_, db)) in a.iter().zip(&b) {
+        assert_eq!(da, db, "{} differs", pa.display());
+    }
+}
+
+#[test]
+fn the_ci_examples_are_valid_yaml() {
+    for f in [
+        "examples/github-actions/quarterly-review.yml",
+        "examples/gitlab-ci/.gitlab-ci.yml",
+    ] {
+        let path = format!("{}/{f}", env!("CARGO_MANIFEST_DIR"));
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(sorted(str(k) for k in d))",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let keys = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            keys.contains("'jobs'") || keys.contains("'incident-review'"),
+            "{f}: {keys}"
+        );
+    }
+}
