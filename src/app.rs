@@ -22,6 +22,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report_command(&args, &config),
         Command::Review(args) => review_command(&args, &config),
         Command::Init(args) => init_command(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "incidentlens", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo(args) => crate::demo::run(&args.out, &config),
     }
 }

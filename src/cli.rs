@@ -55,6 +55,13 @@ pub enum Command {
     Review(ReviewArgs),
     /// Write a commented incidentlens.toml with every setting at its default
     Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, …)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
     /// Run the whole pipeline on the sample organisation built into the binary
     Demo(DemoArgs),
 }

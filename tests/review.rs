@@ -159,3 +159,42 @@ fn the_ci_examples_are_valid_yaml() {
         );
     }
 }
+
+#[test]
+fn metrics_json_follows_its_schema() {
+    let w = Workdir::with_demo();
+    let store = w.store();
+    for period in ["2026-Q3", "2025-Q1"] {
+        let out = w.run_status(
+            &[
+                "metrics",
+                "--format",
+                "json",
+                "--period",
+                period,
+                "--store",
+                store.to_str().unwrap(),
+            ],
+            0,
+        );
+        let doc = w.path().join(format!("{period}.json"));
+        std::fs::write(&doc, &out.stdout).unwrap();
+        let check = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/oracle/validate_schema.py"
+            ))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/docs/metrics.schema.json"
+            ))
+            .arg(&doc)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{period}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}
