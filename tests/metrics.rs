@@ -62,24 +62,11 @@ fn compare(tool: &Value, oracle: &Value, path: &str, diffs: &mut Vec<String>) {
     }
 }
 
-fn metrics_json(w: &Workdir, args: &[&str]) -> Value {
-    let store = w.store();
-    let mut all = vec![
-        "metrics",
-        "--format",
-        "json",
-        "--store",
-        store.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    serde_json::from_str(&stdout(&w.run_status(&all, 0))).unwrap()
-}
-
 #[test]
 fn metrics_match_the_independent_oracle() {
     let w = Workdir::with_demo();
     for period in ["2026-Q3", "2026-Q2", "2026-08", "2026"] {
-        let tool = metrics_json(&w, &["--period", period]);
+        let tool = w.metrics_json(&["--period", period]);
         let oracle = std::process::Command::new("python3")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
@@ -108,7 +95,7 @@ fn metrics_match_the_independent_oracle() {
 #[test]
 fn json_keys_follow_the_spec_order() {
     let w = Workdir::with_demo();
-    let m = metrics_json(&w, &["--period", "2026-Q3"]);
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
     let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -150,14 +137,14 @@ fn json_keys_follow_the_spec_order() {
     assert_eq!(m["incidents"]["excluded"], 2);
     assert_eq!(m["hotspots"][0]["service"], "checkout-api");
     // The same store and flags give the same bytes.
-    let again = metrics_json(&w, &["--period", "2026-Q3"]);
+    let again = w.metrics_json(&["--period", "2026-Q3"]);
     assert_eq!(m, again);
 }
 
 #[test]
 fn an_empty_period_gives_nulls_not_zeros() {
     let w = Workdir::with_demo();
-    let m = metrics_json(&w, &["--period", "2025-Q1"]);
+    let m = w.metrics_json(&["--period", "2025-Q1"]);
     assert_eq!(m["incidents"]["count"], 0);
     assert_eq!(m["time_to_retro"]["coverage"], Value::Null);
     assert_eq!(
@@ -174,8 +161,8 @@ fn an_empty_period_gives_nulls_not_zeros() {
 fn as_of_judges_open_work() {
     let w = Workdir::with_demo();
     // Judged on 2026-08-15 instead of the quarter's end: fewer retros held, items younger.
-    let early = metrics_json(&w, &["--period", "2026-Q3", "--as-of", "2026-08-15"]);
-    let late = metrics_json(&w, &["--period", "2026-Q3"]);
+    let early = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-15"]);
+    let late = w.metrics_json(&["--period", "2026-Q3"]);
     assert_eq!(early["period"]["as_of"], "2026-08-15T00:00:00Z");
     assert!(early["time_to_retro"]["held"].as_u64() < late["time_to_retro"]["held"].as_u64());
     assert!(early["action_items"]["total"].as_u64() < late["action_items"]["total"].as_u64());

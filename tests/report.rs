@@ -2,24 +2,6 @@
 //! hostile export text, overridable templates, and rendered by a real browser.
 
 use crate::util::*;
-use serde_json::Value;
-
-fn metrics(w: &Workdir, period: &str) -> Value {
-    let store = w.store();
-    let out = w.run_status(
-        &[
-            "metrics",
-            "--format",
-            "json",
-            "--period",
-            period,
-            "--store",
-            store.to_str().unwrap(),
-        ],
-        0,
-    );
-    serde_json::from_str(&stdout(&out)).unwrap()
-}
 
 /// The number just before `marker` in `text` ("13 of 34 incidents" → 13 for " of ").
 fn number_before(text: &str, marker: &str) -> u64 {
@@ -48,7 +30,7 @@ fn the_demo_writes_reports_that_trace_to_the_metrics() {
         assert!(w.path().join(chart).exists(), "{chart}");
         assert!(md.contains(&format!("]({chart})")), "{chart} not linked");
     }
-    let m = metrics(&w, "2026-Q3");
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
     // Headline: "checkout-api was involved in 13 of 34 incidents (38%), up from 4 of 28".
     let top = md
         .lines()
@@ -207,7 +189,7 @@ fn team_reports_name_owners_or_pseudonyms() {
     let w = Workdir::with_demo();
     let md = std::fs::read_to_string(w.path().join("teams/payments.md")).unwrap();
     // The same 16 incidents the metrics attribute to payments through the catalog.
-    let m = metrics(&w, "2026-Q3");
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
     let payments = m["hotspots_by_team"]
         .as_array()
         .unwrap()

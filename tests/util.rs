@@ -30,6 +30,20 @@ impl Workdir {
         w
     }
 
+    /// `metrics --format json` over this workdir's store, with extra flags.
+    pub fn metrics_json(&self, args: &[&str]) -> serde_json::Value {
+        let store = self.store();
+        let mut all = vec![
+            "metrics",
+            "--format",
+            "json",
+            "--store",
+            store.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        serde_json::from_str(&stdout(&self.run_status(&all, 0))).unwrap()
+    }
+
     pub fn store(&self) -> PathBuf {
         self.path().join("store")
     }
