@@ -13,6 +13,10 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Completions and the man page describe the CLI; they need no settings.
+    if matches!(cli.command, Command::Completions { .. } | Command::Man) {
+        return describe(&cli.command);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Ingest(args) => ingest_command(&args, &config),
@@ -22,18 +26,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report_command(&args, &config),
         Command::Review(args) => review_command(&args, &config),
         Command::Init(args) => init_command(&args),
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "incidentlens", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Completions { .. } | Command::Man => describe(&cli.command),
         Command::Demo(args) => crate::demo::run(&args.out, &config),
     }
+}
+
+/// Prints a completion script or the man page, generated from the clap definition.
+fn describe(command: &Command) -> Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Rendered into memory first: clap_complete panics on a closed pipe.
+    let mut text = Vec::new();
+    match command {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut cmd, "incidentlens", &mut text)
+        }
+        _ => clap_mangen::Man::new(cmd).render(&mut text)?,
+    }
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Turns the period flags into a validated request, before any work.
