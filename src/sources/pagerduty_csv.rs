@@ -5,7 +5,7 @@
 use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
 use crate::normalize;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::col;
 
 pub struct PagerDutyCsv;
@@ -60,16 +60,7 @@ impl Source for PagerDutyCsv {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let zone = ctx.zone_of(super::pagerduty::SOURCE)?;
-        table_csv::read(
-            &input.path,
-            SPELLINGS,
-            emit,
-            &mut |location, f, raw| match row(f, ctx, zone) {
-                Ok(rows) => Item::Record(Record::new(location, rows)),
-                Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
-            },
-        )
+        table_csv::read_records(input, ctx, super::pagerduty::SOURCE, SPELLINGS, emit, row)
     }
 }
 

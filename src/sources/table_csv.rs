@@ -140,6 +140,32 @@ pub fn read(
     })
 }
 
+/// How a vendor CSV adapter turns one row's fields into canonical rows.
+pub type RowFn =
+    fn(&Fields, &super::Context, Option<chrono_tz::Tz>) -> Result<Vec<crate::record::Row>, String>;
+
+/// Reads a vendor CSV whose times without an offset are in `source`'s configured zone,
+/// each row a record of the rows `row` makes, or a reject with its reason.
+pub fn read_records(
+    input: &super::Input,
+    ctx: &super::Context,
+    source: &str,
+    spellings: Spellings,
+    emit: &mut dyn FnMut(Item),
+    row: RowFn,
+) -> Result<Vec<String>, FileError> {
+    let zone = ctx.zone_of(source)?;
+    read(
+        &input.path,
+        spellings,
+        emit,
+        &mut |location, f, raw| match row(f, ctx, zone) {
+            Ok(rows) => Item::Record(crate::record::Record::new(location, rows)),
+            Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
+        },
+    )
+}
+
 /// A timestamp cell: ISO 8601 (with the source's zone when it has no offset) or epoch
 /// milliseconds.
 pub fn timestamp(
