@@ -195,53 +195,6 @@ pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
     }
 }
 
-/// What a report is about: everyone (executive) or one team.
-pub enum Subject<'a> {
-    Exec,
-    Team { name: &'a str, pseudonymise: bool },
-}
-
-/// Renders a report to `out`, with its chart files beside it (Markdown).
-#[allow(clippy::too_many_arguments)]
-pub fn write_report(
-    data: &metrics::Data,
-    config: &Config,
-    req: metrics::Request,
-    label: &str,
-    subject: Subject,
-    format: crate::report::Format,
-    templates: Option<&std::path::Path>,
-    out: &std::path::Path,
-) -> Result<()> {
-    let stem = out
-        .file_stem()
-        .map_or("report".into(), |s| s.to_string_lossy().into_owned());
-    let rendered = match subject {
-        Subject::Exec => crate::report::exec(data, config, req, label, format, templates, &stem)?,
-        Subject::Team { name, pseudonymise } => crate::report::team(
-            data,
-            config,
-            req,
-            label,
-            name,
-            format,
-            templates,
-            pseudonymise,
-        )?,
-    };
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(out, rendered.text)
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    let dir = out.parent().unwrap_or(std::path::Path::new(""));
-    for (name, svg) in rendered.charts {
-        let p = dir.join(name);
-        std::fs::write(&p, svg).with_context(|| format!("cannot write {}", p.display()))?;
-    }
-    Ok(())
-}
-
 fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
     store.require()?;
@@ -252,8 +205,8 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
         crate::report::Format::Md => "report.md".into(),
     });
     let subject = match (args.audience, &args.team) {
-        (crate::cli::Audience::Exec, _) => Subject::Exec,
-        (crate::cli::Audience::Team, Some(name)) => Subject::Team {
+        (crate::cli::Audience::Exec, _) => crate::report::Subject::Exec,
+        (crate::cli::Audience::Team, Some(name)) => crate::report::Subject::Team {
             name,
             pseudonymise: args.pseudonymise,
         },
@@ -261,7 +214,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     };
     let label = period_label(&args.period, &req);
     let templates = args.templates.as_deref();
-    write_report(
+    crate::report::write(
         &data,
         config,
         req,

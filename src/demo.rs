@@ -73,34 +73,10 @@ pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
     print!("{}", crate::metrics::text::render(&m));
 
     let label = crate::app::period_label(&crate::cli::PeriodArgs::default(), &req);
-    use crate::app::{write_report, Subject};
-    use crate::report::Format;
     println!("\nReports:");
-    for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
-        let path = dir.join(format!("exec.{ext}"));
-        write_report(
-            &data,
-            config,
-            req,
-            &label,
-            Subject::Exec,
-            format,
-            None,
-            &path,
-        )?;
+    let (_, written) = crate::report::write_set(&data, config, req, &label, dir)?;
+    for path in written {
         println!("  {}", path.display());
-    }
-    let ctx = crate::metrics::Ctx::new(&data, config, req.period, req.as_of, req.tz);
-    for team in crate::report::team::teams(&ctx) {
-        for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
-            let path = dir.join("teams").join(format!("{team}.{ext}"));
-            let subject = Subject::Team {
-                name: &team,
-                pseudonymise: false,
-            };
-            write_report(&data, config, req, &label, subject, format, None, &path)?;
-            println!("  {}", path.display());
-        }
     }
     println!("The store is in {}.", store.root().display());
     Ok(ExitCode::SUCCESS)

@@ -3,11 +3,9 @@
 //! `policy.json` and a short `summary.md` fit for a CI job summary, and says whether
 //! the policy holds: exit 0 when every rule passes, 1 when one fails, 2 on error.
 
-use crate::app::{write_report, Subject};
 use crate::config::Config;
-use crate::metrics::{self, Ctx, Data, Request};
+use crate::metrics::{self, Data, Request};
 use crate::policy::{self, Outcome};
-use crate::report::Format;
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,30 +34,7 @@ pub fn run(
     // The policy is checked against the document before anything is written.
     let policy = policy_path.map(|p| policy::check(p, &doc)).transpose()?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
-        write_report(
-            data,
-            config,
-            req,
-            label,
-            Subject::Exec,
-            format,
-            None,
-            &out.join(format!("exec.{ext}")),
-        )?;
-    }
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
-    let teams = crate::report::team::teams(&ctx);
-    for team in &teams {
-        for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
-            let path = out.join("teams").join(format!("{team}.{ext}"));
-            let subject = Subject::Team {
-                name: team,
-                pseudonymise: false,
-            };
-            write_report(data, config, req, label, subject, format, None, &path)?;
-        }
-    }
+    let (teams, _) = crate::report::write_set(data, config, req, label, out)?;
     write(
         out,
         "metrics.json",

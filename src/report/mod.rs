@@ -355,6 +355,85 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
     })
 }
 
+/// What a report is about: everyone (executive) or one team.
+pub enum Subject<'a> {
+    Exec,
+    Team { name: &'a str, pseudonymise: bool },
+}
+
+/// Renders a report to `out`, with its chart files beside it (Markdown).
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    data: &Data,
+    config: &Config,
+    req: Request,
+    label: &str,
+    subject: Subject,
+    format: Format,
+    templates: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> Result<()> {
+    let stem = out
+        .file_stem()
+        .map_or("report".into(), |s| s.to_string_lossy().into_owned());
+    let rendered = match subject {
+        Subject::Exec => exec(data, config, req, label, format, templates, &stem)?,
+        Subject::Team { name, pseudonymise } => team(
+            data,
+            config,
+            req,
+            label,
+            name,
+            format,
+            templates,
+            pseudonymise,
+        )?,
+    };
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(out, rendered.text)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let dir = out.parent().unwrap_or(std::path::Path::new(""));
+    for (name, svg) in rendered.charts {
+        let p = dir.join(name);
+        std::fs::write(&p, svg).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes the executive report and every team's report, in HTML and Markdown, into
+/// `dir` (`exec.html`, `exec.md`, `teams/<team>.html|md`, charts beside the Markdown).
+/// Returns the teams and the main files written, in order.
+pub fn write_set(
+    data: &Data,
+    config: &Config,
+    req: Request,
+    label: &str,
+    dir: &Path,
+) -> Result<(Vec<String>, Vec<std::path::PathBuf>)> {
+    let mut written = Vec::new();
+    for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
+        let path = dir.join(format!("exec.{ext}"));
+        write(data, config, req, label, Subject::Exec, format, None, &path)?;
+        written.push(path);
+    }
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let teams = team::teams(&ctx);
+    for name in &teams {
+        for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
+            let path = dir.join("teams").join(format!("{name}.{ext}"));
+            let subject = Subject::Team {
+                name,
+                pseudonymise: false,
+            };
+            write(data, config, req, label, subject, format, None, &path)?;
+            written.push(path);
+        }
+    }
+    Ok((teams, written))
+}
+
 /// A serde value as a template value.
 fn ser<T: Serialize>(x: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
