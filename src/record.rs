@@ -137,6 +137,14 @@ impl Row {
         self
     }
 
+    /// Sets several cells at once.
+    pub fn with_all<'c>(mut self, cells: impl IntoIterator<Item = (&'c str, Value)>) -> Row {
+        for (c, v) in cells {
+            self.set(c, v);
+        }
+        self
+    }
+
     pub fn get(&self, column: &str) -> &Value {
         match self.table.index_of(column) {
             Some(i) => &self.values[i],

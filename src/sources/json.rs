@@ -194,6 +194,13 @@ pub trait Get {
         let v = self.at(path)?;
         v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
     }
+    /// An ISO-8601 timestamp at a path: `None` when absent, an error naming the path when
+    /// it does not parse.
+    fn ts_at(&self, path: &str) -> Result<Option<i64>, String> {
+        self.str_at(path)
+            .map(|s| crate::time::parse_timestamp(s, None).map_err(|e| format!("{path}: {e}")))
+            .transpose()
+    }
     fn array_at(&self, path: &str) -> &[Value] {
         self.at(path)
             .and_then(Value::as_array)

@@ -140,12 +140,14 @@ pub fn incident_row(source: &str, external_id: &str) -> Row {
         .with(col::IS_MAINTENANCE, Value::Bool(false))
 }
 
-/// Sets an incident's severity from a raw label through the configured mapping, keeping
-/// the label; a label no rule knows leaves the severity unknown.
-pub fn with_severity(row: Row, raw: Option<&str>, ctx: &Context) -> Row {
+/// An incident's severity cells from a raw label, mapped through the configuration
+/// (the label is kept; a label no rule knows leaves the severity unknown).
+pub fn severity_cells(raw: Option<&str>, ctx: &Context) -> [(&'static str, Value); 2] {
     let sev = raw.and_then(|r| crate::normalize::severity(r, &ctx.config.severity.map));
-    row.with(col::SEVERITY, Value::opt_text(sev))
-        .with(col::SEVERITY_RAW, Value::opt_text(raw))
+    [
+        (col::SEVERITY, Value::opt_text(sev)),
+        (col::SEVERITY_RAW, Value::opt_text(raw)),
+    ]
 }
 
 /// An incident × service row.

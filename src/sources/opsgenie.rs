@@ -8,7 +8,6 @@
 
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
-use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
 use serde_json::Value as Json;
@@ -53,12 +52,6 @@ impl Source for Opsgenie {
     }
 }
 
-fn ts(v: &Json, path: &str) -> Result<Option<i64>, String> {
-    v.str_at(path)
-        .map(|s| crate::time::parse_timestamp(s, None).map_err(|e| format!("{path}: {e}")))
-        .transpose()
-}
-
 fn record(path: &str, v: &Json, ctx: &Context) -> Item {
     let rows = if v.get("username").is_some() {
         user(v)
@@ -98,14 +91,14 @@ fn user(v: &Json) -> Result<Vec<Row>, String> {
 fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     let id = v.str_at("id").ok_or("an incident without 'id'")?;
     let incident_id = format!("{SOURCE}:{id}");
-    let created = ts(v, "createdAt")?;
-    let started = ts(v, "impactStartDate")?.or(created);
+    let created = v.ts_at("createdAt")?;
+    let started = v.ts_at("impactStartDate")?.or(created);
     let status = v.str_at("status");
     let closed = matches!(status, Some("resolved" | "closed"));
     let ms = |key: &str| v.i64_at(key).zip(created).map(|(ms, c)| c + ms * 1000);
-    let resolved = match ts(v, "impactEndDate")? {
+    let resolved = match v.ts_at("impactEndDate")? {
         Some(t) => Some(t),
-        None if closed => ms("report.closeTime").or(ts(v, "updatedAt")?),
+        None if closed => ms("report.closeTime").or(v.ts_at("updatedAt")?),
         None => None,
     };
     let raw = v.str_at("priority");
@@ -126,11 +119,7 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
         )
         .with(col::TITLE, Value::opt_text(v.str_at("message")))
         .with(col::URL, Value::opt_text(v.str_at("links.web")))
-        .with(
-            col::SEVERITY,
-            Value::opt_text(raw.and_then(|p| normalize::severity(p, &ctx.config.severity.map))),
-        )
-        .with(col::SEVERITY_RAW, Value::opt_text(raw))
+        .with_all(super::severity_cells(raw, ctx))
         .with(col::STATUS, Value::opt_text(status))
         .with(col::TEAM, Value::opt_text(team))
         .with(col::STARTED_AT, Value::opt_ts(started))
@@ -138,7 +127,7 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
         .with(col::ACKNOWLEDGED_AT, Value::opt_ts(ms("report.ackTime")))
         .with(col::RESOLVED_AT, Value::opt_ts(resolved))
         .with(col::IS_DRILL, Value::Bool(drill))
-        .with(col::UPDATED_AT, Value::opt_ts(ts(v, "updatedAt")?))];
+        .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updatedAt")?))];
     for service in v
         .array_at("impactedServices")
         .iter()

@@ -4,7 +4,6 @@
 
 use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
-use crate::normalize;
 use crate::record::{Item, Row, Value};
 use crate::schema::col;
 
@@ -85,11 +84,7 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
                 .map_or(Value::Null, Value::Int),
         )
         .with(col::TITLE, Value::opt_text(f.get("message").cloned()))
-        .with(
-            col::SEVERITY,
-            Value::opt_text(raw.and_then(|p| normalize::severity(p, &ctx.config.severity.map))),
-        )
-        .with(col::SEVERITY_RAW, Value::opt_text(raw))
+        .with_all(super::severity_cells(raw, ctx))
         .with(col::STATUS, Value::opt_text(status))
         .with(
             col::TEAM,

@@ -170,15 +170,6 @@ fn user(v: Option<&Json>) -> Option<String> {
     (kind == "user_reference" || kind == "user").then(|| format!("{SOURCE}:{id}"))
 }
 
-fn ts(v: &Json, path: &str) -> Result<Option<i64>, String> {
-    match v.str_at(path) {
-        None => Ok(None),
-        Some(s) => crate::time::parse_timestamp(s, None)
-            .map(Some)
-            .map_err(|e| format!("{path}: {e}")),
-    }
-}
-
 /// The name and trailing words of sentences such as "Notified Keon Amini by email." or
 /// "Escalated to Keon Amini through the API.".
 fn sentence<'a>(summary: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
@@ -334,25 +325,25 @@ impl Reader<'_> {
         let incident_id = format!("{SOURCE}:{id}");
         let service = v.str_at("service.summary");
         let urgency = v.str_at("urgency");
-        let created = ts(v, "created_at")?;
+        let created = v.ts_at("created_at")?;
         let entries: Vec<&Json> = v.array_at("log_entries").iter().collect();
         let tl = self.timeline(&incident_id, service, urgency, &entries)?;
         let mut rows = Vec::new();
         let raw_priority = v.str_at("priority.summary").or(v.str_at("priority.name"));
-        let severity =
-            raw_priority.and_then(|p| normalize::severity(p, &self.ctx.config.severity.map));
         let mut acked = tl.first_ack;
         for a in v.array_at("acknowledgements") {
-            if let Some(at) = ts(a, "at")? {
+            if let Some(at) = a.ts_at("at")? {
                 acked = Some(acked.map_or(at, |x: i64| x.min(at)));
             }
         }
         // resolved_at is sometimes missing on resolved incidents: the resolve entry has it.
-        let resolved = ts(v, "resolved_at")?.or(if v.str_at("status") == Some("resolved") {
-            tl.resolved
-        } else {
-            None
-        });
+        let resolved = v
+            .ts_at("resolved_at")?
+            .or(if v.str_at("status") == Some("resolved") {
+                tl.resolved
+            } else {
+                None
+            });
         rows.push(
             super::incident_row(SOURCE, id)
                 .with(
@@ -364,8 +355,7 @@ impl Reader<'_> {
                     Value::opt_text(v.str_at("title").or(v.str_at("summary"))),
                 )
                 .with(col::URL, Value::opt_text(v.str_at("html_url")))
-                .with(col::SEVERITY, Value::opt_text(severity))
-                .with(col::SEVERITY_RAW, Value::opt_text(raw_priority))
+                .with_all(super::severity_cells(raw_priority, self.ctx))
                 .with(col::STATUS, Value::opt_text(v.str_at("status")))
                 .with(
                     col::TEAM,
@@ -380,7 +370,7 @@ impl Reader<'_> {
                 .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
                 .with(col::RESOLVED_AT, Value::opt_ts(resolved))
                 .with(col::DECLARED_BY, Value::opt_text(tl.declared_by.clone()))
-                .with(col::UPDATED_AT, Value::opt_ts(ts(v, "updated_at")?)),
+                .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?)),
         );
         if let Some(s) = service {
             rows.push(super::service_row(&incident_id, s));
@@ -392,7 +382,7 @@ impl Reader<'_> {
         ] {
             for a in v.array_at(list) {
                 if let Some(person) = user(a.get(field)) {
-                    let at = ts(a, "at")?;
+                    let at = a.ts_at("at")?;
                     rows.push(participant(&incident_id, &person, at, at));
                 }
             }
@@ -480,7 +470,9 @@ impl Reader<'_> {
         let mut acks: Vec<(String, i64)> = Vec::new();
         let mut parsed = Vec::new();
         for e in entries {
-            let at = ts(e, "created_at")?.ok_or("a log entry without 'created_at'")?;
+            let at = e
+                .ts_at("created_at")?
+                .ok_or("a log entry without 'created_at'")?;
             parsed.push((*e, at));
             if e.str_at("type") == Some("acknowledge_log_entry") {
                 if let Some(p) = user(e.get("agent")) {
@@ -613,13 +605,7 @@ impl Reader<'_> {
                     v.i64_at("incident_number").map_or(Value::Null, Value::Int),
                 )
                 .with(col::TITLE, Value::opt_text(v.str_at("description")))
-                .with(
-                    col::SEVERITY,
-                    Value::opt_text(
-                        raw.and_then(|p| normalize::severity(p, &self.ctx.config.severity.map)),
-                    ),
-                )
-                .with(col::SEVERITY_RAW, Value::opt_text(raw))
+                .with_all(super::severity_cells(raw, self.ctx))
                 .with(col::STATUS, Value::opt_text(v.str_at("status")))
                 .with(col::TEAM, Value::opt_text(v.str_at("team_name")))
                 .with(col::STARTED_AT, Value::opt_ts(created))
