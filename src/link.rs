@@ -16,7 +16,7 @@
 
 use crate::record::{Row, Value};
 use crate::schema::{col, Table};
-use crate::store::Writer;
+use crate::store::{strings as strs, Writer};
 use anyhow::Result;
 use std::collections::{BTreeMap, HashMap};
 
@@ -130,15 +130,6 @@ pub struct Report {
     /// Channel names (with why) that follow the convention but link to nothing.
     pub dangling: Vec<String>,
     pub ambiguous: Vec<String>,
-}
-
-fn strs(df: &polars::prelude::DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|s| s.map(str::to_string))
-        .collect())
 }
 
 /// Re-evaluates channel links over the whole store (as the writer sees it).

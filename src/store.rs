@@ -455,9 +455,8 @@ fn sync_dir(dir: &Path) {
 
 /// The stored rows that remain plus this run's rows, sorted by key for stable files.
 fn merged_frame(s: &TableState) -> Result<DataFrame> {
-    let mut rows: Vec<&Pending> = s.pending.values().collect();
-    rows.sort_by(|a, b| a.location.cmp(&b.location));
-    let fresh = rows_to_frame(s.table, rows.iter().map(|p| &p.values))?;
+    // Order does not matter here: the frame is sorted by key (unique) below.
+    let fresh = rows_to_frame(s.table, s.pending.values().map(|p| &p.values))?;
     let keep: BooleanChunked = s.removed.iter().map(|r| !r).collect();
     let mut df = s.existing.filter(&keep)?;
     df = df.vstack(&fresh)?;
@@ -525,6 +524,16 @@ fn key_strings(df: &DataFrame, table: Table) -> Result<Vec<String>> {
         }
     }
     Ok(keys)
+}
+
+/// A text column as owned strings (null as `None`), for code that works row by row.
+pub fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect())
 }
 
 /// Builds a frame with the table's schema from rows of values.

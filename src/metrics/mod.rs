@@ -21,7 +21,7 @@ pub mod text;
 use crate::config::Config;
 use crate::link::Identities;
 use crate::schema::{col, Table};
-use crate::store::Store;
+use crate::store::{strings as strs, Store};
 use anyhow::Result;
 pub use period::Period;
 use polars::prelude::*;
@@ -182,11 +182,10 @@ pub struct Data {
 }
 
 /// (ambiguous, dangling) incident-channel links over the whole store.
-fn link_issues(store: &Store) -> Result<(usize, usize)> {
-    let inc = store.read(Table::Incidents)?;
-    let ids = strs(&inc, col::INCIDENT_ID)?;
-    let sources = strs(&inc, col::SOURCE)?;
-    let numbers = ints(&inc, col::NUMBER)?;
+fn link_issues(inc: &DataFrame, messages: &DataFrame) -> Result<(usize, usize)> {
+    let ids = strs(inc, col::INCIDENT_ID)?;
+    let sources = strs(inc, col::SOURCE)?;
+    let numbers = ints(inc, col::NUMBER)?;
     let numbers = crate::link::Numbers::new((0..inc.height()).filter_map(|i| {
         Some((
             ids[i].as_deref()?,
@@ -194,11 +193,10 @@ fn link_issues(store: &Store) -> Result<(usize, usize)> {
             numbers[i]?,
         ))
     }));
-    let channels: std::collections::BTreeSet<String> =
-        strs(&store.read(Table::Messages)?, col::CHANNEL_NAME)?
-            .into_iter()
-            .flatten()
-            .collect();
+    let channels: std::collections::BTreeSet<String> = strs(messages, col::CHANNEL_NAME)?
+        .into_iter()
+        .flatten()
+        .collect();
     let (mut ambiguous, mut dangling) = (0, 0);
     for c in &channels {
         match numbers.resolve(c) {
@@ -215,15 +213,6 @@ fn ts(name: &str) -> Expr {
     col(name).cast(DataType::Int64)
 }
 
-fn strs(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|s| s.map(str::to_string))
-        .collect())
-}
-
 fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     Ok(df.column(name)?.i64()?.iter().collect())
 }
@@ -234,7 +223,13 @@ fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
 
 impl Data {
     pub fn load(store: &Store) -> Result<Data> {
-        let lazy = |t: Table| -> Result<LazyFrame> { Ok(store.read(t)?.lazy()) };
+        // Every table is read from Parquet once; all below works on these frames.
+        let frames: HashMap<Table, DataFrame> = Table::ALL
+            .into_iter()
+            .map(|t| Ok((t, store.read(t)?)))
+            .collect::<Result<_>>()?;
+        let frame = |t: Table| -> &DataFrame { &frames[&t] };
+        let lazy = |t: Table| -> Result<LazyFrame> { Ok(frame(t).clone().lazy()) };
 
         let inc = lazy(Table::Incidents)?
             .select([
@@ -294,7 +289,7 @@ impl Data {
             })
             .collect();
 
-        let df = store.read(Table::IncidentServices)?;
+        let df = frame(Table::IncidentServices);
         let incident_services = strs(&df, col::INCIDENT_ID)?
             .into_iter()
             .zip(strs(&df, col::SERVICE)?)
@@ -325,7 +320,7 @@ impl Data {
             })
             .collect();
 
-        let df = store.read(Table::Participants)?;
+        let df = frame(Table::Participants);
         let participants = strs(&df, col::INCIDENT_ID)?
             .into_iter()
             .zip(strs(&df, col::PERSON_ID)?)
@@ -419,9 +414,9 @@ impl Data {
                 conversation: sub.is_none_or(|s| crate::link::CONVERSATION.contains(&s.as_str())),
             })
             .collect();
-        let link_issues = link_issues(store)?;
+        let link_issues = link_issues(frame(Table::Incidents), frame(Table::Messages))?;
 
-        let df = store.read(Table::People)?;
+        let df = frame(Table::People);
         let people = strs(&df, col::PERSON_ID)?
             .into_iter()
             .zip(strs(&df, col::DISPLAY_NAME)?)
@@ -456,13 +451,13 @@ impl Data {
             messages,
             people,
             services: HashMap::new(),
-            runs: store.read(Table::IngestRuns)?,
-            latest: latest_timestamp(store)?,
+            runs: frame(Table::IngestRuns).clone(),
+            latest: latest_of(&frames)?,
             link_issues,
         };
         data.resolve_people(&ids);
 
-        let df = store.read(Table::Services)?;
+        let df = frame(Table::Services);
         data.services = strs(&df, col::SERVICE)?
             .into_iter()
             .zip(strs(&df, col::TEAM)?)
@@ -496,6 +491,16 @@ impl Data {
 /// The latest value of any timestamp column of the data tables, due dates excepted (a
 /// due date is a plan, not something that happened).
 pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
+    let frames: HashMap<Table, DataFrame> = Table::ALL
+        .into_iter()
+        .filter(|t| t.is_data())
+        .map(|t| Ok((t, store.read(t)?)))
+        .collect::<Result<_>>()?;
+    latest_of(&frames)
+}
+
+/// [`latest_timestamp`] over tables already read.
+fn latest_of(frames: &HashMap<Table, DataFrame>) -> Result<Option<i64>> {
     let mut latest: Option<i64> = None;
     for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
         let cols: Vec<Expr> = t
@@ -504,11 +509,11 @@ pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
             .filter(|c| c.kind == crate::schema::Kind::Timestamp && c.name != col::DUE_AT)
             .map(|c| ts(c.name).max())
             .collect();
-        if cols.is_empty() {
+        let Some(df) = frames.get(&t).filter(|_| !cols.is_empty()) else {
             continue;
-        }
-        let df = store.read(t)?.lazy().select(cols).collect()?;
-        for c in df.columns() {
+        };
+        let maxima = df.clone().lazy().select(cols).collect()?;
+        for c in maxima.columns() {
             if let Some(v) = c.i64()?.get(0) {
                 latest = Some(latest.map_or(v, |l| l.max(v)));
             }
