@@ -290,9 +290,9 @@ impl Data {
             .collect();
 
         let df = frame(Table::IncidentServices);
-        let incident_services = strs(&df, col::INCIDENT_ID)?
+        let incident_services = strs(df, col::INCIDENT_ID)?
             .into_iter()
-            .zip(strs(&df, col::SERVICE)?)
+            .zip(strs(df, col::SERVICE)?)
             .filter_map(|(i, s)| Some((i?, s?)))
             .collect();
 
@@ -321,10 +321,10 @@ impl Data {
             .collect();
 
         let df = frame(Table::Participants);
-        let participants = strs(&df, col::INCIDENT_ID)?
+        let participants = strs(df, col::INCIDENT_ID)?
             .into_iter()
-            .zip(strs(&df, col::PERSON_ID)?)
-            .zip(strs(&df, col::ROLE)?)
+            .zip(strs(df, col::PERSON_ID)?)
+            .zip(strs(df, col::ROLE)?)
             .filter_map(|((i, p), r)| {
                 Some(Participant {
                     incident: i?,
@@ -417,12 +417,12 @@ impl Data {
         let link_issues = link_issues(frame(Table::Incidents), frame(Table::Messages))?;
 
         let df = frame(Table::People);
-        let people = strs(&df, col::PERSON_ID)?
+        let people = strs(df, col::PERSON_ID)?
             .into_iter()
-            .zip(strs(&df, col::DISPLAY_NAME)?)
-            .zip(strs(&df, col::TEAM)?)
-            .zip(strs(&df, col::FUNCTION)?)
-            .zip(strs(&df, col::TIMEZONE)?)
+            .zip(strs(df, col::DISPLAY_NAME)?)
+            .zip(strs(df, col::TEAM)?)
+            .zip(strs(df, col::FUNCTION)?)
+            .zip(strs(df, col::TIMEZONE)?)
             .filter_map(|((((p, display_name), team), function), timezone)| {
                 Some((
                     p?,
@@ -435,9 +435,9 @@ impl Data {
                 ))
             })
             .collect();
-        let aliases: Vec<(String, Vec<String>)> = strs(&df, col::PERSON_ID)?
+        let aliases: Vec<(String, Vec<String>)> = strs(df, col::PERSON_ID)?
             .into_iter()
-            .zip(strs(&df, col::ALIASES)?)
+            .zip(strs(df, col::ALIASES)?)
             .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
             .collect();
         let ids = Identities::new(aliases.iter().map(|(p, a)| (p.as_str(), a.as_slice())));
@@ -458,10 +458,10 @@ impl Data {
         data.resolve_people(&ids);
 
         let df = frame(Table::Services);
-        data.services = strs(&df, col::SERVICE)?
+        data.services = strs(df, col::SERVICE)?
             .into_iter()
-            .zip(strs(&df, col::TEAM)?)
-            .zip(strs(&df, col::PRODUCT_AREA)?)
+            .zip(strs(df, col::TEAM)?)
+            .zip(strs(df, col::PRODUCT_AREA)?)
             .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
             .collect();
         Ok(data)
