@@ -7,13 +7,13 @@
 //! is not (a timestamp without a zone, an unknown severity label, a duplicate key within
 //! one file — the last is enforced by the store).
 
-use super::{Context, FileError, Input, Source};
+use super::{table_csv, Context, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Kind, Table};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 
 pub struct Canonical;
 
@@ -105,20 +105,12 @@ impl Source for Canonical {
         })?;
         let zone = ctx.zone_of(SOURCE)?;
         let cells = Cells { table, zone, ctx };
-        let mut reader = BufReader::new(std::fs::File::open(&input.path)?);
-        skip_bom(&mut reader)?;
+        let reader = table_csv::open(&input.path)?;
         match format {
             Format::Csv => read_csv(reader, &cells, emit),
             Format::Jsonl => read_jsonl(reader, &cells, emit),
         }
     }
-}
-
-fn skip_bom(reader: &mut impl BufRead) -> std::io::Result<()> {
-    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
-        reader.consume(3);
-    }
-    Ok(())
 }
 
 /// Maps a header cell to the canonical column it names, if any.
@@ -194,85 +186,12 @@ fn read_csv(
     cells: &Cells,
     emit: &mut dyn FnMut(Item),
 ) -> Result<Vec<String>, FileError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(reader);
-    let mut records = csv.byte_records();
-    let header = match records.next() {
-        None => {
-            return Err(FileError::new(
-                "line 1",
-                "the file is empty: expected a header line naming the columns",
-            ))
-        }
-        Some(h) => {
-            h.map_err(|e| FileError::new("line 1", format!("unreadable CSV header: {e}")))?
-        }
-    };
-    let header: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8(f.to_vec()))
-        .collect::<Result<_, _>>()
-        .map_err(|_| FileError::new("line 1", "the header is not valid UTF-8"))?;
-    let (mapped, warnings) = map_header(cells.table, &header)?;
-    for rec in records {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                emit(Item::Reject(Reject::new(
-                    format!("line {line}"),
-                    format!("unreadable CSV: {e}"),
-                    "",
-                )));
-                continue;
-            }
-        };
-        let line = rec.position().map_or(0, |p| p.line());
-        let location = format!("line {line}");
-        let raw = String::from_utf8_lossy(rec.as_slice()).into_owned();
-        if rec.len() != header.len() {
-            emit(Item::Reject(Reject::new(
-                location,
-                format!(
-                    "expected {} fields as in the header, found {}",
-                    header.len(),
-                    rec.len()
-                ),
-                &raw_line(&rec),
-            )));
-            continue;
-        }
-        let mut values: Vec<(&'static str, String)> = Vec::new();
-        let mut bad_utf8 = None;
-        for (field, column) in rec.iter().zip(&mapped) {
-            if let Some(column) = column {
-                match std::str::from_utf8(field) {
-                    Ok(s) => values.push((column, s.to_string())),
-                    Err(_) => bad_utf8 = Some(*column),
-                }
-            }
-        }
-        let item = match bad_utf8 {
-            Some(c) => Item::Reject(Reject::new(
-                location,
-                format!("{c}: expected UTF-8 text, found invalid bytes"),
-                &raw,
-            )),
-            None => cells.item(location, &values, &raw_line(&rec)),
-        };
-        emit(item);
-    }
-    Ok(warnings)
-}
-
-/// The record's fields joined back with commas, for an excerpt.
-fn raw_line(rec: &csv::ByteRecord) -> String {
-    rec.iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect::<Vec<_>>()
-        .join(",")
+    table_csv::read_rows(
+        reader,
+        &mut |header: &[String]| map_header(cells.table, header),
+        emit,
+        &mut |location, fields, raw| cells.item(location, fields.as_slice(), raw),
+    )
 }
 
 fn read_jsonl(

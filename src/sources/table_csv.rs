@@ -1,20 +1,38 @@
-//! Vendor CSV exports whose columns are known only by header name.
+//! CSV exports: the one reader every CSV source uses, and the header mapping of vendor
+//! CSVs whose columns are known only by header name.
 //!
-//! Each adapter gives a table of the fields it uses and the header spellings accepted for
-//! each (compared without case, spaces or punctuation); [`read`] maps every row to those
-//! fields, rejects ragged rows and invalid UTF-8 with their line, and reports the
-//! columns no field claims, so a user sees what was ignored.
+//! [`read_rows`] skips nothing silently: a BOM is dropped, an empty file or an unreadable
+//! header is a file error, and each data row becomes the source's item or a reject with
+//! its line (a ragged row, invalid UTF-8). How the header maps to fields is the caller's:
+//! the canonical source maps to table columns; a vendor adapter gives a table of the
+//! fields it uses and the spellings accepted for each (compared without case, spaces or
+//! punctuation), and [`read`] reports the columns no field claims.
 
 use super::FileError;
 use crate::record::{Item, Reject};
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 
 /// A field and the header spellings that name it.
 pub type Spellings = &'static [(&'static str, &'static [&'static str])];
 
-/// A row's non-empty cells by field name.
-pub type Fields = HashMap<&'static str, String>;
+/// A row's non-empty cells (trimmed) by field, in header order.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<(&'static str, String)>);
+
+impl Fields {
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, v)| v)
+    }
+
+    pub fn as_slice(&self) -> &[(&'static str, String)] {
+        &self.0
+    }
+}
+
+/// Maps a header to the field of each column, with warnings about the header; an `Err`
+/// makes the whole file unusable.
+pub type HeaderMap<'a> =
+    dyn FnMut(&[String]) -> Result<(Vec<Option<&'static str>>, Vec<String>), FileError> + 'a;
 
 /// Lower-case letters and digits only: "Created On" and "created_on" compare equal.
 pub fn squash(header: &str) -> String {
@@ -41,17 +59,52 @@ fn field_for(spellings: Spellings, header: &str) -> Option<&'static str> {
         .map(|(f, _)| *f)
 }
 
-/// Reads the CSV at `path`, calling `row(location, fields, raw)` for each data row.
+/// Opens a CSV file with any UTF-8 BOM skipped.
+pub fn open(path: &std::path::Path) -> std::io::Result<BufReader<std::fs::File>> {
+    let mut reader = BufReader::new(std::fs::File::open(path)?);
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+/// Reads a vendor CSV at `path` by its header spellings, calling `row(location, fields,
+/// raw)` for each data row; warns about columns no field uses.
 pub fn read(
     path: &std::path::Path,
     spellings: Spellings,
     emit: &mut dyn FnMut(Item),
     row: &mut dyn FnMut(String, &Fields, &str) -> Item,
 ) -> Result<Vec<String>, FileError> {
-    let mut reader = BufReader::new(std::fs::File::open(path)?);
-    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
-        reader.consume(3);
-    }
+    let mut by_spelling = |header: &[String]| {
+        let mapped: Vec<Option<&'static str>> =
+            header.iter().map(|h| field_for(spellings, h)).collect();
+        let unknown: Vec<String> = header
+            .iter()
+            .zip(&mapped)
+            .filter(|(h, m)| m.is_none() && !h.trim().is_empty())
+            .map(|(h, _)| format!("'{h}'"))
+            .collect();
+        let warnings = if unknown.is_empty() {
+            vec![]
+        } else {
+            vec![format!(
+                "ignoring column(s) no field uses: {}",
+                unknown.join(", ")
+            )]
+        };
+        Ok((mapped, warnings))
+    };
+    read_rows(open(path)?, &mut by_spelling, emit, row)
+}
+
+/// The CSV reader: header through `map_header`, then every data row to `row` or a reject.
+pub fn read_rows(
+    reader: impl BufRead,
+    map_header: &mut HeaderMap,
+    emit: &mut dyn FnMut(Item),
+    row: &mut dyn FnMut(String, &Fields, &str) -> Item,
+) -> Result<Vec<String>, FileError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -61,7 +114,7 @@ pub fn read(
         None => {
             return Err(FileError::new(
                 "line 1",
-                "the file is empty: expected a header line",
+                "the file is empty: expected a header line naming the columns",
             ))
         }
         Some(h) => {
@@ -70,16 +123,10 @@ pub fn read(
     };
     let header: Vec<String> = header
         .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
-        .collect();
-    let mapped: Vec<Option<&'static str>> =
-        header.iter().map(|h| field_for(spellings, h)).collect();
-    let unknown: Vec<String> = header
-        .iter()
-        .zip(&mapped)
-        .filter(|(h, m)| m.is_none() && !h.trim().is_empty())
-        .map(|(h, _)| format!("'{h}'"))
-        .collect();
+        .map(|f| String::from_utf8(f.to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| FileError::new("line 1", "the header is not valid UTF-8"))?;
+    let (mapped, warnings) = map_header(&header)?;
     for rec in records {
         let rec = match rec {
             Ok(r) => r,
@@ -108,14 +155,12 @@ pub fn read(
             emit(Item::Reject(Reject::new(location, reason, &raw)));
             continue;
         }
-        let mut fields = Fields::new();
+        let mut fields = Fields::default();
         let mut bad = None;
         for (cell, field) in rec.iter().zip(&mapped) {
             if let Some(f) = field {
                 match std::str::from_utf8(cell) {
-                    Ok(s) if !s.trim().is_empty() => {
-                        fields.insert(f, s.trim().to_string());
-                    }
+                    Ok(s) if !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
                     Ok(_) => {}
                     Err(_) => bad = Some(*f),
                 }
@@ -130,14 +175,7 @@ pub fn read(
             None => row(location, &fields, &raw),
         });
     }
-    Ok(if unknown.is_empty() {
-        vec![]
-    } else {
-        vec![format!(
-            "ignoring column(s) no field uses: {}",
-            unknown.join(", ")
-        )]
-    })
+    Ok(warnings)
 }
 
 /// How a vendor CSV adapter turns one row's fields into canonical rows.
