@@ -367,10 +367,12 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         );
     }
     let l = &report.links;
-    if l.linked_channels > 0 || !l.dangling.is_empty() || !l.ambiguous.is_empty() {
+    if l.linked_channels + l.linked_tickets > 0 || !l.dangling.is_empty() || !l.ambiguous.is_empty()
+    {
         eprintln!(
-            "links: {} incident channel(s) linked; {} dangling; {} ambiguous",
+            "links: {} incident channel(s) and {} ticket(s) linked; {} dangling; {} ambiguous",
             l.linked_channels,
+            l.linked_tickets,
             l.dangling.len(),
             l.ambiguous.len()
         );

@@ -245,7 +245,7 @@ pub struct IngestArgs {
     pub store: StoreArg,
 
     /// Read every file as this source instead of detecting its format
-    #[arg(long, value_name = "KIND")]
+    #[arg(long, value_name = "KIND", value_parser = source_names())]
     pub source: Option<String>,
 
     /// Fail (exit 2, nothing written) when any record is rejected
@@ -266,6 +266,11 @@ pub struct DemoArgs {
     /// The folder for the demo's exports, store and reports (rebuilt on every run)
     #[arg(long, value_name = "DIR", default_value = "incidentlens-demo")]
     pub out: PathBuf,
+}
+
+/// The `--source` values: every source's name.
+fn source_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::sources::all().iter().map(|s| s.name()))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub struct Config {
     pub comms: CommsConfig,
     pub chat: ChatConfig,
     pub slack: SlackConfig,
+    pub tickets: TicketsConfig,
     /// SHA-256 of the settings file, for report provenance (`None`: the defaults).
     #[serde(skip)]
     pub hash: Option<String>,
@@ -67,6 +68,63 @@ impl Default for SlackConfig {
             max_inflate_ratio: 20.0,
             max_inflate_bytes: 8 << 30,
         }
+    }
+}
+
+/// How tickets (Jira, ServiceNow, GitHub) are read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TicketsConfig {
+    /// Issue types (GitHub: labels or issue types) of postmortem tickets: such a ticket
+    /// gives its incident's retro dates instead of being an action item.
+    pub postmortem_types: Vec<String>,
+    /// Resolutions that mean the work was dropped (`wont_do`), not done.
+    pub wont_do_resolutions: Vec<String>,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect();
+        TicketsConfig {
+            postmortem_types: s(&[
+                "Postmortem",
+                "Post-mortem",
+                "Post-incident review",
+                "Retrospective",
+                "PIR",
+            ]),
+            wont_do_resolutions: s(&[
+                "Won't Do",
+                "Won't Fix",
+                "Duplicate",
+                "Cannot Reproduce",
+                "Declined",
+                "Not a Bug",
+                "Obsolete",
+                "Rejected",
+            ]),
+        }
+    }
+}
+
+/// Ticket vocabulary compares without case, spaces or punctuation: "Post-mortem" is
+/// "postmortem", "Won’t Do" is "Won't Do" is "WONT_DO".
+fn loose(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl TicketsConfig {
+    pub fn is_postmortem(&self, kind: &str) -> bool {
+        let k = loose(kind);
+        !k.is_empty() && self.postmortem_types.iter().any(|t| loose(t) == k)
+    }
+
+    pub fn is_wont_do(&self, resolution: &str) -> bool {
+        let r = loose(resolution);
+        !r.is_empty() && self.wont_do_resolutions.iter().any(|t| loose(t) == r)
     }
 }
 
@@ -198,18 +256,42 @@ pub struct SourcesConfig {
     pub canonical: SourceConfig,
     pub pagerduty: SourceConfig,
     pub opsgenie: SourceConfig,
+    pub jira: SourceConfig,
+    pub servicenow: SourceConfig,
+    pub github: SourceConfig,
 }
+
+/// The sources that take settings, by name.
+const CONFIGURABLE: [&str; 6] = [
+    "canonical",
+    "pagerduty",
+    "opsgenie",
+    "jira",
+    "servicenow",
+    "github",
+];
 
 impl SourcesConfig {
     /// The configured zone of a source, by the source's name.
     pub fn timezone(&self, source: &str) -> Option<&str> {
-        let s = match source {
+        self.get(source)?.timezone.as_deref()
+    }
+
+    /// The configured date layout of a source's CSV exports, if any.
+    pub fn date_format(&self, source: &str) -> Option<&str> {
+        self.get(source)?.date_format.as_deref()
+    }
+
+    fn get(&self, source: &str) -> Option<&SourceConfig> {
+        Some(match source {
             "canonical" => &self.canonical,
             "pagerduty" => &self.pagerduty,
             "opsgenie" => &self.opsgenie,
+            "jira" => &self.jira,
+            "servicenow" => &self.servicenow,
+            "github" => &self.github,
             _ => return None,
-        };
-        s.timezone.as_deref()
+        })
     }
 }
 
@@ -218,6 +300,9 @@ impl SourcesConfig {
 pub struct SourceConfig {
     /// IANA zone for timestamps the source writes without an offset.
     pub timezone: Option<String>,
+    /// The date layout of the source's CSV exports (chrono syntax, `%d/%m/%Y %H:%M`),
+    /// for files whose dates read both day-first and month-first.
+    pub date_format: Option<String>,
 }
 
 /// What `incidentlens init` writes: every setting at its default, with what it means.
@@ -283,10 +368,14 @@ impl Config {
                 "severity.map.\"{raw}\": expected one of SEV1, SEV2, SEV3, SEV4, SEV5, found '{sev}'"
             );
         }
-        for name in ["canonical", "pagerduty", "opsgenie"] {
+        for name in CONFIGURABLE {
             if let Some(tz) = config.sources.timezone(name) {
                 crate::time::parse_zone(tz)
                     .map_err(|e| anyhow::anyhow!("sources.{name}.timezone: {e}"))?;
+            }
+            if let Some(f) = config.sources.date_format(name) {
+                crate::time::check_format(f)
+                    .map_err(|e| anyhow::anyhow!("sources.{name}.date_format: {e}"))?;
             }
         }
         Ok(config)
@@ -322,6 +411,8 @@ mod tests {
         assert_eq!(c.chat.status_update_prefixes, d.chat.status_update_prefixes);
         assert_eq!(c.slack.max_inflate_ratio, d.slack.max_inflate_ratio);
         assert_eq!(c.slack.max_inflate_bytes, d.slack.max_inflate_bytes);
+        assert_eq!(c.tickets.postmortem_types, d.tickets.postmortem_types);
+        assert_eq!(c.tickets.wont_do_resolutions, d.tickets.wont_do_resolutions);
         assert!(c.severity.map.is_empty());
     }
 
@@ -332,6 +423,18 @@ mod tests {
             err.to_string(),
             "severity.map.\"Urgent\": expected one of SEV1, SEV2, SEV3, SEV4, SEV5, found 'SEV0'"
         );
+    }
+
+    #[test]
+    fn ticket_words_compare_loosely() {
+        let t = TicketsConfig::default();
+        assert!(t.is_postmortem("post mortem"));
+        assert!(t.is_postmortem("Post-Incident Review"));
+        assert!(!t.is_postmortem("Task"));
+        assert!(t.is_wont_do("Won\u{2019}t Do"));
+        assert!(t.is_wont_do("WONT_FIX"));
+        assert!(!t.is_wont_do("Done"));
+        assert!(!t.is_wont_do(""));
     }
 
     #[test]

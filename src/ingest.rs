@@ -321,6 +321,7 @@ fn ingest_file(
                 fr.rejected += 1;
                 rejects.push(r);
             }
+            Item::Superseded { .. } => fr.duplicate += 1,
             Item::Record(rec) => match writer.apply(&rec) {
                 Ok(Ok(Outcome::Ingested)) => fr.ingested += 1,
                 Ok(Ok(Outcome::Duplicate)) => fr.duplicate += 1,

@@ -13,12 +13,21 @@
 //! at every ingest: it sets the messages' `incident_id`, derives the authors'
 //! participation and the status updates, and records the link in `incident_links`. Two
 //! candidates of the same rank are ambiguous and are reported, never guessed.
+//!
+//! **Tickets.** Action items and retros keep the [`Ref`]s their source found (an
+//! explicit incident id, an incident URL in the description, a label `inc-123`, a linked
+//! ticket) in `link_refs`. [`relink`] resolves them over the whole store, strongest kind
+//! first (explicit, URL, label, linked ticket), sets the ticket's `incident_id`, and
+//! copies each incident's earliest held retro onto the incident row, where metrics and
+//! queries read it. The same resolution counts what links ambiguously or to nothing for
+//! `data_quality` ([`issues`]).
 
-use crate::record::{Row, Value};
+use crate::record::{split_list, Row, Value};
 use crate::schema::{col, Table};
 use crate::store::{strings as strs, Writer};
 use anyhow::Result;
-use std::collections::{BTreeMap, HashMap};
+use polars::prelude::DataFrame;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Source ids and e-mails mapped to the person they belong to.
 #[derive(Debug, Default)]
@@ -52,13 +61,33 @@ impl Identities {
 /// The incident number a channel name carries by the convention
 /// `^(inc|incident)[-_](\d+)`, case-insensitive.
 pub fn channel_number(name: &str) -> Option<i64> {
-    let lower = name.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("incident")
-        .or_else(|| lower.strip_prefix("inc"))?;
-    let rest = rest.strip_prefix(['-', '_'])?;
+    let rest = strip_incident_prefix(name)?.strip_prefix(['-', '_'])?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+/// The incident number a ticket label carries by the convention
+/// `^(inc|incident)[-_]?(\d+)$`, case-insensitive: the whole label, nothing after it.
+pub fn label_number(label: &str) -> Option<i64> {
+    let rest = strip_incident_prefix(label.trim())?;
+    let digits = rest.strip_prefix(['-', '_']).unwrap_or(rest);
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+fn strip_incident_prefix(name: &str) -> Option<&str> {
+    let lower_starts = |p: &str| {
+        name.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    if lower_starts("incident") {
+        Some(&name["incident".len()..])
+    } else if lower_starts("inc") {
+        Some(&name["inc".len()..])
+    } else {
+        None
+    }
 }
 
 /// How primary a source's incidents are, lower first: pagers (and the canonical form,
@@ -72,54 +101,302 @@ fn rank(source: &str) -> u8 {
     }
 }
 
-/// What a channel links to.
+/// What a channel or a ticket links to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Link {
     Incident(String),
-    /// Several incidents of the same rank carry the number.
+    /// Several incidents match equally well.
     Ambiguous(Vec<String>),
-    /// No incident carries the number (yet).
-    Dangling(i64),
-    /// The name follows no convention.
+    /// Nothing in the store matches (yet): what was looked for.
+    Dangling(String),
+    /// No reference at all (a channel not named by the convention, a plain ticket).
     None,
 }
 
-/// Incident numbers, for resolving channel names.
-#[derive(Debug, Default)]
-pub struct Numbers(HashMap<i64, Vec<(u8, String)>>);
-
-impl Numbers {
-    /// From `(incident_id, source, number)` triples.
-    pub fn new<'a>(incidents: impl IntoIterator<Item = (&'a str, &'a str, i64)>) -> Numbers {
-        let mut by: HashMap<i64, Vec<(u8, String)>> = HashMap::new();
-        for (id, source, n) in incidents {
-            by.entry(n)
-                .or_default()
-                .push((rank(source), id.to_string()));
+impl Link {
+    /// One incident among `candidates` (deduplicated), or ambiguity.
+    fn among(mut candidates: Vec<String>) -> Link {
+        candidates.sort();
+        candidates.dedup();
+        match candidates.len() {
+            0 => Link::None,
+            1 => Link::Incident(candidates.remove(0)),
+            _ => Link::Ambiguous(candidates),
         }
-        Numbers(by)
+    }
+}
+
+/// A reference from a ticket to its incident, as the source found it. Stored in
+/// `link_refs` as `kind:value` text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ref {
+    /// The source names the incident itself (`incident:pagerduty:PI1`): always wins.
+    Incident(String),
+    /// An incident's URL in the ticket's description or links.
+    Url(String),
+    /// A label such as `inc-123`: the incident with that number.
+    Number(i64),
+    /// Another ticket (`jira:OPS-7`) this one is linked to: it belongs where that one
+    /// does (one hop, so a follow-up linked to the postmortem ticket finds the incident).
+    Ticket(String),
+}
+
+impl Ref {
+    pub fn encode(&self) -> String {
+        match self {
+            Ref::Incident(id) => format!("incident:{id}"),
+            Ref::Url(u) => format!("url:{u}"),
+            Ref::Number(n) => format!("number:{n}"),
+            Ref::Ticket(t) => format!("ticket:{t}"),
+        }
     }
 
-    pub fn resolve(&self, channel: &str) -> Link {
-        let Some(n) = channel_number(channel) else {
-            return Link::None;
+    pub fn decode(s: &str) -> Option<Ref> {
+        let (kind, value) = s.split_once(':')?;
+        Some(match kind {
+            "incident" => Ref::Incident(value.to_string()),
+            "url" => Ref::Url(value.to_string()),
+            "number" => Ref::Number(value.parse().ok()?),
+            "ticket" => Ref::Ticket(value.to_string()),
+            _ => return None,
+        })
+    }
+
+    /// The `incident_links.rule` of a link made by this kind of reference.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Ref::Incident(_) => "explicit",
+            Ref::Url(_) => "ticket-url",
+            Ref::Number(_) => "ticket-label",
+            Ref::Ticket(_) => "ticket-link",
+        }
+    }
+
+    /// The `link_refs` cell of a list of references (sorted, deduplicated).
+    pub fn cell(refs: &mut Vec<Ref>) -> Value {
+        refs.sort();
+        refs.dedup();
+        Value::List(refs.iter().map(Ref::encode).collect())
+    }
+}
+
+/// Every `http(s)://` URL in a text, cut at whitespace and at the delimiters that wiki
+/// markup, Markdown and HTML put around links.
+pub fn urls_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("http") {
+        let tail = &rest[i..];
+        let scheme = ["https://", "http://"].into_iter().find(|p| {
+            tail.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        });
+        let Some(scheme) = scheme else {
+            rest = &tail[4..];
+            continue;
         };
-        let Some(all) = self.0.get(&n) else {
-            return Link::Dangling(n);
+        let end = tail
+            .char_indices()
+            .skip(scheme.len())
+            .find(|(_, c)| c.is_whitespace() || "|]>)\"'<[`".contains(*c))
+            .map_or(tail.len(), |(j, _)| j);
+        let url = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+        if url.len() > scheme.len() {
+            out.push(url.to_string());
+        }
+        rest = &tail[end..];
+    }
+    out
+}
+
+/// A URL in the form links compare: scheme and host lower-cased, no query, fragment or
+/// trailing slash.
+pub fn normalise_url(url: &str) -> String {
+    let url = url.trim();
+    let url = url.split(['?', '#']).next().unwrap_or(url);
+    let url = url.trim_end_matches('/');
+    match url.find("://") {
+        Some(i) => {
+            let host_end = url[i + 3..].find('/').map_or(url.len(), |j| i + 3 + j);
+            format!(
+                "{}{}",
+                url[..host_end].to_ascii_lowercase(),
+                &url[host_end..]
+            )
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The store's incidents, indexed for resolving channel names and ticket references.
+#[derive(Debug, Default)]
+pub struct Incidents {
+    /// Number → (source rank, incident id).
+    numbers: HashMap<i64, Vec<(u8, String)>>,
+    /// Normalised URL → incident ids.
+    urls: HashMap<String, Vec<String>>,
+    ids: HashSet<String>,
+}
+
+impl Incidents {
+    /// From `(incident_id, source, number, url)` rows.
+    pub fn new<'a>(
+        rows: impl IntoIterator<Item = (&'a str, &'a str, Option<i64>, Option<&'a str>)>,
+    ) -> Incidents {
+        let mut all = Incidents::default();
+        for (id, source, number, url) in rows {
+            all.ids.insert(id.to_string());
+            if let Some(n) = number {
+                all.numbers
+                    .entry(n)
+                    .or_default()
+                    .push((rank(source), id.to_string()));
+            }
+            if let Some(u) = url {
+                all.urls
+                    .entry(normalise_url(u))
+                    .or_default()
+                    .push(id.to_string());
+            }
+        }
+        all
+    }
+
+    /// From the incidents table.
+    pub fn from_frame(inc: &DataFrame) -> Result<Incidents> {
+        let ids = strs(inc, col::INCIDENT_ID)?;
+        let sources = strs(inc, col::SOURCE)?;
+        let numbers: Vec<Option<i64>> = inc.column(col::NUMBER)?.i64()?.iter().collect();
+        let urls = strs(inc, col::URL)?;
+        Ok(Incidents::new((0..inc.height()).filter_map(|i| {
+            Some((
+                ids[i].as_deref()?,
+                sources[i].as_deref().unwrap_or(""),
+                numbers[i],
+                urls[i].as_deref(),
+            ))
+        })))
+    }
+
+    /// The incident of the primary source with number `n`.
+    pub fn by_number(&self, n: i64) -> Link {
+        let Some(all) = self.numbers.get(&n) else {
+            return Link::Dangling(format!("no incident #{n}"));
         };
         let best = all.iter().map(|(r, _)| *r).min().unwrap_or(0);
-        let mut top: Vec<String> = all
-            .iter()
-            .filter(|(r, _)| *r == best)
-            .map(|(_, id)| id.clone())
-            .collect();
-        top.sort();
-        top.dedup();
-        if top.len() == 1 {
-            Link::Incident(top.remove(0))
-        } else {
-            Link::Ambiguous(top)
+        Link::among(
+            all.iter()
+                .filter(|(r, _)| *r == best)
+                .map(|(_, id)| id.clone())
+                .collect(),
+        )
+    }
+
+    /// The incident whose URL is `url` or a path prefix of it (`…/incidents/PI1/timeline`
+    /// is PI1's page): the longest such URL.
+    pub fn by_url(&self, url: &str) -> Option<&[String]> {
+        let mut u = normalise_url(url);
+        loop {
+            if let Some(ids) = self.urls.get(&u) {
+                return Some(ids);
+            }
+            let cut = u.rfind('/')?;
+            if u[..cut].ends_with('/') || !u[..cut].contains("://") {
+                return None;
+            }
+            u.truncate(cut);
         }
+    }
+
+    pub fn channel(&self, name: &str) -> Link {
+        match channel_number(name) {
+            Some(n) => self.by_number(n),
+            None => Link::None,
+        }
+    }
+
+    /// What a ticket's references resolve to, with the rule that decided: the strongest
+    /// kind of reference that matches anything decides; ticket-to-ticket references are
+    /// looked up in `tickets` (the other tickets' own resolutions).
+    pub fn ticket(&self, refs: &[Ref], tickets: &HashMap<String, String>) -> (Link, &'static str) {
+        if refs.is_empty() {
+            return (Link::None, "");
+        }
+        let explicit: Vec<String> = refs
+            .iter()
+            .filter_map(|r| match r {
+                Ref::Incident(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        if !explicit.is_empty() {
+            let link = match Link::among(explicit) {
+                Link::Incident(id) if !self.ids.contains(&id) => {
+                    Link::Dangling(format!("incident {id} is not in the store"))
+                }
+                other => other,
+            };
+            return (link, "explicit");
+        }
+        let urls: Vec<String> = refs
+            .iter()
+            .filter_map(|r| match r {
+                Ref::Url(u) => self.by_url(u),
+                _ => None,
+            })
+            .flatten()
+            .cloned()
+            .collect();
+        if !urls.is_empty() {
+            return (Link::among(urls), "ticket-url");
+        }
+        let mut by_number = Vec::new();
+        let mut ambiguous = Vec::new();
+        for r in refs {
+            if let Ref::Number(n) = r {
+                match self.by_number(*n) {
+                    Link::Incident(id) => by_number.push(id),
+                    Link::Ambiguous(ids) => ambiguous.extend(ids),
+                    _ => {}
+                }
+            }
+        }
+        if !ambiguous.is_empty() {
+            ambiguous.extend(by_number);
+            ambiguous.sort();
+            ambiguous.dedup();
+            return (Link::Ambiguous(ambiguous), "ticket-label");
+        }
+        if !by_number.is_empty() {
+            return (Link::among(by_number), "ticket-label");
+        }
+        let linked: Vec<String> = refs
+            .iter()
+            .filter_map(|r| match r {
+                Ref::Ticket(t) => tickets.get(t).cloned(),
+                _ => None,
+            })
+            .collect();
+        if !linked.is_empty() {
+            return (Link::among(linked), "ticket-link");
+        }
+        // Labels follow the incident convention on purpose: naming an incident that is
+        // not (yet) in the store is worth reporting. URLs and ticket links are ordinary
+        // in any ticket; matching none of them only means the ticket is not a follow-up.
+        let wanted: Vec<String> = refs
+            .iter()
+            .filter_map(|r| match r {
+                Ref::Number(n) => Some(format!("#{n}")),
+                _ => None,
+            })
+            .collect();
+        if wanted.is_empty() {
+            return (Link::None, "");
+        }
+        (
+            Link::Dangling(format!("nothing matches {}", wanted.join(", "))),
+            "",
+        )
     }
 }
 
@@ -127,49 +404,149 @@ impl Numbers {
 #[derive(Debug, Default)]
 pub struct Report {
     pub linked_channels: usize,
-    /// Channel names (with why) that follow the convention but link to nothing.
+    pub linked_tickets: usize,
+    /// Channels and tickets (with why) that carry a reference but link to nothing.
     pub dangling: Vec<String>,
     pub ambiguous: Vec<String>,
 }
 
-/// Re-evaluates channel links over the whole store (as the writer sees it).
-pub fn relink(writer: &mut Writer) -> Result<Report> {
-    let inc = writer.rows(Table::Incidents)?;
-    let ids = strs(&inc, col::INCIDENT_ID)?;
-    let sources = strs(&inc, col::SOURCE)?;
-    let numbers: Vec<Option<i64>> = inc.column(col::NUMBER)?.i64()?.iter().collect();
-    let triples: Vec<(&str, &str, i64)> = (0..inc.height())
-        .filter_map(|i| {
-            Some((
-                ids[i].as_deref()?,
-                sources[i].as_deref().unwrap_or(""),
-                numbers[i]?,
-            ))
-        })
-        .collect();
-    let numbers = Numbers::new(triples);
+/// One ticket (action item or retro) and what its references resolve to.
+pub struct TicketLink {
+    pub table: Table,
+    /// Row number in the table's frame.
+    pub row: usize,
+    pub id: String,
+    pub link: Link,
+    pub rule: &'static str,
+    /// The incident the row should carry: the linked one, else an explicit reference
+    /// (kept even before its incident arrives).
+    pub target: Option<String>,
+}
 
-    let msgs = writer.rows(Table::Messages)?;
-    let names = strs(&msgs, col::CHANNEL_NAME)?;
-    let mut report = Report::default();
-    let mut links: BTreeMap<String, Link> = BTreeMap::new();
-    for n in names.iter().flatten() {
-        if !links.contains_key(n) {
-            links.insert(n.clone(), numbers.resolve(n));
+/// Resolves the references of every action item and retro that has any.
+pub fn ticket_links(
+    incidents: &Incidents,
+    items: &DataFrame,
+    retros: &DataFrame,
+) -> Result<Vec<TicketLink>> {
+    let mut all: Vec<(Table, usize, String, Vec<Ref>)> = Vec::new();
+    for (table, df, key) in [
+        (Table::ActionItems, items, col::ITEM_ID),
+        (Table::Retros, retros, col::RETRO_ID),
+    ] {
+        let ids = strs(df, key)?;
+        let refs = strs(df, col::LINK_REFS)?;
+        for (i, (id, r)) in ids.into_iter().zip(refs).enumerate() {
+            let refs: Vec<Ref> = split_list(r.as_deref().unwrap_or(""))
+                .iter()
+                .filter_map(|s| Ref::decode(s))
+                .collect();
+            if let (Some(id), false) = (id, refs.is_empty()) {
+                all.push((table, i, id, refs));
+            }
         }
     }
+    // Tickets that link by their own references first; then those that only point at
+    // another ticket, through the first round's results.
+    let mut resolved: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(all.len());
+    for round in 0..2 {
+        for (table, row, id, refs) in &all {
+            let only_tickets = refs.iter().all(|r| matches!(r, Ref::Ticket(_)));
+            if only_tickets != (round == 1) {
+                continue;
+            }
+            let (link, rule) = incidents.ticket(refs, &resolved);
+            let explicit = refs.iter().find_map(|r| match r {
+                Ref::Incident(id) => Some(id.clone()),
+                _ => None,
+            });
+            let target = match &link {
+                Link::Incident(i) => Some(i.clone()),
+                _ => explicit,
+            };
+            if let Some(t) = &target {
+                resolved.insert(id.clone(), t.clone());
+            }
+            out.push(TicketLink {
+                table: *table,
+                row: *row,
+                id: id.clone(),
+                link,
+                rule,
+                target,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Chat channel names (of messages) and what each links to.
+pub fn channel_links(
+    incidents: &Incidents,
+    messages: &DataFrame,
+) -> Result<BTreeMap<String, Link>> {
+    let mut links = BTreeMap::new();
+    for n in strs(messages, col::CHANNEL_NAME)?.into_iter().flatten() {
+        if let std::collections::btree_map::Entry::Vacant(e) = links.entry(n) {
+            let link = incidents.channel(e.key());
+            e.insert(link);
+        }
+    }
+    Ok(links)
+}
+
+/// (ambiguous, dangling) channel and ticket links over the whole store, for
+/// `data_quality`.
+pub fn issues(
+    inc: &DataFrame,
+    messages: &DataFrame,
+    items: &DataFrame,
+    retros: &DataFrame,
+) -> Result<(usize, usize)> {
+    let incidents = Incidents::from_frame(inc)?;
+    let links = channel_links(&incidents, messages)?.into_values().chain(
+        ticket_links(&incidents, items, retros)?
+            .into_iter()
+            .map(|t| t.link),
+    );
+    let (mut ambiguous, mut dangling) = (0, 0);
+    for l in links {
+        match l {
+            Link::Ambiguous(_) => ambiguous += 1,
+            Link::Dangling(_) => dangling += 1,
+            _ => {}
+        }
+    }
+    Ok((ambiguous, dangling))
+}
+
+/// Re-evaluates channel and ticket links over the whole store (as the writer sees it).
+pub fn relink(writer: &mut Writer) -> Result<Report> {
+    let inc = writer.rows(Table::Incidents)?;
+    let incidents = Incidents::from_frame(&inc)?;
+    let mut report = Report::default();
+    relink_channels(writer, &incidents, &mut report)?;
+    relink_tickets(writer, &incidents, &inc, &mut report)?;
+    Ok(report)
+}
+
+fn relink_channels(writer: &mut Writer, incidents: &Incidents, report: &mut Report) -> Result<()> {
+    let msgs = writer.rows(Table::Messages)?;
+    let names = strs(&msgs, col::CHANNEL_NAME)?;
+    let links = channel_links(incidents, &msgs)?;
     for (name, link) in &links {
         match link {
             Link::Incident(_) => report.linked_channels += 1,
-            Link::Dangling(n) => report.dangling.push(format!("{name} (no incident #{n})")),
+            Link::Dangling(why) => report.dangling.push(format!("channel {name} ({why})")),
             Link::Ambiguous(ids) => report
                 .ambiguous
-                .push(format!("{name} ({})", ids.join(", "))),
+                .push(format!("channel {name} ({})", ids.join(", "))),
             Link::None => {}
         }
     }
     if report.linked_channels == 0 {
-        return Ok(report);
+        return Ok(());
     }
     // Rows of messages in linked channels: their incident, then what they imply.
     let current = strs(&msgs, col::INCIDENT_ID)?;
@@ -239,13 +616,107 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
         writer.put(&p, "links")?;
     }
     for (incident, channel, _) in channel_rows.into_keys() {
-        let l = Row::new(Table::IncidentLinks)
-            .with(col::INCIDENT_ID, Value::text(incident))
-            .with(col::LINKED_ID, Value::text(channel))
-            .with(col::RULE, Value::text("channel-name"));
-        writer.put(&l, "links")?;
+        writer.put(&link_row(&incident, &channel, "channel-name"), "links")?;
     }
-    Ok(report)
+    Ok(())
+}
+
+fn link_row(incident: &str, linked: &str, rule: &str) -> Row {
+    Row::new(Table::IncidentLinks)
+        .with(col::INCIDENT_ID, Value::text(incident))
+        .with(col::LINKED_ID, Value::text(linked))
+        .with(col::RULE, Value::text(rule))
+}
+
+/// Sets tickets' incidents from their references, then copies each incident's earliest
+/// held retro (and its URL) onto the incident row.
+fn relink_tickets(
+    writer: &mut Writer,
+    incidents: &Incidents,
+    inc: &DataFrame,
+    report: &mut Report,
+) -> Result<()> {
+    let items = writer.rows(Table::ActionItems)?;
+    let retros = writer.rows(Table::Retros)?;
+    for t in ticket_links(incidents, &items, &retros)? {
+        let df = if t.table == Table::Retros {
+            &retros
+        } else {
+            &items
+        };
+        match &t.link {
+            Link::Incident(_) => report.linked_tickets += 1,
+            Link::Dangling(why) => report.dangling.push(format!("ticket {} ({why})", t.id)),
+            Link::Ambiguous(ids) => {
+                report
+                    .ambiguous
+                    .push(format!("ticket {} ({})", t.id, ids.join(", ")))
+            }
+            Link::None => {}
+        }
+        let row = stored_row(df, t.table, t.row)?;
+        let target = Value::opt_text(t.target.clone());
+        if row.get(col::INCIDENT_ID) != &target {
+            writer.put(&row.with(col::INCIDENT_ID, target), "links")?;
+        }
+        if let Link::Incident(incident) = &t.link {
+            writer.put(&link_row(incident, &t.id, t.rule), "links")?;
+        }
+    }
+    // Each incident's retro: the earliest held (done) one among its retro tickets.
+    let retros = writer.rows(Table::Retros)?;
+    let mut best: BTreeMap<String, (i64, Option<i64>, Value)> = BTreeMap::new();
+    for i in 0..retros.height() {
+        let r = stored_row(&retros, Table::Retros, i)?;
+        let (Value::Str(incident), Value::Ts(held)) =
+            (r.get(col::INCIDENT_ID), r.get(col::HELD_AT))
+        else {
+            continue;
+        };
+        let published = match r.get(col::PUBLISHED_AT) {
+            Value::Ts(p) => Some(*p),
+            _ => None,
+        };
+        let e = best
+            .entry(incident.clone())
+            .or_insert((*held, published, r.get(col::URL).clone()));
+        if *held < e.0 {
+            *e = (*held, published.or(e.1), r.get(col::URL).clone());
+        }
+    }
+    if best.is_empty() {
+        return Ok(());
+    }
+    let ids = strs(inc, col::INCIDENT_ID)?;
+    for (i, id) in ids.iter().enumerate() {
+        let Some((held, published, url)) = id.as_ref().and_then(|id| best.get(id)) else {
+            continue;
+        };
+        let row = stored_row(inc, Table::Incidents, i)?;
+        // The earlier of the incident's own retro date and its tickets': applying this
+        // again changes nothing, whatever the order of ingestion.
+        let earliest = |own: &Value, ticket: Option<i64>| match (own, ticket) {
+            (Value::Ts(o), Some(t)) => Value::Ts((*o).min(t)),
+            (Value::Ts(o), None) => Value::Ts(*o),
+            (_, t) => Value::opt_ts(t),
+        };
+        let mut new = row.clone();
+        new.set(
+            col::RETRO_HELD_AT,
+            earliest(row.get(col::RETRO_HELD_AT), Some(*held)),
+        );
+        new.set(
+            col::RETRO_PUBLISHED_AT,
+            earliest(row.get(col::RETRO_PUBLISHED_AT), *published),
+        );
+        if row.get(col::RETRO_URL).is_null() {
+            new.set(col::RETRO_URL, url.clone());
+        }
+        if new != row {
+            writer.put(&new, "links")?;
+        }
+    }
+    Ok(())
 }
 
 /// Chat subtypes that are posts by a person; other subtypes (joins, topic changes,
@@ -278,19 +749,126 @@ mod tests {
 
     #[test]
     fn pagers_win_over_platforms_and_ties_are_ambiguous() {
-        let n = Numbers::new([
-            ("pagerduty:A", "pagerduty", 101),
-            ("incidentio:B", "incidentio", 101),
-            ("pagerduty:C", "pagerduty", 102),
-            ("opsgenie:D", "opsgenie", 102),
+        let n = Incidents::new([
+            ("pagerduty:A", "pagerduty", Some(101), None),
+            ("incidentio:B", "incidentio", Some(101), None),
+            ("pagerduty:C", "pagerduty", Some(102), None),
+            ("opsgenie:D", "opsgenie", Some(102), None),
         ]);
-        assert_eq!(n.resolve("inc-101-x"), Link::Incident("pagerduty:A".into()));
+        assert_eq!(n.channel("inc-101-x"), Link::Incident("pagerduty:A".into()));
         assert_eq!(
-            n.resolve("inc-102"),
+            n.channel("inc-102"),
             Link::Ambiguous(vec!["opsgenie:D".into(), "pagerduty:C".into()])
         );
-        assert_eq!(n.resolve("inc-103"), Link::Dangling(103));
-        assert_eq!(n.resolve("random"), Link::None);
+        assert_eq!(
+            n.channel("inc-103"),
+            Link::Dangling("no incident #103".into())
+        );
+        assert_eq!(n.channel("random"), Link::None);
+    }
+
+    #[test]
+    fn labels_by_the_convention() {
+        assert_eq!(label_number("inc-123"), Some(123));
+        assert_eq!(label_number("INCIDENT_7"), Some(7));
+        assert_eq!(label_number("inc42"), Some(42));
+        assert_eq!(label_number("inc-12-db"), None);
+        assert_eq!(label_number("incident"), None);
+        assert_eq!(label_number("frontEnd"), None);
+    }
+
+    #[test]
+    fn urls_are_found_in_markup_and_compared_loosely() {
+        assert_eq!(
+            urls_in("See [PD|https://acme.pagerduty.com/incidents/PI1]. Also <https://x.io/a?b=1>, http://y.io/."),
+            [
+                "https://acme.pagerduty.com/incidents/PI1",
+                "https://x.io/a?b=1",
+                "http://y.io/"
+            ]
+        );
+        assert_eq!(
+            normalise_url("HTTPS://Acme.PagerDuty.com/incidents/PI1/?x=1#t"),
+            "https://acme.pagerduty.com/incidents/PI1"
+        );
+        let n = Incidents::new([(
+            "pagerduty:PI1",
+            "pagerduty",
+            Some(101),
+            Some("https://acme.pagerduty.com/incidents/PI1"),
+        )]);
+        assert_eq!(
+            n.by_url("https://acme.pagerduty.com/incidents/PI1/timeline"),
+            Some(&["pagerduty:PI1".to_string()][..])
+        );
+        assert_eq!(n.by_url("https://acme.pagerduty.com/incidents/PI10"), None);
+        assert_eq!(n.by_url("https://acme.pagerduty.com/"), None);
+    }
+
+    #[test]
+    fn ticket_references_strongest_kind_first() {
+        let n = Incidents::new([
+            (
+                "pagerduty:PI1",
+                "pagerduty",
+                Some(101),
+                Some("https://pd.example/incidents/PI1"),
+            ),
+            ("pagerduty:PI2", "pagerduty", Some(102), None),
+        ]);
+        let none = HashMap::new();
+        let url = Ref::Url("https://pd.example/incidents/PI1".into());
+        // The URL outranks a label that names another incident.
+        assert_eq!(
+            n.ticket(&[Ref::Number(102), url.clone()], &none),
+            (Link::Incident("pagerduty:PI1".into()), "ticket-url")
+        );
+        assert_eq!(
+            n.ticket(&[Ref::Number(102)], &none),
+            (Link::Incident("pagerduty:PI2".into()), "ticket-label")
+        );
+        assert_eq!(
+            n.ticket(&[Ref::Number(101), Ref::Number(102)], &none).0,
+            Link::Ambiguous(vec!["pagerduty:PI1".into(), "pagerduty:PI2".into()])
+        );
+        assert_eq!(
+            n.ticket(&[Ref::Incident("incidentio:X".into()), url], &none)
+                .0,
+            Link::Dangling("incident incidentio:X is not in the store".into())
+        );
+        let tickets = HashMap::from([("jira:PM-1".to_string(), "pagerduty:PI2".to_string())]);
+        assert_eq!(
+            n.ticket(&[Ref::Ticket("jira:PM-1".into())], &tickets),
+            (Link::Incident("pagerduty:PI2".into()), "ticket-link")
+        );
+        assert_eq!(
+            n.ticket(
+                &[Ref::Number(7), Ref::Url("https://x.io/doc".into())],
+                &none
+            )
+            .0,
+            Link::Dangling("nothing matches #7".into())
+        );
+        // A URL or ticket link that matches nothing is no claim to be a follow-up.
+        assert_eq!(
+            n.ticket(
+                &[
+                    Ref::Url("https://x.io/doc".into()),
+                    Ref::Ticket("jira:X-9".into())
+                ],
+                &none
+            )
+            .0,
+            Link::None
+        );
+        assert_eq!(n.ticket(&[], &none).0, Link::None);
+        for r in [
+            Ref::Number(7),
+            Ref::Url("https://a/b:c".into()),
+            Ref::Ticket("jira:X-1".into()),
+        ] {
+            assert_eq!(Ref::decode(&r.encode()), Some(r));
+        }
     }
 
     #[test]

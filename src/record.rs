@@ -200,7 +200,7 @@ impl Row {
             Table::Participants => &[(col::ROLE, &vocab::ROLES)],
             Table::Pages => &[(col::CHANNEL, &vocab::PAGE_CHANNELS)],
             Table::Events => &[(col::KIND, &vocab::EVENT_KINDS)],
-            Table::ActionItems => &[(col::STATUS, &vocab::ITEM_STATUSES)],
+            Table::ActionItems | Table::Retros => &[(col::STATUS, &vocab::ITEM_STATUSES)],
             _ => &[],
         };
         for (column, allowed) in closed {
@@ -262,6 +262,11 @@ impl Reject {
 pub enum Item {
     Record(Record),
     Reject(Reject),
+    /// An earlier version of a record that a later line of the same file updates (event-
+    /// log exports write one line per update): read, and counted as a duplicate.
+    Superseded {
+        location: String,
+    },
 }
 
 /// A `;`-separated list, trimmed, empty parts dropped.

@@ -82,6 +82,10 @@ pub mod col {
     pub const LOCATION: &str = "location";
     pub const REASON: &str = "reason";
     pub const EXCERPT: &str = "excerpt";
+    pub const LINK_REFS: &str = "link_refs";
+    pub const RETRO_ID: &str = "retro_id";
+    pub const HELD_AT: &str = "held_at";
+    pub const PUBLISHED_AT: &str = "published_at";
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -214,6 +218,29 @@ const ACTION_ITEMS: &[Column] = &[
     c(col::URL, Str),
     c(col::SOURCE, Str),
     c(col::UPDATED_AT, Timestamp),
+    // What the source says the item belongs to, for linking over the whole store (see
+    // link.rs): `number:123` (a label `inc-123`), `url:…` (an incident URL in the
+    // description), `ticket:jira:KEY` (a linked ticket), `incident:<incident_id>` (an
+    // explicit reference). Empty when the source gives `incident_id` itself.
+    c(col::LINK_REFS, StrList),
+];
+
+/// A retrospective (post-mortem) document or ticket. Its dates are copied onto the
+/// incident it links to (`retro_held_at`, `retro_published_at`, `retro_url`), which is
+/// what metrics and queries read; this table keeps the ticket so that linking can be
+/// re-evaluated whatever the order of ingestion.
+const RETROS: &[Column] = &[
+    c(col::RETRO_ID, Str),
+    c(col::INCIDENT_ID, Str),
+    c(col::TITLE, Str),
+    c(col::HELD_AT, Timestamp),
+    c(col::PUBLISHED_AT, Timestamp),
+    c(col::STATUS, Str),
+    c(col::STATUS_RAW, Str),
+    c(col::URL, Str),
+    c(col::SOURCE, Str),
+    c(col::UPDATED_AT, Timestamp),
+    c(col::LINK_REFS, StrList),
 ];
 
 const MESSAGES: &[Column] = &[
@@ -281,6 +308,7 @@ pub enum Table {
     Pages,
     Events,
     ActionItems,
+    Retros,
     Messages,
     People,
     Services,
@@ -289,7 +317,7 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Incidents,
         Table::IncidentServices,
         Table::IncidentLinks,
@@ -297,6 +325,7 @@ impl Table {
         Table::Pages,
         Table::Events,
         Table::ActionItems,
+        Table::Retros,
         Table::Messages,
         Table::People,
         Table::Services,
@@ -314,6 +343,7 @@ impl Table {
             Table::Pages => "pages",
             Table::Events => "events",
             Table::ActionItems => "action_items",
+            Table::Retros => "retros",
             Table::Messages => "messages",
             Table::People => "people",
             Table::Services => "services",
@@ -335,6 +365,7 @@ impl Table {
             Table::Pages => PAGES,
             Table::Events => EVENTS,
             Table::ActionItems => ACTION_ITEMS,
+            Table::Retros => RETROS,
             Table::Messages => MESSAGES,
             Table::People => PEOPLE,
             Table::Services => SERVICES,
@@ -360,6 +391,7 @@ impl Table {
                 col::SOURCE,
             ],
             Table::ActionItems => &[col::ITEM_ID],
+            Table::Retros => &[col::RETRO_ID],
             Table::Messages => &[col::MESSAGE_ID],
             Table::People => &[col::PERSON_ID],
             Table::Services => &[col::SERVICE],
@@ -371,7 +403,7 @@ impl Table {
     /// The column whose later value wins when two exports of one record differ.
     pub fn version(self) -> Option<&'static str> {
         match self {
-            Table::Incidents | Table::ActionItems => Some(col::UPDATED_AT),
+            Table::Incidents | Table::ActionItems | Table::Retros => Some(col::UPDATED_AT),
             _ => None,
         }
     }

@@ -84,9 +84,10 @@ impl Store {
             return Ok(DataFrame::empty_with_schema(&t.schema()));
         }
         let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        ParquetReader::new(file)
+        let df = ParquetReader::new(file)
             .finish()
-            .with_context(|| format!("cannot read {}", path.display()))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        with_schema(df, t)
     }
 
     /// Row counts of every table, in [`Table::ALL`] order.
@@ -524,6 +525,24 @@ fn key_strings(df: &DataFrame, table: Table) -> Result<Vec<String>> {
         }
     }
     Ok(keys)
+}
+
+/// A stored table in the table's current schema: a column added since the file was
+/// written (a store from an older version) reads as nulls, in schema order.
+fn with_schema(mut df: DataFrame, t: Table) -> Result<DataFrame> {
+    let height = df.height();
+    let mut missing = false;
+    for c in t.columns() {
+        if df.column(c.name).is_err() {
+            let nulls = Series::full_null(PlSmallStr::from_static(c.name), height, &c.kind.dtype());
+            df.with_column(nulls.into_column())?;
+            missing = true;
+        }
+    }
+    if !missing {
+        return Ok(df);
+    }
+    Ok(df.select(t.columns().iter().map(|c| c.name))?)
 }
 
 /// A text column as owned strings (null as `None`), for code that works row by row.

@@ -110,6 +110,177 @@ pub fn parse_zone(name: &str) -> Result<Tz, String> {
         .map_err(|_| format!("expected an IANA time zone such as Europe/Berlin, found '{name}'"))
 }
 
+/// Date parts of the layouts CSV exports write in a user's locale (Jira's
+/// `17/Jul/25 10:44 AM`, `6/21/2025 16:14`; ServiceNow's `13-03-2016 09:47`), most
+/// specific first. The time after the date is read by [`LOCAL_TIMES`].
+const LOCAL_DATES: &[&str] = &[
+    "%d/%b/%y", "%d/%b/%Y", "%d-%b-%Y", "%d-%b-%y", "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y",
+    "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%d.%m.%y", "%Y/%m/%d",
+];
+
+/// Times of day after a locale date: 24-hour or 12-hour, with or without seconds.
+const LOCAL_TIMES: &[&str] = &["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p"];
+
+/// How one file writes its dates: ISO 8601, or a locale layout given by its date part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateLayout {
+    Iso,
+    Local(String),
+}
+
+impl DateLayout {
+    /// Picks the layout that reads the most of `values` (a file's date cells), or the
+    /// configured one. Values that read both day-first and month-first are ambiguous and
+    /// an error: a date is never guessed.
+    pub fn detect(values: &[&str], configured: Option<&str>) -> Result<DateLayout, String> {
+        if let Some(f) = configured {
+            let date_part = f.split_whitespace().next().unwrap_or(f);
+            return Ok(DateLayout::Local(date_part.to_string()));
+        }
+        let reads =
+            |layout: &DateLayout| values.iter().filter(|v| layout.naive(v).is_some()).count();
+        let iso = values.iter().filter(|v| parse_naive_or_offset(v)).count();
+        if iso == values.len() {
+            return Ok(DateLayout::Iso);
+        }
+        let counts: Vec<(usize, DateLayout)> = LOCAL_DATES
+            .iter()
+            .map(|d| DateLayout::Local(d.to_string()))
+            .map(|l| (reads(&l), l))
+            .collect();
+        let best = counts.iter().map(|(n, _)| *n).max().unwrap_or(0);
+        if best <= iso && iso > 0 {
+            // Mostly ISO: the odd value out is a reject of its own row.
+            return Ok(DateLayout::Iso);
+        }
+        if best == 0 {
+            let example = values.first().copied().unwrap_or_default();
+            return Err(format!(
+                "dates such as '{example}' follow no known layout (ISO 8601, 17/Jul/25 10:44 AM, \
+                 6/21/2025 16:14, 21.06.2025 16:14, …); set the source's date_format in incidentlens.toml"
+            ));
+        }
+        let top: Vec<&DateLayout> = counts
+            .iter()
+            .filter(|(n, _)| *n == best)
+            .map(|(_, l)| l)
+            .collect();
+        // Layouts that read every value the same way are one layout; a value read as two
+        // different instants makes the file ambiguous.
+        if let Some(other) = top.iter().skip(1).find(|l| {
+            values
+                .iter()
+                .any(|v| top[0].naive(v).is_some() && top[0].naive(v) != l.naive(v))
+        }) {
+            let example = values
+                .iter()
+                .find(|v| top[0].naive(v) != other.naive(v))
+                .copied()
+                .unwrap_or_default();
+            return Err(format!(
+                "dates such as '{example}' read both as {} and as {}; set the source's \
+                 date_format in incidentlens.toml (for example date_format = \"{} %H:%M\")",
+                top[0].describe(),
+                other.describe(),
+                top[0].describe()
+            ));
+        }
+        Ok(top[0].clone())
+    }
+
+    fn describe(&self) -> &str {
+        match self {
+            DateLayout::Iso => "ISO 8601",
+            DateLayout::Local(d) => d,
+        }
+    }
+
+    /// The wall-clock time a locale value gives (a date alone is midnight).
+    fn naive(&self, raw: &str) -> Option<NaiveDateTime> {
+        let DateLayout::Local(date_fmt) = self else {
+            return None;
+        };
+        let raw = raw.trim();
+        let (d, t) = raw.split_once(char::is_whitespace).unwrap_or((raw, ""));
+        let date = NaiveDate::parse_from_str(d, date_fmt).ok()?;
+        if !PLAUSIBLE_YEARS.contains(&chrono::Datelike::year(&date)) {
+            return None;
+        }
+        let t = t.trim();
+        if t.is_empty() {
+            return date.and_hms_opt(0, 0, 0);
+        }
+        LOCAL_TIMES
+            .iter()
+            .find_map(|f| chrono::NaiveTime::parse_from_str(t, f).ok())
+            .map(|time| date.and_time(time))
+    }
+
+    /// Reads one value: the file's layout, else ISO 8601 (a due date written `2025-06-21`
+    /// beside locale timestamps). Zone-less values are read in `zone`.
+    pub fn parse(&self, raw: &str, zone: Option<Tz>) -> Result<i64, String> {
+        if let Some(naive) = self.naive(raw) {
+            let zone = zone.ok_or_else(|| {
+                format!(
+                    "'{}' has no zone; set the source's zone in incidentlens.toml \
+                     ([sources.NAME] timezone = \"Europe/Berlin\")",
+                    raw.trim()
+                )
+            })?;
+            return localize(naive, zone)
+                .map(|d| d.timestamp_micros())
+                .ok_or_else(|| format!("'{}' does not exist in zone {zone}", raw.trim()));
+        }
+        parse_date_or_timestamp(raw, zone).map_err(|e| match self {
+            DateLayout::Iso => e,
+            DateLayout::Local(f) => format!(
+                "expected a date in this file's layout ({f}) or ISO 8601, found '{}'",
+                raw.trim()
+            ),
+        })
+    }
+
+    /// Whether values of this layout need a configured zone (locale layouts never carry
+    /// one; ISO values may).
+    pub fn needs_zone(&self, values: &[&str]) -> bool {
+        match self {
+            DateLayout::Local(_) => true,
+            DateLayout::Iso => values.iter().any(|v| {
+                let v = v.trim();
+                parse_timestamp(v, None).is_err() && parse_date_or_timestamp(v, None).is_err()
+            }),
+        }
+    }
+}
+
+/// Whether a value is ISO 8601, with or without an offset.
+fn parse_naive_or_offset(v: &str) -> bool {
+    parse_date_or_timestamp(v, Some(Tz::UTC)).is_ok()
+}
+
+/// Checks a configured chrono date layout: it must be valid and hold a day, a month and
+/// a year.
+pub fn check_format(f: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(f).any(|i| matches!(i, Item::Error)) {
+        return Err(format!("'{f}' is not a valid chrono date layout"));
+    }
+    for spec in ["%d", "%Y"] {
+        let alt = if spec == "%Y" { "%y" } else { "%e" };
+        if !f.contains(spec) && !f.contains(alt) {
+            return Err(format!(
+                "'{f}' has no {spec}: a layout must give day, month and year"
+            ));
+        }
+    }
+    if !f.contains("%m") && !f.contains("%b") {
+        return Err(format!(
+            "'{f}' has no %m or %b: a layout must give day, month and year"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +352,65 @@ mod tests {
             format_micros(1_782_898_200_490_000),
             "2026-07-01T09:30:00.490000Z"
         );
+    }
+
+    #[test]
+    fn locale_layouts_are_detected_per_file() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let jira = ["17/Jul/25 10:44 AM", "3/Aug/25 4:05 PM", "21/Jul/25"];
+        let l = DateLayout::detect(&jira, None).unwrap();
+        assert_eq!(l, DateLayout::Local("%d/%b/%y".into()));
+        // Worked out with Python's strptime and zoneinfo.
+        assert_eq!(
+            l.parse("17/Jul/25 10:44 AM", Some(berlin)),
+            Ok(1_752_741_840_000_000)
+        );
+        let us = ["6/21/2025 16:14", "7/1/2025 09:00"];
+        let l = DateLayout::detect(&us, None).unwrap();
+        assert_eq!(l, DateLayout::Local("%m/%d/%Y".into()));
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(
+            l.parse("6/21/2025 16:14", Some(ny)),
+            Ok(1_750_536_840_000_000)
+        );
+        let day_first = ["21/06/2025 00:00", "01/07/2025 10:00"];
+        assert_eq!(
+            DateLayout::detect(&day_first, None).unwrap(),
+            DateLayout::Local("%d/%m/%Y".into())
+        );
+        assert_eq!(
+            DateLayout::detect(&["13-03-2016 09:47"], None).unwrap(),
+            DateLayout::Local("%d-%m-%Y".into())
+        );
+        assert_eq!(
+            DateLayout::detect(&["2025-06-21T10:00:00+02:00", "2025-06-22"], None).unwrap(),
+            DateLayout::Iso
+        );
+    }
+
+    #[test]
+    fn ambiguous_or_unknown_layouts_are_errors() {
+        let err = DateLayout::detect(&["6/7/2025 10:00", "1/2/2025 11:00"], None).unwrap_err();
+        assert!(
+            err.contains("read both as %m/%d/%Y and as %d/%m/%Y"),
+            "{err}"
+        );
+        let ok = DateLayout::detect(&["6/7/2025 10:00"], Some("%d/%m/%Y %H:%M")).unwrap();
+        assert_eq!(
+            ok.parse("6/7/2025 10:00", Some(Tz::UTC)),
+            parse_timestamp("2025-07-06T10:00:00Z", None)
+        );
+        let err = DateLayout::detect(&["next tuesday"], None).unwrap_err();
+        assert!(
+            err.contains("'next tuesday' follow no known layout"),
+            "{err}"
+        );
+        let err = DateLayout::Local("%d/%m/%Y".into())
+            .parse("21/06/2025 10:00", None)
+            .unwrap_err();
+        assert!(err.contains("has no zone"), "{err}");
+        assert!(check_format("%d/%m/%Y %H:%M").is_ok());
+        assert!(check_format("%m/%Y").is_err());
+        assert!(check_format("%d/%m/%Q").is_err());
     }
 }

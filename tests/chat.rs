@@ -65,18 +65,20 @@ fn incident_channels_link_to_pagerduty_and_people_count_once() {
     // Chat first, pager second: the order of ingestion does not matter.
     let out = w.ingest(&[&fixtures().join("slack/export")]);
     assert!(
-        stderr(&out).contains("dangling: inc-101-checkout-5xx (no incident #101)"),
+        stderr(&out).contains("dangling: channel inc-101-checkout-5xx (no incident #101)"),
         "{}",
         stderr(&out)
     );
     let out = w.ingest(&[&fixtures().join("pagerduty/org")]);
     let err = stderr(&out);
     assert!(
-        err.contains("links: 1 incident channel(s) linked; 1 dangling; 0 ambiguous"),
+        err.contains(
+            "links: 1 incident channel(s) and 0 ticket(s) linked; 1 dangling; 0 ambiguous"
+        ),
         "{err}"
     );
     assert!(
-        err.contains("dangling: inc-999-ghost (no incident #999)"),
+        err.contains("dangling: channel inc-999-ghost (no incident #999)"),
         "{err}"
     );
     let s = w.store();

@@ -4,43 +4,6 @@
 use crate::util::*;
 use incidentlens::record::Value;
 use incidentlens::schema::{col, Table};
-use incidentlens::store::Store;
-use incidentlens::time::parse_timestamp;
-use std::path::{Path, PathBuf};
-
-fn samples(dir: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/samples")
-        .join(dir)
-}
-
-fn t(s: &str) -> Value {
-    Value::Ts(parse_timestamp(s, None).unwrap())
-}
-
-/// Rows of `table` whose `column` equals `value`, each as (column name → value).
-fn rows(
-    store: &Path,
-    table: Table,
-    column: &str,
-    value: &str,
-) -> Vec<std::collections::HashMap<String, Value>> {
-    let df = Store::at(store).read(table).unwrap();
-    let keys = df.column(column).unwrap().str().unwrap().clone();
-    (0..df.height())
-        .filter(|&i| keys.get(i) == Some(value))
-        .map(|i| {
-            table
-                .columns()
-                .iter()
-                .map(|c| {
-                    let v = Value::from_stored(df.column(c.name).unwrap().get(i).unwrap(), c.kind);
-                    (c.name.to_string(), v)
-                })
-                .collect()
-        })
-        .collect()
-}
 
 #[test]
 fn every_pagerduty_sample_is_accounted_for() {

@@ -10,3 +10,4 @@ mod pager;
 mod query;
 mod report;
 mod review;
+mod tickets;

@@ -157,3 +157,42 @@ pub fn column(
         })
         .collect()
 }
+
+/// A folder of `../shared/samples`, the real exports every adapter is tested on.
+pub fn samples(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/samples")
+        .join(dir)
+}
+
+/// A timestamp as the store holds it.
+pub fn t(s: &str) -> incidentlens::record::Value {
+    incidentlens::record::Value::Ts(incidentlens::time::parse_timestamp(s, None).unwrap())
+}
+
+/// Rows of `table` whose `column` equals `value`, each as (column name → value).
+pub fn rows(
+    store: &Path,
+    table: incidentlens::schema::Table,
+    column: &str,
+    value: &str,
+) -> Vec<std::collections::HashMap<String, incidentlens::record::Value>> {
+    let df = incidentlens::store::Store::at(store).read(table).unwrap();
+    let keys = df.column(column).unwrap().str().unwrap().clone();
+    (0..df.height())
+        .filter(|&i| keys.get(i) == Some(value))
+        .map(|i| {
+            table
+                .columns()
+                .iter()
+                .map(|c| {
+                    let v = incidentlens::record::Value::from_stored(
+                        df.column(c.name).unwrap().get(i).unwrap(),
+                        c.kind,
+                    );
+                    (c.name.to_string(), v)
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -177,35 +177,8 @@ pub struct Data {
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
     pub latest: Option<i64>,
-    /// Chat channels named like incident channels that link ambiguously, or to nothing.
+    /// Chat channels and tickets whose references link ambiguously, or to nothing.
     pub link_issues: (usize, usize),
-}
-
-/// (ambiguous, dangling) incident-channel links over the whole store.
-fn link_issues(inc: &DataFrame, messages: &DataFrame) -> Result<(usize, usize)> {
-    let ids = strs(inc, col::INCIDENT_ID)?;
-    let sources = strs(inc, col::SOURCE)?;
-    let numbers = ints(inc, col::NUMBER)?;
-    let numbers = crate::link::Numbers::new((0..inc.height()).filter_map(|i| {
-        Some((
-            ids[i].as_deref()?,
-            sources[i].as_deref().unwrap_or(""),
-            numbers[i]?,
-        ))
-    }));
-    let channels: std::collections::BTreeSet<String> = strs(messages, col::CHANNEL_NAME)?
-        .into_iter()
-        .flatten()
-        .collect();
-    let (mut ambiguous, mut dangling) = (0, 0);
-    for c in &channels {
-        match numbers.resolve(c) {
-            crate::link::Link::Ambiguous(_) => ambiguous += 1,
-            crate::link::Link::Dangling(_) => dangling += 1,
-            _ => {}
-        }
-    }
-    Ok((ambiguous, dangling))
 }
 
 /// A timestamp column as Int64 microseconds, for extraction.
@@ -414,7 +387,12 @@ impl Data {
                 conversation: sub.is_none_or(|s| crate::link::CONVERSATION.contains(&s.as_str())),
             })
             .collect();
-        let link_issues = link_issues(frame(Table::Incidents), frame(Table::Messages))?;
+        let link_issues = crate::link::issues(
+            frame(Table::Incidents),
+            frame(Table::Messages),
+            frame(Table::ActionItems),
+            frame(Table::Retros),
+        )?;
 
         let df = frame(Table::People);
         let people = strs(df, col::PERSON_ID)?
@@ -456,6 +434,17 @@ impl Data {
             link_issues,
         };
         data.resolve_people(&ids);
+        // An action item without a team of its own (a ticket with no component) belongs
+        // to its owner's team.
+        for item in &mut data.items {
+            if item.team.is_none() {
+                item.team = item
+                    .owner
+                    .as_ref()
+                    .and_then(|o| data.people.get(o))
+                    .and_then(|p| p.team.clone());
+            }
+        }
 
         let df = frame(Table::Services);
         data.services = strs(df, col::SERVICE)?

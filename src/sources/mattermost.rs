@@ -101,7 +101,6 @@ fn line_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
 
 fn user(u: &Json) -> Result<Vec<Row>, String> {
     let username = u.str_at("username").ok_or("a user without 'username'")?;
-    let alias = format!("{SOURCE}:{username}");
     let email = u.str_at("email");
     let name = match (u.str_at("first_name"), u.str_at("last_name")) {
         (Some(f), Some(l)) => Some(format!("{f} {l}")),
@@ -113,15 +112,12 @@ fn user(u: &Json) -> Result<Vec<Row>, String> {
         .filter(|_| u.str_at("timezone.useAutomaticTimezone") == Some("false"))
         .or(u.str_at("timezone.automaticTimezone"))
         .filter(|z| crate::time::parse_zone(z).is_ok());
-    Ok(vec![Row::new(Table::People)
-        .with(
-            col::PERSON_ID,
-            Value::text(email.map_or(alias.clone(), str::to_lowercase)),
-        )
-        .with(col::DISPLAY_NAME, Value::opt_text(name))
-        .with(col::EMAIL, Value::opt_text(email))
-        .with(col::TIMEZONE, Value::opt_text(zone))
-        .with(col::ALIASES, Value::List(vec![alias]))])
+    Ok(vec![super::person_row(
+        format!("{SOURCE}:{username}"),
+        email,
+        name.as_deref(),
+    )
+    .with(col::TIMEZONE, Value::opt_text(zone))])
 }
 
 /// A post and its replies.

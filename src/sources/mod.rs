@@ -6,14 +6,20 @@
 //! decides what is a duplicate: the store does that, the same way for every source.
 
 pub mod canonical;
+pub mod github;
+pub mod jira;
+pub mod jira_csv;
 pub mod json;
 pub mod mattermost;
 pub mod opsgenie;
 pub mod opsgenie_csv;
 pub mod pagerduty;
 pub mod pagerduty_csv;
+pub mod servicenow;
+pub mod servicenow_csv;
 pub mod slack;
 pub mod table_csv;
+pub mod ticket;
 
 use crate::config::Config;
 use crate::record::{Item, Row, Value};
@@ -150,6 +156,20 @@ pub fn severity_cells(raw: Option<&str>, ctx: &Context) -> [(&'static str, Value
     ]
 }
 
+/// A person as a source's user export (or a ticket's assignee) describes them: known by
+/// the lower-cased e-mail when there is one, else by the source id `alias`, which is
+/// kept among the aliases either way so that references by id resolve to the person.
+pub fn person_row(alias: String, email: Option<&str>, name: Option<&str>) -> Row {
+    Row::new(Table::People)
+        .with(
+            col::PERSON_ID,
+            Value::text(email.map_or(alias.clone(), str::to_lowercase)),
+        )
+        .with(col::DISPLAY_NAME, Value::opt_text(name))
+        .with(col::EMAIL, Value::opt_text(email))
+        .with(col::ALIASES, Value::List(vec![alias]))
+}
+
 /// An incident × service row.
 pub fn service_row(incident_id: &str, service: &str) -> Row {
     Row::new(Table::IncidentServices)
@@ -174,12 +194,18 @@ pub fn responder_row(
         .with(col::SOURCE, Value::text(source))
 }
 
-/// Every source, in detection order: formats recognised by their content first, the
-/// canonical form (recognised by its file name) last.
+/// Every source, in detection order: formats recognised by their content first (tickets
+/// before pagers, whose detection looks for words a ticket may quote), the canonical form
+/// (recognised by its file name) last.
 pub fn all() -> &'static [&'static dyn Source] {
     &[
         &slack::Slack,
         &mattermost::Mattermost,
+        &jira::Jira,
+        &jira_csv::JiraCsv,
+        &servicenow::ServiceNow,
+        &servicenow_csv::ServiceNowCsv,
+        &github::GitHub,
         &pagerduty::PagerDuty,
         &pagerduty_csv::PagerDutyCsv,
         &opsgenie::Opsgenie,

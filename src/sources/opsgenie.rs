@@ -9,7 +9,7 @@
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 use serde_json::Value as Json;
 
 pub struct Opsgenie;
@@ -71,15 +71,7 @@ fn record(path: &str, v: &Json, ctx: &Context) -> Item {
 fn user(v: &Json) -> Result<Vec<Row>, String> {
     let id = v.str_at("id").ok_or("a user without 'id'")?;
     let email = v.str_at("username").filter(|u| u.contains('@'));
-    let alias = format!("{SOURCE}:{id}");
-    let mut row = Row::new(Table::People)
-        .with(
-            col::PERSON_ID,
-            Value::text(email.map_or(alias.clone(), str::to_lowercase)),
-        )
-        .with(col::DISPLAY_NAME, Value::opt_text(v.str_at("fullName")))
-        .with(col::EMAIL, Value::opt_text(email))
-        .with(col::ALIASES, Value::List(vec![alias]));
+    let mut row = super::person_row(format!("{SOURCE}:{id}"), email, v.str_at("fullName"));
     if let Some(tz) = v.str_at("timeZone") {
         crate::time::parse_zone(tz).map_err(|e| format!("timeZone: {e}"))?;
         row.set(col::TIMEZONE, Value::text(tz));

@@ -285,24 +285,19 @@ impl Reader<'_> {
         let Some(id) = v.str_at("id") else {
             return Item::Reject(Reject::new(path, "a user without 'id'", &v.to_string()));
         };
-        let alias = format!("{SOURCE}:{id}");
-        let email = v.str_at("email");
-        let mut row = Row::new(Table::People)
-            .with(
-                col::PERSON_ID,
-                Value::text(email.map_or(alias.clone(), str::to_lowercase)),
-            )
-            .with(col::DISPLAY_NAME, Value::opt_text(v.str_at("name")))
-            .with(col::EMAIL, Value::opt_text(email))
-            .with(
-                col::TEAM,
-                Value::opt_text(
-                    v.array_at("teams")
-                        .first()
-                        .and_then(|t| t.str_at("summary")),
-                ),
-            )
-            .with(col::ALIASES, Value::List(vec![alias]));
+        let mut row = super::person_row(
+            format!("{SOURCE}:{id}"),
+            v.str_at("email"),
+            v.str_at("name"),
+        )
+        .with(
+            col::TEAM,
+            Value::opt_text(
+                v.array_at("teams")
+                    .first()
+                    .and_then(|t| t.str_at("summary")),
+            ),
+        );
         if let Some(tz) = v.str_at("time_zone") {
             match crate::time::parse_zone(tz) {
                 Ok(_) => row.set(col::TIMEZONE, Value::text(tz)),

@@ -293,7 +293,6 @@ impl Reader<'_> {
         let Some(id) = u.str_at("id") else {
             return Item::Reject(Reject::new(location, "a user without 'id'", &u.to_string()));
         };
-        let alias = format!("{SOURCE}:{id}");
         let email = u.str_at("profile.email");
         let name = u
             .str_at("profile.display_name")
@@ -301,15 +300,8 @@ impl Reader<'_> {
             .or(u.str_at("real_name"))
             .or(u.str_at("name"));
         let bot = self.bots.get(id).copied().unwrap_or(false);
-        let mut row = Row::new(Table::People)
-            .with(
-                col::PERSON_ID,
-                Value::text(email.map_or(alias.clone(), str::to_lowercase)),
-            )
-            .with(col::DISPLAY_NAME, Value::opt_text(name))
-            .with(col::EMAIL, Value::opt_text(email))
-            .with(col::FUNCTION, Value::opt_text(bot.then_some("bot")))
-            .with(col::ALIASES, Value::List(vec![alias]));
+        let mut row = super::person_row(format!("{SOURCE}:{id}"), email, name)
+            .with(col::FUNCTION, Value::opt_text(bot.then_some("bot")));
         if let Some(tz) = u.str_at("tz") {
             if crate::time::parse_zone(tz).is_ok() {
                 row.set(col::TIMEZONE, Value::text(tz));

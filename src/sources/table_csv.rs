@@ -27,6 +27,14 @@ impl Fields {
     pub fn as_slice(&self) -> &[(&'static str, String)] {
         &self.0
     }
+
+    /// Every cell of a field that repeats its column (`Labels,Labels`), in column order.
+    pub fn all<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(f, _)| *f == field)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Maps a header to the field of each column, with warnings about the header; an `Err`
@@ -76,26 +84,92 @@ pub fn read(
     emit: &mut dyn FnMut(Item),
     row: &mut dyn FnMut(String, &Fields, &str) -> Item,
 ) -> Result<Vec<String>, FileError> {
-    let mut by_spelling = |header: &[String]| {
-        let mapped: Vec<Option<&'static str>> =
-            header.iter().map(|h| field_for(spellings, h)).collect();
+    read_by(path, &|h| field_for(spellings, h), emit, row)
+}
+
+/// Which field a header names, if any.
+pub type FieldOf<'a> = dyn Fn(&str) -> Option<&'static str> + 'a;
+
+/// Reads a vendor CSV whose header `field_of` maps to fields; warns about the columns
+/// no field uses (naming the first few: exports such as Jira's have hundreds).
+pub fn read_by(
+    path: &std::path::Path,
+    field_of: &FieldOf,
+    emit: &mut dyn FnMut(Item),
+    row: &mut dyn FnMut(String, &Fields, &str) -> Item,
+) -> Result<Vec<String>, FileError> {
+    const NAMED: usize = 8;
+    let mut by_field = |header: &[String]| {
+        let mapped: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
         let unknown: Vec<String> = header
             .iter()
             .zip(&mapped)
             .filter(|(h, m)| m.is_none() && !h.trim().is_empty())
             .map(|(h, _)| format!("'{h}'"))
             .collect();
-        let warnings = if unknown.is_empty() {
-            vec![]
-        } else {
-            vec![format!(
+        let warnings = match unknown.len() {
+            0 => vec![],
+            n if n <= NAMED => vec![format!(
                 "ignoring column(s) no field uses: {}",
                 unknown.join(", ")
-            )]
+            )],
+            n => vec![format!(
+                "ignoring {n} column(s) no field uses: {}, …",
+                unknown[..NAMED].join(", ")
+            )],
         };
         Ok((mapped, warnings))
     };
-    read_rows(open(path)?, &mut by_spelling, emit, row)
+    read_rows(open(path)?, &mut by_field, emit, row)
+}
+
+/// Most date cells a file's layout is detected from (memory stays bounded on huge files).
+const LAYOUT_SAMPLE: usize = 100_000;
+
+/// The date layout of a CSV file, detected from the cells of `date_fields` (or taken from
+/// `[sources.<source>] date_format`), and the configured zone its dates are read in. A
+/// file whose dates carry no zone is refused unless the zone is configured: reading them
+/// as UTC would shift every duration that crosses a source.
+pub fn dates(
+    path: &std::path::Path,
+    field_of: &FieldOf,
+    date_fields: &[&str],
+    ctx: &super::Context,
+    source: &str,
+) -> Result<(crate::time::DateLayout, Option<chrono_tz::Tz>), FileError> {
+    let mut values: Vec<String> = Vec::new();
+    read_by(path, field_of, &mut |_| {}, &mut |location, f, _| {
+        for d in date_fields {
+            if values.len() < LAYOUT_SAMPLE {
+                values.extend(f.all(d).map(str::to_string));
+            }
+        }
+        Item::Superseded { location }
+    })?;
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    let configured = ctx.config.sources.date_format(source);
+    let layout = crate::time::DateLayout::detect(&refs, configured).map_err(|e| {
+        FileError::new(
+            "file",
+            e.replace("the source's", &format!("[sources.{source}]")),
+        )
+    })?;
+    let zone = ctx.zone_of(source)?;
+    if zone.is_none() && layout.needs_zone(&refs) {
+        let example = refs
+            .iter()
+            .find(|v| crate::time::parse_timestamp(v, None).is_err())
+            .copied()
+            .unwrap_or_default();
+        return Err(FileError::new(
+            "file",
+            format!(
+                "dates in this file (such as '{example}') carry no zone; set the zone they were \
+                 exported in, in incidentlens.toml: [sources.{source}] timezone = \"Europe/Berlin\""
+            ),
+        ));
+    }
+    Ok((layout, zone))
 }
 
 /// The CSV reader: header through `map_header`, then every data row to `row` or a reject.

@@ -52,6 +52,9 @@ for df, column in ((parts, "person_id"), (pages, "person_id"), (items, "owner"),
                    (inc, "declared_by"), (inc, "commander")):
     df[column] = df[column].map(person)
 
+# An action item without a team of its own belongs to its owner's team.
+items["team"] = items["team"].fillna(items["owner"].map(people.set_index("person_id")["team"].dropna().to_dict()))
+
 # --- period and as_of ------------------------------------------------------------------
 def period_bounds(p):
     if "-Q" in p:

@@ -1,0 +1,141 @@
+//! GitHub issues JSON (`GET /repos/{owner}/{repo}/issues`, a bare array, or the search
+//! API's `{items: […]}`).
+//!
+//! The issues list includes pull requests (they carry a `pull_request` key): they are
+//! read and rejected with that reason, so the accounting still adds up. A closed issue
+//! is done unless `state_reason` is `not_planned` (won't do). A label or issue type in
+//! `[tickets] postmortem_types` makes the issue a postmortem; a label `team:NAME` or
+//! `team/NAME` gives its team. Person references are GitHub logins (`github:octocat`):
+//! the API shows no e-mail, so a roster alias joins them to people.
+
+use super::json::{self, Get};
+use super::ticket::Ticket;
+use super::{Context, FileError, Input, Source};
+use crate::record::{Item, Record, Reject, Row};
+use serde_json::Value as Json;
+
+pub struct GitHub;
+
+pub const SOURCE: &str = "github";
+
+impl Source for GitHub {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "GitHub issues JSON (REST /repos/{owner}/{repo}/issues)"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        input.file_name().ends_with(".json")
+            && head.contains("api.github.com/repos/")
+            && (head.contains("\"repository_url\"") || head.contains("\"pull_request\""))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        let streamed = json::stream(file, &["items"], &mut |path, v| {
+            emit(issue(&path, &v, ctx));
+        });
+        match streamed {
+            Ok(env) if env.contains_key("number") => {
+                emit(issue("$", &Json::Object(env), ctx));
+            }
+            Ok(_) => {}
+            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
+            Err(e) => emit(Item::Reject(Reject::new(e.path.clone(), e.message, ""))),
+        }
+        Ok(Vec::new())
+    }
+}
+
+fn issue(path: &str, v: &Json, ctx: &Context) -> Item {
+    let excerpt = || {
+        format!(
+            "#{} {}",
+            v.i64_at("number").unwrap_or_default(),
+            v.str_at("title").unwrap_or("")
+        )
+    };
+    if v.get("pull_request").is_some() {
+        return Item::Reject(Reject::new(
+            path,
+            "a pull request, not an issue: pull requests are skipped",
+            &excerpt(),
+        ));
+    }
+    match rows(v, ctx) {
+        Ok(rows) => Item::Record(Record::new(path, rows)),
+        Err(reason) => Item::Reject(Reject::new(path, reason, &excerpt())),
+    }
+}
+
+/// `owner/repo` from `repository_url` (`https://api.github.com/repos/owner/repo`) or the
+/// issue's `html_url`.
+fn repository(v: &Json) -> Option<String> {
+    if let Some(r) = v.str_at("repository_url") {
+        return r.split_once("/repos/").map(|(_, r)| r.to_string());
+    }
+    let html = v.str_at("html_url")?;
+    let path = html.split_once("github.com/")?.1;
+    let parts: Vec<&str> = path.split('/').take(2).collect();
+    (parts.len() == 2).then(|| parts.join("/"))
+}
+
+fn rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+    let number = v.i64_at("number").ok_or("an issue without 'number'")?;
+    let repo = repository(v).ok_or("an issue without 'repository_url' or 'html_url'")?;
+    let tickets = &ctx.config.tickets;
+    let mut t = Ticket::new(SOURCE, format!("{repo}#{number}"));
+    t.title = v.str_at("title").map(str::to_string);
+    let labels: Vec<&str> = v
+        .array_at("labels")
+        .iter()
+        .filter_map(|l| l.str_at("name").or(l.as_str()))
+        .collect();
+    t.postmortem = labels.iter().any(|l| tickets.is_postmortem(l))
+        || v.str_at("type.name")
+            .is_some_and(|n| tickets.is_postmortem(n));
+    let closed = v.str_at("state") == Some("closed");
+    let reason = v.str_at("state_reason");
+    t.status = match (closed, reason) {
+        (true, Some("not_planned")) => "wont_do",
+        (true, Some(r)) if tickets.is_wont_do(r) => "wont_do",
+        (true, _) => "done",
+        (false, _) => "open",
+    };
+    t.status_raw = Some(match reason {
+        Some(r) => format!("{} ({r})", v.str_at("state").unwrap_or("")),
+        None => v.str_at("state").unwrap_or("").to_string(),
+    })
+    .filter(|s| !s.is_empty());
+    t.created = v.ts_at("created_at")?;
+    t.updated = v.ts_at("updated_at")?;
+    t.completed = if closed { v.ts_at("closed_at")? } else { None };
+    t.due = v.ts_at("milestone.due_on")?;
+    t.url = v.str_at("html_url").map(str::to_string);
+    t.team = labels.iter().find_map(|l| {
+        let lower = l.to_ascii_lowercase();
+        ["team:", "team/", "team-"].iter().find_map(|p| {
+            lower
+                .strip_prefix(p)
+                .map(|_| l[p.len()..].trim().to_string())
+        })
+    });
+    t.labels(labels.iter().copied());
+    if let Some(body) = v.str_at("body") {
+        t.scan(body);
+    }
+    let assignee = v.at("assignee").or_else(|| v.array_at("assignees").first());
+    t.owner = assignee
+        .and_then(|a| a.str_at("login"))
+        .map(|l| format!("{SOURCE}:{l}"));
+    Ok(vec![t.into_row()])
+}

@@ -1,0 +1,160 @@
+//! ServiceNow CSV exports: a list view exported to CSV (field names or column labels as
+//! headers), and event-log exports that write one row per update of a record
+//! (`sys_mod_count` counts them).
+//!
+//! An event log is collapsed to the latest row of each record (highest `sys_mod_count`,
+//! then latest update, then last in the file); the earlier rows are read and counted as
+//! duplicates. `?` and empty cells are null; choices read `3 - Moderate`; dates follow
+//! the exporting user's layout (`13-03-2016 09:47`, detected per file) in the zone
+//! `[sources.servicenow] timezone` gives. The records map as in the JSON adapter.
+
+use super::servicenow::{self, Cells, SOURCE};
+use super::table_csv::{self, squash, Fields};
+use super::{Context, FileError, Input, Source};
+use crate::record::{Item, Record, Reject};
+use std::collections::HashMap;
+
+pub struct ServiceNowCsv;
+
+const SPELLINGS: table_csv::Spellings = &[
+    ("number", &["number", "Number"]),
+    ("sys_id", &["sys_id", "Sys ID"]),
+    ("sys_class_name", &["sys_class_name", "Task type", "Class"]),
+    (
+        "short_description",
+        &["short_description", "Short description"],
+    ),
+    ("description", &["description", "Description"]),
+    (
+        "state",
+        &["state", "State", "incident_state", "Incident state"],
+    ),
+    ("active", &["active", "Active"]),
+    ("priority", &["priority", "Priority"]),
+    ("opened_at", &["opened_at", "Opened"]),
+    ("opened_by", &["opened_by", "Opened by"]),
+    (
+        "sys_created_on",
+        &["sys_created_on", "sys_created_at", "Created"],
+    ),
+    (
+        "sys_updated_on",
+        &["sys_updated_on", "sys_updated_at", "Updated"],
+    ),
+    ("sys_mod_count", &["sys_mod_count", "Updates"]),
+    ("resolved_at", &["resolved_at", "Resolved"]),
+    ("resolved_by", &["resolved_by", "Resolved by"]),
+    ("closed_at", &["closed_at", "Closed"]),
+    (
+        "close_code",
+        &["close_code", "closed_code", "Resolution code", "Close code"],
+    ),
+    ("assigned_to", &["assigned_to", "Assigned to"]),
+    (
+        "assignment_group",
+        &["assignment_group", "Assignment group"],
+    ),
+    ("cmdb_ci", &["cmdb_ci", "Configuration item"]),
+    ("business_service", &["business_service", "Service"]),
+    ("due_date", &["due_date", "Due date"]),
+    ("parent", &["parent", "Parent"]),
+    ("incident", &["incident", "Incident"]),
+    (
+        "first_reported_by_task",
+        &["first_reported_by_task", "First reported by"],
+    ),
+    ("problem_id", &["problem_id", "Problem"]),
+];
+
+const DATE_FIELDS: &[&str] = &[
+    "opened_at",
+    "sys_created_on",
+    "sys_updated_on",
+    "resolved_at",
+    "closed_at",
+    "due_date",
+];
+
+fn field_of(header: &str) -> Option<&'static str> {
+    let h = squash(header);
+    SPELLINGS
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| squash(n) == h))
+        .map(|(f, _)| *f)
+}
+
+impl Source for ServiceNowCsv {
+    fn name(&self) -> &'static str {
+        "servicenow_csv"
+    }
+
+    fn describe(&self) -> &'static str {
+        "ServiceNow CSV export or event log (number, state/incident_state, opened_at, …)"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        input.file_name().ends_with(".csv")
+            && table_csv::header_has(&input.head, &["number"])
+            && (table_csv::header_has(&input.head, &["incidentstate"])
+                || table_csv::header_has(&input.head, &["sysmodcount"])
+                || table_csv::header_has(&input.head, &["openedat"])
+                || table_csv::header_has(&input.head, &["shortdescription"]))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let (layout, zone) = table_csv::dates(&input.path, &field_of, DATE_FIELDS, ctx, SOURCE)?;
+        let ts = |s: &str| layout.parse(s, zone);
+        let latest = latest_rows(input, &ts)?;
+        table_csv::read_by(&input.path, &field_of, emit, &mut |location, f, raw| {
+            let key = record_key(f);
+            if key.is_some_and(|k| latest.get(&k) != Some(&location)) {
+                return Item::Superseded { location };
+            }
+            match servicenow::record(f, &ts, ctx) {
+                Ok(rows) => Item::Record(Record::new(location, rows)),
+                Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
+            }
+        })
+    }
+}
+
+fn record_key(f: &Fields) -> Option<String> {
+    f.shown("sys_id").or(f.shown("number"))
+}
+
+/// The line of each record's latest version: the highest `sys_mod_count`, then the latest
+/// update time, then the last line.
+fn latest_rows(input: &Input, ts: &servicenow::Ts) -> Result<HashMap<String, String>, FileError> {
+    let mut best: HashMap<String, ((i64, i64, usize), String)> = HashMap::new();
+    let mut n = 0usize;
+    table_csv::read_by(
+        &input.path,
+        &field_of,
+        &mut |_| {},
+        &mut |location, f, _| {
+            n += 1;
+            if let Some(key) = record_key(f) {
+                let mods = f
+                    .shown("sys_mod_count")
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(-1);
+                let updated = f
+                    .shown("sys_updated_on")
+                    .and_then(|u| ts(&u).ok())
+                    .unwrap_or(i64::MIN);
+                let rank = (mods, updated, n);
+                let e = best.entry(key).or_insert((rank, location.clone()));
+                if rank > e.0 {
+                    *e = (rank, location.clone());
+                }
+            }
+            Item::Superseded { location }
+        },
+    )?;
+    Ok(best.into_iter().map(|(k, (_, line))| (k, line)).collect())
+}
