@@ -367,10 +367,17 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         );
     }
     let l = &report.links;
-    if l.linked_channels + l.linked_tickets > 0 || !l.dangling.is_empty() || !l.ambiguous.is_empty()
+    if l.linked_channels + l.linked_tickets + l.linked_incidents > 0
+        || !l.dangling.is_empty()
+        || !l.ambiguous.is_empty()
     {
+        let same = if l.linked_incidents > 0 {
+            format!("{} incident(s) found in two sources; ", l.linked_incidents)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "links: {} incident channel(s) and {} ticket(s) linked; {} dangling; {} ambiguous",
+            "links: {same}{} incident channel(s) and {} ticket(s) linked; {} dangling; {} ambiguous",
             l.linked_channels,
             l.linked_tickets,
             l.dangling.len(),

@@ -24,6 +24,7 @@ pub struct Config {
     pub chat: ChatConfig,
     pub slack: SlackConfig,
     pub tickets: TicketsConfig,
+    pub catalog: CatalogConfig,
     /// SHA-256 of the settings file, for report provenance (`None`: the defaults).
     #[serde(skip)]
     pub hash: Option<String>,
@@ -67,6 +68,22 @@ impl Default for SlackConfig {
         SlackConfig {
             max_inflate_ratio: 20.0,
             max_inflate_bytes: 8 << 30,
+        }
+    }
+}
+
+/// How service catalogs are read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogConfig {
+    /// The Backstage annotation or label that gives a component's tier.
+    pub tier_key: String,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            tier_key: "tier".into(),
         }
     }
 }
@@ -413,6 +430,7 @@ mod tests {
         assert_eq!(c.slack.max_inflate_bytes, d.slack.max_inflate_bytes);
         assert_eq!(c.tickets.postmortem_types, d.tickets.postmortem_types);
         assert_eq!(c.tickets.wont_do_resolutions, d.tickets.wont_do_resolutions);
+        assert_eq!(c.catalog.tier_key, d.catalog.tier_key);
         assert!(c.severity.map.is_empty());
     }
 

@@ -7,7 +7,7 @@
 //! is no detectable change. A mean is never headlined. Every number in a sentence comes
 //! from the metrics document, and each finding lists the JSON keys it used.
 
-use crate::metrics::Metrics;
+use crate::metrics::{Data, Metrics};
 use serde::Serialize;
 
 /// Below this sample size a duration comparison is not a trend claim.
@@ -62,15 +62,84 @@ fn duration_hours(h: f64) -> String {
     }
 }
 
+/// Which metric families the store's sources can inform at all. A store filled from a
+/// status page alone knows nothing of retros, follow-ups or responders: its report says
+/// so instead of reporting "0 of 3 retros held".
+#[derive(Debug, Clone, Copy)]
+pub struct Coverage {
+    pub retros: bool,
+    pub action_items: bool,
+    pub responders: bool,
+    pub declaration: bool,
+    pub comms: bool,
+    pub acknowledgement: bool,
+}
+
+impl Coverage {
+    /// Whether any record of the whole store (any period) carries each family's data.
+    pub fn of(data: &Data) -> Coverage {
+        Coverage {
+            retros: data
+                .incidents
+                .iter()
+                .any(|i| i.retro_held.or(i.retro_published).is_some()),
+            action_items: !data.items.is_empty(),
+            responders: !data.pages.is_empty()
+                || !data.participants.is_empty()
+                || data.incidents.iter().any(|i| i.commander.is_some())
+                || data.messages.iter().any(|m| m.person.is_some()),
+            declaration: data.incidents.iter().any(|i| i.declared_by.is_some()),
+            comms: data.events.iter().any(|e| e.kind == "status_update"),
+            acknowledgement: data.pages.iter().any(|p| p.acknowledged.is_some())
+                || data.incidents.iter().any(|i| i.acknowledged.is_some())
+                || data.events.iter().any(|e| e.kind == "acknowledged"),
+        }
+    }
+
+    /// A sentence for each family no source informs.
+    pub fn unmeasured(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if !self.retros {
+            out.push("Retrospectives: no source records them (postmortem tickets, an incident platform's postmortems, or retro dates), so retro coverage and time to retro are not measured.");
+        }
+        if !self.action_items {
+            out.push("Action items: no source records follow-ups (a ticket tracker or an incident platform), so completion is not measured.");
+        }
+        if !self.responders {
+            out.push("Responders: no source records who was paged, assigned or took part, so responder load and concentration are not measured.");
+        }
+        if !self.declaration {
+            out.push("Declaration: no source records who declared incidents.");
+        }
+        if !self.acknowledgement {
+            out.push("Time to acknowledge: no source records pages or acknowledgements.");
+        }
+        if !self.comms {
+            out.push("Communication: no source records status updates (a status page, an incident platform, or chat messages with the update marker).");
+        }
+        out
+    }
+}
+
 /// All findings that the data supports, most salient first.
-pub fn findings(m: &Metrics, prev: &Metrics) -> Vec<Finding> {
+pub fn findings(m: &Metrics, prev: &Metrics, coverage: Coverage) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(hotspot(m, prev));
-    out.extend(retro(m, prev));
-    out.extend(action_items(m));
-    out.extend(responders(m));
-    out.extend(declaration(m, prev));
-    out.extend(comms(m));
+    if coverage.retros {
+        out.extend(retro(m, prev));
+    }
+    if coverage.action_items {
+        out.extend(action_items(m));
+    }
+    if coverage.responders {
+        out.extend(responders(m));
+    }
+    if coverage.declaration {
+        out.extend(declaration(m, prev));
+    }
+    if coverage.comms {
+        out.extend(comms(m));
+    }
     out.sort_by(|a, b| {
         b.salience
             .total_cmp(&a.salience)

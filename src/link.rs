@@ -93,7 +93,7 @@ fn strip_incident_prefix(name: &str) -> Option<&str> {
 /// How primary a source's incidents are, lower first: pagers (and the canonical form,
 /// a team's own tracker), then incident platforms, then ticketing. Status pages carry
 /// no numbers.
-fn rank(source: &str) -> u8 {
+pub fn rank(source: &str) -> u8 {
     match source {
         "pagerduty" | "opsgenie" | "canonical" => 0,
         "incidentio" | "rootly" | "firehydrant" => 1,
@@ -139,6 +139,10 @@ pub enum Ref {
     /// Another ticket (`jira:OPS-7`) this one is linked to: it belongs where that one
     /// does (one hop, so a follow-up linked to the postmortem ticket finds the incident).
     Ticket(String),
+    /// The same follow-up kept in another tracker (an incident.io follow-up exported to
+    /// Jira), by its id there (`jira:OPS-7`) or URL: when that ticket is in the store it
+    /// is the one counted, and it takes this one's incident.
+    Mirror(String),
 }
 
 impl Ref {
@@ -148,6 +152,7 @@ impl Ref {
             Ref::Url(u) => format!("url:{u}"),
             Ref::Number(n) => format!("number:{n}"),
             Ref::Ticket(t) => format!("ticket:{t}"),
+            Ref::Mirror(t) => format!("same:{t}"),
         }
     }
 
@@ -158,6 +163,7 @@ impl Ref {
             "url" => Ref::Url(value.to_string()),
             "number" => Ref::Number(value.parse().ok()?),
             "ticket" => Ref::Ticket(value.to_string()),
+            "same" => Ref::Mirror(value.to_string()),
             _ => return None,
         })
     }
@@ -169,6 +175,7 @@ impl Ref {
             Ref::Url(_) => "ticket-url",
             Ref::Number(_) => "ticket-label",
             Ref::Ticket(_) => "ticket-link",
+            Ref::Mirror(_) => "mirror",
         }
     }
 
@@ -403,6 +410,8 @@ impl Incidents {
 /// What a relinking found, for the user.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Incidents found to be one incident seen in two sources.
+    pub linked_incidents: usize,
     pub linked_channels: usize,
     pub linked_tickets: usize,
     /// Channels and tickets (with why) that carry a reference but link to nothing.
@@ -430,43 +439,73 @@ pub fn ticket_links(
     retros: &DataFrame,
 ) -> Result<Vec<TicketLink>> {
     let mut all: Vec<(Table, usize, String, Vec<Ref>)> = Vec::new();
+    // Action items by id and by URL, for mirrors.
+    let mut item_rows: HashMap<String, usize> = HashMap::new();
+    let mut item_urls: HashMap<String, String> = HashMap::new();
     for (table, df, key) in [
         (Table::ActionItems, items, col::ITEM_ID),
         (Table::Retros, retros, col::RETRO_ID),
     ] {
         let ids = strs(df, key)?;
         let refs = strs(df, col::LINK_REFS)?;
-        for (i, (id, r)) in ids.into_iter().zip(refs).enumerate() {
+        let urls = strs(df, col::URL)?;
+        for (i, ((id, r), url)) in ids.into_iter().zip(refs).zip(urls).enumerate() {
+            let Some(id) = id else { continue };
+            if table == Table::ActionItems {
+                item_rows.insert(id.clone(), i);
+                if let Some(u) = url {
+                    item_urls.insert(normalise_url(&u), id.clone());
+                }
+            }
             let refs: Vec<Ref> = split_list(r.as_deref().unwrap_or(""))
                 .iter()
                 .filter_map(|s| Ref::decode(s))
                 .collect();
-            if let (Some(id), false) = (id, refs.is_empty()) {
+            if !refs.is_empty() {
                 all.push((table, i, id, refs));
             }
         }
     }
+    let original_of = |id: &str, refs: &[Ref]| -> Option<String> {
+        refs.iter().find_map(|r| match r {
+            Ref::Mirror(m) => item_rows
+                .get_key_value(m.as_str())
+                .map(|(k, _)| k.clone())
+                .or_else(|| item_urls.get(&normalise_url(m)).cloned())
+                .filter(|o| o != id),
+            _ => None,
+        })
+    };
     // Tickets that link by their own references first; then those that only point at
     // another ticket, through the first round's results.
     let mut resolved: HashMap<String, String> = HashMap::new();
+    let mut inherited: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::with_capacity(all.len());
     for round in 0..2 {
         for (table, row, id, refs) in &all {
-            let only_tickets = refs.iter().all(|r| matches!(r, Ref::Ticket(_)));
+            let only_tickets = refs
+                .iter()
+                .all(|r| matches!(r, Ref::Ticket(_) | Ref::Mirror(_)));
             if only_tickets != (round == 1) {
                 continue;
             }
-            let (link, rule) = incidents.ticket(refs, &resolved);
+            let (mut link, mut rule) = incidents.ticket(refs, &resolved);
             let explicit = refs.iter().find_map(|r| match r {
                 Ref::Incident(id) => Some(id.clone()),
                 _ => None,
             });
-            let target = match &link {
+            let mut target = match &link {
                 Link::Incident(i) => Some(i.clone()),
                 _ => explicit,
             };
             if let Some(t) = &target {
                 resolved.insert(id.clone(), t.clone());
+            }
+            // A copy of a ticket that is in the store: that one is counted, with this
+            // one's incident; this one is not.
+            if let (Some(original), Some(t)) = (original_of(id, refs), &target) {
+                inherited.insert(original, t.clone());
+                (link, rule, target) = (Link::None, "mirror", None);
             }
             out.push(TicketLink {
                 table: *table,
@@ -478,22 +517,144 @@ pub fn ticket_links(
             });
         }
     }
+    for (original, incident) in inherited {
+        let link = TicketLink {
+            table: Table::ActionItems,
+            row: item_rows[&original],
+            id: original.clone(),
+            link: Link::Incident(incident.clone()),
+            rule: "mirror",
+            target: Some(incident),
+        };
+        match out.iter_mut().find(|t| t.id == original) {
+            // The original's own link, when it has one, stands.
+            Some(own) if own.target.is_some() => {}
+            Some(own) => *own = link,
+            None => out.push(link),
+        }
+    }
     Ok(out)
 }
 
-/// Chat channel names (of messages) and what each links to.
+/// Rule of an `incident_links` row by which an incident platform claims a chat channel
+/// (`slack:C02AW36C1M5`) for its incident: it wins over the name convention.
+pub const CHANNEL_CLAIM: &str = "explicit-channel";
+
+/// Rule of an `incident_links` row that holds a reference still to be resolved (an
+/// incident.io alert's source URL): its `linked_id` is an encoded [`Ref`].
+pub const REFERENCE: &str = "reference";
+
+/// Explicit channel claims: channel key (`slack:C…`) → incident.
+fn claims(links: &DataFrame) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for ((i, l), r) in strs(links, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(links, col::LINKED_ID)?)
+        .zip(strs(links, col::RULE)?)
+    {
+        if let (Some(i), Some(l), Some(CHANNEL_CLAIM)) = (i, l, r.as_deref()) {
+            // Two claims on one channel: the first in id order, every time.
+            out.entry(l).or_insert(i);
+        }
+    }
+    Ok(out)
+}
+
+/// The earlier of two optional instants.
+fn first_of(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// A chat channel as messages name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Channel {
+    /// `<source>:<channel id>`, as incident platforms and `incident_links` name it.
+    pub key: String,
+    pub name: String,
+}
+
+/// Every chat channel of the messages and what it links to: the incident that claims it
+/// explicitly, else the incident its name follows the convention for.
 pub fn channel_links(
     incidents: &Incidents,
     messages: &DataFrame,
-) -> Result<BTreeMap<String, Link>> {
-    let mut links = BTreeMap::new();
-    for n in strs(messages, col::CHANNEL_NAME)?.into_iter().flatten() {
-        if let std::collections::btree_map::Entry::Vacant(e) = links.entry(n) {
-            let link = incidents.channel(e.key());
+    links: &DataFrame,
+) -> Result<BTreeMap<Channel, Link>> {
+    let claims = claims(links)?;
+    let mut out = BTreeMap::new();
+    for ((source, id), name) in strs(messages, col::SOURCE)?
+        .into_iter()
+        .zip(strs(messages, col::CHANNEL_ID)?)
+        .zip(strs(messages, col::CHANNEL_NAME)?)
+    {
+        let key = format!("{}:{}", source.unwrap_or_default(), id.unwrap_or_default());
+        let channel = Channel {
+            name: name.unwrap_or_else(|| key.clone()),
+            key,
+        };
+        if let std::collections::btree_map::Entry::Vacant(e) = out.entry(channel) {
+            let c = e.key();
+            let link = match claims.get(&c.key) {
+                Some(incident) => Link::Incident(incident.clone()),
+                None => incidents.channel(&c.name),
+            };
             e.insert(link);
         }
     }
-    Ok(links)
+    Ok(out)
+}
+
+/// Incidents that are one incident seen in two sources, by the references a source
+/// gives (`link_refs`, and `incident_links` rows still holding a reference): pairs of
+/// (incident, the same incident elsewhere) with the rule that matched.
+pub fn same_incidents(
+    incidents: &Incidents,
+    inc: &DataFrame,
+    links: &DataFrame,
+) -> Result<BTreeMap<(String, String), &'static str>> {
+    let mut refs: Vec<(String, Ref)> = Vec::new();
+    for (id, r) in strs(inc, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(inc, col::LINK_REFS)?)
+    {
+        if let Some(id) = id {
+            for x in split_list(r.as_deref().unwrap_or("")) {
+                refs.extend(Ref::decode(&x).map(|r| (id.clone(), r)));
+            }
+        }
+    }
+    for ((i, l), rule) in strs(links, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(links, col::LINKED_ID)?)
+        .zip(strs(links, col::RULE)?)
+    {
+        if let (Some(i), Some(l), Some(REFERENCE)) = (i, l, rule.as_deref()) {
+            refs.extend(Ref::decode(&l).map(|r| (i, r)));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (id, r) in refs {
+        let (others, rule): (Vec<String>, &'static str) = match &r {
+            Ref::Incident(other) if incidents.ids.contains(other) => {
+                (vec![other.clone()], "explicit")
+            }
+            Ref::Url(u) => (
+                incidents
+                    .by_url(u)
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
+                "incident-url",
+            ),
+            _ => (Vec::new(), ""),
+        };
+        for other in others.into_iter().filter(|o| *o != id) {
+            out.entry((id.clone(), other)).or_insert(rule);
+        }
+    }
+    Ok(out)
 }
 
 /// (ambiguous, dangling) channel and ticket links over the whole store, for
@@ -503,13 +664,16 @@ pub fn issues(
     messages: &DataFrame,
     items: &DataFrame,
     retros: &DataFrame,
+    links: &DataFrame,
 ) -> Result<(usize, usize)> {
     let incidents = Incidents::from_frame(inc)?;
-    let links = channel_links(&incidents, messages)?.into_values().chain(
-        ticket_links(&incidents, items, retros)?
-            .into_iter()
-            .map(|t| t.link),
-    );
+    let links = channel_links(&incidents, messages, links)?
+        .into_values()
+        .chain(
+            ticket_links(&incidents, items, retros)?
+                .into_iter()
+                .map(|t| t.link),
+        );
     let (mut ambiguous, mut dangling) = (0, 0);
     for l in links {
         match l {
@@ -521,21 +685,32 @@ pub fn issues(
     Ok((ambiguous, dangling))
 }
 
-/// Re-evaluates channel and ticket links over the whole store (as the writer sees it).
+/// Re-evaluates every link over the whole store (as the writer sees it): incidents seen
+/// in two sources, chat channels, tickets and retros.
 pub fn relink(writer: &mut Writer) -> Result<Report> {
     let inc = writer.rows(Table::Incidents)?;
+    let links = writer.rows(Table::IncidentLinks)?;
     let incidents = Incidents::from_frame(&inc)?;
     let mut report = Report::default();
-    relink_channels(writer, &incidents, &mut report)?;
+    for ((id, other), rule) in same_incidents(&incidents, &inc, &links)? {
+        writer.put(&link_row(&id, &other, rule), "links")?;
+        report.linked_incidents += 1;
+    }
+    relink_channels(writer, &incidents, &links, &mut report)?;
     relink_tickets(writer, &incidents, &inc, &mut report)?;
     Ok(report)
 }
 
-fn relink_channels(writer: &mut Writer, incidents: &Incidents, report: &mut Report) -> Result<()> {
+fn relink_channels(
+    writer: &mut Writer,
+    incidents: &Incidents,
+    links: &DataFrame,
+    report: &mut Report,
+) -> Result<()> {
     let msgs = writer.rows(Table::Messages)?;
-    let names = strs(&msgs, col::CHANNEL_NAME)?;
-    let links = channel_links(incidents, &msgs)?;
-    for (name, link) in &links {
+    let channels = channel_links(incidents, &msgs, links)?;
+    for (c, link) in &channels {
+        let name = &c.name;
         match link {
             Link::Incident(_) => report.linked_channels += 1,
             Link::Dangling(why) => report.dangling.push(format!("channel {name} ({why})")),
@@ -548,31 +723,29 @@ fn relink_channels(writer: &mut Writer, incidents: &Incidents, report: &mut Repo
     if report.linked_channels == 0 {
         return Ok(());
     }
+    let by_key: HashMap<&str, &Link> = channels.iter().map(|(c, l)| (c.key.as_str(), l)).collect();
+    let claimed = claims(links)?;
     // Rows of messages in linked channels: their incident, then what they imply.
-    let current = strs(&msgs, col::INCIDENT_ID)?;
+    let sources = strs(&msgs, col::SOURCE)?;
+    let channel_ids = strs(&msgs, col::CHANNEL_ID)?;
     let mut participation: BTreeMap<(String, String, String), (i64, i64, i64)> = BTreeMap::new();
-    let mut channel_rows: BTreeMap<(String, String, String), ()> = BTreeMap::new();
-    for i in 0..msgs.height() {
-        let Some(Link::Incident(target)) = names[i].as_ref().and_then(|n| links.get(n)) else {
+    let mut channel_rows: BTreeMap<(String, String), ()> = BTreeMap::new();
+    for (i, (source, channel)) in sources.into_iter().zip(channel_ids).enumerate() {
+        let source = source.unwrap_or_default();
+        let key = format!("{source}:{}", channel.unwrap_or_default());
+        let Some(Link::Incident(target)) = by_key.get(key.as_str()) else {
             continue;
         };
         let row = stored_row(&msgs, Table::Messages, i)?;
-        if current[i].as_deref() != Some(target.as_str()) {
+        let target = target.to_string();
+        if row.get(col::INCIDENT_ID).as_str() != Some(target.as_str()) {
             writer.put(
                 &row.clone()
                     .with(col::INCIDENT_ID, Value::text(target.clone())),
                 "links",
             )?;
         }
-        let source = row.get(col::SOURCE).to_string();
-        channel_rows.insert(
-            (
-                target.clone(),
-                format!("{source}:{}", row.get(col::CHANNEL_ID)),
-                source.clone(),
-            ),
-            (),
-        );
+        channel_rows.insert((target.clone(), key), ());
         let Value::Ts(at) = *row.get(col::AT) else {
             continue;
         };
@@ -615,8 +788,11 @@ fn relink_channels(writer: &mut Writer, incidents: &Incidents, report: &mut Repo
             .with(col::SOURCE, Value::text(source));
         writer.put(&p, "links")?;
     }
-    for (incident, channel, _) in channel_rows.into_keys() {
-        writer.put(&link_row(&incident, &channel, "channel-name"), "links")?;
+    for (incident, channel) in channel_rows.into_keys() {
+        // A claimed channel already has its row (rule explicit-channel).
+        if claimed.get(&channel) != Some(&incident) {
+            writer.put(&link_row(&incident, &channel, "channel-name"), "links")?;
+        }
     }
     Ok(())
 }
@@ -663,26 +839,32 @@ fn relink_tickets(
             writer.put(&link_row(incident, &t.id, t.rule), "links")?;
         }
     }
-    // Each incident's retro: the earliest held (done) one among its retro tickets.
+    // Each incident's retro: the earliest held, and the earliest published, among its
+    // retro tickets and documents.
     let retros = writer.rows(Table::Retros)?;
-    let mut best: BTreeMap<String, (i64, Option<i64>, Value)> = BTreeMap::new();
+    let mut best: BTreeMap<String, (Option<i64>, Option<i64>, Value)> = BTreeMap::new();
     for i in 0..retros.height() {
         let r = stored_row(&retros, Table::Retros, i)?;
-        let (Value::Str(incident), Value::Ts(held)) =
-            (r.get(col::INCIDENT_ID), r.get(col::HELD_AT))
-        else {
+        let Value::Str(incident) = r.get(col::INCIDENT_ID) else {
             continue;
         };
-        let published = match r.get(col::PUBLISHED_AT) {
-            Value::Ts(p) => Some(*p),
+        let ts = |c: &str| match r.get(c) {
+            Value::Ts(t) => Some(*t),
             _ => None,
+        };
+        let (held, published) = (ts(col::HELD_AT), ts(col::PUBLISHED_AT));
+        let Some(when) = held.or(published) else {
+            continue;
         };
         let e = best
             .entry(incident.clone())
-            .or_insert((*held, published, r.get(col::URL).clone()));
-        if *held < e.0 {
-            *e = (*held, published.or(e.1), r.get(col::URL).clone());
+            .or_insert((None, None, Value::Null));
+        // The URL of the retro that came first.
+        if e.0.or(e.1).is_none_or(|t| when < t) {
+            e.2 = r.get(col::URL).clone();
         }
+        e.0 = first_of(e.0, held);
+        e.1 = first_of(e.1, published);
     }
     if best.is_empty() {
         return Ok(());
@@ -703,7 +885,7 @@ fn relink_tickets(
         let mut new = row.clone();
         new.set(
             col::RETRO_HELD_AT,
-            earliest(row.get(col::RETRO_HELD_AT), Some(*held)),
+            earliest(row.get(col::RETRO_HELD_AT), *held),
         );
         new.set(
             col::RETRO_PUBLISHED_AT,

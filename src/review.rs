@@ -56,7 +56,10 @@ pub fn run(
             tz: req.tz,
         },
     );
-    let top = crate::findings::findings(&m, &prev).into_iter().next();
+    let coverage = crate::findings::Coverage::of(data);
+    let top = crate::findings::findings(&m, &prev, coverage)
+        .into_iter()
+        .next();
     let review = Review { outcomes };
     write(
         out,

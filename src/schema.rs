@@ -86,6 +86,8 @@ pub mod col {
     pub const RETRO_ID: &str = "retro_id";
     pub const HELD_AT: &str = "held_at";
     pub const PUBLISHED_AT: &str = "published_at";
+    pub const TAG: &str = "tag";
+    pub const VALUE: &str = "value";
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -163,9 +165,20 @@ const INCIDENTS: &[Column] = &[
     c(col::RETRO_PUBLISHED_AT, Timestamp),
     c(col::RETRO_URL, Str),
     c(col::UPDATED_AT, Timestamp),
+    // The same incident in other sources, as the source names it: `incident:<id>` or an
+    // incident URL (`url:…`). Resolved over the whole store into `incident_links`.
+    c(col::LINK_REFS, StrList),
 ];
 
 const INCIDENT_SERVICES: &[Column] = &[c(col::INCIDENT_ID, Str), c(col::SERVICE, Str)];
+
+/// What a source says about an incident beyond the canonical columns (an incident
+/// platform's custom fields, Rootly labels): one row per value.
+const INCIDENT_TAGS: &[Column] = &[
+    c(col::INCIDENT_ID, Str),
+    c(col::TAG, Str),
+    c(col::VALUE, Str),
+];
 
 const INCIDENT_LINKS: &[Column] = &[
     c(col::INCIDENT_ID, Str),
@@ -303,6 +316,7 @@ const REJECTS: &[Column] = &[
 pub enum Table {
     Incidents,
     IncidentServices,
+    IncidentTags,
     IncidentLinks,
     Participants,
     Pages,
@@ -317,9 +331,10 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 14] = [
         Table::Incidents,
         Table::IncidentServices,
+        Table::IncidentTags,
         Table::IncidentLinks,
         Table::Participants,
         Table::Pages,
@@ -338,6 +353,7 @@ impl Table {
         match self {
             Table::Incidents => "incidents",
             Table::IncidentServices => "incident_services",
+            Table::IncidentTags => "incident_tags",
             Table::IncidentLinks => "incident_links",
             Table::Participants => "participants",
             Table::Pages => "pages",
@@ -360,6 +376,7 @@ impl Table {
         match self {
             Table::Incidents => INCIDENTS,
             Table::IncidentServices => INCIDENT_SERVICES,
+            Table::IncidentTags => INCIDENT_TAGS,
             Table::IncidentLinks => INCIDENT_LINKS,
             Table::Participants => PARTICIPANTS,
             Table::Pages => PAGES,
@@ -380,6 +397,7 @@ impl Table {
         match self {
             Table::Incidents => &[col::INCIDENT_ID],
             Table::IncidentServices => &[col::INCIDENT_ID, col::SERVICE],
+            Table::IncidentTags => &[col::INCIDENT_ID, col::TAG, col::VALUE],
             Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
             Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE, col::SOURCE],
             Table::Pages => &[col::PAGE_ID],

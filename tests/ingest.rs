@@ -394,5 +394,5 @@ fn duckdb_reads_the_same_row_counts() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 11);
+    assert_eq!(checked, 12);
 }

@@ -7,6 +7,7 @@ mod demo;
 mod ingest;
 mod metrics;
 mod pager;
+mod platforms;
 mod query;
 mod report;
 mod review;

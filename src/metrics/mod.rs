@@ -392,6 +392,7 @@ impl Data {
             frame(Table::Messages),
             frame(Table::ActionItems),
             frame(Table::Retros),
+            frame(Table::IncidentLinks),
         )?;
 
         let df = frame(Table::People);
@@ -433,6 +434,7 @@ impl Data {
             latest: latest_of(&frames)?,
             link_issues,
         };
+        data.collapse(frame(Table::IncidentLinks))?;
         data.resolve_people(&ids);
         // An action item without a team of its own (a ticket with no component) belongs
         // to its owner's team.
@@ -454,6 +456,135 @@ impl Data {
             .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
             .collect();
         Ok(data)
+    }
+
+    /// Merges incidents that `incident_links` says are one incident seen in two sources
+    /// (a pager's and an incident platform's): the primary source's row (pager, then
+    /// platform, then the rest; then id) keeps its values and takes the others' where it
+    /// has none (the earliest for retro dates), and every row that named another of them
+    /// names the primary now. Links to channels or tickets are not incident pairs.
+    fn collapse(&mut self, links: &DataFrame) -> Result<()> {
+        let known: HashMap<String, usize> = self
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.id.clone(), i))
+            .collect();
+        // Union–find over incident indexes.
+        let mut parent: Vec<usize> = (0..self.incidents.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut any = false;
+        for (a, b) in strs(links, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(strs(links, col::LINKED_ID)?)
+        {
+            if let (Some(&a), Some(&b)) = (
+                a.as_ref().and_then(|a| known.get(a)),
+                b.as_ref().and_then(|b| known.get(b)),
+            ) {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb {
+                    parent[ra] = rb;
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            return Ok(());
+        }
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..self.incidents.len() {
+            let r = root(&mut parent, i);
+            groups.entry(r).or_default().push(i);
+        }
+        let order = |inc: &Incident| {
+            let source = inc.id.split(':').next().unwrap_or("");
+            (crate::link::rank(source), inc.id.clone())
+        };
+        let mut renamed: HashMap<String, String> = HashMap::new();
+        let mut drop = vec![false; self.incidents.len()];
+        for members in groups.into_values().filter(|m| m.len() > 1) {
+            let primary = *members
+                .iter()
+                .min_by_key(|&&i| order(&self.incidents[i]))
+                .expect("a group has members");
+            let mut merged = self.incidents[primary].clone();
+            let mut others: Vec<usize> = members.into_iter().filter(|&i| i != primary).collect();
+            others.sort_by_key(|&i| order(&self.incidents[i]));
+            for i in others {
+                let o = &self.incidents[i];
+                let fill = |a: &mut Option<String>, b: &Option<String>| {
+                    if a.is_none() {
+                        a.clone_from(b);
+                    }
+                };
+                fill(&mut merged.title, &o.title);
+                fill(&mut merged.team, &o.team);
+                fill(&mut merged.severity, &o.severity);
+                fill(&mut merged.declared_by, &o.declared_by);
+                fill(&mut merged.commander, &o.commander);
+                for (a, b) in [
+                    (&mut merged.started, o.started),
+                    (&mut merged.declared, o.declared),
+                    (&mut merged.acknowledged, o.acknowledged),
+                    (&mut merged.mitigated, o.mitigated),
+                    (&mut merged.resolved, o.resolved),
+                ] {
+                    *a = a.or(b);
+                }
+                for (a, b) in [
+                    (&mut merged.retro_held, o.retro_held),
+                    (&mut merged.retro_published, o.retro_published),
+                ] {
+                    *a = match (*a, b) {
+                        (Some(x), Some(y)) => Some(x.min(y)),
+                        (x, y) => x.or(y),
+                    };
+                }
+                merged.excluded |= o.excluded;
+                renamed.insert(o.id.clone(), merged.id.clone());
+                drop[i] = true;
+            }
+            merged.anchor = merged.declared.or(merged.started).unwrap_or(merged.anchor);
+            self.incidents[primary] = merged;
+        }
+        let mut i = 0;
+        self.incidents.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
+        let rename = |id: &mut String| {
+            if let Some(p) = renamed.get(id.as_str()) {
+                id.clone_from(p);
+            }
+        };
+        self.incident_services
+            .iter_mut()
+            .for_each(|(i, _)| rename(i));
+        self.incident_services.sort();
+        self.incident_services.dedup();
+        self.pages.iter_mut().for_each(|p| rename(&mut p.incident));
+        self.participants
+            .iter_mut()
+            .for_each(|p| rename(&mut p.incident));
+        self.events.iter_mut().for_each(|e| rename(&mut e.incident));
+        for item in &mut self.items {
+            if let Some(i) = &mut item.incident {
+                rename(i);
+            }
+        }
+        for m in &mut self.messages {
+            if let Some(i) = &mut m.incident {
+                rename(i);
+            }
+        }
+        Ok(())
     }
 
     /// Replaces every person reference by the person it names, so that one person seen

@@ -83,7 +83,7 @@ pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
                 names.get(i as usize).cloned().unwrap_or_default()
             })
             .x_desc(unit)
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&count_label)
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 13))
             .draw()
@@ -232,7 +232,7 @@ pub fn monthly(months: &[(String, [usize; 6])]) -> Result<String> {
                 }
                 labels.get(x.round() as usize).cloned().unwrap_or_default()
             })
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&count_label)
             .y_desc("incidents")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 13))
@@ -336,6 +336,16 @@ pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// A tick on a count axis: whole numbers only (with few incidents, plotters places
+/// ticks at halves, which would print as repeated integers).
+fn count_label(v: &f64) -> String {
+    if (v - v.round()).abs() > 1e-9 {
+        String::new()
+    } else {
+        format!("{v:.0}")
+    }
 }
 
 #[cfg(test)]

@@ -108,7 +108,8 @@ pub fn exec(
         tz: req.tz,
     };
     let prev = metrics::compute_from(data, config, prev_req);
-    let ranked = findings::findings(&m, &prev);
+    let coverage = findings::Coverage::of(data);
+    let ranked = findings::findings(&m, &prev, coverage);
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
     let mut views = Vec::new();
     for f in ranked.into_iter().take(5) {
@@ -141,6 +142,7 @@ pub fn exec(
         headline => ser(headline),
         findings => ser(rest),
         unchanged => findings::phases_context(&m),
+        unmeasured => coverage.unmeasured(),
         overview => ser(&overview),
         phases_chart => ser(&phases_chart),
         decisions => ser(&decisions),

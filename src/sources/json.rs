@@ -218,6 +218,55 @@ impl Get for Value {
     }
 }
 
+/// A record whose field names may be snake_case or camelCase (`started_at` or
+/// `startedAt`), for formats whose wire names are not verified: paths are written
+/// snake_case and each part is tried both ways.
+pub struct Either<'a>(pub &'a Value);
+
+impl<'a> Either<'a> {
+    /// The value at a snake_case path, with the record's own lifetime.
+    pub fn get(&self, path: &str) -> Option<&'a Value> {
+        let mut v = self.0;
+        for part in path.split('.') {
+            v = match v.get(part) {
+                Some(x) => x,
+                None => v.get(camel(part))?,
+            };
+        }
+        (!v.is_null()).then_some(v)
+    }
+
+    /// The array at a snake_case path (empty when absent), with the record's lifetime.
+    pub fn list(&self, path: &str) -> &'a [Value] {
+        self.get(path)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Get for Either<'_> {
+    fn at(&self, path: &str) -> Option<&Value> {
+        self.get(path)
+    }
+}
+
+/// `started_at` → `startedAt`.
+fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +318,16 @@ mod tests {
         let deep = format!("[{}{}]", "[".repeat(1000), "]".repeat(1000));
         let (_, r) = run(&deep, &[]);
         assert!(r.unwrap_err().message.contains("recursion limit"));
+    }
+
+    #[test]
+    fn snake_or_camel_case() {
+        let v: Value = serde_json::json!({"startedAt": "x", "role_assignments": [1], "severity": {"slugName": "s"}});
+        let e = Either(&v);
+        assert_eq!(e.str_at("started_at"), Some("x"));
+        assert_eq!(e.array_at("role_assignments").len(), 1);
+        assert_eq!(e.str_at("severity.slug_name"), Some("s"));
+        assert_eq!(e.str_at("missing_key"), None);
     }
 
     #[test]

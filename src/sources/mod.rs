@@ -5,8 +5,11 @@
 //! input record into canonical rows or a reject. It never writes to the store and never
 //! decides what is a duplicate: the store does that, the same way for every source.
 
+pub mod backstage;
 pub mod canonical;
+pub mod firehydrant;
 pub mod github;
+pub mod incidentio;
 pub mod jira;
 pub mod jira_csv;
 pub mod json;
@@ -15,9 +18,12 @@ pub mod opsgenie;
 pub mod opsgenie_csv;
 pub mod pagerduty;
 pub mod pagerduty_csv;
+pub mod platform;
+pub mod rootly;
 pub mod servicenow;
 pub mod servicenow_csv;
 pub mod slack;
+pub mod statuspage;
 pub mod table_csv;
 pub mod ticket;
 
@@ -195,8 +201,9 @@ pub fn responder_row(
 }
 
 /// Every source, in detection order: formats recognised by their content first (tickets
-/// before pagers, whose detection looks for words a ticket may quote), the canonical form
-/// (recognised by its file name) last.
+/// and incident platforms before pagers, whose detection looks for words a ticket or an
+/// alert may quote; the status page and FireHydrant before incident.io, which shares key
+/// names with them), the canonical form (recognised by its file name) last.
 pub fn all() -> &'static [&'static dyn Source] {
     &[
         &slack::Slack,
@@ -206,6 +213,11 @@ pub fn all() -> &'static [&'static dyn Source] {
         &servicenow::ServiceNow,
         &servicenow_csv::ServiceNowCsv,
         &github::GitHub,
+        &statuspage::Statuspage,
+        &firehydrant::FireHydrant,
+        &incidentio::IncidentIo,
+        &rootly::Rootly,
+        &backstage::Backstage,
         &pagerduty::PagerDuty,
         &pagerduty_csv::PagerDutyCsv,
         &opsgenie::Opsgenie,

@@ -1,0 +1,159 @@
+//! Backstage software-catalog descriptors (`catalog-info.yaml`): one or several YAML
+//! documents per file, each an entity.
+//!
+//! A `kind: Component` entity is a service: `metadata.name` its name, `spec.owner` its
+//! team (a `group:` prefix and a `namespace/` dropped), `spec.system` its product area,
+//! and its tier from the annotation or label named by `[catalog] tier_key`. A component
+//! without an owner (or owned by a user rather than a group) still ingests, without a
+//! team, and the file's warnings name it: its incidents count under no team. Other kinds
+//! (System, Group, API, Resource, …) are not services and are rejected with that reason.
+
+use super::{Context, FileError, Input, Source};
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use yaml_rust2::{Yaml, YamlLoader};
+
+pub struct Backstage;
+
+pub const SOURCE: &str = "backstage";
+
+/// Largest descriptor file read (catalog files are small; a huge one is not a catalog).
+const MAX_BYTES: u64 = 64 << 20;
+
+impl Source for Backstage {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "Backstage catalog-info.yaml (Component entities as services)"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let name = input.file_name();
+        let head = String::from_utf8_lossy(&input.head);
+        (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && (head.contains("backstage.io/") || head.contains("kind: Component"))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let size = std::fs::metadata(&input.path)?.len();
+        if size > MAX_BYTES {
+            return Err(FileError::new(
+                "file",
+                format!("{size} bytes: a catalog descriptor is expected to be under {MAX_BYTES}"),
+            ));
+        }
+        let text = std::fs::read_to_string(&input.path)
+            .map_err(|e| FileError::new("file", format!("expected UTF-8 YAML: {e}")))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let docs = YamlLoader::load_from_str(text).map_err(|e| {
+            let m = e.marker();
+            FileError::new(
+                format!("line {} column {}", m.line(), m.col() + 1),
+                format!("invalid YAML: {}", e.info()),
+            )
+        })?;
+        let tier_key = ctx.config.catalog.tier_key.as_str();
+        let mut warnings = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let location = format!("document {}", i + 1);
+            match component(doc, tier_key) {
+                Ok((row, warning)) => {
+                    warnings.extend(warning);
+                    emit(Item::Record(Record::new(location, vec![row])));
+                }
+                Err(reason) => emit(Item::Reject(Reject::new(location, reason, &describe(doc)))),
+            }
+        }
+        Ok(warnings)
+    }
+}
+
+fn describe(doc: &Yaml) -> String {
+    format!(
+        "kind: {} name: {}",
+        doc["kind"].as_str().unwrap_or("?"),
+        doc["metadata"]["name"].as_str().unwrap_or("?")
+    )
+}
+
+/// A reference `[kind:][namespace/]name` as its bare name, with its kind if given.
+fn entity_ref(r: &str) -> (Option<&str>, &str) {
+    let (kind, rest) = match r.split_once(':') {
+        Some((k, rest)) => (Some(k), rest),
+        None => (None, r),
+    };
+    (kind, rest.rsplit('/').next().unwrap_or(rest))
+}
+
+/// A text value (YAML reads `tier: 1` as a number).
+fn text(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) if !s.is_empty() => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Real(r) => Some(r.clone()),
+        _ => None,
+    }
+}
+
+fn component(doc: &Yaml, tier_key: &str) -> Result<(Row, Option<String>), String> {
+    let kind = doc["kind"].as_str().unwrap_or("");
+    if !kind.eq_ignore_ascii_case("component") {
+        return Err(if kind.is_empty() {
+            "not a catalog entity: expected a document with 'kind: Component'".to_string()
+        } else {
+            format!("kind: {kind}: only Component entities are services")
+        });
+    }
+    let name = doc["metadata"]["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .ok_or("a Component without 'metadata.name'")?;
+    let owner = doc["spec"]["owner"].as_str().map(entity_ref);
+    let (team, warning) = match owner {
+        None => (
+            None,
+            Some(format!("component '{name}' has no spec.owner: its incidents count under no team")),
+        ),
+        Some((Some(k), who)) if k.eq_ignore_ascii_case("user") => (
+            None,
+            Some(format!(
+                "component '{name}' is owned by user '{who}', not a group: its incidents count under no team"
+            )),
+        ),
+        Some((_, team)) => (Some(team.to_string()), None),
+    };
+    let system = doc["spec"]["system"].as_str().map(|s| entity_ref(s).1);
+    let metadata = &doc["metadata"];
+    let tier =
+        text(&metadata["annotations"][tier_key]).or_else(|| text(&metadata["labels"][tier_key]));
+    Ok((
+        Row::new(Table::Services)
+            .with(col::SERVICE, Value::text(name))
+            .with(col::TEAM, Value::opt_text(team))
+            .with(col::TIER, Value::opt_text(tier))
+            .with(col::PRODUCT_AREA, Value::opt_text(system)),
+        warning,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_lose_kind_and_namespace() {
+        assert_eq!(
+            entity_ref("group:payments/checkout-team"),
+            (Some("group"), "checkout-team")
+        );
+        assert_eq!(entity_ref("platform"), (None, "platform"));
+        assert_eq!(entity_ref("user:default/jdoe"), (Some("user"), "jdoe"));
+    }
+}

@@ -1,0 +1,321 @@
+//! FireHydrant API exports: incidents (`{data: […], pagination}`, a bare array, or one
+//! incident), tasks and follow-ups, and retrospectives. The wire names are not verified:
+//! fields are read snake_case or camelCase, and a record's kind is told from its
+//! envelope key or, under `data`, from its fields.
+//!
+//! An incident's milestones (a `milestones` list, or the milestones of its
+//! `lifecycle_phases`: `started`, `detected`, `acknowledged`, `mitigated`, `resolved`,
+//! `postmortem_completed`/`retrospective_completed`) give its phase timestamps and retro
+//! date; its severity, services (or service impacts), role assignments (the commander
+//! role as commander), channel (an explicit claim) and labels come along. Tasks and
+//! follow-ups are action items linked to their incident; a follow-up's ticket URL names
+//! the same follow-up in the tracker. A retrospective with a completion or publication
+//! time gives the retro's date.
+
+use super::json::{self, Either, Get};
+use super::platform;
+use super::ticket::Ticket;
+use super::{Context, FileError, Input, Source};
+use crate::link::Ref;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+pub struct FireHydrant;
+
+pub const SOURCE: &str = "firehydrant";
+
+const KEYS: [&str; 6] = [
+    "data",
+    "incidents",
+    "tasks",
+    "follow_ups",
+    "followUps",
+    "retrospectives",
+];
+
+impl Source for FireHydrant {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "FireHydrant JSON: incidents with milestones, tasks, follow-ups, retrospectives"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        // FireHydrant pages its lists as `{data, pagination}` (Rootly: `{data, links,
+        // meta}`; incident.io: `pagination_meta`); its tasks carry a `state`.
+        input.file_name().ends_with(".json")
+            && (head.contains("firehydrant")
+                || head.contains("\"lifecycle_phases\"")
+                || head.contains("\"lifecyclePhases\"")
+                || (head.contains("\"milestones\"") && head.contains("\"role_assignments\""))
+                || (head.contains("\"pagination\"")
+                    && head.contains("\"data\"")
+                    && head.contains("\"state\"")))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        let streamed = json::stream(file, &KEYS, &mut |path, v| {
+            emit(element(&path, &v, ctx));
+        });
+        match streamed {
+            Ok(env) => {
+                if env.contains_key("milestones") || env.contains_key("incident_url") {
+                    emit(element("$", &Json::Object(env), ctx));
+                }
+                Ok(Vec::new())
+            }
+            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
+            Err(e) => {
+                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Kind {
+    Incident,
+    Item,
+    Retro,
+}
+
+/// What a record is: by the envelope key it came under, else by its fields.
+fn kind(path: &str, v: &Json) -> Kind {
+    let under = |k: &str| path.starts_with(&format!("$.{k}["));
+    if under("tasks") || under("follow_ups") || under("followUps") {
+        return Kind::Item;
+    }
+    if under("retrospectives") {
+        return Kind::Retro;
+    }
+    let e = Either(v);
+    let has = |f: &str| e.at(f).is_some();
+    if !(has("incident_id") || has("incident")) {
+        return Kind::Incident;
+    }
+    // A record of an incident: a retrospective when it reads like a report, else a task.
+    let task = ["state", "status", "ticket_url", "assignee", "due_at"]
+        .iter()
+        .any(|f| has(f));
+    if !task && (has("published_at") || has("report") || has("questions")) {
+        Kind::Retro
+    } else {
+        Kind::Item
+    }
+}
+
+fn element(path: &str, v: &Json, ctx: &Context) -> Item {
+    let result = match kind(path, v) {
+        Kind::Incident => incident(v, ctx),
+        Kind::Item => item(v),
+        Kind::Retro => retro(v),
+    };
+    match result {
+        Ok(rows) => Item::Record(Record::new(path, rows)),
+        Err(reason) => Item::Reject(Reject::new(
+            path,
+            reason,
+            &format!(
+                "{} {}",
+                v.str_at("id").unwrap_or(""),
+                v.str_at("name").unwrap_or("")
+            ),
+        )),
+    }
+}
+
+/// A milestone's name (`type` or `slug`) and time.
+fn milestones(e: &Either) -> Result<HashMap<String, i64>, String> {
+    let mut all: Vec<&Json> = e.list("milestones").iter().collect();
+    for phase in e.list("lifecycle_phases") {
+        all.extend(Either(phase).list("milestones"));
+    }
+    let mut out = HashMap::new();
+    for (i, m) in all.into_iter().enumerate() {
+        let m = Either(m);
+        let Some(name) = m.str_at("type").or(m.str_at("slug")).or(m.str_at("name")) else {
+            continue;
+        };
+        let at = m
+            .ts_at("occurred_at")
+            .map_err(|e| format!("milestones[{i}].{e}"))?
+            .or(m.ts_at("created_at").ok().flatten());
+        if let Some(at) = at {
+            out.entry(name.to_ascii_lowercase().replace([' ', '-'], "_"))
+                .and_modify(|t: &mut i64| *t = (*t).min(at))
+                .or_insert(at);
+        }
+    }
+    Ok(out)
+}
+
+fn name_of(v: &Json) -> Option<&str> {
+    v.as_str()
+        .or(v.str_at("name"))
+        .or(v.str_at("slug"))
+        .filter(|s| !s.is_empty())
+}
+
+fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+    let e = Either(v);
+    let id = e.str_at("id").ok_or("an incident without 'id'")?;
+    let incident_id = format!("{SOURCE}:{id}");
+    let m = milestones(&e)?;
+    let at = |k: &str| m.get(k).copied();
+    let created = e.ts_at("created_at")?;
+    let started = e.ts_at("started_at")?.or(at("started")).or(created);
+    let raw = e.at("severity").and_then(name_of);
+    let retro = at("postmortem_completed").or(at("retrospective_completed"));
+    let mut rows = vec![super::incident_row(SOURCE, id)
+        .with(
+            col::NUMBER,
+            e.i64_at("number").map_or(Value::Null, Value::Int),
+        )
+        .with(col::TITLE, Value::opt_text(e.str_at("name")))
+        .with(col::URL, Value::opt_text(e.str_at("incident_url")))
+        .with_all(super::severity_cells(raw, ctx))
+        .with(
+            col::STATUS,
+            Value::opt_text(e.at("current_milestone").and_then(name_of)),
+        )
+        .with(col::STARTED_AT, Value::opt_ts(started))
+        .with(col::DETECTED_AT, Value::opt_ts(at("detected")))
+        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(col::ACKNOWLEDGED_AT, Value::opt_ts(at("acknowledged")))
+        .with(col::MITIGATED_AT, Value::opt_ts(at("mitigated")))
+        .with(
+            col::RESOLVED_AT,
+            Value::opt_ts(at("resolved").or(at("closed"))),
+        )
+        .with(col::RETRO_HELD_AT, Value::opt_ts(retro))
+        .with(col::UPDATED_AT, Value::opt_ts(e.ts_at("updated_at")?))];
+    let services: Vec<&str> = e
+        .array_at("services")
+        .iter()
+        .filter_map(name_of)
+        .chain(e.list("impacts").iter().filter_map(|i| {
+            let i = Either(i);
+            let service = i
+                .str_at("type")
+                .is_none_or(|t| t.eq_ignore_ascii_case("service"));
+            i.get("impact").filter(|_| service).and_then(name_of)
+        }))
+        .collect();
+    for s in services {
+        rows.push(super::service_row(&incident_id, s));
+    }
+    if let Some(team) = e.array_at("teams").iter().find_map(name_of) {
+        rows[0].set(col::TEAM, Value::text(team));
+    }
+    for r in e.array_at("role_assignments") {
+        let r = Either(r);
+        let Some((person, row)) = r.at("user").and_then(|u| platform::user(SOURCE, u)) else {
+            continue;
+        };
+        let role = platform::role(r.at("incident_role").and_then(name_of).unwrap_or(""));
+        if role == "commander" && rows[0].get(col::COMMANDER).is_null() {
+            rows[0].set(col::COMMANDER, Value::text(person.clone()));
+        }
+        rows.push(platform::role_row(&incident_id, &person, role, SOURCE));
+        rows.push(row);
+    }
+    if let Some((person, row)) = e.at("created_by").and_then(|u| platform::user(SOURCE, u)) {
+        rows[0].set(col::DECLARED_BY, Value::text(person));
+        rows.push(row);
+    }
+    if let Some(channel) = e.str_at("channel_id") {
+        rows.push(platform::channel_claim(&incident_id, "slack", channel));
+    }
+    if let Some(Json::Object(labels)) = e.at("labels") {
+        for (k, val) in labels {
+            let text = val.as_str().map_or_else(|| val.to_string(), str::to_string);
+            rows.push(platform::tag(&incident_id, k, &text));
+        }
+    }
+    for t in e.array_at("tag_list").iter().filter_map(Json::as_str) {
+        rows.push(platform::tag(&incident_id, "tag", t));
+    }
+    Ok(platform::dedup(rows))
+}
+
+fn incident_of(e: &Either) -> Option<String> {
+    e.str_at("incident_id")
+        .or(e.str_at("incident.id"))
+        .map(|id| format!("{SOURCE}:{id}"))
+}
+
+fn item(v: &Json) -> Result<Vec<Row>, String> {
+    let e = Either(v);
+    let id = e.str_at("id").ok_or("a task or follow-up without 'id'")?;
+    let mut t = Ticket::new(SOURCE, id);
+    let incident = incident_of(&e).ok_or("a task or follow-up without 'incident_id'")?;
+    t.refs.push(Ref::Incident(incident));
+    t.title = e
+        .str_at("name")
+        .or(e.str_at("title"))
+        .or(e.str_at("summary"))
+        .map(str::to_string);
+    let raw = e.str_at("state").or(e.str_at("status")).unwrap_or("open");
+    t.status = platform::item_status(raw).ok_or_else(|| {
+        format!("state: expected open, in_progress, cancelled or done, found '{raw}'")
+    })?;
+    t.status_raw = Some(raw.to_string());
+    t.created = e.ts_at("created_at")?;
+    t.updated = e.ts_at("updated_at")?;
+    t.due = e.ts_at("due_at")?;
+    t.completed = match t.status {
+        "open" => None,
+        _ => e.ts_at("completed_at")?.or(t.updated),
+    };
+    if let Some(u) = e.str_at("ticket_url") {
+        t.refs.push(Ref::Mirror(u.to_string()));
+    }
+    let mut rows = Vec::new();
+    if let Some((person, row)) = e.at("assignee").and_then(|u| platform::user(SOURCE, u)) {
+        t.owner = Some(person);
+        rows.push(row);
+    }
+    rows.insert(0, t.into_row());
+    Ok(rows)
+}
+
+fn retro(v: &Json) -> Result<Vec<Row>, String> {
+    let e = Either(v);
+    let id = e.str_at("id").ok_or("a retrospective without 'id'")?;
+    let incident = incident_of(&e).ok_or("a retrospective without 'incident_id'")?;
+    let status = e.str_at("state").or(e.str_at("status")).unwrap_or("");
+    let done = matches!(status, "completed" | "complete" | "published" | "done");
+    let held = e.ts_at("completed_at")?.filter(|_| done);
+    let published = e.ts_at("published_at")?.filter(|_| done);
+    let updated = e.ts_at("updated_at")?;
+    let mut refs = vec![Ref::Incident(incident)];
+    Ok(vec![Row::new(Table::Retros)
+        .with(col::RETRO_ID, Value::text(format!("{SOURCE}:{id}")))
+        .with(
+            col::TITLE,
+            Value::opt_text(e.str_at("name").or(e.str_at("title"))),
+        )
+        .with(
+            col::HELD_AT,
+            Value::opt_ts(held.or(published.or(updated.filter(|_| done)))),
+        )
+        .with(col::PUBLISHED_AT, Value::opt_ts(published))
+        .with(col::STATUS, Value::text(if done { "done" } else { "open" }))
+        .with(col::STATUS_RAW, Value::opt_text(Some(status)))
+        .with(col::URL, Value::opt_text(e.str_at("url")))
+        .with(col::SOURCE, Value::text(SOURCE))
+        .with(col::UPDATED_AT, Value::opt_ts(updated))
+        .with(col::LINK_REFS, Ref::cell(&mut refs))])
+}

@@ -1,0 +1,492 @@
+//! incident.io API v2 exports: `/v2/incidents` (or one incident), `/v2/follow_ups`,
+//! `/v2/incident_updates`, `/v1/postmortem_documents`, `/v2/incident_alerts` and
+//! `/v2/incident_participants`.
+//!
+//! An incident gives its phases from the timestamps named so ("Impact started",
+//! "Reported at", "Accepted at", "Mitigated at", "Resolved at"; else "Closed at"), its
+//! severity by name (SEV1, Critical, …) or, for names no rule knows, by rank among the
+//! export's severities (the highest rank is SEV1), its lead as commander, its creator
+//! or reporter as declarer, custom fields as tags (a field naming services or a team
+//! gives the incident's services or team), and its Slack channel as an explicit claim.
+//! Follow-ups are action items linked to their incident; one exported to Jira names
+//! that ticket, which is counted instead when it is in the store. Updates are
+//! `status_update` events; completed postmortem documents give the retro's published
+//! date; an alert whose source URL is a pager incident's page says the two are one
+//! incident. Declined, merged and cancelled incidents were never incidents, and
+//! definitions (role and timestamp names) are not incident data: both are rejected
+//! with that reason.
+
+use super::json::{self, Get};
+use super::platform;
+use super::ticket::Ticket;
+use super::{Context, FileError, Input, Source};
+use crate::link::Ref;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use serde_json::Value as Json;
+use std::collections::{BTreeSet, HashMap};
+
+pub struct IncidentIo;
+
+pub const SOURCE: &str = "incidentio";
+
+/// Array keys of the exports this adapter reads.
+const KEYS: [&str; 8] = [
+    "incidents",
+    "follow_ups",
+    "actions",
+    "incident_updates",
+    "postmortem_documents",
+    "incident_alerts",
+    "incident_roles",
+    "incident_timestamps",
+];
+
+/// Keys only incident.io exports use.
+const MARKERS: [&str; 9] = [
+    "follow_ups",
+    "incident_updates",
+    "postmortem_documents",
+    "incident_alerts",
+    "incident_roles",
+    "incident_timestamps",
+    "incident_participants",
+    "incident_role_assignments",
+    "incident_status",
+];
+
+impl Source for IncidentIo {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "incident.io API v2 JSON: incidents, follow-ups, updates, postmortem documents, alerts"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        // `actions` and `incident_updates` are words other formats use too (Opsgenie
+        // incidents have `actions`; Statuspage, read first, has `incident_updates`).
+        input.file_name().ends_with(".json")
+            && (head.contains("app.incident.io")
+                || MARKERS.iter().any(|k| head.contains(&format!("\"{k}\"")))
+                || (head.contains("\"actions\"") && head.contains("\"incident_id\"")))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        // Incidents wait for the end of the file: severities without a known name are
+        // ranked among all of the export's.
+        let mut incidents: Vec<(String, Json)> = Vec::new();
+        let streamed = json::stream(file, &KEYS, &mut |path, v| {
+            if path.starts_with("$.incidents[") {
+                incidents.push((path, v));
+            } else {
+                emit(element(&path, &v));
+            }
+        });
+        let envelope = match streamed {
+            Ok(env) => env,
+            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
+            Err(e) => {
+                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
+                json::Envelope::new()
+            }
+        };
+        if let Some(one) = envelope.get("incident") {
+            incidents.push(("$.incident".into(), one.clone()));
+        }
+        if let Some(Json::Object(groups)) = envelope.get("incident_participants") {
+            let incident = envelope.get("incident_id").and_then(Json::as_str);
+            for (group, list) in groups {
+                for (i, p) in list
+                    .as_array()
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .enumerate()
+                {
+                    emit(participant(
+                        &format!("$.incident_participants.{group}[{i}]"),
+                        p,
+                        incident,
+                    ));
+                }
+            }
+        }
+        let ranks = Ranks::new(incidents.iter().map(|(_, v)| v), ctx);
+        for (path, v) in &incidents {
+            emit(match incident(v, ctx, &ranks) {
+                Ok(rows) => Item::Record(Record::new(path.clone(), rows)),
+                Err(reason) => Item::Reject(Reject::new(path.clone(), reason, &excerpt(v))),
+            });
+        }
+        Ok(Vec::new())
+    }
+}
+
+fn excerpt(v: &Json) -> String {
+    format!(
+        "{} {}",
+        v.str_at("reference").or(v.str_at("id")).unwrap_or(""),
+        v.str_at("name").or(v.str_at("title")).unwrap_or("")
+    )
+}
+
+fn element(path: &str, v: &Json) -> Item {
+    let under = |key: &str| path.starts_with(&format!("$.{key}["));
+    let result = if under("follow_ups") {
+        follow_up(v)
+    } else if under("incident_updates") {
+        update(v)
+    } else if under("postmortem_documents") {
+        postmortem(v)
+    } else if under("incident_alerts") {
+        alert(v)
+    } else if under("actions") {
+        Err(
+            "incident.io actions are steps taken during the response, not follow-ups: \
+             export /v2/follow_ups for the action items"
+                .to_string(),
+        )
+    } else {
+        Err(
+            "a definition (of a role or timestamp name), not incident data: incidents carry \
+             their own role assignments and timestamps"
+                .to_string(),
+        )
+    };
+    match result {
+        Ok(rows) => Item::Record(Record::new(path, rows)),
+        Err(reason) => Item::Reject(Reject::new(path, reason, &excerpt(v))),
+    }
+}
+
+/// incident.io's `incident_id` as the store's id.
+fn incident_ref(v: &Json, path: &str) -> Result<String, String> {
+    v.str_at(path)
+        .map(|id| format!("{SOURCE}:{id}"))
+        .ok_or_else(|| format!("a record without '{path}'"))
+}
+
+/// Severities whose names no rule knows, ranked among the export's: highest rank SEV1.
+struct Ranks(HashMap<i64, &'static str>);
+
+impl Ranks {
+    fn new<'a>(incidents: impl Iterator<Item = &'a Json>, ctx: &Context) -> Ranks {
+        let unknown: BTreeSet<i64> = incidents
+            .filter(|v| {
+                v.str_at("severity.name").is_none_or(|n| {
+                    crate::normalize::severity(n, &ctx.config.severity.map).is_none()
+                })
+            })
+            .filter_map(|v| v.i64_at("severity.rank"))
+            .collect();
+        let sevs = crate::schema::vocab::SEVERITIES;
+        Ranks(
+            unknown
+                .iter()
+                .rev()
+                .enumerate()
+                .map(|(i, r)| (*r, sevs[i.min(sevs.len() - 1)]))
+                .collect(),
+        )
+    }
+}
+
+/// The incident column an incident.io timestamp fills, by its name.
+fn timestamp_column(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    let has = |w: &str| n.contains(w);
+    if has("impact start") || has("started") {
+        Some(col::STARTED_AT)
+    } else if has("detected") {
+        Some(col::DETECTED_AT)
+    } else if has("reported") || has("declared") {
+        Some(col::DECLARED_AT)
+    } else if has("accepted") || has("acknowledged") {
+        Some(col::ACKNOWLEDGED_AT)
+    } else if has("mitigated") || has("fixed") {
+        Some(col::MITIGATED_AT)
+    } else if has("resolved") || has("impact end") {
+        Some(col::RESOLVED_AT)
+    } else {
+        None
+    }
+}
+
+fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+    let incident_id = format!("{SOURCE}:{id}");
+    let category = v.str_at("incident_status.category");
+    if let Some(c @ ("declined" | "merged" | "canceled" | "cancelled")) = category {
+        return Err(format!(
+            "status category '{c}': never an incident (declined, merged into another, or \
+             cancelled), so not counted"
+        ));
+    }
+    let created = v.ts_at("created_at")?;
+    let mut times: HashMap<&'static str, i64> = HashMap::new();
+    let mut closed = None;
+    for (i, t) in v.array_at("incident_timestamp_values").iter().enumerate() {
+        let name = t.str_at("incident_timestamp.name").unwrap_or("");
+        let at = t
+            .ts_at("value.value")
+            .map_err(|e| format!("incident_timestamp_values[{i}].{e}"))?;
+        let Some(at) = at else { continue };
+        match timestamp_column(name) {
+            Some(c) => {
+                times.entry(c).or_insert(at);
+            }
+            None if name.to_ascii_lowercase().contains("closed") => closed = Some(at),
+            None => {}
+        }
+    }
+    let get = |c: &str| times.get(c).copied();
+    let resolved = get(col::RESOLVED_AT).or(match category {
+        Some("closed" | "learning") => closed,
+        _ => None,
+    });
+    let raw_sev = v.str_at("severity.name");
+    let [mut sev, sev_raw] = super::severity_cells(raw_sev, ctx);
+    if sev.1.is_null() {
+        if let Some(s) = v.i64_at("severity.rank").and_then(|r| ranks.0.get(&r)) {
+            sev.1 = Value::text(*s);
+        }
+    }
+    let mode = v.str_at("mode").unwrap_or("standard");
+    let mut rows = Vec::new();
+    let mut people = Vec::new();
+    let mut declared_by = None;
+    let mut commander = None;
+    for a in v.array_at("incident_role_assignments") {
+        let Some((person, row)) = a.at("assignee").and_then(|u| platform::user(SOURCE, u)) else {
+            continue;
+        };
+        people.push(row);
+        let kind = a.str_at("role.role_type").unwrap_or("");
+        let role = match kind {
+            "lead" => "commander",
+            "reporter" => {
+                declared_by.get_or_insert(person.clone());
+                "responder"
+            }
+            _ => platform::role(a.str_at("role.name").unwrap_or("")),
+        };
+        if role == "commander" {
+            commander.get_or_insert(person.clone());
+        }
+        rows.push(platform::role_row(&incident_id, &person, role, SOURCE));
+    }
+    if let Some((person, row)) = v.at("creator.user").and_then(|u| platform::user(SOURCE, u)) {
+        people.push(row);
+        declared_by.get_or_insert(person);
+    }
+    let mut team = None;
+    for e in v.array_at("custom_field_entries") {
+        let field = e.str_at("custom_field.name").unwrap_or("custom field");
+        let lower = field.to_ascii_lowercase();
+        for value in e.array_at("values") {
+            let Some(text) = value
+                .str_at("value_catalog_entry.name")
+                .or(value.str_at("value_option.value"))
+                .or(value.str_at("value_text"))
+                .or(value.str_at("value_link"))
+            else {
+                continue;
+            };
+            if lower.contains("service") {
+                rows.push(super::service_row(&incident_id, text));
+            } else if lower.contains("team") && team.is_none() {
+                team = Some(text.to_string());
+            } else {
+                rows.push(platform::tag(&incident_id, field, text));
+            }
+        }
+    }
+    if let Some(t) = v.str_at("incident_type.name") {
+        rows.push(platform::tag(&incident_id, "incident type", t));
+    }
+    if let Some(channel) = v.str_at("slack_channel_id") {
+        rows.push(platform::channel_claim(&incident_id, "slack", channel));
+    }
+    let mut refs: Vec<Ref> = Vec::new();
+    if let Some(s) = v.str_at("summary") {
+        refs.extend(crate::link::urls_in(s).into_iter().map(Ref::Url));
+    }
+    let declared = get(col::DECLARED_AT).or(created);
+    rows.insert(
+        0,
+        super::incident_row(SOURCE, id)
+            .with(
+                col::NUMBER,
+                v.str_at("reference")
+                    .and_then(|r| {
+                        r.trim_start_matches(|c: char| !c.is_ascii_digit())
+                            .parse()
+                            .ok()
+                    })
+                    .map_or(Value::Null, Value::Int),
+            )
+            .with(col::TITLE, Value::opt_text(v.str_at("name")))
+            .with(col::URL, Value::opt_text(v.str_at("permalink")))
+            .with_all([sev, sev_raw])
+            .with(col::STATUS, Value::opt_text(category))
+            .with(col::TEAM, Value::opt_text(team))
+            .with(
+                col::STARTED_AT,
+                Value::opt_ts(get(col::STARTED_AT).or(declared)),
+            )
+            .with(col::DETECTED_AT, Value::opt_ts(get(col::DETECTED_AT)))
+            .with(col::DECLARED_AT, Value::opt_ts(declared))
+            .with(
+                col::ACKNOWLEDGED_AT,
+                Value::opt_ts(get(col::ACKNOWLEDGED_AT)),
+            )
+            .with(col::MITIGATED_AT, Value::opt_ts(get(col::MITIGATED_AT)))
+            .with(col::RESOLVED_AT, Value::opt_ts(resolved))
+            .with(col::DECLARED_BY, Value::opt_text(declared_by))
+            .with(col::COMMANDER, Value::opt_text(commander))
+            .with(
+                col::IS_DRILL,
+                Value::Bool(matches!(mode, "test" | "tutorial")),
+            )
+            .with(
+                col::RETRO_URL,
+                Value::opt_text(v.str_at("postmortem_document_url")),
+            )
+            .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))
+            .with(col::LINK_REFS, Ref::cell(&mut refs)),
+    );
+    rows.extend(people);
+    Ok(platform::dedup(rows))
+}
+
+fn follow_up(v: &Json) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("a follow-up without 'id'")?;
+    let mut t = Ticket::new(SOURCE, id);
+    t.refs.push(Ref::Incident(incident_ref(v, "incident_id")?));
+    t.title = v
+        .str_at("title")
+        .or(v.str_at("description"))
+        .map(str::to_string);
+    let raw = v.str_at("status").unwrap_or("outstanding");
+    t.status = platform::item_status(raw).ok_or_else(|| {
+        format!("status: expected outstanding, completed, not_doing or deleted, found '{raw}'")
+    })?;
+    t.status_raw = Some(raw.to_string());
+    t.created = v.ts_at("created_at")?;
+    t.updated = v.ts_at("updated_at")?;
+    // An outstanding follow-up's completion time is not one.
+    t.completed = if t.status == "open" {
+        None
+    } else {
+        v.ts_at("completed_at")?.or(t.updated)
+    };
+    t.team = v.str_at("assignee_team.name").map(str::to_string);
+    t.labels(v.array_at("labels").iter().filter_map(Json::as_str));
+    if let Some(link) = v.at("external_issue_reference") {
+        if let Some(url) = link.str_at("issue_permalink") {
+            t.refs.push(Ref::Mirror(url.to_string()));
+        }
+        if let (Some("jira"), Some(key)) = (link.str_at("provider"), link.str_at("issue_name")) {
+            t.refs.push(Ref::Mirror(format!("jira:{key}")));
+        }
+    }
+    let mut rows = Vec::new();
+    if let Some((person, row)) = v.at("assignee").and_then(|u| platform::user(SOURCE, u)) {
+        t.owner = Some(person);
+        rows.push(row);
+    }
+    rows.insert(0, t.into_row());
+    Ok(rows)
+}
+
+fn update(v: &Json) -> Result<Vec<Row>, String> {
+    let incident = incident_ref(v, "incident_id")?;
+    let at = v
+        .ts_at("created_at")?
+        .ok_or("an update without 'created_at'")?;
+    let mut rows = vec![Row::new(Table::Events)
+        .with(col::INCIDENT_ID, Value::text(incident))
+        .with(col::AT, Value::Ts(at))
+        .with(col::KIND, Value::text("status_update"))
+        .with(col::DETAIL, Value::opt_text(v.str_at("id")))
+        .with(col::SOURCE, Value::text(SOURCE))];
+    if let Some((person, row)) = v.at("updater.user").and_then(|u| platform::user(SOURCE, u)) {
+        rows[0].set(col::PERSON_ID, Value::text(person));
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn postmortem(v: &Json) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("a postmortem document without 'id'")?;
+    let mut refs = vec![Ref::Incident(incident_ref(v, "incident_id")?)];
+    let status = v.str_at("status").unwrap_or("");
+    let done = matches!(status, "completed" | "complete" | "published");
+    let updated = v.ts_at("updated_at")?;
+    Ok(vec![Row::new(Table::Retros)
+        .with(col::RETRO_ID, Value::text(format!("{SOURCE}:{id}")))
+        .with(col::TITLE, Value::opt_text(v.str_at("title")))
+        .with(col::PUBLISHED_AT, Value::opt_ts(updated.filter(|_| done)))
+        .with(col::STATUS, Value::text(if done { "done" } else { "open" }))
+        .with(col::STATUS_RAW, Value::opt_text(Some(status)))
+        .with(col::URL, Value::opt_text(v.str_at("document_url")))
+        .with(col::SOURCE, Value::text(SOURCE))
+        .with(col::UPDATED_AT, Value::opt_ts(updated))
+        .with(col::LINK_REFS, Ref::cell(&mut refs))])
+}
+
+fn alert(v: &Json) -> Result<Vec<Row>, String> {
+    let incident = incident_ref(v, "incident.id")?;
+    let url = v
+        .str_at("alert.source_url")
+        .ok_or("an alert without 'alert.source_url' names no incident elsewhere")?;
+    Ok(vec![platform::reference(
+        &incident,
+        &Ref::Url(url.to_string()),
+    )])
+}
+
+fn participant(path: &str, p: &Json, incident: Option<&str>) -> Item {
+    let Some(incident) = incident else {
+        return Item::Reject(Reject::new(
+            path,
+            "participants exported without 'incident_id' do not say which incident they \
+             took part in; add the incident_id the export was made for",
+            "",
+        ));
+    };
+    match p.at("user").and_then(|u| platform::user(SOURCE, u)) {
+        Some((person, row)) => {
+            let role = match p.str_at("participant_type") {
+                Some("observer") => "observer",
+                _ => "responder",
+            };
+            let part = platform::role_row(&format!("{SOURCE}:{incident}"), &person, role, SOURCE);
+            Item::Record(Record::new(path, vec![part, row]))
+        }
+        None => Item::Reject(Reject::new(path, "a participant without a user", "")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_by_name() {
+        assert_eq!(timestamp_column("Impact started"), Some(col::STARTED_AT));
+        assert_eq!(timestamp_column("Reported at"), Some(col::DECLARED_AT));
+        assert_eq!(timestamp_column("Accepted at"), Some(col::ACKNOWLEDGED_AT));
+        assert_eq!(timestamp_column("Mitigated at"), Some(col::MITIGATED_AT));
+        assert_eq!(timestamp_column("Resolved at"), Some(col::RESOLVED_AT));
+        assert_eq!(timestamp_column("Closed at"), None);
+    }
+}

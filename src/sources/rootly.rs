@@ -1,0 +1,312 @@
+//! Rootly REST API exports (JSON:API): `{data: [{id, type, attributes, relationships}],
+//! included, links, meta}` for incidents, action items, post mortems (retrospectives) and
+//! incident events, by each element's `type`.
+//!
+//! Incidents give their phase timestamps (`started_at`, `detected_at`,
+//! `acknowledged_at`, `mitigated_at`, `resolved_at`), severity (its name, else its level
+//! critical/high/medium/low as SEV1–SEV4: Rootly's "SEV0" is the worst, and becomes
+//! SEV1), services, team (the first group), labels as tags, and the Slack channel as an
+//! explicit claim; `kind` test or example marks a drill, scheduled a maintenance; a
+//! cancelled incident is rejected as never an incident. Action items (`open`,
+//! `in_progress`, `cancelled` → won't do, `done`) link to their incident explicitly and to
+//! their Jira issue as the same follow-up; a published post mortem gives the retro's
+//! published date; events are notes, or status updates when their visibility is
+//! external. Wire names are read snake_case or camelCase.
+
+use super::json::{self, Either, Get};
+use super::platform;
+use super::ticket::Ticket;
+use super::{Context, FileError, Input, Source};
+use crate::link::Ref;
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use serde_json::Value as Json;
+
+pub struct Rootly;
+
+pub const SOURCE: &str = "rootly";
+
+impl Source for Rootly {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "Rootly JSON:API: incidents, action items, post mortems, incident events"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        input.file_name().ends_with(".json")
+            && head.contains("\"attributes\"")
+            && (head.contains("rootly.com")
+                || [
+                    "\"incidents\"",
+                    "\"incident_action_items\"",
+                    "\"incident_post_mortems\"",
+                    "\"post_mortems\"",
+                    "\"incident_events\"",
+                ]
+                .iter()
+                .any(|t| {
+                    head.contains(&format!("\"type\": {t}"))
+                        || head.contains(&format!("\"type\":{t}"))
+                }))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        let streamed = json::stream(file, &["data"], &mut |path, v| {
+            emit(element(&path, &v, ctx));
+        });
+        match streamed {
+            Ok(env) => {
+                // A single resource: `{"data": {…}}` is not an array.
+                if let Some(one @ Json::Object(_)) = env.get("data") {
+                    emit(element("$.data", one, ctx));
+                }
+                Ok(Vec::new())
+            }
+            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
+            Err(e) => {
+                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+fn element(path: &str, v: &Json, ctx: &Context) -> Item {
+    let kind = v.str_at("type").unwrap_or("");
+    let result = match kind {
+        "incidents" | "incident" => incident(v, ctx),
+        "incident_action_items" | "action_items" | "incident_action_item" => action_item(v),
+        "incident_post_mortems" | "post_mortems" | "incident_post_mortem" | "retrospectives" => {
+            post_mortem(v)
+        }
+        "incident_events" | "incident_event" => event(v),
+        other => Err(format!(
+            "a '{other}' resource: expected incidents, incident_action_items, \
+             incident_post_mortems or incident_events"
+        )),
+    };
+    match result {
+        Ok(rows) => Item::Record(Record::new(path, rows)),
+        Err(reason) => Item::Reject(Reject::new(
+            path,
+            reason,
+            &format!("{} {}", kind, v.str_at("id").unwrap_or("")),
+        )),
+    }
+}
+
+/// The incident a resource belongs to: an attribute, else its JSON:API relationship.
+fn incident_of(v: &Json) -> Option<String> {
+    let a = Either(v.at("attributes")?);
+    a.str_at("incident_id")
+        .or(Either(v).str_at("relationships.incident.data.id"))
+        .map(|id| format!("{SOURCE}:{id}"))
+}
+
+/// A name from a value that is a string, `{name}`, or `{data: {attributes: {name}}}`.
+fn name_of(v: &Json) -> Option<&str> {
+    v.as_str()
+        .or(v.str_at("name"))
+        .or(v.str_at("data.attributes.name"))
+        .or(v.str_at("attributes.name"))
+        .filter(|s| !s.is_empty())
+}
+
+fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+    let a = Either(
+        v.at("attributes")
+            .ok_or("an incident without 'attributes'")?,
+    );
+    let incident_id = format!("{SOURCE}:{id}");
+    let status = a.str_at("status");
+    if matches!(status, Some("cancelled" | "canceled")) {
+        return Err("status 'cancelled': never an incident, so not counted".into());
+    }
+    let kind = a.str_at("kind").unwrap_or("normal");
+    let severity = a.at("severity");
+    let raw = severity.and_then(name_of);
+    let [mut sev, sev_raw] = super::severity_cells(raw, ctx);
+    if sev.1.is_null() {
+        let level = severity.and_then(|s| {
+            s.str_at("severity")
+                .or(s.str_at("data.attributes.severity"))
+                .or(s.str_at("attributes.severity"))
+        });
+        sev.1 = Value::opt_text(match level {
+            Some("critical") => Some("SEV1"),
+            Some("high") => Some("SEV2"),
+            Some("medium") => Some("SEV3"),
+            Some("low") => Some("SEV4"),
+            _ => None,
+        });
+    }
+    let ts = |f: &str| a.ts_at(f);
+    let created = ts("created_at")?;
+    let started = ts("started_at")?.or(created);
+    let team = a.array_at("groups").iter().find_map(name_of);
+    let mut rows = vec![super::incident_row(SOURCE, id)
+        .with(
+            col::NUMBER,
+            a.i64_at("sequential_id").map_or(Value::Null, Value::Int),
+        )
+        .with(col::TITLE, Value::opt_text(a.str_at("title")))
+        .with(col::URL, Value::opt_text(a.str_at("url")))
+        .with_all([sev, sev_raw])
+        .with(col::STATUS, Value::opt_text(status))
+        .with(col::TEAM, Value::opt_text(team))
+        .with(col::STARTED_AT, Value::opt_ts(started))
+        .with(col::DETECTED_AT, Value::opt_ts(ts("detected_at")?))
+        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(col::ACKNOWLEDGED_AT, Value::opt_ts(ts("acknowledged_at")?))
+        .with(col::MITIGATED_AT, Value::opt_ts(ts("mitigated_at")?))
+        .with(col::RESOLVED_AT, Value::opt_ts(ts("resolved_at")?))
+        .with(
+            col::IS_DRILL,
+            Value::Bool(kind.starts_with("test") || kind.starts_with("example")),
+        )
+        .with(
+            col::IS_MAINTENANCE,
+            Value::Bool(kind.starts_with("scheduled")),
+        )
+        .with(col::UPDATED_AT, Value::opt_ts(ts("updated_at")?))];
+    let mut refs: Vec<Ref> = Vec::new();
+    for f in [
+        "source_url",
+        "pagerduty_incident_url",
+        "opsgenie_incident_url",
+    ] {
+        if let Some(u) = a.str_at(f) {
+            refs.push(Ref::Url(u.to_string()));
+        }
+    }
+    if let Some(pd) = a.str_at("pagerduty_incident_id") {
+        refs.push(Ref::Incident(format!("pagerduty:{pd}")));
+    }
+    rows[0].set(col::LINK_REFS, Ref::cell(&mut refs));
+    for s in a.array_at("services").iter().filter_map(name_of) {
+        rows.push(super::service_row(&incident_id, s));
+    }
+    if let Some(Json::Object(labels)) = a.at("labels") {
+        for (k, val) in labels {
+            let text = val.as_str().map_or_else(|| val.to_string(), str::to_string);
+            rows.push(platform::tag(&incident_id, k, &text));
+        }
+    }
+    if let Some(channel) = a.str_at("slack_channel_id") {
+        rows.push(platform::channel_claim(&incident_id, "slack", channel));
+    }
+    for field in ["user", "started_by", "created_by"] {
+        if let Some((person, row)) = a.at(field).and_then(|u| platform::user(SOURCE, u)) {
+            rows[0].set(col::DECLARED_BY, Value::text(person));
+            rows.push(row);
+            break;
+        }
+    }
+    Ok(platform::dedup(rows))
+}
+
+fn action_item(v: &Json) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("an action item without 'id'")?;
+    let a = Either(
+        v.at("attributes")
+            .ok_or("an action item without 'attributes'")?,
+    );
+    let mut t = Ticket::new(SOURCE, id);
+    let incident = incident_of(v)
+        .ok_or("an action item without its incident ('incident_id' or relationships.incident)")?;
+    t.refs.push(Ref::Incident(incident));
+    t.title = a
+        .str_at("summary")
+        .or(a.str_at("title"))
+        .map(str::to_string);
+    let raw = a.str_at("status").unwrap_or("open");
+    t.status = platform::item_status(raw).ok_or_else(|| {
+        format!("status: expected open, in_progress, cancelled or done, found '{raw}'")
+    })?;
+    t.status_raw = Some(raw.to_string());
+    t.created = a.ts_at("created_at")?;
+    t.updated = a.ts_at("updated_at")?;
+    t.due = a
+        .str_at("due_date")
+        .map(|d| {
+            crate::time::parse_date_or_timestamp(d, None).map_err(|e| format!("due_date: {e}"))
+        })
+        .transpose()?;
+    t.completed = match t.status {
+        "open" => None,
+        _ => a.ts_at("completed_at")?.or(t.updated),
+    };
+    if let Some(u) = a.str_at("jira_issue_url") {
+        t.refs.push(Ref::Mirror(u.to_string()));
+    }
+    if let Some(k) = a.str_at("jira_issue_key") {
+        t.refs.push(Ref::Mirror(format!("jira:{k}")));
+    }
+    let mut rows = Vec::new();
+    if let Some((person, row)) = a.at("assigned_to").and_then(|u| platform::user(SOURCE, u)) {
+        t.owner = Some(person);
+        rows.push(row);
+    }
+    rows.insert(0, t.into_row());
+    Ok(rows)
+}
+
+fn post_mortem(v: &Json) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("a post mortem without 'id'")?;
+    let a = Either(
+        v.at("attributes")
+            .ok_or("a post mortem without 'attributes'")?,
+    );
+    let incident = incident_of(v)
+        .ok_or("a post mortem without its incident ('incident_id' or relationships.incident)")?;
+    let status = a.str_at("status").unwrap_or("");
+    let published = status == "published";
+    let updated = a.ts_at("updated_at")?;
+    let when = a.ts_at("published_at")?.or(updated).filter(|_| published);
+    let mut refs = vec![Ref::Incident(incident)];
+    Ok(vec![Row::new(Table::Retros)
+        .with(col::RETRO_ID, Value::text(format!("{SOURCE}:{id}")))
+        .with(col::TITLE, Value::opt_text(a.str_at("title")))
+        .with(col::PUBLISHED_AT, Value::opt_ts(when))
+        .with(
+            col::STATUS,
+            Value::text(if published { "done" } else { "open" }),
+        )
+        .with(col::STATUS_RAW, Value::opt_text(Some(status)))
+        .with(col::URL, Value::opt_text(a.str_at("url")))
+        .with(col::SOURCE, Value::text(SOURCE))
+        .with(col::UPDATED_AT, Value::opt_ts(updated))
+        .with(col::LINK_REFS, Ref::cell(&mut refs))])
+}
+
+fn event(v: &Json) -> Result<Vec<Row>, String> {
+    let a = Either(v.at("attributes").ok_or("an event without 'attributes'")?);
+    let incident = incident_of(v)
+        .ok_or("an event without its incident ('incident_id' or relationships.incident)")?;
+    let at = a
+        .ts_at("occurred_at")?
+        .or(a.ts_at("created_at")?)
+        .ok_or("an event without 'occurred_at'")?;
+    let kind = if a.str_at("visibility") == Some("external") {
+        "status_update"
+    } else {
+        "note"
+    };
+    Ok(vec![Row::new(Table::Events)
+        .with(col::INCIDENT_ID, Value::text(incident))
+        .with(col::AT, Value::Ts(at))
+        .with(col::KIND, Value::text(kind))
+        .with(col::DETAIL, Value::opt_text(v.str_at("id")))
+        .with(col::SOURCE, Value::text(SOURCE))])
+}

@@ -1,0 +1,141 @@
+//! Atlassian Statuspage: `/api/v2/incidents.json` (public on every hosted status page),
+//! `summary.json`, `scheduled-maintenances.json`, or the manage API's bare incident list.
+//!
+//! A status-page incident is customer-facing impact: its components are the services it
+//! touched (the "pitchfork" view of hotspots), its impact the severity (critical SEV1,
+//! major SEV2, minor SEV3, none SEV4; `[severity.map]` may say otherwise), `started_at`
+//! (else `created_at`) its start, `monitoring_at` its mitigation, `resolved_at` its end,
+//! and each incident update a `status_update` event at the time it was posted. A
+//! maintenance (impact `maintenance`, a scheduled maintenance, or a maintenance status)
+//! is excluded from the metrics like every maintenance window.
+
+use super::json::{self, Get};
+use super::{Context, FileError, Input, Source};
+use crate::record::{Item, Record, Reject, Row, Value};
+use crate::schema::{col, Table};
+use serde_json::Value as Json;
+
+pub struct Statuspage;
+
+pub const SOURCE: &str = "statuspage";
+
+impl Source for Statuspage {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn describe(&self) -> &'static str {
+        "Atlassian Statuspage incidents.json (or summary.json, scheduled maintenances)"
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        let head = String::from_utf8_lossy(&input.head);
+        input.file_name().ends_with(".json")
+            && (head.contains("statuspage.io")
+                || head.contains("\"scheduled_maintenances\"")
+                || (head.contains("\"incident_updates\"")
+                    && head.contains("\"impact\"")
+                    && (head.contains("\"shortlink\"") || head.contains("\"page_id\""))))
+    }
+
+    fn read(
+        &self,
+        input: &Input,
+        ctx: &Context,
+        emit: &mut dyn FnMut(Item),
+    ) -> Result<Vec<String>, FileError> {
+        let file = std::fs::File::open(&input.path)?;
+        let streamed = json::stream(
+            file,
+            &["incidents", "scheduled_maintenances"],
+            &mut |path, v| {
+                let maintenance = path.starts_with("$.scheduled_maintenances[");
+                emit(match incident(&v, ctx, maintenance) {
+                    Ok(rows) => Item::Record(Record::new(path, rows)),
+                    Err(reason) => Item::Reject(Reject::new(
+                        path,
+                        reason,
+                        &format!(
+                            "{} {}",
+                            v.str_at("id").unwrap_or(""),
+                            v.str_at("name").unwrap_or("")
+                        ),
+                    )),
+                });
+            },
+        );
+        match streamed {
+            Ok(_) => Ok(Vec::new()),
+            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
+            Err(e) => {
+                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+/// The severity of an impact: the user's mapping first, then the Statuspage default.
+fn severity(impact: &str, ctx: &Context) -> Option<&'static str> {
+    let user = &ctx.config.severity.map;
+    if user.keys().any(|k| k.trim().eq_ignore_ascii_case(impact)) {
+        return crate::normalize::severity(impact, user);
+    }
+    match impact {
+        "critical" => Some("SEV1"),
+        "major" => Some("SEV2"),
+        "minor" => Some("SEV3"),
+        "none" => Some("SEV4"),
+        _ => None,
+    }
+}
+
+/// Statuses only maintenances have.
+const MAINTENANCE_STATUSES: [&str; 4] = ["scheduled", "in_progress", "verifying", "completed"];
+
+fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+    let incident_id = format!("{SOURCE}:{id}");
+    let impact = v.str_at("impact");
+    let status = v.str_at("status");
+    let maintenance = scheduled
+        || impact == Some("maintenance")
+        || status.is_some_and(|s| MAINTENANCE_STATUSES.contains(&s));
+    let created = v.ts_at("created_at")?;
+    let started = v.ts_at("started_at")?.or(created);
+    let mut rows = vec![super::incident_row(SOURCE, id)
+        .with(col::TITLE, Value::opt_text(v.str_at("name")))
+        .with(col::URL, Value::opt_text(v.str_at("shortlink")))
+        .with(
+            col::SEVERITY,
+            Value::opt_text(impact.and_then(|i| severity(i, ctx))),
+        )
+        .with(col::SEVERITY_RAW, Value::opt_text(impact))
+        .with(col::STATUS, Value::opt_text(status))
+        .with(col::STARTED_AT, Value::opt_ts(started))
+        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(col::MITIGATED_AT, Value::opt_ts(v.ts_at("monitoring_at")?))
+        .with(col::RESOLVED_AT, Value::opt_ts(v.ts_at("resolved_at")?))
+        .with(col::IS_MAINTENANCE, Value::Bool(maintenance))
+        .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))];
+    for c in v.array_at("components") {
+        if let Some(name) = c.str_at("name") {
+            rows.push(super::service_row(&incident_id, name));
+        }
+    }
+    for (i, u) in v.array_at("incident_updates").iter().enumerate() {
+        let at = u
+            .ts_at("created_at")
+            .map_err(|e| format!("incident_updates[{i}].{e}"))?
+            .ok_or_else(|| format!("incident_updates[{i}]: an update without 'created_at'"))?;
+        rows.push(
+            Row::new(Table::Events)
+                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                .with(col::AT, Value::Ts(at))
+                .with(col::KIND, Value::text("status_update"))
+                .with(col::DETAIL, Value::opt_text(u.str_at("id")))
+                .with(col::SOURCE, Value::text(SOURCE)),
+        );
+    }
+    Ok(rows)
+}
