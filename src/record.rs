@@ -269,6 +269,21 @@ pub enum Item {
     },
 }
 
+impl Item {
+    /// The item of one input record: its rows, or a reject with the reason and a short
+    /// excerpt of the input (made only for a reject).
+    pub fn of(
+        location: impl Into<String>,
+        rows: Result<Vec<Row>, String>,
+        excerpt: impl FnOnce() -> String,
+    ) -> Item {
+        match rows {
+            Ok(rows) => Item::Record(Record::new(location, rows)),
+            Err(reason) => Item::Reject(Reject::new(location, reason, &excerpt())),
+        }
+    }
+}
+
 /// A `;`-separated list, trimmed, empty parts dropped.
 pub fn split_list(s: &str) -> Vec<String> {
     s.split(';')

@@ -17,7 +17,7 @@ use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::{col, Table};
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -64,23 +64,15 @@ impl Source for FireHydrant {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
-        let streamed = json::stream(file, &KEYS, &mut |path, v| {
+        let (envelope, cut) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
             emit(element(&path, &v, ctx));
-        });
-        match streamed {
-            Ok(env) => {
-                if env.contains_key("milestones") || env.contains_key("incident_url") {
-                    emit(element("$", &Json::Object(env), ctx));
-                }
-                Ok(Vec::new())
-            }
-            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
-                Ok(Vec::new())
-            }
+        })?;
+        cut.into_iter().for_each(&mut *emit);
+        // One incident on its own.
+        if envelope.contains_key("milestones") || envelope.contains_key("incident_url") {
+            emit(element("$", &Json::Object(envelope), ctx));
         }
+        Ok(Vec::new())
     }
 }
 
@@ -122,18 +114,13 @@ fn element(path: &str, v: &Json, ctx: &Context) -> Item {
         Kind::Item => item(v),
         Kind::Retro => retro(v),
     };
-    match result {
-        Ok(rows) => Item::Record(Record::new(path, rows)),
-        Err(reason) => Item::Reject(Reject::new(
-            path,
-            reason,
-            &format!(
-                "{} {}",
-                v.str_at("id").unwrap_or(""),
-                v.str_at("name").unwrap_or("")
-            ),
-        )),
-    }
+    Item::of(path, result, || {
+        format!(
+            "{} {}",
+            v.str_at("id").unwrap_or(""),
+            v.str_at("name").unwrap_or("")
+        )
+    })
 }
 
 /// A milestone's name (`type` or `slug`) and time.

@@ -11,7 +11,7 @@
 use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row};
+use crate::record::{Item, Reject, Row};
 use serde_json::Value as Json;
 
 pub struct GitHub;
@@ -40,17 +40,13 @@ impl Source for GitHub {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
-        let streamed = json::stream(file, &["items"], &mut |path, v| {
+        let (envelope, cut) = json::stream_file(&input.path, &["items"], &mut |path, v| {
             emit(issue(&path, &v, ctx));
-        });
-        match streamed {
-            Ok(env) if env.contains_key("number") => {
-                emit(issue("$", &Json::Object(env), ctx));
-            }
-            Ok(_) => {}
-            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
-            Err(e) => emit(Item::Reject(Reject::new(e.path.clone(), e.message, ""))),
+        })?;
+        cut.into_iter().for_each(&mut *emit);
+        // One issue on its own (`/repos/{o}/{r}/issues/{n}`).
+        if envelope.contains_key("number") {
+            emit(issue("$", &Json::Object(envelope), ctx));
         }
         Ok(Vec::new())
     }
@@ -71,10 +67,7 @@ fn issue(path: &str, v: &Json, ctx: &Context) -> Item {
             &excerpt(),
         ));
     }
-    match rows(v, ctx) {
-        Ok(rows) => Item::Record(Record::new(path, rows)),
-        Err(reason) => Item::Reject(Reject::new(path, reason, &excerpt())),
-    }
+    Item::of(path, rows(v, ctx), excerpt)
 }
 
 /// `owner/repo` from `repository_url` (`https://api.github.com/repos/owner/repo`) or the

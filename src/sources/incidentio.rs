@@ -80,25 +80,17 @@ impl Source for IncidentIo {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
         // Incidents wait for the end of the file: severities without a known name are
         // ranked among all of the export's.
         let mut incidents: Vec<(String, Json)> = Vec::new();
-        let streamed = json::stream(file, &KEYS, &mut |path, v| {
+        let (envelope, cut) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
             if path.starts_with("$.incidents[") {
                 incidents.push((path, v));
             } else {
                 emit(element(&path, &v));
             }
-        });
-        let envelope = match streamed {
-            Ok(env) => env,
-            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
-                json::Envelope::new()
-            }
-        };
+        })?;
+        cut.into_iter().for_each(&mut *emit);
         if let Some(one) = envelope.get("incident") {
             incidents.push(("$.incident".into(), one.clone()));
         }
@@ -121,10 +113,9 @@ impl Source for IncidentIo {
         }
         let ranks = Ranks::new(incidents.iter().map(|(_, v)| v), ctx);
         for (path, v) in &incidents {
-            emit(match incident(v, ctx, &ranks) {
-                Ok(rows) => Item::Record(Record::new(path.clone(), rows)),
-                Err(reason) => Item::Reject(Reject::new(path.clone(), reason, &excerpt(v))),
-            });
+            emit(Item::of(path.clone(), incident(v, ctx, &ranks), || {
+                excerpt(v)
+            }));
         }
         Ok(Vec::new())
     }
@@ -161,10 +152,7 @@ fn element(path: &str, v: &Json) -> Item {
                 .to_string(),
         )
     };
-    match result {
-        Ok(rows) => Item::Record(Record::new(path, rows)),
-        Err(reason) => Item::Reject(Reject::new(path, reason, &excerpt(v))),
-    }
+    Item::of(path, result, || excerpt(v))
 }
 
 /// incident.io's `incident_id` as the store's id.

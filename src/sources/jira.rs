@@ -13,7 +13,7 @@ use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Reject, Row, Value};
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -44,17 +44,11 @@ impl Source for Jira {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
         let keys = ["issues", "values", "histories"];
-        let streamed = json::stream(file, &keys, &mut |path, v| element(&path, &v, ctx, emit));
-        let envelope = match streamed {
-            Ok(env) => env,
-            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
-                json::Envelope::new()
-            }
-        };
+        let (envelope, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
+            element(&path, &v, ctx, emit)
+        })?;
+        cut.into_iter().for_each(&mut *emit);
         // One issue on its own (`/rest/api/3/issue/KEY`).
         if envelope.contains_key("fields") {
             emit(issue("$", &Json::Object(envelope), ctx));
@@ -87,10 +81,7 @@ fn is_history(v: &Json) -> bool {
 }
 
 fn issue(path: &str, v: &Json, ctx: &Context) -> Item {
-    match issue_rows(v, ctx) {
-        Ok(rows) => Item::Record(Record::new(path, rows)),
-        Err(reason) => Item::Reject(Reject::new(path, reason, &excerpt(v))),
-    }
+    Item::of(path, issue_rows(v, ctx), || excerpt(v))
 }
 
 /// The start of an issue, for rejects: its key and summary, not the whole object.

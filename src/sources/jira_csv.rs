@@ -14,7 +14,7 @@ use super::table_csv::{self, squash, Fields};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
-use crate::record::{Item, Record, Reject, Row};
+use crate::record::{Item, Row};
 use crate::time::DateLayout;
 use chrono_tz::Tz;
 
@@ -91,15 +91,9 @@ impl Source for JiraCsv {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let (layout, zone) = table_csv::dates(&input.path, &field_of, DATE_FIELDS, ctx, SOURCE)?;
-        table_csv::read_by(
-            &input.path,
-            &field_of,
-            emit,
-            &mut |location, f, raw| match rows(f, ctx, &layout, zone) {
-                Ok(rows) => Item::Record(Record::new(location, rows)),
-                Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
-            },
-        )
+        table_csv::read_by(&input.path, &field_of, emit, &mut |location, f, raw| {
+            Item::of(location, rows(f, ctx, &layout, zone), || raw.to_string())
+        })
     }
 }
 

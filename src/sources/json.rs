@@ -73,6 +73,30 @@ pub fn stream(
     })
 }
 
+/// Streams a JSON export file (see [`stream`]) for an adapter.
+///
+/// A file that breaks before its first element is unusable as a whole: `Err`. One that
+/// breaks later keeps every element before the break; the unread rest is returned as
+/// one reject (with an empty envelope), for the caller to emit so that the accounting
+/// holds.
+pub fn stream_file(
+    path: &std::path::Path,
+    array_keys: &[&str],
+    element: &mut dyn FnMut(String, Value),
+) -> Result<(Envelope, Option<crate::record::Item>), FileError> {
+    let file = std::fs::File::open(path)?;
+    match stream(file, array_keys, element) {
+        Ok(env) => Ok((env, None)),
+        Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
+        Err(e) => Ok((
+            Envelope::new(),
+            Some(crate::record::Item::Reject(crate::record::Reject::new(
+                e.path, e.message, "",
+            ))),
+        )),
+    }
+}
+
 /// A serde_json error in the words of the rest of the tool.
 fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;

@@ -9,7 +9,7 @@
 
 use super::json::Get;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Reject, Row, Value};
 use crate::schema::{col, Table};
 use serde_json::Value as Json;
 use std::io::BufRead;
@@ -53,10 +53,7 @@ impl Source for Mattermost {
                 continue;
             }
             let item = match serde_json::from_str::<Json>(text) {
-                Ok(v) => match line_rows(&v, ctx) {
-                    Ok(rows) => Item::Record(Record::new(location, rows)),
-                    Err(reason) => Item::Reject(Reject::new(location, reason, text)),
-                },
+                Ok(v) => Item::of(location, line_rows(&v, ctx), || text.to_string()),
                 Err(e) => Item::Reject(Reject::new(
                     location,
                     format!("expected a JSON object, found invalid JSON ({e})"),

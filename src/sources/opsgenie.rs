@@ -8,7 +8,7 @@
 
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -39,16 +39,11 @@ impl Source for Opsgenie {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
-        let result = json::stream(file, &["data"], &mut |path, v| emit(record(&path, &v, ctx)));
-        match result {
-            Ok(_) => Ok(Vec::new()),
-            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path, e.message, "")));
-                Ok(Vec::new())
-            }
-        }
+        let (_, cut) = json::stream_file(&input.path, &["data"], &mut |path, v| {
+            emit(record(&path, &v, ctx))
+        })?;
+        cut.into_iter().for_each(&mut *emit);
+        Ok(Vec::new())
     }
 }
 
@@ -62,10 +57,7 @@ fn record(path: &str, v: &Json, ctx: &Context) -> Item {
     } else {
         Err("not an Opsgenie incident, alert or user".into())
     };
-    match rows {
-        Ok(rows) => Item::Record(Record::new(path, rows)),
-        Err(reason) => Item::Reject(Reject::new(path, reason, &v.to_string())),
-    }
+    Item::of(path, rows, || v.to_string())
 }
 
 fn user(v: &Json) -> Result<Vec<Row>, String> {

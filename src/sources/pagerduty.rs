@@ -47,7 +47,6 @@ impl Source for PagerDuty {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
         let mut log_entries: Vec<(String, Json)> = Vec::new();
         let mut analytics: Vec<(String, Json)> = Vec::new();
         let mut reader = Reader {
@@ -62,22 +61,10 @@ impl Source for PagerDuty {
             "notes",
             "alerts",
         ];
-        let streamed = json::stream(file, &keys, &mut |path, v| {
+        let (envelope, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
             reader.element(&path, v, emit, &mut log_entries, &mut analytics);
-        });
-        let envelope = match streamed {
-            Ok(env) => env,
-            Err(e) if e.elements == 0 && e.path == "$" => return Err(e.into()),
-            Err(e) => {
-                // What came before the break was read; the rest is one reject.
-                emit(Item::Reject(Reject::new(
-                    e.path.clone(),
-                    e.message.clone(),
-                    "",
-                )));
-                json::Envelope::new()
-            }
-        };
+        })?;
+        cut.into_iter().for_each(&mut *emit);
         if let Some(incident) = envelope.get("incident") {
             let item = reader.incident("$.incident", incident);
             emit(item);
@@ -308,10 +295,7 @@ impl Reader<'_> {
     }
 
     fn incident(&mut self, path: &str, v: &Json) -> Item {
-        match self.incident_rows(v) {
-            Ok(rows) => Item::Record(Record::new(path, rows)),
-            Err(reason) => Item::Reject(Reject::new(path, reason, &v.to_string())),
-        }
+        Item::of(path, self.incident_rows(v), || v.to_string())
     }
 
     fn incident_rows(&mut self, v: &Json) -> Result<Vec<Row>, String> {
@@ -623,10 +607,7 @@ impl Reader<'_> {
             }
             Ok(dedup_participants(rows))
         })();
-        match rows {
-            Ok(rows) => Item::Record(Record::new(path, rows)),
-            Err(reason) => Item::Reject(Reject::new(path, reason, &v.to_string())),
-        }
+        Item::of(path, rows, || v.to_string())
     }
 }
 

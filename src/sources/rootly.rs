@@ -18,7 +18,7 @@ use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::{col, Table};
 use serde_json::Value as Json;
 
@@ -60,24 +60,15 @@ impl Source for Rootly {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
-        let streamed = json::stream(file, &["data"], &mut |path, v| {
+        let (envelope, cut) = json::stream_file(&input.path, &["data"], &mut |path, v| {
             emit(element(&path, &v, ctx));
-        });
-        match streamed {
-            Ok(env) => {
-                // A single resource: `{"data": {…}}` is not an array.
-                if let Some(one @ Json::Object(_)) = env.get("data") {
-                    emit(element("$.data", one, ctx));
-                }
-                Ok(Vec::new())
-            }
-            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
-                Ok(Vec::new())
-            }
+        })?;
+        cut.into_iter().for_each(&mut *emit);
+        // A single resource: `{"data": {…}}` is not an array.
+        if let Some(one @ Json::Object(_)) = envelope.get("data") {
+            emit(element("$.data", one, ctx));
         }
+        Ok(Vec::new())
     }
 }
 
@@ -95,14 +86,9 @@ fn element(path: &str, v: &Json, ctx: &Context) -> Item {
              incident_post_mortems or incident_events"
         )),
     };
-    match result {
-        Ok(rows) => Item::Record(Record::new(path, rows)),
-        Err(reason) => Item::Reject(Reject::new(
-            path,
-            reason,
-            &format!("{} {}", kind, v.str_at("id").unwrap_or("")),
-        )),
-    }
+    Item::of(path, result, || {
+        format!("{} {}", kind, v.str_at("id").unwrap_or(""))
+    })
 }
 
 /// The incident a resource belongs to: an attribute, else its JSON:API relationship.

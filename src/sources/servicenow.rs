@@ -13,7 +13,7 @@ use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -45,21 +45,11 @@ impl Source for ServiceNow {
     ) -> Result<Vec<String>, FileError> {
         let zone = ctx.zone_of(SOURCE)?.unwrap_or(chrono_tz::Tz::UTC);
         let ts = |s: &str| crate::time::parse_timestamp(s, Some(zone));
-        let file = std::fs::File::open(&input.path)?;
-        let streamed = json::stream(file, &["result"], &mut |path, v| {
-            emit(match record(&v, &ts, ctx) {
-                Ok(rows) => Item::Record(Record::new(path, rows)),
-                Err(reason) => Item::Reject(Reject::new(path, reason, &excerpt(&v))),
-            });
-        });
-        match streamed {
-            Ok(_) => Ok(Vec::new()),
-            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
-                Ok(Vec::new())
-            }
-        }
+        let (_, cut) = json::stream_file(&input.path, &["result"], &mut |path, v| {
+            emit(Item::of(path, record(&v, &ts, ctx), || excerpt(&v)));
+        })?;
+        cut.into_iter().for_each(&mut *emit);
+        Ok(Vec::new())
     }
 }
 

@@ -11,7 +11,7 @@
 use super::servicenow::{self, Cells, SOURCE};
 use super::table_csv::{self, squash, Fields};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Record, Reject};
+use crate::record::Item;
 use std::collections::HashMap;
 
 pub struct ServiceNowCsv;
@@ -115,10 +115,9 @@ impl Source for ServiceNowCsv {
             if key.is_some_and(|k| latest.get(&k) != Some(&location)) {
                 return Item::Superseded { location };
             }
-            match servicenow::record(f, &ts, ctx) {
-                Ok(rows) => Item::Record(Record::new(location, rows)),
-                Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
-            }
+            Item::of(location, servicenow::record(f, &ts, ctx), || {
+                raw.to_string()
+            })
         })
     }
 }

@@ -11,7 +11,7 @@
 
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::{col, Table};
 use serde_json::Value as Json;
 
@@ -44,34 +44,19 @@ impl Source for Statuspage {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let file = std::fs::File::open(&input.path)?;
-        let streamed = json::stream(
-            file,
-            &["incidents", "scheduled_maintenances"],
-            &mut |path, v| {
-                let maintenance = path.starts_with("$.scheduled_maintenances[");
-                emit(match incident(&v, ctx, maintenance) {
-                    Ok(rows) => Item::Record(Record::new(path, rows)),
-                    Err(reason) => Item::Reject(Reject::new(
-                        path,
-                        reason,
-                        &format!(
-                            "{} {}",
-                            v.str_at("id").unwrap_or(""),
-                            v.str_at("name").unwrap_or("")
-                        ),
-                    )),
-                });
-            },
-        );
-        match streamed {
-            Ok(_) => Ok(Vec::new()),
-            Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
-            Err(e) => {
-                emit(Item::Reject(Reject::new(e.path.clone(), e.message, "")));
-                Ok(Vec::new())
-            }
-        }
+        let keys = ["incidents", "scheduled_maintenances"];
+        let (_, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
+            let maintenance = path.starts_with("$.scheduled_maintenances[");
+            emit(Item::of(path, incident(&v, ctx, maintenance), || {
+                format!(
+                    "{} {}",
+                    v.str_at("id").unwrap_or(""),
+                    v.str_at("name").unwrap_or("")
+                )
+            }));
+        })?;
+        cut.into_iter().for_each(&mut *emit);
+        Ok(Vec::new())
     }
 }
 
