@@ -123,7 +123,10 @@ fn summary(
         }
         let _ = writeln!(s);
     }
-    let team_list: Vec<String> = teams.iter().map(|t| format!("teams/{t}.html")).collect();
+    let team_list: Vec<String> = teams
+        .iter()
+        .map(|t| format!("teams/{}.html", crate::report::file_stem(t)))
+        .collect();
     let _ = writeln!(
         s,
         "Artifacts: exec.html, exec.md, {}, metrics.json, policy.json.",

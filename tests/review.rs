@@ -198,3 +198,37 @@ fn metrics_json_follows_its_schema() {
         );
     }
 }
+
+#[test]
+fn team_names_from_exports_cannot_write_outside_the_review_folder() {
+    let w = Workdir::new();
+    let csv = w.path().join("incidents.csv");
+    std::fs::write(
+        &csv,
+        "incident_id,title,severity,team,started_at,resolved_at\n\
+         t:1,a,SEV2,../../escaped,2026-07-02T10:00:00Z,2026-07-02T11:00:00Z\n\
+         t:2,b,SEV2,payments,2026-07-03T10:00:00Z,2026-07-03T11:00:00Z\n",
+    )
+    .unwrap();
+    w.ingest(&[&csv]);
+    review(&w, None, "deep/rev", 0);
+    let teams = w.path().join("deep/rev/teams");
+    let mut names: Vec<String> = std::fs::read_dir(&teams)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".html"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].starts_with("escaped-") && names[1] == "payments.html",
+        "{names:?}"
+    );
+    assert!(!w.path().join("escaped.html").exists());
+    assert!(!w.path().join("deep/escaped.html").exists());
+    let summary = std::fs::read_to_string(w.path().join("deep/rev/summary.md")).unwrap();
+    assert!(
+        summary.contains(&format!("teams/{}", names[0])),
+        "{summary}"
+    );
+}

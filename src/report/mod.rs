@@ -424,7 +424,7 @@ pub fn write_set(
     let teams = team::teams(&ctx);
     for name in &teams {
         for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
-            let path = dir.join("teams").join(format!("{name}.{ext}"));
+            let path = dir.join("teams").join(format!("{}.{ext}", file_stem(name)));
             let subject = Subject::Team {
                 name,
                 pseudonymise: false,
@@ -434,6 +434,31 @@ pub fn write_set(
         }
     }
     Ok((teams, written))
+}
+
+/// A team report's file stem. Team names come from exports, so anything but letters,
+/// digits, `-` and `_` becomes `-` (a team named `../../x` must not write outside the
+/// folder), and a name that had to change gets a short hash of itself, so that two teams
+/// never share a file.
+pub fn file_stem(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if safe == name && !safe.is_empty() {
+        return safe;
+    }
+    use sha2::Digest;
+    let hash = format!("{:x}", sha2::Sha256::digest(name.as_bytes()));
+    format!("{}-{}", safe.trim_matches('-'), &hash[..8])
+        .trim_start_matches('-')
+        .to_string()
 }
 
 /// A serde value as a template value.
@@ -458,4 +483,20 @@ fn sources(data: &Data) -> Result<Vec<Source>> {
     out.sort_by(|a, b| (&a.file, &a.sha256).cmp(&(&b.file, &b.sha256)));
     out.dedup_by(|a, b| a.file == b.file && a.sha256 == b.sha256);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn team_file_names_stay_in_their_folder() {
+        assert_eq!(file_stem("payments"), "payments");
+        assert_eq!(file_stem("data-platform_2"), "data-platform_2");
+        let evil = file_stem("../../etc/passwd");
+        assert!(evil.starts_with("etc-passwd-"), "{evil}");
+        assert!(!evil.contains('/') && !evil.contains(".."));
+        assert_ne!(file_stem("a/b"), file_stem("a b"));
+        assert!(!file_stem("..").is_empty());
+    }
 }
