@@ -25,6 +25,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query(args) => query_command(&args),
         Command::Report(args) => report_command(&args, &config),
         Command::Review(args) => review_command(&args, &config),
+        Command::People(args) => people_command(&args),
+        Command::Forget(args) => forget_command(&args),
         Command::Init(args) => init_command(&args),
         Command::Completions { .. } | Command::Man => describe(&cli.command),
         Command::Demo(args) => crate::demo::run(&args.out, &config),
@@ -81,7 +83,10 @@ pub fn resolve_period(args: &PeriodArgs, data: &metrics::Data) -> Result<metrics
 fn metrics_command(args: &MetricsArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
     store.require()?;
-    let data = metrics::Data::load(&store)?;
+    let mut data = metrics::Data::load(&store)?;
+    if args.pseudonymise {
+        crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
+    }
     let req = resolve_period(&args.period, &data)?;
     let m = metrics::compute_from(&data, config, req);
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
@@ -161,7 +166,11 @@ fn query_command(args: &QueryArgs) -> Result<ExitCode> {
         }
     }
     let sql = query.bind(&values, latest)?;
-    let df = crate::query::run(&store, &sql).with_context(|| format!("query {}", query.name))?;
+    let mut df =
+        crate::query::run(&store, &sql).with_context(|| format!("query {}", query.name))?;
+    if args.pseudonymise {
+        df = crate::privacy::Pseudonyms::of(&store)?.frame(&df)?;
+    }
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -173,6 +182,73 @@ fn query_command(args: &QueryArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     crate::query::render(&df, format, &mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn people_command(args: &crate::cli::PeopleArgs) -> Result<ExitCode> {
+    use crate::cli::PeopleFormat;
+    let store = Store::at(&args.store.store);
+    store.require()?;
+    let people = crate::privacy::people(&store)?;
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        PeopleFormat::Table
+    } else {
+        PeopleFormat::Json
+    });
+    let text = match format {
+        PeopleFormat::Json => serde_json::to_string_pretty(&people)? + "\n",
+        PeopleFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+            t.set_header([
+                "person",
+                "name",
+                "e-mail",
+                "aliases",
+                "named in",
+                "message texts",
+            ]);
+            for p in &people {
+                let refs: Vec<String> = p
+                    .references
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect();
+                t.add_row(vec![
+                    p.person_id.clone(),
+                    p.display_name.clone().unwrap_or_default(),
+                    p.email.clone().unwrap_or_default(),
+                    p.aliases.join("; "),
+                    refs.join(", "),
+                    p.messages_with_text.to_string(),
+                ]);
+            }
+            format!(
+                "{t}\n{} people; message texts are kept only when ingested with --keep-text.\n",
+                people.len()
+            )
+        }
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn forget_command(args: &crate::cli::ForgetArgs) -> Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    store.require()?;
+    let done = crate::privacy::forget(&store, &args.person)?;
+    let rows: Vec<String> = done.rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!(
+        "forgot {}: now {} ({} row(s) changed: {})",
+        args.person,
+        done.pseudonym,
+        done.rows.values().sum::<usize>(),
+        rows.join(", ")
+    );
+    eprintln!(
+        "note: ingesting exports that name this person again brings them back; delete or \
+         redact those exports too"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -198,7 +274,10 @@ pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
 fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
     store.require()?;
-    let data = metrics::Data::load(&store)?;
+    let mut data = metrics::Data::load(&store)?;
+    if args.pseudonymise {
+        crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
+    }
     let req = resolve_period(&args.period, &data)?;
     let out = args.out.clone().unwrap_or_else(|| match args.format {
         crate::report::Format::Html => "report.html".into(),
@@ -231,7 +310,10 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
 fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
     store.require()?;
-    let data = metrics::Data::load(&store)?;
+    let mut data = metrics::Data::load(&store)?;
+    if args.pseudonymise {
+        crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
+    }
     let req = resolve_period(&args.period, &data)?;
     let label = period_label(&args.period, &req);
     let review = crate::review::run(

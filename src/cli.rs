@@ -38,8 +38,9 @@ pub enum Command {
     Queries,
     /// Run a named query, or your own SQL, over the store
     #[command(
-        after_help = "Tables: incidents, incident_services, incident_links, participants, \
-        pages, events, action_items, messages, people, services, ingest_runs, rejects. \
+        after_help = "Tables: incidents, incident_services, incident_tags, incident_links, \
+        participants, pages, events, action_items, retros, messages, people, services, \
+        ingest_runs, rejects. \
         Parameters are typed and reach the SQL only as quoted literals. --period sets the \
         since/until/as_of parameters a query declares."
     )]
@@ -53,6 +54,17 @@ pub enum Command {
         1 when a rule fails, 2 on error. Reads the store; ingests nothing."
     )]
     Review(ReviewArgs),
+    /// List the personal data the store holds: every person, and where they are named
+    People(PeopleArgs),
+    /// Remove a person's identity from the store (replaced by a pseudonym), for
+    /// data-protection requests
+    #[command(
+        after_help = "The person's people row keeps only team, function and time zone; every \
+        reference to them (person id, e-mail, source aliases) names a random pseudonym; \
+        their kept message texts and reject excerpts naming them are cleared. Exports \
+        ingested again would bring the person back: delete or redact them too."
+    )]
+    Forget(ForgetArgs),
     /// Write a commented incidentlens.toml with every setting at its default
     Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, …)
@@ -119,6 +131,10 @@ pub struct MetricsArgs {
     /// Output format [default: table on a terminal, json otherwise]
     #[arg(long, value_enum)]
     pub format: Option<MetricsFormat>,
+
+    /// Replace people with stable pseudonyms ("Person 3")
+    #[arg(long)]
+    pub pseudonymise: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +160,11 @@ pub struct QueryArgs {
 
     #[command(flatten)]
     pub period: PeriodArgs,
+
+    /// Replace every cell that names a person (id, e-mail, name, alias) with a stable
+    /// pseudonym ("Person 3")
+    #[arg(long)]
+    pub pseudonymise: bool,
 
     /// Output format [default: table on a terminal, csv otherwise]
     #[arg(long, value_enum)]
@@ -206,6 +227,36 @@ pub struct ReviewArgs {
     /// The folder for the artifacts
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Replace people with stable pseudonyms ("Person 3") in every artifact
+    #[arg(long)]
+    pub pseudonymise: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeopleFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// Output format [default: table on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<PeopleFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// The person's e-mail (or person id, as `people` lists it)
+    #[arg(long, value_name = "EMAIL")]
+    pub person: String,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub mod link;
 pub mod metrics;
 pub mod normalize;
 pub mod policy;
+pub mod privacy;
 pub mod query;
 pub mod record;
 pub mod report;

@@ -24,7 +24,7 @@
 
 use crate::record::{split_list, Row, Value};
 use crate::schema::{col, Table};
-use crate::store::{strings as strs, Writer};
+use crate::store::{row_at, strings as strs, Writer};
 use anyhow::Result;
 use polars::prelude::DataFrame;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -736,7 +736,7 @@ fn relink_channels(
         let Some(Link::Incident(target)) = by_key.get(key.as_str()) else {
             continue;
         };
-        let row = stored_row(&msgs, Table::Messages, i)?;
+        let row = row_at(&msgs, Table::Messages, i)?;
         let target = target.to_string();
         if row.get(col::INCIDENT_ID).as_str() != Some(target.as_str()) {
             writer.put(
@@ -830,7 +830,7 @@ fn relink_tickets(
             }
             Link::None => {}
         }
-        let row = stored_row(df, t.table, t.row)?;
+        let row = row_at(df, t.table, t.row)?;
         let target = Value::opt_text(t.target.clone());
         if row.get(col::INCIDENT_ID) != &target {
             writer.put(&row.with(col::INCIDENT_ID, target), "links")?;
@@ -844,7 +844,7 @@ fn relink_tickets(
     let retros = writer.rows(Table::Retros)?;
     let mut best: BTreeMap<String, (Option<i64>, Option<i64>, Value)> = BTreeMap::new();
     for i in 0..retros.height() {
-        let r = stored_row(&retros, Table::Retros, i)?;
+        let r = row_at(&retros, Table::Retros, i)?;
         let Value::Str(incident) = r.get(col::INCIDENT_ID) else {
             continue;
         };
@@ -874,7 +874,7 @@ fn relink_tickets(
         let Some((held, published, url)) = id.as_ref().and_then(|id| best.get(id)) else {
             continue;
         };
-        let row = stored_row(inc, Table::Incidents, i)?;
+        let row = row_at(inc, Table::Incidents, i)?;
         // The earlier of the incident's own retro date and its tickets': applying this
         // again changes nothing, whatever the order of ingestion.
         let earliest = |own: &Value, ticket: Option<i64>| match (own, ticket) {
@@ -904,17 +904,6 @@ fn relink_tickets(
 /// Chat subtypes that are posts by a person; other subtypes (joins, topic changes,
 /// tombstones) are not conversation.
 pub const CONVERSATION: &[&str] = &["file_share", "thread_broadcast", "me_message"];
-
-fn stored_row(df: &polars::prelude::DataFrame, table: Table, i: usize) -> Result<Row> {
-    let mut row = Row::new(table);
-    for c in table.columns() {
-        row.set(
-            c.name,
-            Value::from_stored(df.column(c.name)?.get(i)?, c.kind),
-        );
-    }
-    Ok(row)
-}
 
 #[cfg(test)]
 mod tests {

@@ -382,6 +382,19 @@ impl<'s> Writer<'s> {
         Ok(Outcome::Ingested)
     }
 
+    /// Removes the row with `row`'s key, stored or pending (a key that changes, as when
+    /// a person is forgotten, is a removal and a new row).
+    pub fn remove(&mut self, row: &Row) -> Result<()> {
+        let key = row.key();
+        let s = self.state(row.table)?;
+        s.pending.remove(&key);
+        if let Some(&i) = s.index.get(&key) {
+            s.removed[i] = true;
+        }
+        s.changed = true;
+        Ok(())
+    }
+
     /// Writes every changed table (and, in a new store, every empty one), atomically.
     /// Returns whether anything was written.
     pub fn commit(mut self) -> Result<bool> {
@@ -543,6 +556,18 @@ fn with_schema(mut df: DataFrame, t: Table) -> Result<DataFrame> {
         return Ok(df);
     }
     Ok(df.select(t.columns().iter().map(|c| c.name))?)
+}
+
+/// Row `i` of a stored table's frame, as a canonical row.
+pub fn row_at(df: &DataFrame, table: Table, i: usize) -> Result<Row> {
+    let mut row = Row::new(table);
+    for c in table.columns() {
+        row.set(
+            c.name,
+            Value::from_stored(df.column(c.name)?.get(i)?, c.kind),
+        );
+    }
+    Ok(row)
 }
 
 /// A text column as owned strings (null as `None`), for code that works row by row.

@@ -8,6 +8,7 @@ mod ingest;
 mod metrics;
 mod pager;
 mod platforms;
+mod privacy;
 mod query;
 mod report;
 mod review;
