@@ -12,6 +12,10 @@ use crate::schema::{col, vocab, Kind, Table};
 use polars::prelude::AnyValue;
 use std::fmt;
 
+/// The longest text a cell may hold (1 MiB): a title or message longer than this is
+/// not one, and would only bloat the store.
+pub const MAX_CELL_BYTES: usize = 1 << 20;
+
 /// One cell of a canonical row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -168,6 +172,16 @@ impl Row {
     pub fn validate(&self) -> Result<(), String> {
         let t = self.table;
         for (c, v) in t.columns().iter().zip(&self.values) {
+            if let Value::Str(s) = v {
+                if s.len() > MAX_CELL_BYTES {
+                    return Err(format!(
+                        "{}: a value of {} bytes, more than the {} a cell may hold",
+                        c.name,
+                        s.len(),
+                        MAX_CELL_BYTES
+                    ));
+                }
+            }
             let ok = matches!(
                 (c.kind, v),
                 (_, Value::Null)

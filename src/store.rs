@@ -67,6 +67,11 @@ impl Store {
 
     /// Fails with advice when there is no store yet.
     pub fn require(&self) -> Result<()> {
+        // A commit cut short (a killed ingest) leaves its journal: finish it before
+        // anything is read, so no reader sees half of a commit.
+        if self.root.join(JOURNAL).exists() {
+            drop(self.lock()?);
+        }
         if !self.exists() {
             bail!(
                 "no store at {}: run `incidentlens ingest PATH…` first, or point --store / \

@@ -4,6 +4,7 @@ mod util;
 
 mod chat;
 mod demo;
+mod hostile;
 mod ingest;
 mod metrics;
 mod pager;

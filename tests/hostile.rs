@@ -1,0 +1,93 @@
+//! Broken and hostile input: each case names the file, the place, what was expected and
+//! what was found, and loses nothing else. (Truncation, BOM, CRLF, ragged rows, zone-less
+//! times, duplicate keys and empty files are in `ingest.rs`; zip slips, bombs and nested
+//! zips in `chat.rs`; escaping and template injection in `report.rs`.)
+
+use crate::util::*;
+
+#[test]
+fn invalid_utf8_implausible_years_and_backwards_incidents() {
+    let w = Workdir::new();
+    let csv = w.path().join("incidents.csv");
+    std::fs::write(
+        &csv,
+        b"incident_id,title,severity,started_at,resolved_at\n\
+          h:1,caf\xe9 down,SEV2,2026-07-02T10:00:00Z,2026-07-02T11:00:00Z\n\
+          h:2,fine,SEV2,2026-07-03T10:00:00Z,2026-07-03T11:00:00Z\n\
+          h:3,year zero,SEV2,0000-01-01T00:00:00Z,\n\
+          h:4,far future,SEV2,9999-12-31T23:59:59Z,\n\
+          h:5,backwards,SEV2,2026-07-04T10:00:00Z,2026-07-04T09:00:00Z\n",
+    )
+    .unwrap();
+    let out = w.ingest(&[&csv]);
+    assert_eq!(
+        accounting(&out, "incidents.csv")[1..],
+        ["canonical", "5", "2", "0", "3"]
+    );
+    let err = stderr(&out);
+    for want in [
+        "incidents.csv: line 2: title: expected UTF-8 text, found invalid bytes",
+        "incidents.csv: line 4: started_at: timestamp '0000-01-01T00:00:00Z' lies in the year 0, outside the plausible range 1990–2100",
+        "incidents.csv: line 5: started_at: timestamp '9999-12-31T23:59:59Z' lies in the year 9999, outside the plausible range 1990–2100",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    // Resolved an hour before it started: kept, never used as a duration, and counted.
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
+    assert_eq!(m["data_quality"]["negative_durations"], 1);
+    assert_eq!(m["phases"]["time_to_resolve"]["n"], 1);
+}
+
+#[test]
+fn invalid_utf8_in_json_keeps_what_came_before() {
+    let w = Workdir::new();
+    let f = w.path().join("incidents.json");
+    std::fs::write(
+        &f,
+        b"{\"incidents\":[{\"id\":\"PX1\",\"incident_number\":1,\"title\":\"ok\",\
+          \"created_at\":\"2026-07-01T10:00:00Z\",\"escalation_policy\":{\"id\":\"E\"}},\
+          {\"id\":\"PX2\",\"title\":\"caf\xe9\",\"created_at\":\"2026-07-01T11:00:00Z\"}]}",
+    )
+    .unwrap();
+    let out = w.ingest(&[&f]);
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["pagerduty", "2", "1", "0", "1"]
+    );
+    assert!(
+        stderr(&out).contains(
+            "incidents.json: $.incidents[1]: invalid JSON: invalid unicode code point at line 1 column"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_100_mb_line_is_one_reject_and_the_rest_ingests() {
+    let w = Workdir::new();
+    let dir = w.path().join("jsonl");
+    std::fs::create_dir(&dir).unwrap();
+    let f = dir.join("incidents.jsonl");
+    let line = |id: &str, title: &str, at: &str| {
+        format!(
+            "{{\"incident_id\":\"{id}\",\"title\":\"{title}\",\"severity\":\"SEV3\",\"started_at\":\"{at}\"}}\n"
+        )
+    };
+    let mut text = line("b:1", "small", "2026-07-05T10:00:00Z");
+    text += &line("b:2", &"x".repeat(100_000_000), "2026-07-05T11:00:00Z");
+    text += &line("b:3", "small", "2026-07-05T12:00:00Z");
+    std::fs::write(&f, text).unwrap();
+    let out = w.ingest(&[&f]);
+    assert_eq!(
+        accounting(&out, "incidents.jsonl")[1..],
+        ["canonical", "3", "2", "0", "1"]
+    );
+    assert!(
+        stderr(&out).contains(
+            "incidents.jsonl: line 2: title: a value of 100000000 bytes, more than the 1048576 a cell may hold"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
