@@ -39,6 +39,10 @@ const TMP_MARK: &str = ".tmp-";
 /// Test hook: makes a commit abort at a named point, as a crash would.
 const CRASH_ENV: &str = "INCIDENTLENS_TEST_CRASH";
 
+/// Test hook: milliseconds to pause after each file a commit writes or renames, so that
+/// a test's SIGKILL lands inside the commit.
+const PAUSE_ENV: &str = "INCIDENTLENS_TEST_PAUSE_MS";
+
 pub struct Store {
     root: PathBuf,
 }
@@ -432,6 +436,7 @@ impl<'s> Writer<'s> {
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
             file.sync_all()?;
             renames.push((tmp, target));
+            pause();
         }
         crash_point("before-journal");
         let journal = self.store.root.join(JOURNAL);
@@ -448,6 +453,7 @@ impl<'s> Writer<'s> {
             if n == 0 {
                 crash_point("after-first-rename");
             }
+            pause();
         }
         for (_, to) in &renames {
             if let Some(dir) = to.parent() {
@@ -456,6 +462,12 @@ impl<'s> Writer<'s> {
         }
         fs::remove_file(&journal)?;
         Ok(true)
+    }
+}
+
+fn pause() {
+    if let Some(ms) = std::env::var(PAUSE_ENV).ok().and_then(|v| v.parse().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 

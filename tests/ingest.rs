@@ -396,3 +396,82 @@ fn duckdb_reads_the_same_row_counts() {
     }
     assert_eq!(checked, 12);
 }
+
+#[test]
+fn a_killed_ingest_leaves_the_old_or_the_new_store() {
+    let counts = |store: &std::path::Path| -> Vec<usize> {
+        Store::at(store)
+            .counts()
+            .unwrap()
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
+    };
+    let reference = Workdir::new();
+    reference.ingest(&[&fixtures().join("pagerduty/org")]);
+    let old = counts(&reference.store());
+    reference.ingest(&[&fixtures().join("demo")]);
+    let new = counts(&reference.store());
+    assert_ne!(old, new);
+    let mut outcomes = std::collections::BTreeSet::new();
+    // Each file the commit writes or renames is followed by a 40 ms pause, so the
+    // commit (about a dozen tables, two steps each) spans most of a second: the kills
+    // land before it, inside it (writing the files, or renaming them after the journal:
+    // seen at 200 and 500 ms when this was written) and after it.
+    for delay in (0..=900).step_by(60) {
+        let w = Workdir::new();
+        w.ingest(&[&fixtures().join("pagerduty/org")]);
+        let store = w.store();
+        let s = store.display().to_string();
+        let demo = fixtures().join("demo").display().to_string();
+        let mut child = w
+            .command(&["ingest", "--store", &s, &demo])
+            .env("INCIDENTLENS_TEST_PAUSE_MS", "40")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        // The next command that reads the store finishes a commit cut short.
+        w.run_status(&["metrics", "--store", &s, "--format", "json"], 0);
+        let now = counts(&store);
+        assert!(
+            now == old || now == new,
+            "killed after {delay} ms: {now:?} is neither {old:?} nor {new:?}"
+        );
+        outcomes.insert(now == new);
+        // Every file's accounting still adds up.
+        let runs = Store::at(&store).read(Table::IngestRuns).unwrap();
+        let n = |c: &str| -> Vec<i64> {
+            runs.column(c)
+                .unwrap()
+                .i64()
+                .unwrap()
+                .into_no_null_iter()
+                .collect()
+        };
+        let (read, ing, dup, rej) = (
+            n(col::ROWS_READ),
+            n(col::ROWS_INGESTED),
+            n(col::ROWS_DUPLICATE),
+            n(col::ROWS_REJECTED),
+        );
+        for i in 0..read.len() {
+            assert_eq!(read[i], ing[i] + dup[i] + rej[i], "killed after {delay} ms");
+        }
+        // The next ingest removes what the killed one left half-written.
+        w.ingest(&[&fixtures().join("pagerduty/org")]);
+        let leftovers: Vec<_> = snapshot(&store)
+            .into_iter()
+            .filter(|(p, _)| p.to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "killed after {delay} ms: {leftovers:?}"
+        );
+    }
+    // Some kills came before the commit ended, some after.
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+}
