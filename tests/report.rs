@@ -154,6 +154,51 @@ fn templates_can_be_overridden_file_by_file() {
 }
 
 #[test]
+fn an_overriding_template_cannot_read_other_files() {
+    let w = Workdir::with_demo();
+    let dir = w.path().join("tpl");
+    std::fs::create_dir(&dir).unwrap();
+    let secret = w.path().join("secret.txt");
+    std::fs::write(&secret, "TOP SECRET").unwrap();
+    std::fs::write(
+        dir.join("exec.md"),
+        format!("{{% include \"{}\" %}}\n", secret.display()),
+    )
+    .unwrap();
+    std::fs::write(dir.join("team.md"), "{% include \"../secret.txt\" %}\n").unwrap();
+    let store = w.store();
+    for (audience, name) in [("exec", "exec.md"), ("team", "team.md")] {
+        let out = w.path().join(format!("out-{name}"));
+        let mut args = vec![
+            "report",
+            "--audience",
+            audience,
+            "--format",
+            "md",
+            "--period",
+            "2026-Q3",
+            "--templates",
+            dir.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if audience == "team" {
+            args.extend(["--team", "payments"]);
+        }
+        let o = w.run_status(&args, 2);
+        let err = stderr(&o);
+        assert!(
+            err.contains("template") && err.contains("not found"),
+            "{err}"
+        );
+        assert!(!err.contains("TOP SECRET"));
+        assert!(!out.exists());
+    }
+}
+
+#[test]
 fn the_html_renders_in_headless_chromium() {
     let w = Workdir::with_demo();
     let png = w.path().join("exec.png");
