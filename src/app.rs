@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => init_command(&args),
         Command::Completions { .. } | Command::Man => describe(&cli.command),
         Command::Demo(args) => crate::demo::run(&args.out, &config),
+        Command::Synth(args) => synth_command(&args),
     }
 }
 
@@ -182,6 +183,27 @@ fn query_command(args: &QueryArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     crate::query::render(&df, format, &mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth_command(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
+    let opts = crate::synth::Options {
+        incidents: args.incidents,
+        seed: args.seed,
+        messages: args.messages,
+    };
+    let s = crate::synth::write(&args.out, &opts)?;
+    for (path, bytes) in &s.files {
+        println!("{:>12} bytes  {}", bytes, path.display());
+    }
+    println!(
+        "{} incidents, {} pages, {} action items, {} chat messages; ingest with `incidentlens ingest {}`",
+        s.incidents,
+        s.pages,
+        s.action_items,
+        s.messages,
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -76,6 +76,15 @@ pub enum Command {
     Man,
     /// Run the whole pipeline on the sample organisation built into the binary
     Demo(DemoArgs),
+    /// Write a synthetic organisation's exports in the real vendor formats (for
+    /// benchmarks and trials)
+    #[command(
+        after_help = "Writes pagerduty/incidents.json and users.json, slack/export.zip, \
+        jira/search.json, statuspage/incidents.json, people.csv and services.csv: about 10 \
+        pages, 4 follow-ups and --messages chat messages per incident, over two years. The \
+        same --seed gives byte-identical files."
+    )]
+    Synth(SynthArgs),
 }
 
 /// The period flags shared by metrics, report, query and review.
@@ -231,6 +240,25 @@ pub struct ReviewArgs {
     /// Replace people with stable pseudonyms ("Person 3") in every artifact
     #[arg(long)]
     pub pseudonymise: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// How many incidents
+    #[arg(long, value_name = "N")]
+    pub incidents: usize,
+
+    /// The generator's seed
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Chat messages per incident channel, on average
+    #[arg(long, value_name = "M", default_value_t = 100)]
+    pub messages: usize,
+
+    /// The folder to write into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -23,4 +23,5 @@ pub mod schema;
 pub mod sources;
 pub mod stats;
 pub mod store;
+pub mod synth;
 pub mod time;

@@ -648,6 +648,10 @@ pub fn same_incidents(
                     .unwrap_or_default(),
                 "incident-url",
             ),
+            Ref::Number(n) => match incidents.by_number(*n) {
+                Link::Incident(other) => (vec![other], "incident-number"),
+                _ => (Vec::new(), ""),
+            },
             _ => (Vec::new(), ""),
         };
         for other in others.into_iter().filter(|o| *o != id) {

@@ -14,4 +14,5 @@ mod privacy;
 mod query;
 mod report;
 mod review;
+mod synth;
 mod tickets;

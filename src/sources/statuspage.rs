@@ -103,6 +103,27 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String
         .with(col::RESOLVED_AT, Value::opt_ts(v.ts_at("resolved_at")?))
         .with(col::IS_MAINTENANCE, Value::Bool(maintenance))
         .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))];
+    // The incident's own reference (`inc-123`) or an incident page's URL, when the
+    // public text quotes one, says which internal incident this is.
+    let mut refs: Vec<crate::link::Ref> = Vec::new();
+    let texts = std::iter::once(v.str_at("name").unwrap_or("")).chain(
+        v.array_at("incident_updates")
+            .iter()
+            .filter_map(|u| u.str_at("body")),
+    );
+    for text in texts {
+        refs.extend(
+            crate::link::urls_in(text)
+                .into_iter()
+                .map(crate::link::Ref::Url),
+        );
+        refs.extend(
+            text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                .filter_map(crate::link::label_number)
+                .map(crate::link::Ref::Number),
+        );
+    }
+    rows[0].set(col::LINK_REFS, crate::link::Ref::cell(&mut refs));
     for c in v.array_at("components") {
         if let Some(name) = c.str_at("name") {
             rows.push(super::service_row(&incident_id, name));

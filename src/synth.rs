@@ -1,0 +1,554 @@
+//! `synth`: a synthetic organisation's exports in the real vendor formats, for benchmarks
+//! and trials. Deterministic for a seed: no clock, one seeded generator, stable orders.
+//!
+//! For N incidents over two years it writes PagerDuty incidents with their log entries
+//! (about 10 pages each) and users, a Slack export zip with one incident channel each
+//! (about 100 messages, status updates among them, a bot), Jira search JSON with a
+//! postmortem for most SEV1–3 incidents (some late, some missing) and about 4
+//! follow-ups each (some stale, some dropped), a Statuspage `incidents.json` for the
+//! customer-facing ones, a roster and a service catalog. The shapes are those real
+//! organisations show: log-normal durations, a few hot services, a few over-loaded
+//! responders, people in several time zones.
+
+use anyhow::{Context, Result};
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+use serde_json::{json, Value};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub incidents: usize,
+    pub seed: u64,
+    /// Chat messages per incident channel, on average.
+    pub messages: usize,
+}
+
+/// What was written.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub files: Vec<(PathBuf, u64)>,
+    pub incidents: usize,
+    pub pages: usize,
+    pub action_items: usize,
+    pub messages: usize,
+}
+
+const MINUTE: i64 = 60_000_000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+/// 2024-07-01T00:00:00Z, the start of the two years the organisation covers.
+const EPOCH: i64 = 1_719_792_000_000_000;
+
+const FIRST: [&str; 24] = [
+    "Ana", "Bo", "Cy", "Dana", "Eli", "Femi", "Gus", "Hana", "Ivo", "Jin", "Kai", "Lena", "Mo",
+    "Nia", "Omar", "Pia", "Quinn", "Rui", "Sol", "Tara", "Uma", "Vik", "Wen", "Yara",
+];
+const LAST: [&str; 16] = [
+    "Berg", "Reyes", "Park", "Okafor", "Webb", "Silva", "Fischer", "Nakamura", "Haddad",
+    "Kowalski", "Mensah", "Larsen", "Rossi", "Chen", "Novak", "Ibrahim",
+];
+const ZONES: [&str; 6] = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+];
+const TEAMS: [&str; 6] = [
+    "payments",
+    "storefront",
+    "platform",
+    "data",
+    "identity",
+    "search",
+];
+const AREAS: [&str; 4] = ["checkout", "discovery", "infrastructure", "fulfilment"];
+const WORDS: [&str; 12] = [
+    "errors",
+    "latency",
+    "timeouts",
+    "5xx",
+    "queue backlog",
+    "stale cache",
+    "failed deploy",
+    "disk full",
+    "cert expiry",
+    "dns",
+    "throttling",
+    "memory leak",
+];
+
+struct Person {
+    email: String,
+    name: String,
+    team: &'static str,
+    function: &'static str,
+    zone: &'static str,
+    /// How likely they are pulled into an incident (a few carry most).
+    weight: f64,
+}
+
+struct Service {
+    name: String,
+    team: &'static str,
+    area: &'static str,
+    tier: u8,
+    weight: f64,
+}
+
+struct Gen {
+    rng: Pcg64,
+}
+
+impl Gen {
+    fn unit(&mut self) -> f64 {
+        self.rng.random::<f64>()
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.rng.random_range(0..n.max(1))
+    }
+
+    /// A log-normal duration in microseconds with the given median and spread.
+    fn lognormal(&mut self, median: i64, sigma: f64) -> i64 {
+        // Box–Muller: one standard normal from two uniforms.
+        let (u1, u2) = (self.unit().max(1e-12), self.unit());
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        ((median as f64) * (sigma * z).exp()) as i64
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T], weight: impl Fn(&T) -> f64) -> &'a T {
+        let total: f64 = items.iter().map(&weight).sum();
+        let mut x = self.unit() * total;
+        for it in items {
+            x -= weight(it);
+            if x <= 0.0 {
+                return it;
+            }
+        }
+        &items[items.len() - 1]
+    }
+}
+
+fn ts(t: i64) -> String {
+    crate::time::format_micros(t)
+}
+
+/// Writes the organisation below `out`.
+pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
+    let mut g = Gen {
+        rng: Pcg64::seed_from_u64(opts.seed),
+    };
+    let n_people = (opts.incidents / 100).clamp(24, 2000);
+    let people: Vec<Person> = (0..n_people)
+        .map(|i| {
+            let first = FIRST[i % FIRST.len()];
+            let last = LAST[(i / FIRST.len()) % LAST.len()];
+            let function = match i % 10 {
+                8 => "support",
+                9 => "product",
+                _ => "engineering",
+            };
+            Person {
+                email: format!(
+                    "{}.{}{}@acme.example",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    i
+                ),
+                name: format!("{first} {last}"),
+                team: TEAMS[i % TEAMS.len()],
+                function,
+                zone: ZONES[(i * 7) % ZONES.len()],
+                // Three people in every hundred are pulled into far more than their share.
+                weight: if i % 33 == 1 { 12.0 } else { 1.0 },
+            }
+        })
+        .collect();
+    let n_services = (opts.incidents / 1000).clamp(8, 200);
+    let services: Vec<Service> = (0..n_services)
+        .map(|i| Service {
+            name: format!("{}-{}", WORDS[i % WORDS.len()].replace(' ', "-"), i),
+            team: TEAMS[i % TEAMS.len()],
+            area: AREAS[i % AREAS.len()],
+            tier: (i % 3) as u8 + 1,
+            // Zipf: a few hot services.
+            weight: 1.0 / ((i + 1) as f64).powf(1.1),
+        })
+        .collect();
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for d in ["pagerduty", "slack", "jira", "statuspage"] {
+        std::fs::create_dir_all(out.join(d))?;
+    }
+    let mut summary = Summary {
+        incidents: opts.incidents,
+        ..Summary::default()
+    };
+    let mut pd = JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents")?;
+    let mut jira = JsonArray::create(&out.join("jira/search.json"), "issues")?;
+    let mut status = JsonArray::create(&out.join("statuspage/incidents.json"), "incidents")?;
+    let mut slack = Slack::create(&out.join("slack/export.zip"))?;
+    let span = 730 * DAY;
+    let mut t = EPOCH;
+    for i in 0..opts.incidents {
+        t += (g.unit() * 2.0 * span as f64 / opts.incidents as f64) as i64;
+        let number = 1000 + i as i64;
+        let service = g.pick(&services, |s| s.weight);
+        let sev = match g.unit() {
+            x if x < 0.05 => Some(1),
+            x if x < 0.20 => Some(2),
+            x if x < 0.60 => Some(3),
+            x if x < 0.90 => Some(4),
+            _ => None,
+        };
+        let title = format!("{} {}", service.name, WORDS[g.below(WORDS.len())]);
+        let ack = t + g.lognormal(5 * MINUTE, 0.8).max(MINUTE / 2);
+        let resolved = t + g.lognormal(60 * MINUTE, 1.2).max(5 * MINUTE);
+        // Responders: the on-call of the owning team first, then whoever is pulled in.
+        let owners: Vec<&Person> = people.iter().filter(|p| p.team == service.team).collect();
+        let mut responders: Vec<&Person> = vec![*g.pick(&owners, |p| p.weight)];
+        for _ in 0..g.below(4) + 1 {
+            let p = g.pick(&people, |p| p.weight);
+            if !responders.iter().any(|r| r.email == p.email) {
+                responders.push(p);
+            }
+        }
+        let mut log = vec![
+            json!({"id": format!("T{i}"), "type": "trigger_log_entry", "created_at": ts(t),
+            "agent": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "incident": {"id": format!("Q{i}")}}),
+        ];
+        let pages = 6 + g.below(9);
+        for k in 0..pages {
+            let who = responders[k % responders.len()];
+            let channel = ["sms", "phone", "push", "email"][g.below(4)];
+            log.push(json!({"id": format!("N{i}-{k}"), "type": "notify_log_entry",
+                "created_at": ts(t + (k as i64) * MINUTE / 2),
+                "user": {"id": pd_id(&people, who), "type": "user_reference", "summary": who.name},
+                "channel": {"type": "auto", "notification": {"type": channel, "address": "redacted"}},
+                "incident": {"id": format!("Q{i}")}}));
+        }
+        summary.pages += pages;
+        log.push(json!({"id": format!("A{i}"), "type": "acknowledge_log_entry", "created_at": ts(ack),
+            "agent": {"id": pd_id(&people, responders[0]), "type": "user_reference", "summary": responders[0].name},
+            "incident": {"id": format!("Q{i}")}}));
+        log.push(json!({"id": format!("R{i}"), "type": "resolve_log_entry", "created_at": ts(resolved),
+            "agent": {"id": pd_id(&people, responders[0]), "type": "user_reference", "summary": responders[0].name},
+            "incident": {"id": format!("Q{i}")}}));
+        let url = format!("https://acme.pagerduty.com/incidents/Q{i}");
+        pd.push(&json!({"id": format!("Q{i}"), "type": "incident", "incident_number": number,
+            "title": title, "status": "resolved", "urgency": if sev.is_some_and(|s| s <= 2) {"high"} else {"low"},
+            "created_at": ts(t), "updated_at": ts(resolved), "resolved_at": ts(resolved), "html_url": url,
+            "service": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "escalation_policy": {"id": "EP1", "type": "escalation_policy_reference", "summary": "Default"},
+            "priority": sev.map(|s| json!({"type": "priority_reference", "summary": format!("P{s}")})),
+            "teams": [{"id": service.team, "type": "team_reference", "summary": service.team}],
+            "assignments": [], "acknowledgements": [], "log_entries": log}))?;
+        // The incident channel.
+        let channel = format!("inc-{number}-{}", service.name);
+        let n_msgs = (opts.messages as f64 * (0.5 + g.unit())) as usize;
+        let mut msgs = Vec::with_capacity(n_msgs);
+        let length = (resolved - t).max(10 * MINUTE);
+        let mut next_update = t + 10 * MINUTE;
+        for k in 0..n_msgs {
+            let at = t + length * k as i64 / n_msgs.max(1) as i64 + g.below(50) as i64 * 1000;
+            let who = if g.unit() < 0.8 {
+                responders[g.below(responders.len())]
+            } else {
+                g.pick(&people, |_| 1.0)
+            };
+            let (text, bot) = if at >= next_update {
+                next_update = at + g.lognormal(40 * MINUTE, 0.5);
+                (
+                    format!("update: still working on {}", WORDS[g.below(WORDS.len())]),
+                    false,
+                )
+            } else if k % 25 == 3 {
+                ("Alert fired again".to_string(), true)
+            } else {
+                (
+                    format!(
+                        "looking at {} on {}",
+                        WORDS[g.below(WORDS.len())],
+                        service.name
+                    ),
+                    false,
+                )
+            };
+            msgs.push((at, slack_id(&people, who), text, bot));
+        }
+        summary.messages += msgs.len();
+        slack.channel(i, &channel, t, &msgs)?;
+        // The retro and the follow-ups.
+        if sev.is_some_and(|s| s <= 3) && g.unit() < 0.8 {
+            let delay = g.lognormal(4 * DAY, 0.9);
+            let held = resolved + delay;
+            let done = held < EPOCH + span;
+            jira.push(&issue(
+                &format!("PM-{i}"),
+                "Postmortem",
+                &format!("Postmortem: {title}"),
+                number,
+                resolved + HOUR,
+                if done { Some(held) } else { None },
+                false,
+                Some(responders[0]),
+                service.team,
+            ))?;
+        }
+        let n_items = g.below(9);
+        for k in 0..n_items {
+            let created = resolved + DAY + g.lognormal(DAY, 0.7);
+            let x = g.unit();
+            let (completed, dropped) = if x < 0.6 {
+                (Some(created + g.lognormal(20 * DAY, 1.0)), false)
+            } else if x < 0.68 {
+                (Some(created + g.lognormal(10 * DAY, 1.0)), true)
+            } else {
+                (None, false)
+            };
+            let owner = (g.unit() > 0.12).then(|| g.pick(&owners, |p| p.weight));
+            jira.push(&issue(
+                &format!("FU-{i}-{k}"),
+                "Task",
+                &format!("Follow-up {k} of {title}"),
+                number,
+                created,
+                completed,
+                dropped,
+                owner.copied(),
+                service.team,
+            ))?;
+        }
+        summary.action_items += n_items;
+        // Customer-facing incidents reach the status page.
+        if sev.is_some_and(|s| s <= 2) && g.unit() < 0.5 {
+            let created = t + g.lognormal(10 * MINUTE, 0.5);
+            let mut updates = Vec::new();
+            let mut at = created;
+            let mut k = 0;
+            while at < resolved {
+                updates.push(json!({"id": format!("U{i}-{k}"), "status": "investigating", "body": "We are investigating.",
+                    "incident_id": format!("P{i}"), "created_at": ts(at), "display_at": ts(at)}));
+                at += g.lognormal(45 * MINUTE, 0.6);
+                k += 1;
+            }
+            updates.push(json!({"id": format!("U{i}-{k}"), "status": "resolved",
+                "body": format!("Resolved (internal reference inc-{number})."),
+                "incident_id": format!("P{i}"), "created_at": ts(resolved), "display_at": ts(resolved)}));
+            updates.reverse();
+            status.push(
+                &json!({"id": format!("P{i}"), "name": title, "status": "resolved",
+                "impact": if sev == Some(1) {"critical"} else {"major"}, "created_at": ts(created),
+                "updated_at": ts(resolved), "started_at": ts(t), "resolved_at": ts(resolved),
+                "shortlink": format!("https://stspg.io/P{i}"), "page_id": "acme",
+                "components": [{"id": service.name, "name": service.name, "status": "operational"}],
+                "incident_updates": updates}),
+            )?;
+        }
+    }
+    summary.files.push(pd.finish()?);
+    summary.files.push(jira.finish()?);
+    summary.files.push(status.finish()?);
+    summary.files.push(slack.finish(&people)?);
+    summary.files.push(write_users(out, &people)?);
+    summary.files.push(write_roster(out, &people)?);
+    summary.files.push(write_catalog(out, &services)?);
+    Ok(summary)
+}
+
+fn index_of(people: &[Person], p: &Person) -> usize {
+    people.iter().position(|x| x.email == p.email).unwrap_or(0)
+}
+
+fn pd_id(people: &[Person], p: &Person) -> String {
+    format!("PU{}", index_of(people, p))
+}
+
+fn slack_id(people: &[Person], p: &Person) -> String {
+    format!("U{}", index_of(people, p))
+}
+
+/// A Jira issue with its changelog: the move into Done (or Won't Do) when completed.
+#[allow(clippy::too_many_arguments)]
+fn issue(
+    key: &str,
+    kind: &str,
+    summary: &str,
+    incident: i64,
+    created: i64,
+    completed: Option<i64>,
+    dropped: bool,
+    owner: Option<&Person>,
+    team: &str,
+) -> Value {
+    let (status, histories) = match completed {
+        Some(at) => (
+            json!({"id": "10001", "name": "Done", "statusCategory": {"key": "done"}}),
+            json!([{"id": format!("H{key}"), "created": ts(at), "items": [
+                {"field": "resolution", "from": null, "to": "1", "toString": if dropped {"Won't Do"} else {"Done"}},
+                {"field": "status", "from": "3", "fromString": "In Progress", "to": "10001", "toString": "Done"}]}]),
+        ),
+        None => (
+            json!({"id": "3", "name": "In Progress", "statusCategory": {"key": "indeterminate"}}),
+            json!([]),
+        ),
+    };
+    json!({"id": key, "key": key, "self": format!("https://acme.atlassian.net/rest/api/2/issue/{key}"),
+        "fields": {"summary": summary, "issuetype": {"name": kind}, "status": status,
+            "resolution": completed.map(|_| json!({"name": if dropped {"Won't Do"} else {"Done"}})),
+            "resolutiondate": completed.map(ts), "created": ts(created), "updated": ts(completed.unwrap_or(created)),
+            "labels": [format!("inc-{incident}")], "components": [{"name": team}],
+            "assignee": owner.map(|p| json!({"accountId": format!("acc-{}", p.email), "displayName": p.name,
+                "emailAddress": p.email, "timeZone": p.zone}))},
+        "changelog": {"histories": histories}})
+}
+
+/// A JSON document `{"<key>": [ … ]}` written element by element.
+struct JsonArray {
+    path: PathBuf,
+    out: BufWriter<std::fs::File>,
+    first: bool,
+}
+
+impl JsonArray {
+    fn create(path: &Path, key: &str) -> Result<JsonArray> {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        write!(out, "{{\"{key}\":[")?;
+        Ok(JsonArray {
+            path: path.to_path_buf(),
+            out,
+            first: true,
+        })
+    }
+
+    fn push(&mut self, v: &Value) -> Result<()> {
+        if !self.first {
+            self.out.write_all(b",\n")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, v)?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(PathBuf, u64)> {
+        self.out.write_all(b"]}\n")?;
+        self.out.flush()?;
+        let size = std::fs::metadata(&self.path)?.len();
+        Ok((self.path, size))
+    }
+}
+
+/// A Slack workspace export, written into a zip channel by channel.
+struct Slack {
+    path: PathBuf,
+    zip: zip::ZipWriter<BufWriter<std::fs::File>>,
+    channels: Vec<Value>,
+}
+
+impl Slack {
+    fn create(path: &Path) -> Result<Slack> {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Slack {
+            path: path.to_path_buf(),
+            zip: zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file)),
+            channels: Vec::new(),
+        })
+    }
+
+    fn options() -> zip::write::SimpleFileOptions {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+    }
+
+    /// One channel's day files (cut at 08:00 UTC, Pacific midnight, as real exports are).
+    fn channel(
+        &mut self,
+        i: usize,
+        name: &str,
+        created: i64,
+        msgs: &[(i64, String, String, bool)],
+    ) -> Result<()> {
+        self.channels.push(json!({"id": format!("C{i}"), "name": name, "created": created / 1_000_000,
+            "creator": msgs.first().map_or("U0".to_string(), |m| m.1.clone()), "is_archived": true}));
+        let mut days: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+        for (at, user, text, bot) in msgs {
+            let day = crate::time::format_micros(at - 8 * HOUR)[..10].to_string();
+            let ts = format!("{}.{:06}", at / 1_000_000, at % 1_000_000);
+            let m = if *bot {
+                json!({"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "alerts", "text": text, "ts": ts})
+            } else {
+                json!({"type": "message", "user": user, "text": text, "ts": ts})
+            };
+            days.entry(day).or_default().push(m);
+        }
+        for (day, list) in days {
+            self.zip
+                .start_file(format!("{name}/{day}.json"), Self::options())?;
+            serde_json::to_writer(&mut self.zip, &list)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, people: &[Person]) -> Result<(PathBuf, u64)> {
+        self.zip.start_file("channels.json", Self::options())?;
+        serde_json::to_writer(&mut self.zip, &self.channels)?;
+        let mut users: Vec<Value> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| json!({"id": format!("U{i}"), "name": p.email.split('@').next(), "real_name": p.name,
+                "tz": p.zone, "is_bot": false, "deleted": false,
+                "profile": {"email": p.email, "display_name": p.name, "real_name": p.name}}))
+            .collect();
+        users.push(
+            json!({"id": "UBOT", "name": "alerts", "is_bot": true, "profile": {"bot_id": "B1"}}),
+        );
+        self.zip.start_file("users.json", Self::options())?;
+        serde_json::to_writer(&mut self.zip, &users)?;
+        self.zip.finish()?.flush()?;
+        let size = std::fs::metadata(&self.path)?.len();
+        Ok((self.path, size))
+    }
+}
+
+fn write_users(out: &Path, people: &[Person]) -> Result<(PathBuf, u64)> {
+    let mut users = JsonArray::create(&out.join("pagerduty/users.json"), "users")?;
+    for (i, p) in people.iter().enumerate() {
+        users.push(&json!({"id": format!("PU{i}"), "type": "user", "name": p.name, "email": p.email,
+            "self": format!("https://api.pagerduty.com/users/PU{i}"),
+            "html_url": format!("https://acme.pagerduty.com/users/PU{i}"),
+            "time_zone": p.zone, "role": "user", "teams": [{"id": p.team, "type": "team_reference", "summary": p.team}]}))?;
+    }
+    users.finish()
+}
+
+fn write_roster(out: &Path, people: &[Person]) -> Result<(PathBuf, u64)> {
+    let path = out.join("people.csv");
+    let mut w = csv::Writer::from_path(&path)?;
+    w.write_record(["email", "name", "team", "function", "timezone", "aliases"])?;
+    for (i, p) in people.iter().enumerate() {
+        let aliases = format!("pagerduty:PU{i};slack:U{i};jira:acc-{}", p.email);
+        w.write_record([&p.email, &p.name, p.team, p.function, p.zone, &aliases])?;
+    }
+    w.flush()?;
+    Ok((path.clone(), std::fs::metadata(&path)?.len()))
+}
+
+fn write_catalog(out: &Path, services: &[Service]) -> Result<(PathBuf, u64)> {
+    let path = out.join("services.csv");
+    let mut w = csv::Writer::from_path(&path)?;
+    w.write_record(["service", "team", "tier", "product_area"])?;
+    for s in services {
+        w.write_record([&s.name, s.team, &s.tier.to_string(), s.area])?;
+    }
+    w.flush()?;
+    Ok((path.clone(), std::fs::metadata(&path)?.len()))
+}
