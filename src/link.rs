@@ -734,34 +734,49 @@ fn relink_channels(
     let channel_ids = strs(&msgs, col::CHANNEL_ID)?;
     let mut participation: BTreeMap<(String, String, String), (i64, i64, i64)> = BTreeMap::new();
     let mut channel_rows: BTreeMap<(String, String), ()> = BTreeMap::new();
+    // Columns read once, as vectors: a message becomes a whole row only when its
+    // incident changes (converting every cell of every message is what costs).
+    let current = strs(&msgs, col::INCIDENT_ID)?;
+    let persons = strs(&msgs, col::PERSON_ID)?;
+    let subtypes = strs(&msgs, col::SUBTYPE)?;
+    let ids = strs(&msgs, col::MESSAGE_ID)?;
+    let ats: Vec<Option<i64>> = msgs
+        .column(col::AT)?
+        .cast(&polars::prelude::DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect();
+    let flag = |c: &str| -> Result<Vec<bool>> {
+        Ok(msgs
+            .column(c)?
+            .bool()?
+            .iter()
+            .map(|b| b.unwrap_or(false))
+            .collect())
+    };
+    let (bots, updates) = (flag(col::IS_BOT)?, flag(col::STATUS_UPDATE)?);
     for (i, (source, channel)) in sources.into_iter().zip(channel_ids).enumerate() {
         let source = source.unwrap_or_default();
         let key = format!("{source}:{}", channel.unwrap_or_default());
         let Some(Link::Incident(target)) = by_key.get(key.as_str()) else {
             continue;
         };
-        let row = row_at(&msgs, Table::Messages, i)?;
         let target = target.to_string();
-        if row.get(col::INCIDENT_ID).as_str() != Some(target.as_str()) {
+        if current[i].as_deref() != Some(target.as_str()) {
+            let row = row_at(&msgs, Table::Messages, i)?;
             writer.put(
-                &row.clone()
-                    .with(col::INCIDENT_ID, Value::text(target.clone())),
+                &row.with(col::INCIDENT_ID, Value::text(target.clone())),
                 "links",
             )?;
         }
         channel_rows.insert((target.clone(), key), ());
-        let Value::Ts(at) = *row.get(col::AT) else {
+        let (Some(at), Some(person)) = (ats[i], persons[i].clone()) else {
             continue;
         };
-        let is_bot = row.get(col::IS_BOT) == &Value::Bool(true);
-        let conversation = row
-            .get(col::SUBTYPE)
-            .as_str()
+        let conversation = subtypes[i]
+            .as_deref()
             .is_none_or(|s| CONVERSATION.contains(&s));
-        let Value::Str(person) = row.get(col::PERSON_ID).clone() else {
-            continue;
-        };
-        if is_bot || !conversation {
+        if bots[i] || !conversation {
             continue;
         }
         let e = participation
@@ -770,13 +785,13 @@ fn relink_channels(
         e.0 = e.0.min(at);
         e.1 = e.1.max(at);
         e.2 += 1;
-        if row.get(col::STATUS_UPDATE) == &Value::Bool(true) {
+        if updates[i] {
             let event = Row::new(Table::Events)
                 .with(col::INCIDENT_ID, Value::text(target.clone()))
                 .with(col::AT, Value::Ts(at))
                 .with(col::KIND, Value::text("status_update"))
                 .with(col::PERSON_ID, Value::text(person))
-                .with(col::DETAIL, row.get(col::MESSAGE_ID).clone())
+                .with(col::DETAIL, Value::opt_text(ids[i].clone()))
                 .with(col::SOURCE, Value::text(source));
             writer.put(&event, "links")?;
         }
