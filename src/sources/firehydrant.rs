@@ -14,7 +14,6 @@
 
 use super::json::{self, Either, Get};
 use super::platform;
-use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Row, Value};
@@ -246,36 +245,19 @@ fn incident_of(e: &Either) -> Option<String> {
 fn item(v: &Json) -> Result<Vec<Row>, String> {
     let e = Either(v);
     let id = e.str_at("id").ok_or("a task or follow-up without 'id'")?;
-    let mut t = Ticket::new(SOURCE, id);
     let incident = incident_of(&e).ok_or("a task or follow-up without 'incident_id'")?;
-    t.refs.push(Ref::Incident(incident));
+    let mut f = platform::FollowUp::read(SOURCE, id, incident, &e, "open", e.get("assignee"))?;
+    let t = &mut f.ticket;
     t.title = e
         .str_at("name")
         .or(e.str_at("title"))
         .or(e.str_at("summary"))
         .map(str::to_string);
-    let raw = e.str_at("state").or(e.str_at("status")).unwrap_or("open");
-    t.status = platform::item_status(raw).ok_or_else(|| {
-        format!("state: expected open, in_progress, cancelled or done, found '{raw}'")
-    })?;
-    t.status_raw = Some(raw.to_string());
-    t.created = e.ts_at("created_at")?;
-    t.updated = e.ts_at("updated_at")?;
     t.due = e.ts_at("due_at")?;
-    t.completed = match t.status {
-        "open" => None,
-        _ => e.ts_at("completed_at")?.or(t.updated),
-    };
     if let Some(u) = e.str_at("ticket_url") {
         t.refs.push(Ref::Mirror(u.to_string()));
     }
-    let mut rows = Vec::new();
-    if let Some((person, row)) = e.at("assignee").and_then(|u| platform::user(SOURCE, u)) {
-        t.owner = Some(person);
-        rows.push(row);
-    }
-    rows.insert(0, t.into_row());
-    Ok(rows)
+    Ok(f.rows())
 }
 
 fn retro(v: &Json) -> Result<Vec<Row>, String> {

@@ -18,7 +18,6 @@
 
 use super::json::{self, Get};
 use super::platform;
-use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Record, Reject, Row, Value};
@@ -357,25 +356,13 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> 
 
 fn follow_up(v: &Json) -> Result<Vec<Row>, String> {
     let id = v.str_at("id").ok_or("a follow-up without 'id'")?;
-    let mut t = Ticket::new(SOURCE, id);
-    t.refs.push(Ref::Incident(incident_ref(v, "incident_id")?));
+    let incident = incident_ref(v, "incident_id")?;
+    let mut f = platform::FollowUp::read(SOURCE, id, incident, v, "outstanding", v.at("assignee"))?;
+    let t = &mut f.ticket;
     t.title = v
         .str_at("title")
         .or(v.str_at("description"))
         .map(str::to_string);
-    let raw = v.str_at("status").unwrap_or("outstanding");
-    t.status = platform::item_status(raw).ok_or_else(|| {
-        format!("status: expected outstanding, completed, not_doing or deleted, found '{raw}'")
-    })?;
-    t.status_raw = Some(raw.to_string());
-    t.created = v.ts_at("created_at")?;
-    t.updated = v.ts_at("updated_at")?;
-    // An outstanding follow-up's completion time is not one.
-    t.completed = if t.status == "open" {
-        None
-    } else {
-        v.ts_at("completed_at")?.or(t.updated)
-    };
     t.team = v.str_at("assignee_team.name").map(str::to_string);
     t.labels(v.array_at("labels").iter().filter_map(Json::as_str));
     if let Some(link) = v.at("external_issue_reference") {
@@ -386,13 +373,7 @@ fn follow_up(v: &Json) -> Result<Vec<Row>, String> {
             t.refs.push(Ref::Mirror(format!("jira:{key}")));
         }
     }
-    let mut rows = Vec::new();
-    if let Some((person, row)) = v.at("assignee").and_then(|u| platform::user(SOURCE, u)) {
-        t.owner = Some(person);
-        rows.push(row);
-    }
-    rows.insert(0, t.into_row());
-    Ok(rows)
+    Ok(f.rows())
 }
 
 fn update(v: &Json) -> Result<Vec<Row>, String> {

@@ -50,6 +50,58 @@ pub fn item_status(raw: &str) -> Option<&'static str> {
     }
 }
 
+/// A platform's follow-up, task or action item, read the way every platform writes one:
+/// an explicit incident, a status word, created/updated/completed times, an assignee.
+/// The adapter adds what is its own (title, team, due date, the tracker it mirrors).
+pub struct FollowUp {
+    pub ticket: crate::sources::ticket::Ticket,
+    person: Option<Row>,
+}
+
+impl FollowUp {
+    /// `fields` are the record's fields (`status` or `state` for the status word).
+    pub fn read(
+        source: &'static str,
+        id: &str,
+        incident: String,
+        fields: &dyn Get,
+        default_status: &str,
+        assignee: Option<&Json>,
+    ) -> Result<FollowUp, String> {
+        let mut t = crate::sources::ticket::Ticket::new(source, id);
+        t.refs.push(Ref::Incident(incident));
+        let (key, raw) = match (fields.str_at("status"), fields.str_at("state")) {
+            (Some(s), _) => ("status", s),
+            (None, Some(s)) => ("state", s),
+            (None, None) => ("status", default_status),
+        };
+        t.status = item_status(raw).ok_or_else(|| {
+            format!("{key}: expected open, in progress, done or cancelled (or the platform's words for them), found '{raw}'")
+        })?;
+        t.status_raw = Some(raw.to_string());
+        t.created = fields.ts_at("created_at")?;
+        t.updated = fields.ts_at("updated_at")?;
+        // An open item's completion time is not one.
+        t.completed = match t.status {
+            "open" => None,
+            _ => fields.ts_at("completed_at")?.or(t.updated),
+        };
+        let mut person = None;
+        if let Some((reference, row)) = assignee.and_then(|u| user(source, u)) {
+            t.owner = Some(reference);
+            person = Some(row);
+        }
+        Ok(FollowUp { ticket: t, person })
+    }
+
+    /// The action item row, and the assignee's people row.
+    pub fn rows(self) -> Vec<Row> {
+        std::iter::once(self.ticket.into_row())
+            .chain(self.person)
+            .collect()
+    }
+}
+
 /// The row by which a platform claims its incident's chat channel (`slack:<id>`): that
 /// channel's messages belong to the incident whatever its name says.
 pub fn channel_claim(incident_id: &str, chat: &str, channel_id: &str) -> Row {

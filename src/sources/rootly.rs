@@ -15,7 +15,6 @@
 
 use super::json::{self, Either, Get};
 use super::platform;
-use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Row, Value};
@@ -208,44 +207,27 @@ fn action_item(v: &Json) -> Result<Vec<Row>, String> {
         v.at("attributes")
             .ok_or("an action item without 'attributes'")?,
     );
-    let mut t = Ticket::new(SOURCE, id);
     let incident = incident_of(v)
         .ok_or("an action item without its incident ('incident_id' or relationships.incident)")?;
-    t.refs.push(Ref::Incident(incident));
+    let mut f = platform::FollowUp::read(SOURCE, id, incident, &a, "open", a.get("assigned_to"))?;
+    let t = &mut f.ticket;
     t.title = a
         .str_at("summary")
         .or(a.str_at("title"))
         .map(str::to_string);
-    let raw = a.str_at("status").unwrap_or("open");
-    t.status = platform::item_status(raw).ok_or_else(|| {
-        format!("status: expected open, in_progress, cancelled or done, found '{raw}'")
-    })?;
-    t.status_raw = Some(raw.to_string());
-    t.created = a.ts_at("created_at")?;
-    t.updated = a.ts_at("updated_at")?;
     t.due = a
         .str_at("due_date")
         .map(|d| {
             crate::time::parse_date_or_timestamp(d, None).map_err(|e| format!("due_date: {e}"))
         })
         .transpose()?;
-    t.completed = match t.status {
-        "open" => None,
-        _ => a.ts_at("completed_at")?.or(t.updated),
-    };
     if let Some(u) = a.str_at("jira_issue_url") {
         t.refs.push(Ref::Mirror(u.to_string()));
     }
     if let Some(k) = a.str_at("jira_issue_key") {
         t.refs.push(Ref::Mirror(format!("jira:{k}")));
     }
-    let mut rows = Vec::new();
-    if let Some((person, row)) = a.at("assigned_to").and_then(|u| platform::user(SOURCE, u)) {
-        t.owner = Some(person);
-        rows.push(row);
-    }
-    rows.insert(0, t.into_row());
-    Ok(rows)
+    Ok(f.rows())
 }
 
 fn post_mortem(v: &Json) -> Result<Vec<Row>, String> {
