@@ -228,7 +228,10 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    report.links = crate::link::relink(&mut writer)?;
+    // Links are a function of the store: unchanged inputs leave them as they are.
+    if report.files.iter().any(|f| !f.unchanged && f.error.is_none()) {
+        report.links = crate::link::relink(&mut writer)?;
+    }
     if !opts.strict || report.rejects.is_empty() {
         report.committed = writer.commit()?;
     }

@@ -139,6 +139,8 @@ pub struct Item {
     pub updated: Option<i64>,
 }
 
+/// A kind of chat message someone wrote in an incident's channel (one per distinct
+/// combination, not one per message).
 #[derive(Debug, Clone)]
 pub struct Message {
     pub incident: Option<String>,
@@ -366,6 +368,8 @@ impl Data {
             })
             .collect();
 
+        // Every family asks of chat only who wrote what kind of message in which
+        // incident: distinct combinations, not millions of messages.
         let df = lazy(Table::Messages)?
             .select([
                 col(col::INCIDENT_ID),
@@ -374,6 +378,7 @@ impl Data {
                 col(col::SUBTYPE),
             ])
             .filter(col(col::INCIDENT_ID).is_not_null())
+            .unique_stable(None, UniqueKeepStrategy::First)
             .collect()?;
         let messages = strs(&df, col::INCIDENT_ID)?
             .into_iter()
