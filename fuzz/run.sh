@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
-F=../fixtures
+F="$(cd ../fixtures && pwd)"
+S="$(cd ../.. && pwd)/shared/samples"
 declare -A seeds=(
   [pagerduty]="$F/pagerduty/org $F/pagerduty/pages $F/pagerduty/malformed"
   [pagerduty_csv]="$F/pagerduty_csv"
-  [opsgenie]="../../shared/samples/opsgenie"
+  [opsgenie]="$S/opsgenie"
   [opsgenie_csv]="$F/opsgenie_csv"
   [slack]="$F/slack/export/inc-101-checkout-5xx"
   [mattermost]="$F/mattermost"
@@ -28,10 +29,14 @@ declare -A seeds=(
 )
 for t in $(printf '%s\n' "${!seeds[@]}" | sort); do
   mkdir -p "corpus/$t"
+  corpus="$PWD/corpus/$t"
   # shellcheck disable=SC2086
-  log=$(cargo +nightly fuzz run "$t" "corpus/$t" ${seeds[$t]} -- \
-        -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 2>&1 | tail -n 3)
+  log=$(cargo +nightly fuzz run -O "$t" "$corpus" ${seeds[$t]} -- \
+        -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 40)
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' <<<"$log" | grep -o '[0-9]*$' || true)
-  [[ -z $execs ]] && execs=$(grep -o '#[0-9]*' <<<"$log" | tail -n 1 | tr -d '#')
-  echo "$t: ${execs:-?} executions in ${seconds}s"
+  if grep -q 'SUMMARY\|panicked\|deadly signal' <<<"$log"; then
+    echo "$t: FINDING after ${execs:-?} executions; the input is in artifacts/$t/"
+  else
+    echo "$t: ${execs:-?} executions in ${seconds}s, no finding"
+  fi
 done
