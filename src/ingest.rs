@@ -229,7 +229,11 @@ pub fn run(
         bar.finish_and_clear();
     }
     // Links are a function of the store: unchanged inputs leave them as they are.
-    if report.files.iter().any(|f| !f.unchanged && f.error.is_none()) {
+    if report
+        .files
+        .iter()
+        .any(|f| !f.unchanged && f.error.is_none())
+    {
         report.links = crate::link::relink(&mut writer)?;
     }
     if !opts.strict || report.rejects.is_empty() {
