@@ -128,21 +128,7 @@ impl Pseudonyms {
     /// person ids) by their pseudonym, so that every output computed from it shows
     /// pseudonyms only.
     pub fn data(&self, data: &mut crate::metrics::Data) {
-        let fix = |p: &mut Option<String>| {
-            if let Some(r) = p {
-                *r = self.apply(r);
-            }
-        };
-        for i in &mut data.incidents {
-            fix(&mut i.declared_by);
-            fix(&mut i.commander);
-        }
-        data.pages.iter_mut().for_each(|p| fix(&mut p.person));
-        data.items.iter_mut().for_each(|i| fix(&mut i.owner));
-        data.messages.iter_mut().for_each(|m| fix(&mut m.person));
-        for p in &mut data.participants {
-            p.person = self.apply(&p.person);
-        }
+        data.map_people(&|r| self.apply(r));
         data.people = std::mem::take(&mut data.people)
             .into_iter()
             .map(|(id, mut person)| {

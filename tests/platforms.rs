@@ -6,18 +6,6 @@
 use crate::util::*;
 use incidentlens::record::Value;
 use incidentlens::schema::{col, Table};
-use std::collections::HashMap;
-use std::path::Path;
-
-fn one(store: &Path, table: Table, key_column: &str, key: &str) -> HashMap<String, Value> {
-    let mut all = rows(store, table, key_column, key);
-    assert_eq!(all.len(), 1, "{key} in {}", table.name());
-    all.remove(0)
-}
-
-fn text(s: &str) -> Value {
-    Value::text(s)
-}
 
 fn close(v: &serde_json::Value, want: f64) {
     let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
@@ -74,14 +62,9 @@ fn every_incidentio_sample_is_accounted_for() {
         inc[col::RETRO_URL],
         text("https://docs.google.com/my_doc_id")
     );
-    let links = rows(&s, Table::IncidentLinks, col::INCIDENT_ID, id);
-    let pairs: Vec<(String, String)> = links
-        .iter()
-        .map(|l| (l[col::LINKED_ID].to_string(), l[col::RULE].to_string()))
-        .collect();
-    assert!(
-        pairs.contains(&("slack:C02AW36C1M5".into(), "explicit-channel".into())),
-        "{pairs:?}"
+    assert_eq!(
+        link_rules(&s, id, "slack:C02AW36C1M5"),
+        ["explicit-channel"]
     );
     let tags = rows(&s, Table::IncidentTags, col::INCIDENT_ID, id);
     assert_eq!(tags[0][col::TAG], text("incident type"));
@@ -130,12 +113,11 @@ fn a_platform_incident_and_its_pager_incident_count_once() {
         ("incidentio:01INC7", "pagerduty:PI1"),
         ("incidentio:01INC8", "pagerduty:PI2"),
     ] {
-        let l: Vec<_> = rows(&s, Table::IncidentLinks, col::INCIDENT_ID, platform)
-            .into_iter()
-            .filter(|l| l[col::LINKED_ID] == text(pager))
-            .collect();
-        assert_eq!(l.len(), 1, "{platform} → {pager}");
-        assert_eq!(l[0][col::RULE], text("incident-url"));
+        assert_eq!(
+            link_rules(&s, platform, pager),
+            ["incident-url"],
+            "{platform} → {pager}"
+        );
     }
     // Severities named Sev-Red/Amber/Green, ranked 3/2/1 in the export.
     let sev = |id: &str| one(&s, Table::Incidents, col::INCIDENT_ID, id)[col::SEVERITY].clone();
@@ -305,11 +287,7 @@ fn rootly_and_firehydrant_exports_give_phases_retros_and_follow_ups() {
     assert_eq!(m["comms"]["median_gap_minutes"], 12.0);
     // r1 names its PagerDuty incident by id: once PagerDuty is in, they are one.
     w.ingest(&[&fixtures().join("pagerduty/org")]);
-    let l: Vec<_> = rows(&s, Table::IncidentLinks, col::INCIDENT_ID, "rootly:r1")
-        .into_iter()
-        .filter(|l| l[col::LINKED_ID] == text("pagerduty:PI3"))
-        .collect();
-    assert_eq!(l[0][col::RULE], text("explicit"));
+    assert_eq!(link_rules(&s, "rootly:r1", "pagerduty:PI3"), ["explicit"]);
 }
 
 #[test]

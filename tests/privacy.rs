@@ -114,23 +114,10 @@ fn pseudonymise_covers_metrics_queries_and_review() {
         ],
         0,
     );
-    for f in walk_files(&dir) {
+    for f in walk(&dir) {
         let text = std::fs::read_to_string(&f).unwrap();
         assert_no_ana(&text, &f.display().to_string());
     }
-}
-
-fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk_files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -8,30 +8,11 @@ use incidentlens::schema::{col, Table};
 use incidentlens::store::Store;
 use std::path::Path;
 
-fn one(
-    store: &Path,
-    table: Table,
-    key_column: &str,
-    key: &str,
-) -> std::collections::HashMap<String, Value> {
-    let mut all = rows(store, table, key_column, key);
-    assert_eq!(all.len(), 1, "{key} in {}", table.name());
-    all.remove(0)
-}
-
-fn text(s: &str) -> Value {
-    Value::text(s)
-}
-
-fn count(store: &Path, table: Table, column: &str, value: &str) -> usize {
-    column_values(store, table, column)
+fn count(store: &Path, table: Table, name: &str, value: &str) -> usize {
+    column(store, table, name)
         .iter()
         .filter(|v| **v == text(value))
         .count()
-}
-
-fn column_values(store: &Path, table: Table, name: &str) -> Vec<Value> {
-    column(store, table, name)
 }
 
 fn config(w: &Workdir, toml: &str) {
@@ -112,7 +93,7 @@ fn every_jira_and_github_sample_is_accounted_for() {
     assert_eq!(count(&s, Table::ActionItems, col::SOURCE, "jira"), 34);
     // GitHub: the 26 issues are closed as completed.
     assert_eq!(count(&s, Table::ActionItems, col::SOURCE, "github"), 26);
-    let statuses = column_values(&s, Table::ActionItems, col::STATUS);
+    let statuses = column(&s, Table::ActionItems, col::STATUS);
     assert_eq!(
         statuses.iter().filter(|v| **v == text("done")).count(),
         21 + 26
@@ -137,7 +118,7 @@ fn every_jira_and_github_sample_is_accounted_for() {
     // Server-style user with an e-mail: the person is the e-mail.
     let ar86 = one(&s, Table::ActionItems, col::ITEM_ID, "jira:AR-86");
     assert_eq!(ar86[col::OWNER], text("mister.morris@uservoice.com"));
-    let rejects = column_values(&s, Table::Rejects, col::REASON);
+    let rejects = column(&s, Table::Rejects, col::REASON);
     assert_eq!(
         rejects
             .iter()
@@ -184,10 +165,14 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
         item("jira:OPS-2")[col::COMPLETED_AT],
         t("2026-07-20T15:00:00Z")
     );
-    let links = rows(&s, Table::IncidentLinks, col::LINKED_ID, "jira:OPS-3");
-    assert_eq!(links[0][col::RULE], text("ticket-url"));
-    let links = rows(&s, Table::IncidentLinks, col::LINKED_ID, "jira:OPS-6");
-    assert_eq!(links[0][col::RULE], text("ticket-link"));
+    assert_eq!(
+        link_rules(&s, "pagerduty:PI1", "jira:OPS-3"),
+        ["ticket-url"]
+    );
+    assert_eq!(
+        link_rules(&s, "pagerduty:PI2", "jira:OPS-6"),
+        ["ticket-link"]
+    );
     // The postmortem OPS-1 (done 2026-07-10T16:25+02:00) is PI1's retro.
     let pi1 = one(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:PI1");
     assert_eq!(pi1[col::RETRO_HELD_AT], t("2026-07-10T14:25:00Z"));

@@ -130,7 +130,8 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
+/// Every file below `dir`.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
@@ -194,5 +195,32 @@ pub fn rows(
                 })
                 .collect()
         })
+        .collect()
+}
+
+/// The one row of `table` whose `key_column` is `key`.
+pub fn one(
+    store: &Path,
+    table: incidentlens::schema::Table,
+    key_column: &str,
+    key: &str,
+) -> std::collections::HashMap<String, incidentlens::record::Value> {
+    let mut all = rows(store, table, key_column, key);
+    assert_eq!(all.len(), 1, "{key} in {}", table.name());
+    all.remove(0)
+}
+
+/// A text cell.
+pub fn text(s: &str) -> incidentlens::record::Value {
+    incidentlens::record::Value::text(s)
+}
+
+/// The rules of the `incident_links` rows from `incident` to `linked` (one, normally).
+pub fn link_rules(store: &Path, incident: &str, linked: &str) -> Vec<String> {
+    use incidentlens::schema::{col, Table};
+    rows(store, Table::IncidentLinks, col::INCIDENT_ID, incident)
+        .into_iter()
+        .filter(|l| l[col::LINKED_ID].as_str() == Some(linked))
+        .map(|l| l[col::RULE].to_string())
         .collect()
 }

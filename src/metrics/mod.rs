@@ -595,9 +595,15 @@ impl Data {
     /// Replaces every person reference by the person it names, so that one person seen
     /// in several sources counts once.
     fn resolve_people(&mut self, ids: &Identities) {
+        self.map_people(&|r| ids.resolve(r));
+    }
+
+    /// Replaces every person reference of the loaded data (declarers, commanders,
+    /// pages, participants, owners, chat authors) by `f` of it.
+    pub fn map_people(&mut self, f: &dyn Fn(&str) -> String) {
         let fix = |p: &mut Option<String>| {
             if let Some(r) = p {
-                *r = ids.resolve(r);
+                *r = f(r);
             }
         };
         for i in &mut self.incidents {
@@ -607,7 +613,7 @@ impl Data {
         self.pages.iter_mut().for_each(|p| fix(&mut p.person));
         self.participants
             .iter_mut()
-            .for_each(|p| p.person = ids.resolve(&p.person));
+            .for_each(|p| p.person = f(&p.person));
         self.items.iter_mut().for_each(|i| fix(&mut i.owner));
         self.messages.iter_mut().for_each(|m| fix(&mut m.person));
     }

@@ -14,10 +14,11 @@
 
 use super::json::{self, Either, Get};
 use super::platform;
+use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
@@ -264,27 +265,19 @@ fn retro(v: &Json) -> Result<Vec<Row>, String> {
     let e = Either(v);
     let id = e.str_at("id").ok_or("a retrospective without 'id'")?;
     let incident = incident_of(&e).ok_or("a retrospective without 'incident_id'")?;
+    let mut t = Ticket::new(SOURCE, id);
+    t.postmortem = true;
+    t.refs.push(Ref::Incident(incident));
     let status = e.str_at("state").or(e.str_at("status")).unwrap_or("");
     let done = matches!(status, "completed" | "complete" | "published" | "done");
-    let held = e.ts_at("completed_at")?.filter(|_| done);
-    let published = e.ts_at("published_at")?.filter(|_| done);
-    let updated = e.ts_at("updated_at")?;
-    let mut refs = vec![Ref::Incident(incident)];
-    Ok(vec![Row::new(Table::Retros)
-        .with(col::RETRO_ID, Value::text(format!("{SOURCE}:{id}")))
-        .with(
-            col::TITLE,
-            Value::opt_text(e.str_at("name").or(e.str_at("title"))),
-        )
-        .with(
-            col::HELD_AT,
-            Value::opt_ts(held.or(published.or(updated.filter(|_| done)))),
-        )
-        .with(col::PUBLISHED_AT, Value::opt_ts(published))
-        .with(col::STATUS, Value::text(if done { "done" } else { "open" }))
-        .with(col::STATUS_RAW, Value::opt_text(Some(status)))
-        .with(col::URL, Value::opt_text(e.str_at("url")))
-        .with(col::SOURCE, Value::text(SOURCE))
-        .with(col::UPDATED_AT, Value::opt_ts(updated))
-        .with(col::LINK_REFS, Ref::cell(&mut refs))])
+    t.status = if done { "done" } else { "open" };
+    t.status_raw = Some(status.to_string());
+    t.title = e.str_at("name").or(e.str_at("title")).map(str::to_string);
+    t.url = e.str_at("url").map(str::to_string);
+    t.updated = e.ts_at("updated_at")?;
+    t.published = e.ts_at("published_at")?.filter(|_| done);
+    // Held when completed; a retrospective with only a publication (or update) time
+    // was held by then.
+    t.completed = e.ts_at("completed_at")?.or(t.published).or(t.updated);
+    Ok(vec![t.into_row()])
 }

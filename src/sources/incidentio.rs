@@ -18,6 +18,7 @@
 
 use super::json::{self, Get};
 use super::platform;
+use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Record, Reject, Row, Value};
@@ -396,20 +397,18 @@ fn update(v: &Json) -> Result<Vec<Row>, String> {
 
 fn postmortem(v: &Json) -> Result<Vec<Row>, String> {
     let id = v.str_at("id").ok_or("a postmortem document without 'id'")?;
-    let mut refs = vec![Ref::Incident(incident_ref(v, "incident_id")?)];
+    let mut t = Ticket::new(SOURCE, id);
+    t.postmortem = true;
+    t.refs.push(Ref::Incident(incident_ref(v, "incident_id")?));
     let status = v.str_at("status").unwrap_or("");
     let done = matches!(status, "completed" | "complete" | "published");
-    let updated = v.ts_at("updated_at")?;
-    Ok(vec![Row::new(Table::Retros)
-        .with(col::RETRO_ID, Value::text(format!("{SOURCE}:{id}")))
-        .with(col::TITLE, Value::opt_text(v.str_at("title")))
-        .with(col::PUBLISHED_AT, Value::opt_ts(updated.filter(|_| done)))
-        .with(col::STATUS, Value::text(if done { "done" } else { "open" }))
-        .with(col::STATUS_RAW, Value::opt_text(Some(status)))
-        .with(col::URL, Value::opt_text(v.str_at("document_url")))
-        .with(col::SOURCE, Value::text(SOURCE))
-        .with(col::UPDATED_AT, Value::opt_ts(updated))
-        .with(col::LINK_REFS, Ref::cell(&mut refs))])
+    t.status = if done { "done" } else { "open" };
+    t.status_raw = Some(status.to_string());
+    t.title = v.str_at("title").map(str::to_string);
+    t.url = v.str_at("document_url").map(str::to_string);
+    t.updated = v.ts_at("updated_at")?;
+    t.published = t.updated.filter(|_| done);
+    Ok(vec![t.into_row()])
 }
 
 fn alert(v: &Json) -> Result<Vec<Row>, String> {

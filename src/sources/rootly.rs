@@ -15,6 +15,7 @@
 
 use super::json::{self, Either, Get};
 use super::platform;
+use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Row, Value};
@@ -238,24 +239,18 @@ fn post_mortem(v: &Json) -> Result<Vec<Row>, String> {
     );
     let incident = incident_of(v)
         .ok_or("a post mortem without its incident ('incident_id' or relationships.incident)")?;
+    let mut t = Ticket::new(SOURCE, id);
+    t.postmortem = true;
+    t.refs.push(Ref::Incident(incident));
     let status = a.str_at("status").unwrap_or("");
     let published = status == "published";
-    let updated = a.ts_at("updated_at")?;
-    let when = a.ts_at("published_at")?.or(updated).filter(|_| published);
-    let mut refs = vec![Ref::Incident(incident)];
-    Ok(vec![Row::new(Table::Retros)
-        .with(col::RETRO_ID, Value::text(format!("{SOURCE}:{id}")))
-        .with(col::TITLE, Value::opt_text(a.str_at("title")))
-        .with(col::PUBLISHED_AT, Value::opt_ts(when))
-        .with(
-            col::STATUS,
-            Value::text(if published { "done" } else { "open" }),
-        )
-        .with(col::STATUS_RAW, Value::opt_text(Some(status)))
-        .with(col::URL, Value::opt_text(a.str_at("url")))
-        .with(col::SOURCE, Value::text(SOURCE))
-        .with(col::UPDATED_AT, Value::opt_ts(updated))
-        .with(col::LINK_REFS, Ref::cell(&mut refs))])
+    t.status = if published { "done" } else { "open" };
+    t.status_raw = Some(status.to_string());
+    t.title = a.str_at("title").map(str::to_string);
+    t.url = a.str_at("url").map(str::to_string);
+    t.updated = a.ts_at("updated_at")?;
+    t.published = a.ts_at("published_at")?.or(t.updated).filter(|_| published);
+    Ok(vec![t.into_row()])
 }
 
 fn event(v: &Json) -> Result<Vec<Row>, String> {

@@ -29,8 +29,10 @@ pub struct Ticket {
     pub created: Option<i64>,
     pub updated: Option<i64>,
     pub due: Option<i64>,
-    /// When it was done (or dropped).
+    /// When it was done (or dropped); for a postmortem, when it was held.
     pub completed: Option<i64>,
+    /// For a postmortem: when it was published.
+    pub published: Option<i64>,
     /// A person reference: a lower-cased e-mail or a source id (`jira:5ecf…`).
     pub owner: Option<String>,
     pub team: Option<String>,
@@ -51,6 +53,7 @@ impl Ticket {
             updated: None,
             due: None,
             completed: None,
+            published: None,
             owner: None,
             team: None,
             url: None,
@@ -110,6 +113,7 @@ impl Ticket {
             return Row::new(Table::Retros)
                 .with(col::RETRO_ID, Value::text(self.key()))
                 .with(col::HELD_AT, Value::opt_ts(held))
+                .with(col::PUBLISHED_AT, Value::opt_ts(self.published))
                 .with_all(common);
         }
         Row::new(Table::ActionItems)
