@@ -174,57 +174,47 @@ pub fn run(
         bar
     });
 
-    for (path, display) in inputs {
-        if let Some(bar) = &bar {
-            bar.set_message(display.clone());
-        }
-        writer.begin_file();
-        let mut fr = FileReport {
-            file: display.clone(),
-            ..FileReport::default()
-        };
-        let mut file_rejects = Vec::new();
-        ingest_file(
-            &mut writer,
-            path,
-            display,
-            forced,
-            &ctx,
-            &seen,
-            opts.force,
-            &mut fr,
-            &mut file_rejects,
-        )?;
-        if fr.error.is_none() && !fr.unchanged {
-            let run_row = Row::new(Table::IngestRuns)
-                .with(col::RUN_ID, Value::Int(run_id))
-                .with(col::FILE, Value::text(display.clone()))
-                .with(col::SHA256, Value::text(fr.sha256.clone()))
-                .with(col::SOURCE, Value::text(fr.source.clone()))
-                .with(col::ROWS_READ, Value::Int(fr.read as i64))
-                .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))
-                .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
-                .with(col::ROWS_REJECTED, Value::Int(fr.rejected as i64))
-                .with(col::STARTED_AT, Value::Ts(started));
-            writer.put(&run_row, display)?;
-            for r in &file_rejects {
-                let row = Row::new(Table::Rejects)
-                    .with(col::RUN_ID, Value::Int(run_id))
-                    .with(col::FILE, Value::text(display.clone()))
-                    .with(col::LOCATION, Value::text(r.location.clone()))
-                    .with(col::REASON, Value::text(r.reason.clone()))
-                    .with(col::EXCERPT, Value::text(r.excerpt.clone()));
-                writer.put(&row, display)?;
+    // Two stages on two cores: a reader thread detects, hashes and parses the files in
+    // order and hands their records over in batches; this thread applies them to the
+    // store in that same order, so the result does not depend on timing.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(64);
+        let (ctx, seen) = (&ctx, &seen);
+        scope.spawn(move || read_files(inputs, forced, ctx, seen, opts.force, tx));
+        let mut file: Option<(FileReport, Vec<Reject>)> = None;
+        for event in rx {
+            match event {
+                Event::Start(fr) => {
+                    if let Some(bar) = &bar {
+                        bar.set_message(fr.file.clone());
+                    }
+                    writer.begin_file();
+                    file = Some((fr, Vec::new()));
+                }
+                Event::Items(items) => {
+                    let (fr, rejects) = file.as_mut().expect("a file was started");
+                    for item in items {
+                        take(&mut writer, item, fr, rejects)?;
+                    }
+                }
+                Event::End(result) => {
+                    let (mut fr, mut file_rejects) = file.take().expect("a file was started");
+                    finish(&mut fr, &mut file_rejects, result);
+                    if fr.error.is_none() && !fr.unchanged {
+                        account(&mut writer, run_id, started, &fr, &file_rejects)?;
+                    }
+                    if let Some(bar) = &bar {
+                        bar.inc(size_of(&inputs[report.files.len()].0));
+                    }
+                    report
+                        .rejects
+                        .extend(file_rejects.into_iter().map(|r| (fr.file.clone(), r)));
+                    report.files.push(fr);
+                }
             }
         }
-        report
-            .rejects
-            .extend(file_rejects.into_iter().map(|r| (display.clone(), r)));
-        report.files.push(fr);
-        if let Some(bar) = &bar {
-            bar.inc(size_of(path));
-        }
-    }
+        Ok(())
+    })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -277,23 +267,81 @@ fn previous_runs(
     Ok(seen)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ingest_file(
-    writer: &mut Writer,
-    path: &Path,
-    display: &str,
+/// What the reader thread hands to the writer, in file order.
+enum Event {
+    /// A file begins: its report so far (source, hash; or why it is not parsed).
+    Start(FileReport),
+    /// Records of the current file, in the order read.
+    Items(Vec<Item>),
+    /// The current file is done: the adapter's warnings or error; `None` when the file
+    /// was not parsed (unreadable, unknown format, or unchanged).
+    End(Option<std::result::Result<Vec<String>, sources::FileError>>),
+}
+
+/// Records handed over at a time: large enough that the channel costs nothing, small
+/// enough that little is held in flight.
+const BATCH: usize = 1024;
+
+/// The reader thread: each file detected, hashed, and parsed unless already ingested.
+/// Stops early when the writer has gone (it failed).
+fn read_files(
+    inputs: &[(PathBuf, String)],
     forced: Option<&'static dyn sources::Source>,
     ctx: &Context,
     seen: &std::collections::HashMap<(String, String), (u64, u64)>,
     force: bool,
+    tx: std::sync::mpsc::SyncSender<Event>,
+) {
+    for (path, display) in inputs {
+        let mut fr = FileReport {
+            file: display.clone(),
+            ..FileReport::default()
+        };
+        let prepared = prepare(path, display, forced, seen, force, &mut fr);
+        if tx.send(Event::Start(fr)).is_err() {
+            return;
+        }
+        let result = prepared.map(|(input, source)| {
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut gone = false;
+            let result = source.read(&input, ctx, &mut |item| {
+                batch.push(item);
+                if batch.len() == BATCH && !gone {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    gone = tx.send(Event::Items(full)).is_err();
+                }
+            });
+            if !batch.is_empty() && !gone {
+                gone = tx.send(Event::Items(batch)).is_err();
+            }
+            (result, gone)
+        });
+        let result = match result {
+            Some((_, true)) => return,
+            Some((result, false)) => Some(result),
+            None => None,
+        };
+        if tx.send(Event::End(result)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Opens and identifies a file: its adapter, unless it cannot be read, its format is
+/// unknown, or its content was ingested before (then its earlier accounting stands).
+fn prepare(
+    path: &Path,
+    display: &str,
+    forced: Option<&'static dyn sources::Source>,
+    seen: &std::collections::HashMap<(String, String), (u64, u64)>,
+    force: bool,
     fr: &mut FileReport,
-    rejects: &mut Vec<Reject>,
-) -> Result<()> {
+) -> Option<(Input, &'static dyn sources::Source)> {
     let input = match Input::open(path, display.to_string()) {
         Ok(i) => i,
         Err(e) => {
             fr.error = Some(format!("cannot read: {e}"));
-            return Ok(());
+            return None;
         }
     };
     let source = match forced {
@@ -302,63 +350,75 @@ fn ingest_file(
             Ok(s) => s,
             Err(e) => {
                 fr.error = Some(e);
-                return Ok(());
+                return None;
             }
         },
     };
     fr.source = source.name().to_string();
-    fr.sha256 = sha256_file(path)?;
+    fr.sha256 = match sha256_file(path) {
+        Ok(h) => h,
+        Err(e) => {
+            fr.error = Some(format!("cannot read: {e:#}"));
+            return None;
+        }
+    };
     if !force {
         if let Some(&(read, rejected)) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
             fr.unchanged = true;
             fr.read = read;
             fr.rejected = rejected;
             fr.duplicate = read - rejected;
-            return Ok(());
+            return None;
         }
     }
-    let mut outcome_err = None;
-    let result = source.read(&input, ctx, &mut |item| {
-        if outcome_err.is_some() {
-            return;
+    Some((input, source))
+}
+
+/// Applies one item of a file to the store and counts what became of it.
+fn take(
+    writer: &mut Writer,
+    item: Item,
+    fr: &mut FileReport,
+    rejects: &mut Vec<Reject>,
+) -> Result<()> {
+    fr.read += 1;
+    match item {
+        Item::Reject(r) => {
+            fr.rejected += 1;
+            rejects.push(r);
         }
-        fr.read += 1;
-        match item {
-            Item::Reject(r) => {
+        Item::Superseded { .. } => fr.duplicate += 1,
+        Item::Record(rec) => match writer.apply(rec)? {
+            Ok(Outcome::Ingested) => fr.ingested += 1,
+            Ok(Outcome::Duplicate) => fr.duplicate += 1,
+            Err((reason, rec)) => {
                 fr.rejected += 1;
-                rejects.push(r);
+                let raw = rec.rows.first().map(|r| {
+                    r.values
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                });
+                rejects.push(Reject::new(rec.location, reason, &raw.unwrap_or_default()));
             }
-            Item::Superseded { .. } => fr.duplicate += 1,
-            Item::Record(rec) => match writer.apply(&rec) {
-                Ok(Ok(Outcome::Ingested)) => fr.ingested += 1,
-                Ok(Ok(Outcome::Duplicate)) => fr.duplicate += 1,
-                Ok(Err(reason)) => {
-                    fr.rejected += 1;
-                    let raw = rec.rows.first().map(|r| {
-                        r.values
-                            .iter()
-                            .map(|v| v.to_string())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    });
-                    rejects.push(Reject::new(
-                        rec.location.clone(),
-                        reason,
-                        &raw.unwrap_or_default(),
-                    ));
-                }
-                Err(e) => outcome_err = Some(e),
-            },
-        }
-    });
-    if let Some(e) = outcome_err {
-        return Err(e);
+        },
     }
+    Ok(())
+}
+
+/// Closes a file's accounting with the adapter's result.
+fn finish(
+    fr: &mut FileReport,
+    rejects: &mut Vec<Reject>,
+    result: Option<std::result::Result<Vec<String>, sources::FileError>>,
+) {
     match result {
-        Ok(warnings) => fr.warnings = warnings,
+        None => {}
+        Some(Ok(warnings)) => fr.warnings = warnings,
         // Adapters fail a file only before its first record; should one fail later, what
         // it read stands and the unreadable rest is one reject, so the accounting holds.
-        Err(e) if fr.read > 0 => {
+        Some(Err(e)) if fr.read > 0 => {
             fr.read += 1;
             fr.rejected += 1;
             rejects.push(Reject::new(
@@ -367,7 +427,38 @@ fn ingest_file(
                 "",
             ));
         }
-        Err(e) => fr.error = Some(e.to_string()),
+        Some(Err(e)) => fr.error = Some(e.to_string()),
+    }
+}
+
+/// The file's row in `ingest_runs` and its rejects, in the same commit as its rows.
+fn account(
+    writer: &mut Writer,
+    run_id: i64,
+    started: i64,
+    fr: &FileReport,
+    rejects: &[Reject],
+) -> Result<()> {
+    let display = &fr.file;
+    let run_row = Row::new(Table::IngestRuns)
+        .with(col::RUN_ID, Value::Int(run_id))
+        .with(col::FILE, Value::text(display.clone()))
+        .with(col::SHA256, Value::text(fr.sha256.clone()))
+        .with(col::SOURCE, Value::text(fr.source.clone()))
+        .with(col::ROWS_READ, Value::Int(fr.read as i64))
+        .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))
+        .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
+        .with(col::ROWS_REJECTED, Value::Int(fr.rejected as i64))
+        .with(col::STARTED_AT, Value::Ts(started));
+    writer.put(&run_row, display)?;
+    for r in rejects {
+        let row = Row::new(Table::Rejects)
+            .with(col::RUN_ID, Value::Int(run_id))
+            .with(col::FILE, Value::text(display.clone()))
+            .with(col::LOCATION, Value::text(r.location.clone()))
+            .with(col::REASON, Value::text(r.reason.clone()))
+            .with(col::EXCERPT, Value::text(r.excerpt.clone()));
+        writer.put(&row, display)?;
     }
     Ok(())
 }

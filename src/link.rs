@@ -27,7 +27,7 @@ use crate::schema::{col, Table};
 use crate::store::{row_at, strings as strs, Writer};
 use anyhow::Result;
 use polars::prelude::DataFrame;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Source ids and e-mails mapped to the person they belong to.
 #[derive(Debug, Default)]
@@ -585,14 +585,21 @@ pub fn channel_links(
 ) -> Result<BTreeMap<Channel, Link>> {
     let claims = claims(links)?;
     let mut out = BTreeMap::new();
-    for ((source, id), name) in strs(messages, col::SOURCE)?
-        .into_iter()
-        .zip(strs(messages, col::CHANNEL_ID)?)
-        .zip(strs(messages, col::CHANNEL_NAME)?)
-    {
+    let mut seen = HashSet::new();
+    let sources = messages.column(col::SOURCE)?.str()?;
+    let ids = messages.column(col::CHANNEL_ID)?.str()?;
+    let names = messages.column(col::CHANNEL_NAME)?.str()?;
+    let mut last = None;
+    for triple in sources.iter().zip(ids.iter()).zip(names.iter()) {
+        // Messages come channel by channel: most are the channel of the one before.
+        if last == Some(triple) || !seen.insert(triple) {
+            continue;
+        }
+        last = Some(triple);
+        let ((source, id), name) = triple;
         let key = format!("{}:{}", source.unwrap_or_default(), id.unwrap_or_default());
         let channel = Channel {
-            name: name.unwrap_or_else(|| key.clone()),
+            name: name.map_or_else(|| key.clone(), str::to_string),
             key,
         };
         if let std::collections::btree_map::Entry::Vacant(e) = out.entry(channel) {
@@ -711,7 +718,21 @@ fn relink_channels(
     links: &DataFrame,
     report: &mut Report,
 ) -> Result<()> {
-    let msgs = writer.rows(Table::Messages)?;
+    let msgs = writer.columns(
+        Table::Messages,
+        &[
+            col::MESSAGE_ID,
+            col::SOURCE,
+            col::CHANNEL_ID,
+            col::CHANNEL_NAME,
+            col::INCIDENT_ID,
+            col::PERSON_ID,
+            col::SUBTYPE,
+            col::AT,
+            col::IS_BOT,
+            col::STATUS_UPDATE,
+        ],
+    )?;
     let channels = channel_links(incidents, &msgs, links)?;
     for (c, link) in &channels {
         let name = &c.name;
@@ -729,23 +750,16 @@ fn relink_channels(
     }
     let by_key: HashMap<&str, &Link> = channels.iter().map(|(c, l)| (c.key.as_str(), l)).collect();
     let claimed = claims(links)?;
-    // Rows of messages in linked channels: their incident, then what they imply.
-    let sources = strs(&msgs, col::SOURCE)?;
-    let channel_ids = strs(&msgs, col::CHANNEL_ID)?;
-    let mut participation: BTreeMap<(String, String, String), (i64, i64, i64)> = BTreeMap::new();
-    let mut channel_rows: BTreeMap<(String, String), ()> = BTreeMap::new();
-    // Columns read once, as vectors: a message becomes a whole row only when its
-    // incident changes (converting every cell of every message is what costs).
-    let current = strs(&msgs, col::INCIDENT_ID)?;
-    let persons = strs(&msgs, col::PERSON_ID)?;
-    let subtypes = strs(&msgs, col::SUBTYPE)?;
-    let ids = strs(&msgs, col::MESSAGE_ID)?;
-    let ats: Vec<Option<i64>> = msgs
+    // Columns read once, borrowed; the incidents that change are set in place.
+    let texts =
+        |c: &str| -> Result<Vec<Option<&str>>> { Ok(msgs.column(c)?.str()?.iter().collect()) };
+    let (sources, channel_ids) = (texts(col::SOURCE)?, texts(col::CHANNEL_ID)?);
+    let (current, persons) = (texts(col::INCIDENT_ID)?, texts(col::PERSON_ID)?);
+    let (subtypes, ids) = (texts(col::SUBTYPE)?, texts(col::MESSAGE_ID)?);
+    let ats = msgs
         .column(col::AT)?
-        .cast(&polars::prelude::DataType::Int64)?
-        .i64()?
-        .iter()
-        .collect();
+        .cast(&polars::prelude::DataType::Int64)?;
+    let ats: Vec<Option<i64>> = ats.i64()?.iter().collect();
     let flag = |c: &str| -> Result<Vec<bool>> {
         Ok(msgs
             .column(c)?
@@ -755,47 +769,66 @@ fn relink_channels(
             .collect())
     };
     let (bots, updates) = (flag(col::IS_BOT)?, flag(col::STATUS_UPDATE)?);
-    for (i, (source, channel)) in sources.into_iter().zip(channel_ids).enumerate() {
-        let source = source.unwrap_or_default();
-        let key = format!("{source}:{}", channel.unwrap_or_default());
-        let Some(Link::Incident(target)) = by_key.get(key.as_str()) else {
+    let mut participation: BTreeMap<(&str, &str, &str), (i64, i64, i64)> = BTreeMap::new();
+    let mut channel_rows: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut moved = Vec::new();
+    // (source, channel) of the message before, and its (incident, channel key).
+    let mut last: Option<((Option<&str>, Option<&str>), Option<(&str, &str)>)> = None;
+    for i in 0..msgs.height() {
+        let channel = (sources[i], channel_ids[i]);
+        let linked = match last {
+            Some((c, linked)) if c == channel => linked,
+            _ => {
+                let key = format!(
+                    "{}:{}",
+                    channel.0.unwrap_or_default(),
+                    channel.1.unwrap_or_default()
+                );
+                let linked = match by_key.get_key_value(key.as_str()) {
+                    Some((k, Link::Incident(target))) => Some((target.as_str(), *k)),
+                    _ => None,
+                };
+                if let Some(pair) = linked {
+                    channel_rows.insert(pair);
+                }
+                last = Some((channel, linked));
+                linked
+            }
+        };
+        let Some((target, _)) = linked else {
             continue;
         };
-        let target = target.to_string();
-        if current[i].as_deref() != Some(target.as_str()) {
-            let row = row_at(&msgs, Table::Messages, i)?;
-            writer.put(
-                &row.with(col::INCIDENT_ID, Value::text(target.clone())),
-                "links",
-            )?;
+        if current[i] != Some(target) {
+            if let Some(id) = ids[i] {
+                moved.push((id, Value::text(target)));
+            }
         }
-        channel_rows.insert((target.clone(), key), ());
-        let (Some(at), Some(person)) = (ats[i], persons[i].clone()) else {
+        let (Some(at), Some(person)) = (ats[i], persons[i]) else {
             continue;
         };
-        let conversation = subtypes[i]
-            .as_deref()
-            .is_none_or(|s| CONVERSATION.contains(&s));
+        let conversation = subtypes[i].is_none_or(|s| CONVERSATION.contains(&s));
         if bots[i] || !conversation {
             continue;
         }
+        let source = channel.0.unwrap_or_default();
         let e = participation
-            .entry((target.clone(), person.clone(), source.clone()))
+            .entry((target, person, source))
             .or_insert((at, at, 0));
         e.0 = e.0.min(at);
         e.1 = e.1.max(at);
         e.2 += 1;
         if updates[i] {
             let event = Row::new(Table::Events)
-                .with(col::INCIDENT_ID, Value::text(target.clone()))
+                .with(col::INCIDENT_ID, Value::text(target))
                 .with(col::AT, Value::Ts(at))
                 .with(col::KIND, Value::text("status_update"))
                 .with(col::PERSON_ID, Value::text(person))
-                .with(col::DETAIL, Value::opt_text(ids[i].clone()))
+                .with(col::DETAIL, Value::opt_text(ids[i]))
                 .with(col::SOURCE, Value::text(source));
             writer.put(&event, "links")?;
         }
     }
+    writer.set_cells(Table::Messages, col::INCIDENT_ID, moved)?;
     for ((incident, person, source), (first, last, count)) in participation {
         let p = Row::new(Table::Participants)
             .with(col::INCIDENT_ID, Value::text(incident))
@@ -807,10 +840,10 @@ fn relink_channels(
             .with(col::SOURCE, Value::text(source));
         writer.put(&p, "links")?;
     }
-    for (incident, channel) in channel_rows.into_keys() {
+    for (incident, channel) in channel_rows {
         // A claimed channel already has its row (rule explicit-channel).
-        if claimed.get(&channel) != Some(&incident) {
-            writer.put(&link_row(&incident, &channel, "channel-name"), "links")?;
+        if claimed.get(channel).map(String::as_str) != Some(incident) {
+            writer.put(&link_row(incident, channel, "channel-name"), "links")?;
         }
     }
     Ok(())

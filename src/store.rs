@@ -24,7 +24,7 @@ use polars::prelude::{
     ParquetReader, ParquetWriter, PlSmallStr, SerReader, Series, SortMultipleOptions,
     StringChunked, TimeUnit, TimeZone,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -219,58 +219,274 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// A row waiting to be committed, and where it came from.
-struct Pending {
-    values: Vec<Value>,
-    file_no: usize,
-    location: String,
+/// This run's rows are frozen into columnar frames this many at a time, so a large
+/// export is held as Arrow columns rather than as boxed cells.
+const CHUNK_ROWS: usize = 16_384;
+
+/// The hash of a row key. The index stores positions only; a hash match is confirmed
+/// by comparing the keys themselves, so a collision cannot merge two rows.
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x1ced).hash_one(key)
+}
+
+/// The source locations of the current file's records, front-coded: consecutive
+/// locations share most of their text ("chan/2024-01-02.json[7]", "…[8]"), so a
+/// million of them take a few megabytes. Used to name where a conflicting key was first.
+#[derive(Default)]
+struct Locations {
+    bytes: String,
+    /// Per entry: end of its suffix in `bytes`, and the length of the prefix it shares
+    /// with the entry before (0 every `RESTART` entries).
+    entries: Vec<(u32, u16)>,
+    last: String,
+}
+
+impl Locations {
+    const RESTART: usize = 16;
+
+    /// Adds a location (a repeat of the last one is not stored again); its number.
+    fn push(&mut self, s: &str) -> u32 {
+        let n = self.entries.len();
+        if n > 0 && s == self.last {
+            return (n - 1) as u32;
+        }
+        let mut shared = 0;
+        if n % Self::RESTART != 0 {
+            shared = self
+                .last
+                .char_indices()
+                .zip(s.chars())
+                .take_while(|((_, a), b)| a == b)
+                .last()
+                .map_or(0, |((i, a), _)| i + a.len_utf8())
+                .min(u16::MAX as usize);
+        }
+        self.bytes.push_str(&s[shared..]);
+        self.entries.push((self.bytes.len() as u32, shared as u16));
+        self.last.clear();
+        self.last.push_str(s);
+        n as u32
+    }
+
+    fn get(&self, n: u32) -> String {
+        let n = n as usize;
+        let mut out = String::new();
+        for j in n - n % Self::RESTART..=n {
+            let start = if j == 0 {
+                0
+            } else {
+                self.entries[j - 1].0 as usize
+            };
+            let (end, shared) = self.entries[j];
+            out.truncate(shared as usize);
+            out.push_str(&self.bytes[start..end as usize]);
+        }
+        out
+    }
+
+    fn clear(&mut self) {
+        *self = Locations::default();
+    }
 }
 
 /// One table's rows as stored plus the changes of this run.
+///
+/// Rows have positions: the stored rows first (chunk 0), then this run's rows in the
+/// order they came, frozen into frames of [`CHUNK_ROWS`] (the last ones still open, as
+/// values). A replaced or removed row is marked dead where it is; the index maps each
+/// live key to its position.
 struct TableState {
     table: Table,
-    existing: DataFrame,
-    /// Key → row number in `existing`, built when the table is first touched.
-    index: HashMap<String, usize>,
-    removed: Vec<bool>,
-    pending: HashMap<String, Pending>,
+    chunks: Vec<DataFrame>,
+    /// Rows of this run not frozen yet.
+    open: Vec<Vec<Value>>,
+    /// Per position: the key's hash, and whether the row is gone.
+    hashes: Vec<u64>,
+    dead: Vec<bool>,
+    /// Per position of this run's rows: (input file number, location number).
+    origin: Vec<(u32, u32)>,
+    stored: usize,
+    /// Rows per frozen chunk ([`CHUNK_ROWS`]; small in tests).
+    chunk: usize,
+    index: hashbrown::HashTable<u32>,
     changed: bool,
 }
 
+/// Where a position lives.
+enum At {
+    Chunk(usize, usize),
+    Open(usize),
+}
+
 impl TableState {
-    fn load(store: &Store, table: Table) -> Result<TableState> {
+    fn load(store: &Store, table: Table, chunk: usize) -> Result<TableState> {
         let existing = store.read(table)?;
-        let keys = key_strings(&existing, table)?;
-        let index = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
-        let removed = vec![false; existing.height()];
-        Ok(TableState {
+        let stored = existing.height();
+        let mut s = TableState {
             table,
-            existing,
-            index,
-            removed,
-            pending: HashMap::new(),
+            chunks: vec![existing],
+            open: Vec::new(),
+            hashes: Vec::with_capacity(stored),
+            dead: vec![false; stored],
+            origin: Vec::new(),
+            stored,
+            chunk,
+            index: hashbrown::HashTable::with_capacity(stored),
             changed: false,
-        })
+        };
+        for key in key_strings(&s.chunks[0], table)? {
+            let h = key_hash(&key);
+            let pos = s.hashes.len() as u32;
+            s.hashes.push(h);
+            let hashes = &s.hashes;
+            s.index.insert_unique(h, pos, |&p| hashes[p as usize]);
+        }
+        Ok(s)
     }
 
-    fn existing_row(&self, i: usize) -> Result<Vec<Value>> {
-        self.existing
-            .columns()
-            .iter()
-            .zip(self.table.columns())
-            .map(|(c, def)| Ok(Value::from_stored(c.get(i)?, def.kind)))
-            .collect()
+    fn at(&self, pos: usize) -> At {
+        if pos < self.stored {
+            return At::Chunk(0, pos);
+        }
+        let k = (pos - self.stored) / self.chunk + 1;
+        if k < self.chunks.len() {
+            At::Chunk(k, (pos - self.stored) % self.chunk)
+        } else {
+            At::Open(pos - self.stored - (self.chunks.len() - 1) * self.chunk)
+        }
     }
 
-    /// The row this key holds now (pending, else stored), if any.
-    fn current(&self, key: &str) -> Result<Option<Vec<Value>>> {
-        if let Some(p) = self.pending.get(key) {
-            return Ok(Some(p.values.clone()));
+    fn values_at(&self, pos: usize) -> Result<Vec<Value>> {
+        match self.at(pos) {
+            At::Open(i) => Ok(self.open[i].clone()),
+            At::Chunk(k, i) => Ok(row_at(&self.chunks[k], self.table, i)?.values),
         }
-        match self.index.get(key) {
-            Some(&i) if !self.removed[i] => Ok(Some(self.existing_row(i)?)),
-            _ => Ok(None),
+    }
+
+    fn key_at(&self, pos: usize) -> String {
+        match self.at(pos) {
+            At::Open(i) => Row {
+                table: self.table,
+                values: self.open[i].clone(),
+            }
+            .key(),
+            At::Chunk(k, i) => {
+                let df = &self.chunks[k];
+                let mut key = String::new();
+                for (n, c) in self.table.key().iter().enumerate() {
+                    if n > 0 {
+                        key.push('\u{1f}');
+                    }
+                    let kind = self.table.column(c).expect("key columns exist").kind;
+                    let v = df.column(c).and_then(|col| col.get(i)).map_err(|_| ());
+                    match v {
+                        Ok(v) => Value::from_stored(v, kind).key_part(&mut key),
+                        Err(()) => key.push('\u{0}'),
+                    }
+                }
+                key
+            }
         }
+    }
+
+    /// Whether the row at `pos` has this key.
+    fn has_key(&self, pos: usize, key: &str) -> bool {
+        // The common case, one text key column read in place: no row is built.
+        if let (At::Chunk(k, i), [c]) = (self.at(pos), self.table.key()) {
+            if let Ok(ca) = self.chunks[k].column(c).and_then(|c| c.str()) {
+                return ca.get(i) == Some(key);
+            }
+        }
+        self.key_at(pos) == key
+    }
+
+    /// The position of the live row with this key.
+    fn find(&self, hash: u64, key: &str) -> Option<usize> {
+        self.index
+            .find(hash, |&p| {
+                self.hashes[p as usize] == hash && self.has_key(p as usize, key)
+            })
+            .map(|&p| p as usize)
+    }
+
+    /// The row this key holds now, if any.
+    fn current(&self, hash: u64, key: &str) -> Result<Option<(usize, Vec<Value>)>> {
+        match self.find(hash, key) {
+            Some(pos) => Ok(Some((pos, self.values_at(pos)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Appends a row of this run; `replaces` is the live row of the same key, if any.
+    fn push(
+        &mut self,
+        hash: u64,
+        values: Vec<Value>,
+        replaces: Option<usize>,
+        origin: (u32, u32),
+    ) -> Result<()> {
+        let pos = self.hashes.len() as u32;
+        self.hashes.push(hash);
+        self.dead.push(false);
+        self.origin.push(origin);
+        self.open.push(values);
+        match replaces {
+            Some(old) => {
+                self.dead[old] = true;
+                let slot = self
+                    .index
+                    .find_mut(hash, |&p| p as usize == old)
+                    .expect("a live row is indexed");
+                *slot = pos;
+            }
+            None => {
+                let hashes = &self.hashes;
+                self.index.insert_unique(hash, pos, |&p| hashes[p as usize]);
+            }
+        }
+        if self.open.len() == self.chunk {
+            let frame = rows_to_frame(self.table, self.open.iter())?;
+            self.chunks.push(frame);
+            self.open.clear();
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    fn remove(&mut self, pos: usize) {
+        self.dead[pos] = true;
+        if let Ok(e) = self
+            .index
+            .find_entry(self.hashes[pos], |&p| p as usize == pos)
+        {
+            e.remove();
+        }
+        self.changed = true;
+    }
+
+    /// The live rows in position order, all columns or the named ones.
+    fn live(&self, columns: Option<&[&str]>) -> Result<DataFrame> {
+        let open = rows_to_frame(self.table, self.open.iter())?;
+        let mut parts = Vec::with_capacity(self.chunks.len() + 1);
+        let mut start = 0;
+        for df in self.chunks.iter().chain(std::iter::once(&open)) {
+            let keep: BooleanChunked = self.dead[start..start + df.height()]
+                .iter()
+                .map(|d| !d)
+                .collect();
+            start += df.height();
+            let df = match columns {
+                Some(cols) => df.select(cols.iter().copied())?,
+                None => df.clone(),
+            };
+            parts.push(if keep.all() { df } else { df.filter(&keep)? });
+        }
+        let mut out = parts.remove(0);
+        for p in &parts {
+            out.vstack_mut(p)?;
+        }
+        Ok(out)
     }
 }
 
@@ -278,7 +494,9 @@ impl TableState {
 pub struct Writer<'s> {
     store: &'s Store,
     tables: BTreeMap<Table, TableState>,
-    file_no: usize,
+    file_no: u32,
+    locations: Locations,
+    chunk: usize,
 }
 
 impl<'s> Writer<'s> {
@@ -288,62 +506,141 @@ impl<'s> Writer<'s> {
             store,
             tables: BTreeMap::new(),
             file_no: 0,
+            locations: Locations::default(),
+            chunk: CHUNK_ROWS,
         }
     }
 
     /// Marks the start of the next input file: duplicate keys are judged per file.
     pub fn begin_file(&mut self) {
         self.file_no += 1;
+        self.locations.clear();
     }
 
     fn state(&mut self, t: Table) -> Result<&mut TableState> {
         if !self.tables.contains_key(&t) {
-            let s = TableState::load(self.store, t)?;
+            let s = TableState::load(self.store, t, self.chunk)?;
             self.tables.insert(t, s);
         }
         Ok(self.tables.get_mut(&t).expect("just inserted"))
     }
 
-    /// Read access to a table as it will be after this run's changes so far.
+    /// Read access to a table as it will be after this run's changes so far, sorted by
+    /// key as it will be stored.
     pub fn rows(&mut self, t: Table) -> Result<DataFrame> {
-        let s = self.state(t)?;
-        merged_frame(s)
+        sorted(self.state(t)?.live(None)?, t)
     }
 
-    /// Applies one input record: `Err(reason)` rejects it whole, and nothing of it is kept.
-    pub fn apply(&mut self, record: &Record) -> Result<std::result::Result<Outcome, String>> {
+    /// Some columns of a table's live rows, in no particular order: for linking, which
+    /// reads a few columns of every message.
+    pub fn columns(&mut self, t: Table, columns: &[&str]) -> Result<DataFrame> {
+        self.state(t)?.live(Some(columns))
+    }
+
+    /// Sets one column of the rows with the given keys (a column outside the key), in
+    /// place: linking sets the incident of millions of messages this way.
+    pub fn set_cells<K: AsRef<str>>(
+        &mut self,
+        t: Table,
+        column: &str,
+        cells: impl IntoIterator<Item = (K, Value)>,
+    ) -> Result<usize> {
+        let ci = t.index_of(column).expect("the column exists");
+        let def = t.columns()[ci];
+        let s = self.state(t)?;
+        let mut patches: BTreeMap<usize, BTreeMap<usize, Value>> = BTreeMap::new();
+        let mut n = 0;
+        for (key, value) in cells {
+            let key = key.as_ref();
+            let Some(pos) = s.find(key_hash(key), key) else {
+                continue;
+            };
+            n += 1;
+            match s.at(pos) {
+                At::Open(i) => s.open[i][ci] = value,
+                At::Chunk(k, i) => {
+                    patches.entry(k).or_default().insert(i, value);
+                }
+            }
+        }
+        for (k, patch) in patches {
+            let df = &mut s.chunks[k];
+            let old = df.column(column)?.as_materialized_series().clone();
+            let new = if def.kind == Kind::Str {
+                // Text, the usual case: cells copied as they are, no row built.
+                let old = old.str()?;
+                let cells = old
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| patch.get(&i).map_or(v, Value::as_str));
+                StringChunked::from_iter_options(PlSmallStr::from_static(def.name), cells)
+                    .into_series()
+            } else {
+                let cells: Vec<Value> = (0..df.height())
+                    .map(|i| match patch.get(&i) {
+                        Some(v) => Ok(v.clone()),
+                        None => Ok(Value::from_stored(old.get(i)?, def.kind)),
+                    })
+                    .collect::<Result<_>>()?;
+                column_of(def, cells.iter())
+            };
+            df.with_column(new.into_column())?;
+        }
+        if n > 0 {
+            s.changed = true;
+        }
+        Ok(n)
+    }
+
+    /// Applies one input record: `Err((reason, record))` rejects it whole, and nothing of
+    /// it is kept.
+    pub fn apply(
+        &mut self,
+        record: Record,
+    ) -> Result<std::result::Result<Outcome, (String, Record)>> {
         for row in &record.rows {
             if let Err(reason) = row.validate() {
-                return Ok(Err(reason));
+                return Ok(Err((reason, record)));
             }
         }
         for id in &record.requires {
             let key = Row::new(Table::Incidents)
                 .with(crate::schema::col::INCIDENT_ID, Value::text(id.clone()))
                 .key();
-            if self.state(Table::Incidents)?.current(&key)?.is_none() {
-                return Ok(Err(format!(
+            if self
+                .state(Table::Incidents)?
+                .find(key_hash(&key), &key)
+                .is_none()
+            {
+                let reason = format!(
                     "refers to incident {id}, which is neither in this export nor in the store; \
                      ingest the incidents export first"
-                )));
+                );
+                return Ok(Err((reason, record)));
             }
         }
         // First pass: a key this file already gave different content is a conflict.
         let file_no = self.file_no;
         for row in &record.rows {
+            if row.table == Table::People {
+                continue;
+            }
             let key = row.key();
             let s = self.state(row.table)?;
-            if let Some(p) = s.pending.get(&key) {
-                if p.file_no == file_no && row.table != Table::People {
-                    let merged = merge(row.table, &p.values, &row.values);
-                    if merged != p.values {
-                        return Ok(Err(format!(
-                            "duplicate key {} with different content within this file (first at {})",
-                            describe_key(row),
-                            p.location
-                        )));
-                    }
-                }
+            let Some((pos, old)) = s.current(key_hash(&key), &key)? else {
+                continue;
+            };
+            if pos < s.stored || s.origin[pos - s.stored].0 != file_no {
+                continue;
+            }
+            if merge(row.table, &old, &row.values) != old {
+                let first = s.origin[pos - s.stored].1;
+                let first = self.locations.get(first);
+                let reason = format!(
+                    "duplicate key {} with different content within this file (first at {first})",
+                    describe_key(row),
+                );
+                return Ok(Err((reason, record)));
             }
         }
         // A record that yields no rows was read for its context (a channel line, say):
@@ -353,8 +650,8 @@ impl<'s> Writer<'s> {
         } else {
             Outcome::Duplicate
         };
-        for row in &record.rows {
-            if self.put(row, &record.location)? == Outcome::Ingested {
+        for row in record.rows {
+            if self.insert(row, &record.location)? == Outcome::Ingested {
                 outcome = Outcome::Ingested;
             }
         }
@@ -363,31 +660,24 @@ impl<'s> Writer<'s> {
 
     /// Stores a row, merging it with the row of the same key if there is one.
     pub fn put(&mut self, row: &Row, location: &str) -> Result<Outcome> {
+        self.insert(row.clone(), location)
+    }
+
+    fn insert(&mut self, row: Row, location: &str) -> Result<Outcome> {
         let key = row.key();
-        let file_no = self.file_no;
+        let hash = key_hash(&key);
+        let origin = (self.file_no, self.locations.push(location));
         let s = self.state(row.table)?;
-        let merged = match s.current(&key)? {
-            Some(old) => {
+        match s.current(hash, &key)? {
+            Some((pos, old)) => {
                 let merged = merge(row.table, &old, &row.values);
                 if merged == old {
                     return Ok(Outcome::Duplicate);
                 }
-                merged
+                s.push(hash, merged, Some(pos), origin)?;
             }
-            None => row.values.clone(),
-        };
-        if let Some(&i) = s.index.get(&key) {
-            s.removed[i] = true;
+            None => s.push(hash, row.values, None, origin)?,
         }
-        s.pending.insert(
-            key,
-            Pending {
-                values: merged,
-                file_no,
-                location: location.to_string(),
-            },
-        );
-        s.changed = true;
         Ok(Outcome::Ingested)
     }
 
@@ -396,9 +686,8 @@ impl<'s> Writer<'s> {
     pub fn remove(&mut self, row: &Row) -> Result<()> {
         let key = row.key();
         let s = self.state(row.table)?;
-        s.pending.remove(&key);
-        if let Some(&i) = s.index.get(&key) {
-            s.removed[i] = true;
+        if let Some(pos) = s.find(key_hash(&key), &key) {
+            s.remove(pos);
         }
         s.changed = true;
         Ok(())
@@ -414,19 +703,27 @@ impl<'s> Writer<'s> {
                 s.changed = true;
             }
         }
-        let changed: Vec<&TableState> = self.tables.values().filter(|s| s.changed).collect();
+        let changed: Vec<Table> = self
+            .tables
+            .values()
+            .filter(|s| s.changed)
+            .map(|s| s.table)
+            .collect();
         if changed.is_empty() {
             return Ok(false);
         }
         let mut renames = Vec::new();
-        for s in changed {
-            let mut df = merged_frame(s)?;
-            let dir = self.store.table_dir(s.table);
+        for t in changed {
+            // Each table's rows are let go of once written.
+            let s = self.tables.remove(&t).expect("listed above");
+            let mut df = sorted(s.live(None)?, t)?;
+            drop(s);
+            let dir = self.store.table_dir(t);
             fs::create_dir_all(&dir)?;
-            let target = self.store.table_path(s.table);
+            let target = self.store.table_path(t);
             let tmp = dir.join(format!(
                 ".{}.parquet{TMP_MARK}{}",
-                s.table.name(),
+                t.name(),
                 std::process::id()
             ));
             let mut file =
@@ -484,21 +781,15 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// The stored rows that remain plus this run's rows, sorted by key for stable files.
-fn merged_frame(s: &TableState) -> Result<DataFrame> {
-    // Order does not matter here: the frame is sorted by key (unique) below.
-    let fresh = rows_to_frame(s.table, s.pending.values().map(|p| &p.values))?;
-    let keep: BooleanChunked = s.removed.iter().map(|r| !r).collect();
-    let mut df = s.existing.filter(&keep)?;
-    df = df.vstack(&fresh)?;
-    let key: Vec<&str> = s.table.key().to_vec();
-    let df = df.sort(
+/// Rows sorted by key (unique), as the store keeps them, for stable files.
+fn sorted(df: DataFrame, table: Table) -> Result<DataFrame> {
+    let key: Vec<&str> = table.key().to_vec();
+    Ok(df.sort(
         key,
         SortMultipleOptions::default()
             .with_maintain_order(true)
             .with_nulls_last(true),
-    )?;
-    Ok(df)
+    )?)
 }
 
 /// Merges a newer export of a row into the stored one. People merge field by field (a
@@ -603,54 +894,157 @@ pub fn rows_to_frame<'a>(
     rows: impl Iterator<Item = &'a Vec<Value>> + Clone,
 ) -> Result<DataFrame> {
     let height = rows.clone().count();
-    let mut columns = Vec::new();
-    for (i, c) in table.columns().iter().enumerate() {
-        let name = PlSmallStr::from_static(c.name);
-        let cells = rows.clone().map(|r| &r[i]);
-        let series: Series = match c.kind {
-            Kind::Str => StringChunked::from_iter_options(
-                name,
-                cells.map(|v| match v {
-                    Value::Str(s) => Some(s.as_str()),
-                    _ => None,
-                }),
-            )
-            .into_series(),
-            Kind::Int => Int64Chunked::from_iter_options(
-                name,
-                cells.map(|v| match v {
-                    Value::Int(n) => Some(*n),
-                    _ => None,
-                }),
-            )
-            .into_series(),
-            Kind::Bool => BooleanChunked::from_iter_options(
-                name,
-                cells.map(|v| match v {
-                    Value::Bool(b) => Some(*b),
-                    _ => None,
-                }),
-            )
-            .into_series(),
-            Kind::Timestamp => Int64Chunked::from_iter_options(
-                name,
-                cells.map(|v| match v {
-                    Value::Ts(t) => Some(*t),
-                    _ => None,
-                }),
-            )
-            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-            .into_series(),
-            Kind::StrList => StringChunked::from_iter_options(
-                name,
-                cells.map(|v| match v {
-                    Value::List(l) => Some(l.join(";")),
-                    _ => None,
-                }),
-            )
-            .into_series(),
-        };
-        columns.push(series.into_column());
-    }
+    let columns = table
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| column_of(*c, rows.clone().map(|r| &r[i])).into_column())
+        .collect();
     Ok(DataFrame::new(height, columns)?)
+}
+
+/// One column of the table's schema from its cells.
+fn column_of<'a>(c: crate::schema::Column, cells: impl Iterator<Item = &'a Value>) -> Series {
+    let name = PlSmallStr::from_static(c.name);
+    match c.kind {
+        Kind::Str => StringChunked::from_iter_options(
+            name,
+            cells.map(|v| match v {
+                Value::Str(s) => Some(s.as_str()),
+                _ => None,
+            }),
+        )
+        .into_series(),
+        Kind::Int => Int64Chunked::from_iter_options(
+            name,
+            cells.map(|v| match v {
+                Value::Int(n) => Some(*n),
+                _ => None,
+            }),
+        )
+        .into_series(),
+        Kind::Bool => BooleanChunked::from_iter_options(
+            name,
+            cells.map(|v| match v {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            }),
+        )
+        .into_series(),
+        Kind::Timestamp => Int64Chunked::from_iter_options(
+            name,
+            cells.map(|v| match v {
+                Value::Ts(t) => Some(*t),
+                _ => None,
+            }),
+        )
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series(),
+        Kind::StrList => StringChunked::from_iter_options(
+            name,
+            cells.map(|v| match v {
+                Value::List(l) => Some(l.join(";")),
+                _ => None,
+            }),
+        )
+        .into_series(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Record;
+    use crate::schema::col;
+
+    #[test]
+    fn locations_read_back_as_pushed() {
+        let mut l = Locations::default();
+        let texts: Vec<String> = (0..40)
+            .map(|i| format!("inc-1-é/2024-01-{:02}.json[{i}]", i / 7))
+            .chain(["x".to_string(), "".to_string(), "x".to_string()])
+            .collect();
+        let numbers: Vec<u32> = texts.iter().map(|t| l.push(t)).collect();
+        for (t, n) in texts.iter().zip(&numbers) {
+            assert_eq!(&l.get(*n), t);
+        }
+        assert_eq!(l.push("x"), numbers[42], "a repeat is one entry");
+    }
+
+    fn message(id: &str, channel: &str) -> Row {
+        Row::new(Table::Messages)
+            .with(col::MESSAGE_ID, Value::text(id))
+            .with(col::CHANNEL_ID, Value::text(channel))
+            .with(col::SOURCE, Value::text("slack"))
+    }
+
+    fn column(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+        strings(df, name).unwrap()
+    }
+
+    /// Rows frozen into chunks are found, replaced, removed and set like open ones.
+    #[test]
+    fn rows_in_frozen_chunks_behave_like_open_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let lock = store.lock().unwrap();
+        let mut w = Writer::new(&store, &lock);
+        w.chunk = 2;
+        w.begin_file();
+        for i in 1..=5 {
+            let rec = Record::new(
+                format!("f.json[{i}]"),
+                vec![message(&format!("m{i}"), "C1")],
+            );
+            assert_eq!(w.apply(rec).unwrap().ok(), Some(Outcome::Ingested));
+        }
+        let conflict = Record::new("f.json[6]", vec![message("m1", "C9")]);
+        assert_eq!(
+            w.apply(conflict).unwrap().err().map(|(reason, _)| reason),
+            Some(
+                "duplicate key message_id=m1 with different content within this file \
+                 (first at f.json[1])"
+                    .to_string()
+            )
+        );
+        let same = Record::new("f.json[7]", vec![message("m2", "C1")]);
+        assert_eq!(w.apply(same).unwrap().ok(), Some(Outcome::Duplicate));
+        w.begin_file();
+        assert_eq!(w.put(&message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
+        w.remove(&message("m4", "C1")).unwrap();
+        let moved = [("m1", "i1"), ("m5", "i1"), ("m9", "i1")]
+            .map(|(m, i)| (m.to_string(), Value::text(i)));
+        assert_eq!(
+            w.set_cells(Table::Messages, col::INCIDENT_ID, moved)
+                .unwrap(),
+            2
+        );
+        let df = w.rows(Table::Messages).unwrap();
+        let s = |v: &[Option<&str>]| -> Vec<Option<String>> {
+            v.iter().map(|x| x.map(str::to_string)).collect()
+        };
+        assert_eq!(
+            column(&df, col::MESSAGE_ID),
+            s(&[Some("m1"), Some("m2"), Some("m3"), Some("m5")])
+        );
+        assert_eq!(
+            column(&df, col::CHANNEL_ID),
+            s(&[Some("C1"), Some("C1"), Some("C2"), Some("C1")])
+        );
+        assert_eq!(
+            column(&df, col::INCIDENT_ID),
+            s(&[Some("i1"), None, None, Some("i1")])
+        );
+        assert!(w.commit().unwrap());
+
+        // The stored rows are indexed again by the next writer.
+        let mut w = Writer::new(&store, &lock);
+        w.begin_file();
+        assert_eq!(
+            w.put(&message("m2", "C1"), "h").unwrap(),
+            Outcome::Duplicate
+        );
+        assert_eq!(w.put(&message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
+        assert_eq!(w.rows(Table::Messages).unwrap().height(), 5);
+    }
 }
