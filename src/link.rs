@@ -26,7 +26,7 @@ use crate::record::{split_list, Row, Value};
 use crate::schema::{col, Table};
 use crate::store::{row_at, strings as strs, Writer};
 use anyhow::Result;
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, StringChunked};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Source ids and e-mails mapped to the person they belong to.
@@ -748,87 +748,95 @@ fn relink_channels(
     if report.linked_channels == 0 {
         return Ok(());
     }
-    let by_key: HashMap<&str, &Link> = channels.iter().map(|(c, l)| (c.key.as_str(), l)).collect();
+    // (source, channel id) → the incident its channel links to.
+    let targets: HashMap<(&str, &str), &str> = channels
+        .iter()
+        .filter_map(|(c, l)| match l {
+            Link::Incident(target) => {
+                let (source, id) = c.key.split_once(':')?;
+                Some(((source, id), target.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let target_of = |source: Option<&str>, channel: Option<&str>| {
+        targets
+            .get(&(source.unwrap_or_default(), channel.unwrap_or_default()))
+            .copied()
+    };
     let claimed = claims(links)?;
-    // Columns read once, borrowed; the incidents that change are set in place.
-    let texts =
-        |c: &str| -> Result<Vec<Option<&str>>> { Ok(msgs.column(c)?.str()?.iter().collect()) };
-    let (sources, channel_ids) = (texts(col::SOURCE)?, texts(col::CHANNEL_ID)?);
-    let (current, persons) = (texts(col::INCIDENT_ID)?, texts(col::PERSON_ID)?);
-    let (subtypes, ids) = (texts(col::SUBTYPE)?, texts(col::MESSAGE_ID)?);
+    // Each message once, its columns side by side (millions of them: nothing is copied).
+    let text = |c: &str| -> Result<&StringChunked> { Ok(msgs.column(c)?.str()?) };
     let ats = msgs
         .column(col::AT)?
         .cast(&polars::prelude::DataType::Int64)?;
-    let ats: Vec<Option<i64>> = ats.i64()?.iter().collect();
-    let flag = |c: &str| -> Result<Vec<bool>> {
-        Ok(msgs
-            .column(c)?
-            .bool()?
-            .iter()
-            .map(|b| b.unwrap_or(false))
-            .collect())
-    };
-    let (bots, updates) = (flag(col::IS_BOT)?, flag(col::STATUS_UPDATE)?);
+    let (bots, updates) = (
+        msgs.column(col::IS_BOT)?.bool()?,
+        msgs.column(col::STATUS_UPDATE)?.bool()?,
+    );
+    let cells = text(col::SOURCE)?
+        .iter()
+        .zip(text(col::CHANNEL_ID)?.iter())
+        .zip(text(col::PERSON_ID)?.iter())
+        .zip(text(col::SUBTYPE)?.iter())
+        .zip(text(col::MESSAGE_ID)?.iter())
+        .zip(ats.i64()?.iter())
+        .zip(bots.iter().zip(updates.iter()));
     let mut participation: BTreeMap<(&str, &str, &str), (i64, i64, i64)> = BTreeMap::new();
-    let mut channel_rows: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut moved = Vec::new();
-    // (source, channel) of the message before, and its (incident, channel key).
-    let mut last: Option<((Option<&str>, Option<&str>), Option<(&str, &str)>)> = None;
-    for i in 0..msgs.height() {
-        let channel = (sources[i], channel_ids[i]);
-        let linked = match last {
-            Some((c, linked)) if c == channel => linked,
+    let mut channel_rows: BTreeSet<(&str, String)> = BTreeSet::new();
+    // The channel of the message before, and its incident: most messages share it.
+    let mut last: Option<((Option<&str>, Option<&str>), Option<&str>)> = None;
+    for ((((((source, channel), person), subtype), id), at), (bot, update)) in cells {
+        let target = match last {
+            Some((c, target)) if c == (source, channel) => target,
             _ => {
-                let key = format!(
-                    "{}:{}",
-                    channel.0.unwrap_or_default(),
-                    channel.1.unwrap_or_default()
-                );
-                let linked = match by_key.get_key_value(key.as_str()) {
-                    Some((k, Link::Incident(target))) => Some((target.as_str(), *k)),
-                    _ => None,
-                };
-                if let Some(pair) = linked {
-                    channel_rows.insert(pair);
+                let target = target_of(source, channel);
+                if let Some(t) = target {
+                    let key = format!(
+                        "{}:{}",
+                        source.unwrap_or_default(),
+                        channel.unwrap_or_default()
+                    );
+                    channel_rows.insert((t, key));
                 }
-                last = Some((channel, linked));
-                linked
+                last = Some(((source, channel), target));
+                target
             }
         };
-        let Some((target, _)) = linked else {
+        let Some(target) = target else {
             continue;
         };
-        if current[i] != Some(target) {
-            if let Some(id) = ids[i] {
-                moved.push((id, Value::text(target)));
-            }
-        }
-        let (Some(at), Some(person)) = (ats[i], persons[i]) else {
+        let (Some(at), Some(person)) = (at, person) else {
             continue;
         };
-        let conversation = subtypes[i].is_none_or(|s| CONVERSATION.contains(&s));
-        if bots[i] || !conversation {
+        let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
+        if bot.unwrap_or(false) || !conversation {
             continue;
         }
-        let source = channel.0.unwrap_or_default();
+        let source = source.unwrap_or_default();
         let e = participation
             .entry((target, person, source))
             .or_insert((at, at, 0));
         e.0 = e.0.min(at);
         e.1 = e.1.max(at);
         e.2 += 1;
-        if updates[i] {
+        if update.unwrap_or(false) {
             let event = Row::new(Table::Events)
                 .with(col::INCIDENT_ID, Value::text(target))
                 .with(col::AT, Value::Ts(at))
                 .with(col::KIND, Value::text("status_update"))
                 .with(col::PERSON_ID, Value::text(person))
-                .with(col::DETAIL, Value::opt_text(ids[i]))
+                .with(col::DETAIL, Value::opt_text(id))
                 .with(col::SOURCE, Value::text(source));
             writer.put(&event, "links")?;
         }
     }
-    writer.set_cells(Table::Messages, col::INCIDENT_ID, moved)?;
+    writer.set_text_by(
+        Table::Messages,
+        col::INCIDENT_ID,
+        [col::SOURCE, col::CHANNEL_ID],
+        &target_of,
+    )?;
     for ((incident, person, source), (first, last, count)) in participation {
         let p = Row::new(Table::Participants)
             .with(col::INCIDENT_ID, Value::text(incident))
@@ -842,8 +850,8 @@ fn relink_channels(
     }
     for (incident, channel) in channel_rows {
         // A claimed channel already has its row (rule explicit-channel).
-        if claimed.get(channel).map(String::as_str) != Some(incident) {
-            writer.put(&link_row(incident, channel, "channel-name"), "links")?;
+        if claimed.get(&channel).map(String::as_str) != Some(incident) {
+            writer.put(&link_row(incident, &channel, "channel-name"), "links")?;
         }
     }
     Ok(())

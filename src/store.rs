@@ -20,9 +20,9 @@ use crate::record::{Record, Row, Value};
 use crate::schema::{Kind, Table};
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    BooleanChunked, DataFrame, Int64Chunked, IntoColumn, IntoSeries, NewChunkedArray,
-    ParquetReader, ParquetWriter, PlSmallStr, SerReader, Series, SortMultipleOptions,
-    StringChunked, TimeUnit, TimeZone,
+    BooleanChunked, Column, DataFrame, IdxCa, Int64Chunked, IntoColumn, IntoLazy, IntoSeries,
+    LazyFrame, NewChunkedArray, ParquetReader, ParquetWriter, PlRefPath, PlSmallStr, PolarsResult,
+    ScanArgsParquet, SerReader, Series, SortMultipleOptions, StringChunked, TimeUnit, TimeZone,
 };
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -97,6 +97,25 @@ impl Store {
             .finish()
             .with_context(|| format!("cannot read {}", path.display()))?;
         with_schema(df, t)
+    }
+
+    /// A table as a lazy scan, so that a reader gets only the columns and rows it asks
+    /// for (metrics read four columns of millions of messages). A store written by an
+    /// older version, lacking a column, is read whole instead, its missing columns null.
+    pub fn scan(&self, t: Table) -> Result<LazyFrame> {
+        let path = self.table_path(t);
+        if !path.exists() {
+            return Ok(DataFrame::empty_with_schema(&t.schema()).lazy());
+        }
+        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let stored = ParquetReader::new(file)
+            .schema()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if t.columns().iter().any(|c| !stored.contains(c.name)) {
+            return Ok(self.read(t)?.lazy());
+        }
+        let path = PlRefPath::new(path.to_string_lossy());
+        Ok(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?)
     }
 
     /// Row counts of every table, in [`Table::ALL`] order.
@@ -537,59 +556,59 @@ impl<'s> Writer<'s> {
         self.state(t)?.live(Some(columns))
     }
 
-    /// Sets one column of the rows with the given keys (a column outside the key), in
-    /// place: linking sets the incident of millions of messages this way.
-    pub fn set_cells<K: AsRef<str>>(
+    /// Sets a text column of every row to `f` of two of its text columns, where `f`
+    /// says (None: left as it is). Linking sets the incident of millions of messages
+    /// from their channel this way, chunk by chunk, without building a row. Returns how
+    /// many live rows changed.
+    pub fn set_text_by<'v>(
         &mut self,
         t: Table,
         column: &str,
-        cells: impl IntoIterator<Item = (K, Value)>,
+        from: [&str; 2],
+        f: &dyn Fn(Option<&str>, Option<&str>) -> Option<&'v str>,
     ) -> Result<usize> {
         let ci = t.index_of(column).expect("the column exists");
-        let def = t.columns()[ci];
+        let fi = from.map(|c| t.index_of(c).expect("the column exists"));
         let s = self.state(t)?;
-        let mut patches: BTreeMap<usize, BTreeMap<usize, Value>> = BTreeMap::new();
-        let mut n = 0;
-        for (key, value) in cells {
-            let key = key.as_ref();
-            let Some(pos) = s.find(key_hash(key), key) else {
-                continue;
-            };
-            n += 1;
-            match s.at(pos) {
-                At::Open(i) => s.open[i][ci] = value,
-                At::Chunk(k, i) => {
-                    patches.entry(k).or_default().insert(i, value);
+        let mut changed = 0;
+        let mut start = 0;
+        for df in &mut s.chunks {
+            let dead = &s.dead[start..start + df.height()];
+            start += df.height();
+            let (a, b) = (df.column(from[0])?.str()?, df.column(from[1])?.str()?);
+            let old = df.column(column)?.str()?;
+            let new: StringChunked = a
+                .iter()
+                .zip(b.iter())
+                .zip(old.iter())
+                .map(|((a, b), old)| f(a, b).or(old))
+                .collect();
+            let n = new
+                .iter()
+                .zip(old.iter())
+                .zip(dead)
+                .filter(|((n, o), dead)| n != o && !**dead)
+                .count();
+            if n > 0 {
+                changed += n;
+                let new = new.with_name(PlSmallStr::from_static(t.columns()[ci].name));
+                df.with_column(new.into_column())?;
+            }
+        }
+        for row in &mut s.open {
+            let cell = |v: &Value| v.as_str().map(str::to_string);
+            let (a, b) = (cell(&row[fi[0]]), cell(&row[fi[1]]));
+            if let Some(new) = f(a.as_deref(), b.as_deref()) {
+                if row[ci].as_str() != Some(new) {
+                    row[ci] = Value::text(new);
+                    changed += 1;
                 }
             }
         }
-        for (k, patch) in patches {
-            let df = &mut s.chunks[k];
-            let old = df.column(column)?.as_materialized_series().clone();
-            let new = if def.kind == Kind::Str {
-                // Text, the usual case: cells copied as they are, no row built.
-                let old = old.str()?;
-                let cells = old
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| patch.get(&i).map_or(v, Value::as_str));
-                StringChunked::from_iter_options(PlSmallStr::from_static(def.name), cells)
-                    .into_series()
-            } else {
-                let cells: Vec<Value> = (0..df.height())
-                    .map(|i| match patch.get(&i) {
-                        Some(v) => Ok(v.clone()),
-                        None => Ok(Value::from_stored(old.get(i)?, def.kind)),
-                    })
-                    .collect::<Result<_>>()?;
-                column_of(def, cells.iter())
-            };
-            df.with_column(new.into_column())?;
-        }
-        if n > 0 {
+        if changed > 0 {
             s.changed = true;
         }
-        Ok(n)
+        Ok(changed)
     }
 
     /// Applies one input record: `Err((reason, record))` rejects it whole, and nothing of
@@ -716,7 +735,7 @@ impl<'s> Writer<'s> {
         for t in changed {
             // Each table's rows are let go of once written.
             let s = self.tables.remove(&t).expect("listed above");
-            let mut df = sorted(s.live(None)?, t)?;
+            let df = s.live(None)?;
             drop(s);
             let dir = self.store.table_dir(t);
             fs::create_dir_all(&dir)?;
@@ -728,9 +747,9 @@ impl<'s> Writer<'s> {
             ));
             let mut file =
                 File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-            ParquetWriter::new(&mut file)
-                .finish(&mut df)
+            write_sorted(&df, t, &mut file)
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
+            drop(df);
             file.sync_all()?;
             renames.push((tmp, target));
             pause();
@@ -781,15 +800,41 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Rows sorted by key (unique), as the store keeps them, for stable files.
+/// The order of rows sorted by key (unique), as the store keeps them, for stable files.
+fn key_order(df: &DataFrame, table: Table) -> Result<IdxCa> {
+    let keys: Vec<Column> = table
+        .key()
+        .iter()
+        .map(|k| df.column(k).cloned())
+        .collect::<PolarsResult<_>>()?;
+    let options = SortMultipleOptions::default()
+        .with_maintain_order(true)
+        .with_nulls_last(true);
+    Ok(polars::chunked_array::ops::sort::arg_sort(&keys, options)?)
+}
+
+/// Rows sorted by key, as the store keeps them.
 fn sorted(df: DataFrame, table: Table) -> Result<DataFrame> {
-    let key: Vec<&str> = table.key().to_vec();
-    Ok(df.sort(
-        key,
-        SortMultipleOptions::default()
-            .with_maintain_order(true)
-            .with_nulls_last(true),
-    )?)
+    let order = key_order(&df, table)?;
+    Ok(df.take(&order)?)
+}
+
+/// Rows per Parquet row group, and per batch gathered into key order when writing: the
+/// sorted copy of a table is made a row group at a time, never whole.
+const ROW_GROUP: usize = 1 << 18;
+
+/// Writes a table's rows in key order as Parquet.
+fn write_sorted(df: &DataFrame, table: Table, out: &mut File) -> Result<()> {
+    let order = key_order(df, table)?;
+    let mut writer = ParquetWriter::new(out).batched(df.schema())?;
+    let mut start = 0;
+    while start < df.height() {
+        let len = ROW_GROUP.min(df.height() - start);
+        writer.write_batch(&df.take(&order.slice(start as i64, len))?)?;
+        start += len;
+    }
+    writer.finish()?;
+    Ok(())
 }
 
 /// Merges a newer export of a row into the stored one. People merge field by field (a
@@ -1012,12 +1057,18 @@ mod tests {
         w.begin_file();
         assert_eq!(w.put(&message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
         w.remove(&message("m4", "C1")).unwrap();
-        let moved = [("m1", "i1"), ("m5", "i1"), ("m9", "i1")]
-            .map(|(m, i)| (m.to_string(), Value::text(i)));
+        let in_c1 = |_: Option<&str>, c: Option<&str>| (c == Some("C1")).then_some("i1");
+        let set = [col::SOURCE, col::CHANNEL_ID];
         assert_eq!(
-            w.set_cells(Table::Messages, col::INCIDENT_ID, moved)
+            w.set_text_by(Table::Messages, col::INCIDENT_ID, set, &in_c1)
                 .unwrap(),
-            2
+            3
+        );
+        assert_eq!(
+            w.set_text_by(Table::Messages, col::INCIDENT_ID, set, &in_c1)
+                .unwrap(),
+            0,
+            "a second time changes nothing"
         );
         let df = w.rows(Table::Messages).unwrap();
         let s = |v: &[Option<&str>]| -> Vec<Option<String>> {
@@ -1033,17 +1084,15 @@ mod tests {
         );
         assert_eq!(
             column(&df, col::INCIDENT_ID),
-            s(&[Some("i1"), None, None, Some("i1")])
+            s(&[Some("i1"), Some("i1"), None, Some("i1")])
         );
         assert!(w.commit().unwrap());
 
         // The stored rows are indexed again by the next writer.
         let mut w = Writer::new(&store, &lock);
         w.begin_file();
-        assert_eq!(
-            w.put(&message("m2", "C1"), "h").unwrap(),
-            Outcome::Duplicate
-        );
+        let m2 = message("m2", "C1").with(col::INCIDENT_ID, Value::text("i1"));
+        assert_eq!(w.put(&m2, "h").unwrap(), Outcome::Duplicate);
         assert_eq!(w.put(&message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
         assert_eq!(w.rows(Table::Messages).unwrap().height(), 5);
     }

@@ -139,15 +139,15 @@ pub struct Item {
     pub updated: Option<i64>,
 }
 
-/// A kind of chat message someone wrote in an incident's channel (one per distinct
-/// combination, not one per message).
+/// Someone's chat messages in an incident's channel (one per incident and author, not
+/// one per message).
 #[derive(Debug, Clone)]
 pub struct Message {
     pub incident: Option<String>,
     pub person: Option<String>,
-    pub is_bot: bool,
-    /// A post by a person (not a join, a topic change, a tombstone).
-    pub conversation: bool,
+    /// Whether any of these messages is a post by a person, not a bot (not a join, a
+    /// topic change, a tombstone).
+    pub responded: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -198,13 +198,27 @@ fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
 
 impl Data {
     pub fn load(store: &Store) -> Result<Data> {
-        // Every table is read from Parquet once; all below works on these frames.
+        // The large tables (messages by the million, pages, participants, events) are
+        // scanned for the few columns asked of them; the others are read from Parquet
+        // once, and all below works on these frames.
+        let large = [
+            Table::Messages,
+            Table::Pages,
+            Table::Participants,
+            Table::Events,
+        ];
         let frames: HashMap<Table, DataFrame> = Table::ALL
             .into_iter()
+            .filter(|t| !large.contains(t))
             .map(|t| Ok((t, store.read(t)?)))
             .collect::<Result<_>>()?;
         let frame = |t: Table| -> &DataFrame { &frames[&t] };
-        let lazy = |t: Table| -> Result<LazyFrame> { Ok(frame(t).clone().lazy()) };
+        let lazy = |t: Table| -> Result<LazyFrame> {
+            match frames.get(&t) {
+                Some(df) => Ok(df.clone().lazy()),
+                None => store.scan(t),
+            }
+        };
 
         let inc = lazy(Table::Incidents)?
             .select([
@@ -295,7 +309,9 @@ impl Data {
             })
             .collect();
 
-        let df = frame(Table::Participants);
+        let df = &lazy(Table::Participants)?
+            .select([col(col::INCIDENT_ID), col(col::PERSON_ID), col(col::ROLE)])
+            .collect()?;
         let participants = strs(df, col::INCIDENT_ID)?
             .into_iter()
             .zip(strs(df, col::PERSON_ID)?)
@@ -370,31 +386,45 @@ impl Data {
 
         // Every family asks of chat only who wrote what kind of message in which
         // incident: distinct combinations, not millions of messages.
+        let conversation = col(col::SUBTYPE).is_null().or(col(col::SUBTYPE).is_in(
+            lit(Series::new(
+                "conversation".into(),
+                crate::link::CONVERSATION,
+            ))
+            .implode(true),
+            false,
+        ));
         let df = lazy(Table::Messages)?
-            .select([
-                col(col::INCIDENT_ID),
-                col(col::PERSON_ID),
-                col(col::IS_BOT).fill_null(lit(false)),
-                col(col::SUBTYPE),
-            ])
             .filter(col(col::INCIDENT_ID).is_not_null())
-            .unique_stable(None, UniqueKeepStrategy::First)
+            .group_by_stable([col(col::INCIDENT_ID), col(col::PERSON_ID)])
+            .agg([col(col::IS_BOT)
+                .fill_null(lit(false))
+                .not()
+                .and(conversation)
+                .any(false)
+                .alias("responded")])
             .collect()?;
         let messages = strs(&df, col::INCIDENT_ID)?
             .into_iter()
             .zip(strs(&df, col::PERSON_ID)?)
-            .zip(bools(&df, col::IS_BOT)?)
-            .zip(strs(&df, col::SUBTYPE)?)
-            .map(|(((i, p), b), sub)| Message {
+            .zip(bools(&df, "responded")?)
+            .map(|((i, p), r)| Message {
                 incident: i,
                 person: p,
-                is_bot: b.unwrap_or(false),
-                conversation: sub.is_none_or(|s| crate::link::CONVERSATION.contains(&s.as_str())),
+                responded: r.unwrap_or(false),
             })
             .collect();
+        let channels = lazy(Table::Messages)?
+            .select([
+                col(col::SOURCE),
+                col(col::CHANNEL_ID),
+                col(col::CHANNEL_NAME),
+            ])
+            .unique_stable(None, UniqueKeepStrategy::First)
+            .collect()?;
         let link_issues = crate::link::issues(
             frame(Table::Incidents),
-            frame(Table::Messages),
+            &channels,
             frame(Table::ActionItems),
             frame(Table::Retros),
             frame(Table::IncidentLinks),
@@ -436,7 +466,7 @@ impl Data {
             people,
             services: HashMap::new(),
             runs: frame(Table::IngestRuns).clone(),
-            latest: latest_of(&frames)?,
+            latest: latest_of(&lazy)?,
             link_issues,
         };
         data.collapse(frame(Table::IncidentLinks))?;
@@ -622,16 +652,11 @@ impl Data {
 /// The latest value of any timestamp column of the data tables, due dates excepted (a
 /// due date is a plan, not something that happened).
 pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
-    let frames: HashMap<Table, DataFrame> = Table::ALL
-        .into_iter()
-        .filter(|t| t.is_data())
-        .map(|t| Ok((t, store.read(t)?)))
-        .collect::<Result<_>>()?;
-    latest_of(&frames)
+    latest_of(&|t| store.scan(t))
 }
 
-/// [`latest_timestamp`] over tables already read.
-fn latest_of(frames: &HashMap<Table, DataFrame>) -> Result<Option<i64>> {
+/// [`latest_timestamp`] over the tables `table` gives.
+fn latest_of(table: &dyn Fn(Table) -> Result<LazyFrame>) -> Result<Option<i64>> {
     let mut latest: Option<i64> = None;
     for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
         let cols: Vec<Expr> = t
@@ -640,10 +665,10 @@ fn latest_of(frames: &HashMap<Table, DataFrame>) -> Result<Option<i64>> {
             .filter(|c| c.kind == crate::schema::Kind::Timestamp && c.name != col::DUE_AT)
             .map(|c| ts(c.name).max())
             .collect();
-        let Some(df) = frames.get(&t).filter(|_| !cols.is_empty()) else {
+        if cols.is_empty() {
             continue;
-        };
-        let maxima = df.clone().lazy().select(cols).collect()?;
+        }
+        let maxima = table(t)?.select(cols).collect()?;
         for c in maxima.columns() {
             if let Some(v) = c.i64()?.get(0) {
                 latest = Some(latest.map_or(v, |l| l.max(v)));

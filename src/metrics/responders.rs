@@ -125,9 +125,7 @@ pub fn compute(ctx: &Ctx) -> Responders {
         }
     }
     for m in &data.messages {
-        if let (Some(incident), Some(person), false, true) =
-            (&m.incident, &m.person, m.is_bot, m.conversation)
-        {
+        if let (Some(incident), Some(person), true) = (&m.incident, &m.person, m.responded) {
             if in_p.contains(incident.as_str()) {
                 pairs.insert((incident.as_str(), person.as_str()));
             }
