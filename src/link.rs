@@ -26,7 +26,7 @@ use crate::record::{split_list, Row, Value};
 use crate::schema::{col, Table};
 use crate::store::{row_at, strings as strs, Writer};
 use anyhow::Result;
-use polars::prelude::{DataFrame, StringChunked};
+use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Source ids and e-mails mapped to the person they belong to.
@@ -718,19 +718,44 @@ fn relink_channels(
     links: &DataFrame,
     report: &mut Report,
 ) -> Result<()> {
-    let msgs = writer.columns(
+    // The distinct channels of the messages, read a part at a time.
+    let mut seen: HashSet<[Option<String>; 3]> = HashSet::new();
+    let mut distinct: Vec<[Option<String>; 3]> = Vec::new();
+    writer.each_part(
         Table::Messages,
-        &[
-            col::MESSAGE_ID,
-            col::SOURCE,
-            col::CHANNEL_ID,
-            col::CHANNEL_NAME,
-            col::INCIDENT_ID,
-            col::PERSON_ID,
-            col::SUBTYPE,
-            col::AT,
-            col::IS_BOT,
-            col::STATUS_UPDATE,
+        &[col::SOURCE, col::CHANNEL_ID, col::CHANNEL_NAME],
+        &mut |df| {
+            let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+            let (sources, ids, names) = (
+                text(col::SOURCE)?,
+                text(col::CHANNEL_ID)?,
+                text(col::CHANNEL_NAME)?,
+            );
+            let mut last = None;
+            for triple in sources.iter().zip(ids.iter()).zip(names.iter()) {
+                if last == Some(triple) {
+                    continue;
+                }
+                last = Some(triple);
+                let ((s, i), n) = triple;
+                let owned = [s, i, n].map(|x| x.map(str::to_string));
+                if seen.insert(owned.clone()) {
+                    distinct.push(owned);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let column = |n: usize, name: &'static str| {
+        StringChunked::from_iter_options(name.into(), distinct.iter().map(|d| d[n].as_deref()))
+            .into_column()
+    };
+    let msgs = DataFrame::new(
+        distinct.len(),
+        vec![
+            column(0, col::SOURCE),
+            column(1, col::CHANNEL_ID),
+            column(2, col::CHANNEL_NAME),
         ],
     )?;
     let channels = channel_links(incidents, &msgs, links)?;
@@ -765,71 +790,95 @@ fn relink_channels(
             .copied()
     };
     let claimed = claims(links)?;
-    // Each message once, its columns side by side (millions of them: nothing is copied).
-    let text = |c: &str| -> Result<&StringChunked> { Ok(msgs.column(c)?.str()?) };
-    let ats = msgs
-        .column(col::AT)?
-        .cast(&polars::prelude::DataType::Int64)?;
-    let (bots, updates) = (
-        msgs.column(col::IS_BOT)?.bool()?,
-        msgs.column(col::STATUS_UPDATE)?.bool()?,
-    );
-    let cells = text(col::SOURCE)?
-        .iter()
-        .zip(text(col::CHANNEL_ID)?.iter())
-        .zip(text(col::PERSON_ID)?.iter())
-        .zip(text(col::SUBTYPE)?.iter())
-        .zip(text(col::MESSAGE_ID)?.iter())
-        .zip(ats.i64()?.iter())
-        .zip(bots.iter().zip(updates.iter()));
-    let mut participation: BTreeMap<(&str, &str, &str), (i64, i64, i64)> = BTreeMap::new();
-    let mut channel_rows: BTreeSet<(&str, String)> = BTreeSet::new();
-    // The channel of the message before, and its incident: most messages share it.
-    let mut last: Option<((Option<&str>, Option<&str>), Option<&str>)> = None;
-    for ((((((source, channel), person), subtype), id), at), (bot, update)) in cells {
-        let target = match last {
-            Some((c, target)) if c == (source, channel) => target,
-            _ => {
-                let target = target_of(source, channel);
-                if let Some(t) = target {
-                    let key = format!(
-                        "{}:{}",
-                        source.unwrap_or_default(),
-                        channel.unwrap_or_default()
-                    );
-                    channel_rows.insert((t, key));
+    // Who wrote in which incident's channel, when, how often: people and sources are
+    // few, messages many, so names are numbered rather than copied per message.
+    let mut names = Interner::default();
+    let mut participation: HashMap<(u32, u32, u32), (i64, i64, i64)> = HashMap::new();
+    let mut events = Vec::new();
+    let mut channel_rows: BTreeSet<(String, String)> = BTreeSet::new();
+    let columns = [
+        col::SOURCE,
+        col::CHANNEL_ID,
+        col::PERSON_ID,
+        col::SUBTYPE,
+        col::MESSAGE_ID,
+        col::AT,
+        col::IS_BOT,
+        col::STATUS_UPDATE,
+    ];
+    writer.each_part(Table::Messages, &columns, &mut |df| {
+        let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+        let ats = df
+            .column(col::AT)?
+            .cast(&polars::prelude::DataType::Int64)?;
+        let (bots, updates) = (
+            df.column(col::IS_BOT)?.bool()?.clone(),
+            df.column(col::STATUS_UPDATE)?.bool()?.clone(),
+        );
+        let (sources, channel_ids, persons) = (
+            text(col::SOURCE)?,
+            text(col::CHANNEL_ID)?,
+            text(col::PERSON_ID)?,
+        );
+        let (subtypes, ids) = (text(col::SUBTYPE)?, text(col::MESSAGE_ID)?);
+        let cells = sources
+            .iter()
+            .zip(channel_ids.iter())
+            .zip(persons.iter())
+            .zip(subtypes.iter())
+            .zip(ids.iter())
+            .zip(ats.i64()?.iter())
+            .zip(bots.iter().zip(updates.iter()));
+        // The channel of the message before, and its incident: most messages share it.
+        type SourceChannel<'a> = (Option<&'a str>, Option<&'a str>);
+        let mut last: Option<(SourceChannel, Option<&str>)> = None;
+        for ((((((source, channel), person), subtype), id), at), (bot, update)) in cells {
+            let target = match last {
+                Some((c, target)) if c == (source, channel) => target,
+                _ => {
+                    let target = target_of(source, channel);
+                    if let Some(t) = target {
+                        let key = format!(
+                            "{}:{}",
+                            source.unwrap_or_default(),
+                            channel.unwrap_or_default()
+                        );
+                        channel_rows.insert((t.to_string(), key));
+                    }
+                    last = Some(((source, channel), target));
+                    target
                 }
-                last = Some(((source, channel), target));
-                target
+            };
+            let (Some(target), Some(at), Some(person)) = (target, at, person) else {
+                continue;
+            };
+            let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
+            if bot.unwrap_or(false) || !conversation {
+                continue;
             }
-        };
-        let Some(target) = target else {
-            continue;
-        };
-        let (Some(at), Some(person)) = (at, person) else {
-            continue;
-        };
-        let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
-        if bot.unwrap_or(false) || !conversation {
-            continue;
+            let source = source.unwrap_or_default();
+            let e = participation
+                .entry((names.of(target), names.of(person), names.of(source)))
+                .or_insert((at, at, 0));
+            e.0 = e.0.min(at);
+            e.1 = e.1.max(at);
+            e.2 += 1;
+            if update.unwrap_or(false) {
+                events.push(
+                    Row::new(Table::Events)
+                        .with(col::INCIDENT_ID, Value::text(target))
+                        .with(col::AT, Value::Ts(at))
+                        .with(col::KIND, Value::text("status_update"))
+                        .with(col::PERSON_ID, Value::text(person))
+                        .with(col::DETAIL, Value::opt_text(id))
+                        .with(col::SOURCE, Value::text(source)),
+                );
+            }
         }
-        let source = source.unwrap_or_default();
-        let e = participation
-            .entry((target, person, source))
-            .or_insert((at, at, 0));
-        e.0 = e.0.min(at);
-        e.1 = e.1.max(at);
-        e.2 += 1;
-        if update.unwrap_or(false) {
-            let event = Row::new(Table::Events)
-                .with(col::INCIDENT_ID, Value::text(target))
-                .with(col::AT, Value::Ts(at))
-                .with(col::KIND, Value::text("status_update"))
-                .with(col::PERSON_ID, Value::text(person))
-                .with(col::DETAIL, Value::opt_text(id))
-                .with(col::SOURCE, Value::text(source));
-            writer.put(&event, "links")?;
-        }
+        Ok(())
+    })?;
+    for event in &events {
+        writer.put(event, "links")?;
     }
     writer.set_text_by(
         Table::Messages,
@@ -837,6 +886,10 @@ fn relink_channels(
         [col::SOURCE, col::CHANNEL_ID],
         &target_of,
     )?;
+    let participation: BTreeMap<(&str, &str, &str), (i64, i64, i64)> = participation
+        .into_iter()
+        .map(|((t, p, s), v)| ((names.name(t), names.name(p), names.name(s)), v))
+        .collect();
     for ((incident, person, source), (first, last, count)) in participation {
         let p = Row::new(Table::Participants)
             .with(col::INCIDENT_ID, Value::text(incident))
@@ -850,11 +903,34 @@ fn relink_channels(
     }
     for (incident, channel) in channel_rows {
         // A claimed channel already has its row (rule explicit-channel).
-        if claimed.get(&channel).map(String::as_str) != Some(incident) {
-            writer.put(&link_row(incident, &channel, "channel-name"), "links")?;
+        if claimed.get(&channel) != Some(&incident) {
+            writer.put(&link_row(&incident, &channel, "channel-name"), "links")?;
         }
     }
     Ok(())
+}
+
+/// Names numbered in the order first seen.
+#[derive(Default)]
+struct Interner {
+    numbers: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn of(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(name) {
+            return n;
+        }
+        let n = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.numbers.insert(name.to_string(), n);
+        n
+    }
+
+    fn name(&self, n: u32) -> &str {
+        &self.names[n as usize]
+    }
 }
 
 fn link_row(incident: &str, linked: &str, rule: &str) -> Row {

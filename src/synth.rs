@@ -282,7 +282,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
             msgs.push((at, slack_id(&people, who), text, bot));
         }
         summary.messages += msgs.len();
-        slack.channel(i, &channel, t, &msgs)?;
+        slack.channel(i, &channel, t, &msgs, &people)?;
         // The retro and the follow-ups.
         if sev.is_some_and(|s| s <= 3) && g.unit() < 0.8 {
             let delay = g.lognormal(4 * DAY, 0.9);
@@ -476,17 +476,43 @@ impl Slack {
         name: &str,
         created: i64,
         msgs: &[(i64, String, String, bool)],
+        people: &[Person],
     ) -> Result<()> {
         self.channels.push(json!({"id": format!("C{i}"), "name": name, "created": created / 1_000_000,
             "creator": msgs.first().map_or("U0".to_string(), |m| m.1.clone()), "is_archived": true}));
         let mut days: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+        let mut profiled = std::collections::HashSet::new();
         for (at, user, text, bot) in msgs {
             let day = crate::time::format_micros(at - 8 * HOUR)[..10].to_string();
             let ts = format!("{}.{:06}", at / 1_000_000, at % 1_000_000);
             let m = if *bot {
-                json!({"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "alerts", "text": text, "ts": ts})
+                json!({"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "alerts", "text": text, "ts": ts,
+                    "attachments": [{"fallback": text, "color": "d00000", "title": "PagerDuty", "id": 1}]})
             } else {
-                json!({"type": "message", "user": user, "text": text, "ts": ts})
+                // As current exports write them: a client id, the team, the text again as
+                // rich-text blocks, and the author's profile on their first message of a day.
+                let h = xxhash_rust::xxh3::xxh3_128(ts.as_bytes());
+                let client_msg_id = format!(
+                    "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                    (h >> 96) as u32,
+                    (h >> 80) as u16,
+                    (h >> 68) as u16 & 0xfff,
+                    (h >> 56) as u16 & 0xfff,
+                    h as u64 & 0xffff_ffff_ffff
+                );
+                let mut m = json!({"client_msg_id": client_msg_id, "type": "message", "text": text, "user": user, "ts": ts,
+                    "team": "T0ACME", "blocks": [{"type": "rich_text", "block_id": format!("{:05x}", h as u32 & 0xfffff),
+                        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]});
+                if profiled.insert((day.clone(), user.clone())) {
+                    let p = &people[user[1..].parse::<usize>().unwrap_or(0)];
+                    let first = p.name.split(' ').next().unwrap_or_default();
+                    let handle = p.email.split('@').next().unwrap_or_default();
+                    m["user_profile"] = json!({"avatar_hash": format!("g{:011x}", h as u64 & 0xfff_ffff_ffff),
+                        "image_72": format!("https://secure.gravatar.com/avatar/{:032x}.jpg?s=72", h),
+                        "first_name": first, "real_name": p.name, "display_name": p.name, "team": "T0ACME", "name": handle,
+                        "is_restricted": false, "is_ultra_restricted": false});
+                }
+                m
             };
             days.entry(day).or_default().push(m);
         }

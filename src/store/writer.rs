@@ -1,0 +1,1361 @@
+//! The store's [`Writer`]: one ingest run's changes, committed atomically.
+//!
+//! Rows have *positions*: the stored rows first, then this run's rows in the order they
+//! came. A replaced or removed row is marked dead where it is, and an index maps each
+//! live key to its position. Per position the writer keeps only a 128-bit hash of the
+//! key, a hash of the content and the row's version, so deciding whether a row is new,
+//! a duplicate or a newer version never reads a row back (people, merged field by
+//! field, are the exception: that table is small and stays in memory).
+//!
+//! The rows themselves are held as Arrow columns: this run's rows are frozen into
+//! frames [`CHUNK_ROWS`] at a time, and once a table holds [`SPILL_ROWS`] of them they
+//! are sorted by key and written to a temporary Parquet *run*. A large stored table is
+//! likewise left on disk and read a row group at a time. Commit merges the stored rows,
+//! the runs and what is in memory in key order, a row group at a time, so the memory an
+//! ingest needs does not grow with the size of the export.
+
+use super::{
+    crash_point, pause, row_at, rows_to_frame, sync_dir, with_schema, Lock, Store, JOURNAL,
+    TMP_MARK,
+};
+use crate::record::{Record, Row, Value};
+use crate::schema::{Kind, Table};
+use anyhow::{Context, Result};
+use polars::prelude::{
+    BooleanChunked, Column, DataFrame, DataType, IdxCa, IntoColumn, ParquetReader, ParquetWriter,
+    PlSmallStr, PolarsResult, SerReader, SortMultipleOptions, StringChunked, UInt32Chunked,
+};
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// A text cell computed from two others (None: leave the cell as it is).
+pub type TextOf<'v> = dyn Fn(Option<&str>, Option<&str>) -> Option<&'v str> + 'v;
+
+/// What became of one input record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ingested,
+    Duplicate,
+}
+
+/// This run's rows are frozen into columnar frames this many at a time.
+const CHUNK_ROWS: usize = 16_384;
+
+/// A table holding this many of this run's rows in memory writes them to a run.
+const SPILL_ROWS: usize = 1 << 18;
+
+/// Rows per row group of a run file, and per batch read back from one when merging.
+const RUN_GROUP: usize = 8_192;
+
+/// Rows per row group of a stored table, and per batch read from a large one.
+const ROW_GROUP: usize = 1 << 16;
+
+/// Test hook: freeze and spill every this many rows, so that small fixtures go through
+/// the paths a large export takes.
+const SPILL_ENV: &str = "INCIDENTLENS_TEST_SPILL_ROWS";
+
+/// The position column of run files.
+const POS: &str = "__pos";
+
+/// The hash of a row key. Equal hashes are taken as equal keys: with 128 bits, a
+/// collision among a billion keys has a probability below 10⁻²⁰.
+fn key_hash(key: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
+}
+
+/// Content hashes: each cell hashed, folded in column order. Rows of values and rows of
+/// frames hash alike (a list as its stored `;`-joined text).
+mod content {
+    use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+    pub const NULL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    pub fn text(s: &str) -> u64 {
+        xxh3_64_with_seed(s.as_bytes(), 1)
+    }
+
+    pub fn int(i: i64) -> u64 {
+        xxh3_64_with_seed(&i.to_le_bytes(), 2)
+    }
+
+    pub fn boolean(b: bool) -> u64 {
+        if b {
+            0x51_7cc1_b727_220a
+        } else {
+            0x2545_f491_4f6c_dd1d
+        }
+    }
+
+    pub fn fold(row: u64, cell: u64) -> u64 {
+        (row.rotate_left(5) ^ cell).wrapping_mul(0x0100_0000_01b3)
+    }
+}
+
+/// The content hash of a row of values, cells read as the column's kind (a cell of
+/// another kind is stored as null, so it hashes as null).
+fn value_hash(table: Table, values: &[Value]) -> u64 {
+    let mut h = 0;
+    for (c, v) in table.columns().iter().zip(values) {
+        let cell = match (c.kind, v) {
+            (Kind::Str, Value::Str(s)) => content::text(s),
+            (Kind::StrList, Value::List(l)) => content::text(&l.join(";")),
+            (Kind::Int, Value::Int(i)) | (Kind::Timestamp, Value::Ts(i)) => content::int(*i),
+            (Kind::Bool, Value::Bool(b)) => content::boolean(*b),
+            _ => content::NULL,
+        };
+        h = content::fold(h, cell);
+    }
+    h
+}
+
+/// The content hash of every row of a frame with the table's columns.
+fn frame_hashes(table: Table, df: &DataFrame) -> Result<Vec<u64>> {
+    fn fold(hashes: &mut [u64], cells: impl Iterator<Item = u64>) {
+        for (h, cell) in hashes.iter_mut().zip(cells) {
+            *h = content::fold(*h, cell);
+        }
+    }
+    let mut hashes = vec![0u64; df.height()];
+    for c in table.columns() {
+        let column = df.column(c.name)?;
+        match c.kind {
+            Kind::Str | Kind::StrList => fold(
+                &mut hashes,
+                column
+                    .str()?
+                    .iter()
+                    .map(|s| s.map_or(content::NULL, content::text)),
+            ),
+            Kind::Int | Kind::Timestamp => {
+                let ints = column.cast(&DataType::Int64)?;
+                fold(
+                    &mut hashes,
+                    ints.i64()?
+                        .iter()
+                        .map(|i| i.map_or(content::NULL, content::int)),
+                )
+            }
+            Kind::Bool => fold(
+                &mut hashes,
+                column
+                    .bool()?
+                    .iter()
+                    .map(|b| b.map_or(content::NULL, content::boolean)),
+            ),
+        }
+    }
+    Ok(hashes)
+}
+
+/// The version (`updated_at`) of every row of a frame, `i64::MIN` where there is none.
+fn frame_versions(table: Table, df: &DataFrame) -> Result<Vec<i64>> {
+    let Some(v) = table.version() else {
+        return Ok(Vec::new());
+    };
+    let ints = df.column(v)?.cast(&DataType::Int64)?;
+    Ok(ints.i64()?.iter().map(|t| t.unwrap_or(i64::MIN)).collect())
+}
+
+fn value_version(table: Table, values: &[Value]) -> Option<i64> {
+    let i = table
+        .index_of(table.version()?)
+        .expect("version column exists");
+    Some(match values[i] {
+        Value::Ts(t) => t,
+        _ => i64::MIN,
+    })
+}
+
+/// The source locations of the current file's records, front-coded: consecutive
+/// locations share most of their text ("chan/2024-01-02.json[7]", "…[8]"), so a
+/// million of them take a few megabytes. Used to name where a conflicting key was first.
+#[derive(Default)]
+struct Locations {
+    bytes: String,
+    /// Per entry: end of its suffix in `bytes`, and the length of the prefix it shares
+    /// with the entry before (0 every `RESTART` entries).
+    entries: Vec<(u32, u16)>,
+    last: String,
+}
+
+impl Locations {
+    const RESTART: usize = 16;
+
+    /// Adds a location (a repeat of the last one is not stored again); its number.
+    fn push(&mut self, s: &str) -> u32 {
+        let n = self.entries.len();
+        if n > 0 && s == self.last {
+            return (n - 1) as u32;
+        }
+        let mut shared = 0;
+        if !n.is_multiple_of(Self::RESTART) {
+            shared = self
+                .last
+                .char_indices()
+                .zip(s.chars())
+                .take_while(|((_, a), b)| a == b)
+                .last()
+                .map_or(0, |((i, a), _)| i + a.len_utf8())
+                .min(u16::MAX as usize);
+        }
+        self.bytes.push_str(&s[shared..]);
+        self.entries.push((self.bytes.len() as u32, shared as u16));
+        self.last.clear();
+        self.last.push_str(s);
+        n as u32
+    }
+
+    fn get(&self, n: u32) -> String {
+        let n = n as usize;
+        let mut out = String::new();
+        for j in n - n % Self::RESTART..=n {
+            let start = if j == 0 {
+                0
+            } else {
+                self.entries[j - 1].0 as usize
+            };
+            let (end, shared) = self.entries[j];
+            out.truncate(shared as usize);
+            out.push_str(&self.bytes[start..end as usize]);
+        }
+        out
+    }
+
+    fn clear(&mut self) {
+        *self = Locations::default();
+    }
+}
+
+/// Reads rows `start..start + len` of a Parquet file (only the row groups they are in),
+/// all columns or the named ones.
+fn read_slice(
+    path: &std::path::Path,
+    start: usize,
+    len: usize,
+    columns: Option<Vec<String>>,
+) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(file)
+        .with_columns(columns)
+        .with_slice(Some((start, len)))
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The stored table left on disk: a large one, read a row group at a time.
+struct OnDisk {
+    path: PathBuf,
+    /// Per batch of [`ROW_GROUP`] rows: whether its rows moved to a run (when a column
+    /// of them was set).
+    moved: Vec<bool>,
+}
+
+/// One table's rows as stored plus the changes of this run.
+struct TableState {
+    table: Table,
+    dir: PathBuf,
+    /// Rows stored before this run (positions `0..stored`), in memory or on disk.
+    stored: usize,
+    stored_frame: Option<DataFrame>,
+    on_disk: Option<OnDisk>,
+    /// This run's rows frozen in memory: (first position, rows).
+    chunks: Vec<(usize, DataFrame)>,
+    /// This run's rows not frozen yet, from position `open_start`.
+    open: Vec<Vec<Value>>,
+    open_start: usize,
+    /// Sorted runs of rows (with their positions) on disk.
+    runs: Vec<PathBuf>,
+    /// Per position.
+    keys: Vec<u128>,
+    contents: Vec<u64>,
+    /// Per position, for tables with a version column.
+    versions: Vec<i64>,
+    dead: Vec<bool>,
+    /// The input file of the latest rows, the position of its first row here, and the
+    /// location number of each of its rows (rows of earlier files are never asked).
+    file: u32,
+    file_start: usize,
+    locations: Vec<u32>,
+    index: hashbrown::HashTable<u32>,
+    chunk: usize,
+    spill: usize,
+    changed: bool,
+}
+
+impl Drop for TableState {
+    fn drop(&mut self) {
+        for run in &self.runs {
+            let _ = fs::remove_file(run);
+        }
+    }
+}
+
+impl TableState {
+    fn load(store: &Store, table: Table, chunk: usize, spill: usize) -> Result<TableState> {
+        let path = store.table_path(table);
+        let mut s = TableState {
+            table,
+            dir: store.table_dir(table),
+            stored: 0,
+            stored_frame: None,
+            on_disk: None,
+            chunks: Vec::new(),
+            open: Vec::new(),
+            open_start: 0,
+            runs: Vec::new(),
+            keys: Vec::new(),
+            contents: Vec::new(),
+            versions: Vec::new(),
+            dead: Vec::new(),
+            file: 0,
+            file_start: 0,
+            locations: Vec::new(),
+            index: hashbrown::HashTable::new(),
+            chunk,
+            spill,
+            changed: false,
+        };
+        let rows = store.rows(table)?;
+        // People merge field by field, so their rows stay at hand; so do small tables.
+        if table == Table::People || rows <= spill {
+            let df = store.read(table)?;
+            s.index_stored(&df)?;
+            s.stored_frame = Some(df);
+        } else {
+            let mut start = 0;
+            while start < rows {
+                let len = ROW_GROUP.min(rows - start);
+                let df = with_schema(read_slice(&path, start, len, None)?, table)?;
+                s.index_stored(&df)?;
+                start += len;
+            }
+            s.on_disk = Some(OnDisk {
+                path,
+                moved: vec![false; rows.div_ceil(ROW_GROUP)],
+            });
+        }
+        s.open_start = s.stored;
+        Ok(s)
+    }
+
+    /// Indexes stored rows that follow those indexed so far.
+    fn index_stored(&mut self, df: &DataFrame) -> Result<()> {
+        self.contents.extend(frame_hashes(self.table, df)?);
+        self.versions.extend(frame_versions(self.table, df)?);
+        for key in super::key_strings(df, self.table)? {
+            let pos = self.keys.len() as u32;
+            self.add_key(key_hash(&key), pos);
+        }
+        self.stored += df.height();
+        self.dead.resize(self.stored, false);
+        Ok(())
+    }
+
+    fn add_key(&mut self, key: u128, pos: u32) {
+        self.keys.push(key);
+        let keys = &self.keys;
+        self.index
+            .insert_unique(key as u64, pos, |&p| keys[p as usize] as u64);
+    }
+
+    /// The position of the live row with this key.
+    fn find(&self, key: u128) -> Option<usize> {
+        self.index
+            .find(key as u64, |&p| self.keys[p as usize] == key)
+            .map(|&p| p as usize)
+    }
+
+    /// The row at a position, for the tables kept in memory (people).
+    fn values_at(&self, pos: usize) -> Result<Vec<Value>> {
+        if pos >= self.open_start {
+            return Ok(self.open[pos - self.open_start].clone());
+        }
+        if pos < self.stored {
+            if let Some(df) = &self.stored_frame {
+                return Ok(row_at(df, self.table, pos)?.values);
+            }
+        } else {
+            let k = self.chunks.partition_point(|(first, _)| *first <= pos);
+            if let Some((first, df)) = k.checked_sub(1).map(|k| &self.chunks[k]) {
+                if pos - first < df.height() {
+                    return Ok(row_at(df, self.table, pos - first)?.values);
+                }
+            }
+        }
+        anyhow::bail!(
+            "row {pos} of {} is not in memory (a table merged field by field never spills)",
+            self.table.name()
+        )
+    }
+
+    /// Appends a row of this run; `replaces` is the live row of the same key, if any.
+    fn push(
+        &mut self,
+        key: u128,
+        values: Vec<Value>,
+        replaces: Option<usize>,
+        origin: (u32, u32),
+    ) -> Result<()> {
+        let pos = self.keys.len() as u32;
+        self.contents.push(value_hash(self.table, &values));
+        if let Some(v) = value_version(self.table, &values) {
+            self.versions.push(v);
+        }
+        self.dead.push(false);
+        if origin.0 != self.file {
+            self.file = origin.0;
+            self.file_start = pos as usize;
+            self.locations.clear();
+        }
+        self.locations.push(origin.1);
+        self.open.push(values);
+        match replaces {
+            Some(old) => {
+                self.dead[old] = true;
+                self.keys.push(key);
+                let slot = self
+                    .index
+                    .find_mut(key as u64, |&p| p as usize == old)
+                    .expect("a live row is indexed");
+                *slot = pos;
+            }
+            None => self.add_key(key, pos),
+        }
+        if self.open.len() >= self.chunk {
+            self.freeze()?;
+            let in_memory: usize = self.chunks.iter().map(|(_, df)| df.height()).sum();
+            if self.table != Table::People && in_memory >= self.spill {
+                self.write_run()?;
+            }
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Turns the open rows into a frame.
+    fn freeze(&mut self) -> Result<()> {
+        if !self.open.is_empty() {
+            let frame = rows_to_frame(self.table, self.open.iter())?;
+            self.chunks.push((self.open_start, frame));
+            self.open_start += self.open.len();
+            self.open.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the frozen rows, with their positions, to a run sorted by key.
+    fn write_run(&mut self) -> Result<()> {
+        let mut df = DataFrame::empty_with_schema(&self.table.schema());
+        let mut positions = Vec::new();
+        for (first, chunk) in self.chunks.drain(..) {
+            positions.extend(first as u32..(first + chunk.height()) as u32);
+            df.vstack_mut(&chunk)?;
+        }
+        let positions = UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
+        df.with_column(positions.into_column())?;
+        let order = key_order(&df, self.table)?;
+        let mut df = df.take(&order)?;
+        fs::create_dir_all(&self.dir)?;
+        let path = self.dir.join(format!(
+            ".{}.run-{}.parquet{TMP_MARK}{}",
+            self.table.name(),
+            self.runs.len(),
+            std::process::id()
+        ));
+        self.write_file(&path, &mut df)?;
+        self.runs.push(path);
+        Ok(())
+    }
+
+    fn write_file(&self, path: &std::path::Path, df: &mut DataFrame) -> Result<()> {
+        let file =
+            File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(RUN_GROUP))
+            .finish(df)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+
+    fn remove(&mut self, pos: usize) {
+        self.dead[pos] = true;
+        if let Ok(e) = self
+            .index
+            .find_entry(self.keys[pos] as u64, |&p| p as usize == pos)
+        {
+            e.remove();
+        }
+        self.changed = true;
+    }
+
+    /// Keeps the rows of `df` whose positions (`first..`, or its position column) are
+    /// live, and drops the position column.
+    fn live_rows(&self, df: DataFrame, first: Option<usize>) -> Result<DataFrame> {
+        let keep: BooleanChunked = match first {
+            Some(first) => self.dead[first..first + df.height()]
+                .iter()
+                .map(|d| !d)
+                .collect(),
+            None => df
+                .column(POS)?
+                .u32()?
+                .iter()
+                .map(|p| !self.dead[p.expect("positions are set") as usize])
+                .collect(),
+        };
+        let df = if keep.all() { df } else { df.filter(&keep)? };
+        Ok(match first {
+            Some(_) => df,
+            None => df.drop(POS)?,
+        })
+    }
+
+    /// Hands the live rows to `f` part by part (stored, runs, memory), all columns or
+    /// the named ones: a large table is never whole in memory.
+    fn each_part(
+        &self,
+        columns: Option<&[&str]>,
+        f: &mut dyn FnMut(DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        let project = |df: DataFrame| -> Result<DataFrame> {
+            Ok(match columns {
+                Some(cols) => df.select(cols.iter().copied())?,
+                None => df,
+            })
+        };
+        let names = |extra: Option<&str>| {
+            columns.map(|cols| {
+                cols.iter()
+                    .copied()
+                    .chain(extra)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+        };
+        if let Some(df) = &self.stored_frame {
+            f(project(self.live_rows(df.clone(), Some(0))?)?)?;
+        }
+        if let Some(disk) = &self.on_disk {
+            for (b, moved) in disk.moved.iter().enumerate() {
+                let start = b * ROW_GROUP;
+                let len = ROW_GROUP.min(self.stored - start);
+                if !moved {
+                    let df = read_slice(&disk.path, start, len, None)?;
+                    f(project(
+                        self.live_rows(with_schema(df, self.table)?, Some(start))?,
+                    )?)?;
+                }
+            }
+        }
+        for run in &self.runs {
+            let file = File::open(run)?;
+            let df = ParquetReader::new(file)
+                .with_columns(names(Some(POS)))
+                .finish()?;
+            f(self.live_rows(df, None)?)?;
+        }
+        for (first, df) in &self.chunks {
+            f(project(self.live_rows(df.clone(), Some(*first))?)?)?;
+        }
+        let open = rows_to_frame(self.table, self.open.iter())?;
+        f(project(self.live_rows(open, Some(self.open_start))?)?)
+    }
+
+    /// The live rows in one frame, all columns or the named ones.
+    fn live(&self, columns: Option<&[&str]>) -> Result<DataFrame> {
+        let mut out: Option<DataFrame> = None;
+        self.each_part(columns, &mut |df| {
+            match &mut out {
+                Some(o) => {
+                    o.vstack_mut(&df)?;
+                }
+                None => out = Some(df),
+            }
+            Ok(())
+        })?;
+        Ok(out.expect("there is always an open part"))
+    }
+
+    /// Sets `column` of a frame's rows to `f` of the `from` columns where it says;
+    /// updates their content hashes. Returns how many live rows changed.
+    fn patch<'v>(
+        &mut self,
+        df: &mut DataFrame,
+        first: Option<usize>,
+        column: &str,
+        from: [&str; 2],
+        f: &TextOf<'v>,
+    ) -> Result<usize> {
+        let positions: Vec<usize> = match first {
+            Some(first) => (first..first + df.height()).collect(),
+            None => df
+                .column(POS)?
+                .u32()?
+                .iter()
+                .map(|p| p.expect("positions are set") as usize)
+                .collect(),
+        };
+        let (a, b) = (df.column(from[0])?.str()?, df.column(from[1])?.str()?);
+        let old = df.column(column)?.str()?;
+        let new: StringChunked = a
+            .iter()
+            .zip(b.iter())
+            .zip(old.iter())
+            .map(|((a, b), old)| f(a, b).or(old))
+            .collect();
+        let changed: Vec<usize> = new
+            .iter()
+            .zip(old.iter())
+            .enumerate()
+            .filter(|(i, (n, o))| n != o && !self.dead[positions[*i]])
+            .map(|(i, _)| i)
+            .collect();
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let name = df.column(column)?.name().clone();
+        df.with_column(new.with_name(name).into_column())?;
+        let hashes = frame_hashes(self.table, df)?;
+        for &i in &changed {
+            self.contents[positions[i]] = hashes[i];
+        }
+        Ok(changed.len())
+    }
+
+    fn set_text_by<'v>(&mut self, column: &str, from: [&str; 2], f: &TextOf<'v>) -> Result<usize> {
+        let mut changed = 0;
+        let runs = self.runs.len();
+        if let Some(mut df) = self.stored_frame.take() {
+            changed += self.patch(&mut df, Some(0), column, from, f)?;
+            self.stored_frame = Some(df);
+        }
+        // Stored rows on disk cannot be changed there: a batch with a change moves to a
+        // run of its own.
+        if let Some(mut disk) = self.on_disk.take() {
+            for b in 0..disk.moved.len() {
+                let start = b * ROW_GROUP;
+                let len = ROW_GROUP.min(self.stored - start);
+                if disk.moved[b] {
+                    continue;
+                }
+                let mut df = with_schema(read_slice(&disk.path, start, len, None)?, self.table)?;
+                let n = self.patch(&mut df, Some(start), column, from, f)?;
+                if n > 0 {
+                    changed += n;
+                    let positions = (start as u32..(start + len) as u32).collect();
+                    let positions =
+                        UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
+                    df.with_column(positions.into_column())?;
+                    fs::create_dir_all(&self.dir)?;
+                    let path = self.dir.join(format!(
+                        ".{}.stored-{b}.parquet{TMP_MARK}{}",
+                        self.table.name(),
+                        std::process::id()
+                    ));
+                    self.write_file(&path, &mut df)?;
+                    self.runs.push(path);
+                    disk.moved[b] = true;
+                }
+            }
+            self.on_disk = Some(disk);
+        }
+        for i in 0..runs {
+            let path = self.runs[i].clone();
+            let mut df = ParquetReader::new(File::open(&path)?).finish()?;
+            let n = self.patch(&mut df, None, column, from, f)?;
+            if n > 0 {
+                changed += n;
+                self.write_file(&path, &mut df)?;
+            }
+        }
+        let mut chunks = std::mem::take(&mut self.chunks);
+        for (first, df) in &mut chunks {
+            changed += self.patch(df, Some(*first), column, from, f)?;
+        }
+        self.chunks = chunks;
+        let ci = self.table.index_of(column).expect("the column exists");
+        let fi = from.map(|c| self.table.index_of(c).expect("the column exists"));
+        for i in 0..self.open.len() {
+            let row = &self.open[i];
+            let (a, b) = (row[fi[0]].as_str(), row[fi[1]].as_str());
+            if let Some(new) = f(a, b) {
+                if row[ci].as_str() != Some(new) {
+                    let new = Value::text(new);
+                    self.open[i][ci] = new;
+                    self.contents[self.open_start + i] = value_hash(self.table, &self.open[i]);
+                    changed += 1;
+                }
+            }
+        }
+        if changed > 0 {
+            self.changed = true;
+        }
+        Ok(changed)
+    }
+
+    /// Writes the live rows in key order as Parquet.
+    fn write(mut self, out: &mut File) -> Result<()> {
+        if self.runs.is_empty() && self.on_disk.is_none() {
+            let df = self.live(None)?;
+            return write_sorted(&df, self.table, out);
+        }
+        // A merge of sorted parts: the stored rows on disk, each run, and the rows in
+        // memory (sorted here).
+        self.freeze()?;
+        let mut cursors = Vec::new();
+        if let Some(disk) = &self.on_disk {
+            let batches = disk
+                .moved
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| !**m)
+                .map(|(b, _)| {
+                    let start = b * ROW_GROUP;
+                    (disk.path.clone(), start, ROW_GROUP.min(self.stored - start))
+                })
+                .collect();
+            cursors.push(Cursor::new(Batches::File(batches), true));
+        }
+        for run in &self.runs {
+            let rows = ParquetReader::new(File::open(run)?).num_rows()?;
+            let batches = (0..rows)
+                .step_by(RUN_GROUP)
+                .map(|start| (run.clone(), start, RUN_GROUP.min(rows - start)))
+                .collect();
+            cursors.push(Cursor::new(Batches::File(batches), false));
+        }
+        let mut memory = DataFrame::empty_with_schema(&self.table.schema());
+        let mut positions: Vec<u32> = Vec::new();
+        if let Some(df) = &self.stored_frame {
+            positions.extend(0..df.height() as u32);
+            memory.vstack_mut(df)?;
+        }
+        for (first, df) in &self.chunks {
+            positions.extend(*first as u32..(*first + df.height()) as u32);
+            memory.vstack_mut(df)?;
+        }
+        let positions = UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
+        memory.with_column(positions.into_column())?;
+        let memory = memory.take(&key_order(&memory, self.table)?)?;
+        cursors.push(Cursor::new(Batches::Memory(Some(memory)), false));
+
+        let mut writer = ParquetWriter::new(out).batched(&self.table.schema())?;
+        let mut merged = Merged {
+            table: self.table,
+            taken: Vec::new(),
+            pending: Vec::new(),
+            pending_rows: 0,
+        };
+        let mut heap = BinaryHeap::new();
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if let Some(key) = c.next_live(self.table, &self.dead)? {
+                heap.push(std::cmp::Reverse((key, i)));
+            }
+        }
+        while let Some(std::cmp::Reverse((_, i))) = heap.pop() {
+            merged.taken.push((i, cursors[i].row));
+            cursors[i].row += 1;
+            cursors[i].skip_dead(&self.dead);
+            if cursors[i].row == cursors[i].height() {
+                // The batch is about to be replaced: gather what was taken from it.
+                merged.gather(&cursors, &mut writer, false)?;
+            }
+            if let Some(key) = cursors[i].next_live(self.table, &self.dead)? {
+                heap.push(std::cmp::Reverse((key, i)));
+            }
+        }
+        merged.gather(&cursors, &mut writer, true)?;
+        writer.finish()?;
+        Ok(())
+    }
+}
+
+/// Where a cursor's batches come from.
+enum Batches {
+    /// (file, first row, rows), read in turn.
+    File(Vec<(PathBuf, usize, usize)>),
+    Memory(Option<DataFrame>),
+}
+
+/// A cursor over one sorted part: its current batch and row.
+struct Cursor {
+    batches: std::collections::VecDeque<(PathBuf, usize, usize)>,
+    memory: Option<DataFrame>,
+    /// Positions are the file's row numbers (the stored table) rather than a column.
+    implicit: bool,
+    batch: Option<DataFrame>,
+    positions: Vec<usize>,
+    keys: Vec<Vec<KeyCell>>,
+    row: usize,
+}
+
+impl Cursor {
+    fn new(batches: Batches, implicit: bool) -> Cursor {
+        let (files, memory) = match batches {
+            Batches::File(f) => (f.into(), None),
+            Batches::Memory(m) => (Default::default(), m),
+        };
+        Cursor {
+            batches: files,
+            memory,
+            implicit,
+            batch: None,
+            positions: Vec::new(),
+            keys: Vec::new(),
+            row: 0,
+        }
+    }
+
+    fn height(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// Moves past dead rows within the current batch.
+    fn skip_dead(&mut self, dead: &[bool]) {
+        while self.row < self.height() && dead[self.positions[self.row]] {
+            self.row += 1;
+        }
+    }
+
+    /// Moves to the next live row (loading batches as needed); its key.
+    fn next_live(&mut self, table: Table, dead: &[bool]) -> Result<Option<Vec<KeyCell>>> {
+        loop {
+            while self.row < self.height() {
+                if !dead[self.positions[self.row]] {
+                    return Ok(Some(self.keys[self.row].clone()));
+                }
+                self.row += 1;
+            }
+            let (df, first) = if let Some(df) = self.memory.take() {
+                (df, None)
+            } else if let Some((path, start, len)) = self.batches.pop_front() {
+                let df = with_schema(read_slice(&path, start, len, None)?, table)?;
+                (df, self.implicit.then_some(start))
+            } else {
+                return Ok(None);
+            };
+            self.positions = match first {
+                Some(first) => (first..first + df.height()).collect(),
+                None => df
+                    .column(POS)?
+                    .u32()?
+                    .iter()
+                    .map(|p| p.expect("positions are set") as usize)
+                    .collect(),
+            };
+            self.keys = key_cells(&df, table)?;
+            self.batch = Some(match first {
+                Some(_) => df,
+                None => df.drop(POS)?,
+            });
+            self.row = 0;
+        }
+    }
+}
+
+/// Rows taken in key order, gathered from the cursors' batches into row groups.
+struct Merged {
+    table: Table,
+    /// (cursor, row) of rows taken and not gathered yet.
+    taken: Vec<(usize, usize)>,
+    pending: Vec<DataFrame>,
+    pending_rows: usize,
+}
+
+impl Merged {
+    fn gather(
+        &mut self,
+        cursors: &[Cursor],
+        writer: &mut polars::io::parquet::write::BatchedWriter<&mut File>,
+        last: bool,
+    ) -> Result<()> {
+        if !self.taken.is_empty() {
+            // The batches rows were taken from, one after the other, and where each begins.
+            let mut all = DataFrame::empty_with_schema(&self.table.schema());
+            let mut offsets = vec![0usize; cursors.len()];
+            let mut used: Vec<usize> = self.taken.iter().map(|(c, _)| *c).collect();
+            used.sort_unstable();
+            used.dedup();
+            for &c in &used {
+                offsets[c] = all.height();
+                all.vstack_mut(cursors[c].batch.as_ref().expect("a batch is loaded"))?;
+            }
+            let idx: Vec<polars::prelude::IdxSize> = self
+                .taken
+                .drain(..)
+                .map(|(c, r)| (offsets[c] + r) as polars::prelude::IdxSize)
+                .collect();
+            let rows = all.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))?;
+            self.pending_rows += rows.height();
+            self.pending.push(rows);
+        }
+        if self.pending_rows >= ROW_GROUP || (last && self.pending_rows > 0) {
+            let mut group = DataFrame::empty_with_schema(&self.table.schema());
+            for p in self.pending.drain(..) {
+                group.vstack_mut(&p)?;
+            }
+            group.rechunk_mut();
+            writer.write_batch(&group)?;
+            self.pending_rows = 0;
+        }
+        Ok(())
+    }
+}
+
+/// A key cell, ordered as the store sorts: by value, nulls last.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyCell {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    Null,
+}
+
+fn key_cells(df: &DataFrame, table: Table) -> Result<Vec<Vec<KeyCell>>> {
+    let mut keys = vec![Vec::with_capacity(table.key().len()); df.height()];
+    for k in table.key() {
+        let column = df.column(k)?;
+        let kind = table.column(k).expect("key columns exist").kind;
+        let cells: Vec<KeyCell> = match kind {
+            Kind::Str | Kind::StrList => column
+                .str()?
+                .iter()
+                .map(|s| s.map_or(KeyCell::Null, |s| KeyCell::Text(s.to_string())))
+                .collect(),
+            Kind::Int | Kind::Timestamp => column
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|i| i.map_or(KeyCell::Null, KeyCell::Int))
+                .collect(),
+            Kind::Bool => column
+                .bool()?
+                .iter()
+                .map(|b| b.map_or(KeyCell::Null, KeyCell::Bool))
+                .collect(),
+        };
+        for (key, cell) in keys.iter_mut().zip(cells) {
+            key.push(cell);
+        }
+    }
+    Ok(keys)
+}
+
+/// Collects the changes of one ingest run and commits them atomically.
+pub struct Writer<'s> {
+    store: &'s Store,
+    tables: BTreeMap<Table, TableState>,
+    file_no: u32,
+    locations: Locations,
+    chunk: usize,
+    spill: usize,
+}
+
+impl<'s> Writer<'s> {
+    /// A writer for a store whose lock the caller holds.
+    pub fn new(store: &'s Store, _lock: &'s Lock) -> Writer<'s> {
+        let test = std::env::var(SPILL_ENV).ok().and_then(|v| v.parse().ok());
+        Writer {
+            store,
+            tables: BTreeMap::new(),
+            file_no: 0,
+            locations: Locations::default(),
+            chunk: test.unwrap_or(CHUNK_ROWS),
+            spill: test.unwrap_or(SPILL_ROWS),
+        }
+    }
+
+    /// Marks the start of the next input file: duplicate keys are judged per file.
+    pub fn begin_file(&mut self) {
+        self.file_no += 1;
+        self.locations.clear();
+    }
+
+    fn state(&mut self, t: Table) -> Result<&mut TableState> {
+        if !self.tables.contains_key(&t) {
+            let s = TableState::load(self.store, t, self.chunk, self.spill)?;
+            self.tables.insert(t, s);
+        }
+        Ok(self.tables.get_mut(&t).expect("just inserted"))
+    }
+
+    /// Read access to a table as it will be after this run's changes so far, sorted by
+    /// key as it will be stored.
+    pub fn rows(&mut self, t: Table) -> Result<DataFrame> {
+        sorted(self.state(t)?.live(None)?, t)
+    }
+
+    /// Hands a table's live rows, some columns of them, to `f` a part at a time, in no
+    /// particular order: for linking, which reads a few columns of every message.
+    pub fn each_part(
+        &mut self,
+        t: Table,
+        columns: &[&str],
+        f: &mut dyn FnMut(DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        self.state(t)?.each_part(Some(columns), f)
+    }
+
+    /// Sets a text column of every row to `f` of two of its text columns, where `f`
+    /// says (None: left as it is). Linking sets the incident of millions of messages
+    /// from their channel this way, part by part, without building a row. Returns how
+    /// many live rows changed.
+    pub fn set_text_by<'v>(
+        &mut self,
+        t: Table,
+        column: &str,
+        from: [&str; 2],
+        f: &TextOf<'v>,
+    ) -> Result<usize> {
+        self.state(t)?.set_text_by(column, from, f)
+    }
+
+    /// Applies one input record: `Err((reason, record))` rejects it whole, and nothing of
+    /// it is kept.
+    pub fn apply(
+        &mut self,
+        record: Record,
+    ) -> Result<std::result::Result<Outcome, (String, Record)>> {
+        for row in &record.rows {
+            if let Err(reason) = row.validate() {
+                return Ok(Err((reason, record)));
+            }
+        }
+        for id in &record.requires {
+            let key = Row::new(Table::Incidents)
+                .with(crate::schema::col::INCIDENT_ID, Value::text(id.clone()))
+                .key();
+            if self.state(Table::Incidents)?.find(key_hash(&key)).is_none() {
+                let reason = format!(
+                    "refers to incident {id}, which is neither in this export nor in the store; \
+                     ingest the incidents export first"
+                );
+                return Ok(Err((reason, record)));
+            }
+        }
+        // First pass: a key this file already gave different content is a conflict.
+        let file_no = self.file_no;
+        for row in &record.rows {
+            if row.table == Table::People {
+                continue;
+            }
+            let s = self.state(row.table)?;
+            let Some(pos) = s.find(key_hash(&row.key())) else {
+                continue;
+            };
+            if s.file != file_no || pos < s.file_start {
+                continue;
+            }
+            if s.replaces(pos, &row.values) {
+                let first = s.locations[pos - s.file_start];
+                let first = self.locations.get(first);
+                let reason = format!(
+                    "duplicate key {} with different content within this file (first at {first})",
+                    describe_key(row),
+                );
+                return Ok(Err((reason, record)));
+            }
+        }
+        // A record that yields no rows was read for its context (a channel line, say):
+        // it is used, not a duplicate.
+        let mut outcome = if record.rows.is_empty() {
+            Outcome::Ingested
+        } else {
+            Outcome::Duplicate
+        };
+        for row in record.rows {
+            if self.insert(row, &record.location)? == Outcome::Ingested {
+                outcome = Outcome::Ingested;
+            }
+        }
+        Ok(Ok(outcome))
+    }
+
+    /// Stores a row, merging it with the row of the same key if there is one.
+    pub fn put(&mut self, row: &Row, location: &str) -> Result<Outcome> {
+        self.insert(row.clone(), location)
+    }
+
+    fn insert(&mut self, row: Row, location: &str) -> Result<Outcome> {
+        let key = key_hash(&row.key());
+        let origin = (self.file_no, self.locations.push(location));
+        let s = self.state(row.table)?;
+        match s.find(key) {
+            Some(pos) if row.table == Table::People => {
+                let old = s.values_at(pos)?;
+                let merged = merge_people(&old, &row.values);
+                if merged == old {
+                    return Ok(Outcome::Duplicate);
+                }
+                s.push(key, merged, Some(pos), origin)?;
+            }
+            Some(pos) => {
+                if !s.replaces(pos, &row.values) {
+                    return Ok(Outcome::Duplicate);
+                }
+                s.push(key, row.values, Some(pos), origin)?;
+            }
+            None => s.push(key, row.values, None, origin)?,
+        }
+        Ok(Outcome::Ingested)
+    }
+
+    /// Removes the row with `row`'s key, stored or pending (a key that changes, as when
+    /// a person is forgotten, is a removal and a new row).
+    pub fn remove(&mut self, row: &Row) -> Result<()> {
+        let key = key_hash(&row.key());
+        let s = self.state(row.table)?;
+        if let Some(pos) = s.find(key) {
+            s.remove(pos);
+        }
+        s.changed = true;
+        Ok(())
+    }
+
+    /// Writes every changed table (and, in a new store, every empty one), atomically.
+    /// Returns whether anything was written.
+    pub fn commit(mut self) -> Result<bool> {
+        let fresh = !self.store.exists();
+        if fresh {
+            for t in Table::ALL {
+                let s = self.state(t)?;
+                s.changed = true;
+            }
+        }
+        let changed: Vec<Table> = self
+            .tables
+            .values()
+            .filter(|s| s.changed)
+            .map(|s| s.table)
+            .collect();
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        let mut renames = Vec::new();
+        for t in changed {
+            // Each table's rows are let go of once written.
+            let s = self.tables.remove(&t).expect("listed above");
+            let dir = self.store.table_dir(t);
+            fs::create_dir_all(&dir)?;
+            let target = self.store.table_path(t);
+            let tmp = dir.join(format!(
+                ".{}.parquet{TMP_MARK}{}",
+                t.name(),
+                std::process::id()
+            ));
+            let mut file =
+                File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            s.write(&mut file)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            file.sync_all()?;
+            renames.push((tmp, target));
+            pause();
+        }
+        crash_point("before-journal");
+        let journal = self.store.root.join(JOURNAL);
+        let journal_tmp = self.store.root.join(format!("{JOURNAL}{TMP_MARK}"));
+        {
+            let mut f = File::create(&journal_tmp)?;
+            f.write_all(serde_json::to_string(&renames)?.as_bytes())?;
+            f.sync_all()?;
+        }
+        fs::rename(&journal_tmp, &journal)?;
+        sync_dir(&self.store.root);
+        for (n, (from, to)) in renames.iter().enumerate() {
+            fs::rename(from, to)?;
+            if n == 0 {
+                crash_point("after-first-rename");
+            }
+            pause();
+        }
+        for (_, to) in &renames {
+            if let Some(dir) = to.parent() {
+                sync_dir(dir);
+            }
+        }
+        fs::remove_file(&journal)?;
+        Ok(true)
+    }
+}
+
+impl TableState {
+    /// Whether `new` would replace the live row at `pos`: its content differs and it is
+    /// not an older version (rows with an `updated_at` keep the newer version; other
+    /// rows take the newer export).
+    fn replaces(&self, pos: usize, new: &[Value]) -> bool {
+        if let Some(v) = value_version(self.table, new) {
+            let old = self.versions[pos];
+            if v != i64::MIN && old != i64::MIN && v < old {
+                return false;
+            }
+        }
+        self.contents[pos] != value_hash(self.table, new)
+    }
+}
+
+/// The order of rows sorted by key (unique), as the store keeps them, for stable files.
+fn key_order(df: &DataFrame, table: Table) -> Result<IdxCa> {
+    let keys: Vec<Column> = table
+        .key()
+        .iter()
+        .map(|k| df.column(k).cloned())
+        .collect::<PolarsResult<_>>()?;
+    let options = SortMultipleOptions::default()
+        .with_maintain_order(true)
+        .with_nulls_last(true);
+    Ok(polars::chunked_array::ops::sort::arg_sort(&keys, options)?)
+}
+
+/// Rows sorted by key, as the store keeps them.
+fn sorted(df: DataFrame, table: Table) -> Result<DataFrame> {
+    let order = key_order(&df, table)?;
+    Ok(df.take(&order)?)
+}
+
+/// Writes a table's rows in key order as Parquet; the sorted copy is made a row group
+/// at a time, never whole.
+fn write_sorted(df: &DataFrame, table: Table, out: &mut File) -> Result<()> {
+    let order = key_order(df, table)?;
+    let mut writer = ParquetWriter::new(out).batched(df.schema())?;
+    let mut start = 0;
+    while start < df.height() {
+        let len = ROW_GROUP.min(df.height() - start);
+        writer.write_batch(&df.take(&order.slice(start as i64, len))?)?;
+        start += len;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Merges a newer export of a person into the stored one, field by field: a later
+/// source fills in what an earlier one lacked; aliases accumulate.
+fn merge_people(old: &[Value], new: &[Value]) -> Vec<Value> {
+    old.iter()
+        .zip(new)
+        .map(|(o, n)| match (o, n) {
+            (Value::List(a), Value::List(b)) => {
+                let mut all: Vec<String> = a.iter().chain(b).cloned().collect();
+                all.sort();
+                all.dedup();
+                Value::List(all)
+            }
+            (o, Value::Null) => o.clone(),
+            (_, n) => n.clone(),
+        })
+        .collect()
+}
+
+fn describe_key(row: &Row) -> String {
+    row.table
+        .key()
+        .iter()
+        .map(|k| format!("{k}={}", row.get(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Record;
+    use crate::schema::col;
+    use crate::store::strings;
+
+    #[test]
+    fn locations_read_back_as_pushed() {
+        let mut l = Locations::default();
+        let texts: Vec<String> = (0..40)
+            .map(|i| format!("inc-1-é/2024-01-{:02}.json[{i}]", i / 7))
+            .chain(["x".to_string(), "".to_string(), "x".to_string()])
+            .collect();
+        let numbers: Vec<u32> = texts.iter().map(|t| l.push(t)).collect();
+        for (t, n) in texts.iter().zip(&numbers) {
+            assert_eq!(&l.get(*n), t);
+        }
+        assert_eq!(l.push("x"), numbers[42], "a repeat is one entry");
+    }
+
+    fn message(id: &str, channel: &str) -> Row {
+        Row::new(Table::Messages)
+            .with(col::MESSAGE_ID, Value::text(id))
+            .with(col::CHANNEL_ID, Value::text(channel))
+            .with(col::SOURCE, Value::text("slack"))
+    }
+
+    fn column(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+        strings(df, name).unwrap()
+    }
+
+    /// Rows frozen into chunks are found, replaced, removed and set like open ones.
+    #[test]
+    fn rows_in_frozen_chunks_behave_like_open_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let lock = store.lock().unwrap();
+        let mut w = Writer::new(&store, &lock);
+        w.chunk = 2;
+        w.spill = 2;
+        w.begin_file();
+        for i in 1..=5 {
+            let rec = Record::new(
+                format!("f.json[{i}]"),
+                vec![message(&format!("m{i}"), "C1")],
+            );
+            assert_eq!(w.apply(rec).unwrap().ok(), Some(Outcome::Ingested));
+        }
+        let conflict = Record::new("f.json[6]", vec![message("m1", "C9")]);
+        assert_eq!(
+            w.apply(conflict).unwrap().err().map(|(reason, _)| reason),
+            Some(
+                "duplicate key message_id=m1 with different content within this file \
+                 (first at f.json[1])"
+                    .to_string()
+            )
+        );
+        let same = Record::new("f.json[7]", vec![message("m2", "C1")]);
+        assert_eq!(w.apply(same).unwrap().ok(), Some(Outcome::Duplicate));
+        w.begin_file();
+        assert_eq!(w.put(&message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
+        w.remove(&message("m4", "C1")).unwrap();
+        let in_c1 = |_: Option<&str>, c: Option<&str>| (c == Some("C1")).then_some("i1");
+        let set = [col::SOURCE, col::CHANNEL_ID];
+        assert_eq!(
+            w.set_text_by(Table::Messages, col::INCIDENT_ID, set, &in_c1)
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            w.set_text_by(Table::Messages, col::INCIDENT_ID, set, &in_c1)
+                .unwrap(),
+            0,
+            "a second time changes nothing"
+        );
+        let df = w.rows(Table::Messages).unwrap();
+        let s = |v: &[Option<&str>]| -> Vec<Option<String>> {
+            v.iter().map(|x| x.map(str::to_string)).collect()
+        };
+        assert_eq!(
+            column(&df, col::MESSAGE_ID),
+            s(&[Some("m1"), Some("m2"), Some("m3"), Some("m5")])
+        );
+        assert_eq!(
+            column(&df, col::CHANNEL_ID),
+            s(&[Some("C1"), Some("C1"), Some("C2"), Some("C1")])
+        );
+        assert_eq!(
+            column(&df, col::INCIDENT_ID),
+            s(&[Some("i1"), Some("i1"), None, Some("i1")])
+        );
+        assert!(w.commit().unwrap());
+
+        // The stored rows are indexed again by the next writer.
+        let mut w = Writer::new(&store, &lock);
+        w.begin_file();
+        let m2 = message("m2", "C1").with(col::INCIDENT_ID, Value::text("i1"));
+        assert_eq!(w.put(&m2, "h").unwrap(), Outcome::Duplicate);
+        assert_eq!(w.put(&message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
+        assert_eq!(w.rows(Table::Messages).unwrap().height(), 5);
+    }
+}
