@@ -864,21 +864,21 @@ fn relink_channels(
             e.1 = e.1.max(at);
             e.2 += 1;
             if update.unwrap_or(false) {
-                events.push(
-                    Row::new(Table::Events)
-                        .with(col::INCIDENT_ID, Value::text(target))
-                        .with(col::AT, Value::Ts(at))
-                        .with(col::KIND, Value::text("status_update"))
-                        .with(col::PERSON_ID, Value::text(person))
-                        .with(col::DETAIL, Value::opt_text(id))
-                        .with(col::SOURCE, Value::text(source)),
-                );
+                let (t, p, s) = (names.of(target), names.of(person), names.of(source));
+                events.push((t, at, p, id.map(str::to_string), s));
             }
         }
         Ok(())
     })?;
-    for event in &events {
-        writer.put(event, "links")?;
+    for (target, at, person, id, source) in events {
+        let event = Row::new(Table::Events)
+            .with(col::INCIDENT_ID, Value::text(names.name(target)))
+            .with(col::AT, Value::Ts(at))
+            .with(col::KIND, Value::text("status_update"))
+            .with(col::PERSON_ID, Value::text(names.name(person)))
+            .with(col::DETAIL, Value::opt_text(id))
+            .with(col::SOURCE, Value::text(names.name(source)));
+        writer.put(&event, "links")?;
     }
     writer.set_text_by(
         Table::Messages,

@@ -46,6 +46,10 @@ const CHUNK_ROWS: usize = 16_384;
 /// A table holding this many of this run's rows in memory writes them to a run.
 const SPILL_ROWS: usize = 1 << 18;
 
+/// All tables together hold at most about this many bytes of this run's frozen rows:
+/// past it, the table holding most writes its rows to a run.
+const MEMORY_BUDGET: usize = 64 << 20;
+
 /// Rows per row group of a run file, and per batch read back from one when merging.
 const RUN_GROUP: usize = 8_192;
 
@@ -228,6 +232,59 @@ impl Locations {
     }
 }
 
+/// A vector grown a segment at a time: the per-row bookkeeping of millions of rows
+/// never doubles its allocation or copies itself when it grows.
+struct Segmented<T> {
+    segments: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy> Segmented<T> {
+    const SEGMENT: usize = 1 << 16;
+
+    fn new() -> Segmented<T> {
+        Segmented {
+            segments: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, v: T) {
+        if self.len.is_multiple_of(Self::SEGMENT) {
+            self.segments.push(Vec::with_capacity(Self::SEGMENT));
+        }
+        self.segments.last_mut().expect("just pushed").push(v);
+        self.len += 1;
+    }
+
+    fn extend(&mut self, values: impl IntoIterator<Item = T>) {
+        values.into_iter().for_each(|v| self.push(v));
+    }
+
+    fn clear(&mut self) {
+        self.segments.clear();
+        self.len = 0;
+    }
+}
+
+impl<T> std::ops::Index<usize> for Segmented<T> {
+    type Output = T;
+
+    fn index(&self, i: usize) -> &T {
+        &self.segments[i >> 16][i & 0xffff]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Segmented<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.segments[i >> 16][i & 0xffff]
+    }
+}
+
 /// Reads rows `start..start + len` of a Parquet file (only the row groups they are in),
 /// all columns or the named ones.
 fn read_slice(
@@ -260,24 +317,25 @@ struct TableState {
     stored: usize,
     stored_frame: Option<DataFrame>,
     on_disk: Option<OnDisk>,
-    /// This run's rows frozen in memory: (first position, rows).
+    /// This run's rows frozen in memory: (first position, rows), and their size.
     chunks: Vec<(usize, DataFrame)>,
+    chunk_bytes: usize,
     /// This run's rows not frozen yet, from position `open_start`.
     open: Vec<Vec<Value>>,
     open_start: usize,
     /// Sorted runs of rows (with their positions) on disk.
     runs: Vec<PathBuf>,
     /// Per position.
-    keys: Vec<u128>,
-    contents: Vec<u64>,
+    keys: Segmented<u128>,
+    contents: Segmented<u64>,
     /// Per position, for tables with a version column.
-    versions: Vec<i64>,
-    dead: Vec<bool>,
+    versions: Segmented<i64>,
+    dead: Segmented<bool>,
     /// The input file of the latest rows, the position of its first row here, and the
     /// location number of each of its rows (rows of earlier files are never asked).
     file: u32,
     file_start: usize,
-    locations: Vec<u32>,
+    locations: Segmented<u32>,
     index: hashbrown::HashTable<u32>,
     chunk: usize,
     spill: usize,
@@ -302,16 +360,17 @@ impl TableState {
             stored_frame: None,
             on_disk: None,
             chunks: Vec::new(),
+            chunk_bytes: 0,
             open: Vec::new(),
             open_start: 0,
             runs: Vec::new(),
-            keys: Vec::new(),
-            contents: Vec::new(),
-            versions: Vec::new(),
-            dead: Vec::new(),
+            keys: Segmented::new(),
+            contents: Segmented::new(),
+            versions: Segmented::new(),
+            dead: Segmented::new(),
             file: 0,
             file_start: 0,
-            locations: Vec::new(),
+            locations: Segmented::new(),
             index: hashbrown::HashTable::new(),
             chunk,
             spill,
@@ -349,7 +408,9 @@ impl TableState {
             self.add_key(key_hash(&key), pos);
         }
         self.stored += df.height();
-        self.dead.resize(self.stored, false);
+        while self.dead.len() < self.stored {
+            self.dead.push(false);
+        }
         Ok(())
     }
 
@@ -426,7 +487,7 @@ impl TableState {
         if self.open.len() >= self.chunk {
             self.freeze()?;
             let in_memory: usize = self.chunks.iter().map(|(_, df)| df.height()).sum();
-            if self.table != Table::People && in_memory >= self.spill {
+            if self.spills() && in_memory >= self.spill {
                 self.write_run()?;
             }
         }
@@ -434,10 +495,16 @@ impl TableState {
         Ok(())
     }
 
+    /// Whether this table's rows may go to runs (people, merged field by field, stay).
+    fn spills(&self) -> bool {
+        self.table != Table::People
+    }
+
     /// Turns the open rows into a frame.
     fn freeze(&mut self) -> Result<()> {
         if !self.open.is_empty() {
             let frame = rows_to_frame(self.table, self.open.iter())?;
+            self.chunk_bytes += frame.estimated_size();
             self.chunks.push((self.open_start, frame));
             self.open_start += self.open.len();
             self.open.clear();
@@ -453,6 +520,7 @@ impl TableState {
             positions.extend(first as u32..(first + chunk.height()) as u32);
             df.vstack_mut(&chunk)?;
         }
+        self.chunk_bytes = 0;
         let positions = UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
         df.with_column(positions.into_column())?;
         let order = key_order(&df, self.table)?;
@@ -494,9 +562,8 @@ impl TableState {
     /// live, and drops the position column.
     fn live_rows(&self, df: DataFrame, first: Option<usize>) -> Result<DataFrame> {
         let keep: BooleanChunked = match first {
-            Some(first) => self.dead[first..first + df.height()]
-                .iter()
-                .map(|d| !d)
+            Some(first) => (first..first + df.height())
+                .map(|p| !self.dead[p])
                 .collect(),
             None => df
                 .column(POS)?
@@ -813,14 +880,18 @@ impl Cursor {
     }
 
     /// Moves past dead rows within the current batch.
-    fn skip_dead(&mut self, dead: &[bool]) {
+    fn skip_dead(&mut self, dead: &Segmented<bool>) {
         while self.row < self.height() && dead[self.positions[self.row]] {
             self.row += 1;
         }
     }
 
     /// Moves to the next live row (loading batches as needed); its key.
-    fn next_live(&mut self, table: Table, dead: &[bool]) -> Result<Option<Vec<KeyCell>>> {
+    fn next_live(
+        &mut self,
+        table: Table,
+        dead: &Segmented<bool>,
+    ) -> Result<Option<Vec<KeyCell>>> {
         loop {
             while self.row < self.height() {
                 if !dead[self.positions[self.row]] {
@@ -1099,7 +1170,30 @@ impl<'s> Writer<'s> {
             }
             None => s.push(key, row.values, None, origin)?,
         }
+        if s.chunk_bytes > 0 {
+            self.keep_to_budget()?;
+        }
         Ok(Outcome::Ingested)
+    }
+
+    /// Writes the frozen rows of the table holding most to a run while all tables
+    /// together hold more than the budget.
+    fn keep_to_budget(&mut self) -> Result<()> {
+        loop {
+            let total: usize = self.tables.values().map(|s| s.chunk_bytes).sum();
+            if total <= MEMORY_BUDGET {
+                return Ok(());
+            }
+            let Some(largest) = self
+                .tables
+                .values_mut()
+                .filter(|s| s.spills() && s.chunk_bytes > 0)
+                .max_by_key(|s| s.chunk_bytes)
+            else {
+                return Ok(());
+            };
+            largest.write_run()?;
+        }
     }
 
     /// Removes the row with `row`'s key, stored or pending (a key that changes, as when
