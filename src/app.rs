@@ -487,11 +487,13 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             l.dangling.len(),
             l.ambiguous.len()
         );
-        for d in &l.dangling {
-            eprintln!("  dangling: {d}");
-        }
-        for a in &l.ambiguous {
-            eprintln!("  ambiguous: {a}");
+        for (what, list) in [("dangling", &l.dangling), ("ambiguous", &l.ambiguous)] {
+            for d in list.iter().take(SHOWN) {
+                eprintln!("  {what}: {d}");
+            }
+            if list.len() > SHOWN {
+                eprintln!("  … and {} more {what} links", list.len() - SHOWN);
+            }
         }
     }
     if strict && !report.rejects.is_empty() {
