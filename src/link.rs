@@ -719,45 +719,11 @@ fn relink_channels(
     report: &mut Report,
 ) -> Result<()> {
     // The distinct channels of the messages, read a part at a time.
-    let mut seen: HashSet<[Option<String>; 3]> = HashSet::new();
-    let mut distinct: Vec<[Option<String>; 3]> = Vec::new();
-    writer.each_part(
-        Table::Messages,
-        &[col::SOURCE, col::CHANNEL_ID, col::CHANNEL_NAME],
-        &mut |df| {
-            let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-            let (sources, ids, names) = (
-                text(col::SOURCE)?,
-                text(col::CHANNEL_ID)?,
-                text(col::CHANNEL_NAME)?,
-            );
-            let mut last = None;
-            for triple in sources.iter().zip(ids.iter()).zip(names.iter()) {
-                if last == Some(triple) {
-                    continue;
-                }
-                last = Some(triple);
-                let ((s, i), n) = triple;
-                let owned = [s, i, n].map(|x| x.map(str::to_string));
-                if seen.insert(owned.clone()) {
-                    distinct.push(owned);
-                }
-            }
-            Ok(())
-        },
-    )?;
-    let column = |n: usize, name: &'static str| {
-        StringChunked::from_iter_options(name.into(), distinct.iter().map(|d| d[n].as_deref()))
-            .into_column()
-    };
-    let msgs = DataFrame::new(
-        distinct.len(),
-        vec![
-            column(0, col::SOURCE),
-            column(1, col::CHANNEL_ID),
-            column(2, col::CHANNEL_NAME),
-        ],
-    )?;
+    let mut set = ChannelSet::default();
+    writer.each_part(Table::Messages, &ChannelSet::COLUMNS, &mut |df| {
+        set.add(&df)
+    })?;
+    let msgs = set.frame()?;
     let channels = channel_links(incidents, &msgs, links)?;
     for (c, link) in &channels {
         let name = &c.name;
@@ -910,15 +876,70 @@ fn relink_channels(
     Ok(())
 }
 
+/// The distinct chat channels of messages read a part at a time: (source, channel id,
+/// channel name), in the order first seen.
+#[derive(Default)]
+pub struct ChannelSet {
+    seen: HashSet<[Option<String>; 3]>,
+    distinct: Vec<[Option<String>; 3]>,
+}
+
+impl ChannelSet {
+    /// The message columns [`ChannelSet::add`] reads.
+    pub const COLUMNS: [&'static str; 3] = [col::SOURCE, col::CHANNEL_ID, col::CHANNEL_NAME];
+
+    pub fn add(&mut self, df: &DataFrame) -> Result<()> {
+        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+        let (sources, ids, names) = (
+            text(col::SOURCE)?,
+            text(col::CHANNEL_ID)?,
+            text(col::CHANNEL_NAME)?,
+        );
+        let mut last = None;
+        for triple in sources.iter().zip(ids.iter()).zip(names.iter()) {
+            // Messages come channel by channel: most are the channel of the one before.
+            if last == Some(triple) {
+                continue;
+            }
+            last = Some(triple);
+            let ((s, i), n) = triple;
+            let owned = [s, i, n].map(|x| x.map(str::to_string));
+            if self.seen.insert(owned.clone()) {
+                self.distinct.push(owned);
+            }
+        }
+        Ok(())
+    }
+
+    /// The channels as a frame of [`ChannelSet::COLUMNS`], for [`channel_links`].
+    pub fn frame(&self) -> Result<DataFrame> {
+        let column = |n: usize, name: &'static str| {
+            StringChunked::from_iter_options(
+                name.into(),
+                self.distinct.iter().map(|d| d[n].as_deref()),
+            )
+            .into_column()
+        };
+        Ok(DataFrame::new(
+            self.distinct.len(),
+            vec![
+                column(0, col::SOURCE),
+                column(1, col::CHANNEL_ID),
+                column(2, col::CHANNEL_NAME),
+            ],
+        )?)
+    }
+}
+
 /// Names numbered in the order first seen.
 #[derive(Default)]
-struct Interner {
+pub struct Interner {
     numbers: HashMap<String, u32>,
     names: Vec<String>,
 }
 
 impl Interner {
-    fn of(&mut self, name: &str) -> u32 {
+    pub fn of(&mut self, name: &str) -> u32 {
         if let Some(&n) = self.numbers.get(name) {
             return n;
         }
@@ -928,7 +949,7 @@ impl Interner {
         n
     }
 
-    fn name(&self, n: u32) -> &str {
+    pub fn name(&self, n: u32) -> &str {
         &self.names[n as usize]
     }
 }

@@ -121,6 +121,37 @@ impl Store {
         Ok(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?)
     }
 
+    /// Hands some columns of a table's rows to `f` a row group at a time, so that a
+    /// large table (millions of messages) is never whole in memory. A store written by
+    /// an older version, lacking a column, is read whole, its missing columns null.
+    pub fn batches(
+        &self,
+        t: Table,
+        columns: &[&str],
+        f: &mut dyn FnMut(&DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        let rows = self.rows(t)?;
+        if rows == 0 {
+            return Ok(());
+        }
+        let path = self.table_path(t);
+        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let stored = ParquetReader::new(file)
+            .schema()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if columns.iter().any(|c| !stored.contains(c)) {
+            return f(&self.read(t)?.select(columns.iter().copied())?);
+        }
+        let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        let mut start = 0;
+        while start < rows {
+            let len = writer::ROW_GROUP.min(rows - start);
+            f(&read_slice(&path, start, len, Some(names.clone()))?)?;
+            start += len;
+        }
+        Ok(())
+    }
+
     /// Row counts of every table, in [`Table::ALL`] order.
     pub fn counts(&self) -> Result<Vec<(Table, usize)>> {
         Table::ALL.iter().map(|&t| Ok((t, self.rows(t)?))).collect()
@@ -276,6 +307,22 @@ fn key_strings(df: &DataFrame, table: Table) -> Result<Vec<String>> {
         }
     }
     Ok(keys)
+}
+
+/// Reads rows `start..start + len` of a Parquet file (only the row groups they are in),
+/// all columns or the named ones.
+fn read_slice(
+    path: &std::path::Path,
+    start: usize,
+    len: usize,
+    columns: Option<Vec<String>>,
+) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(file)
+        .with_columns(columns)
+        .with_slice(Some((start, len)))
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// A stored table in the table's current schema: a column added since the file was

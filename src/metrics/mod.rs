@@ -386,42 +386,45 @@ impl Data {
 
         // Every family asks of chat only who wrote what kind of message in which
         // incident: distinct combinations, not millions of messages.
-        let conversation = col(col::SUBTYPE).is_null().or(col(col::SUBTYPE).is_in(
-            lit(Series::new(
-                "conversation".into(),
-                crate::link::CONVERSATION,
-            ))
-            .implode(true),
-            false,
-        ));
-        let df = lazy(Table::Messages)?
-            .filter(col(col::INCIDENT_ID).is_not_null())
-            .group_by_stable([col(col::INCIDENT_ID), col(col::PERSON_ID)])
-            .agg([col(col::IS_BOT)
-                .fill_null(lit(false))
-                .not()
-                .and(conversation)
-                .any(false)
-                .alias("responded")])
-            .collect()?;
-        let messages = strs(&df, col::INCIDENT_ID)?
-            .into_iter()
-            .zip(strs(&df, col::PERSON_ID)?)
-            .zip(bools(&df, "responded")?)
-            .map(|((i, p), r)| Message {
-                incident: i,
-                person: p,
-                responded: r.unwrap_or(false),
-            })
-            .collect();
-        let channels = lazy(Table::Messages)?
-            .select([
-                col(col::SOURCE),
-                col(col::CHANNEL_ID),
-                col(col::CHANNEL_NAME),
-            ])
-            .unique_stable(None, UniqueKeepStrategy::First)
-            .collect()?;
+        // Read a row group at a time: millions of messages are never whole in memory.
+        let mut names = crate::link::Interner::default();
+        let mut groups: HashMap<(u32, Option<u32>), usize> = HashMap::new();
+        let mut messages: Vec<Message> = Vec::new();
+        let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
+        store.batches(Table::Messages, &columns, &mut |df| {
+            let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+            let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
+            let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
+            let rows = incidents
+                .iter()
+                .zip(persons.iter())
+                .zip(bots.iter().zip(subtypes.iter()));
+            for ((incident, person), (bot, subtype)) in rows {
+                let Some(incident) = incident else {
+                    continue;
+                };
+                let responded = !bot.unwrap_or(false)
+                    && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
+                let key = (names.of(incident), person.map(|p| names.of(p)));
+                let n = *groups.entry(key).or_insert_with(|| {
+                    messages.push(Message {
+                        incident: Some(incident.to_string()),
+                        person: person.map(str::to_string),
+                        responded: false,
+                    });
+                    messages.len() - 1
+                });
+                messages[n].responded |= responded;
+            }
+            Ok(())
+        })?;
+        let mut channels = crate::link::ChannelSet::default();
+        store.batches(
+            Table::Messages,
+            &crate::link::ChannelSet::COLUMNS,
+            &mut |df| channels.add(df),
+        )?;
+        let channels = channels.frame()?;
         let link_issues = crate::link::issues(
             frame(Table::Incidents),
             &channels,

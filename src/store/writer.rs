@@ -15,8 +15,8 @@
 //! ingest needs does not grow with the size of the export.
 
 use super::{
-    crash_point, pause, row_at, rows_to_frame, sync_dir, with_schema, Lock, Store, JOURNAL,
-    TMP_MARK,
+    crash_point, pause, read_slice, row_at, rows_to_frame, sync_dir, with_schema, Lock, Store,
+    JOURNAL, TMP_MARK,
 };
 use crate::record::{Record, Row, Value};
 use crate::schema::{Kind, Table};
@@ -54,7 +54,7 @@ const MEMORY_BUDGET: usize = 64 << 20;
 const RUN_GROUP: usize = 8_192;
 
 /// Rows per row group of a stored table, and per batch read from a large one.
-const ROW_GROUP: usize = 1 << 16;
+pub(super) const ROW_GROUP: usize = 1 << 16;
 
 /// Test hook: freeze and spill every this many rows, so that small fixtures go through
 /// the paths a large export takes.
@@ -283,22 +283,6 @@ impl<T> std::ops::IndexMut<usize> for Segmented<T> {
     fn index_mut(&mut self, i: usize) -> &mut T {
         &mut self.segments[i >> 16][i & 0xffff]
     }
-}
-
-/// Reads rows `start..start + len` of a Parquet file (only the row groups they are in),
-/// all columns or the named ones.
-fn read_slice(
-    path: &std::path::Path,
-    start: usize,
-    len: usize,
-    columns: Option<Vec<String>>,
-) -> Result<DataFrame> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    ParquetReader::new(file)
-        .with_columns(columns)
-        .with_slice(Some((start, len)))
-        .finish()
-        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// The stored table left on disk: a large one, read a row group at a time.
@@ -887,11 +871,7 @@ impl Cursor {
     }
 
     /// Moves to the next live row (loading batches as needed); its key.
-    fn next_live(
-        &mut self,
-        table: Table,
-        dead: &Segmented<bool>,
-    ) -> Result<Option<Vec<KeyCell>>> {
+    fn next_live(&mut self, table: Table, dead: &Segmented<bool>) -> Result<Option<Vec<KeyCell>>> {
         loop {
             while self.row < self.height() {
                 if !dead[self.positions[self.row]] {
