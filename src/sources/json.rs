@@ -39,12 +39,35 @@ struct State<'a> {
     emit: &'a mut dyn FnMut(String, Value),
     path: String,
     elements: usize,
+    /// Keep only these keys of each element (an object); skip the rest unparsed.
+    keep: Option<&'a [&'a str]>,
 }
 
 /// Streams the document read from `reader` (a UTF-8 BOM is skipped).
 pub fn stream(
     reader: impl Read,
     array_keys: &[&str],
+    emit: &mut dyn FnMut(String, Value),
+) -> Result<Envelope, StreamError> {
+    stream_with(reader, array_keys, None, emit)
+}
+
+/// [`stream`], keeping of each element (an object) only the keys `keep` names: the
+/// others are skipped as they are read, never built. Chat messages carry rich-text
+/// blocks, profiles and reactions an adapter does not read; this is most of their bytes.
+pub fn stream_fields(
+    reader: impl Read,
+    array_keys: &[&str],
+    keep: &[&str],
+    emit: &mut dyn FnMut(String, Value),
+) -> Result<Envelope, StreamError> {
+    stream_with(reader, array_keys, Some(keep), emit)
+}
+
+fn stream_with(
+    reader: impl Read,
+    array_keys: &[&str],
+    keep: Option<&[&str]>,
     emit: &mut dyn FnMut(String, Value),
 ) -> Result<Envelope, StreamError> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
@@ -57,6 +80,7 @@ pub fn stream(
         emit,
         path: "$".into(),
         elements: 0,
+        keep,
     });
     let mut de = serde_json::Deserializer::from_reader(reader);
     let result = de
@@ -157,7 +181,12 @@ fn elements<'de, A: SeqAccess<'de>>(
     loop {
         let path = format!("{prefix}[{i}]");
         state.borrow_mut().path = path.clone();
-        match seq.next_element::<Value>()? {
+        let keep = state.borrow().keep;
+        let element = match keep {
+            Some(keep) => seq.next_element_seed(Pruned(keep))?,
+            None => seq.next_element::<Value>()?,
+        };
+        match element {
             Some(v) => {
                 let mut s = state.borrow_mut();
                 s.elements += 1;
@@ -166,6 +195,96 @@ fn elements<'de, A: SeqAccess<'de>>(
             None => return Ok(()),
         }
         i += 1;
+    }
+}
+
+/// An element with only some of its keys: objects keep the named keys (the other
+/// values are skipped unparsed); any other JSON value is read whole.
+struct Pruned<'a>(&'a [&'a str]);
+
+impl<'de> DeserializeSeed<'de> for Pruned<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Pruned<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut kept = Map::new();
+        while let Some(key) = map.next_key_seed(KeyIn(self.0))? {
+            match key {
+                Some(k) => {
+                    kept.insert(self.0[k].to_string(), map.next_value()?);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Value::Object(kept))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut all = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            all.push(v);
+        }
+        Ok(Value::Array(all))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// An object key read as its place among the kept keys, without allocating it.
+struct KeyIn<'a>(&'a [&'a str]);
+
+impl<'de> DeserializeSeed<'de> for KeyIn<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIn<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.iter().position(|k| *k == v))
     }
 }
 

@@ -104,7 +104,7 @@ impl Source for Slack {
             let Some(r) = export.open(&member)? else {
                 continue;
             };
-            let result = json::stream(r, &[], &mut |path, v| {
+            let result = json::stream_fields(r, &[], MESSAGE_KEYS, &mut |path, v| {
                 emit(reader.message(&format!("{member}{}", &path[1..]), &channel, &v));
             });
             if let Err(e) = result {
@@ -118,6 +118,18 @@ impl Source for Slack {
         Ok(Vec::new())
     }
 }
+
+/// The keys of a message [`Reader::message`] reads; the rest (rich-text blocks, the
+/// author's profile, reactions, files) is skipped unparsed.
+const MESSAGE_KEYS: &[&str] = &[
+    "ts",
+    "subtype",
+    "user",
+    "bot_id",
+    "bot_profile",
+    "thread_ts",
+    "text",
+];
 
 /// Whether a folder is the root of a Slack export.
 pub fn is_export_dir(dir: &Path) -> bool {
