@@ -545,17 +545,10 @@ impl TableState {
     /// Keeps the rows of `df` whose positions (`first..`, or its position column) are
     /// live, and drops the position column.
     fn live_rows(&self, df: DataFrame, first: Option<usize>) -> Result<DataFrame> {
-        let keep: BooleanChunked = match first {
-            Some(first) => (first..first + df.height())
-                .map(|p| !self.dead[p])
-                .collect(),
-            None => df
-                .column(POS)?
-                .u32()?
-                .iter()
-                .map(|p| !self.dead[p.expect("positions are set") as usize])
-                .collect(),
-        };
+        let keep: BooleanChunked = positions(&df, first)?
+            .into_iter()
+            .map(|p| !self.dead[p])
+            .collect();
         let df = if keep.all() { df } else { df.filter(&keep)? };
         Ok(match first {
             Some(_) => df,
@@ -639,15 +632,7 @@ impl TableState {
         from: [&str; 2],
         f: &TextOf<'v>,
     ) -> Result<usize> {
-        let positions: Vec<usize> = match first {
-            Some(first) => (first..first + df.height()).collect(),
-            None => df
-                .column(POS)?
-                .u32()?
-                .iter()
-                .map(|p| p.expect("positions are set") as usize)
-                .collect(),
-        };
+        let positions = positions(df, first)?;
         let (a, b) = (df.column(from[0])?.str()?, df.column(from[1])?.str()?);
         let old = df.column(column)?.str()?;
         let new: StringChunked = a
@@ -823,6 +808,20 @@ impl TableState {
     }
 }
 
+/// The positions of a frame's rows: `first..` when it is the stored table read in order,
+/// else its position column (a run's).
+fn positions(df: &DataFrame, first: Option<usize>) -> Result<Vec<usize>> {
+    Ok(match first {
+        Some(first) => (first..first + df.height()).collect(),
+        None => df
+            .column(POS)?
+            .u32()?
+            .iter()
+            .map(|p| p.expect("positions are set") as usize)
+            .collect(),
+    })
+}
+
 /// Where a cursor's batches come from.
 enum Batches {
     /// (file, first row, rows), read in turn.
@@ -887,15 +886,7 @@ impl Cursor {
             } else {
                 return Ok(None);
             };
-            self.positions = match first {
-                Some(first) => (first..first + df.height()).collect(),
-                None => df
-                    .column(POS)?
-                    .u32()?
-                    .iter()
-                    .map(|p| p.expect("positions are set") as usize)
-                    .collect(),
-            };
+            self.positions = positions(&df, first)?;
             self.keys = key_cells(&df, table)?;
             self.batch = Some(match first {
                 Some(_) => df,
