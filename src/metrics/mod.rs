@@ -386,12 +386,16 @@ impl Data {
 
         // Every family asks of chat only who wrote what kind of message in which
         // incident: distinct combinations, not millions of messages.
-        // Read a row group at a time: millions of messages are never whole in memory.
+        // Read once, a row group at a time: millions of messages are never whole in
+        // memory. Who wrote in which incident, and the channels (for the link check).
         let mut names = crate::link::Interner::default();
         let mut groups: HashMap<(u32, Option<u32>), usize> = HashMap::new();
         let mut messages: Vec<Message> = Vec::new();
-        let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
+        let mut channels = crate::link::ChannelSet::default();
+        let mut columns = vec![col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
+        columns.extend(crate::link::ChannelSet::COLUMNS);
         store.batches(Table::Messages, &columns, &mut |df| {
+            channels.add(df)?;
             let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
             let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
             let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
@@ -418,12 +422,6 @@ impl Data {
             }
             Ok(())
         })?;
-        let mut channels = crate::link::ChannelSet::default();
-        store.batches(
-            Table::Messages,
-            &crate::link::ChannelSet::COLUMNS,
-            &mut |df| channels.add(df),
-        )?;
         let channels = channels.frame()?;
         let link_issues = crate::link::issues(
             frame(Table::Incidents),
