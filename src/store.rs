@@ -237,13 +237,16 @@ impl Store {
             fs::remove_file(&journal)?;
             note = Some("finished the commit an interrupted ingest had started".to_string());
         }
+        // Half-written files: tables', runs', and the journal's own (a commit killed
+        // while writing its journal).
         let mut removed = 0;
-        for t in Table::ALL {
-            let Ok(entries) = fs::read_dir(self.table_dir(t)) else {
+        let folders = Table::ALL.map(|t| self.table_dir(t));
+        for folder in folders.iter().chain([&self.root]) {
+            let Ok(entries) = fs::read_dir(folder) else {
                 continue;
             };
             for e in entries.flatten() {
-                if e.file_name().to_string_lossy().contains(TMP_MARK) {
+                if e.file_name().to_string_lossy().contains(TMP_MARK) && e.path().is_file() {
                     fs::remove_file(e.path())?;
                     removed += 1;
                 }

@@ -181,9 +181,12 @@ fn newer_export_replaces_older_and_stale_export_is_a_duplicate() {
 
 #[test]
 fn interrupted_commit_leaves_old_or_new_state() {
-    for (point, want_incidents, want_runs) in
-        [("before-journal", 3, 1), ("after-first-rename", 5, 2)]
-    {
+    for (point, want_incidents, want_runs) in [
+        ("before-journal", 3, 1),
+        // The journal's own file is written but not in place: still the old state.
+        ("journal-written", 3, 1),
+        ("after-first-rename", 5, 2),
+    ] {
         let w = Workdir::new();
         w.ingest(&[&canonical("base")]);
         let crashed = w

@@ -436,13 +436,14 @@ impl TableState {
     }
 
     /// Appends a row of this run; `replaces` is the live row of the same key, if any.
+    /// Returns whether the open rows were frozen into a chunk.
     fn push(
         &mut self,
         key: u128,
         values: Vec<Value>,
         replaces: Option<usize>,
         origin: (u32, u32),
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let pos = self.keys.len() as u32;
         self.contents.push(value_hash(self.table, &values));
         if let Some(v) = value_version(self.table, &values) {
@@ -468,15 +469,16 @@ impl TableState {
             }
             None => self.add_key(key, pos),
         }
-        if self.open.len() >= self.chunk {
-            self.freeze()?;
-            let in_memory: usize = self.chunks.iter().map(|(_, df)| df.height()).sum();
-            if self.spills() && in_memory >= self.spill {
-                self.write_run()?;
-            }
-        }
         self.changed = true;
-        Ok(())
+        if self.open.len() < self.chunk {
+            return Ok(false);
+        }
+        self.freeze()?;
+        let in_memory: usize = self.chunks.iter().map(|(_, df)| df.height()).sum();
+        if self.spills() && in_memory >= self.spill {
+            self.write_run()?;
+        }
+        Ok(true)
     }
 
     /// Whether this table's rows may go to runs (people, merged field by field, stay).
@@ -1124,24 +1126,24 @@ impl<'s> Writer<'s> {
         let key = key_hash(&row.key());
         let origin = (self.file_no, self.locations.push(location));
         let s = self.state(row.table)?;
-        match s.find(key) {
+        let froze = match s.find(key) {
             Some(pos) if row.table == Table::People => {
                 let old = s.values_at(pos)?;
                 let merged = merge_people(&old, &row.values);
                 if merged == old {
                     return Ok(Outcome::Duplicate);
                 }
-                s.push(key, merged, Some(pos), origin)?;
+                s.push(key, merged, Some(pos), origin)?
             }
             Some(pos) => {
                 if !s.replaces(pos, &row.values) {
                     return Ok(Outcome::Duplicate);
                 }
-                s.push(key, row.values, Some(pos), origin)?;
+                s.push(key, row.values, Some(pos), origin)?
             }
             None => s.push(key, row.values, None, origin)?,
-        }
-        if s.chunk_bytes > 0 {
+        };
+        if froze {
             self.keep_to_budget()?;
         }
         Ok(Outcome::Ingested)
@@ -1226,6 +1228,7 @@ impl<'s> Writer<'s> {
             f.write_all(serde_json::to_string(&renames)?.as_bytes())?;
             f.sync_all()?;
         }
+        crash_point("journal-written");
         fs::rename(&journal_tmp, &journal)?;
         sync_dir(&self.store.root);
         for (n, (from, to)) in renames.iter().enumerate() {
