@@ -106,18 +106,10 @@ impl Store {
     /// for (metrics read four columns of millions of messages). A store written by an
     /// older version, lacking a column, is read whole instead, its missing columns null.
     pub fn scan(&self, t: Table) -> Result<LazyFrame> {
-        let path = self.table_path(t);
-        if !path.exists() {
-            return Ok(DataFrame::empty_with_schema(&t.schema()).lazy());
-        }
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let stored = ParquetReader::new(file)
-            .schema()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if t.columns().iter().any(|c| !stored.contains(c.name)) {
+        if !self.table_path(t).exists() || !self.complete(t)? {
             return Ok(self.read(t)?.lazy());
         }
-        let path = PlRefPath::new(path.to_string_lossy());
+        let path = PlRefPath::new(self.table_path(t).to_string_lossy());
         Ok(LazyFrame::scan_parquet(path, ScanArgsParquet::default())?)
     }
 
@@ -134,14 +126,10 @@ impl Store {
         if rows == 0 {
             return Ok(());
         }
-        let path = self.table_path(t);
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let stored = ParquetReader::new(file)
-            .schema()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if columns.iter().any(|c| !stored.contains(c)) {
+        if !self.complete(t)? {
             return f(&self.read(t)?.select(columns.iter().copied())?);
         }
+        let path = self.table_path(t);
         let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let mut start = 0;
         while start < rows {
@@ -159,14 +147,35 @@ impl Store {
 
     /// A table's row count, from the Parquet footer (nothing else is read).
     pub fn rows(&self, t: Table) -> Result<usize> {
+        match self.footer(t)? {
+            Some(mut r) => r.num_rows().with_context(|| self.unreadable(t)),
+            None => Ok(0),
+        }
+    }
+
+    /// Whether a table's file (if any) holds every column of the table's current schema;
+    /// a store written by an older version may lack some.
+    fn complete(&self, t: Table) -> Result<bool> {
+        let Some(mut r) = self.footer(t)? else {
+            return Ok(true);
+        };
+        let stored = r.schema().with_context(|| self.unreadable(t))?;
+        Ok(t.columns().iter().all(|c| stored.contains(c.name)))
+    }
+
+    fn unreadable(&self, t: Table) -> String {
+        format!("cannot read {}", self.table_path(t).display())
+    }
+
+    /// A reader of a table's file, for its footer (row count, schema); none when the
+    /// table was never written.
+    fn footer(&self, t: Table) -> Result<Option<ParquetReader<File>>> {
         let path = self.table_path(t);
         if !path.exists() {
-            return Ok(0);
+            return Ok(None);
         }
         let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        ParquetReader::new(file)
-            .num_rows()
-            .with_context(|| format!("cannot read {}", path.display()))
+        Ok(Some(ParquetReader::new(file)))
     }
 
     /// Takes the writer's lock, then repairs what an interrupted commit left.

@@ -288,6 +288,9 @@ impl<T> std::ops::IndexMut<usize> for Segmented<T> {
 /// The stored table left on disk: a large one, read a row group at a time.
 struct OnDisk {
     path: PathBuf,
+    /// The file has every column (not a store from an older version): a reader of a
+    /// few columns reads only those.
+    complete: bool,
     /// Per batch of [`ROW_GROUP`] rows: whether its rows moved to a run (when a column
     /// of them was set).
     moved: Vec<bool>,
@@ -376,6 +379,7 @@ impl TableState {
             }
             s.on_disk = Some(OnDisk {
                 path,
+                complete: store.complete(table)?,
                 moved: vec![false; rows.div_ceil(ROW_GROUP)],
             });
         }
@@ -500,25 +504,23 @@ impl TableState {
 
     /// Writes the frozen rows, with their positions, to a run sorted by key.
     fn write_run(&mut self) -> Result<()> {
-        let mut df = DataFrame::empty_with_schema(&self.table.schema());
-        let mut positions = Vec::new();
-        for (first, chunk) in self.chunks.drain(..) {
-            positions.extend(first as u32..(first + chunk.height()) as u32);
-            df.vstack_mut(&chunk)?;
-        }
+        let chunks = std::mem::take(&mut self.chunks);
+        let df = with_positions(self.table, chunks.iter().map(|(first, df)| (*first, df)))?;
+        drop(chunks);
         self.chunk_bytes = 0;
-        let positions = UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
-        df.with_column(positions.into_column())?;
-        let order = key_order(&df, self.table)?;
-        let mut df = df.take(&order)?;
+        let mut df = sorted(df, self.table)?;
+        self.add_run(&format!("run-{}", self.runs.len()), &mut df)
+    }
+
+    /// Writes rows (with their positions) to a new run file in the table's folder.
+    fn add_run(&mut self, name: &str, df: &mut DataFrame) -> Result<()> {
         fs::create_dir_all(&self.dir)?;
         let path = self.dir.join(format!(
-            ".{}.run-{}.parquet{TMP_MARK}{}",
+            ".{}.{name}.parquet{TMP_MARK}{}",
             self.table.name(),
-            self.runs.len(),
             std::process::id()
         ));
-        self.write_file(&path, &mut df)?;
+        self.write_file(&path, df)?;
         self.runs.push(path);
         Ok(())
     }
@@ -581,18 +583,24 @@ impl TableState {
             })
         };
         if let Some(df) = &self.stored_frame {
-            f(project(self.live_rows(df.clone(), Some(0))?)?)?;
+            f(self.live_rows(project(df.clone())?, Some(0))?)?;
         }
         if let Some(disk) = &self.on_disk {
             for (b, moved) in disk.moved.iter().enumerate() {
                 let start = b * ROW_GROUP;
                 let len = ROW_GROUP.min(self.stored - start);
-                if !moved {
-                    let df = read_slice(&disk.path, start, len, None)?;
-                    f(project(
-                        self.live_rows(with_schema(df, self.table)?, Some(start))?,
-                    )?)?;
+                if *moved {
+                    continue;
                 }
+                let df = if disk.complete {
+                    read_slice(&disk.path, start, len, names(None))?
+                } else {
+                    project(with_schema(
+                        read_slice(&disk.path, start, len, None)?,
+                        self.table,
+                    )?)?
+                };
+                f(self.live_rows(df, Some(start))?)?;
             }
         }
         for run in &self.runs {
@@ -603,10 +611,10 @@ impl TableState {
             f(self.live_rows(df, None)?)?;
         }
         for (first, df) in &self.chunks {
-            f(project(self.live_rows(df.clone(), Some(*first))?)?)?;
+            f(self.live_rows(project(df.clone())?, Some(*first))?)?;
         }
         let open = rows_to_frame(self.table, self.open.iter())?;
-        f(project(self.live_rows(open, Some(self.open_start))?)?)
+        f(self.live_rows(project(open)?, Some(self.open_start))?)
     }
 
     /// The live rows in one frame, all columns or the named ones.
@@ -682,18 +690,8 @@ impl TableState {
                 let n = self.patch(&mut df, Some(start), column, from, f)?;
                 if n > 0 {
                     changed += n;
-                    let positions = (start as u32..(start + len) as u32).collect();
-                    let positions =
-                        UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
-                    df.with_column(positions.into_column())?;
-                    fs::create_dir_all(&self.dir)?;
-                    let path = self.dir.join(format!(
-                        ".{}.stored-{b}.parquet{TMP_MARK}{}",
-                        self.table.name(),
-                        std::process::id()
-                    ));
-                    self.write_file(&path, &mut df)?;
-                    self.runs.push(path);
+                    let mut df = with_positions(self.table, [(start, &df)])?;
+                    self.add_run(&format!("stored-{b}"), &mut df)?;
                     disk.moved[b] = true;
                 }
             }
@@ -764,19 +762,9 @@ impl TableState {
                 .collect();
             cursors.push(Cursor::new(Batches::File(batches), false));
         }
-        let mut memory = DataFrame::empty_with_schema(&self.table.schema());
-        let mut positions: Vec<u32> = Vec::new();
-        if let Some(df) = &self.stored_frame {
-            positions.extend(0..df.height() as u32);
-            memory.vstack_mut(df)?;
-        }
-        for (first, df) in &self.chunks {
-            positions.extend(*first as u32..(*first + df.height()) as u32);
-            memory.vstack_mut(df)?;
-        }
-        let positions = UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
-        memory.with_column(positions.into_column())?;
-        let memory = memory.take(&key_order(&memory, self.table)?)?;
+        let in_memory = self.stored_frame.iter().map(|df| (0, df));
+        let in_memory = in_memory.chain(self.chunks.iter().map(|(first, df)| (*first, df)));
+        let memory = sorted(with_positions(self.table, in_memory)?, self.table)?;
         cursors.push(Cursor::new(Batches::Memory(Some(memory)), false));
 
         let mut writer = ParquetWriter::new(out).batched(&self.table.schema())?;
@@ -808,6 +796,23 @@ impl TableState {
         writer.finish()?;
         Ok(())
     }
+}
+
+/// Frames of rows, each with the position of its first row, as one frame with a
+/// position column (a run's layout).
+fn with_positions<'a>(
+    table: Table,
+    parts: impl IntoIterator<Item = (usize, &'a DataFrame)>,
+) -> Result<DataFrame> {
+    let mut df = DataFrame::empty_with_schema(&table.schema());
+    let mut positions: Vec<u32> = Vec::new();
+    for (first, part) in parts {
+        positions.extend(first as u32..(first + part.height()) as u32);
+        df.vstack_mut(part)?;
+    }
+    let positions = UInt32Chunked::from_vec(PlSmallStr::from_static(POS), positions);
+    df.with_column(positions.into_column())?;
+    Ok(df)
 }
 
 /// The positions of a frame's rows: `first..` when it is the stored table read in order,
@@ -1343,6 +1348,33 @@ mod tests {
             assert_eq!(&l.get(*n), t);
         }
         assert_eq!(l.push("x"), numbers[42], "a repeat is one entry");
+    }
+
+    /// Rows of values and the same rows stored as a frame hash alike (the writer
+    /// compares one with the other to tell a duplicate from a change).
+    #[test]
+    fn values_and_frames_hash_alike() {
+        let rows = [
+            message("m1", "C1").with(col::AT, Value::Ts(1_700_000_000_000_000)),
+            message("m2", "C1").with(col::IS_BOT, Value::Bool(true)),
+            Row::new(Table::Messages).with(col::MESSAGE_ID, Value::text("m3")),
+        ];
+        let values: Vec<Vec<Value>> = rows.iter().map(|r| r.values.clone()).collect();
+        let df = rows_to_frame(Table::Messages, values.iter()).unwrap();
+        let from_values: Vec<u64> = values
+            .iter()
+            .map(|v| value_hash(Table::Messages, v))
+            .collect();
+        assert_eq!(frame_hashes(Table::Messages, &df).unwrap(), from_values);
+        let people = Row::new(Table::People)
+            .with(col::PERSON_ID, Value::text("p"))
+            .with(col::ALIASES, Value::List(vec!["a".into(), "b".into()]));
+        let df = rows_to_frame(Table::People, std::iter::once(&people.values)).unwrap();
+        assert_eq!(
+            frame_hashes(Table::People, &df).unwrap(),
+            vec![value_hash(Table::People, &people.values)]
+        );
+        assert_ne!(from_values[0], from_values[1]);
     }
 
     fn message(id: &str, channel: &str) -> Row {
