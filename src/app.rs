@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if matches!(cli.command, Command::Completions { .. } | Command::Man) {
         return describe(&cli.command);
     }
+    crate::timing::start();
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Ingest(args) => ingest_command(&args, &config),

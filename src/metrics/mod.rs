@@ -212,6 +212,7 @@ impl Data {
             .filter(|t| !large.contains(t))
             .map(|t| Ok((t, store.read(t)?)))
             .collect::<Result<_>>()?;
+        crate::timing::lap("load: small tables");
         let frame = |t: Table| -> &DataFrame { &frames[&t] };
         let lazy = |t: Table| -> Result<LazyFrame> {
             match frames.get(&t) {
@@ -277,6 +278,7 @@ impl Data {
                 excluded: excluded[i].unwrap_or(false),
             })
             .collect();
+        crate::timing::lap("load: incidents");
 
         let df = frame(Table::IncidentServices);
         let incident_services = strs(df, col::INCIDENT_ID)?
@@ -308,6 +310,7 @@ impl Data {
                 acknowledged: pa[i],
             })
             .collect();
+        crate::timing::lap("load: pages");
 
         let df = &lazy(Table::Participants)?
             .select([col(col::INCIDENT_ID), col(col::PERSON_ID), col(col::ROLE)])
@@ -324,6 +327,7 @@ impl Data {
                 })
             })
             .collect();
+        crate::timing::lap("load: participants");
 
         let df = lazy(Table::Events)?
             .select([col(col::INCIDENT_ID), ts(col::AT), col(col::KIND)])
@@ -340,6 +344,7 @@ impl Data {
                 })
             })
             .collect();
+        crate::timing::lap("load: events");
 
         let df = lazy(Table::ActionItems)?
             .select([
@@ -383,6 +388,7 @@ impl Data {
                 updated: iu[i],
             })
             .collect();
+        crate::timing::lap("load: action items");
 
         // Every family asks of chat only who wrote what kind of message in which
         // incident: distinct combinations, not millions of messages.
@@ -423,6 +429,7 @@ impl Data {
             Ok(())
         })?;
         let channels = channels.frame()?;
+        crate::timing::lap("load: messages");
         let link_issues = crate::link::issues(
             frame(Table::Incidents),
             &channels,
@@ -430,6 +437,7 @@ impl Data {
             frame(Table::Retros),
             frame(Table::IncidentLinks),
         )?;
+        crate::timing::lap("load: link check");
 
         let df = frame(Table::People);
         let people = strs(df, col::PERSON_ID)?
@@ -472,6 +480,7 @@ impl Data {
         };
         data.collapse(frame(Table::IncidentLinks))?;
         data.resolve_people(&ids);
+        crate::timing::lap("load: collapse, identities");
         // An action item without a team of its own (a ticket with no component) belongs
         // to its owner's team.
         for item in &mut data.items {
@@ -764,7 +773,9 @@ pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
         *by_severity.entry(key).or_default() += 1;
     }
     let fmt = crate::time::format_micros;
-    let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots::compute(&ctx);
+    crate::timing::lap("metrics: context");
+    let (hotspots, hotspots_by_team, hotspots_by_product_area) =
+        timed("metrics: hotspots", || hotspots::compute(&ctx));
     Metrics {
         period: PeriodBlock {
             from: fmt(period.from),
@@ -778,17 +789,24 @@ pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
             excluded,
             by_severity,
         },
-        time_to_retro: retro::compute(&ctx),
-        action_items: action_items::compute(&ctx),
+        time_to_retro: timed("metrics: time to retro", || retro::compute(&ctx)),
+        action_items: timed("metrics: action items", || action_items::compute(&ctx)),
         hotspots,
         hotspots_by_team,
         hotspots_by_product_area,
-        responders: responders::compute(&ctx),
-        phases: phases::compute(&ctx),
-        declaration: declaration::compute(&ctx),
-        comms: comms::compute(&ctx),
-        data_quality: quality::compute(&ctx),
+        responders: timed("metrics: responders", || responders::compute(&ctx)),
+        phases: timed("metrics: phases", || phases::compute(&ctx)),
+        declaration: timed("metrics: declaration", || declaration::compute(&ctx)),
+        comms: timed("metrics: comms", || comms::compute(&ctx)),
+        data_quality: timed("metrics: data quality", || quality::compute(&ctx)),
     }
+}
+
+/// Runs one family's computation and ends its timing phase.
+fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    let out = f();
+    crate::timing::lap(phase);
+    out
 }
 
 /// A finite number, or `None` (printed `null`): the JSON never holds NaN or infinity.

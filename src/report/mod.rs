@@ -108,6 +108,7 @@ pub fn exec(
         tz: req.tz,
     };
     let prev = metrics::compute_from(data, config, prev_req);
+    crate::timing::lap("report: previous period's metrics");
     let coverage = findings::Coverage::of(data);
     let ranked = findings::findings(&m, &prev, coverage);
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
@@ -121,6 +122,7 @@ pub fn exec(
     }
     let overview = chart("monthly", &m, &ctx, chart_prefix)?;
     let phases_chart = chart("phases", &m, &ctx, chart_prefix)?;
+    crate::timing::lap("report: findings and charts");
     let (headline, rest) = match views.split_first() {
         Some((h, r)) => (Some(h), r),
         None => (None, &[][..]),
@@ -158,6 +160,7 @@ pub fn exec(
         Format::Md => "exec.md",
     };
     let text = render(name, templates, context)?;
+    crate::timing::lap("report: render");
     let charts = match format {
         Format::Md => views
             .iter()

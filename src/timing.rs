@@ -1,0 +1,40 @@
+//! Phase timings for long commands: with `INCIDENTLENS_TIMINGS=1` in the environment,
+//! each finished phase prints `timing: <phase> <seconds> s` on stderr, so a slow run
+//! says where its time went without a profiler. Off by default: nothing is printed and
+//! outputs stay byte-identical.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// The environment variable that switches timings on.
+pub const ENV: &str = "INCIDENTLENS_TIMINGS";
+
+static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+
+fn enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os(ENV).is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
+/// Marks the start of the first phase (the time before it is not counted).
+pub fn start() {
+    if enabled() {
+        *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+}
+
+/// Ends the phase named `phase` (it began at the previous mark) and starts the next.
+pub fn lap(phase: &str) {
+    if !enabled() {
+        return;
+    }
+    let now = Instant::now();
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = *last {
+        eprintln!(
+            "timing: {phase} {:.3} s",
+            now.duration_since(t).as_secs_f64()
+        );
+    }
+    *last = Some(now);
+}
