@@ -40,7 +40,8 @@ pub enum Command {
     #[command(
         after_help = "Tables: incidents, incident_services, incident_tags, incident_links, \
         participants, pages, events, action_items, retros, messages, people, services, \
-        ingest_runs, rejects. \
+        ingest_runs, rejects, link_issues (channels and tickets that link ambiguously or \
+        to nothing). \
         Parameters are typed and reach the SQL only as quoted literals. --period sets the \
         since/until/as_of parameters a query declares."
     )]

@@ -417,6 +417,34 @@ pub struct Report {
     /// Channels and tickets (with why) that carry a reference but link to nothing.
     pub dangling: Vec<String>,
     pub ambiguous: Vec<String>,
+    /// The same, as rows of `link_issues`.
+    issues: Vec<Row>,
+}
+
+impl Report {
+    /// Counts a channel's or ticket's link: linked, or an issue to report and keep.
+    fn note(&mut self, kind: &str, id: &str, name: &str, link: &Link) {
+        let (problem, detail) = match link {
+            Link::Incident(_) | Link::None => return,
+            Link::Dangling(why) => {
+                self.dangling.push(format!("{kind} {name} ({why})"));
+                ("dangling", why.clone())
+            }
+            Link::Ambiguous(ids) => {
+                self.ambiguous
+                    .push(format!("{kind} {name} ({})", ids.join(", ")));
+                ("ambiguous", ids.join(", "))
+            }
+        };
+        self.issues.push(
+            Row::new(Table::LinkIssues)
+                .with(col::KIND, Value::text(kind))
+                .with(col::LINKED_ID, Value::text(id))
+                .with(col::NAME, Value::text(name))
+                .with(col::PROBLEM, Value::text(problem))
+                .with(col::DETAIL, Value::text(&detail)),
+        );
+    }
 }
 
 /// One ticket (action item or retro) and what its references resolve to.
@@ -709,6 +737,18 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     }
     relink_channels(writer, &incidents, &links, &mut report)?;
     relink_tickets(writer, &incidents, &inc, &mut report)?;
+    // `link_issues` becomes what this linking found: issues resolved since are removed.
+    let found: HashSet<String> = report.issues.iter().map(Row::key).collect();
+    let stored = writer.rows(Table::LinkIssues)?;
+    for i in 0..stored.height() {
+        let row = row_at(&stored, Table::LinkIssues, i)?;
+        if !found.contains(&row.key()) {
+            writer.remove(&row)?;
+        }
+    }
+    for row in std::mem::take(&mut report.issues) {
+        writer.put(&row, "links")?;
+    }
     Ok(report)
 }
 
@@ -726,15 +766,10 @@ fn relink_channels(
     let msgs = set.frame()?;
     let channels = channel_links(incidents, &msgs, links)?;
     for (c, link) in &channels {
-        let name = &c.name;
-        match link {
-            Link::Incident(_) => report.linked_channels += 1,
-            Link::Dangling(why) => report.dangling.push(format!("channel {name} ({why})")),
-            Link::Ambiguous(ids) => report
-                .ambiguous
-                .push(format!("channel {name} ({})", ids.join(", "))),
-            Link::None => {}
+        if let Link::Incident(_) = link {
+            report.linked_channels += 1;
         }
+        report.note("channel", &c.key, &c.name, link);
     }
     if report.linked_channels == 0 {
         return Ok(());
@@ -931,10 +966,12 @@ impl ChannelSet {
     }
 }
 
-/// Names numbered in the order first seen.
+/// Names numbered in the order first seen. Looked up once per message by the million:
+/// hashbrown's default hasher (foldhash) is several times faster than std's SipHash here,
+/// and these names are not attacker-chosen keys of a long-lived service.
 #[derive(Default)]
 pub struct Interner {
-    numbers: HashMap<String, u32>,
+    numbers: hashbrown::HashMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -977,16 +1014,10 @@ fn relink_tickets(
         } else {
             &items
         };
-        match &t.link {
-            Link::Incident(_) => report.linked_tickets += 1,
-            Link::Dangling(why) => report.dangling.push(format!("ticket {} ({why})", t.id)),
-            Link::Ambiguous(ids) => {
-                report
-                    .ambiguous
-                    .push(format!("ticket {} ({})", t.id, ids.join(", ")))
-            }
-            Link::None => {}
+        if let Link::Incident(_) = &t.link {
+            report.linked_tickets += 1;
         }
+        report.note("ticket", &t.id, &t.id, &t.link);
         let row = row_at(df, t.table, t.row)?;
         let target = Value::opt_text(t.target.clone());
         if row.get(col::INCIDENT_ID) != &target {

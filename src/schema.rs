@@ -52,6 +52,8 @@ pub mod col {
     pub const AT: &str = "at";
     pub const KIND: &str = "kind";
     pub const DETAIL: &str = "detail";
+    pub const PROBLEM: &str = "problem";
+    pub const NAME: &str = "name";
     pub const ITEM_ID: &str = "item_id";
     pub const OWNER: &str = "owner";
     pub const CREATED_AT: &str = "created_at";
@@ -186,6 +188,22 @@ const INCIDENT_LINKS: &[Column] = &[
     c(col::RULE, Str),
 ];
 
+/// A chat channel or ticket whose references link ambiguously or to nothing, as the
+/// last ingest's linking over the whole store found it (data quality reads the counts;
+/// `query` lists them). Derived: rewritten whole by every ingest, never ingested.
+const LINK_ISSUES: &[Column] = &[
+    // `channel` or `ticket`.
+    c(col::KIND, Str),
+    // The channel (`<source>:<channel id>`) or ticket id.
+    c(col::LINKED_ID, Str),
+    // The channel's name, the ticket's id.
+    c(col::NAME, Str),
+    // `ambiguous` or `dangling`.
+    c(col::PROBLEM, Str),
+    // The candidate incidents (ambiguous), or the reference that matched none (dangling).
+    c(col::DETAIL, Str),
+];
+
 const PARTICIPANTS: &[Column] = &[
     c(col::INCIDENT_ID, Str),
     c(col::PERSON_ID, Str),
@@ -318,6 +336,7 @@ pub enum Table {
     IncidentServices,
     IncidentTags,
     IncidentLinks,
+    LinkIssues,
     Participants,
     Pages,
     Events,
@@ -331,11 +350,12 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 15] = [
         Table::Incidents,
         Table::IncidentServices,
         Table::IncidentTags,
         Table::IncidentLinks,
+        Table::LinkIssues,
         Table::Participants,
         Table::Pages,
         Table::Events,
@@ -355,6 +375,7 @@ impl Table {
             Table::IncidentServices => "incident_services",
             Table::IncidentTags => "incident_tags",
             Table::IncidentLinks => "incident_links",
+            Table::LinkIssues => "link_issues",
             Table::Participants => "participants",
             Table::Pages => "pages",
             Table::Events => "events",
@@ -378,6 +399,7 @@ impl Table {
             Table::IncidentServices => INCIDENT_SERVICES,
             Table::IncidentTags => INCIDENT_TAGS,
             Table::IncidentLinks => INCIDENT_LINKS,
+            Table::LinkIssues => LINK_ISSUES,
             Table::Participants => PARTICIPANTS,
             Table::Pages => PAGES,
             Table::Events => EVENTS,
@@ -399,6 +421,7 @@ impl Table {
             Table::IncidentServices => &[col::INCIDENT_ID, col::SERVICE],
             Table::IncidentTags => &[col::INCIDENT_ID, col::TAG, col::VALUE],
             Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
+            Table::LinkIssues => &[col::KIND, col::LINKED_ID],
             Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE, col::SOURCE],
             Table::Pages => &[col::PAGE_ID],
             Table::Events => &[
@@ -426,9 +449,10 @@ impl Table {
         }
     }
 
-    /// Tables that describe the data set (as opposed to the ingest bookkeeping).
+    /// Tables that describe the data set (as opposed to the ingest bookkeeping and
+    /// what linking derives).
     pub fn is_data(self) -> bool {
-        !matches!(self, Table::IngestRuns | Table::Rejects)
+        !matches!(self, Table::IngestRuns | Table::Rejects | Table::LinkIssues)
     }
 
     pub fn index_of(self, column: &str) -> Option<usize> {

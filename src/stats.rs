@@ -31,18 +31,6 @@ pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
 }
 
-/// The type-7 median of a non-empty sample by selection, O(n): the sample is reordered.
-fn median_in_place(v: &mut [f64]) -> f64 {
-    let h = (v.len() - 1) as f64 * 0.5;
-    let lo = h.floor() as usize;
-    let (_, &mut low, upper) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    if h == lo as f64 {
-        return low;
-    }
-    let high = upper.iter().copied().fold(f64::INFINITY, f64::min);
-    low + (h - lo as f64) * (high - low)
-}
-
 /// A Kaplan–Meier survival curve: the steps `(t, S(t))` at each distinct event time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KaplanMeier {
@@ -112,13 +100,46 @@ pub fn bootstrap_median_ci(
     }
     let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
     let n = values.len();
-    let mut sample = vec![0.0; n];
+    // A resample is counted rather than copied and partially sorted: each draw adds one
+    // to its value's rank, and the median is read off the running count (the same
+    // draws and the same two middle values as selecting in a copy, several times
+    // faster on thousands of incidents).
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let sorted: Vec<f64> = order.iter().map(|&i| values[i]).collect();
+    let mut rank = vec![0usize; n];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let h = (n - 1) as f64 * 0.5;
+    let lo = h.floor() as usize;
+    let mut counts = vec![0u32; n];
     let mut medians = Vec::with_capacity(resamples);
     for _ in 0..resamples {
-        for x in sample.iter_mut() {
-            *x = values[rng.random_range(0..n)];
+        counts.fill(0);
+        for _ in 0..n {
+            counts[rank[rng.random_range(0..n)]] += 1;
         }
-        medians.push(median_in_place(&mut sample));
+        // The rank holding the lo-th smallest draw (0-based), and the next one's.
+        let (mut r, mut below) = (0, 0);
+        while below + counts[r] as usize <= lo {
+            below += counts[r] as usize;
+            r += 1;
+        }
+        let low = sorted[r];
+        let median = if h == lo as f64 {
+            low
+        } else {
+            let mut next = r;
+            if below + counts[r] as usize <= lo + 1 {
+                next += 1;
+                while counts[next] == 0 {
+                    next += 1;
+                }
+            }
+            low + (h - lo as f64) * (sorted[next] - low)
+        };
+        medians.push(median);
     }
     medians.sort_by(f64::total_cmp);
     let alpha = (1.0 - level) / 2.0;
@@ -367,12 +388,33 @@ mod tests {
         assert_eq!(gini(&[]), None);
     }
 
+    /// The bootstrap as written in the definition: copy each resample, take its median.
+    fn bootstrap_by_copying(values: &[f64], level: f64, resamples: usize, seed: u64) -> (f64, f64) {
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+        let n = values.len();
+        let mut medians: Vec<f64> = (0..resamples)
+            .map(|_| {
+                let sample: Vec<f64> = (0..n).map(|_| values[rng.random_range(0..n)]).collect();
+                median(&sample).unwrap()
+            })
+            .collect();
+        medians.sort_by(f64::total_cmp);
+        let alpha = (1.0 - level) / 2.0;
+        (
+            quantile_sorted(&medians, alpha).unwrap(),
+            quantile_sorted(&medians, 1.0 - alpha).unwrap(),
+        )
+    }
+
     #[test]
-    fn selection_median_equals_sorted_median() {
-        for n in 1..40 {
-            let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 31) as f64).collect();
-            let mut w = v.clone();
-            assert_eq!(median_in_place(&mut w), median(&v).unwrap(), "n = {n}");
+    fn counted_bootstrap_equals_copying_bootstrap() {
+        // Odd and even sizes, ties, negative values: the same draws give the same medians.
+        for n in 1..60 {
+            let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 31) as f64 - 9.5).collect();
+            for seed in [0, 7] {
+                let fast = bootstrap_median_ci(&v, 0.9, 300, seed).unwrap();
+                assert_eq!(fast, bootstrap_by_copying(&v, 0.9, 300, seed), "n = {n}");
+            }
         }
     }
 

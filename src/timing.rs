@@ -1,5 +1,5 @@
 //! Phase timings for long commands: with `INCIDENTLENS_TIMINGS=1` in the environment,
-//! each finished phase prints `timing: <phase> <seconds> s` on stderr, so a slow run
+//! each finished phase prints `timing: <phase> <seconds> s, resident <MiB>` on stderr, so a slow run
 //! says where its time went without a profiler. Off by default: nothing is printed and
 //! outputs stay byte-identical.
 
@@ -31,10 +31,20 @@ pub fn lap(phase: &str) {
     let now = Instant::now();
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(t) = *last {
+        let rss = resident_mib()
+            .map(|m| format!(", resident {m} MiB"))
+            .unwrap_or_default();
         eprintln!(
-            "timing: {phase} {:.3} s",
+            "timing: {phase} {:.3} s{rss}",
             now.duration_since(t).as_secs_f64()
         );
     }
     *last = Some(now);
+}
+
+/// The process's resident memory now (Linux: `/proc/self/statm`, in pages of 4 KiB).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
 }

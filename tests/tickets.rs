@@ -138,6 +138,18 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
         "{}",
         stderr(&out)
     );
+    // The store keeps what linking found, for data quality and for queries.
+    let issues = |s: &std::path::Path| -> Vec<String> {
+        let ids = column(s, Table::LinkIssues, col::LINKED_ID);
+        let problems = column(s, Table::LinkIssues, col::PROBLEM);
+        let details = column(s, Table::LinkIssues, col::DETAIL);
+        let mut v: Vec<String> = (0..ids.len())
+            .map(|i| format!("{} {} {}", ids[i], problems[i], details[i]))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(issues(&w.store()).len(), 5, "{:?}", issues(&w.store()));
     let out = w.ingest(&[&fixtures().join("pagerduty/org")]);
     let err = stderr(&out);
     assert!(
@@ -151,6 +163,13 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
         "{err}"
     );
     let s = w.store();
+    // The four that link now are gone from the store's issues.
+    assert_eq!(
+        issues(&s),
+        ["jira:OPS-8 dangling nothing matches #999"],
+        "{:?}",
+        issues(&s)
+    );
     let item = |key: &str| one(&s, Table::ActionItems, col::ITEM_ID, key);
     assert_eq!(item("jira:OPS-2")[col::INCIDENT_ID], text("pagerduty:PI1"));
     // By the URL in its description.
@@ -258,6 +277,12 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
         changed.iter().all(|p| p.contains("ingest_runs")),
         "{changed:?}"
     );
+
+    // A store written before `link_issues` existed: metrics do the linking themselves.
+    std::fs::remove_dir_all(s.join("link_issues")).unwrap();
+    let old = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
+    assert_eq!(old["data_quality"]["dangling_links"], 1);
+    assert_eq!(old, m);
 }
 
 #[test]

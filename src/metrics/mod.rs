@@ -11,6 +11,7 @@ pub mod action_items;
 pub mod comms;
 pub mod declaration;
 pub mod hotspots;
+pub mod name;
 pub mod period;
 pub mod phases;
 pub mod quality;
@@ -23,6 +24,7 @@ use crate::link::Identities;
 use crate::schema::{col, Table};
 use crate::store::{strings as strs, Store};
 use anyhow::Result;
+pub use name::{Name, Names};
 pub use period::Period;
 use polars::prelude::*;
 use serde::Serialize;
@@ -105,24 +107,24 @@ impl Incident {
 
 #[derive(Debug, Clone)]
 pub struct Page {
-    pub incident: String,
-    pub person: Option<String>,
+    pub incident: Name,
+    pub person: Option<Name>,
     pub sent: Option<i64>,
     pub acknowledged: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Participant {
-    pub incident: String,
-    pub person: String,
-    pub role: String,
+    pub incident: Name,
+    pub person: Name,
+    pub role: Name,
 }
 
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub incident: String,
+    pub incident: Name,
     pub at: i64,
-    pub kind: String,
+    pub kind: Name,
 }
 
 #[derive(Debug, Clone)]
@@ -143,8 +145,8 @@ pub struct Item {
 /// one per message).
 #[derive(Debug, Clone)]
 pub struct Message {
-    pub incident: Option<String>,
-    pub person: Option<String>,
+    pub incident: Option<Name>,
+    pub person: Option<Name>,
     /// Whether any of these messages is a post by a person, not a bot (not a join, a
     /// topic change, a tombstone).
     pub responded: bool,
@@ -296,18 +298,24 @@ impl Data {
             ])
             .filter(col(col::INCIDENT_ID).is_not_null())
             .collect()?;
+        let mut names = Names::default();
         let (pi, pp, ps, pa) = (
-            strs(&df, col::INCIDENT_ID)?,
-            strs(&df, col::PERSON_ID)?,
+            names.column(df.column(col::INCIDENT_ID)?.str()?),
+            names.column(df.column(col::PERSON_ID)?.str()?),
             ints(&df, col::SENT_AT)?,
             ints(&df, col::ACKNOWLEDGED_AT)?,
         );
-        let pages = (0..df.height())
-            .map(|i| Page {
-                incident: pi[i].clone().unwrap_or_default(),
-                person: pp[i].clone(),
-                sent: ps[i],
-                acknowledged: pa[i],
+        let pages = pi
+            .into_iter()
+            .zip(pp)
+            .zip(ps.into_iter().zip(pa))
+            .filter_map(|((incident, person), (sent, acknowledged))| {
+                Some(Page {
+                    incident: incident?,
+                    person,
+                    sent,
+                    acknowledged,
+                })
             })
             .collect();
         crate::timing::lap("load: pages");
@@ -315,10 +323,12 @@ impl Data {
         let df = &lazy(Table::Participants)?
             .select([col(col::INCIDENT_ID), col(col::PERSON_ID), col(col::ROLE)])
             .collect()?;
-        let participants = strs(df, col::INCIDENT_ID)?
+        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+        let participants = names
+            .column(text(col::INCIDENT_ID)?)
             .into_iter()
-            .zip(strs(df, col::PERSON_ID)?)
-            .zip(strs(df, col::ROLE)?)
+            .zip(names.column(text(col::PERSON_ID)?))
+            .zip(names.column(text(col::ROLE)?))
             .filter_map(|((i, p), r)| {
                 Some(Participant {
                     incident: i?,
@@ -332,10 +342,11 @@ impl Data {
         let df = lazy(Table::Events)?
             .select([col(col::INCIDENT_ID), ts(col::AT), col(col::KIND)])
             .collect()?;
-        let events = strs(&df, col::INCIDENT_ID)?
+        let events = names
+            .column(df.column(col::INCIDENT_ID)?.str()?)
             .into_iter()
             .zip(ints(&df, col::AT)?)
-            .zip(strs(&df, col::KIND)?)
+            .zip(names.column(df.column(col::KIND)?.str()?))
             .filter_map(|((i, a), k)| {
                 Some(Event {
                     incident: i?,
@@ -394,14 +405,10 @@ impl Data {
         // incident: distinct combinations, not millions of messages.
         // Read once, a row group at a time: millions of messages are never whole in
         // memory. Who wrote in which incident, and the channels (for the link check).
-        let mut names = crate::link::Interner::default();
-        let mut groups: HashMap<(u32, Option<u32>), usize> = HashMap::new();
+        let mut groups: hashbrown::HashMap<(Name, Option<Name>), usize> = Default::default();
         let mut messages: Vec<Message> = Vec::new();
-        let mut channels = crate::link::ChannelSet::default();
-        let mut columns = vec![col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
-        columns.extend(crate::link::ChannelSet::COLUMNS);
+        let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
         store.batches(Table::Messages, &columns, &mut |df| {
-            channels.add(df)?;
             let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
             let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
             let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
@@ -409,17 +416,27 @@ impl Data {
                 .iter()
                 .zip(persons.iter())
                 .zip(bots.iter().zip(subtypes.iter()));
+            // Messages come channel by channel: most share the incident of the one before.
+            let mut last: Option<(&str, Name)> = None;
             for ((incident, person), (bot, subtype)) in rows {
                 let Some(incident) = incident else {
                     continue;
                 };
+                let incident = match &last {
+                    Some((text, name)) if *text == incident => name.clone(),
+                    _ => {
+                        let name = names.of(incident);
+                        last = Some((incident, name.clone()));
+                        name
+                    }
+                };
                 let responded = !bot.unwrap_or(false)
                     && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
-                let key = (names.of(incident), person.map(|p| names.of(p)));
-                let n = *groups.entry(key).or_insert_with(|| {
+                let key = (incident, person.map(|p| names.of(p)));
+                let n = *groups.entry(key.clone()).or_insert_with(|| {
                     messages.push(Message {
-                        incident: Some(incident.to_string()),
-                        person: person.map(str::to_string),
+                        incident: Some(key.0),
+                        person: key.1,
                         responded: false,
                     });
                     messages.len() - 1
@@ -428,15 +445,27 @@ impl Data {
             }
             Ok(())
         })?;
-        let channels = channels.frame()?;
         crate::timing::lap("load: messages");
-        let link_issues = crate::link::issues(
-            frame(Table::Incidents),
-            &channels,
-            frame(Table::ActionItems),
-            frame(Table::Retros),
-            frame(Table::IncidentLinks),
-        )?;
+        let link_issues = if store.table_path(Table::LinkIssues).exists() {
+            let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
+            let count = |p: &str| problems.iter().filter(|v| v.as_deref() == Some(p)).count();
+            (count("ambiguous"), count("dangling"))
+        } else {
+            // A store written before ingest kept what linking found: link it here.
+            let mut channels = crate::link::ChannelSet::default();
+            store.batches(
+                Table::Messages,
+                &crate::link::ChannelSet::COLUMNS,
+                &mut |df| channels.add(df),
+            )?;
+            crate::link::issues(
+                frame(Table::Incidents),
+                &channels.frame()?,
+                frame(Table::ActionItems),
+                frame(Table::Retros),
+                frame(Table::IncidentLinks),
+            )?
+        };
         crate::timing::lap("load: link check");
 
         let df = frame(Table::People);
@@ -614,16 +643,25 @@ impl Data {
             .for_each(|(i, _)| rename(i));
         self.incident_services.sort();
         self.incident_services.dedup();
-        self.pages.iter_mut().for_each(|p| rename(&mut p.incident));
-        self.participants
-            .iter_mut()
-            .for_each(|p| rename(&mut p.incident));
-        self.events.iter_mut().for_each(|e| rename(&mut e.incident));
         for item in &mut self.items {
             if let Some(i) = &mut item.incident {
                 rename(i);
             }
         }
+        let renamed: HashMap<&str, Name> = renamed
+            .iter()
+            .map(|(from, to)| (from.as_str(), Name::from(to.as_str())))
+            .collect();
+        let rename = |id: &mut Name| {
+            if let Some(p) = renamed.get(id.as_str()) {
+                id.clone_from(p);
+            }
+        };
+        self.pages.iter_mut().for_each(|p| rename(&mut p.incident));
+        self.participants
+            .iter_mut()
+            .for_each(|p| rename(&mut p.incident));
+        self.events.iter_mut().for_each(|e| rename(&mut e.incident));
         for m in &mut self.messages {
             if let Some(i) = &mut m.incident {
                 rename(i);
@@ -650,12 +688,22 @@ impl Data {
             fix(&mut i.declared_by);
             fix(&mut i.commander);
         }
-        self.pages.iter_mut().for_each(|p| fix(&mut p.person));
+        self.items.iter_mut().for_each(|i| fix(&mut i.owner));
+        // The large tables share few names: `f` once per distinct name.
+        let mut done: hashbrown::HashMap<Name, Name> = Default::default();
+        let mut map = |n: &mut Name| {
+            let to = done.entry(n.clone()).or_insert_with(|| Name::from(f(n)));
+            n.clone_from(to);
+        };
+        for p in &mut self.pages {
+            p.person.as_mut().map(&mut map);
+        }
         self.participants
             .iter_mut()
-            .for_each(|p| p.person = f(&p.person));
-        self.items.iter_mut().for_each(|i| fix(&mut i.owner));
-        self.messages.iter_mut().for_each(|m| fix(&mut m.person));
+            .for_each(|p| map(&mut p.person));
+        for m in &mut self.messages {
+            m.person.as_mut().map(&mut map);
+        }
     }
 }
 
@@ -774,8 +822,26 @@ pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
     }
     let fmt = crate::time::format_micros;
     crate::timing::lap("metrics: context");
-    let (hotspots, hotspots_by_team, hotspots_by_product_area) =
-        timed("metrics: hotspots", || hotspots::compute(&ctx));
+    // The phases' bootstrap (2,000 resamples of each duration sample) takes as long as
+    // all the other families together: it runs on the second core meanwhile.
+    let (phases, (hotspots, rest)) = rayon::join(
+        || phases::compute(&ctx),
+        || {
+            let hotspots = hotspots::compute(&ctx);
+            let rest = (
+                retro::compute(&ctx),
+                action_items::compute(&ctx),
+                responders::compute(&ctx),
+                declaration::compute(&ctx),
+                comms::compute(&ctx),
+                quality::compute(&ctx),
+            );
+            (hotspots, rest)
+        },
+    );
+    crate::timing::lap("metrics: families");
+    let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
+    let (time_to_retro, action_items, responders, declaration, comms, data_quality) = rest;
     Metrics {
         period: PeriodBlock {
             from: fmt(period.from),
@@ -789,24 +855,17 @@ pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
             excluded,
             by_severity,
         },
-        time_to_retro: timed("metrics: time to retro", || retro::compute(&ctx)),
-        action_items: timed("metrics: action items", || action_items::compute(&ctx)),
+        time_to_retro,
+        action_items,
         hotspots,
         hotspots_by_team,
         hotspots_by_product_area,
-        responders: timed("metrics: responders", || responders::compute(&ctx)),
-        phases: timed("metrics: phases", || phases::compute(&ctx)),
-        declaration: timed("metrics: declaration", || declaration::compute(&ctx)),
-        comms: timed("metrics: comms", || comms::compute(&ctx)),
-        data_quality: timed("metrics: data quality", || quality::compute(&ctx)),
+        responders,
+        phases,
+        declaration,
+        comms,
+        data_quality,
     }
-}
-
-/// Runs one family's computation and ends its timing phase.
-fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
-    let out = f();
-    crate::timing::lap(phase);
-    out
 }
 
 /// A finite number, or `None` (printed `null`): the JSON never holds NaN or infinity.

@@ -101,13 +101,16 @@ pub fn exec(
     templates: Option<&Path>,
     chart_prefix: &str,
 ) -> Result<Rendered> {
-    let m = metrics::compute_from(data, config, req);
     let prev_req = Request {
         period: req.period.previous(),
         as_of: None,
         tz: req.tz,
     };
-    let prev = metrics::compute_from(data, config, prev_req);
+    // The findings compare this period with the previous one: both at once.
+    let (m, prev) = rayon::join(
+        || metrics::compute_from(data, config, req),
+        || metrics::compute_from(data, config, prev_req),
+    );
     crate::timing::lap("report: previous period's metrics");
     let coverage = findings::Coverage::of(data);
     let ranked = findings::findings(&m, &prev, coverage);
