@@ -19,7 +19,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
     crate::timing::start();
     let config = Config::load(cli.config.as_deref())?;
-    match cli.command {
+    let outcome = match cli.command {
         Command::Ingest(args) => ingest_command(&args, &config),
         Command::Metrics(args) => metrics_command(&args, &config),
         Command::Queries => queries_command(),
@@ -32,7 +32,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions { .. } | Command::Man => describe(&cli.command),
         Command::Demo(args) => crate::demo::run(&args.out, &config),
         Command::Synth(args) => synth_command(&args),
-    }
+    };
+    crate::timing::lap("finish");
+    outcome
 }
 
 /// Prints a completion script or the man page, generated from the clap definition.
@@ -326,6 +328,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
         templates,
         &out,
     )?;
+    crate::timing::lap("report: write");
     println!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
