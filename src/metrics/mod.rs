@@ -402,11 +402,26 @@ impl Data {
         crate::timing::lap("load: action items");
 
         // Every family asks of chat only who wrote what kind of message in which
-        // incident: distinct combinations, not millions of messages.
-        // Read once, a row group at a time: millions of messages are never whole in
-        // memory. Who wrote in which incident, and the channels (for the link check).
-        let mut groups: hashbrown::HashMap<(Name, Option<Name>), usize> = Default::default();
+        // incident: distinct (incident, author) pairs, not millions of messages, read a
+        // row group at a time. Messages come channel by channel, so the authors of one
+        // incident's run of messages are gathered in a small map; an incident met again
+        // in a later run (messages not stored by channel) is merged at the end.
         let mut messages: Vec<Message> = Vec::new();
+        type Authors = hashbrown::HashMap<Option<Name>, bool>;
+        let mut authors = Authors::default();
+        let mut run: Option<Name> = None;
+        let mut seen: hashbrown::HashSet<Name> = Default::default();
+        let mut repeated = false;
+        let mut flush = |run: &Option<Name>, authors: &mut Authors| {
+            if let Some(incident) = run {
+                repeated |= !seen.insert(incident.clone());
+                messages.extend(authors.drain().map(|(person, responded)| Message {
+                    incident: Some(incident.clone()),
+                    person,
+                    responded,
+                }));
+            }
+        };
         let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
         store.batches(Table::Messages, &columns, &mut |df| {
             let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
@@ -416,35 +431,29 @@ impl Data {
                 .iter()
                 .zip(persons.iter())
                 .zip(bots.iter().zip(subtypes.iter()));
-            // Messages come channel by channel: most share the incident of the one before.
-            let mut last: Option<(&str, Name)> = None;
             for ((incident, person), (bot, subtype)) in rows {
                 let Some(incident) = incident else {
                     continue;
                 };
-                let incident = match &last {
-                    Some((text, name)) if *text == incident => name.clone(),
-                    _ => {
-                        let name = names.of(incident);
-                        last = Some((incident, name.clone()));
-                        name
-                    }
-                };
+                if run.as_deref() != Some(incident) {
+                    flush(&run, &mut authors);
+                    run = Some(names.of(incident));
+                }
                 let responded = !bot.unwrap_or(false)
                     && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
-                let key = (incident, person.map(|p| names.of(p)));
-                let n = *groups.entry(key.clone()).or_insert_with(|| {
-                    messages.push(Message {
-                        incident: Some(key.0),
-                        person: key.1,
-                        responded: false,
-                    });
-                    messages.len() - 1
-                });
-                messages[n].responded |= responded;
+                *authors.entry(person.map(|p| names.of(p))).or_default() |= responded;
             }
             Ok(())
         })?;
+        flush(&run, &mut authors);
+        if repeated {
+            messages.sort_unstable_by(|a, b| (&a.incident, &a.person).cmp(&(&b.incident, &b.person)));
+            messages.dedup_by(|later, kept| {
+                let same = later.incident == kept.incident && later.person == kept.person;
+                kept.responded |= same && later.responded;
+                same
+            });
+        }
         crate::timing::lap("load: messages");
         let link_issues = if store.table_path(Table::LinkIssues).exists() {
             let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
