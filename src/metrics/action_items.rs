@@ -5,7 +5,7 @@
 use super::{finite, ratio, Ctx, Item, DAY};
 use crate::stats::{quantile, KaplanMeier};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
 pub struct ActionItems {
@@ -95,7 +95,7 @@ fn block(ctx: &Ctx, items: &[&Item]) -> Block {
 /// The Kaplan–Meier steps `(days, S)` of the period's action items (done ones are
 /// events, open ones censored at `as_of`, dropped ones left out), for the chart.
 pub fn curve(ctx: &Ctx) -> Vec<(f64, f64)> {
-    let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let in_p = &ctx.in_current;
     let obs: Vec<(f64, bool)> = ctx
         .data
         .items
@@ -115,7 +115,7 @@ pub fn curve(ctx: &Ctx) -> Vec<(f64, f64)> {
 }
 
 pub fn compute(ctx: &Ctx) -> ActionItems {
-    let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let in_p = &ctx.in_current;
     let items: Vec<&Item> = ctx
         .data
         .items

@@ -4,7 +4,7 @@
 use super::{finite, Ctx, MINUTE};
 use crate::stats::quantile;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 #[derive(Debug, Serialize)]
 pub struct Comms {
@@ -16,7 +16,7 @@ pub struct Comms {
 }
 
 pub fn compute(ctx: &Ctx) -> Comms {
-    let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let in_p = &ctx.in_current;
     let mut updates: HashMap<&str, Vec<i64>> = HashMap::new();
     for e in &ctx.data.events {
         if e.kind == "status_update" && in_p.contains(e.incident.as_str()) {

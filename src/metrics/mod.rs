@@ -141,8 +141,8 @@ pub struct Item {
     pub updated: Option<i64>,
 }
 
-/// Someone's chat messages in an incident's channel (one per incident and author, not
-/// one per message).
+/// Someone's chat messages in an incident's channel (one per incident and author, or a
+/// few when the incident's messages lie in several channels; never one per message).
 #[derive(Debug, Clone)]
 pub struct Message {
     pub incident: Option<Name>,
@@ -402,19 +402,17 @@ impl Data {
         crate::timing::lap("load: action items");
 
         // Every family asks of chat only who wrote what kind of message in which
-        // incident: distinct (incident, author) pairs, not millions of messages, read a
-        // row group at a time. Messages come channel by channel, so the authors of one
-        // incident's run of messages are gathered in a small map; an incident met again
-        // in a later run (messages not stored by channel) is merged at the end.
+        // incident: (incident, author) pairs, not millions of messages, read a row group
+        // at a time. Messages come channel by channel, so the authors of one run of an
+        // incident's messages are gathered in a small map. An incident whose messages
+        // lie in several runs (two channels) has an entry per run: every reader counts
+        // distinct pairs.
         let mut messages: Vec<Message> = Vec::new();
         type Authors = hashbrown::HashMap<Option<Name>, bool>;
         let mut authors = Authors::default();
         let mut run: Option<Name> = None;
-        let mut seen: hashbrown::HashSet<Name> = Default::default();
-        let mut repeated = false;
         let mut flush = |run: &Option<Name>, authors: &mut Authors| {
             if let Some(incident) = run {
-                repeated |= !seen.insert(incident.clone());
                 messages.extend(authors.drain().map(|(person, responded)| Message {
                     incident: Some(incident.clone()),
                     person,
@@ -446,14 +444,6 @@ impl Data {
             Ok(())
         })?;
         flush(&run, &mut authors);
-        if repeated {
-            messages.sort_unstable_by(|a, b| (&a.incident, &a.person).cmp(&(&b.incident, &b.person)));
-            messages.dedup_by(|later, kept| {
-                let same = later.incident == kept.incident && later.person == kept.person;
-                kept.responded |= same && later.responded;
-                same
-            });
-        }
         crate::timing::lap("load: messages");
         let link_issues = if store.table_path(Table::LinkIssues).exists() {
             let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
@@ -657,7 +647,7 @@ impl Data {
                 rename(i);
             }
         }
-        let renamed: HashMap<&str, Name> = renamed
+        let renamed: hashbrown::HashMap<&str, Name> = renamed
             .iter()
             .map(|(from, to)| (from.as_str(), Name::from(to.as_str())))
             .collect();
@@ -755,6 +745,8 @@ pub struct Ctx<'a> {
     /// The zone of the period's boundaries and of business days.
     pub tz: chrono_tz::Tz,
     pub current: Vec<&'a Incident>,
+    /// The ids of `current`, for the families that filter rows by incident.
+    pub in_current: hashbrown::HashSet<&'a str>,
     pub previous: Vec<&'a Incident>,
     /// First page and first acknowledgement of every incident, as of `as_of`.
     pub firsts: phases::Firsts,
@@ -779,8 +771,10 @@ impl<'a> Ctx<'a> {
                 .filter(|i| !i.excluded && i.anchor >= from && i.anchor < to)
                 .collect()
         };
+        let current = pick(period.from, period.to);
         Ctx {
-            current: pick(period.from, period.to),
+            in_current: current.iter().map(|i| i.id.as_str()).collect(),
+            current,
             previous: pick(period.previous_from, period.previous_to),
             firsts: phases::Firsts::new(data, as_of),
             data,

@@ -71,7 +71,8 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         }
     }
     let known: HashSet<&str> = data.people.keys().map(String::as_str).collect();
-    let mut referenced: BTreeSet<&str> = BTreeSet::new();
+    // Counted only: a hash set (millions of references on a large organisation).
+    let mut referenced: hashbrown::HashSet<&str> = Default::default();
     referenced.extend(data.participants.iter().map(|p| p.person.as_str()));
     referenced.extend(data.pages.iter().filter_map(|p| p.person.as_deref()));
     referenced.extend(data.items.iter().filter_map(|i| i.owner.as_deref()));
@@ -87,7 +88,7 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         .flatten()
         .filter(|d| *d < 0.0)
         .count();
-    let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let in_p = &ctx.in_current;
     let missing_services: BTreeSet<&str> = data
         .incident_services
         .iter()

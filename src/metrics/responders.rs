@@ -6,7 +6,7 @@ use crate::stats::{entropy_norm, gini, top1_share, top_share};
 use chrono::{Datelike, Timelike, Weekday};
 use chrono_tz::Tz;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Serialize)]
 pub struct Responders {
@@ -97,11 +97,12 @@ pub fn bands(t: i64, tz: Tz, business: [u32; 2], sleep: [u32; 2]) -> (bool, bool
 
 pub fn compute(ctx: &Ctx) -> Responders {
     let data = ctx.data;
-    let in_p: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let in_p = &ctx.in_current;
     let cfg = &ctx.config.responders;
 
-    // Participations: distinct (incident, person) pairs.
-    let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+    // Participations: distinct (incident, person) pairs, counted per person below (in
+    // no particular order: a hash set, over a million pairs on a large organisation).
+    let mut pairs: hashbrown::HashSet<(&str, &str)> = Default::default();
     for p in &data.pages {
         if let (Some(person), Some(_)) = (&p.person, ctx.by_as_of(p.acknowledged)) {
             if in_p.contains(p.incident.as_str()) {
@@ -109,7 +110,7 @@ pub fn compute(ctx: &Ctx) -> Responders {
             }
         }
     }
-    let mut command: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut command: hashbrown::HashSet<(&str, &str)> = Default::default();
     for p in &data.participants {
         if in_p.contains(p.incident.as_str()) && p.role != "observer" {
             pairs.insert((p.incident.as_str(), p.person.as_str()));
