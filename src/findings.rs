@@ -7,7 +7,7 @@
 //! is no detectable change. A mean is never headlined. Every number in a sentence comes
 //! from the metrics document, and each finding lists the JSON keys it used.
 
-use crate::metrics::{Data, Metrics};
+use crate::metrics::{Baseline, Data, Metrics};
 use serde::Serialize;
 
 /// Below this sample size a duration comparison is not a trend claim.
@@ -122,7 +122,7 @@ impl Coverage {
 }
 
 /// All findings that the data supports, most salient first.
-pub fn findings(m: &Metrics, prev: &Metrics, coverage: Coverage) -> Vec<Finding> {
+pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(hotspot(m, prev));
     if coverage.retros {
@@ -148,12 +148,12 @@ pub fn findings(m: &Metrics, prev: &Metrics, coverage: Coverage) -> Vec<Finding>
     out
 }
 
-fn hotspot(m: &Metrics, prev: &Metrics) -> Option<Finding> {
+fn hotspot(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let h = m.hotspots.first()?;
     let name = h.key.values().next()?.clone();
     let total = m.incidents.count;
     let share = h.share?;
-    let prev_total = prev.incidents.count;
+    let prev_total = prev.incidents;
     let before = if prev_total > 0 {
         format!(
             "{} of {prev_total} ({})",
@@ -196,7 +196,7 @@ fn hotspot(m: &Metrics, prev: &Metrics) -> Option<Finding> {
     })
 }
 
-fn retro(m: &Metrics, prev: &Metrics) -> Option<Finding> {
+fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let r = &m.time_to_retro;
     let coverage = r.coverage?;
     let as_of = &m.period.as_of[..10];
@@ -350,7 +350,7 @@ fn responders(m: &Metrics) -> Option<Finding> {
     })
 }
 
-fn declaration(m: &Metrics, prev: &Metrics) -> Option<Finding> {
+fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let d = &m.declaration;
     let share = d.non_engineering_share?;
     let known: usize = d

@@ -47,7 +47,7 @@ pub fn run(
         serde_json::to_string_pretty(&outcomes)? + "\n",
     )?;
 
-    let prev = metrics::compute_from(
+    let prev = metrics::baseline(
         data,
         config,
         Request {

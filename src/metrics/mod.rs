@@ -200,6 +200,17 @@ fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
 
 impl Data {
     pub fn load(store: &Store) -> Result<Data> {
+        // Millions of chat messages are read on a thread of their own, beside the rest.
+        std::thread::scope(|scope| {
+            let chat = scope.spawn(|| chat_authors(store));
+            Data::load_beside(store, chat)
+        })
+    }
+
+    fn load_beside(
+        store: &Store,
+        chat: std::thread::ScopedJoinHandle<'_, Result<Vec<Message>>>,
+    ) -> Result<Data> {
         // The large tables (messages by the million, pages, participants, events) are
         // scanned for the few columns asked of them; the others are read from Parquet
         // once, and all below works on these frames.
@@ -401,49 +412,7 @@ impl Data {
             .collect();
         crate::timing::lap("load: action items");
 
-        // Every family asks of chat only who wrote what kind of message in which
-        // incident: (incident, author) pairs, not millions of messages, read a row group
-        // at a time. Messages come channel by channel, so the authors of one run of an
-        // incident's messages are gathered in a small map. An incident whose messages
-        // lie in several runs (two channels) has an entry per run: every reader counts
-        // distinct pairs.
-        let mut messages: Vec<Message> = Vec::new();
-        type Authors = hashbrown::HashMap<Option<Name>, bool>;
-        let mut authors = Authors::default();
-        let mut run: Option<Name> = None;
-        let mut flush = |run: &Option<Name>, authors: &mut Authors| {
-            if let Some(incident) = run {
-                messages.extend(authors.drain().map(|(person, responded)| Message {
-                    incident: Some(incident.clone()),
-                    person,
-                    responded,
-                }));
-            }
-        };
-        let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
-        store.batches(Table::Messages, &columns, &mut |df| {
-            let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
-            let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
-            let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
-            let rows = incidents
-                .iter()
-                .zip(persons.iter())
-                .zip(bots.iter().zip(subtypes.iter()));
-            for ((incident, person), (bot, subtype)) in rows {
-                let Some(incident) = incident else {
-                    continue;
-                };
-                if run.as_deref() != Some(incident) {
-                    flush(&run, &mut authors);
-                    run = Some(names.of(incident));
-                }
-                let responded = !bot.unwrap_or(false)
-                    && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
-                *authors.entry(person.map(|p| names.of(p))).or_default() |= responded;
-            }
-            Ok(())
-        })?;
-        flush(&run, &mut authors);
+        let messages = chat.join().expect("the chat reader does not panic")?;
         crate::timing::lap("load: messages");
         let link_issues = if store.table_path(Table::LinkIssues).exists() {
             let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
@@ -706,6 +675,55 @@ impl Data {
     }
 }
 
+/// Who wrote in which incident's channel (see [`Message`]).
+fn chat_authors(store: &Store) -> Result<Vec<Message>> {
+    // Every family asks of chat only who wrote what kind of message in which
+    // incident: (incident, author) pairs, not millions of messages, read a row group
+    // at a time. Messages come channel by channel, so the authors of one run of an
+    // incident's messages are gathered in a small map. An incident whose messages
+    // lie in several runs (two channels) has an entry per run: every reader counts
+    // distinct pairs.
+    let mut messages: Vec<Message> = Vec::new();
+    let mut names = Names::default();
+    type Authors = hashbrown::HashMap<Option<Name>, bool>;
+    let mut authors = Authors::default();
+    let mut run: Option<Name> = None;
+    let mut flush = |run: &Option<Name>, authors: &mut Authors| {
+        if let Some(incident) = run {
+            messages.extend(authors.drain().map(|(person, responded)| Message {
+                incident: Some(incident.clone()),
+                person,
+                responded,
+            }));
+        }
+    };
+    let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
+    store.batches(Table::Messages, &columns, &mut |df| {
+        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+        let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
+        let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
+        let rows = incidents
+            .iter()
+            .zip(persons.iter())
+            .zip(bots.iter().zip(subtypes.iter()));
+        for ((incident, person), (bot, subtype)) in rows {
+            let Some(incident) = incident else {
+                continue;
+            };
+            if run.as_deref() != Some(incident) {
+                flush(&run, &mut authors);
+                run = Some(names.of(incident));
+            }
+            let responded = !bot.unwrap_or(false)
+                && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
+            *authors.entry(person.map(|p| names.of(p))).or_default() |= responded;
+        }
+        Ok(())
+    })?;
+    flush(&run, &mut authors);
+    Ok(messages)
+}
+
 /// The latest value of any timestamp column of the data tables, due dates excepted (a
 /// due date is a plan, not something that happened).
 pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
@@ -806,8 +824,13 @@ pub fn compute(store: &Store, config: &Config, req: Request) -> Result<Metrics> 
 }
 
 pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
-    let period = req.period;
-    let ctx = Ctx::new(data, config, period, req.as_of, req.tz);
+    compute_in(&Ctx::new(data, config, req.period, req.as_of, req.tz))
+}
+
+/// The whole document for a context already made (a report also draws its charts
+/// from it).
+pub fn compute_in(ctx: &Ctx) -> Metrics {
+    let (data, period) = (ctx.data, ctx.period);
     let excluded = data
         .incidents
         .iter()
@@ -868,6 +891,24 @@ pub fn compute_from(data: &Data, config: &Config, req: Request) -> Metrics {
         declaration,
         comms,
         data_quality,
+    }
+}
+
+/// What the findings compare a period with: the previous period's incident count, retro
+/// coverage and declarations. Its other families (the phases' bootstrap, responders,
+/// hotspots, which carry their own previous values) are not computed for it.
+pub struct Baseline {
+    pub incidents: usize,
+    pub time_to_retro: retro::TimeToRetro,
+    pub declaration: declaration::Declaration,
+}
+
+pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    Baseline {
+        incidents: ctx.current.len(),
+        time_to_retro: retro::compute(&ctx),
+        declaration: declaration::compute(&ctx),
     }
 }
 

@@ -106,15 +106,13 @@ pub fn exec(
         as_of: None,
         tz: req.tz,
     };
-    // The findings compare this period with the previous one: both at once.
-    let (m, prev) = rayon::join(
-        || metrics::compute_from(data, config, req),
-        || metrics::compute_from(data, config, prev_req),
-    );
-    crate::timing::lap("report: previous period's metrics");
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let m = metrics::compute_in(&ctx);
+    // What the findings compare this period with.
+    let prev = metrics::baseline(data, config, prev_req);
+    crate::timing::lap("report: the previous period's baseline");
     let coverage = findings::Coverage::of(data);
     let ranked = findings::findings(&m, &prev, coverage);
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
     let mut views = Vec::new();
     for f in ranked.into_iter().take(5) {
         let chart = match f.chart {
@@ -188,8 +186,8 @@ pub fn team(
     templates: Option<&Path>,
     pseudonymise: bool,
 ) -> Result<Rendered> {
-    let m = metrics::compute_from(data, config, req);
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let m = metrics::compute_in(&ctx);
     let known = team::teams(&ctx);
     if !known.iter().any(|t| t == team_name) {
         return Err(anyhow!(
