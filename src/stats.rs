@@ -8,6 +8,7 @@
 
 use libm::{erfc, lgamma as ln_gamma};
 use rand::{RngExt, SeedableRng};
+use rand_distr::{Beta, Distribution};
 
 /// Linear-interpolation quantile ("type 7", numpy's default) of an unsorted sample.
 pub fn quantile(values: &[f64], p: f64) -> Option<f64> {
@@ -89,6 +90,14 @@ impl KaplanMeier {
 /// Percentile bootstrap confidence interval of the median: `resamples` resamples with
 /// replacement from a generator seeded with `seed`; returns the `(1-level)/2` and
 /// `(1+level)/2` type-7 quantiles of the resampled medians.
+///
+/// A resample is `n` indices drawn uniformly, that is the floor of `n` uniform variates
+/// times `n`; its `k`-th smallest index is the floor of the `k`-th smallest variate
+/// times `n`, and that variate follows Beta(k, n + 1 − k). So each resample's median is
+/// drawn from its exact distribution in constant time rather than by drawing `n`
+/// indices (3 × 2,000 resamples of 25,000 durations took half a second that way). For
+/// an even `n` the next order statistic is the previous one plus the least of the
+/// `n − k` variates above it.
 pub fn bootstrap_median_ci(
     values: &[f64],
     level: f64,
@@ -99,54 +108,59 @@ pub fn bootstrap_median_ci(
         return None;
     }
     let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
-    let n = values.len();
-    // A resample is counted rather than copied and partially sorted: each draw adds one
-    // to its value's rank, and the median is read off the running count (the same
-    // draws and the same two middle values as selecting in a copy, several times
-    // faster on thousands of incidents).
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let sorted: Vec<f64> = order.iter().map(|&i| values[i]).collect();
-    let mut rank = vec![0usize; n];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r;
-    }
-    let h = (n - 1) as f64 * 0.5;
-    let lo = h.floor() as usize;
-    let mut counts = vec![0u32; n];
-    let mut medians = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        counts.fill(0);
-        for _ in 0..n {
-            counts[rank[rng.random_range(0..n)]] += 1;
-        }
-        // The rank holding the lo-th smallest draw (0-based), and the next one's.
-        let (mut r, mut below) = (0, 0);
-        while below + counts[r] as usize <= lo {
-            below += counts[r] as usize;
-            r += 1;
-        }
-        let low = sorted[r];
-        let median = if h == lo as f64 {
-            low
-        } else {
-            let mut next = r;
-            if below + counts[r] as usize <= lo + 1 {
-                next += 1;
-                while counts[next] == 0 {
-                    next += 1;
-                }
-            }
-            low + (h - lo as f64) * (sorted[next] - low)
-        };
-        medians.push(median);
-    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let resample = ResampledMedian::new(&sorted);
+    let mut medians: Vec<f64> = (0..resamples).map(|_| resample.draw(&mut rng)).collect();
     medians.sort_by(f64::total_cmp);
     let alpha = (1.0 - level) / 2.0;
     Some((
         quantile_sorted(&medians, alpha)?,
         quantile_sorted(&medians, 1.0 - alpha)?,
     ))
+}
+
+/// The median of one resample with replacement of a sorted sample, drawn from its
+/// exact distribution (see [`bootstrap_median_ci`]).
+struct ResampledMedian<'a> {
+    sorted: &'a [f64],
+    /// The type-7 median's position, and the lower middle draw's rank (0-based).
+    h: f64,
+    lo: usize,
+    /// The distribution of the lower middle draw's uniform variate.
+    order: Beta<f64>,
+}
+
+impl<'a> ResampledMedian<'a> {
+    fn new(sorted: &'a [f64]) -> ResampledMedian<'a> {
+        let n = sorted.len();
+        let h = (n - 1) as f64 * 0.5;
+        let lo = h.floor() as usize;
+        // The lower middle draw is the (lo + 1)-th smallest of n.
+        let order = Beta::new((lo + 1) as f64, (n - lo) as f64).expect("shapes are positive");
+        ResampledMedian {
+            sorted,
+            h,
+            lo,
+            order,
+        }
+    }
+
+    fn draw(&self, rng: &mut rand_pcg::Pcg64) -> f64 {
+        let n = self.sorted.len();
+        let at = |u: f64| self.sorted[((u * n as f64) as usize).min(n - 1)];
+        let u = self.order.sample(rng);
+        let low = at(u);
+        if self.h == self.lo as f64 {
+            return low;
+        }
+        // The least of the m = n − lo − 1 variates above u: u + (1 − u) times the least
+        // of m uniform variates, which is 1 − (1 − w)^(1/m) for w uniform.
+        let w: f64 = rng.random();
+        let least = 1.0 - (1.0 - w).powf(1.0 / (n - self.lo - 1) as f64);
+        let high = at(u + (1.0 - u) * least);
+        low + (self.h - self.lo as f64) * (high - low)
+    }
 }
 
 /// Upper tail of the standard normal, `P(Z > z)`.
@@ -388,34 +402,74 @@ mod tests {
         assert_eq!(gini(&[]), None);
     }
 
-    /// The bootstrap as written in the definition: copy each resample, take its median.
-    fn bootstrap_by_copying(values: &[f64], level: f64, resamples: usize, seed: u64) -> (f64, f64) {
+    /// The medians of `resamples` resamples drawn as the definition says: copy `n`
+    /// values drawn with replacement, take the median.
+    fn medians_by_copying(values: &[f64], resamples: usize, seed: u64) -> Vec<f64> {
         let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
         let n = values.len();
-        let mut medians: Vec<f64> = (0..resamples)
+        (0..resamples)
             .map(|_| {
                 let sample: Vec<f64> = (0..n).map(|_| values[rng.random_range(0..n)]).collect();
                 median(&sample).unwrap()
             })
-            .collect();
-        medians.sort_by(f64::total_cmp);
-        let alpha = (1.0 - level) / 2.0;
-        (
-            quantile_sorted(&medians, alpha).unwrap(),
-            quantile_sorted(&medians, 1.0 - alpha).unwrap(),
-        )
+            .collect()
+    }
+
+    /// Kolmogorov–Smirnov distance between two samples' empirical distributions.
+    fn ks(a: &[f64], b: &[f64]) -> f64 {
+        let mut points: Vec<f64> = a.iter().chain(b).copied().collect();
+        points.sort_by(f64::total_cmp);
+        let cdf = |s: &[f64], x: f64| s.iter().filter(|v| **v <= x).count() as f64 / s.len() as f64;
+        points
+            .iter()
+            .map(|&x| (cdf(a, x) - cdf(b, x)).abs())
+            .fold(0.0, f64::max)
     }
 
     #[test]
-    fn counted_bootstrap_equals_copying_bootstrap() {
-        // Odd and even sizes, ties, negative values: the same draws give the same medians.
-        for n in 1..60 {
-            let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 31) as f64 - 9.5).collect();
-            for seed in [0, 7] {
-                let fast = bootstrap_median_ci(&v, 0.9, 300, seed).unwrap();
-                assert_eq!(fast, bootstrap_by_copying(&v, 0.9, 300, seed), "n = {n}");
-            }
+    fn order_statistic_medians_are_distributed_as_copied_resamples() {
+        // Odd and even sizes, with ties: the resampled medians of both ways have the same
+        // distribution. 20,000 of each: a KS distance above 0.02 would happen by chance
+        // with probability below 0.1%; one more in the Beta's second shape gives 0.11,
+        // one more in the even case's count above gives 0.028.
+        let draws = 20_000;
+        for values in [
+            vec![5.0, 7.0, 1.0, 30.0, 2.0, 9.0, 4.0, 12.0, 3.0],
+            vec![5.0, 7.0, 1.0, 30.0, 2.0, 9.0, 4.0, 12.0, 3.0, 8.0],
+            vec![1.0, 1.0, 2.0, 2.0, 2.0, 5.0, 40.0, 41.0],
+            vec![3.0, 8.0],
+        ] {
+            let copied = medians_by_copying(&values, draws, 3);
+            let mut rng = rand_pcg::Pcg64::seed_from_u64(4);
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let resample = ResampledMedian::new(&sorted);
+            let drawn: Vec<f64> = (0..draws).map(|_| resample.draw(&mut rng)).collect();
+            let d = ks(&copied, &drawn);
+            assert!(d < 0.02, "{values:?}: KS distance {d}");
         }
+    }
+
+    #[test]
+    fn interval_agrees_with_copied_resamples() {
+        // 2,000 resamples of 201 log-normal-like durations: both ways give the same
+        // interval to within the resampling noise of its ends.
+        let values: Vec<f64> = (0..201)
+            .map(|i| ((i * 37 % 201) as f64 / 40.0).exp())
+            .collect();
+        let (a, b) = bootstrap_median_ci(&values, 0.9, 2000, 11).unwrap();
+        let mut copied = medians_by_copying(&values, 2000, 12);
+        copied.sort_by(f64::total_cmp);
+        let (c, d) = (
+            quantile_sorted(&copied, 0.05).unwrap(),
+            quantile_sorted(&copied, 0.95).unwrap(),
+        );
+        let m = median(&values).unwrap();
+        assert!(
+            (a - c).abs() < 0.15 * m && (b - d).abs() < 0.15 * m,
+            "{a} {b} vs {c} {d}"
+        );
+        assert!(a < m && m < b);
     }
 
     #[test]

@@ -767,7 +767,7 @@ pub struct Ctx<'a> {
     pub in_current: hashbrown::HashSet<&'a str>,
     pub previous: Vec<&'a Incident>,
     /// First page and first acknowledgement of every incident, as of `as_of`.
-    pub firsts: phases::Firsts,
+    pub firsts: phases::Firsts<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -848,26 +848,24 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     }
     let fmt = crate::time::format_micros;
     crate::timing::lap("metrics: context");
-    // The phases' bootstrap (2,000 resamples of each duration sample) takes as long as
-    // all the other families together: it runs on the second core meanwhile.
-    let (phases, (hotspots, rest)) = rayon::join(
-        || phases::compute(&ctx),
+    // Responders (a million participations) take as long as the rest together: they
+    // run on the second core meanwhile.
+    let (responders, (hotspots, time_to_retro, action_items, phases)) = rayon::join(
+        || responders::compute(ctx),
         || {
-            let hotspots = hotspots::compute(&ctx);
-            let rest = (
-                retro::compute(&ctx),
-                action_items::compute(&ctx),
-                responders::compute(&ctx),
-                declaration::compute(&ctx),
-                comms::compute(&ctx),
-                quality::compute(&ctx),
-            );
-            (hotspots, rest)
+            (
+                hotspots::compute(ctx),
+                retro::compute(ctx),
+                action_items::compute(ctx),
+                phases::compute(ctx),
+            )
         },
     );
-    crate::timing::lap("metrics: families");
+    crate::timing::lap("metrics: responders beside hotspots, retros, items, phases");
     let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
-    let (time_to_retro, action_items, responders, declaration, comms, data_quality) = rest;
+    let declaration = timed("metrics: declaration", || declaration::compute(ctx));
+    let comms = timed("metrics: comms", || comms::compute(ctx));
+    let data_quality = timed("metrics: data quality", || quality::compute(ctx));
     Metrics {
         period: PeriodBlock {
             from: fmt(period.from),
@@ -910,6 +908,13 @@ pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
         time_to_retro: retro::compute(&ctx),
         declaration: declaration::compute(&ctx),
     }
+}
+
+/// Runs one family's computation and ends its timing phase.
+fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    let out = f();
+    crate::timing::lap(phase);
+    out
 }
 
 /// A finite number, or `None` (printed `null`): the JSON never holds NaN or infinity.

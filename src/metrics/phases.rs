@@ -5,7 +5,6 @@
 use super::{finite, Ctx, Data, Incident, MINUTE};
 use crate::stats::{bootstrap_median_ci, mann_whitney_p, quantile};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Bootstrap settings: fixed so that the output is deterministic.
 const RESAMPLES: usize = 2000;
@@ -30,23 +29,18 @@ pub struct Phase {
 }
 
 /// First page and first acknowledgement per incident, from pages and timeline events.
-pub struct Firsts {
-    page: HashMap<String, i64>,
-    ack: HashMap<String, i64>,
+pub struct Firsts<'a> {
+    page: hashbrown::HashMap<&'a str, i64>,
+    ack: hashbrown::HashMap<&'a str, i64>,
 }
 
-impl Firsts {
-    pub fn new(data: &Data, as_of: i64) -> Firsts {
-        let mut page: HashMap<String, i64> = HashMap::new();
-        let mut ack: HashMap<String, i64> = HashMap::new();
-        let min = |m: &mut HashMap<String, i64>, id: &str, t: Option<i64>| {
+impl<'a> Firsts<'a> {
+    pub fn new(data: &'a Data, as_of: i64) -> Firsts<'a> {
+        let mut page: hashbrown::HashMap<&str, i64> = Default::default();
+        let mut ack: hashbrown::HashMap<&str, i64> = Default::default();
+        let min = |m: &mut hashbrown::HashMap<&'a str, i64>, id: &'a str, t: Option<i64>| {
             if let Some(t) = t.filter(|&t| t <= as_of) {
-                match m.get_mut(id) {
-                    Some(v) => *v = (*v).min(t),
-                    None => {
-                        m.insert(id.to_string(), t);
-                    }
-                }
+                m.entry(id).and_modify(|v| *v = (*v).min(t)).or_insert(t);
             }
         };
         for p in &data.pages {
@@ -77,7 +71,7 @@ pub fn durations(ctx: &Ctx, f: &Firsts, i: &Incident) -> [Option<f64>; 3] {
     let start = i.start();
     let ack = f
         .ack
-        .get(&i.id)
+        .get(i.id.as_str())
         .map(|a| a - f.first_page(&i.id).unwrap_or(start));
     let mitigate = ctx.by_as_of(i.mitigated).map(|m| m - start);
     let resolve = ctx.by_as_of(i.resolved).map(|r| r - start);
@@ -121,14 +115,9 @@ pub fn compute(ctx: &Ctx) -> Phases {
     let f = &ctx.firsts;
     let [a, m, r] = samples(ctx, f, &ctx.current);
     let [pa, pm, pr] = samples(ctx, f, &ctx.previous);
-    // Each phase's bootstrap is a task of its own: the idle core takes one.
-    let (time_to_ack, (time_to_mitigate, time_to_resolve)) = rayon::join(
-        || phase(&a, &pa),
-        || rayon::join(|| phase(&m, &pm), || phase(&r, &pr)),
-    );
     Phases {
-        time_to_ack,
-        time_to_mitigate,
-        time_to_resolve,
+        time_to_ack: phase(&a, &pa),
+        time_to_mitigate: phase(&m, &pm),
+        time_to_resolve: phase(&r, &pr),
     }
 }
