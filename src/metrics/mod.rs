@@ -201,16 +201,28 @@ fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
 impl Data {
     pub fn load(store: &Store) -> Result<Data> {
         // Millions of chat messages are read on a thread of their own, beside the rest.
+        // So are pages, participants and events, a row group at a time.
         std::thread::scope(|scope| {
             let chat = scope.spawn(|| chat_authors(store));
-            Data::load_beside(store, chat)
+            let tables = scope.spawn(|| pages_participants_events(store));
+            let latest = scope.spawn(|| latest_timestamp(store));
+            Data::load_beside(
+                store,
+                Beside {
+                    chat,
+                    tables,
+                    latest,
+                },
+            )
         })
     }
 
-    fn load_beside(
-        store: &Store,
-        chat: std::thread::ScopedJoinHandle<'_, Result<Vec<Message>>>,
-    ) -> Result<Data> {
+    fn load_beside(store: &Store, beside: Beside<'_>) -> Result<Data> {
+        let Beside {
+            chat,
+            tables,
+            latest,
+        } = beside;
         // The large tables (messages by the million, pages, participants, events) are
         // scanned for the few columns asked of them; the others are read from Parquet
         // once, and all below works on these frames.
@@ -300,72 +312,8 @@ impl Data {
             .filter_map(|(i, s)| Some((i?, s?)))
             .collect();
 
-        let df = lazy(Table::Pages)?
-            .select([
-                col(col::INCIDENT_ID),
-                col(col::PERSON_ID),
-                ts(col::SENT_AT),
-                ts(col::ACKNOWLEDGED_AT),
-            ])
-            .filter(col(col::INCIDENT_ID).is_not_null())
-            .collect()?;
-        let mut names = Names::default();
-        let (pi, pp, ps, pa) = (
-            names.column(df.column(col::INCIDENT_ID)?.str()?),
-            names.column(df.column(col::PERSON_ID)?.str()?),
-            ints(&df, col::SENT_AT)?,
-            ints(&df, col::ACKNOWLEDGED_AT)?,
-        );
-        let pages = pi
-            .into_iter()
-            .zip(pp)
-            .zip(ps.into_iter().zip(pa))
-            .filter_map(|((incident, person), (sent, acknowledged))| {
-                Some(Page {
-                    incident: incident?,
-                    person,
-                    sent,
-                    acknowledged,
-                })
-            })
-            .collect();
-        crate::timing::lap("load: pages");
-
-        let df = &lazy(Table::Participants)?
-            .select([col(col::INCIDENT_ID), col(col::PERSON_ID), col(col::ROLE)])
-            .collect()?;
-        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
-        let participants = names
-            .column(text(col::INCIDENT_ID)?)
-            .into_iter()
-            .zip(names.column(text(col::PERSON_ID)?))
-            .zip(names.column(text(col::ROLE)?))
-            .filter_map(|((i, p), r)| {
-                Some(Participant {
-                    incident: i?,
-                    person: p?,
-                    role: r?,
-                })
-            })
-            .collect();
-        crate::timing::lap("load: participants");
-
-        let df = lazy(Table::Events)?
-            .select([col(col::INCIDENT_ID), ts(col::AT), col(col::KIND)])
-            .collect()?;
-        let events = names
-            .column(df.column(col::INCIDENT_ID)?.str()?)
-            .into_iter()
-            .zip(ints(&df, col::AT)?)
-            .zip(names.column(df.column(col::KIND)?.str()?))
-            .filter_map(|((i, a), k)| {
-                Some(Event {
-                    incident: i?,
-                    at: a?,
-                    kind: k?,
-                })
-            })
-            .collect();
+        let (pages, participants, events) =
+            tables.join().expect("the table reader does not panic")?;
         crate::timing::lap("load: events");
 
         let df = lazy(Table::ActionItems)?
@@ -472,12 +420,16 @@ impl Data {
             people,
             services: HashMap::new(),
             runs: frame(Table::IngestRuns).clone(),
-            latest: latest_of(&lazy)?,
+            latest: latest
+                .join()
+                .expect("the timestamp reader does not panic")?,
             link_issues,
         };
+        crate::timing::lap("load: people");
         data.collapse(frame(Table::IncidentLinks))?;
+        crate::timing::lap("load: collapse");
         data.resolve_people(&ids);
-        crate::timing::lap("load: collapse, identities");
+        crate::timing::lap("load: identities");
         // An action item without a team of its own (a ticket with no component) belongs
         // to its owner's team.
         for item in &mut data.items {
@@ -675,6 +627,99 @@ impl Data {
     }
 }
 
+/// What [`Data::load`] reads on threads of its own, beside the smaller tables.
+struct Beside<'s> {
+    chat: std::thread::ScopedJoinHandle<'s, Result<Vec<Message>>>,
+    tables: std::thread::ScopedJoinHandle<'s, Result<LargeTables>>,
+    latest: std::thread::ScopedJoinHandle<'s, Result<Option<i64>>>,
+}
+
+/// Pages (with an incident), participants and timeline events.
+type LargeTables = (Vec<Page>, Vec<Participant>, Vec<Event>);
+
+/// Reads [`LargeTables`] a row group at a time: a frame of a million rows is never whole.
+fn pages_participants_events(store: &Store) -> Result<LargeTables> {
+    let mut names = Names::default();
+    let micros = |df: &DataFrame, c: &str| -> Result<Vec<Option<i64>>> {
+        Ok(df
+            .column(c)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .collect())
+    };
+    let mut pages = Vec::new();
+    let columns = [
+        col::INCIDENT_ID,
+        col::PERSON_ID,
+        col::SENT_AT,
+        col::ACKNOWLEDGED_AT,
+    ];
+    store.batches(Table::Pages, &columns, &mut |df| {
+        let (incidents, persons) = (
+            names.column(df.column(col::INCIDENT_ID)?.str()?),
+            names.column(df.column(col::PERSON_ID)?.str()?),
+        );
+        let (sent, acked) = (micros(df, col::SENT_AT)?, micros(df, col::ACKNOWLEDGED_AT)?);
+        let rows = incidents
+            .into_iter()
+            .zip(persons)
+            .zip(sent.into_iter().zip(acked));
+        pages.extend(
+            rows.filter_map(|((incident, person), (sent, acknowledged))| {
+                Some(Page {
+                    incident: incident?,
+                    person,
+                    sent,
+                    acknowledged,
+                })
+            }),
+        );
+        Ok(())
+    })?;
+    crate::timing::lap("load: pages");
+    let mut participants = Vec::new();
+    let columns = [col::INCIDENT_ID, col::PERSON_ID, col::ROLE];
+    store.batches(Table::Participants, &columns, &mut |df| {
+        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+        let rows = names
+            .column(text(col::INCIDENT_ID)?)
+            .into_iter()
+            .zip(names.column(text(col::PERSON_ID)?))
+            .zip(names.column(text(col::ROLE)?));
+        participants.extend(rows.filter_map(|((i, p), r)| {
+            Some(Participant {
+                incident: i?,
+                person: p?,
+                role: r?,
+            })
+        }));
+        Ok(())
+    })?;
+    crate::timing::lap("load: participants");
+    let mut events = Vec::new();
+    store.batches(
+        Table::Events,
+        &[col::INCIDENT_ID, col::AT, col::KIND],
+        &mut |df| {
+            let rows = names
+                .column(df.column(col::INCIDENT_ID)?.str()?)
+                .into_iter()
+                .zip(micros(df, col::AT)?)
+                .zip(names.column(df.column(col::KIND)?.str()?));
+            events.extend(rows.filter_map(|((i, a), k)| {
+                Some(Event {
+                    incident: i?,
+                    at: a?,
+                    kind: k?,
+                })
+            }));
+            Ok(())
+        },
+    )?;
+    Ok((pages, participants, events))
+}
+
 /// Who wrote in which incident's channel (see [`Message`]).
 fn chat_authors(store: &Store) -> Result<Vec<Message>> {
     // Every family asks of chat only who wrote what kind of message in which
@@ -685,12 +730,20 @@ fn chat_authors(store: &Store) -> Result<Vec<Message>> {
     // distinct pairs.
     let mut messages: Vec<Message> = Vec::new();
     let mut names = Names::default();
-    type Authors = hashbrown::HashMap<Option<Name>, bool>;
+    // The run's authors, looked up by the row's text (a name is made once per run), and
+    // whether it had messages without an author.
+    #[derive(Default)]
+    struct Authors {
+        named: hashbrown::HashMap<Name, bool>,
+        anonymous: Option<bool>,
+    }
     let mut authors = Authors::default();
     let mut run: Option<Name> = None;
     let mut flush = |run: &Option<Name>, authors: &mut Authors| {
         if let Some(incident) = run {
-            messages.extend(authors.drain().map(|(person, responded)| Message {
+            let named = authors.named.drain().map(|(p, r)| (Some(p), r));
+            let anonymous = authors.anonymous.take().map(|r| (None, r));
+            messages.extend(named.chain(anonymous).map(|(person, responded)| Message {
                 incident: Some(incident.clone()),
                 person,
                 responded,
@@ -716,7 +769,15 @@ fn chat_authors(store: &Store) -> Result<Vec<Message>> {
             }
             let responded = !bot.unwrap_or(false)
                 && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
-            *authors.entry(person.map(|p| names.of(p))).or_default() |= responded;
+            match person {
+                Some(p) => match authors.named.get_mut(p) {
+                    Some(r) => *r |= responded,
+                    None => {
+                        authors.named.insert(names.of(p), responded);
+                    }
+                },
+                None => *authors.anonymous.get_or_insert(false) |= responded,
+            }
         }
         Ok(())
     })?;
