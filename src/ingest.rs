@@ -209,6 +209,7 @@ pub fn run(
                     report
                         .rejects
                         .extend(file_rejects.into_iter().map(|r| (fr.file.clone(), r)));
+                    crate::timing::lap(&format!("ingest: read and stage {}", fr.file));
                     report.files.push(fr);
                 }
             }
@@ -225,9 +226,11 @@ pub fn run(
         .any(|f| !f.unchanged && f.error.is_none())
     {
         report.links = crate::link::relink(&mut writer)?;
+        crate::timing::lap("ingest: link over the whole store");
     }
     if !opts.strict || report.rejects.is_empty() {
         report.committed = writer.commit()?;
+        crate::timing::lap("ingest: commit");
     }
     Ok(report)
 }

@@ -735,8 +735,11 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
         writer.put(&link_row(&id, &other, rule), "links")?;
         report.linked_incidents += 1;
     }
+    crate::timing::lap("link: incidents seen twice");
     relink_channels(writer, &incidents, &links, &mut report)?;
+    crate::timing::lap("link: channels, chat participants");
     relink_tickets(writer, &incidents, &inc, &mut report)?;
+    crate::timing::lap("link: tickets, retros");
     // `link_issues` becomes what this linking found: issues resolved since are removed.
     let found: HashSet<String> = report.issues.iter().map(Row::key).collect();
     let stored = writer.rows(Table::LinkIssues)?;
@@ -881,12 +884,14 @@ fn relink_channels(
             .with(col::SOURCE, Value::text(names.name(source)));
         writer.put(&event, "links")?;
     }
+    crate::timing::lap("link: who wrote where");
     writer.set_text_by(
         Table::Messages,
         col::INCIDENT_ID,
         [col::SOURCE, col::CHANNEL_ID],
         &target_of,
     )?;
+    crate::timing::lap("link: messages' incidents");
     let participation: BTreeMap<(&str, &str, &str), (i64, i64, i64)> = participation
         .into_iter()
         .map(|((t, p, s), v)| ((names.name(t), names.name(p), names.name(s)), v))

@@ -64,6 +64,23 @@ pub fn stream_fields(
     stream_with(reader, array_keys, Some(keep), emit)
 }
 
+/// [`stream_fields`] over a document already in memory (a small zip member): parsing
+/// a slice is several times faster than parsing through a reader.
+pub fn stream_fields_slice(
+    bytes: &[u8],
+    array_keys: &[&str],
+    keep: &[&str],
+    emit: &mut dyn FnMut(String, Value),
+) -> Result<Envelope, StreamError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    parse(
+        serde_json::Deserializer::from_slice(bytes),
+        array_keys,
+        Some(keep),
+        emit,
+    )
+}
+
 fn stream_with(
     reader: impl Read,
     array_keys: &[&str],
@@ -76,13 +93,26 @@ fn stream_with(
             reader.consume(3);
         }
     }
+    parse(
+        serde_json::Deserializer::from_reader(reader),
+        array_keys,
+        keep,
+        emit,
+    )
+}
+
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    array_keys: &[&str],
+    keep: Option<&[&str]>,
+    emit: &mut dyn FnMut(String, Value),
+) -> Result<Envelope, StreamError> {
     let state = RefCell::new(State {
         emit,
         path: "$".into(),
         elements: 0,
         keep,
     });
-    let mut de = serde_json::Deserializer::from_reader(reader);
     let result = de
         .deserialize_any(Top {
             keys: array_keys,

@@ -99,12 +99,23 @@ impl Source for Slack {
             }
         }
         // Day files, channel by channel, in name order (order within the store is by key).
+        // A day file is small: read whole, then parsed as a slice.
+        let mut bytes = Vec::new();
         for (channel, day) in export.day_files() {
             let member = format!("{channel}/{day}");
-            let Some(r) = export.open(&member)? else {
+            let Some(mut r) = export.open(&member)? else {
                 continue;
             };
-            let result = json::stream_fields(r, &[], MESSAGE_KEYS, &mut |path, v| {
+            bytes.clear();
+            if let Err(e) = r.read_to_end(&mut bytes) {
+                emit(Item::Reject(Reject::new(
+                    member,
+                    format!("cannot read: {e}"),
+                    "",
+                )));
+                continue;
+            }
+            let result = json::stream_fields_slice(&bytes, &[], MESSAGE_KEYS, &mut |path, v| {
                 emit(reader.message(&format!("{member}{}", &path[1..]), &channel, &v));
             });
             if let Err(e) = result {
