@@ -881,7 +881,8 @@ impl Cursor {
         loop {
             while self.row < self.height() {
                 if !dead[self.positions[self.row]] {
-                    return Ok(Some(self.keys[self.row].clone()));
+                    // Each row's key is asked for once, when the row comes up: moved out.
+                    return Ok(Some(std::mem::take(&mut self.keys[self.row])));
                 }
                 self.row += 1;
             }
@@ -1205,26 +1206,33 @@ impl<'s> Writer<'s> {
         if changed.is_empty() {
             return Ok(false);
         }
-        let mut renames = Vec::new();
-        for t in changed {
-            // Each table's rows are let go of once written.
-            let s = self.tables.remove(&t).expect("listed above");
-            let dir = self.store.table_dir(t);
-            fs::create_dir_all(&dir)?;
-            let target = self.store.table_path(t);
-            let tmp = dir.join(format!(
-                ".{}.parquet{TMP_MARK}{}",
-                t.name(),
-                std::process::id()
-            ));
-            let mut file =
-                File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-            s.write(&mut file)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-            file.sync_all()?;
-            renames.push((tmp, target));
-            pause();
-        }
+        // The largest table (millions of messages) is written on a thread of its own while
+        // the others are written one after the other; each table's rows are let go of once
+        // written.
+        let largest = changed
+            .iter()
+            .copied()
+            .max_by_key(|t| (self.tables[t].versions.len(), std::cmp::Reverse(*t)));
+        let mut states: Vec<TableState> = changed
+            .iter()
+            .map(|t| self.tables.remove(t).expect("listed above"))
+            .collect();
+        let big = states.iter().position(|s| Some(s.table) == largest);
+        let big = big.map(|i| states.remove(i));
+        let store = self.store;
+        let mut renames = std::thread::scope(|scope| -> Result<Vec<(PathBuf, PathBuf)>> {
+            let big = big.map(|s| scope.spawn(move || write_table(store, s)));
+            let mut renames = Vec::new();
+            for s in states {
+                renames.push(write_table(store, s)?);
+            }
+            if let Some(big) = big {
+                renames.push(big.join().expect("the table writer does not panic")?);
+            }
+            Ok(renames)
+        })?;
+        // The journal lists the tables by name, whichever was written first.
+        renames.sort();
         crash_point("before-journal");
         let journal = self.store.root.join(JOURNAL);
         let journal_tmp = self.store.root.join(format!("{JOURNAL}{TMP_MARK}"));
@@ -1251,6 +1259,26 @@ impl<'s> Writer<'s> {
         fs::remove_file(&journal)?;
         Ok(true)
     }
+}
+
+/// Writes one table's rows to a temporary file beside its Parquet file: (temporary,
+/// target) for the commit's renames.
+fn write_table(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
+    let t = s.table;
+    let dir = store.table_dir(t);
+    fs::create_dir_all(&dir)?;
+    let target = store.table_path(t);
+    let tmp = dir.join(format!(
+        ".{}.parquet{TMP_MARK}{}",
+        t.name(),
+        std::process::id()
+    ));
+    let mut file = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    s.write(&mut file)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    file.sync_all()?;
+    pause();
+    Ok((tmp, target))
 }
 
 impl TableState {
