@@ -528,8 +528,12 @@ impl TableState {
     fn write_file(&self, path: &std::path::Path, df: &mut DataFrame) -> Result<()> {
         let file =
             File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        // A run is read back once or twice and removed: LZ4 and no statistics write and
+        // read it several times faster than the store's zstd.
         ParquetWriter::new(file)
             .with_row_group_size(Some(RUN_GROUP))
+            .with_compression(polars::io::parquet::write::ParquetCompression::Lz4Raw)
+            .with_statistics(polars::io::parquet::write::StatisticsOptions::empty())
             .finish(df)
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
