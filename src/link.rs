@@ -752,6 +752,9 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     for row in std::mem::take(&mut report.issues) {
         writer.put(&row, "links")?;
     }
+    // Written even when empty: metrics tell a store without issues from one that was
+    // linked before the table existed by its file.
+    writer.keep(Table::LinkIssues)?;
     Ok(report)
 }
 

@@ -278,11 +278,14 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
         "{changed:?}"
     );
 
-    // A store written before `link_issues` existed: metrics do the linking themselves.
+    // A store written before `link_issues` existed: metrics do the linking themselves,
+    // and the next ingest that links writes the table.
     std::fs::remove_dir_all(s.join("link_issues")).unwrap();
     let old = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
     assert_eq!(old["data_quality"]["dangling_links"], 1);
     assert_eq!(old, m);
+    w.run_status(&["ingest", "--force", "--store", &store, &jira, &pd], 0);
+    assert_eq!(issues(&s), ["jira:OPS-8 dangling nothing matches #999"]);
 }
 
 #[test]
@@ -498,4 +501,29 @@ fn every_shape_of_a_jira_search_export_reads_the_same() {
         let got = Store::at(w.store()).read(Table::ActionItems).unwrap();
         assert!(got.equals_missing(&want), "shape {n}:\n{got}\n{want}");
     }
+}
+
+#[test]
+fn link_issues_is_written_even_when_empty() {
+    // Metrics tell a store linked before `link_issues` existed by the missing file, so
+    // an ingest that links writes it, with no rows when nothing dangles.
+    let w = Workdir::new();
+    let pd = fixtures().join("pagerduty/org");
+    w.ingest(&[&pd]);
+    let s = w.store();
+    assert!(s.join("link_issues").exists());
+    assert!(column(&s, Table::LinkIssues, col::LINKED_ID).is_empty());
+    std::fs::remove_dir_all(s.join("link_issues")).unwrap();
+    let store = s.display().to_string();
+    w.run_status(
+        &[
+            "ingest",
+            "--force",
+            "--store",
+            &store,
+            &pd.display().to_string(),
+        ],
+        0,
+    );
+    assert!(s.join("link_issues").exists());
 }

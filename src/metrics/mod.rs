@@ -314,7 +314,7 @@ impl Data {
 
         let (pages, participants, events) =
             tables.join().expect("the table reader does not panic")?;
-        crate::timing::lap("load: events");
+        crate::timing::lap("load: waiting for pages, participants, events");
 
         let df = lazy(Table::ActionItems)?
             .select([
@@ -361,7 +361,7 @@ impl Data {
         crate::timing::lap("load: action items");
 
         let messages = chat.join().expect("the chat reader does not panic")?;
-        crate::timing::lap("load: messages");
+        crate::timing::lap("load: waiting for chat authors");
         let link_issues = if store.table_path(Table::LinkIssues).exists() {
             let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
             let count = |p: &str| problems.iter().filter(|v| v.as_deref() == Some(p)).count();
@@ -425,7 +425,7 @@ impl Data {
                 .expect("the timestamp reader does not panic")?,
             link_issues,
         };
-        crate::timing::lap("load: people");
+        crate::timing::lap("load: people; waiting for the latest timestamp");
         data.collapse(frame(Table::IncidentLinks))?;
         crate::timing::lap("load: collapse");
         data.resolve_people(&ids);
@@ -677,7 +677,6 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
         );
         Ok(())
     })?;
-    crate::timing::lap("load: pages");
     let mut participants = Vec::new();
     let columns = [col::INCIDENT_ID, col::PERSON_ID, col::ROLE];
     store.batches(Table::Participants, &columns, &mut |df| {
@@ -696,7 +695,6 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
         }));
         Ok(())
     })?;
-    crate::timing::lap("load: participants");
     let mut events = Vec::new();
     store.batches(
         Table::Events,

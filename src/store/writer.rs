@@ -1191,6 +1191,15 @@ impl<'s> Writer<'s> {
         Ok(())
     }
 
+    /// Makes sure the commit writes table `t` even when it has no row (a store written
+    /// by a version without the table gets its file).
+    pub fn keep(&mut self, t: Table) -> Result<()> {
+        if !self.store.table_path(t).exists() {
+            self.state(t)?.changed = true;
+        }
+        Ok(())
+    }
+
     /// Writes every changed table (and, in a new store, every empty one), atomically.
     /// Returns whether anything was written.
     pub fn commit(mut self) -> Result<bool> {
