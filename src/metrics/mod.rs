@@ -223,28 +223,25 @@ impl Data {
             tables,
             latest,
         } = beside;
-        // The large tables (messages by the million, pages, participants, events) are
-        // scanned for the few columns asked of them; the others are read from Parquet
-        // once, and all below works on these frames.
-        let large = [
-            Table::Messages,
-            Table::Pages,
-            Table::Participants,
-            Table::Events,
+        // The tables read whole are the small ones read whole below; incidents and action
+        // items are scanned for the columns asked of them, the large tables (messages by
+        // the million, pages, participants, events) are read beside, a row group at a
+        // time.
+        let whole = [
+            Table::IncidentServices,
+            Table::IncidentLinks,
+            Table::LinkIssues,
+            Table::People,
+            Table::Services,
+            Table::IngestRuns,
         ];
-        let frames: HashMap<Table, DataFrame> = Table::ALL
+        let frames: HashMap<Table, DataFrame> = whole
             .into_iter()
-            .filter(|t| !large.contains(t))
             .map(|t| Ok((t, store.read(t)?)))
             .collect::<Result<_>>()?;
         crate::timing::lap("load: small tables");
         let frame = |t: Table| -> &DataFrame { &frames[&t] };
-        let lazy = |t: Table| -> Result<LazyFrame> {
-            match frames.get(&t) {
-                Some(df) => Ok(df.clone().lazy()),
-                None => store.scan(t),
-            }
-        };
+        let lazy = |t: Table| store.scan(t);
 
         let inc = lazy(Table::Incidents)?
             .select([
@@ -375,10 +372,10 @@ impl Data {
                 &mut |df| channels.add(df),
             )?;
             crate::link::issues(
-                frame(Table::Incidents),
+                &store.read(Table::Incidents)?,
                 &channels.frame()?,
-                frame(Table::ActionItems),
-                frame(Table::Retros),
+                &store.read(Table::ActionItems)?,
+                &store.read(Table::Retros)?,
                 frame(Table::IncidentLinks),
             )?
         };

@@ -95,14 +95,15 @@ pub fn bands(t: i64, tz: Tz, business: [u32; 2], sleep: [u32; 2]) -> (bool, bool
     (!in_business, in_sleep)
 }
 
-pub fn compute(ctx: &Ctx) -> Responders {
+pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
     let data = ctx.data;
     let in_p = &ctx.in_current;
     let cfg = &ctx.config.responders;
 
     // Participations: distinct (incident, person) pairs, counted per person below (in
     // no particular order: a hash set, over a million pairs on a large organisation).
-    let mut pairs: hashbrown::HashSet<(&str, &str)> = Default::default();
+    let mut pairs: hashbrown::HashSet<(&str, &str)> =
+        hashbrown::HashSet::with_capacity(data.participants.len() + data.messages.len() / 2);
     for p in &data.pages {
         if let (Some(person), Some(_)) = (&p.person, ctx.by_as_of(p.acknowledged)) {
             if in_p.contains(p.incident.as_str()) {
@@ -110,9 +111,22 @@ pub fn compute(ctx: &Ctx) -> Responders {
             }
         }
     }
+    // Participants and chat authors come incident by incident: the last incident's
+    // answer is kept rather than looked up again.
+    let mut last: Option<(&str, bool)> = None;
+    let mut in_period = |id: &'a str| -> bool {
+        match last {
+            Some((l, m)) if l == id => m,
+            _ => {
+                let m = in_p.contains(id);
+                last = Some((id, m));
+                m
+            }
+        }
+    };
     let mut command: hashbrown::HashSet<(&str, &str)> = Default::default();
     for p in &data.participants {
-        if in_p.contains(p.incident.as_str()) && p.role != "observer" {
+        if in_period(p.incident.as_str()) && p.role != "observer" {
             pairs.insert((p.incident.as_str(), p.person.as_str()));
             if p.role == "commander" {
                 command.insert((p.incident.as_str(), p.person.as_str()));
@@ -127,7 +141,7 @@ pub fn compute(ctx: &Ctx) -> Responders {
     }
     for m in &data.messages {
         if let (Some(incident), Some(person), true) = (&m.incident, &m.person, m.responded) {
-            if in_p.contains(incident.as_str()) {
+            if in_period(incident.as_str()) {
                 pairs.insert((incident.as_str(), person.as_str()));
             }
         }
