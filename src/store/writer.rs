@@ -785,15 +785,31 @@ impl TableState {
             }
         }
         while let Some(std::cmp::Reverse((_, i))) = heap.pop() {
-            merged.taken.push((i, cursors[i].row));
-            cursors[i].row += 1;
-            cursors[i].skip_dead(&self.dead);
-            if cursors[i].row == cursors[i].height() {
-                // The batch is about to be replaced: gather what was taken from it.
-                merged.gather(&cursors, &mut writer, false)?;
-            }
-            if let Some(key) = cursors[i].next_live(self.table, &self.dead)? {
-                heap.push(std::cmp::Reverse((key, i)));
+            loop {
+                merged.taken.push((i, cursors[i].row));
+                cursors[i].row += 1;
+                cursors[i].skip_dead(&self.dead);
+                if cursors[i].row == cursors[i].height() {
+                    // The batch is about to be replaced: gather what was taken from it.
+                    merged.gather(&cursors, &mut writer, false)?;
+                }
+                let Some(key) = cursors[i].next_live(self.table, &self.dead)? else {
+                    break;
+                };
+                // Runs often follow one another in key order (a chat export comes channel
+                // by channel): the cursor goes on while its next row comes before every
+                // other cursor's, without a round through the heap.
+                let first =
+                    heap.peek()
+                        .is_none_or(|std::cmp::Reverse((top, j))| match key.cmp(top) {
+                            std::cmp::Ordering::Less => true,
+                            std::cmp::Ordering::Equal => i < *j,
+                            std::cmp::Ordering::Greater => false,
+                        });
+                if !first {
+                    heap.push(std::cmp::Reverse((key, i)));
+                    break;
+                }
             }
         }
         merged.gather(&cursors, &mut writer, true)?;
@@ -1290,6 +1306,7 @@ fn write_table(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
     s.write(&mut file)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     file.sync_all()?;
+    crate::timing::lap(&format!("commit: {} written", t.name()));
     pause();
     Ok((tmp, target))
 }
