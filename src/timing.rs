@@ -1,8 +1,10 @@
 //! Phase timings for long commands: with `INCIDENTLENS_TIMINGS=1` in the environment,
-//! each finished phase prints `timing: <phase> <seconds> s, resident <MiB>` on stderr, so a slow run
-//! says where its time went without a profiler. Off by default: nothing is printed and
-//! outputs stay byte-identical.
+//! each finished phase prints `timing: <phase> <seconds> s, resident <MiB> MiB` on
+//! stderr, so a slow run says where its time went without a profiler. Phases of the main
+//! sequence are laps (from the previous mark); work on threads of its own is timed
+//! alone. Off by default: nothing is printed and outputs stay byte-identical.
 
+use std::io::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -31,15 +33,25 @@ pub fn lap(phase: &str) {
     let now = Instant::now();
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(t) = *last {
-        let rss = resident_mib()
-            .map(|m| format!(", resident {m} MiB"))
-            .unwrap_or_default();
-        eprintln!(
-            "timing: {phase} {:.3} s{rss}",
-            now.duration_since(t).as_secs_f64()
-        );
+        print(phase, now.duration_since(t).as_secs_f64());
     }
     *last = Some(now);
+}
+
+/// Prints the time of a phase that ran beside others (on a thread of its own), measured
+/// from `since`; the laps of the main sequence are left as they are.
+pub fn took(phase: &str, since: Instant) {
+    if enabled() {
+        print(phase, since.elapsed().as_secs_f64());
+    }
+}
+
+fn print(phase: &str, seconds: f64) {
+    let rss = resident_mib()
+        .map(|m| format!(", resident {m} MiB"))
+        .unwrap_or_default();
+    // A closed stderr (`2>&1 | head`) must not stop the command.
+    let _ = writeln!(std::io::stderr(), "timing: {phase} {seconds:.3} s{rss}");
 }
 
 /// The process's resident memory now (Linux: `/proc/self/statm`, in pages of 4 KiB).

@@ -203,9 +203,13 @@ impl Data {
         // Millions of chat messages are read on a thread of their own, beside the rest.
         // So are pages, participants and events, a row group at a time.
         std::thread::scope(|scope| {
-            let chat = scope.spawn(|| chat_authors(store));
-            let tables = scope.spawn(|| pages_participants_events(store));
-            let latest = scope.spawn(|| latest_timestamp(store));
+            let chat = scope.spawn(|| beside("chat authors", || chat_authors(store)));
+            let tables = scope.spawn(|| {
+                beside("pages, participants, events", || {
+                    pages_participants_events(store)
+                })
+            });
+            let latest = scope.spawn(|| beside("latest timestamp", || latest_timestamp(store)));
             Data::load_beside(
                 store,
                 Beside {
@@ -622,6 +626,14 @@ impl Data {
             m.person.as_mut().map(&mut map);
         }
     }
+}
+
+/// Runs one part of the load on a thread of its own, timed alone.
+fn beside<T>(part: &str, f: impl FnOnce() -> T) -> T {
+    let since = std::time::Instant::now();
+    let out = f();
+    crate::timing::took(&format!("load (beside): {part}"), since);
+    out
 }
 
 /// What [`Data::load`] reads on threads of its own, beside the smaller tables.

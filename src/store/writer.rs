@@ -1293,6 +1293,7 @@ impl<'s> Writer<'s> {
 /// Writes one table's rows to a temporary file beside its Parquet file: (temporary,
 /// target) for the commit's renames.
 fn write_table(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
+    let since = std::time::Instant::now();
     let t = s.table;
     let dir = store.table_dir(t);
     fs::create_dir_all(&dir)?;
@@ -1306,7 +1307,7 @@ fn write_table(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
     s.write(&mut file)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     file.sync_all()?;
-    crate::timing::lap(&format!("commit: {} written", t.name()));
+    crate::timing::took(&format!("commit: {} written", t.name()), since);
     pause();
     Ok((tmp, target))
 }
