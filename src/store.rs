@@ -167,6 +167,39 @@ impl Store {
         format!("cannot read {}", self.table_path(t).display())
     }
 
+    /// The largest value of a timestamp column, from the row groups' statistics in the
+    /// footer (no data is read): `None` when a row group has no statistics for it (the
+    /// caller reads the column instead), `Some(None)` when the table holds no value.
+    pub fn column_max(&self, t: Table, column: &str) -> Result<Option<Option<i64>>> {
+        use polars_parquet::parquet::statistics::Statistics;
+        let Some(mut r) = self.footer(t)? else {
+            return Ok(Some(None));
+        };
+        let meta = r
+            .get_metadata()
+            .with_context(|| self.unreadable(t))?
+            .clone();
+        let mut max: Option<i64> = None;
+        for rg in &meta.row_groups {
+            let Some(chunk) = rg
+                .columns_under_root_iter(column)
+                .and_then(|mut c| c.next())
+            else {
+                return Ok(None);
+            };
+            match chunk.statistics(&meta.footer_buf) {
+                Some(Ok(Statistics::Int64(s))) => match s.max_value {
+                    Some(v) => max = Some(max.map_or(v, |m| m.max(v))),
+                    // No maximum: every value is null, or it was not recorded.
+                    None if s.null_count == Some(rg.num_rows() as i64) => {}
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(max))
+    }
+
     /// A reader of a table's file, for its footer (row count, schema); none when the
     /// table was never written.
     fn footer(&self, t: Table) -> Result<Option<ParquetReader<File>>> {

@@ -263,3 +263,38 @@ fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
         stderr(&out)
     );
 }
+
+#[test]
+fn footer_statistics_give_each_timestamp_columns_maximum() {
+    // The default as_of (the latest timestamp of the data) is read from the Parquet
+    // footers' statistics; every timestamp column of every table agrees with a scan.
+    use incidentlens::schema::{Kind, Table};
+    let w = Workdir::new();
+    w.ingest(&[
+        &fixtures().join("pagerduty/org"),
+        &fixtures().join("jira/org"),
+        &fixtures().join("canonical/base"),
+    ]);
+    let store = incidentlens::store::Store::at(w.store());
+    let mut checked = 0;
+    for t in Table::ALL {
+        for c in t.columns().iter().filter(|c| c.kind == Kind::Timestamp) {
+            let scanned = store
+                .read(t)
+                .unwrap()
+                .column(c.name)
+                .unwrap()
+                .cast(&polars::prelude::DataType::Int64)
+                .unwrap()
+                .i64()
+                .unwrap()
+                .iter()
+                .flatten()
+                .max();
+            let from_footer = store.column_max(t, c.name).unwrap();
+            assert_eq!(from_footer, Some(scanned), "{}.{}", t.name(), c.name);
+            checked += scanned.is_some() as usize;
+        }
+    }
+    assert!(checked >= 10, "only {checked} columns held a timestamp");
+}

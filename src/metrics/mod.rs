@@ -795,25 +795,26 @@ fn chat_authors(store: &Store) -> Result<Vec<Message>> {
 /// The latest value of any timestamp column of the data tables, due dates excepted (a
 /// due date is a plan, not something that happened).
 pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
-    latest_of(&|t| store.scan(t))
-}
-
-/// [`latest_timestamp`] over the tables `table` gives.
-fn latest_of(table: &dyn Fn(Table) -> Result<LazyFrame>) -> Result<Option<i64>> {
     let mut latest: Option<i64> = None;
     for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
-        let cols: Vec<Expr> = t
+        let columns = t
             .columns()
             .iter()
-            .filter(|c| c.kind == crate::schema::Kind::Timestamp && c.name != col::DUE_AT)
-            .map(|c| ts(c.name).max())
-            .collect();
-        if cols.is_empty() {
-            continue;
-        }
-        let maxima = table(t)?.select(cols).collect()?;
-        for c in maxima.columns() {
-            if let Some(v) = c.i64()?.get(0) {
+            .filter(|c| c.kind == crate::schema::Kind::Timestamp && c.name != col::DUE_AT);
+        for c in columns {
+            // The footer's statistics answer without reading the column (millions of
+            // message times); a file without them is read.
+            let max = match store.column_max(t, c.name)? {
+                Some(max) => max,
+                None => store
+                    .scan(t)?
+                    .select([ts(c.name).max()])
+                    .collect()?
+                    .column(c.name)?
+                    .i64()?
+                    .get(0),
+            };
+            if let Some(v) = max {
                 latest = Some(latest.map_or(v, |l| l.max(v)));
             }
         }
