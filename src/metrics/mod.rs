@@ -657,7 +657,8 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
             .iter()
             .collect())
     };
-    let mut pages = Vec::new();
+    // Sized from the footers' row counts: a million rows are not copied as a vector grows.
+    let mut pages = Vec::with_capacity(store.rows(Table::Pages)?);
     let columns = [
         col::INCIDENT_ID,
         col::PERSON_ID,
@@ -686,7 +687,7 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
         );
         Ok(())
     })?;
-    let mut participants = Vec::new();
+    let mut participants = Vec::with_capacity(store.rows(Table::Participants)?);
     let columns = [col::INCIDENT_ID, col::PERSON_ID, col::ROLE];
     store.batches(Table::Participants, &columns, &mut |df| {
         let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
@@ -704,7 +705,7 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
         }));
         Ok(())
     })?;
-    let mut events = Vec::new();
+    let mut events = Vec::with_capacity(store.rows(Table::Events)?);
     store.batches(
         Table::Events,
         &[col::INCIDENT_ID, col::AT, col::KIND],
