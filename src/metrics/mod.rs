@@ -630,9 +630,14 @@ impl Data {
 
 /// Runs one part of the load on a thread of its own, timed alone.
 fn beside<T>(part: &str, f: impl FnOnce() -> T) -> T {
+    alone(&format!("load (beside): {part}"), f)
+}
+
+/// Runs `f`, timed alone (work beside the main sequence).
+fn alone<T>(phase: &str, f: impl FnOnce() -> T) -> T {
     let since = std::time::Instant::now();
     let out = f();
-    crate::timing::took(&format!("load (beside): {part}"), since);
+    crate::timing::took(phase, since);
     out
 }
 
@@ -918,24 +923,27 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     }
     let fmt = crate::time::format_micros;
     crate::timing::lap("metrics: context");
-    // Responders (a million participations) take as long as the rest together: they
-    // run on the second core meanwhile.
-    let (responders, (hotspots, time_to_retro, action_items, phases)) = rayon::join(
-        || responders::compute(ctx),
+    // Responders (a million participations) take about as long as all the other
+    // families together: the two halves run on the two cores.
+    let (responders, rest) = rayon::join(
+        || alone("metrics (beside): responders", || responders::compute(ctx)),
         || {
-            (
-                hotspots::compute(ctx),
-                retro::compute(ctx),
-                action_items::compute(ctx),
-                phases::compute(ctx),
-            )
+            alone("metrics (beside): the other families", || {
+                (
+                    hotspots::compute(ctx),
+                    retro::compute(ctx),
+                    action_items::compute(ctx),
+                    phases::compute(ctx),
+                    declaration::compute(ctx),
+                    comms::compute(ctx),
+                    quality::compute(ctx),
+                )
+            })
         },
     );
-    crate::timing::lap("metrics: responders beside hotspots, retros, items, phases");
+    crate::timing::lap("metrics: the families");
+    let (hotspots, time_to_retro, action_items, phases, declaration, comms, data_quality) = rest;
     let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
-    let declaration = timed("metrics: declaration", || declaration::compute(ctx));
-    let comms = timed("metrics: comms", || comms::compute(ctx));
-    let data_quality = timed("metrics: data quality", || quality::compute(ctx));
     Metrics {
         period: PeriodBlock {
             from: fmt(period.from),
@@ -978,13 +986,6 @@ pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
         time_to_retro: retro::compute(&ctx),
         declaration: declaration::compute(&ctx),
     }
-}
-
-/// Runs one family's computation and ends its timing phase.
-fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
-    let out = f();
-    crate::timing::lap(phase);
-    out
 }
 
 /// A finite number, or `None` (printed `null`): the JSON never holds NaN or infinity.

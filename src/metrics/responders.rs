@@ -147,11 +147,14 @@ pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
         }
     }
 
-    let mut load: BTreeMap<&str, PersonLoad> = BTreeMap::new();
-    let mut per_person: BTreeMap<&str, usize> = BTreeMap::new();
+    // Counted in hash maps (a million participations, a few hundred people), then put
+    // in person order.
+    let mut load: hashbrown::HashMap<&str, PersonLoad> = Default::default();
+    let mut counted: hashbrown::HashMap<&str, usize> = Default::default();
     for (_, person) in &pairs {
-        *per_person.entry(person).or_default() += 1;
+        *counted.entry(person).or_default() += 1;
     }
+    let per_person: BTreeMap<&str, usize> = counted.into_iter().collect();
     let zones: HashMap<&str, Tz> = data
         .people
         .iter()
@@ -185,6 +188,7 @@ pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
     for (person, n) in &per_person {
         load.entry(person).or_default().incidents = *n;
     }
+    let load: BTreeMap<&str, PersonLoad> = load.into_iter().collect();
     let mut people: Vec<PersonLoad> = load
         .into_iter()
         .map(|(id, mut l)| {
