@@ -47,15 +47,7 @@ pub fn run(
         serde_json::to_string_pretty(&outcomes)? + "\n",
     )?;
 
-    let prev = metrics::baseline(
-        data,
-        config,
-        Request {
-            period: req.period.previous(),
-            as_of: None,
-            tz: req.tz,
-        },
-    );
+    let prev = metrics::baseline(data, config, req);
     let coverage = crate::findings::Coverage::of(data);
     let top = crate::findings::findings(&m, &prev, coverage)
         .into_iter()

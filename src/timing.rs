@@ -38,12 +38,15 @@ pub fn lap(phase: &str) {
     *last = Some(now);
 }
 
-/// Prints the time of a phase that ran beside others (on a thread of its own), measured
-/// from `since`; the laps of the main sequence are left as they are.
-pub fn took(phase: &str, since: Instant) {
+/// Runs `f`, a phase that runs beside others (on a thread of its own), and prints its
+/// time alone; the laps of the main sequence are left as they are.
+pub fn alone<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    let since = Instant::now();
+    let out = f();
     if enabled() {
         print(phase, since.elapsed().as_secs_f64());
     }
+    out
 }
 
 fn print(phase: &str, seconds: f64) {

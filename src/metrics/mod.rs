@@ -190,8 +190,14 @@ fn ts(name: &str) -> Expr {
     col(name).cast(DataType::Int64)
 }
 
+/// An integer or timestamp column's values (timestamps as microseconds).
 fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    Ok(df.column(name)?.i64()?.iter().collect())
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect())
 }
 
 fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
@@ -245,9 +251,9 @@ impl Data {
             .collect::<Result<_>>()?;
         crate::timing::lap("load: small tables");
         let frame = |t: Table| -> &DataFrame { &frames[&t] };
-        let lazy = |t: Table| store.scan(t);
 
-        let inc = lazy(Table::Incidents)?
+        let inc = store
+            .scan(Table::Incidents)?
             .select([
                 col(col::INCIDENT_ID),
                 col(col::TITLE),
@@ -317,7 +323,8 @@ impl Data {
             tables.join().expect("the table reader does not panic")?;
         crate::timing::lap("load: waiting for pages, participants, events");
 
-        let df = lazy(Table::ActionItems)?
+        let df = store
+            .scan(Table::ActionItems)?
             .select([
                 col(col::ITEM_ID),
                 col(col::TITLE),
@@ -630,15 +637,7 @@ impl Data {
 
 /// Runs one part of the load on a thread of its own, timed alone.
 fn beside<T>(part: &str, f: impl FnOnce() -> T) -> T {
-    alone(&format!("load (beside): {part}"), f)
-}
-
-/// Runs `f`, timed alone (work beside the main sequence).
-fn alone<T>(phase: &str, f: impl FnOnce() -> T) -> T {
-    let since = std::time::Instant::now();
-    let out = f();
-    crate::timing::took(phase, since);
-    out
+    crate::timing::alone(&format!("load (beside): {part}"), f)
 }
 
 /// What [`Data::load`] reads on threads of its own, beside the smaller tables.
@@ -654,14 +653,6 @@ type LargeTables = (Vec<Page>, Vec<Participant>, Vec<Event>);
 /// Reads [`LargeTables`] a row group at a time: a frame of a million rows is never whole.
 fn pages_participants_events(store: &Store) -> Result<LargeTables> {
     let mut names = Names::default();
-    let micros = |df: &DataFrame, c: &str| -> Result<Vec<Option<i64>>> {
-        Ok(df
-            .column(c)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .collect())
-    };
     // Sized from the footers' row counts: a million rows are not copied as a vector grows.
     let mut pages = Vec::with_capacity(store.rows(Table::Pages)?);
     let columns = [
@@ -675,7 +666,7 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
             names.column(df.column(col::INCIDENT_ID)?.str()?),
             names.column(df.column(col::PERSON_ID)?.str()?),
         );
-        let (sent, acked) = (micros(df, col::SENT_AT)?, micros(df, col::ACKNOWLEDGED_AT)?);
+        let (sent, acked) = (ints(df, col::SENT_AT)?, ints(df, col::ACKNOWLEDGED_AT)?);
         let rows = incidents
             .into_iter()
             .zip(persons)
@@ -718,7 +709,7 @@ fn pages_participants_events(store: &Store) -> Result<LargeTables> {
             let rows = names
                 .column(df.column(col::INCIDENT_ID)?.str()?)
                 .into_iter()
-                .zip(micros(df, col::AT)?)
+                .zip(ints(df, col::AT)?)
                 .zip(names.column(df.column(col::KIND)?.str()?));
             events.extend(rows.filter_map(|((i, a), k)| {
                 Some(Event {
@@ -926,9 +917,9 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     // Responders (a million participations) take about as long as all the other
     // families together: the two halves run on the two cores.
     let (responders, rest) = rayon::join(
-        || alone("metrics (beside): responders", || responders::compute(ctx)),
+        || crate::timing::alone("metrics (beside): responders", || responders::compute(ctx)),
         || {
-            alone("metrics (beside): the other families", || {
+            crate::timing::alone("metrics (beside): the other families", || {
                 (
                     hotspots::compute(ctx),
                     retro::compute(ctx),
@@ -979,8 +970,9 @@ pub struct Baseline {
     pub declaration: declaration::Declaration,
 }
 
+/// The [`Baseline`] of the period before `req`'s, as it stands now (no `as_of`).
 pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let ctx = Ctx::new(data, config, req.period.previous(), None, req.tz);
     Baseline {
         incidents: ctx.current.len(),
         time_to_retro: retro::compute(&ctx),

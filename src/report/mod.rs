@@ -101,15 +101,10 @@ pub fn exec(
     templates: Option<&Path>,
     chart_prefix: &str,
 ) -> Result<Rendered> {
-    let prev_req = Request {
-        period: req.period.previous(),
-        as_of: None,
-        tz: req.tz,
-    };
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
     let m = metrics::compute_in(&ctx);
     // What the findings compare this period with.
-    let prev = metrics::baseline(data, config, prev_req);
+    let prev = metrics::baseline(data, config, req);
     crate::timing::lap("report: the previous period's baseline");
     let coverage = findings::Coverage::of(data);
     let ranked = findings::findings(&m, &prev, coverage);

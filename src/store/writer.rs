@@ -1293,7 +1293,11 @@ impl<'s> Writer<'s> {
 /// Writes one table's rows to a temporary file beside its Parquet file: (temporary,
 /// target) for the commit's renames.
 fn write_table(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
-    let since = std::time::Instant::now();
+    let phase = format!("commit: {} written", s.table.name());
+    crate::timing::alone(&phase, || write_table_file(store, s))
+}
+
+fn write_table_file(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
     let t = s.table;
     let dir = store.table_dir(t);
     fs::create_dir_all(&dir)?;
@@ -1307,7 +1311,6 @@ fn write_table(store: &Store, s: TableState) -> Result<(PathBuf, PathBuf)> {
     s.write(&mut file)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     file.sync_all()?;
-    crate::timing::took(&format!("commit: {} written", t.name()), since);
     pause();
     Ok((tmp, target))
 }
