@@ -46,11 +46,16 @@ impl Default for ChatConfig {
 }
 
 impl ChatConfig {
+    /// Whether a message starts with one of the markers, case aside (only as much of
+    /// the text is lowered as a marker is long).
     pub fn is_status_update(&self, text: &str) -> bool {
-        let t = text.trim_start().to_lowercase();
-        self.status_update_prefixes
-            .iter()
-            .any(|p| t.starts_with(&p.to_lowercase()))
+        let text = text.trim_start();
+        self.status_update_prefixes.iter().any(|p| {
+            let mut t = text.chars().flat_map(char::to_lowercase);
+            p.chars()
+                .flat_map(char::to_lowercase)
+                .all(|c| t.next() == Some(c))
+        })
     }
 }
 

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod link;
 pub mod metrics;
 pub mod normalize;
+pub mod parallel;
 pub mod policy;
 pub mod privacy;
 pub mod query;

@@ -456,7 +456,13 @@ impl Table {
     }
 
     pub fn index_of(self, column: &str) -> Option<usize> {
-        self.columns().iter().position(|c| c.name == column)
+        let columns = self.columns();
+        // Callers name columns by the `col` constants: the same text, most often at the
+        // same address, which is cheaper to compare than the text.
+        columns
+            .iter()
+            .position(|c| std::ptr::eq(c.name, column))
+            .or_else(|| columns.iter().position(|c| c.name == column))
     }
 
     pub fn column(self, column: &str) -> Option<Column> {

@@ -39,52 +39,12 @@ struct State<'a> {
     emit: &'a mut dyn FnMut(String, Value),
     path: String,
     elements: usize,
-    /// Keep only these keys of each element (an object); skip the rest unparsed.
-    keep: Option<&'a [&'a str]>,
 }
 
 /// Streams the document read from `reader` (a UTF-8 BOM is skipped).
 pub fn stream(
     reader: impl Read,
     array_keys: &[&str],
-    emit: &mut dyn FnMut(String, Value),
-) -> Result<Envelope, StreamError> {
-    stream_with(reader, array_keys, None, emit)
-}
-
-/// [`stream`], keeping of each element (an object) only the keys `keep` names: the
-/// others are skipped as they are read, never built. Chat messages carry rich-text
-/// blocks, profiles and reactions an adapter does not read; this is most of their bytes.
-pub fn stream_fields(
-    reader: impl Read,
-    array_keys: &[&str],
-    keep: &[&str],
-    emit: &mut dyn FnMut(String, Value),
-) -> Result<Envelope, StreamError> {
-    stream_with(reader, array_keys, Some(keep), emit)
-}
-
-/// [`stream_fields`] over a document already in memory (a small zip member): parsing
-/// a slice is several times faster than parsing through a reader.
-pub fn stream_fields_slice(
-    bytes: &[u8],
-    array_keys: &[&str],
-    keep: &[&str],
-    emit: &mut dyn FnMut(String, Value),
-) -> Result<Envelope, StreamError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    parse(
-        serde_json::Deserializer::from_slice(bytes),
-        array_keys,
-        Some(keep),
-        emit,
-    )
-}
-
-fn stream_with(
-    reader: impl Read,
-    array_keys: &[&str],
-    keep: Option<&[&str]>,
     emit: &mut dyn FnMut(String, Value),
 ) -> Result<Envelope, StreamError> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
@@ -96,22 +56,89 @@ fn stream_with(
     parse(
         serde_json::Deserializer::from_reader(reader),
         array_keys,
-        keep,
         emit,
     )
+}
+
+/// Streams the elements of a bare JSON array held in memory, each read by `seed` into
+/// an adapter's own type (no [`Value`] tree built), with its index. An object at the
+/// top is an envelope without records: skipped. Errors are those of [`stream`].
+pub fn slice_elements<'de, S>(
+    bytes: &'de [u8],
+    seed: S,
+    emit: &mut dyn FnMut(usize, S::Value),
+) -> Result<(), StreamError>
+where
+    S: DeserializeSeed<'de> + Copy,
+{
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let at = std::cell::Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let result = de
+        .deserialize_any(TypedTop {
+            seed,
+            emit,
+            at: &at,
+        })
+        .and_then(|()| de.end());
+    result.map_err(|e| StreamError {
+        path: at
+            .get()
+            .map_or_else(|| "$".to_string(), |i| format!("$[{i}]")),
+        message: describe(&e),
+        elements: at.get().unwrap_or(0),
+    })
+}
+
+struct TypedTop<'e, 'c, S: DeserializeSeed<'c>> {
+    seed: S,
+    emit: &'e mut dyn FnMut(usize, S::Value),
+    /// The element being read, once the array has begun.
+    at: &'e std::cell::Cell<Option<usize>>,
+}
+
+impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for TypedTop<'_, 'de, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array or object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        for i in 0.. {
+            self.at.set(Some(i));
+            match seq.next_element_seed(self.seed)? {
+                Some(v) => (self.emit)(i, v),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// An object key read as its place among `keys`, without allocating it; `None` for
+/// any other key.
+pub fn key_in<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    keys: &[&str],
+) -> Result<Option<Option<usize>>, A::Error> {
+    map.next_key_seed(KeyIn(keys))
 }
 
 fn parse<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     array_keys: &[&str],
-    keep: Option<&[&str]>,
     emit: &mut dyn FnMut(String, Value),
 ) -> Result<Envelope, StreamError> {
     let state = RefCell::new(State {
         emit,
         path: "$".into(),
         elements: 0,
-        keep,
     });
     let result = de
         .deserialize_any(Top {
@@ -211,12 +238,7 @@ fn elements<'de, A: SeqAccess<'de>>(
     loop {
         let path = format!("{prefix}[{i}]");
         state.borrow_mut().path = path.clone();
-        let keep = state.borrow().keep;
-        let element = match keep {
-            Some(keep) => seq.next_element_seed(Pruned(keep))?,
-            None => seq.next_element::<Value>()?,
-        };
-        match element {
+        match seq.next_element::<Value>()? {
             Some(v) => {
                 let mut s = state.borrow_mut();
                 s.elements += 1;
@@ -225,73 +247,6 @@ fn elements<'de, A: SeqAccess<'de>>(
             None => return Ok(()),
         }
         i += 1;
-    }
-}
-
-/// An element with only some of its keys: objects keep the named keys (the other
-/// values are skipped unparsed); any other JSON value is read whole.
-struct Pruned<'a>(&'a [&'a str]);
-
-impl<'de> DeserializeSeed<'de> for Pruned<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Pruned<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut kept = Map::new();
-        while let Some(key) = map.next_key_seed(KeyIn(self.0))? {
-            match key {
-                Some(k) => {
-                    kept.insert(self.0[k].to_string(), map.next_value()?);
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Value::Object(kept))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut all = Vec::new();
-        while let Some(v) = seq.next_element()? {
-            all.push(v);
-        }
-        Ok(Value::Array(all))
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
     }
 }
 

@@ -13,8 +13,12 @@ use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::Value as Json;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
@@ -99,35 +103,64 @@ impl Source for Slack {
             }
         }
         // Day files, channel by channel, in name order (order within the store is by key).
-        // A day file is small: read whole, then parsed as a slice.
-        let mut bytes = Vec::new();
-        for (channel, day) in export.day_files() {
-            let member = format!("{channel}/{day}");
-            let Some(mut r) = export.open(&member)? else {
-                continue;
-            };
-            bytes.clear();
-            if let Err(e) = r.read_to_end(&mut bytes) {
-                emit(Item::Reject(Reject::new(
+        // This thread inflates them, a batch at a time; the batches are parsed on every
+        // core and their records handed on in the order of the files.
+        let reader = &reader;
+        let mut days = export.day_files().into_iter();
+        let mut failed = None;
+        let batches = std::iter::from_fn(|| {
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while bytes < BATCH_BYTES && failed.is_none() {
+                let Some((channel, day)) = days.next() else {
+                    break;
+                };
+                let member = format!("{channel}/{day}");
+                let content = match export.open(&member) {
+                    Ok(Some(mut r)) => {
+                        let mut content = Vec::new();
+                        r.read_to_end(&mut content)
+                            .map(|_| content)
+                            .map_err(|e| format!("cannot read: {e}"))
+                    }
+                    Ok(None) => continue,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                };
+                bytes += content.as_ref().map_or(0, Vec::len);
+                batch.push(DayFile {
                     member,
-                    format!("cannot read: {e}"),
-                    "",
-                )));
-                continue;
+                    channel,
+                    content,
+                });
             }
-            let result = json::stream_fields_slice(&bytes, &[], MESSAGE_KEYS, &mut |path, v| {
-                emit(reader.message(&format!("{member}{}", &path[1..]), &channel, &v));
-            });
-            if let Err(e) = result {
-                emit(Item::Reject(Reject::new(
-                    format!("{member}{}", &e.path[1..]),
-                    e.message,
-                    "",
-                )));
-            }
+            (!batch.is_empty()).then_some(batch)
+        });
+        crate::parallel::ordered_map(
+            batches,
+            crate::parallel::workers(),
+            |batch: Vec<DayFile>| batch.iter().flat_map(|d| reader.day(d)).collect(),
+            |items: Vec<Item>| items.into_iter().for_each(&mut *emit),
+        );
+        if let Some(e) = failed {
+            return Err(e);
         }
         Ok(Vec::new())
     }
+}
+
+/// Day files are parsed in batches of about this many bytes: enough that handing a
+/// batch to another thread costs nothing, few enough that little is held in flight.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A day file as read from the export: its member name, its channel, its bytes (or why
+/// they could not be read).
+struct DayFile {
+    member: String,
+    channel: String,
+    content: Result<Vec<u8>, String>,
 }
 
 /// The keys of a message [`Reader::message`] reads; the rest (rich-text blocks, the
@@ -141,6 +174,202 @@ const MESSAGE_KEYS: &[&str] = &[
     "thread_ts",
     "text",
 ];
+
+/// Indices into [`MESSAGE_KEYS`].
+mod key {
+    pub const TS: usize = 0;
+    pub const SUBTYPE: usize = 1;
+    pub const USER: usize = 2;
+    pub const BOT_ID: usize = 3;
+    pub const BOT_PROFILE: usize = 4;
+    pub const THREAD_TS: usize = 5;
+    pub const TEXT: usize = 6;
+}
+
+/// A message's kept fields as read: strings borrowed from the day file where they hold
+/// no escapes, other values whole. No JSON tree is built for a message.
+#[derive(Default)]
+struct Message<'de> {
+    fields: [Option<Field<'de>>; MESSAGE_KEYS.len()],
+    /// The fields in the order they came (for the excerpt of a reject): `order[..seen]`.
+    order: [usize; MESSAGE_KEYS.len()],
+    seen: usize,
+    /// The element when it is not an object.
+    other: Option<Json>,
+}
+
+enum Field<'de> {
+    Str(Cow<'de, str>),
+    Other(Json),
+}
+
+impl Message<'_> {
+    /// A non-empty string field (what [`Get::str_at`] gives on a JSON value).
+    fn str(&self, k: usize) -> Option<&str> {
+        match &self.fields[k] {
+            Some(Field::Str(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        }
+    }
+
+    fn present(&self, k: usize) -> bool {
+        self.fields[k].is_some()
+    }
+
+    fn non_null(&self, k: usize) -> bool {
+        !matches!(self.fields[k], None | Some(Field::Other(Json::Null)))
+    }
+
+    /// The message as the JSON it was read as (kept keys only), for an excerpt.
+    fn json(&self) -> Json {
+        if let Some(v) = &self.other {
+            return v.clone();
+        }
+        let mut map = serde_json::Map::new();
+        for &k in &self.order[..self.seen] {
+            let v = match &self.fields[k] {
+                Some(Field::Str(s)) => Json::String(s.to_string()),
+                Some(Field::Other(v)) => v.clone(),
+                None => continue,
+            };
+            map.insert(MESSAGE_KEYS[k].to_string(), v);
+        }
+        Json::Object(map)
+    }
+}
+
+/// Reads one element of a day file as a [`Message`].
+#[derive(Clone, Copy)]
+struct MessageSeed;
+
+impl<'de> DeserializeSeed<'de> for MessageSeed {
+    type Value = Message<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Message<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessageSeed {
+    type Value = Message<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a message")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message<'de>, A::Error> {
+        let mut m = Message::default();
+        while let Some(k) = json::key_in(&mut map, MESSAGE_KEYS)? {
+            match k {
+                Some(k) => {
+                    let v = map.next_value::<Field>()?;
+                    if m.fields[k].replace(v).is_none() {
+                        m.order[m.seen] = k;
+                        m.seen += 1;
+                    }
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Message<'de>, A::Error> {
+        let v = Json::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Message::other(v))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Message<'de>, E> {
+        Ok(Message::other(Json::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Message<'de>, E> {
+        Ok(Message::other(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Message<'de>, E> {
+        Ok(Message::other(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Message<'de>, E> {
+        Ok(Message::other(v.into()))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Message<'de>, E> {
+        Ok(Message::other(v.into()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Message<'de>, E> {
+        Ok(Message::other(Json::Null))
+    }
+}
+
+impl Message<'_> {
+    fn other(v: Json) -> Self {
+        Message {
+            other: Some(v),
+            ..Message::default()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Field<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Field<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Field<'de>, E> {
+                Ok(Field::Str(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Field<'de>, E> {
+                Ok(Field::Str(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Field<'de>, E> {
+                Ok(Field::Str(Cow::Owned(v)))
+            }
+
+            fn visit_bool<E>(self, v: bool) -> Result<Field<'de>, E> {
+                Ok(Field::Other(Json::Bool(v)))
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<Field<'de>, E> {
+                Ok(Field::Other(v.into()))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<Field<'de>, E> {
+                Ok(Field::Other(v.into()))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<Field<'de>, E> {
+                Ok(Field::Other(v.into()))
+            }
+
+            fn visit_unit<E>(self) -> Result<Field<'de>, E> {
+                Ok(Field::Other(Json::Null))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Field<'de>, A::Error> {
+                Json::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Field::Other)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field<'de>, A::Error> {
+                Json::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Field::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// Whether a folder is the root of a Slack export.
 pub fn is_export_dir(dir: &Path) -> bool {
@@ -333,34 +562,51 @@ impl Reader<'_> {
         Item::Record(Record::new(location, vec![row]))
     }
 
-    fn message(&self, location: &str, channel: &str, m: &Json) -> Item {
-        let Some(ts) = m.str_at("ts") else {
+    /// The records of one day file, in order, with a reject for what cannot be read.
+    fn day(&self, d: &DayFile) -> Vec<Item> {
+        let bytes = match &d.content {
+            Ok(bytes) => bytes,
+            Err(reason) => return vec![Item::Reject(Reject::new(&d.member, reason, ""))],
+        };
+        let channel_id = self.channels.get(&d.channel).unwrap_or(&d.channel);
+        let mut items = Vec::new();
+        let result = json::slice_elements(bytes, MessageSeed, &mut |i, m| {
+            let location = format!("{}[{i}]", d.member);
+            items.push(self.message(location, &d.channel, channel_id, &m));
+        });
+        if let Err(e) = result {
+            items.push(Item::Reject(Reject::new(
+                format!("{}{}", d.member, &e.path[1..]),
+                e.message,
+                "",
+            )));
+        }
+        items
+    }
+
+    fn message(&self, location: String, channel: &str, channel_id: &str, m: &Message) -> Item {
+        let Some(ts) = m.str(key::TS) else {
             return Item::Reject(Reject::new(
                 location,
                 "a message without 'ts'",
-                &m.to_string(),
+                &m.json().to_string(),
             ));
         };
         let Some(at) = slack_ts(ts) else {
             return Item::Reject(Reject::new(
                 location,
                 format!("ts: expected epoch seconds such as 1736478630.905399, found '{ts}'"),
-                &m.to_string(),
+                &m.json().to_string(),
             ));
         };
-        let channel_id = self
-            .channels
-            .get(channel)
-            .cloned()
-            .unwrap_or_else(|| channel.to_string());
-        let subtype = m.str_at("subtype");
-        let user = m.str_at("user");
+        let subtype = m.str(key::SUBTYPE);
+        let user = m.str(key::USER);
         let is_bot = subtype == Some("bot_message")
-            || m.get("bot_id").is_some_and(|b| !b.is_null())
-            || m.get("bot_profile").is_some()
+            || m.non_null(key::BOT_ID)
+            || m.present(key::BOT_PROFILE)
             || user.is_some_and(|u| self.bots.get(u).copied().unwrap_or(false));
-        let thread = m.str_at("thread_ts").filter(|t| *t != ts);
-        let text = m.str_at("text").unwrap_or("");
+        let thread = m.str(key::THREAD_TS).filter(|t| *t != ts);
+        let text = m.str(key::TEXT).unwrap_or("");
         let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
         let status_update = conversation && !is_bot && self.ctx.config.chat.is_status_update(text);
         let row = Row::new(Table::Messages)
@@ -368,7 +614,7 @@ impl Reader<'_> {
                 col::MESSAGE_ID,
                 Value::text(format!("{SOURCE}:{channel_id}:{ts}")),
             )
-            .with(col::CHANNEL_ID, Value::text(channel_id.clone()))
+            .with(col::CHANNEL_ID, Value::text(channel_id))
             .with(col::CHANNEL_NAME, Value::text(channel))
             .with(col::AT, Value::Ts(at))
             .with(
@@ -414,6 +660,126 @@ mod tests {
         assert_eq!(slack_ts("1736478630.905399"), Some(1_736_478_630_905_399));
         assert_eq!(slack_ts("1434000000.1"), Some(1_434_000_000_100_000));
         assert_eq!(slack_ts("yesterday"), None);
+    }
+
+    fn day(content: &[u8]) -> Vec<Item> {
+        let config = crate::config::Config::default();
+        let ctx = Context {
+            config: &config,
+            keep_text: true,
+        };
+        let reader = Reader {
+            ctx: &ctx,
+            channels: HashMap::from([("inc-7".to_string(), "C7".to_string())]),
+            bots: HashMap::from([("UBOT".to_string(), true)]),
+        };
+        reader.day(&DayFile {
+            member: "inc-7/2024-01-02.json".into(),
+            channel: "inc-7".into(),
+            content: Ok(content.to_vec()),
+        })
+    }
+
+    fn cell<'i>(item: &'i Item, column: &str) -> &'i Value {
+        match item {
+            Item::Record(r) => r.rows[0].get(column),
+            other => panic!("not a record: {other:?}"),
+        }
+    }
+
+    fn reject(item: &Item) -> (&str, &str, &str) {
+        match item {
+            Item::Reject(r) => (&r.location, &r.reason, &r.excerpt),
+            other => panic!("not a reject: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_read_as_the_json_says() {
+        let items = day(br#"[
+            {"ts": "1704186000.000100", "user": "U1", "text": "UPDATE: \u00c9tat stable",
+             "blocks": [{"type": "rich_text", "elements": [{"text": "x"}]}], "user": "U2"},
+            {"ts": "1704186060.5", "thread_ts": "1704186000.000100", "bot_id": null},
+            {"ts": "1704186070.5", "bot_profile": null, "text": "update: from a bot"},
+            {"ts": "1704186080.5", "user": "UBOT", "subtype": "channel_join", "text": 7},
+            {"user": "U1", "text": "no ts", "reactions": [1, 2]},
+            {"ts": 1704186090, "user": "U1"},
+            {"ts": "yesterday", "text": "late"},
+            42
+        ]"#);
+        assert_eq!(items.len(), 8);
+        // Escaped text is read (the status marker matched whatever its case); of a
+        // repeated key the last counts; what is not kept is skipped.
+        assert_eq!(
+            cell(&items[0], col::MESSAGE_ID),
+            &Value::text("slack:C7:1704186000.000100")
+        );
+        assert_eq!(cell(&items[0], col::CHANNEL_NAME), &Value::text("inc-7"));
+        assert_eq!(cell(&items[0], col::PERSON_ID), &Value::text("slack:U2"));
+        assert_eq!(
+            cell(&items[0], col::TEXT),
+            &Value::text("UPDATE: État stable")
+        );
+        assert_eq!(cell(&items[0], col::STATUS_UPDATE), &Value::Bool(true));
+        assert_eq!(cell(&items[0], col::AT), &Value::Ts(1_704_186_000_000_100));
+        assert_eq!(cell(&items[0], col::THREAD_ID), &Value::Null);
+        // A null bot id is no bot id; a bot profile, even null, is a bot.
+        assert_eq!(
+            cell(&items[1], col::THREAD_ID),
+            &Value::text("slack:C7:1704186000.000100")
+        );
+        assert_eq!(cell(&items[1], col::IS_BOT), &Value::Bool(false));
+        assert_eq!(cell(&items[2], col::IS_BOT), &Value::Bool(true));
+        assert_eq!(cell(&items[2], col::STATUS_UPDATE), &Value::Bool(false));
+        // A known bot user; a text that is not a string is no text.
+        assert_eq!(cell(&items[3], col::IS_BOT), &Value::Bool(true));
+        assert_eq!(cell(&items[3], col::SUBTYPE), &Value::text("channel_join"));
+        assert_eq!(cell(&items[3], col::TEXT), &Value::Null);
+        // Rejects name the element and show the fields read, in their order.
+        assert_eq!(
+            reject(&items[4]),
+            (
+                "inc-7/2024-01-02.json[4]",
+                "a message without 'ts'",
+                r#"{"user":"U1","text":"no ts"}"#
+            )
+        );
+        assert_eq!(
+            reject(&items[5]),
+            (
+                "inc-7/2024-01-02.json[5]",
+                "a message without 'ts'",
+                r#"{"ts":1704186090,"user":"U1"}"#
+            )
+        );
+        assert_eq!(
+            reject(&items[6]),
+            (
+                "inc-7/2024-01-02.json[6]",
+                "ts: expected epoch seconds such as 1736478630.905399, found 'yesterday'",
+                r#"{"ts":"yesterday","text":"late"}"#
+            )
+        );
+        assert_eq!(
+            reject(&items[7]),
+            ("inc-7/2024-01-02.json[7]", "a message without 'ts'", "42")
+        );
+    }
+
+    #[test]
+    fn a_cut_day_file_keeps_what_came_before() {
+        let items = day(b"[{\"ts\": \"1704186000.1\"}, {\"ts\": \"17041");
+        assert_eq!(items.len(), 2);
+        assert_eq!(cell(&items[0], col::AT), &Value::Ts(1_704_186_000_100_000));
+        let (location, reason, _) = reject(&items[1]);
+        assert_eq!(location, "inc-7/2024-01-02.json[1]");
+        assert_eq!(
+            reason,
+            "expected more JSON, found the end of the file (truncated?) at line 1 column 38"
+        );
+        // Not JSON at all: one reject for the file, at its top.
+        let items = day(b"<html>");
+        assert_eq!(reject(&items[0]).0, "inc-7/2024-01-02.json");
     }
 
     #[test]
