@@ -764,10 +764,88 @@ fn relink_channels(
     links: &DataFrame,
     report: &mut Report,
 ) -> Result<()> {
-    // The distinct channels of the messages, read a part at a time.
+    // One pass over the messages, a part at a time: the distinct channels, and who
+    // wrote in each channel, when, how often. People, channels and sources are few,
+    // messages many, so names are numbered rather than copied per message. Which
+    // channel is which incident's is known only once every channel is.
     let mut set = ChannelSet::default();
-    writer.each_part(Table::Messages, &ChannelSet::COLUMNS, &mut |df| {
-        set.add(&df)
+    let mut names = Interner::default();
+    let mut participation: hashbrown::HashMap<(u32, u32, u32), (i64, i64, i64)> =
+        hashbrown::HashMap::new();
+    // Status updates: (channel, at, person, message id, source), in message order.
+    let mut updates = Vec::new();
+    // Channels (numbered) with any message at all.
+    let mut with_messages: BTreeSet<u32> = BTreeSet::new();
+    let columns = [
+        col::SOURCE,
+        col::CHANNEL_ID,
+        col::CHANNEL_NAME,
+        col::PERSON_ID,
+        col::SUBTYPE,
+        col::MESSAGE_ID,
+        col::AT,
+        col::IS_BOT,
+        col::STATUS_UPDATE,
+    ];
+    writer.each_part(Table::Messages, &columns, &mut |df| {
+        set.add(&df)?;
+        let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+        let ats = df
+            .column(col::AT)?
+            .cast(&polars::prelude::DataType::Int64)?;
+        let (bots, status) = (
+            df.column(col::IS_BOT)?.bool()?.clone(),
+            df.column(col::STATUS_UPDATE)?.bool()?.clone(),
+        );
+        let (sources, channel_ids, persons) = (
+            text(col::SOURCE)?,
+            text(col::CHANNEL_ID)?,
+            text(col::PERSON_ID)?,
+        );
+        let (subtypes, ids) = (text(col::SUBTYPE)?, text(col::MESSAGE_ID)?);
+        let cells = sources
+            .iter()
+            .zip(channel_ids.iter())
+            .zip(persons.iter())
+            .zip(subtypes.iter())
+            .zip(ids.iter())
+            .zip(ats.i64()?.iter())
+            .zip(bots.iter().zip(status.iter()));
+        // The channel of the message before, numbered: most messages share it.
+        type SourceChannel<'a> = (Option<&'a str>, Option<&'a str>);
+        let mut last: Option<(SourceChannel, u32)> = None;
+        for ((((((source, channel), person), subtype), id), at), (bot, update)) in cells {
+            let ch = match last {
+                Some((c, n)) if c == (source, channel) => n,
+                _ => {
+                    let key = format!(
+                        "{}:{}",
+                        source.unwrap_or_default(),
+                        channel.unwrap_or_default()
+                    );
+                    let n = names.of(&key);
+                    with_messages.insert(n);
+                    last = Some(((source, channel), n));
+                    n
+                }
+            };
+            let (Some(at), Some(person)) = (at, person) else {
+                continue;
+            };
+            let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
+            if bot.unwrap_or(false) || !conversation {
+                continue;
+            }
+            let (p, s) = (names.of(person), names.of(source.unwrap_or_default()));
+            let e = participation.entry((ch, p, s)).or_insert((at, at, 0));
+            e.0 = e.0.min(at);
+            e.1 = e.1.max(at);
+            e.2 += 1;
+            if update.unwrap_or(false) {
+                updates.push((ch, at, p, id.map(str::to_string), s));
+            }
+        }
+        Ok(())
     })?;
     let msgs = set.frame()?;
     let channels = channel_links(incidents, &msgs, links)?;
@@ -791,93 +869,22 @@ fn relink_channels(
             _ => None,
         })
         .collect();
-    let target_of = |source: Option<&str>, channel: Option<&str>| {
-        targets
-            .get(&(source.unwrap_or_default(), channel.unwrap_or_default()))
-            .copied()
-    };
+    // The incident of each numbered channel (None for other names), numbered too.
+    let channel_targets: Vec<Option<&str>> = (0..names.len() as u32)
+        .map(|n| {
+            let (source, channel) = names.name(n).split_once(':')?;
+            targets.get(&(source, channel)).copied()
+        })
+        .collect();
+    let target_of: Vec<Option<u32>> = channel_targets
+        .iter()
+        .map(|t| t.map(|t| names.of(t)))
+        .collect();
     let claimed = claims(links)?;
-    // Who wrote in which incident's channel, when, how often: people and sources are
-    // few, messages many, so names are numbered rather than copied per message.
-    let mut names = Interner::default();
-    let mut participation: HashMap<(u32, u32, u32), (i64, i64, i64)> = HashMap::new();
-    let mut events = Vec::new();
-    let mut channel_rows: BTreeSet<(String, String)> = BTreeSet::new();
-    let columns = [
-        col::SOURCE,
-        col::CHANNEL_ID,
-        col::PERSON_ID,
-        col::SUBTYPE,
-        col::MESSAGE_ID,
-        col::AT,
-        col::IS_BOT,
-        col::STATUS_UPDATE,
-    ];
-    writer.each_part(Table::Messages, &columns, &mut |df| {
-        let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-        let ats = df
-            .column(col::AT)?
-            .cast(&polars::prelude::DataType::Int64)?;
-        let (bots, updates) = (
-            df.column(col::IS_BOT)?.bool()?.clone(),
-            df.column(col::STATUS_UPDATE)?.bool()?.clone(),
-        );
-        let (sources, channel_ids, persons) = (
-            text(col::SOURCE)?,
-            text(col::CHANNEL_ID)?,
-            text(col::PERSON_ID)?,
-        );
-        let (subtypes, ids) = (text(col::SUBTYPE)?, text(col::MESSAGE_ID)?);
-        let cells = sources
-            .iter()
-            .zip(channel_ids.iter())
-            .zip(persons.iter())
-            .zip(subtypes.iter())
-            .zip(ids.iter())
-            .zip(ats.i64()?.iter())
-            .zip(bots.iter().zip(updates.iter()));
-        // The channel of the message before, and its incident: most messages share it.
-        type SourceChannel<'a> = (Option<&'a str>, Option<&'a str>);
-        let mut last: Option<(SourceChannel, Option<&str>)> = None;
-        for ((((((source, channel), person), subtype), id), at), (bot, update)) in cells {
-            let target = match last {
-                Some((c, target)) if c == (source, channel) => target,
-                _ => {
-                    let target = target_of(source, channel);
-                    if let Some(t) = target {
-                        let key = format!(
-                            "{}:{}",
-                            source.unwrap_or_default(),
-                            channel.unwrap_or_default()
-                        );
-                        channel_rows.insert((t.to_string(), key));
-                    }
-                    last = Some(((source, channel), target));
-                    target
-                }
-            };
-            let (Some(target), Some(at), Some(person)) = (target, at, person) else {
-                continue;
-            };
-            let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
-            if bot.unwrap_or(false) || !conversation {
-                continue;
-            }
-            let source = source.unwrap_or_default();
-            let e = participation
-                .entry((names.of(target), names.of(person), names.of(source)))
-                .or_insert((at, at, 0));
-            e.0 = e.0.min(at);
-            e.1 = e.1.max(at);
-            e.2 += 1;
-            if update.unwrap_or(false) {
-                let (t, p, s) = (names.of(target), names.of(person), names.of(source));
-                events.push((t, at, p, id.map(str::to_string), s));
-            }
-        }
-        Ok(())
-    })?;
-    for (target, at, person, id, source) in events {
+    for (ch, at, person, id, source) in updates {
+        let Some(target) = target_of[ch as usize] else {
+            continue;
+        };
         let event = Row::new(Table::Events)
             .with(col::INCIDENT_ID, Value::text(names.name(target)))
             .with(col::AT, Value::Ts(at))
@@ -888,18 +895,40 @@ fn relink_channels(
         writer.put(&event, "links")?;
     }
     crate::timing::lap("link: who wrote where");
+    let mut incident_of = crate::store::TextMap::default();
+    for ((source, channel), target) in &targets {
+        incident_of.insert(source, channel, target);
+    }
     writer.set_text_by(
         Table::Messages,
         col::INCIDENT_ID,
         [col::SOURCE, col::CHANNEL_ID],
-        &target_of,
+        incident_of,
     )?;
     crate::timing::lap("link: messages' incidents");
-    let participation: BTreeMap<(&str, &str, &str), (i64, i64, i64)> = participation
-        .into_iter()
-        .map(|((t, p, s), v)| ((names.name(t), names.name(p), names.name(s)), v))
-        .collect();
-    for ((incident, person, source), (first, last, count)) in participation {
+    // A person's activity in an incident: over every channel that is the incident's.
+    // Numbers, not names, per entry: there are millions in a large organisation. They
+    // are sorted by the names' order, for the rows to come in a stable order.
+    let mut by_incident: Vec<([u32; 3], (i64, i64, i64))> = Vec::with_capacity(participation.len());
+    for ((ch, p, s), v) in participation {
+        if let Some(t) = target_of[ch as usize] {
+            by_incident.push(([t, p, s], v));
+        }
+    }
+    let rank = names.ranks();
+    by_incident.sort_unstable_by_key(|(k, _)| k.map(|n| rank[n as usize]));
+    by_incident.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 .0 = kept.1 .0.min(next.1 .0);
+            kept.1 .1 = kept.1 .1.max(next.1 .1);
+            kept.1 .2 += next.1 .2;
+        }
+        same
+    });
+    for ([incident, person, source], (first, last, count)) in by_incident {
+        let (incident, person, source) =
+            (names.name(incident), names.name(person), names.name(source));
         let p = Row::new(Table::Participants)
             .with(col::INCIDENT_ID, Value::text(incident))
             .with(col::PERSON_ID, Value::text(person))
@@ -910,10 +939,14 @@ fn relink_channels(
             .with(col::SOURCE, Value::text(source));
         writer.put(&p, "links")?;
     }
+    let channel_rows: BTreeSet<(&str, &str)> = with_messages
+        .iter()
+        .filter_map(|&ch| Some((names.name(target_of[ch as usize]?), names.name(ch))))
+        .collect();
     for (incident, channel) in channel_rows {
         // A claimed channel already has its row (rule explicit-channel).
-        if claimed.get(&channel) != Some(&incident) {
-            writer.put(&link_row(&incident, &channel, "channel-name"), "links")?;
+        if claimed.get(channel).map(String::as_str) != Some(incident) {
+            writer.put(&link_row(incident, channel, "channel-name"), "links")?;
         }
     }
     Ok(())
@@ -996,6 +1029,26 @@ impl Interner {
 
     pub fn name(&self, n: u32) -> &str {
         &self.names[n as usize]
+    }
+
+    /// How many names are numbered.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Each number's place in the names' sorted order: comparing ranks compares names.
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by_key(|&n| self.name(n));
+        let mut rank = vec![0; order.len()];
+        for (r, n) in order.into_iter().enumerate() {
+            rank[n as usize] = r as u32;
+        }
+        rank
     }
 }
 

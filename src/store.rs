@@ -18,7 +18,7 @@
 
 mod writer;
 
-pub use writer::{Outcome, Writer};
+pub use writer::{Outcome, TextMap, Writer};
 
 use crate::record::{Row, Value};
 use crate::schema::{Kind, Table};

@@ -30,8 +30,70 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// A text cell computed from two others (None: leave the cell as it is).
-pub type TextOf<'v> = dyn Fn(Option<&str>, Option<&str>) -> Option<&'v str> + 'v;
+/// A text cell by the cells of two other columns (a missing cell reads as empty): what
+/// [`Writer::set_text_by`] sets. Cells of pairs it does not hold are left as they are.
+#[derive(Debug, Default, Clone)]
+pub struct TextMap(hashbrown::HashMap<String, hashbrown::HashMap<String, String>>);
+
+impl TextMap {
+    pub fn insert(&mut self, a: &str, b: &str, value: &str) {
+        self.0
+            .entry_ref(a)
+            .or_default()
+            .insert(b.to_string(), value.to_string());
+    }
+
+    pub fn get(&self, a: Option<&str>, b: Option<&str>) -> Option<&str> {
+        self.0
+            .get(a.unwrap_or_default())?
+            .get(b.unwrap_or_default())
+            .map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A frame's `column` as the map sets it from the `from` columns (None: unchanged).
+    fn column(&self, df: &DataFrame, column: &str, from: [&str; 2]) -> Result<StringChunked> {
+        let (a, b) = (df.column(from[0])?.str()?, df.column(from[1])?.str()?);
+        let old = df.column(column)?.str()?;
+        Ok(a.iter()
+            .zip(b.iter())
+            .zip(old.iter())
+            .map(|((a, b), old)| self.get(a, b).or(old))
+            .collect::<StringChunked>()
+            .with_name(old.name().clone()))
+    }
+}
+
+/// A [`TextMap`] set on the rows of the runs that existed when it was set, applied to
+/// their batches as they are read rather than by rewriting the runs.
+#[derive(Clone)]
+struct RunPatch {
+    column: &'static str,
+    from: [&'static str; 2],
+    map: std::sync::Arc<TextMap>,
+    /// Applies to runs `0..runs`.
+    runs: usize,
+}
+
+impl RunPatch {
+    /// Applies the patches meant for run `run` to a batch read from it (one holding the
+    /// patched column and the columns it comes from; other batches are left alone).
+    fn apply(patches: &[RunPatch], run: usize, df: &mut DataFrame) -> Result<()> {
+        for p in patches.iter().filter(|p| run < p.runs) {
+            if [p.column, p.from[0], p.from[1]]
+                .iter()
+                .all(|c| df.column(c).is_ok())
+            {
+                let new = p.map.column(df, p.column, p.from)?;
+                df.with_column(new.into_column())?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// What became of one input record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,6 +374,8 @@ struct TableState {
     open_start: usize,
     /// Sorted runs of rows (with their positions) on disk.
     runs: Vec<PathBuf>,
+    /// Cells set on rows of runs and not written there yet (see `set_text_by`).
+    run_patches: Vec<RunPatch>,
     /// Per position.
     keys: Segmented<u128>,
     contents: Segmented<u64>,
@@ -351,6 +415,7 @@ impl TableState {
             open: Vec::new(),
             open_start: 0,
             runs: Vec::new(),
+            run_patches: Vec::new(),
             keys: Segmented::new(),
             contents: Segmented::new(),
             versions: Segmented::new(),
@@ -607,11 +672,18 @@ impl TableState {
                 f(self.live_rows(df, Some(start))?)?;
             }
         }
-        for run in &self.runs {
+        for (i, run) in self.runs.iter().enumerate() {
             let file = File::open(run)?;
-            let df = ParquetReader::new(file)
-                .with_columns(names(Some(POS)))
+            let patched = self.run_patches.iter().any(|p| i < p.runs);
+            let mut df = ParquetReader::new(file)
+                .with_columns(if patched { None } else { names(Some(POS)) })
                 .finish()?;
+            if patched {
+                RunPatch::apply(&self.run_patches, i, &mut df)?;
+                if let Some(cols) = names(Some(POS)) {
+                    df = df.select(cols)?;
+                }
+            }
             f(self.live_rows(df, None)?)?;
         }
         for (first, df) in &self.chunks {
@@ -636,25 +708,19 @@ impl TableState {
         Ok(out.expect("there is always an open part"))
     }
 
-    /// Sets `column` of a frame's rows to `f` of the `from` columns where it says;
-    /// updates their content hashes. Returns how many live rows changed.
-    fn patch<'v>(
+    /// Sets `column` of a frame's rows as `map` says from the `from` columns; updates
+    /// their content hashes. Returns how many live rows changed.
+    fn patch(
         &mut self,
         df: &mut DataFrame,
         first: Option<usize>,
         column: &str,
         from: [&str; 2],
-        f: &TextOf<'v>,
+        map: &TextMap,
     ) -> Result<usize> {
         let positions = positions(df, first)?;
-        let (a, b) = (df.column(from[0])?.str()?, df.column(from[1])?.str()?);
+        let new = map.column(df, column, from)?;
         let old = df.column(column)?.str()?;
-        let new: StringChunked = a
-            .iter()
-            .zip(b.iter())
-            .zip(old.iter())
-            .map(|((a, b), old)| f(a, b).or(old))
-            .collect();
         let changed: Vec<usize> = new
             .iter()
             .zip(old.iter())
@@ -665,8 +731,7 @@ impl TableState {
         if changed.is_empty() {
             return Ok(0);
         }
-        let name = df.column(column)?.name().clone();
-        df.with_column(new.with_name(name).into_column())?;
+        df.with_column(new.into_column())?;
         let hashes = frame_hashes(self.table, df)?;
         for &i in &changed {
             self.contents[positions[i]] = hashes[i];
@@ -674,11 +739,25 @@ impl TableState {
         Ok(changed.len())
     }
 
-    fn set_text_by<'v>(&mut self, column: &str, from: [&str; 2], f: &TextOf<'v>) -> Result<usize> {
+    /// Sets a text column of every row from two others, as `map` says. Rows in memory
+    /// and stored rows change now. Rows in runs (millions of messages, say) change as
+    /// their runs are read: a run is not read and written again for it. Their content
+    /// hashes then lag behind, so before a row is next compared with one of them, the
+    /// runs are brought up to date ([`TableState::settle`]).
+    fn set_text_by(
+        &mut self,
+        column: &'static str,
+        from: [&'static str; 2],
+        map: TextMap,
+    ) -> Result<()> {
+        assert!(
+            !self.table.key().contains(&column),
+            "a key column is not set this way: runs are sorted by key"
+        );
         let mut changed = 0;
         let runs = self.runs.len();
         if let Some(mut df) = self.stored_frame.take() {
-            changed += self.patch(&mut df, Some(0), column, from, f)?;
+            changed += self.patch(&mut df, Some(0), column, from, &map)?;
             self.stored_frame = Some(df);
         }
         // Stored rows on disk cannot be changed there: a batch with a change moves to a
@@ -691,7 +770,7 @@ impl TableState {
                     continue;
                 }
                 let mut df = with_schema(read_slice(&disk.path, start, len, None)?, self.table)?;
-                let n = self.patch(&mut df, Some(start), column, from, f)?;
+                let n = self.patch(&mut df, Some(start), column, from, &map)?;
                 if n > 0 {
                     changed += n;
                     let mut df = with_positions(self.table, [(start, &df)])?;
@@ -701,18 +780,9 @@ impl TableState {
             }
             self.on_disk = Some(disk);
         }
-        for i in 0..runs {
-            let path = self.runs[i].clone();
-            let mut df = ParquetReader::new(File::open(&path)?).finish()?;
-            let n = self.patch(&mut df, None, column, from, f)?;
-            if n > 0 {
-                changed += n;
-                self.write_file(&path, &mut df)?;
-            }
-        }
         let mut chunks = std::mem::take(&mut self.chunks);
         for (first, df) in &mut chunks {
-            changed += self.patch(df, Some(*first), column, from, f)?;
+            changed += self.patch(df, Some(*first), column, from, &map)?;
         }
         self.chunks = chunks;
         let ci = self.table.index_of(column).expect("the column exists");
@@ -720,7 +790,7 @@ impl TableState {
         for i in 0..self.open.len() {
             let row = &self.open[i];
             let (a, b) = (row[fi[0]].as_str(), row[fi[1]].as_str());
-            if let Some(new) = f(a, b) {
+            if let Some(new) = map.get(a, b) {
                 if row[ci].as_str() != Some(new) {
                     let new = Value::text(new);
                     self.open[i][ci] = new;
@@ -729,10 +799,40 @@ impl TableState {
                 }
             }
         }
+        if runs > 0 {
+            self.run_patches.push(RunPatch {
+                column,
+                from,
+                map: std::sync::Arc::new(map),
+                runs,
+            });
+            // Rows in runs are rows of this ingest: the table is written anyway.
+            changed += 1;
+        }
         if changed > 0 {
             self.changed = true;
         }
-        Ok(changed)
+        Ok(())
+    }
+
+    /// Writes the cells set on rows of runs into the runs, and their content hashes.
+    fn settle(&mut self) -> Result<()> {
+        if self.run_patches.is_empty() {
+            return Ok(());
+        }
+        let patches = std::mem::take(&mut self.run_patches);
+        for i in 0..self.runs.len() {
+            let path = self.runs[i].clone();
+            let mut df = ParquetReader::new(File::open(&path)?).finish()?;
+            let mut n = 0;
+            for p in patches.iter().filter(|p| i < p.runs) {
+                n += self.patch(&mut df, None, p.column, p.from, &p.map)?;
+            }
+            if n > 0 {
+                self.write_file(&path, &mut df)?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes the live rows in key order as Parquet.
@@ -758,13 +858,15 @@ impl TableState {
                 .collect();
             cursors.push(Cursor::new(Batches::File(batches), true));
         }
-        for run in &self.runs {
+        for (i, run) in self.runs.iter().enumerate() {
             let rows = ParquetReader::new(File::open(run)?).num_rows()?;
             let batches = (0..rows)
                 .step_by(RUN_GROUP)
                 .map(|start| (run.clone(), start, RUN_GROUP.min(rows - start)))
                 .collect();
-            cursors.push(Cursor::new(Batches::File(batches), false));
+            let mut cursor = Cursor::new(Batches::File(batches), false);
+            cursor.patches = (i, self.run_patches.clone());
+            cursors.push(cursor);
         }
         let in_memory = self.stored_frame.iter().map(|df| (0, df));
         let in_memory = in_memory.chain(self.chunks.iter().map(|(first, df)| (*first, df)));
@@ -866,6 +968,8 @@ struct Cursor {
     positions: Vec<usize>,
     keys: Vec<Vec<KeyCell>>,
     row: usize,
+    /// The run the batches come from, and the cells set on runs' rows since.
+    patches: (usize, Vec<RunPatch>),
 }
 
 impl Cursor {
@@ -882,6 +986,7 @@ impl Cursor {
             positions: Vec::new(),
             keys: Vec::new(),
             row: 0,
+            patches: (0, Vec::new()),
         }
     }
 
@@ -909,7 +1014,8 @@ impl Cursor {
             let (df, first) = if let Some(df) = self.memory.take() {
                 (df, None)
             } else if let Some((path, start, len)) = self.batches.pop_front() {
-                let df = with_schema(read_slice(&path, start, len, None)?, table)?;
+                let mut df = with_schema(read_slice(&path, start, len, None)?, table)?;
+                RunPatch::apply(&self.patches.1, self.patches.0, &mut df)?;
                 (df, self.implicit.then_some(start))
             } else {
                 return Ok(None);
@@ -1068,18 +1174,17 @@ impl<'s> Writer<'s> {
         self.state(t)?.each_part(Some(columns), f)
     }
 
-    /// Sets a text column of every row to `f` of two of its text columns, where `f`
-    /// says (None: left as it is). Linking sets the incident of millions of messages
-    /// from their channel this way, part by part, without building a row. Returns how
-    /// many live rows changed.
-    pub fn set_text_by<'v>(
+    /// Sets a text column of every row from two of its text columns, as `map` says.
+    /// Linking sets the incident of millions of messages from their channel this way,
+    /// without building a row (see [`TableState::set_text_by`]).
+    pub fn set_text_by(
         &mut self,
         t: Table,
-        column: &str,
-        from: [&str; 2],
-        f: &TextOf<'v>,
-    ) -> Result<usize> {
-        self.state(t)?.set_text_by(column, from, f)
+        column: &'static str,
+        from: [&'static str; 2],
+        map: TextMap,
+    ) -> Result<()> {
+        self.state(t)?.set_text_by(column, from, map)
     }
 
     /// Applies one input record: `Err((reason, record))` rejects it whole, and nothing of
@@ -1115,6 +1220,7 @@ impl<'s> Writer<'s> {
             let Some(pos) = s.find(key_hash(&row.key())) else {
                 continue;
             };
+            s.settle()?;
             if s.file != file_no || pos < s.file_start {
                 continue;
             }
@@ -1152,7 +1258,11 @@ impl<'s> Writer<'s> {
         let key = key_hash(&row.key());
         let origin = (self.file_no, self.locations.push(location));
         let s = self.state(row.table)?;
-        let froze = match s.find(key) {
+        let found = s.find(key);
+        if found.is_some() {
+            s.settle()?;
+        }
+        let froze = match found {
             Some(pos) if row.table == Table::People => {
                 let old = s.values_at(pos)?;
                 let merged = merge_people(&old, &row.values);
@@ -1450,6 +1560,43 @@ mod tests {
         strings(df, name).unwrap()
     }
 
+    /// A row set in a run is compared as set: the run is brought up to date first.
+    #[test]
+    fn rows_set_in_runs_compare_as_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let lock = store.lock().unwrap();
+        let mut w = Writer::new(&store, &lock);
+        w.chunk = 2;
+        w.spill = 2;
+        w.begin_file();
+        for i in 1..=5 {
+            let m = message(&format!("m{i}"), "C1");
+            assert_eq!(w.put(&m, "f").unwrap(), Outcome::Ingested);
+        }
+        let mut in_c1 = TextMap::default();
+        in_c1.insert("slack", "C1", "i1");
+        let set = [col::SOURCE, col::CHANNEL_ID];
+        w.set_text_by(Table::Messages, col::INCIDENT_ID, set, in_c1)
+            .unwrap();
+        assert!(!w.state(Table::Messages).unwrap().run_patches.is_empty());
+        let m1 = message("m1", "C1").with(col::INCIDENT_ID, Value::text("i1"));
+        assert_eq!(w.put(&m1, "g").unwrap(), Outcome::Duplicate);
+        assert!(w.state(Table::Messages).unwrap().run_patches.is_empty());
+        assert_eq!(
+            w.put(&message("m2", "C1"), "g").unwrap(),
+            Outcome::Ingested,
+            "without the incident, m2 is a change"
+        );
+        let df = w.rows(Table::Messages).unwrap();
+        assert_eq!(
+            column(&df, col::INCIDENT_ID),
+            [Some("i1"), None, Some("i1"), Some("i1"), Some("i1")]
+                .map(|x| x.map(str::to_string))
+                .to_vec()
+        );
+    }
+
     /// Rows frozen into chunks are found, replaced, removed and set like open ones.
     #[test]
     fn rows_in_frozen_chunks_behave_like_open_ones() {
@@ -1481,18 +1628,17 @@ mod tests {
         w.begin_file();
         assert_eq!(w.put(&message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
         w.remove(&message("m4", "C1")).unwrap();
-        let in_c1 = |_: Option<&str>, c: Option<&str>| (c == Some("C1")).then_some("i1");
+        let mut in_c1 = TextMap::default();
+        in_c1.insert("slack", "C1", "i1");
         let set = [col::SOURCE, col::CHANNEL_ID];
-        assert_eq!(
-            w.set_text_by(Table::Messages, col::INCIDENT_ID, set, &in_c1)
-                .unwrap(),
-            3
-        );
-        assert_eq!(
-            w.set_text_by(Table::Messages, col::INCIDENT_ID, set, &in_c1)
-                .unwrap(),
-            0,
-            "a second time changes nothing"
+        w.set_text_by(Table::Messages, col::INCIDENT_ID, set, in_c1.clone())
+            .unwrap();
+        // Set again (the runs' rows are then patched twice when read): the same.
+        w.set_text_by(Table::Messages, col::INCIDENT_ID, set, in_c1)
+            .unwrap();
+        assert!(
+            !w.state(Table::Messages).unwrap().run_patches.is_empty(),
+            "rows in runs are patched as they are read"
         );
         let df = w.rows(Table::Messages).unwrap();
         let s = |v: &[Option<&str>]| -> Vec<Option<String>> {
