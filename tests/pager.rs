@@ -356,3 +356,50 @@ fn an_array_of_pages_reads_like_one_page() {
         ["pagerduty", "3", "0", "3", "0"]
     );
 }
+
+/// A name learned from one incident's references gives the person of a page that a
+/// later incident names only in a sentence, however far apart the two are in the file:
+/// incidents read on other cores are read again in order when they ask for a name.
+#[test]
+fn names_learned_earlier_in_the_file_give_the_pages_person() {
+    let incident = |n: usize, entries: &str, assignments: &str| {
+        format!(
+            r#"{{"id": "Q{n}", "incident_number": {n}, "title": "Incident {n} {pad}",
+                "created_at": "2026-01-01T00:00:00Z", "status": "triggered",
+                "escalation_policy": {{"id": "PEP", "type": "escalation_policy_reference"}},
+                "assignments": [{assignments}], "log_entries": [{entries}]}}"#,
+            pad = "x".repeat(900)
+        )
+    };
+    let ann = r#"{"at": "2026-01-01T00:00:00Z", "assignee": {"id": "PANN",
+        "type": "user_reference", "summary": "Ann Lee"}}"#;
+    let notify = |n: usize| {
+        format!(
+            r#"{{"id": "R{n}", "type": "notify_log_entry", "created_at": "2026-01-01T00:01:00Z",
+                "summary": "Notified Ann Lee by email.", "channel": {{"type": "auto"}}}}"#
+        )
+    };
+    // Ann's reference comes first; her page by name 1,500 incidents (1.5 MB) later,
+    // beyond the first batch the file is split into; a page of a name never seen last.
+    let mut all = vec![incident(0, "", ann)];
+    all.extend((1..1500).map(|n| incident(n, "", "")));
+    all.push(incident(1500, &notify(1500), ""));
+    all.push(incident(
+        1501,
+        &notify(1501).replace("Ann Lee", "Bo Ray"),
+        "",
+    ));
+    let w = Workdir::new();
+    let path = w.path().join("incidents.json");
+    std::fs::write(&path, format!("{{\"incidents\": [{}]}}", all.join(",\n"))).unwrap();
+    let out = w.ingest(&[&path]);
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["pagerduty", "1502", "1502", "0", "0"]
+    );
+    let person = |incident: &str| {
+        rows(&w.store(), Table::Pages, col::INCIDENT_ID, incident)[0][col::PERSON_ID].clone()
+    };
+    assert_eq!(person("pagerduty:Q1500"), text("pagerduty:PANN"));
+    assert_eq!(person("pagerduty:Q1501"), text("pagerduty:name:Bo Ray"));
+}

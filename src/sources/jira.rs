@@ -45,9 +45,17 @@ impl Source for Jira {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let keys = ["issues", "values", "histories"];
-        let (envelope, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
-            element(&path, &v, ctx, emit)
-        })?;
+        // Issues are read on every core: an issue's rows depend on nothing before it.
+        let (envelope, cut) = json::stream_file_with(
+            &input.path,
+            &keys,
+            |path, v| {
+                let mut items = Vec::new();
+                element(&path, &v, ctx, &mut |item| items.push(item));
+                items
+            },
+            &mut |items: Vec<Item>| items.into_iter().for_each(&mut *emit),
+        )?;
         cut.into_iter().for_each(&mut *emit);
         // One issue on its own (`/rest/api/3/issue/KEY`).
         if envelope.contains_key("fields") {

@@ -15,6 +15,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
+mod split;
+
 /// The envelope of a streamed document: its top-level keys other than the streamed
 /// arrays. Empty when the document is a bare array.
 pub type Envelope = Map<String, Value>;
@@ -165,7 +167,74 @@ pub fn stream_file(
     array_keys: &[&str],
     element: &mut dyn FnMut(String, Value),
 ) -> Result<(Envelope, Option<crate::record::Item>), FileError> {
+    stream_file_with(path, array_keys, |path, v| (path, v), &mut |(path, v)| {
+        element(path, v)
+    })
+}
+
+/// [`stream_file`] for an adapter that turns each element into its `T` on any thread:
+/// the elements are parsed and `convert`ed on every core ([`split`]), and the results
+/// handed to `consume` in document order on this thread. A document the splitter does
+/// not follow is read again from the start by one thread, which words the error;
+/// elements already handed on are not handed on again.
+pub fn stream_file_with<T: Send>(
+    path: &std::path::Path,
+    array_keys: &[&str],
+    convert: impl Fn(String, Value) -> T + Sync,
+    consume: &mut dyn FnMut(T),
+) -> Result<(Envelope, Option<crate::record::Item>), FileError> {
     let file = std::fs::File::open(path)?;
+    let workers = match file.metadata() {
+        Ok(m) if m.len() > split::BATCH_BYTES as u64 => crate::parallel::workers(),
+        _ => 1,
+    };
+    let mut split = split::Split::new(file, array_keys);
+    // Set where an element does not parse: what follows is for the streaming parser.
+    let stopped = std::cell::Cell::new(false);
+    let mut handed = 0usize;
+    crate::parallel::ordered_map(
+        std::iter::from_fn(|| {
+            if stopped.get() {
+                None
+            } else {
+                split.next_batch()
+            }
+        }),
+        workers,
+        |batch: split::Batch| {
+            let mut done = Vec::with_capacity(batch.ends.len());
+            for (path, bytes) in batch.records() {
+                match serde_json::from_slice::<Value>(bytes) {
+                    Ok(v) => done.push(convert(path, v)),
+                    Err(_) => return (done, false),
+                }
+            }
+            (done, true)
+        },
+        |(done, whole)| {
+            if stopped.get() {
+                return;
+            }
+            for t in done {
+                consume(t);
+                handed += 1;
+            }
+            if !whole {
+                stopped.set(true);
+            }
+        },
+    );
+    if !stopped.get() && !split.broken {
+        return Ok((split.envelope, None));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut seen = 0usize;
+    let element = &mut |path: String, v: Value| {
+        seen += 1;
+        if seen > handed {
+            consume(convert(path, v));
+        }
+    };
     match stream(file, array_keys, element) {
         Ok(env) => Ok((env, None)),
         Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
@@ -439,6 +508,68 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    /// `stream_file` as one thread reads a file: what the parallel reading must match.
+    fn one_thread(path: &std::path::Path, keys: &[&str]) -> String {
+        let mut got = Vec::new();
+        let file = std::fs::File::open(path).unwrap();
+        let r = stream(file, keys, &mut |p, v| got.push((p, v)));
+        let outcome = match r {
+            Ok(env) => format!("ok {env:?}"),
+            Err(e) if e.elements == 0 && e.path == "$" => format!("err {}: {}", e.path, e.message),
+            Err(e) => format!("cut {}: {}", e.path, e.message),
+        };
+        format!("{got:?} {outcome}")
+    }
+
+    fn parallel(path: &std::path::Path, keys: &[&str]) -> String {
+        let mut got = Vec::new();
+        let outcome = match stream_file(path, keys, &mut |p, v| got.push((p, v))) {
+            Ok((env, None)) => format!("ok {env:?}"),
+            Ok((_, Some(crate::record::Item::Reject(r)))) => {
+                format!("cut {}: {}", r.location, r.reason)
+            }
+            Ok((_, Some(other))) => panic!("{other:?}"),
+            Err(e) => format!("err {}: {}", e.location, e.message),
+        };
+        format!("{got:?} {outcome}")
+    }
+
+    #[test]
+    fn files_read_on_every_core_read_as_on_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = |i: usize| format!("{{\"id\":{i},\"t\":\"{}\\n\"}}", "x".repeat(700));
+        let many = |n: usize| (0..n).map(record).collect::<Vec<_>>().join(",\n");
+        let big = many(3000); // about 2 MiB: several batches, on two threads
+        let documents = [
+            format!("{{\"more\":true,\"incidents\":[{big}],\"time_zone\":\"UTC\"}}"),
+            format!("[{big}]"),
+            // A record that does not parse, in the second batch.
+            format!("[{}, {{\"id\": tru}}, {}]", many(1500), many(10)),
+            // Cut off in the third batch, and before any record.
+            format!("[{}, {{\"id\": 1", many(2900)),
+            "{\"incidents\": [".to_string(),
+            "not json".to_string(),
+            format!("{{\"incidents\": [{}], \"x\": tru}}", many(1600)),
+            format!("{{\"incidents\": [{}], \"x\": 1}} trailing", many(1600)),
+            format!("[{}, {}{}]", many(1600), "[".repeat(127), "]".repeat(127)),
+            format!("{{\"incidents\": 7, \"alerts\": [{}]}}", many(1600)),
+            "[{\"id\": 1}, 2, \"three\", null, [4]]".to_string(),
+        ];
+        for (i, text) in documents.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.json"));
+            std::fs::write(&path, text).unwrap();
+            let keys = ["incidents", "alerts"];
+            let want = one_thread(&path, &keys);
+            let got = parallel(&path, &keys);
+            assert!(
+                got == want,
+                "document {i}: {} vs {}",
+                &got[got.len().saturating_sub(300)..],
+                &want[want.len().saturating_sub(300)..]
+            );
+        }
     }
 
     #[test]

@@ -61,9 +61,39 @@ impl Source for PagerDuty {
             "notes",
             "alerts",
         ];
-        let (envelope, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
-            reader.element(&path, v, emit, &mut log_entries, &mut analytics);
-        })?;
+        // Incidents are read on every core, each with the names it shows; the rest (log
+        // entries, users, …) in order on this thread.
+        let (envelope, cut) = json::stream_file_with(
+            &input.path,
+            &keys,
+            |path, v| {
+                if kind(&path, &v) != Kind::Incident {
+                    return Element::Other(path, v);
+                }
+                let mut own = Reader {
+                    ctx,
+                    names: Names::default(),
+                };
+                let item = own.incident(&path, &v);
+                if own.names.1.get() {
+                    // A name it did not show: read again in order.
+                    return Element::Other(path, v);
+                }
+                Element::Incident {
+                    item,
+                    names: own.names,
+                }
+            },
+            &mut |e| match e {
+                Element::Other(path, v) => {
+                    reader.element(&path, v, emit, &mut log_entries, &mut analytics)
+                }
+                Element::Incident { item, names } => {
+                    reader.names.0.extend(names.0);
+                    emit(item);
+                }
+            },
+        )?;
         cut.into_iter().for_each(&mut *emit);
         if let Some(incident) = envelope.get("incident") {
             let item = reader.incident("$.incident", incident);
@@ -105,8 +135,11 @@ impl Source for PagerDuty {
 }
 
 /// PagerDuty user names seen in references, for notify sentences that give only a name.
+/// Whether a name was asked for and not known is noted: an incident read on its own
+/// (on another core) with its own names is read again in order when that happens, for
+/// a name may have been learned from an incident before it.
 #[derive(Default)]
-struct Names(HashMap<String, String>);
+struct Names(HashMap<String, String>, std::cell::Cell<bool>);
 
 impl Names {
     /// Learns every user reference (`{"type": "user_reference", "id", "summary"}`) in `v`.
@@ -132,8 +165,57 @@ impl Names {
     fn person(&self, name: &str) -> String {
         match self.0.get(name) {
             Some(id) => format!("{SOURCE}:{id}"),
-            None => format!("{SOURCE}:name:{name}"),
+            None => {
+                self.1.set(true);
+                format!("{SOURCE}:name:{name}")
+            }
         }
+    }
+}
+
+/// An element as read on any core: an incident with its item and the names it showed,
+/// or anything else (an incident that asked for a name it did not show, too), for the
+/// reader in order.
+enum Element {
+    Incident { item: Item, names: Names },
+    Other(String, Json),
+}
+
+/// What an element of a PagerDuty export is, by where it is and what it holds.
+#[derive(PartialEq)]
+enum Kind {
+    LogEntry,
+    Analytics,
+    User,
+    Note,
+    Alert,
+    /// An array of pages of results.
+    Page,
+    Incident,
+}
+
+fn kind(path: &str, v: &Json) -> Kind {
+    let under = |key: &str| path.starts_with(&format!("$.{key}["));
+    if under("log_entries") {
+        Kind::LogEntry
+    } else if under("data") {
+        Kind::Analytics
+    } else if under("users") {
+        Kind::User
+    } else if under("notes") {
+        Kind::Note
+    } else if under("alerts") {
+        Kind::Alert
+    } else if path.starts_with("$[") && is_page(v) {
+        Kind::Page
+    } else if v
+        .get("type")
+        .and_then(Json::as_str)
+        .is_some_and(|t| t.ends_with("_log_entry"))
+    {
+        Kind::LogEntry
+    } else {
+        Kind::Incident
     }
 }
 
@@ -193,45 +275,34 @@ impl Reader<'_> {
         log_entries: &mut Vec<(String, Json)>,
         analytics: &mut Vec<(String, Json)>,
     ) {
-        let under = |key: &str| path.starts_with(&format!("$.{key}["));
-        if under("log_entries") {
-            log_entries.push((path.to_string(), v));
-        } else if under("data") {
-            analytics.push((path.to_string(), v));
-        } else if under("users") {
-            emit(self.user(path, &v));
-        } else if under("notes") {
-            emit(Item::Reject(Reject::new(
+        match kind(path, &v) {
+            Kind::LogEntry => log_entries.push((path.to_string(), v)),
+            Kind::Analytics => analytics.push((path.to_string(), v)),
+            Kind::User => emit(self.user(path, &v)),
+            Kind::Note => emit(Item::Reject(Reject::new(
                 path,
                 "a notes export does not say which incident its notes belong to; export log entries (annotate entries) instead",
                 "",
-            )));
-        } else if under("alerts") {
-            emit(Item::Reject(Reject::new(
+            ))),
+            Kind::Alert => emit(Item::Reject(Reject::new(
                 path,
                 "PagerDuty alerts are not used: incidents and their log entries carry what the metrics need",
                 "",
-            )));
-        } else if path.starts_with("$[") && is_page(&v) {
-            // An array of pages: read each page's arrays in turn.
-            for key in ["incidents", "log_entries", "users"] {
-                for (i, x) in v.array_at(key).iter().enumerate() {
-                    let p = format!("{path}.{key}[{i}]");
-                    match key {
-                        "incidents" => emit(self.incident(&p, x)),
-                        "users" => emit(self.user(&p, x)),
-                        _ => log_entries.push((p, x.clone())),
+            ))),
+            Kind::Page => {
+                // An array of pages: read each page's arrays in turn.
+                for key in ["incidents", "log_entries", "users"] {
+                    for (i, x) in v.array_at(key).iter().enumerate() {
+                        let p = format!("{path}.{key}[{i}]");
+                        match key {
+                            "incidents" => emit(self.incident(&p, x)),
+                            "users" => emit(self.user(&p, x)),
+                            _ => log_entries.push((p, x.clone())),
+                        }
                     }
                 }
             }
-        } else if v
-            .get("type")
-            .and_then(Json::as_str)
-            .is_some_and(|t| t.ends_with("_log_entry"))
-        {
-            log_entries.push((path.to_string(), v));
-        } else {
-            emit(self.incident(path, &v));
+            Kind::Incident => emit(self.incident(path, &v)),
         }
     }
 

@@ -1212,12 +1212,13 @@ impl<'s> Writer<'s> {
         }
         // First pass: a key this file already gave different content is a conflict.
         let file_no = self.file_no;
-        for row in &record.rows {
+        let keys: Vec<u128> = record.rows.iter().map(|r| key_hash(&r.key())).collect();
+        for (row, &key) in record.rows.iter().zip(&keys) {
             if row.table == Table::People {
                 continue;
             }
             let s = self.state(row.table)?;
-            let Some(pos) = s.find(key_hash(&row.key())) else {
+            let Some(pos) = s.find(key) else {
                 continue;
             };
             s.settle()?;
@@ -1241,8 +1242,8 @@ impl<'s> Writer<'s> {
         } else {
             Outcome::Duplicate
         };
-        for row in record.rows {
-            if self.insert(row, &record.location)? == Outcome::Ingested {
+        for (row, key) in record.rows.into_iter().zip(keys) {
+            if self.insert(row, key, &record.location)? == Outcome::Ingested {
                 outcome = Outcome::Ingested;
             }
         }
@@ -1251,11 +1252,11 @@ impl<'s> Writer<'s> {
 
     /// Stores a row, merging it with the row of the same key if there is one.
     pub fn put(&mut self, row: &Row, location: &str) -> Result<Outcome> {
-        self.insert(row.clone(), location)
+        self.insert(row.clone(), key_hash(&row.key()), location)
     }
 
-    fn insert(&mut self, row: Row, location: &str) -> Result<Outcome> {
-        let key = key_hash(&row.key());
+    /// Stores a row whose key hashes to `key`.
+    fn insert(&mut self, row: Row, key: u128, location: &str) -> Result<Outcome> {
         let origin = (self.file_no, self.locations.push(location));
         let s = self.state(row.table)?;
         let found = s.find(key);
