@@ -1352,7 +1352,7 @@ impl<'s> Writer<'s> {
         let largest = changed
             .iter()
             .copied()
-            .max_by_key(|t| (self.tables[t].versions.len(), std::cmp::Reverse(*t)));
+            .max_by_key(|t| (self.tables[t].keys.len(), std::cmp::Reverse(*t)));
         let mut states: Vec<TableState> = changed
             .iter()
             .map(|t| self.tables.remove(t).expect("listed above"))
