@@ -949,6 +949,8 @@ fn relink_channels(
             writer.put(&link_row(incident, channel, "channel-name"), "links")?;
         }
     }
+    // Nothing changes the messages after this: they are written while linking goes on.
+    writer.seal(Table::Messages)?;
     Ok(())
 }
 

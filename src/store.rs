@@ -46,6 +46,7 @@ const CRASH_ENV: &str = "INCIDENTLENS_TEST_CRASH";
 /// a test's SIGKILL lands inside the commit.
 const PAUSE_ENV: &str = "INCIDENTLENS_TEST_PAUSE_MS";
 
+#[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
 }

@@ -837,6 +837,13 @@ impl TableState {
 
     /// Writes the live rows in key order as Parquet.
     fn write(mut self, out: &mut File) -> Result<()> {
+        // From here only which rows are live matters: the bookkeeping for finding and
+        // comparing rows (for millions of messages, some 200 MB) is let go of first.
+        self.keys.clear();
+        self.contents.clear();
+        self.versions.clear();
+        self.locations.clear();
+        self.index = hashbrown::HashTable::new();
         if self.runs.is_empty() && self.on_disk.is_none() {
             let df = self.live(None)?;
             return write_sorted(&df, self.table, out);
@@ -1127,6 +1134,28 @@ pub struct Writer<'s> {
     locations: Locations,
     chunk: usize,
     spill: usize,
+    /// Tables sealed before the commit (see [`Writer::seal`]), being written.
+    sealed: Vec<(Table, Sealed)>,
+}
+
+/// A sealed table's file being written on a thread of its own: (temporary, final path).
+type Sealed = std::thread::JoinHandle<Result<(PathBuf, PathBuf)>>;
+
+/// Waits for a sealed table's file.
+fn finish_sealed(t: Table, h: Sealed) -> Result<(PathBuf, PathBuf)> {
+    h.join()
+        .map_err(|_| anyhow::anyhow!("writing {} stopped (panicked)", t.name()))?
+}
+
+impl Drop for Writer<'_> {
+    /// A run that ends without its commit leaves no file of a sealed table behind.
+    fn drop(&mut self) {
+        for (t, h) in self.sealed.drain(..) {
+            if let Ok((tmp, _)) = finish_sealed(t, h) {
+                let _ = fs::remove_file(tmp);
+            }
+        }
+    }
 }
 
 impl<'s> Writer<'s> {
@@ -1140,7 +1169,28 @@ impl<'s> Writer<'s> {
             locations: Locations::default(),
             chunk: test.unwrap_or(CHUNK_ROWS),
             spill: test.unwrap_or(SPILL_ROWS),
+            sealed: Vec::new(),
         }
+    }
+
+    /// Says that a table takes no more changes in this run. A changed table is written
+    /// at once, on a thread of its own, while the run goes on (linking sets millions of
+    /// messages' incidents, then links tickets); the commit then makes it part of the
+    /// store with the others, and a run that ends without committing removes it.
+    pub fn seal(&mut self, t: Table) -> Result<()> {
+        let Some(s) = self.tables.remove(&t) else {
+            return Ok(());
+        };
+        if !s.changed {
+            self.tables.insert(t, s);
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let h = std::thread::Builder::new()
+            .name(format!("write {}", t.name()))
+            .spawn(move || write_table(&store, s))?;
+        self.sealed.push((t, h));
+        Ok(())
     }
 
     /// Marks the start of the next input file: duplicate keys are judged per file.
@@ -1150,6 +1200,12 @@ impl<'s> Writer<'s> {
     }
 
     fn state(&mut self, t: Table) -> Result<&mut TableState> {
+        if self.sealed.iter().any(|(s, _)| *s == t) {
+            anyhow::bail!(
+                "{} is sealed: it takes no more changes in this run",
+                t.name()
+            );
+        }
         if !self.tables.contains_key(&t) {
             let s = TableState::load(self.store, t, self.chunk, self.spill)?;
             self.tables.insert(t, s);
@@ -1333,17 +1389,19 @@ impl<'s> Writer<'s> {
         let fresh = !self.store.exists();
         if fresh {
             for t in Table::ALL {
-                let s = self.state(t)?;
-                s.changed = true;
+                if self.sealed.iter().all(|(s, _)| *s != t) {
+                    self.state(t)?.changed = true;
+                }
             }
         }
+        let sealed = std::mem::take(&mut self.sealed);
         let changed: Vec<Table> = self
             .tables
             .values()
             .filter(|s| s.changed)
             .map(|s| s.table)
             .collect();
-        if changed.is_empty() {
+        if changed.is_empty() && sealed.is_empty() {
             return Ok(false);
         }
         // The largest table (millions of messages) is written on a thread of its own while
@@ -1368,6 +1426,9 @@ impl<'s> Writer<'s> {
             }
             if let Some(big) = big {
                 renames.push(big.join().expect("the table writer does not panic")?);
+            }
+            for (t, h) in sealed {
+                renames.push(finish_sealed(t, h)?);
             }
             Ok(renames)
         })?;
@@ -1559,6 +1620,45 @@ mod tests {
 
     fn column(df: &DataFrame, name: &str) -> Vec<Option<String>> {
         strings(df, name).unwrap()
+    }
+
+    /// A sealed table is written at once and committed with the others; a run that
+    /// ends without committing leaves no file of it behind.
+    #[test]
+    fn sealed_tables_are_written_early_and_committed_or_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let lock = store.lock().unwrap();
+        let files = || -> Vec<String> {
+            let mut all: Vec<String> = walkdir::WalkDir::new(dir.path())
+                .into_iter()
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.file_type().is_file() && e.path().to_string_lossy().contains("messages")
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            all.sort();
+            all
+        };
+        let mut w = Writer::new(&store, &lock);
+        w.begin_file();
+        w.put(&message("m1", "C1"), "f").unwrap();
+        w.seal(Table::Messages).unwrap();
+        assert!(
+            w.put(&message("m2", "C1"), "f").is_err(),
+            "sealed: no more changes"
+        );
+        drop(w);
+        assert!(files().is_empty(), "{:?}", files());
+
+        let mut w = Writer::new(&store, &lock);
+        w.begin_file();
+        w.put(&message("m1", "C1"), "f").unwrap();
+        w.seal(Table::Messages).unwrap();
+        assert!(w.commit().unwrap());
+        assert_eq!(files(), ["messages.parquet"]);
+        assert_eq!(store.read(Table::Messages).unwrap().height(), 1);
     }
 
     /// A row set in a run is compared as set: the run is brought up to date first.
