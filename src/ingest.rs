@@ -453,7 +453,7 @@ fn account(
         .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
         .with(col::ROWS_REJECTED, Value::Int(fr.rejected as i64))
         .with(col::STARTED_AT, Value::Ts(started));
-    writer.put(&run_row, display)?;
+    writer.put(run_row, display)?;
     for r in rejects {
         let row = Row::new(Table::Rejects)
             .with(col::RUN_ID, Value::Int(run_id))
@@ -461,7 +461,7 @@ fn account(
             .with(col::LOCATION, Value::text(r.location.clone()))
             .with(col::REASON, Value::text(r.reason.clone()))
             .with(col::EXCERPT, Value::text(r.excerpt.clone()));
-        writer.put(&row, display)?;
+        writer.put(row, display)?;
     }
     Ok(())
 }

@@ -732,7 +732,7 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     let incidents = Incidents::from_frame(&inc)?;
     let mut report = Report::default();
     for ((id, other), rule) in same_incidents(&incidents, &inc, &links)? {
-        writer.put(&link_row(&id, &other, rule), "links")?;
+        writer.put(link_row(&id, &other, rule), "links")?;
         report.linked_incidents += 1;
     }
     crate::timing::lap("link: incidents seen twice");
@@ -750,7 +750,7 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
         }
     }
     for row in std::mem::take(&mut report.issues) {
-        writer.put(&row, "links")?;
+        writer.put(row, "links")?;
     }
     // Written even when empty: metrics tell a store without issues from one that was
     // linked before the table existed by its file.
@@ -813,20 +813,19 @@ fn relink_channels(
             .zip(bots.iter().zip(status.iter()));
         // The channel of the message before, numbered: most messages share it.
         type SourceChannel<'a> = (Option<&'a str>, Option<&'a str>);
-        let mut last: Option<(SourceChannel, u32)> = None;
+        // Its source, numbered too; and the author of the message before.
+        let mut last: Option<(SourceChannel, u32, u32)> = None;
+        let mut last_person: Option<(&str, u32)> = None;
         for ((((((source, channel), person), subtype), id), at), (bot, update)) in cells {
-            let ch = match last {
-                Some((c, n)) if c == (source, channel) => n,
+            let (ch, s) = match last {
+                Some((c, n, s)) if c == (source, channel) => (n, s),
                 _ => {
-                    let key = format!(
-                        "{}:{}",
-                        source.unwrap_or_default(),
-                        channel.unwrap_or_default()
-                    );
-                    let n = names.of(&key);
+                    let source_name = source.unwrap_or_default();
+                    let key = format!("{source_name}:{}", channel.unwrap_or_default());
+                    let (n, s) = (names.of(&key), names.of(source_name));
                     with_messages.insert(n);
-                    last = Some(((source, channel), n));
-                    n
+                    last = Some(((source, channel), n, s));
+                    (n, s)
                 }
             };
             let (Some(at), Some(person)) = (at, person) else {
@@ -836,7 +835,14 @@ fn relink_channels(
             if bot.unwrap_or(false) || !conversation {
                 continue;
             }
-            let (p, s) = (names.of(person), names.of(source.unwrap_or_default()));
+            let p = match last_person {
+                Some((name, p)) if name == person => p,
+                _ => {
+                    let p = names.of(person);
+                    last_person = Some((person, p));
+                    p
+                }
+            };
             let e = participation.entry((ch, p, s)).or_insert((at, at, 0));
             e.0 = e.0.min(at);
             e.1 = e.1.max(at);
@@ -892,7 +898,7 @@ fn relink_channels(
             .with(col::PERSON_ID, Value::text(names.name(person)))
             .with(col::DETAIL, Value::opt_text(id))
             .with(col::SOURCE, Value::text(names.name(source)));
-        writer.put(&event, "links")?;
+        writer.put(event, "links")?;
     }
     crate::timing::lap("link: who wrote where");
     let mut incident_of = crate::store::TextMap::default();
@@ -937,7 +943,7 @@ fn relink_channels(
             .with(col::LAST_ACTIVE_AT, Value::Ts(last))
             .with(col::MESSAGES, Value::Int(count))
             .with(col::SOURCE, Value::text(source));
-        writer.put(&p, "links")?;
+        writer.put(p, "links")?;
     }
     let channel_rows: BTreeSet<(&str, &str)> = with_messages
         .iter()
@@ -946,7 +952,7 @@ fn relink_channels(
     for (incident, channel) in channel_rows {
         // A claimed channel already has its row (rule explicit-channel).
         if claimed.get(channel).map(String::as_str) != Some(incident) {
-            writer.put(&link_row(incident, channel, "channel-name"), "links")?;
+            writer.put(link_row(incident, channel, "channel-name"), "links")?;
         }
     }
     // Nothing changes the messages after this: they are written while linking goes on.
@@ -1084,10 +1090,10 @@ fn relink_tickets(
         let row = row_at(df, t.table, t.row)?;
         let target = Value::opt_text(t.target.clone());
         if row.get(col::INCIDENT_ID) != &target {
-            writer.put(&row.with(col::INCIDENT_ID, target), "links")?;
+            writer.put(row.with(col::INCIDENT_ID, target), "links")?;
         }
         if let Link::Incident(incident) = &t.link {
-            writer.put(&link_row(incident, &t.id, t.rule), "links")?;
+            writer.put(link_row(incident, &t.id, t.rule), "links")?;
         }
     }
     // Each incident's retro: the earliest held, and the earliest published, among its
@@ -1146,7 +1152,7 @@ fn relink_tickets(
             new.set(col::RETRO_URL, url.clone());
         }
         if new != row {
-            writer.put(&new, "links")?;
+            writer.put(new, "links")?;
         }
     }
     Ok(())

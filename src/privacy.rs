@@ -283,7 +283,7 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
                 .with(col::DISPLAY_NAME, Value::text(pseudonym.clone()))
                 .with(col::EMAIL, Value::Null)
                 .with(col::ALIASES, Value::List(Vec::new()));
-            writer.put(&replaced, "forget")?;
+            writer.put(replaced, "forget")?;
             *done.rows.entry("people").or_default() += 1;
         }
     }
@@ -315,7 +315,7 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
             if new.key() != row.key() {
                 writer.remove(&row)?;
             }
-            writer.put(&new, "forget")?;
+            writer.put(new, "forget")?;
             *done.rows.entry(table.name()).or_default() += 1;
         }
     }
@@ -333,7 +333,7 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
                 cleaned = cleaned.replace(w.as_str(), &pseudonym);
             }
             writer.put(
-                &row.clone().with(col::EXCERPT, Value::text(cleaned)),
+                row.clone().with(col::EXCERPT, Value::text(cleaned)),
                 "forget",
             )?;
             *done.rows.entry("rejects").or_default() += 1;

@@ -1307,8 +1307,9 @@ impl<'s> Writer<'s> {
     }
 
     /// Stores a row, merging it with the row of the same key if there is one.
-    pub fn put(&mut self, row: &Row, location: &str) -> Result<Outcome> {
-        self.insert(row.clone(), key_hash(&row.key()), location)
+    pub fn put(&mut self, row: Row, location: &str) -> Result<Outcome> {
+        let key = key_hash(&row.key());
+        self.insert(row, key, location)
     }
 
     /// Stores a row whose key hashes to `key`.
@@ -1643,10 +1644,10 @@ mod tests {
         };
         let mut w = Writer::new(&store, &lock);
         w.begin_file();
-        w.put(&message("m1", "C1"), "f").unwrap();
+        w.put(message("m1", "C1"), "f").unwrap();
         w.seal(Table::Messages).unwrap();
         assert!(
-            w.put(&message("m2", "C1"), "f").is_err(),
+            w.put(message("m2", "C1"), "f").is_err(),
             "sealed: no more changes"
         );
         drop(w);
@@ -1654,7 +1655,7 @@ mod tests {
 
         let mut w = Writer::new(&store, &lock);
         w.begin_file();
-        w.put(&message("m1", "C1"), "f").unwrap();
+        w.put(message("m1", "C1"), "f").unwrap();
         w.seal(Table::Messages).unwrap();
         assert!(w.commit().unwrap());
         assert_eq!(files(), ["messages.parquet"]);
@@ -1673,7 +1674,7 @@ mod tests {
         w.begin_file();
         for i in 1..=5 {
             let m = message(&format!("m{i}"), "C1");
-            assert_eq!(w.put(&m, "f").unwrap(), Outcome::Ingested);
+            assert_eq!(w.put(m, "f").unwrap(), Outcome::Ingested);
         }
         let mut in_c1 = TextMap::default();
         in_c1.insert("slack", "C1", "i1");
@@ -1682,10 +1683,10 @@ mod tests {
             .unwrap();
         assert!(!w.state(Table::Messages).unwrap().run_patches.is_empty());
         let m1 = message("m1", "C1").with(col::INCIDENT_ID, Value::text("i1"));
-        assert_eq!(w.put(&m1, "g").unwrap(), Outcome::Duplicate);
+        assert_eq!(w.put(m1, "g").unwrap(), Outcome::Duplicate);
         assert!(w.state(Table::Messages).unwrap().run_patches.is_empty());
         assert_eq!(
-            w.put(&message("m2", "C1"), "g").unwrap(),
+            w.put(message("m2", "C1"), "g").unwrap(),
             Outcome::Ingested,
             "without the incident, m2 is a change"
         );
@@ -1727,7 +1728,7 @@ mod tests {
         let same = Record::new("f.json[7]", vec![message("m2", "C1")]);
         assert_eq!(w.apply(same).unwrap().ok(), Some(Outcome::Duplicate));
         w.begin_file();
-        assert_eq!(w.put(&message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
+        assert_eq!(w.put(message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
         w.remove(&message("m4", "C1")).unwrap();
         let mut in_c1 = TextMap::default();
         in_c1.insert("slack", "C1", "i1");
@@ -1763,8 +1764,8 @@ mod tests {
         let mut w = Writer::new(&store, &lock);
         w.begin_file();
         let m2 = message("m2", "C1").with(col::INCIDENT_ID, Value::text("i1"));
-        assert_eq!(w.put(&m2, "h").unwrap(), Outcome::Duplicate);
-        assert_eq!(w.put(&message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
+        assert_eq!(w.put(m2, "h").unwrap(), Outcome::Duplicate);
+        assert_eq!(w.put(message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
         assert_eq!(w.rows(Table::Messages).unwrap().height(), 5);
     }
 }
