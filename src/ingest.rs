@@ -174,9 +174,11 @@ pub fn run(
         bar
     });
 
-    // Two stages on two cores: a reader thread detects, hashes and parses the files in
-    // order and hands their records over in batches; this thread applies them to the
-    // store in that same order, so the result does not depend on timing.
+    // Two stages: a reader thread detects, hashes and parses the files in order (large
+    // JSON exports and Slack day files are parsed on every core, their records kept in
+    // order: `parallel::ordered_map`) and hands their records over in batches; this
+    // thread applies them to the store in that same order, so the result does not
+    // depend on timing.
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(64);
         let (ctx, seen) = (&ctx, &seen);

@@ -24,7 +24,7 @@
 
 use crate::record::{split_list, Row, Value};
 use crate::schema::{col, Table};
-use crate::store::{row_at, strings as strs, Writer};
+use crate::store::{row_at, strings as strs, TextMap, Writer};
 use anyhow::Result;
 use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -901,9 +901,9 @@ fn relink_channels(
         writer.put(event, "links")?;
     }
     crate::timing::lap("link: who wrote where");
-    let mut incident_of = crate::store::TextMap::default();
+    let mut incident_of = TextMap::default();
     for ((source, channel), target) in &targets {
-        incident_of.insert(source, channel, target);
+        incident_of.insert(source, channel, Some(target));
     }
     writer.set_text_by(
         Table::Messages,
@@ -911,6 +911,8 @@ fn relink_channels(
         [col::SOURCE, col::CHANNEL_ID],
         incident_of,
     )?;
+    // Nothing changes the messages after this: they are written while linking goes on.
+    writer.seal(Table::Messages)?;
     crate::timing::lap("link: messages' incidents");
     // A person's activity in an incident: over every channel that is the incident's.
     // Numbers, not names, per entry: there are millions in a large organisation. They
@@ -955,8 +957,6 @@ fn relink_channels(
             writer.put(link_row(incident, channel, "channel-name"), "links")?;
         }
     }
-    // Nothing changes the messages after this: they are written while linking goes on.
-    writer.seal(Table::Messages)?;
     Ok(())
 }
 
@@ -1075,25 +1075,46 @@ fn relink_tickets(
     inc: &DataFrame,
     report: &mut Report,
 ) -> Result<()> {
-    let items = writer.rows(Table::ActionItems)?;
-    let retros = writer.rows(Table::Retros)?;
+    // What linking reads of the tickets; their incidents are then set in place, as
+    // the messages' are, rather than each ticket stored again.
+    let read = |writer: &mut Writer, t: Table, id: &str| {
+        writer.columns(
+            t,
+            &[id, col::SOURCE, col::LINK_REFS, col::URL, col::INCIDENT_ID],
+        )
+    };
+    let items = read(writer, Table::ActionItems, col::ITEM_ID)?;
+    let retros = read(writer, Table::Retros, col::RETRO_ID)?;
+    let cells = |df: &DataFrame| -> Result<[Vec<Option<String>>; 2]> {
+        Ok([strs(df, col::SOURCE)?, strs(df, col::INCIDENT_ID)?])
+    };
+    let (item_cells, retro_cells) = (cells(&items)?, cells(&retros)?);
+    let mut incident_of = [TextMap::default(), TextMap::default()];
     for t in ticket_links(incidents, &items, &retros)? {
-        let df = if t.table == Table::Retros {
-            &retros
-        } else {
-            &items
-        };
+        let retro = t.table == Table::Retros;
+        let [sources, current] = if retro { &retro_cells } else { &item_cells };
         if let Link::Incident(_) = &t.link {
             report.linked_tickets += 1;
         }
         report.note("ticket", &t.id, &t.id, &t.link);
-        let row = row_at(df, t.table, t.row)?;
-        let target = Value::opt_text(t.target.clone());
-        if row.get(col::INCIDENT_ID) != &target {
-            writer.put(row.with(col::INCIDENT_ID, target), "links")?;
+        if current[t.row] != t.target {
+            incident_of[usize::from(retro)].insert(
+                sources[t.row].as_deref().unwrap_or_default(),
+                &t.id,
+                t.target.as_deref(),
+            );
         }
         if let Link::Incident(incident) = &t.link {
             writer.put(link_row(incident, &t.id, t.rule), "links")?;
+        }
+    }
+    let [items_of, retros_of] = incident_of;
+    for (t, id, map) in [
+        (Table::ActionItems, col::ITEM_ID, items_of),
+        (Table::Retros, col::RETRO_ID, retros_of),
+    ] {
+        if !map.is_empty() {
+            writer.set_text_by(t, col::INCIDENT_ID, [col::SOURCE, id], map)?;
         }
     }
     // Each incident's retro: the earliest held, and the earliest published, among its

@@ -456,13 +456,15 @@ impl Table {
     }
 
     pub fn index_of(self, column: &str) -> Option<usize> {
-        let columns = self.columns();
-        // Callers name columns by the `col` constants: the same text, most often at the
-        // same address, which is cheaper to compare than the text.
-        columns
-            .iter()
-            .position(|c| std::ptr::eq(c.name, column))
-            .or_else(|| columns.iter().position(|c| c.name == column))
+        // Called for every cell of every row read: names at the same address (the `col`
+        // constants often are) or of another length or first letter are told apart
+        // without comparing the text.
+        self.columns().iter().position(|c| {
+            std::ptr::eq(c.name, column)
+                || (c.name.len() == column.len()
+                    && c.name.as_bytes().first() == column.as_bytes().first()
+                    && c.name == column)
+        })
     }
 
     pub fn column(self, column: &str) -> Option<Column> {

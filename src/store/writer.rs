@@ -30,24 +30,26 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// A text cell by the cells of two other columns (a missing cell reads as empty): what
-/// [`Writer::set_text_by`] sets. Cells of pairs it does not hold are left as they are.
+/// A text cell (or null) by the cells of two other columns (a missing cell reads as
+/// empty): what [`Writer::set_text_by`] sets. Cells of pairs it does not hold are left
+/// as they are.
 #[derive(Debug, Default, Clone)]
-pub struct TextMap(hashbrown::HashMap<String, hashbrown::HashMap<String, String>>);
+pub struct TextMap(hashbrown::HashMap<String, hashbrown::HashMap<String, Option<String>>>);
 
 impl TextMap {
-    pub fn insert(&mut self, a: &str, b: &str, value: &str) {
+    pub fn insert(&mut self, a: &str, b: &str, value: Option<&str>) {
         self.0
             .entry_ref(a)
             .or_default()
-            .insert(b.to_string(), value.to_string());
+            .insert(b.to_string(), value.map(str::to_string));
     }
 
-    pub fn get(&self, a: Option<&str>, b: Option<&str>) -> Option<&str> {
+    /// The cell for a pair: `None` when the map does not hold the pair.
+    pub fn get(&self, a: Option<&str>, b: Option<&str>) -> Option<Option<&str>> {
         self.0
             .get(a.unwrap_or_default())?
             .get(b.unwrap_or_default())
-            .map(String::as_str)
+            .map(Option::as_deref)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -61,7 +63,7 @@ impl TextMap {
         Ok(a.iter()
             .zip(b.iter())
             .zip(old.iter())
-            .map(|((a, b), old)| self.get(a, b).or(old))
+            .map(|((a, b), old)| self.get(a, b).unwrap_or(old))
             .collect::<StringChunked>()
             .with_name(old.name().clone()))
     }
@@ -791,9 +793,8 @@ impl TableState {
             let row = &self.open[i];
             let (a, b) = (row[fi[0]].as_str(), row[fi[1]].as_str());
             if let Some(new) = map.get(a, b) {
-                if row[ci].as_str() != Some(new) {
-                    let new = Value::text(new);
-                    self.open[i][ci] = new;
+                if row[ci].as_str() != new {
+                    self.open[i][ci] = Value::opt_text(new);
                     self.contents[self.open_start + i] = value_hash(self.table, &self.open[i]);
                     changed += 1;
                 }
@@ -1217,6 +1218,11 @@ impl<'s> Writer<'s> {
     /// key as it will be stored.
     pub fn rows(&mut self, t: Table) -> Result<DataFrame> {
         sorted(self.state(t)?.live(None)?, t)
+    }
+
+    /// [`Writer::rows`], some columns of them (the key's among them).
+    pub fn columns(&mut self, t: Table, columns: &[&str]) -> Result<DataFrame> {
+        sorted(self.state(t)?.live(Some(columns))?, t)
     }
 
     /// Hands a table's live rows, some columns of them, to `f` a part at a time, in no
@@ -1677,7 +1683,7 @@ mod tests {
             assert_eq!(w.put(m, "f").unwrap(), Outcome::Ingested);
         }
         let mut in_c1 = TextMap::default();
-        in_c1.insert("slack", "C1", "i1");
+        in_c1.insert("slack", "C1", Some("i1"));
         let set = [col::SOURCE, col::CHANNEL_ID];
         w.set_text_by(Table::Messages, col::INCIDENT_ID, set, in_c1)
             .unwrap();
@@ -1731,7 +1737,7 @@ mod tests {
         assert_eq!(w.put(message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
         w.remove(&message("m4", "C1")).unwrap();
         let mut in_c1 = TextMap::default();
-        in_c1.insert("slack", "C1", "i1");
+        in_c1.insert("slack", "C1", Some("i1"));
         let set = [col::SOURCE, col::CHANNEL_ID];
         w.set_text_by(Table::Messages, col::INCIDENT_ID, set, in_c1.clone())
             .unwrap();
