@@ -246,6 +246,11 @@ pub struct Incidents {
 }
 
 impl Incidents {
+    /// No incident at all: nothing can link to one.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
     /// From `(incident_id, source, number, url)` rows.
     pub fn new<'a>(
         rows: impl IntoIterator<Item = (&'a str, &'a str, Option<i64>, Option<&'a str>)>,
@@ -787,8 +792,18 @@ fn relink_channels(
         col::IS_BOT,
         col::STATUS_UPDATE,
     ];
-    writer.each_part(Table::Messages, &columns, &mut |df| {
+    // Without incidents no channel links: the channels are all that is read then.
+    let gather = !incidents.is_empty();
+    let read = if gather {
+        &columns[..]
+    } else {
+        &ChannelSet::COLUMNS[..]
+    };
+    writer.each_part(Table::Messages, read, &mut |df| {
         set.add(&df)?;
+        if !gather {
+            return Ok(());
+        }
         let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
         let ats = df
             .column(col::AT)?

@@ -319,10 +319,6 @@ impl Data {
             .filter_map(|(i, s)| Some((i?, s?)))
             .collect();
 
-        let (pages, participants, events) =
-            tables.join().expect("the table reader does not panic")?;
-        crate::timing::lap("load: waiting for pages, participants, events");
-
         let df = store
             .scan(Table::ActionItems)?
             .select([
@@ -367,6 +363,9 @@ impl Data {
             })
             .collect();
         crate::timing::lap("load: action items");
+        let (pages, participants, events) =
+            tables.join().expect("the table reader does not panic")?;
+        crate::timing::lap("load: waiting for pages, participants, events");
 
         let messages = chat.join().expect("the chat reader does not panic")?;
         crate::timing::lap("load: waiting for chat authors");

@@ -1668,16 +1668,23 @@ mod tests {
         assert_eq!(store.read(Table::Messages).unwrap().height(), 1);
     }
 
+    /// A writer that freezes and spills every two rows, its first file begun: the paths
+    /// of a large export, on a few rows.
+    fn tiny_writer<'s>(store: &'s Store, lock: &'s Lock) -> Writer<'s> {
+        let mut w = Writer::new(store, lock);
+        w.chunk = 2;
+        w.spill = 2;
+        w.begin_file();
+        w
+    }
+
     /// A row set in a run is compared as set: the run is brought up to date first.
     #[test]
     fn rows_set_in_runs_compare_as_set() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path());
         let lock = store.lock().unwrap();
-        let mut w = Writer::new(&store, &lock);
-        w.chunk = 2;
-        w.spill = 2;
-        w.begin_file();
+        let mut w = tiny_writer(&store, &lock);
         for i in 1..=5 {
             let m = message(&format!("m{i}"), "C1");
             assert_eq!(w.put(m, "f").unwrap(), Outcome::Ingested);
@@ -1711,10 +1718,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path());
         let lock = store.lock().unwrap();
-        let mut w = Writer::new(&store, &lock);
-        w.chunk = 2;
-        w.spill = 2;
-        w.begin_file();
+        let mut w = tiny_writer(&store, &lock);
         for i in 1..=5 {
             let rec = Record::new(
                 format!("f.json[{i}]"),
