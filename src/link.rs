@@ -880,21 +880,17 @@ fn relink_channels(
         return Ok(());
     }
     // (source, channel id) → the incident its channel links to.
-    let targets: HashMap<(&str, &str), &str> = channels
-        .iter()
-        .filter_map(|(c, l)| match l {
-            Link::Incident(target) => {
-                let (source, id) = c.key.split_once(':')?;
-                Some(((source, id), target.as_str()))
-            }
-            _ => None,
-        })
-        .collect();
+    let mut incident_of = TextMap::default();
+    for (c, l) in &channels {
+        if let (Link::Incident(target), Some((source, id))) = (l, c.key.split_once(':')) {
+            incident_of.insert(source, id, Some(target));
+        }
+    }
     // The incident of each numbered channel (None for other names), numbered too.
     let channel_targets: Vec<Option<&str>> = (0..names.len() as u32)
         .map(|n| {
             let (source, channel) = names.name(n).split_once(':')?;
-            targets.get(&(source, channel)).copied()
+            incident_of.get(Some(source), Some(channel)).flatten()
         })
         .collect();
     let target_of: Vec<Option<u32>> = channel_targets
@@ -916,10 +912,6 @@ fn relink_channels(
         writer.put(event, "links")?;
     }
     crate::timing::lap("link: who wrote where");
-    let mut incident_of = TextMap::default();
-    for ((source, channel), target) in &targets {
-        incident_of.insert(source, channel, Some(target));
-    }
     writer.set_text_by(
         Table::Messages,
         col::INCIDENT_ID,

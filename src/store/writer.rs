@@ -56,7 +56,8 @@ impl TextMap {
         self.0.is_empty()
     }
 
-    /// A frame's `column` as the map sets it from the `from` columns (None: unchanged).
+    /// A frame's `column` as the map sets it from the `from` columns (cells of pairs
+    /// it does not hold as they were).
     fn column(&self, df: &DataFrame, column: &str, from: [&str; 2]) -> Result<StringChunked> {
         let (a, b) = (df.column(from[0])?.str()?, df.column(from[1])?.str()?);
         let old = df.column(column)?.str()?;
