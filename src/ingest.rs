@@ -199,8 +199,11 @@ pub fn run(
                         take(&mut writer, item, fr, rejects)?;
                     }
                 }
-                Event::End(result) => {
+                Event::End { result, sha256 } => {
                     let (mut fr, mut file_rejects) = file.take().expect("a file was started");
+                    if let Some(h) = sha256 {
+                        fr.sha256 = h?;
+                    }
                     finish(&mut fr, &mut file_rejects, result);
                     if fr.error.is_none() && !fr.unchanged {
                         account(&mut writer, run_id, started, &fr, &file_rejects)?;
@@ -278,9 +281,13 @@ enum Event {
     Start(FileReport),
     /// Records of the current file, in the order read.
     Items(Vec<Item>),
-    /// The current file is done: the adapter's warnings or error; `None` when the file
-    /// was not parsed (unreadable, unknown format, or unchanged).
-    End(Option<std::result::Result<Vec<String>, sources::FileError>>),
+    /// The current file is done: the adapter's warnings or error (`None` when the file
+    /// was not parsed: unreadable, unknown format, or unchanged), and its SHA-256 when it
+    /// was computed beside the parsing.
+    End {
+        result: Option<std::result::Result<Vec<String>, sources::FileError>>,
+        sha256: Option<Result<String>>,
+    },
 }
 
 /// Records handed over at a time: large enough that the channel costs nothing, small
@@ -303,33 +310,54 @@ fn read_files(
             ..FileReport::default()
         };
         let prepared = prepare(path, display, forced, seen, force, &mut fr);
+        let hash_beside = prepared.is_some() && fr.sha256.is_empty();
         if tx.send(Event::Start(fr)).is_err() {
             return;
         }
-        let result = prepared.map(|(input, source)| {
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut gone = false;
-            let result = source.read(&input, ctx, &mut |item| {
-                batch.push(item);
-                if batch.len() == BATCH && !gone {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    gone = tx.send(Event::Items(full)).is_err();
-                }
+        // A file whose content cannot have been ingested before is hashed while it is
+        // parsed, on a thread of its own: the hash is only needed for its accounting.
+        let (result, sha256) = std::thread::scope(|scope| {
+            let hashing = hash_beside.then(|| scope.spawn(|| sha256_file(path)));
+            let result = parse(prepared, ctx, &tx);
+            let sha256 = hashing.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("hashing {display} stopped")))
             });
-            if !batch.is_empty() && !gone {
-                gone = tx.send(Event::Items(batch)).is_err();
-            }
-            (result, gone)
+            (result, sha256)
         });
         let result = match result {
             Some((_, true)) => return,
             Some((result, false)) => Some(result),
             None => None,
         };
-        if tx.send(Event::End(result)).is_err() {
+        if tx.send(Event::End { result, sha256 }).is_err() {
             return;
         }
     }
+}
+
+/// Parses a prepared file, handing its records to the writer in batches: the adapter's
+/// result, and whether the writer has gone (then nothing more is sent).
+fn parse(
+    prepared: Option<(Input, &'static dyn sources::Source)>,
+    ctx: &Context,
+    tx: &std::sync::mpsc::SyncSender<Event>,
+) -> Option<(std::result::Result<Vec<String>, sources::FileError>, bool)> {
+    prepared.map(|(input, source)| {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut gone = false;
+        let result = source.read(&input, ctx, &mut |item| {
+            batch.push(item);
+            if batch.len() == BATCH && !gone {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                gone = tx.send(Event::Items(full)).is_err();
+            }
+        });
+        if !batch.is_empty() && !gone {
+            gone = tx.send(Event::Items(batch)).is_err();
+        }
+        (result, gone)
+    })
 }
 
 /// Opens and identifies a file: its adapter, unless it cannot be read, its format is
@@ -360,6 +388,10 @@ fn prepare(
         },
     };
     fr.source = source.name().to_string();
+    // Content ingested before can only be among the runs of the same source.
+    if force || !seen.keys().any(|(_, s)| *s == fr.source) {
+        return Some((input, source));
+    }
     fr.sha256 = match sha256_file(path) {
         Ok(h) => h,
         Err(e) => {
@@ -367,14 +399,12 @@ fn prepare(
             return None;
         }
     };
-    if !force {
-        if let Some(&(read, rejected)) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
-            fr.unchanged = true;
-            fr.read = read;
-            fr.rejected = rejected;
-            fr.duplicate = read - rejected;
-            return None;
-        }
+    if let Some(&(read, rejected)) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
+        fr.unchanged = true;
+        fr.read = read;
+        fr.rejected = rejected;
+        fr.duplicate = read - rejected;
+        return None;
     }
     Some((input, source))
 }
