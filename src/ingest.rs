@@ -362,6 +362,8 @@ fn parse(
 
 /// Opens and identifies a file: its adapter, unless it cannot be read, its format is
 /// unknown, or its content was ingested before (then its earlier accounting stands).
+/// A file no earlier run of its source can have ingested (or any, with `force`) is left
+/// unhashed here: it is hashed beside its parsing.
 fn prepare(
     path: &Path,
     display: &str,

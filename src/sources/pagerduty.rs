@@ -75,7 +75,7 @@ impl Source for PagerDuty {
                     names: Names::default(),
                 };
                 let item = own.incident(&path, &v);
-                if own.names.1.get() {
+                if own.names.missed.get() {
                     // A name it did not show: read again in order.
                     return Element::Other(path, v);
                 }
@@ -89,7 +89,7 @@ impl Source for PagerDuty {
                     reader.element(&path, v, emit, &mut log_entries, &mut analytics)
                 }
                 Element::Incident { item, names } => {
-                    reader.names.0.extend(names.0);
+                    reader.names.ids.extend(names.ids);
                     emit(item);
                 }
             },
@@ -139,7 +139,12 @@ impl Source for PagerDuty {
 /// (on another core) with its own names is read again in order when that happens, for
 /// a name may have been learned from an incident before it.
 #[derive(Default)]
-struct Names(HashMap<String, String>, std::cell::Cell<bool>);
+struct Names {
+    /// Name → PagerDuty user id.
+    ids: HashMap<String, String>,
+    /// A name was asked for that was not known.
+    missed: std::cell::Cell<bool>,
+}
 
 impl Names {
     /// Learns every user reference (`{"type": "user_reference", "id", "summary"}`) in `v`.
@@ -151,7 +156,7 @@ impl Names {
                         o.get("id").and_then(Json::as_str),
                         o.get("summary").and_then(Json::as_str),
                     ) {
-                        self.0.insert(name.to_string(), id.to_string());
+                        self.ids.insert(name.to_string(), id.to_string());
                     }
                 }
                 o.values().for_each(|x| self.learn(x));
@@ -163,10 +168,10 @@ impl Names {
 
     /// The person id for a name: the PagerDuty id when the export showed it, else the name.
     fn person(&self, name: &str) -> String {
-        match self.0.get(name) {
+        match self.ids.get(name) {
             Some(id) => format!("{SOURCE}:{id}"),
             None => {
-                self.1.set(true);
+                self.missed.set(true);
                 format!("{SOURCE}:name:{name}")
             }
         }

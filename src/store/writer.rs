@@ -82,17 +82,11 @@ struct RunPatch {
 }
 
 impl RunPatch {
-    /// Applies the patches meant for run `run` to a batch read from it (one holding the
-    /// patched column and the columns it comes from; other batches are left alone).
+    /// Applies the patches meant for run `run` to a batch read from it (all its columns).
     fn apply(patches: &[RunPatch], run: usize, df: &mut DataFrame) -> Result<()> {
         for p in patches.iter().filter(|p| run < p.runs) {
-            if [p.column, p.from[0], p.from[1]]
-                .iter()
-                .all(|c| df.column(c).is_ok())
-            {
-                let new = p.map.column(df, p.column, p.from)?;
-                df.with_column(new.into_column())?;
-            }
+            let new = p.map.column(df, p.column, p.from)?;
+            df.with_column(new.into_column())?;
         }
         Ok(())
     }
@@ -1202,13 +1196,14 @@ impl<'s> Writer<'s> {
     }
 
     fn state(&mut self, t: Table) -> Result<&mut TableState> {
-        if self.sealed.iter().any(|(s, _)| *s == t) {
-            anyhow::bail!(
-                "{} is sealed: it takes no more changes in this run",
-                t.name()
-            );
-        }
         if !self.tables.contains_key(&t) {
+            // A sealed table has left `tables`: it must not be loaded afresh.
+            if self.sealed.iter().any(|(s, _)| *s == t) {
+                anyhow::bail!(
+                    "{} is sealed: it takes no more changes in this run",
+                    t.name()
+                );
+            }
             let s = TableState::load(self.store, t, self.chunk, self.spill)?;
             self.tables.insert(t, s);
         }
