@@ -174,11 +174,12 @@ pub fn run(
         bar
     });
 
-    // Two stages: a reader thread detects, hashes and parses the files in order (large
-    // JSON exports and Slack day files are parsed on every core, their records kept in
-    // order: `parallel::ordered_map`) and hands their records over in batches; this
-    // thread applies them to the store in that same order, so the result does not
-    // depend on timing.
+    // Two stages: a reader thread detects, hashes and parses the files, a few at once
+    // (`parallel::ordered_streams`; large JSON exports and Slack day files are also
+    // parsed on every core, their records kept in order: `parallel::ordered_map`), and
+    // hands their records over in batches, file by file in input order; this thread
+    // applies them to the store in that same order, so the result does not depend on
+    // timing.
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(64);
         let (ctx, seen) = (&ctx, &seen);
@@ -294,8 +295,13 @@ enum Event {
 /// enough that little is held in flight.
 const BATCH: usize = 1024;
 
+/// Batches of records a file read ahead of its turn may hold before its reading waits.
+const AHEAD_BATCHES: usize = 4;
+
 /// The reader thread: each file detected, hashed, and parsed unless already ingested.
-/// Stops early when the writer has gone (it failed).
+/// Files are read a few at once (one per core), so that many small files, each too
+/// small to split over the cores, still keep them busy; their events are handed on file
+/// by file, in input order. Stops early when the writer has gone (it failed).
 fn read_files(
     inputs: &[(PathBuf, String)],
     forced: Option<&'static dyn sources::Source>,
@@ -304,44 +310,60 @@ fn read_files(
     force: bool,
     tx: std::sync::mpsc::SyncSender<Event>,
 ) {
-    for (path, display) in inputs {
-        let mut fr = FileReport {
-            file: display.clone(),
-            ..FileReport::default()
-        };
-        let prepared = prepare(path, display, forced, seen, force, &mut fr);
-        let hash_beside = prepared.is_some() && fr.sha256.is_empty();
-        if tx.send(Event::Start(fr)).is_err() {
-            return;
-        }
-        // A file whose content cannot have been ingested before is hashed while it is
-        // parsed, on a thread of its own: the hash is only needed for its accounting.
-        let (result, sha256) = std::thread::scope(|scope| {
-            let hashing = hash_beside.then(|| scope.spawn(|| sha256_file(path)));
-            let result = parse(prepared, ctx, &tx);
-            let sha256 = hashing.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("hashing {display} stopped")))
-            });
-            (result, sha256)
-        });
-        let result = match result {
-            Some((_, true)) => return,
-            Some((result, false)) => Some(result),
-            None => None,
-        };
-        if tx.send(Event::End { result, sha256 }).is_err() {
-            return;
-        }
-    }
+    crate::parallel::ordered_streams(
+        inputs,
+        crate::parallel::workers(),
+        AHEAD_BATCHES,
+        |(path, display), emit| read_file(path, display, forced, ctx, seen, force, emit),
+        |event| tx.send(event).is_ok(),
+    );
 }
 
-/// Parses a prepared file, handing its records to the writer in batches: the adapter's
-/// result, and whether the writer has gone (then nothing more is sent).
+/// One file's events: its start, its records in batches, and its end. Returns early
+/// once `emit` reports that nobody takes them any more.
+fn read_file(
+    path: &Path,
+    display: &str,
+    forced: Option<&'static dyn sources::Source>,
+    ctx: &Context,
+    seen: &std::collections::HashMap<(String, String), (u64, u64)>,
+    force: bool,
+    emit: &mut dyn FnMut(Event) -> bool,
+) {
+    let mut fr = FileReport {
+        file: display.to_string(),
+        ..FileReport::default()
+    };
+    let prepared = prepare(path, display, forced, seen, force, &mut fr);
+    let hash_beside = prepared.is_some() && fr.sha256.is_empty();
+    if !emit(Event::Start(fr)) {
+        return;
+    }
+    // A file whose content cannot have been ingested before is hashed while it is
+    // parsed, on a thread of its own: the hash is only needed for its accounting.
+    let (result, sha256) = std::thread::scope(|scope| {
+        let hashing = hash_beside.then(|| scope.spawn(|| sha256_file(path)));
+        let result = parse(prepared, ctx, emit);
+        let sha256 = hashing.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("hashing {display} stopped")))
+        });
+        (result, sha256)
+    });
+    let result = match result {
+        Some((_, true)) => return,
+        Some((result, false)) => Some(result),
+        None => None,
+    };
+    emit(Event::End { result, sha256 });
+}
+
+/// Parses a prepared file, handing its records on in batches: the adapter's result, and
+/// whether nobody takes them any more (then nothing more is emitted).
 fn parse(
     prepared: Option<(Input, &'static dyn sources::Source)>,
     ctx: &Context,
-    tx: &std::sync::mpsc::SyncSender<Event>,
+    emit: &mut dyn FnMut(Event) -> bool,
 ) -> Option<(std::result::Result<Vec<String>, sources::FileError>, bool)> {
     prepared.map(|(input, source)| {
         let mut batch = Vec::with_capacity(BATCH);
@@ -350,11 +372,11 @@ fn parse(
             batch.push(item);
             if batch.len() == BATCH && !gone {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                gone = tx.send(Event::Items(full)).is_err();
+                gone = !emit(Event::Items(full));
             }
         });
         if !batch.is_empty() && !gone {
-            gone = tx.send(Event::Items(batch)).is_err();
+            gone = !emit(Event::Items(batch));
         }
         (result, gone)
     })

@@ -4,7 +4,11 @@
 //! read, however many threads parsed them. [`ordered_map`] hands inputs to worker
 //! threads in turn and takes the results back in that same turn, so the order is the
 //! input order by construction, and at most a few inputs per worker are in flight.
+//! [`ordered_streams`] does the same for inputs that each yield a stream of items (the
+//! files of one ingest): a few are read at once, and their items are taken input by
+//! input.
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Inputs a worker may hold at once (queued, in work, or done and not yet taken).
@@ -71,6 +75,49 @@ pub fn ordered_map<I: Send, O: Send>(
     });
 }
 
+/// Runs `produce` over `inputs`, up to `ahead` of them at once on threads of their own,
+/// and hands what they emit to `consume` on the calling thread: every item of the first
+/// input in the order emitted, then every item of the second, and so on. An input read
+/// ahead of its turn holds at most `depth` items before its producer waits, so memory
+/// stays bounded whatever the inputs' sizes.
+///
+/// `consume` returns false to stop: the inputs not started are skipped, and the `emit`
+/// of those running returns false from then on (their producers should return). A
+/// producer's panic is raised on the calling thread when its input's turn comes.
+pub fn ordered_streams<'a, I: Sync, T: Send>(
+    inputs: &'a [I],
+    ahead: usize,
+    depth: usize,
+    produce: impl Fn(&I, &mut dyn FnMut(T) -> bool) + Sync,
+    mut consume: impl FnMut(T) -> bool,
+) {
+    std::thread::scope(|scope| {
+        let produce = &produce;
+        let start = |input: &'a I| {
+            let (tx, rx) = sync_channel::<T>(depth);
+            let handle = scope.spawn(move || produce(input, &mut |t| tx.send(t).is_ok()));
+            (rx, handle)
+        };
+        let mut running: VecDeque<_> = inputs.iter().take(ahead.max(1)).map(start).collect();
+        let mut next = running.len();
+        while let Some((items, handle)) = running.pop_front() {
+            for item in items {
+                if !consume(item) {
+                    // Dropping the receivers makes every running producer's emit fail.
+                    return;
+                }
+            }
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+            if let Some(input) = inputs.get(next) {
+                running.push_back(start(input));
+                next += 1;
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +148,79 @@ mod tests {
             2,
             |i: i32| if i == 3 { panic!("boom") } else { i },
             |_| {},
+        );
+    }
+
+    #[test]
+    fn streams_come_input_by_input_whatever_the_timing() {
+        let inputs: Vec<u64> = (0..12).collect();
+        for (ahead, depth) in [(1, 1), (2, 1), (3, 4), (20, 2)] {
+            let mut got = Vec::new();
+            ordered_streams(
+                &inputs,
+                ahead,
+                depth,
+                |&i, emit| {
+                    for k in 0..i * 3 {
+                        // Later inputs are quicker, so they would overtake if allowed.
+                        std::thread::sleep(std::time::Duration::from_micros(200 - i * 15));
+                        if !emit((i, k)) {
+                            return;
+                        }
+                    }
+                },
+                |item| {
+                    got.push(item);
+                    true
+                },
+            );
+            let want: Vec<(u64, u64)> = (0..12)
+                .flat_map(|i| (0..i * 3).map(move |k| (i, k)))
+                .collect();
+            assert_eq!(got, want, "ahead {ahead}, depth {depth}");
+        }
+    }
+
+    #[test]
+    fn a_stopped_consumer_stops_the_producers() {
+        let inputs: Vec<u64> = (0..50).collect();
+        let emitted = std::sync::atomic::AtomicU64::new(0);
+        let mut got = 0;
+        ordered_streams(
+            &inputs,
+            3,
+            2,
+            |_, emit| {
+                // Endless unless emit reports the consumer gone.
+                while emit(()) {
+                    emitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
+            |()| {
+                got += 1;
+                got < 10
+            },
+        );
+        assert_eq!(got, 10);
+        // Ten taken; the rest in flight is bounded by the channels (3 inputs x depth 2).
+        let emitted = emitted.into_inner();
+        assert!((10..=10 + 3 * 2).contains(&emitted), "{emitted} emitted");
+    }
+
+    #[test]
+    #[should_panic(expected = "boom")]
+    fn a_producer_panic_reaches_the_caller() {
+        ordered_streams(
+            &[1, 2, 3],
+            2,
+            1,
+            |&i, emit| {
+                if i == 2 {
+                    panic!("boom");
+                }
+                emit(i);
+            },
+            |_| true,
         );
     }
 }

@@ -532,3 +532,39 @@ fn spilling_to_disk_gives_the_same_store() {
         .sum();
     assert_eq!((messages.height(), linked), (10, Some(8)));
 }
+
+#[test]
+fn files_read_at_once_are_accounted_in_input_order() {
+    // Forty exports of uneven size, read a few at once: file k holds incident k and k+1
+    // (the same row as in file k+1), so only the file that comes first in name order
+    // may count a row as ingested; the next one counts it a duplicate. Files taken out
+    // of turn would swap the two counts.
+    let w = Workdir::new();
+    let dir = w.path().join("exports");
+    let header = "incident_id,title,severity,started_at,resolved_at,updated_at\n";
+    let row = |id: &str| {
+        format!("{id},Checkout errors,SEV2,2026-07-02T10:00:00Z,2026-07-02T11:30:00Z,2026-07-02T11:30:00Z\n")
+    };
+    let extra = |k: usize| (k * 37) % 300;
+    for k in 0..40 {
+        let sub = dir.join(format!("d{k:02}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut csv = String::from(header);
+        csv += &row(&format!("acme:{k}"));
+        csv += &row(&format!("acme:{}", k + 1));
+        for j in 0..extra(k) {
+            csv += &row(&format!("only-{k}:{j}"));
+        }
+        std::fs::write(sub.join("incidents.csv"), csv).unwrap();
+    }
+    let out = w.ingest(&[&dir]);
+    for k in 0..40 {
+        let read = 2 + extra(k);
+        let duplicate = usize::from(k > 0);
+        let want = [read, read - duplicate, duplicate, 0].map(|n| n.to_string());
+        let file = format!("d{k:02}/incidents.csv");
+        assert_eq!(accounting(&out, &file)[2..], want, "{file}");
+    }
+    let extras: usize = (0..40).map(extra).sum();
+    assert_eq!(count(&w.store(), Table::Incidents), 41 + extras);
+}
