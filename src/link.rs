@@ -1142,7 +1142,7 @@ fn relink_tickets(
             continue;
         };
         let e = best
-            .entry(incident.clone())
+            .entry(incident.to_string())
             .or_insert((None, None, Value::Null));
         // The URL of the retro that came first.
         if e.0.or(e.1).is_none_or(|t| when < t) {

@@ -328,7 +328,7 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
             continue;
         };
         if words.iter().any(|w| excerpt.contains(w.as_str())) {
-            let mut cleaned = excerpt.clone();
+            let mut cleaned = excerpt.to_string();
             for w in &words {
                 cleaned = cleaned.replace(w.as_str(), &pseudonym);
             }

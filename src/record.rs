@@ -9,6 +9,7 @@
 //! [`Row::validate`], so that each adapter gets the same rejects for free.
 
 use crate::schema::{col, vocab, Kind, Table};
+use compact_str::CompactString;
 use polars::prelude::AnyValue;
 use std::fmt;
 
@@ -20,7 +21,8 @@ pub const MAX_CELL_BYTES: usize = 1 << 20;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
-    Str(String),
+    /// Text of up to 24 bytes is held inline, without an allocation.
+    Str(CompactString),
     Int(i64),
     Bool(bool),
     /// Microseconds since the Unix epoch, UTC.
@@ -41,7 +43,7 @@ impl Value {
     }
 
     /// A text value, or null for an empty string.
-    pub fn text(s: impl Into<String>) -> Value {
+    pub fn text(s: impl Into<CompactString>) -> Value {
         let s = s.into();
         if s.is_empty() {
             Value::Null
@@ -50,7 +52,7 @@ impl Value {
         }
     }
 
-    pub fn opt_text(s: Option<impl Into<String>>) -> Value {
+    pub fn opt_text(s: Option<impl Into<CompactString>>) -> Value {
         s.map_or(Value::Null, Value::text)
     }
 
@@ -62,8 +64,8 @@ impl Value {
     pub fn from_any(v: AnyValue<'_>) -> Value {
         match v {
             AnyValue::Null => Value::Null,
-            AnyValue::String(s) => Value::Str(s.to_string()),
-            AnyValue::StringOwned(s) => Value::Str(s.to_string()),
+            AnyValue::String(s) => Value::Str(s.into()),
+            AnyValue::StringOwned(s) => Value::Str(s.as_str().into()),
             AnyValue::Int64(i) => Value::Int(i),
             AnyValue::Int32(i) => Value::Int(i.into()),
             AnyValue::Boolean(b) => Value::Bool(b),
@@ -74,7 +76,7 @@ impl Value {
                     .map(|ca| ca.iter().flatten().map(str::to_string).collect())
                     .unwrap_or_default(),
             ),
-            other => Value::Str(other.to_string()),
+            other => Value::Str(other.to_string().into()),
         }
     }
 

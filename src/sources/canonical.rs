@@ -392,7 +392,7 @@ impl Cells<'_> {
                     row.get(col::EXTERNAL_ID).clone(),
                 ) {
                     (Value::Null, Value::Str(ext)) => {
-                        row.set(col::INCIDENT_ID, Value::Str(format!("{source}:{ext}")));
+                        row.set(col::INCIDENT_ID, Value::text(format!("{source}:{ext}")));
                     }
                     (Value::Str(id), Value::Null) => {
                         let ext = id.split_once(':').map_or(id.as_str(), |(_, e)| e);
@@ -409,7 +409,7 @@ impl Cells<'_> {
                     })?;
                     row.set(col::SEVERITY, Value::text(sev));
                     if row.get(col::SEVERITY_RAW).is_null() {
-                        row.set(col::SEVERITY_RAW, Value::Str(raw));
+                        row.set(col::SEVERITY_RAW, Value::Str(raw.into()));
                     }
                 }
                 for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
@@ -441,7 +441,7 @@ impl Cells<'_> {
                         row.get(col::PERSON_ID),
                         row.get(col::SENT_AT)
                     );
-                    row.set(col::PAGE_ID, Value::Str(id));
+                    row.set(col::PAGE_ID, Value::text(id));
                 }
             }
             Table::Events => map_closed(row, col::KIND, normalize::event_kind)?,
@@ -460,7 +460,7 @@ impl Cells<'_> {
                 if row.get(col::PERSON_ID).is_null() {
                     let id = match (row.get(col::EMAIL), row.get(col::ALIASES)) {
                         (Value::Str(e), _) => e.to_lowercase(),
-                        (_, Value::List(a)) if !a.is_empty() => a[0].clone(),
+                        (_, Value::List(a)) if !a.is_empty() => a[0].as_str().into(),
                         _ => return Err("a person needs a person_id, an email or an alias".into()),
                     };
                     row.set(col::PERSON_ID, Value::Str(id));

@@ -9,6 +9,7 @@
 //! updates by the configured marker. Text is kept only with `--keep-text`. Linking
 //! channels to incidents happens over the whole store (`link.rs`), not here.
 
+use compact_str::format_compact;
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
@@ -612,18 +613,18 @@ impl Reader<'_> {
         let row = Row::new(Table::Messages)
             .with(
                 col::MESSAGE_ID,
-                Value::text(format!("{SOURCE}:{channel_id}:{ts}")),
+                Value::text(format_compact!("{SOURCE}:{channel_id}:{ts}")),
             )
             .with(col::CHANNEL_ID, Value::text(channel_id))
             .with(col::CHANNEL_NAME, Value::text(channel))
             .with(col::AT, Value::Ts(at))
             .with(
                 col::PERSON_ID,
-                Value::opt_text(user.map(|u| format!("{SOURCE}:{u}"))),
+                Value::opt_text(user.map(|u| format_compact!("{SOURCE}:{u}"))),
             )
             .with(
                 col::THREAD_ID,
-                Value::opt_text(thread.map(|t| format!("{SOURCE}:{channel_id}:{t}"))),
+                Value::opt_text(thread.map(|t| format_compact!("{SOURCE}:{channel_id}:{t}"))),
             )
             .with(col::IS_BOT, Value::Bool(is_bot))
             .with(col::SUBTYPE, Value::opt_text(subtype))
