@@ -501,9 +501,9 @@ fn account(
     let display = &fr.file;
     let run_row = Row::new(Table::IngestRuns)
         .with(col::RUN_ID, Value::Int(run_id))
-        .with(col::FILE, Value::text(display.clone()))
+        .with(col::FILE, Value::text(display.as_str()))
         .with(col::SHA256, Value::text(fr.sha256.clone()))
-        .with(col::SOURCE, Value::text(fr.source.clone()))
+        .with(col::SOURCE, Value::text(fr.source.as_str()))
         .with(col::ROWS_READ, Value::Int(fr.read as i64))
         .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))
         .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
@@ -513,10 +513,10 @@ fn account(
     for r in rejects {
         let row = Row::new(Table::Rejects)
             .with(col::RUN_ID, Value::Int(run_id))
-            .with(col::FILE, Value::text(display.clone()))
-            .with(col::LOCATION, Value::text(r.location.clone()))
-            .with(col::REASON, Value::text(r.reason.clone()))
-            .with(col::EXCERPT, Value::text(r.excerpt.clone()));
+            .with(col::FILE, Value::text(display.as_str()))
+            .with(col::LOCATION, Value::text(r.location.as_str()))
+            .with(col::REASON, Value::text(r.reason.as_str()))
+            .with(col::EXCERPT, Value::text(r.excerpt.as_str()));
         writer.put(row, display)?;
     }
     Ok(())

@@ -279,8 +279,8 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
             writer.remove(&row)?;
             let replaced = row
                 .clone()
-                .with(col::PERSON_ID, Value::text(pseudonym.clone()))
-                .with(col::DISPLAY_NAME, Value::text(pseudonym.clone()))
+                .with(col::PERSON_ID, Value::text(pseudonym.as_str()))
+                .with(col::DISPLAY_NAME, Value::text(pseudonym.as_str()))
                 .with(col::EMAIL, Value::Null)
                 .with(col::ALIASES, Value::List(Vec::new()));
             writer.put(replaced, "forget")?;
@@ -302,7 +302,7 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
             let mut hit = false;
             for c in &columns {
                 if row.get(c).as_str().is_some_and(|r| refs.contains(r)) {
-                    new.set(c, Value::text(pseudonym.clone()));
+                    new.set(c, Value::text(pseudonym.as_str()));
                     hit = true;
                 }
             }

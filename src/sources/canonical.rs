@@ -12,6 +12,7 @@ use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Kind, Table};
 use chrono_tz::Tz;
+use compact_str::format_compact;
 use std::collections::BTreeSet;
 use std::io::BufRead;
 
@@ -392,7 +393,10 @@ impl Cells<'_> {
                     row.get(col::EXTERNAL_ID).clone(),
                 ) {
                     (Value::Null, Value::Str(ext)) => {
-                        row.set(col::INCIDENT_ID, Value::text(format!("{source}:{ext}")));
+                        row.set(
+                            col::INCIDENT_ID,
+                            Value::text(format_compact!("{source}:{ext}")),
+                        );
                     }
                     (Value::Str(id), Value::Null) => {
                         let ext = id.split_once(':').map_or(id.as_str(), |(_, e)| e);

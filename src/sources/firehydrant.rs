@@ -213,7 +213,7 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
         };
         let role = platform::role(r.at("incident_role").and_then(name_of).unwrap_or(""));
         if role == "commander" && rows[0].get(col::COMMANDER).is_null() {
-            rows[0].set(col::COMMANDER, Value::text(person.clone()));
+            rows[0].set(col::COMMANDER, Value::text(person.as_str()));
         }
         rows.push(platform::role_row(&incident_id, &person, role, SOURCE));
         rows.push(row);

@@ -11,6 +11,7 @@ use super::json::Get;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Reject, Row, Value};
 use crate::schema::{col, Table};
+use compact_str::format_compact;
 use serde_json::Value as Json;
 use std::io::BufRead;
 
@@ -150,12 +151,15 @@ fn message(
     Ok(Row::new(Table::Messages)
         .with(
             col::MESSAGE_ID,
-            Value::text(format!("{SOURCE}:{channel_id}:{at}:{user}")),
+            Value::text(format_compact!("{SOURCE}:{channel_id}:{at}:{user}")),
         )
         .with(col::CHANNEL_ID, Value::text(channel_id))
         .with(col::CHANNEL_NAME, Value::text(channel_name))
         .with(col::AT, Value::Ts(at * 1000))
-        .with(col::PERSON_ID, Value::text(format!("{SOURCE}:{user}")))
+        .with(
+            col::PERSON_ID,
+            Value::text(format_compact!("{SOURCE}:{user}")),
+        )
         .with(col::THREAD_ID, Value::opt_text(thread))
         .with(col::IS_BOT, Value::Bool(is_bot))
         .with(

@@ -30,6 +30,7 @@ pub mod ticket;
 use crate::config::Config;
 use crate::record::{Item, Row, Value};
 use crate::schema::{col, Table};
+use compact_str::format_compact;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -144,7 +145,7 @@ pub fn incident_row(source: &str, external_id: &str) -> Row {
     Row::new(Table::Incidents)
         .with(
             col::INCIDENT_ID,
-            Value::text(format!("{source}:{external_id}")),
+            Value::text(format_compact!("{source}:{external_id}")),
         )
         .with(col::SOURCE, Value::text(source))
         .with(col::EXTERNAL_ID, Value::text(external_id))

@@ -15,6 +15,7 @@ use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
 use chrono_tz::Tz;
+use compact_str::format_compact;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
@@ -424,7 +425,7 @@ impl Reader<'_> {
                 .with(col::DECLARED_AT, Value::opt_ts(created))
                 .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
                 .with(col::RESOLVED_AT, Value::opt_ts(resolved))
-                .with(col::DECLARED_BY, Value::opt_text(tl.declared_by.clone()))
+                .with(col::DECLARED_BY, Value::opt_text(tl.declared_by.as_deref()))
                 .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?)),
         );
         if let Some(s) = service {
@@ -578,10 +579,13 @@ impl Reader<'_> {
                     tl.rows.push((
                         entry_id.to_string(),
                         Row::new(Table::Pages)
-                            .with(col::PAGE_ID, Value::text(format!("{SOURCE}:{entry_id}")))
+                            .with(
+                                col::PAGE_ID,
+                                Value::text(format_compact!("{SOURCE}:{entry_id}")),
+                            )
                             .with(col::INCIDENT_ID, Value::text(incident_id))
                             .with(col::SERVICE, Value::opt_text(service))
-                            .with(col::PERSON_ID, Value::opt_text(person.clone()))
+                            .with(col::PERSON_ID, Value::opt_text(person.as_deref()))
                             .with(col::SENT_AT, Value::Ts(at))
                             .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
                             .with(col::CHANNEL, Value::opt_text(channel))
@@ -628,7 +632,10 @@ impl Reader<'_> {
                     .with(col::AT, Value::Ts(at))
                     .with(col::KIND, Value::text(canonical))
                     .with(col::PERSON_ID, Value::opt_text(person))
-                    .with(col::DETAIL, Value::text(format!("{kind} {entry_id}")))
+                    .with(
+                        col::DETAIL,
+                        Value::text(format_compact!("{kind} {entry_id}")),
+                    )
                     .with(col::SOURCE, Value::text(SOURCE)),
             ));
         }

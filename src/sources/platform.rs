@@ -6,6 +6,7 @@ use super::json::Get;
 use crate::link::{Ref, CHANNEL_CLAIM, REFERENCE};
 use crate::record::{Row, Value};
 use crate::schema::{col, Table};
+use compact_str::format_compact;
 use serde_json::Value as Json;
 
 /// A platform user (`{id, email, name}`, or JSON:API `{data: {id, attributes: {…}}}`)
@@ -107,7 +108,10 @@ impl FollowUp {
 pub fn channel_claim(incident_id: &str, chat: &str, channel_id: &str) -> Row {
     Row::new(Table::IncidentLinks)
         .with(col::INCIDENT_ID, Value::text(incident_id))
-        .with(col::LINKED_ID, Value::text(format!("{chat}:{channel_id}")))
+        .with(
+            col::LINKED_ID,
+            Value::text(format_compact!("{chat}:{channel_id}")),
+        )
         .with(col::RULE, Value::text(CHANNEL_CLAIM))
 }
 

@@ -9,11 +9,11 @@
 //! updates by the configured marker. Text is kept only with `--keep-text`. Linking
 //! channels to incidents happens over the whole store (`link.rs`), not here.
 
-use compact_str::format_compact;
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
+use compact_str::format_compact;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value as Json;

@@ -136,7 +136,7 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String
             .ok_or_else(|| format!("incident_updates[{i}]: an update without 'created_at'"))?;
         rows.push(
             Row::new(Table::Events)
-                .with(col::INCIDENT_ID, Value::text(incident_id.clone()))
+                .with(col::INCIDENT_ID, Value::text(incident_id.as_str()))
                 .with(col::AT, Value::Ts(at))
                 .with(col::KIND, Value::text("status_update"))
                 .with(col::DETAIL, Value::opt_text(u.str_at("id")))

@@ -96,10 +96,10 @@ impl Ticket {
     pub fn into_row(mut self) -> Row {
         let refs = Ref::cell(&mut self.refs);
         let common = [
-            (col::TITLE, Value::opt_text(self.title.clone())),
+            (col::TITLE, Value::opt_text(self.title.as_deref())),
             (col::STATUS, Value::text(self.status)),
-            (col::STATUS_RAW, Value::opt_text(self.status_raw.clone())),
-            (col::URL, Value::opt_text(self.url.clone())),
+            (col::STATUS_RAW, Value::opt_text(self.status_raw.as_deref())),
+            (col::URL, Value::opt_text(self.url.as_deref())),
             (col::SOURCE, Value::text(self.source)),
             (col::UPDATED_AT, Value::opt_ts(self.updated)),
             (col::LINK_REFS, refs),
@@ -118,8 +118,8 @@ impl Ticket {
         }
         Row::new(Table::ActionItems)
             .with(col::ITEM_ID, Value::text(self.key()))
-            .with(col::OWNER, Value::opt_text(self.owner.clone()))
-            .with(col::TEAM, Value::opt_text(self.team.clone()))
+            .with(col::OWNER, Value::opt_text(self.owner.as_deref()))
+            .with(col::TEAM, Value::opt_text(self.team.as_deref()))
             .with(col::CREATED_AT, Value::opt_ts(self.created))
             .with(col::DUE_AT, Value::opt_ts(self.due))
             .with(col::COMPLETED_AT, Value::opt_ts(self.completed))

@@ -1269,7 +1269,7 @@ impl<'s> Writer<'s> {
         }
         for id in &record.requires {
             let key = Row::new(Table::Incidents)
-                .with(crate::schema::col::INCIDENT_ID, Value::text(id.clone()))
+                .with(crate::schema::col::INCIDENT_ID, Value::text(id.as_str()))
                 .key();
             if self.state(Table::Incidents)?.find(key_hash(&key)).is_none() {
                 let reason = format!(
