@@ -174,54 +174,66 @@ pub fn run(
         bar
     });
 
-    // Two stages: a reader thread detects, hashes and parses the files, a few at once
+    // Two stages: threads detect, hash and parse the files, a few at once
     // (`parallel::ordered_streams`; large JSON exports and Slack day files are also
     // parsed on every core, their records kept in order: `parallel::ordered_map`), and
-    // hands their records over in batches, file by file in input order; this thread
+    // hand their records over in batches, file by file in input order; this thread
     // applies them to the store in that same order, so the result does not depend on
     // timing.
-    std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(64);
-        let (ctx, seen) = (&ctx, &seen);
-        scope.spawn(move || read_files(inputs, forced, ctx, seen, opts.force, tx));
-        let mut file: Option<(FileReport, Vec<Reject>)> = None;
-        for event in rx {
-            match event {
-                Event::Start(fr) => {
-                    if let Some(bar) = &bar {
-                        bar.set_message(fr.file.clone());
-                    }
-                    writer.begin_file();
-                    file = Some((fr, Vec::new()));
+    let mut file: Option<(FileReport, Vec<Reject>)> = None;
+    let mut apply = |event: Event| -> Result<()> {
+        match event {
+            Event::Start(fr) => {
+                if let Some(bar) = &bar {
+                    bar.set_message(fr.file.clone());
                 }
-                Event::Items(items) => {
-                    let (fr, rejects) = file.as_mut().expect("a file was started");
-                    for item in items {
-                        take(&mut writer, item, fr, rejects)?;
-                    }
+                writer.begin_file();
+                file = Some((fr, Vec::new()));
+            }
+            Event::Items(items) => {
+                let (fr, rejects) = file.as_mut().expect("a file was started");
+                for item in items {
+                    take(&mut writer, item, fr, rejects)?;
                 }
-                Event::End { result, sha256 } => {
-                    let (mut fr, mut file_rejects) = file.take().expect("a file was started");
-                    if let Some(h) = sha256 {
-                        fr.sha256 = h?;
-                    }
-                    finish(&mut fr, &mut file_rejects, result);
-                    if fr.error.is_none() && !fr.unchanged {
-                        account(&mut writer, run_id, started, &fr, &file_rejects)?;
-                    }
-                    if let Some(bar) = &bar {
-                        bar.inc(size_of(&inputs[report.files.len()].0));
-                    }
-                    report
-                        .rejects
-                        .extend(file_rejects.into_iter().map(|r| (fr.file.clone(), r)));
-                    crate::timing::lap(&format!("ingest: read and stage {}", fr.file));
-                    report.files.push(fr);
+            }
+            Event::End { result, sha256 } => {
+                let (mut fr, mut file_rejects) = file.take().expect("a file was started");
+                if let Some(h) = sha256 {
+                    fr.sha256 = h?;
                 }
+                finish(&mut fr, &mut file_rejects, result);
+                if fr.error.is_none() && !fr.unchanged {
+                    account(&mut writer, run_id, started, &fr, &file_rejects)?;
+                }
+                if let Some(bar) = &bar {
+                    bar.inc(size_of(&inputs[report.files.len()].0));
+                }
+                report
+                    .rejects
+                    .extend(file_rejects.into_iter().map(|r| (fr.file.clone(), r)));
+                crate::timing::lap(&format!("ingest: read and stage {}", fr.file));
+                report.files.push(fr);
             }
         }
         Ok(())
-    })?;
+    };
+    let mut failed = None;
+    crate::parallel::ordered_streams(
+        inputs,
+        crate::parallel::workers(),
+        AHEAD_BATCHES,
+        |(path, display), emit| read_file(path, display, forced, &ctx, &seen, opts.force, emit),
+        |event| match apply(event) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -295,32 +307,13 @@ enum Event {
 /// enough that little is held in flight.
 const BATCH: usize = 1024;
 
-/// Batches of records a file read ahead of its turn may hold before its reading waits.
+/// Batches of records a file may hold before its reading waits for the store writer
+/// (a file read ahead of its turn, or the current one).
 const AHEAD_BATCHES: usize = 4;
 
-/// The reader thread: each file detected, hashed, and parsed unless already ingested.
-/// Files are read a few at once (one per core), so that many small files, each too
-/// small to split over the cores, still keep them busy; their events are handed on file
-/// by file, in input order. Stops early when the writer has gone (it failed).
-fn read_files(
-    inputs: &[(PathBuf, String)],
-    forced: Option<&'static dyn sources::Source>,
-    ctx: &Context,
-    seen: &std::collections::HashMap<(String, String), (u64, u64)>,
-    force: bool,
-    tx: std::sync::mpsc::SyncSender<Event>,
-) {
-    crate::parallel::ordered_streams(
-        inputs,
-        crate::parallel::workers(),
-        AHEAD_BATCHES,
-        |(path, display), emit| read_file(path, display, forced, ctx, seen, force, emit),
-        |event| tx.send(event).is_ok(),
-    );
-}
-
-/// One file's events: its start, its records in batches, and its end. Returns early
-/// once `emit` reports that nobody takes them any more.
+/// One file's events: its start, its records in batches, and its end; the file is
+/// detected, hashed, and parsed unless already ingested. Returns early once `emit`
+/// reports that nobody takes them any more (the writer failed).
 fn read_file(
     path: &Path,
     display: &str,
