@@ -288,7 +288,7 @@ fn previous_runs(
     Ok(seen)
 }
 
-/// What the reader thread hands to the writer, in file order.
+/// What a file's reading hands to the writer, file by file in input order.
 enum Event {
     /// A file begins: its report so far (source, hash; or why it is not parsed).
     Start(FileReport),

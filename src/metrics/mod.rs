@@ -276,35 +276,35 @@ impl Data {
             ])
             .filter(col("anchor").is_not_null())
             .collect()?;
-        let ids = strs(&inc, col::INCIDENT_ID)?;
-        let titles = strs(&inc, col::TITLE)?;
-        let teams = strs(&inc, col::TEAM)?;
-        let sev = strs(&inc, col::SEVERITY)?;
+        let mut ids = strs(&inc, col::INCIDENT_ID)?;
+        let mut titles = strs(&inc, col::TITLE)?;
+        let mut teams = strs(&inc, col::TEAM)?;
+        let mut sev = strs(&inc, col::SEVERITY)?;
         let anchor = ints(&inc, "anchor")?;
         let started = ints(&inc, col::STARTED_AT)?;
         let declared = ints(&inc, col::DECLARED_AT)?;
         let acked = ints(&inc, col::ACKNOWLEDGED_AT)?;
         let mitigated = ints(&inc, col::MITIGATED_AT)?;
         let resolved = ints(&inc, col::RESOLVED_AT)?;
-        let declared_by = strs(&inc, col::DECLARED_BY)?;
-        let commander = strs(&inc, col::COMMANDER)?;
+        let mut declared_by = strs(&inc, col::DECLARED_BY)?;
+        let mut commander = strs(&inc, col::COMMANDER)?;
         let held = ints(&inc, col::RETRO_HELD_AT)?;
         let published = ints(&inc, col::RETRO_PUBLISHED_AT)?;
         let excluded = bools(&inc, "excluded")?;
         let incidents = (0..inc.height())
             .map(|i| Incident {
-                id: ids[i].clone().unwrap_or_default(),
-                title: titles[i].clone(),
-                team: teams[i].clone(),
-                severity: sev[i].clone(),
+                id: ids[i].take().unwrap_or_default(),
+                title: titles[i].take(),
+                team: teams[i].take(),
+                severity: sev[i].take(),
                 anchor: anchor[i].expect("filtered"),
                 started: started[i],
                 declared: declared[i],
                 acknowledged: acked[i],
                 mitigated: mitigated[i],
                 resolved: resolved[i],
-                declared_by: declared_by[i].clone(),
-                commander: commander[i].clone(),
+                declared_by: declared_by[i].take(),
+                commander: commander[i].take(),
                 retro_held: held[i],
                 retro_published: published[i],
                 excluded: excluded[i].unwrap_or(false),
@@ -334,7 +334,7 @@ impl Data {
                 ts(col::UPDATED_AT),
             ])
             .collect()?;
-        let (ii, io, it, ic, id, is, iu) = (
+        let (mut ii, mut io, mut it, ic, id, mut is, iu) = (
             strs(&df, col::INCIDENT_ID)?,
             strs(&df, col::OWNER)?,
             strs(&df, col::TEAM)?,
@@ -343,22 +343,22 @@ impl Data {
             strs(&df, col::STATUS)?,
             ints(&df, col::UPDATED_AT)?,
         );
-        let (item_ids, item_titles, dues) = (
+        let (mut item_ids, mut item_titles, dues) = (
             strs(&df, col::ITEM_ID)?,
             strs(&df, col::TITLE)?,
             ints(&df, col::DUE_AT)?,
         );
         let items = (0..df.height())
             .map(|i| Item {
-                id: item_ids[i].clone().unwrap_or_default(),
-                title: item_titles[i].clone(),
+                id: item_ids[i].take().unwrap_or_default(),
+                title: item_titles[i].take(),
                 due: dues[i],
-                incident: ii[i].clone(),
-                owner: io[i].clone(),
-                team: it[i].clone(),
+                incident: ii[i].take(),
+                owner: io[i].take(),
+                team: it[i].take(),
                 created: ic[i],
                 completed: id[i],
-                status: is[i].clone().unwrap_or_else(|| "open".into()),
+                status: is[i].take().unwrap_or_else(|| "open".into()),
                 updated: iu[i],
             })
             .collect();
