@@ -107,9 +107,9 @@ const SPILL_ROWS: usize = 1 << 18;
 
 /// All tables together hold at most about this many bytes of this run's frozen rows:
 /// past it, the table holding most writes its rows to a run. A run is written on a
-/// thread of its own while new rows arrive, so a table may hold about twice this for a
-/// while (56 MiB: the large organisation's ingest peaks 20-40 MiB above what 64 MiB
-/// written in line gave, and 0.5-1 s sooner).
+/// thread of its own while new rows arrive, so about twice this may be in memory for a
+/// while (56 MiB rather than 64: the large organisation's ingest then peaks within
+/// 20-40 MiB of where runs of 64 MiB written in line left it, and ends 0.5-1 s sooner).
 const MEMORY_BUDGET: usize = 56 << 20;
 
 /// Rows per row group of a run file, and per batch read back from one when merging.
@@ -962,8 +962,6 @@ impl TableState {
     }
 }
 
-/// Frames of rows, each with the position of its first row, as one frame with a
-/// position column (a run's layout).
 /// Writes a run file.
 fn write_run_file(path: &std::path::Path, df: &mut DataFrame) -> Result<()> {
     let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -978,6 +976,8 @@ fn write_run_file(path: &std::path::Path, df: &mut DataFrame) -> Result<()> {
     Ok(())
 }
 
+/// Frames of rows, each with the position of its first row, as one frame with a
+/// position column (a run's layout).
 fn with_positions<'a>(
     table: Table,
     parts: impl IntoIterator<Item = (usize, &'a DataFrame)>,
