@@ -495,7 +495,7 @@ fn account(
     let run_row = Row::new(Table::IngestRuns)
         .with(col::RUN_ID, Value::Int(run_id))
         .with(col::FILE, Value::text(display.as_str()))
-        .with(col::SHA256, Value::text(fr.sha256.clone()))
+        .with(col::SHA256, Value::text(fr.sha256.as_str()))
         .with(col::SOURCE, Value::text(fr.source.as_str()))
         .with(col::ROWS_READ, Value::Int(fr.read as i64))
         .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))

@@ -881,14 +881,8 @@ fn relink_channels(
     for ([incident, person, source], (first, last, count)) in by_incident {
         let (incident, person, source) =
             (names.name(incident), names.name(person), names.name(source));
-        let p = Row::new(Table::Participants)
-            .with(col::INCIDENT_ID, Value::text(incident))
-            .with(col::PERSON_ID, Value::text(person))
-            .with(col::ROLE, Value::text("responder"))
-            .with(col::FIRST_ACTIVE_AT, Value::Ts(first))
-            .with(col::LAST_ACTIVE_AT, Value::Ts(last))
-            .with(col::MESSAGES, Value::Int(count))
-            .with(col::SOURCE, Value::text(source));
+        let p = crate::sources::responder_row(incident, person, Some(first), Some(last), source)
+            .with(col::MESSAGES, Value::Int(count));
         writer.put(p, "links")?;
     }
     let channel_rows: BTreeSet<(&str, &str)> = with_messages

@@ -1317,10 +1317,11 @@ impl<'s> Writer<'s> {
             }
         }
         for id in &record.requires {
-            let key = Row::new(Table::Incidents)
-                .with(crate::schema::col::INCIDENT_ID, Value::text(id.as_str()))
-                .key();
-            if self.state(Table::Incidents)?.find(key_hash(&key)).is_none() {
+            let key = row_key_hash(
+                &Row::new(Table::Incidents)
+                    .with(crate::schema::col::INCIDENT_ID, Value::text(id.as_str())),
+            );
+            if self.state(Table::Incidents)?.find(key).is_none() {
                 let reason = format!(
                     "refers to incident {id}, which is neither in this export nor in the store; \
                      ingest the incidents export first"
