@@ -407,6 +407,7 @@ fn ingest_command(args: &IngestArgs, config: &Config) -> Result<ExitCode> {
         force: args.force,
         keep_text: args.keep_text,
         progress: std::io::stderr().is_terminal(),
+        timezone: args.timezone.clone(),
     };
     let mut report = ingest::run(&store, &inputs, config, &opts)?;
     report.skipped = skipped;
@@ -434,6 +435,7 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         "read",
         "ingested",
         "duplicate",
+        "pending",
         "rejected",
     ]);
     for f in &report.files {
@@ -448,15 +450,63 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             f.read.to_string(),
             f.ingested.to_string(),
             f.duplicate.to_string(),
+            f.pending.to_string(),
             f.rejected.to_string(),
         ]);
     }
-    for i in 2..6 {
+    for i in 2..7 {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
     println!("{t}");
+    // What the records yield, kind by kind: nested records (status updates, log
+    // entries) are counted here one by one, so a collapse or a drop shows.
+    let mut k = TextTable::new();
+    k.load_preset(presets::ASCII_MARKDOWN);
+    k.set_header([
+        "file",
+        "rows of",
+        "read",
+        "ingested",
+        "duplicate",
+        "pending",
+        "rejected",
+    ]);
+    for f in report.files.iter().filter(|f| !f.kinds.is_empty()) {
+        for (table, n) in &f.kinds {
+            k.add_row(vec![
+                f.file.clone(),
+                table.name().to_string(),
+                n.read.to_string(),
+                n.ingested.to_string(),
+                n.duplicate.to_string(),
+                n.pending.to_string(),
+                n.rejected.to_string(),
+            ]);
+        }
+    }
+    if !k.is_empty() {
+        for i in 2..7 {
+            if let Some(c) = k.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        println!("\n{k}");
+    }
+    if report.attached > 0 {
+        eprintln!(
+            "note: {} record(s) kept by earlier runs until their incident was known were stored",
+            report.attached
+        );
+    }
+    if report.still_pending > 0 {
+        eprintln!(
+            "note: {} record(s) wait for an incident no ingest has brought yet (query the \
+             pending table); they are stored by the ingest that brings it",
+            report.still_pending
+        );
+    }
     for f in &report.files {
         for w in &f.warnings {
             eprintln!("warning: {}: {w}", f.file);
@@ -464,6 +514,17 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         if let Some(e) = &f.error {
             eprintln!("error: {}: {e}", f.file);
         }
+    }
+    let unknown = |f: &&ingest::FileReport| {
+        f.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(crate::sources::NOT_RECOGNISED))
+    };
+    if report.files.iter().any(|f| unknown(&f)) {
+        eprintln!(
+            "the formats tried (pass --source NAME to read a file as one of them):\n{}",
+            crate::sources::formats()
+        );
     }
     if !report.skipped.is_empty() {
         eprintln!(

@@ -339,6 +339,16 @@ pub struct IngestArgs {
     /// Keep chat message text in the store (off by default: it is personal data)
     #[arg(long)]
     pub keep_text: bool,
+
+    /// Read timestamps that carry no offset in this IANA zone (e.g. Europe/Berlin), for
+    /// every source whose [sources.NAME] timezone in the config names none
+    #[arg(long, value_name = "ZONE", value_parser = zone)]
+    pub timezone: Option<String>,
+}
+
+/// An IANA zone name, checked before any work starts.
+fn zone(s: &str) -> Result<String, String> {
+    crate::time::parse_zone(s).map(|_| s.trim().to_string())
 }
 
 #[derive(Debug, Args)]

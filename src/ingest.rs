@@ -9,17 +9,31 @@
 //! again: its records are all accounted as duplicates (or as the rejects they were).
 
 use crate::config::Config;
-use crate::record::{Item, Reject, Row, Value};
+use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
 use crate::sources::{self, Context, Input};
-use crate::store::{Outcome, Store, Writer};
+use crate::store::{Applied, Outcome, Store, Writer};
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Extensions looked at when walking a folder; other files there are skipped.
 const KNOWN_EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson", "json", "zip", "yaml", "yml"];
+
+/// Whether a file found in a folder is one a source may read: a known extension, or a
+/// known one before `.gz` (`incidents.json.gz`).
+fn has_known_extension(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    Path::new(name)
+        .extension()
+        .is_some_and(|x| KNOWN_EXTENSIONS.contains(&x.to_string_lossy().as_ref()))
+}
 
 /// Inputs larger than this in total get a progress bar (on a terminal).
 const PROGRESS_BYTES: u64 = 32 * 1024 * 1024;
@@ -35,6 +49,29 @@ pub struct Options {
     pub keep_text: bool,
     /// Show a progress bar on large inputs (the caller checks for a terminal).
     pub progress: bool,
+    /// The zone of offset-less timestamps for sources the configuration gives none.
+    pub timezone: Option<String>,
+}
+
+/// What became of the records (or rows) of one kind: `read = ingested + duplicate +
+/// pending + rejected`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub read: u64,
+    pub ingested: u64,
+    pub duplicate: u64,
+    pub pending: u64,
+    pub rejected: u64,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: Outcome) {
+        self.read += 1;
+        match outcome {
+            Outcome::Ingested => self.ingested += 1,
+            Outcome::Duplicate => self.duplicate += 1,
+        }
+    }
 }
 
 /// The accounting of one input file.
@@ -46,7 +83,12 @@ pub struct FileReport {
     pub read: u64,
     pub ingested: u64,
     pub duplicate: u64,
+    /// Records waiting for an incident they refer to (see the `pending` table).
+    pub pending: u64,
     pub rejected: u64,
+    /// The rows its records yield, by the table they go to: nested records (status
+    /// updates, log entries, changelog items) counted one by one.
+    pub kinds: BTreeMap<Table, Tally>,
     /// The content was ingested before and not parsed again.
     pub unchanged: bool,
     /// Why the file could not be read at all.
@@ -67,6 +109,10 @@ pub struct Report {
     pub committed: bool,
     /// Chat channels linked to incidents, and the ones that could not be.
     pub links: crate::link::Report,
+    /// Records of earlier runs that waited for an incident this run brought.
+    pub attached: u64,
+    /// Records (of this run or earlier ones) still waiting for an incident.
+    pub still_pending: u64,
 }
 
 impl Report {
@@ -107,12 +153,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<String>)> {
             if !e.file_type().is_file() {
                 continue;
             }
-            let ext = e
-                .path()
-                .extension()
-                .map(|x| x.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            if KNOWN_EXTENSIONS.contains(&ext.as_str()) {
+            if has_known_extension(e.path()) {
                 files.push((e.path().to_path_buf(), e.path().display().to_string()));
             } else {
                 skipped.push(e.path().display().to_string());
@@ -156,9 +197,16 @@ pub fn run(
         .unwrap_or(0)
         + 1;
     let seen = previous_runs(&runs)?;
+    let timezone = opts
+        .timezone
+        .as_deref()
+        .map(crate::time::parse_zone)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
     let ctx = Context {
         config,
         keep_text: opts.keep_text,
+        timezone,
     };
     let started = chrono::Utc::now().timestamp_micros();
     let total: u64 = inputs.iter().map(|(p, _)| size_of(p)).sum();
@@ -193,7 +241,7 @@ pub fn run(
             Event::Items(items) => {
                 let (fr, rejects) = file.as_mut().expect("a file was started");
                 for item in items {
-                    take(&mut writer, item, fr, rejects)?;
+                    take(&mut writer, run_id, item, fr, rejects)?;
                 }
             }
             Event::End { result, sha256 } => {
@@ -202,9 +250,6 @@ pub fn run(
                     fr.sha256 = h?;
                 }
                 finish(&mut fr, &mut file_rejects, result);
-                if fr.error.is_none() && !fr.unchanged {
-                    account(&mut writer, run_id, started, &fr, &file_rejects)?;
-                }
                 if let Some(bar) = &bar {
                     bar.inc(size_of(&inputs[report.files.len()].0));
                 }
@@ -237,12 +282,31 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    // Links are a function of the store: unchanged inputs leave them as they are.
-    if report
+    let changed = report
         .files
         .iter()
-        .any(|f| !f.unchanged && f.error.is_none())
+        .any(|f| !f.unchanged && f.error.is_none());
+    if changed {
+        attach_pending(&mut writer, run_id, &mut report)?;
+        crate::timing::lap("ingest: attach pending records");
+        crate::fallback::resolutions_from_entries(&mut writer)?;
+        crate::timing::lap("ingest: resolutions from log entries");
+    }
+    for fr in report
+        .files
+        .iter()
+        .filter(|f| f.error.is_none() && !f.unchanged)
     {
+        let rejects: Vec<&Reject> = report
+            .rejects
+            .iter()
+            .filter(|(file, _)| *file == fr.file)
+            .map(|(_, r)| r)
+            .collect();
+        account(&mut writer, run_id, started, fr, &rejects)?;
+    }
+    // Links are a function of the store: unchanged inputs leave them as they are.
+    if changed {
         report.links = crate::link::relink(&mut writer)?;
         crate::timing::lap("ingest: link over the whole store");
     }
@@ -429,6 +493,7 @@ fn prepare(
 /// Applies one item of a file to the store and counts what became of it.
 fn take(
     writer: &mut Writer,
+    run_id: i64,
     item: Item,
     fr: &mut FileReport,
     rejects: &mut Vec<Reject>,
@@ -441,21 +506,144 @@ fn take(
         }
         Item::Superseded { .. } => fr.duplicate += 1,
         Item::Record(rec) => match writer.apply(rec)? {
-            Ok(Outcome::Ingested) => fr.ingested += 1,
-            Ok(Outcome::Duplicate) => fr.duplicate += 1,
-            Err((reason, rec)) => {
+            Applied::Stored(rows) => count_stored(fr, &rows),
+            Applied::Pending(missing, rec) => {
+                fr.pending += 1;
+                for row in &rec.rows {
+                    let t = fr.kinds.entry(row.table).or_default();
+                    t.read += 1;
+                    t.pending += 1;
+                }
+                writer.put(pending_row(run_id, &fr.file, &missing, &rec), &rec.location)?;
+            }
+            Applied::Rejected(reason, rec) => {
                 fr.rejected += 1;
-                let raw = rec.rows.first().map(|r| {
-                    r.values
-                        .iter()
-                        .map(|v| v.to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                });
-                rejects.push(Reject::new(rec.location, reason, &raw.unwrap_or_default()));
+                rejects.push(rejected(reason, &rec));
+                for row in &rec.rows {
+                    let t = fr.kinds.entry(row.table).or_default();
+                    t.read += 1;
+                    t.rejected += 1;
+                }
             }
         },
     }
+    Ok(())
+}
+
+/// Counts a stored record and each of its rows.
+fn count_stored(fr: &mut FileReport, rows: &[(Table, Outcome)]) {
+    match Applied::outcome(rows) {
+        Outcome::Ingested => fr.ingested += 1,
+        Outcome::Duplicate => fr.duplicate += 1,
+    }
+    for (table, outcome) in rows {
+        fr.kinds.entry(*table).or_default().add(*outcome);
+    }
+}
+
+/// The reject of a record the store refused, with its first row as the excerpt.
+fn rejected(reason: String, rec: &crate::record::Record) -> Reject {
+    let raw = rec.rows.first().map(|r| {
+        r.values
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    Reject::new(rec.location.clone(), reason, &raw.unwrap_or_default())
+}
+
+/// A record kept whole in the `pending` table until the incidents it names are known.
+fn pending_row(run_id: i64, file: &str, missing: &[String], rec: &crate::record::Record) -> Row {
+    Row::new(Table::Pending)
+        .with(col::FILE, Value::text(file))
+        .with(col::LOCATION, Value::text(rec.location.as_str()))
+        .with(col::REQUIRES, Value::List(missing.to_vec()))
+        .with(col::RECORD, Value::text(rec.rows_to_json()))
+        .with(col::RUN_ID, Value::Int(run_id))
+}
+
+/// Stores every pending record (of this run, or kept by an earlier one) whose incidents
+/// are now all known, whatever the order its files and theirs came in. A record of this
+/// run moves from pending to what became of it in its file's accounting; one of an
+/// earlier run is counted in `report.attached` (or, should it be refused now, is a
+/// reject of this run under its own file's name).
+fn attach_pending(writer: &mut Writer, run_id: i64, report: &mut Report) -> Result<()> {
+    let pending = writer.rows(Table::Pending)?;
+    if pending.height() == 0 {
+        return Ok(());
+    }
+    // Judged as one file of their own: keys of different input files do not conflict.
+    writer.begin_file();
+    let mut still = 0u64;
+    for i in 0..pending.height() {
+        let row = crate::store::row_at(&pending, Table::Pending, i)?;
+        let requires = match row.get(col::REQUIRES) {
+            Value::List(l) => l.clone(),
+            _ => Vec::new(),
+        };
+        let mut known = true;
+        for id in &requires {
+            known &= writer.has_incident(id)?;
+        }
+        if !known {
+            still += 1;
+            continue;
+        }
+        let file = row.get(col::FILE).to_string();
+        let location = row.get(col::LOCATION).to_string();
+        let this_run = *row.get(col::RUN_ID) == Value::Int(run_id);
+        writer.remove(&row)?;
+        let mut rec = crate::record::Record::new(location.clone(), Vec::new());
+        let applied = match Record::rows_from_json(&row.get(col::RECORD).to_string()) {
+            Ok(rows) => {
+                rec.rows = rows;
+                writer.apply(rec)?
+            }
+            Err(reason) => Applied::Rejected(reason, rec),
+        };
+        let fr = report
+            .files
+            .iter_mut()
+            .find(|f| this_run && f.file == file && !f.unchanged);
+        match (applied, fr) {
+            (Applied::Stored(rows), Some(fr)) => {
+                fr.pending -= 1;
+                for (table, _) in &rows {
+                    let t = fr.kinds.entry(*table).or_default();
+                    t.read -= 1;
+                    t.pending -= 1;
+                }
+                count_stored(fr, &rows);
+            }
+            (Applied::Stored(_), None) => report.attached += 1,
+            (Applied::Rejected(reason, rec), Some(fr)) => {
+                fr.pending -= 1;
+                fr.rejected += 1;
+                for row in &rec.rows {
+                    let t = fr.kinds.entry(row.table).or_default();
+                    t.pending -= 1;
+                    t.rejected += 1;
+                }
+                report.rejects.push((file, rejected(reason, &rec)));
+            }
+            (Applied::Rejected(reason, rec), None) => {
+                let r = rejected(reason, &rec);
+                writer.put(
+                    Row::new(Table::Rejects)
+                        .with(col::RUN_ID, Value::Int(run_id))
+                        .with(col::FILE, Value::text(file.as_str()))
+                        .with(col::LOCATION, Value::text(r.location.as_str()))
+                        .with(col::REASON, Value::text(r.reason.as_str()))
+                        .with(col::EXCERPT, Value::text(r.excerpt.as_str())),
+                    &file,
+                )?;
+                report.rejects.push((file, r));
+            }
+            (Applied::Pending(..), _) => unreachable!("every incident it requires is known"),
+        }
+    }
+    report.still_pending = still;
     Ok(())
 }
 
@@ -489,7 +677,7 @@ fn account(
     run_id: i64,
     started: i64,
     fr: &FileReport,
-    rejects: &[Reject],
+    rejects: &[&Reject],
 ) -> Result<()> {
     let display = &fr.file;
     let run_row = Row::new(Table::IngestRuns)
@@ -501,8 +689,21 @@ fn account(
         .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))
         .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
         .with(col::ROWS_REJECTED, Value::Int(fr.rejected as i64))
-        .with(col::STARTED_AT, Value::Ts(started));
+        .with(col::STARTED_AT, Value::Ts(started))
+        .with(col::ROWS_PENDING, Value::Int(fr.pending as i64));
     writer.put(run_row, display)?;
+    for (table, t) in &fr.kinds {
+        let row = Row::new(Table::IngestCounts)
+            .with(col::RUN_ID, Value::Int(run_id))
+            .with(col::FILE, Value::text(display.as_str()))
+            .with(col::KIND, Value::text(table.name()))
+            .with(col::ROWS_READ, Value::Int(t.read as i64))
+            .with(col::ROWS_INGESTED, Value::Int(t.ingested as i64))
+            .with(col::ROWS_DUPLICATE, Value::Int(t.duplicate as i64))
+            .with(col::ROWS_PENDING, Value::Int(t.pending as i64))
+            .with(col::ROWS_REJECTED, Value::Int(t.rejected as i64));
+        writer.put(row, display)?;
+    }
     for r in rejects {
         let row = Row::new(Table::Rejects)
             .with(col::RUN_ID, Value::Int(run_id))

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod fallback;
 pub mod findings;
 pub mod ingest;
 pub mod link;

@@ -424,6 +424,77 @@ pub struct Report {
     pub ambiguous: Vec<String>,
     /// The same, as rows of `link_issues`.
     issues: Vec<Row>,
+    /// The keys of the rows this linking derived (links, chat participants, chat status
+    /// updates): a stored one it did not derive again is stale, and removed.
+    derived: HashSet<(Table, String)>,
+}
+
+/// Rules of the `incident_links` rows linking derives (as opposed to the references
+/// sources store for it to resolve, and links a user gives in the canonical form).
+const DERIVED_RULES: [&str; 8] = [
+    "explicit",
+    "ticket-url",
+    "ticket-label",
+    "ticket-link",
+    "mirror",
+    "incident-url",
+    "incident-number",
+    "channel-name",
+];
+
+/// Whether a stored row is one linking derives: it stays only if derived again.
+fn is_derived(table: Table, row: &Row) -> bool {
+    let chat = |r: &Row| {
+        matches!(
+            r.get(col::SOURCE).as_str(),
+            Some(crate::sources::slack::SOURCE | crate::sources::mattermost::SOURCE)
+        )
+    };
+    match table {
+        Table::IncidentLinks => row
+            .get(col::RULE)
+            .as_str()
+            .is_some_and(|r| DERIVED_RULES.contains(&r)),
+        Table::Participants | Table::Events => chat(row),
+        _ => false,
+    }
+}
+
+/// Stores a row linking derived, and notes it as derived.
+fn put_derived(writer: &mut Writer, report: &mut Report, mut row: Row) -> Result<()> {
+    row.complete();
+    report.derived.insert((row.table, row.key()));
+    writer.put(row, "links")?;
+    Ok(())
+}
+
+/// Removes the rows of earlier linking that this one did not derive again (a channel
+/// or ticket now linked to another incident), so that the store does not depend on how
+/// the files were split over runs.
+fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
+    for t in [Table::IncidentLinks, Table::Participants, Table::Events] {
+        let mut columns: Vec<&str> = t.key().to_vec();
+        for c in [col::RULE, col::SOURCE] {
+            if t.index_of(c).is_some() && !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+        let stored = writer.columns(t, &columns)?;
+        let mut stale = Vec::new();
+        for i in 0..stored.height() {
+            let mut row = Row::new(t);
+            for c in &columns {
+                row.set(c, Value::from_any(stored.column(c)?.get(i)?));
+            }
+            if is_derived(t, &row) && !report.derived.contains(&(t, row.key())) {
+                stale.push(row);
+            }
+        }
+        for row in stale {
+            writer.remove(&row)?;
+        }
+    }
+    Ok(())
 }
 
 impl Report {
@@ -737,7 +808,7 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     let incidents = Incidents::from_frame(&inc)?;
     let mut report = Report::default();
     for ((id, other), rule) in same_incidents(&incidents, &inc, &links)? {
-        writer.put(link_row(&id, &other, rule), "links")?;
+        put_derived(writer, &mut report, link_row(&id, &other, rule))?;
         report.linked_incidents += 1;
     }
     crate::timing::lap("link: incidents seen twice");
@@ -745,6 +816,8 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     crate::timing::lap("link: channels, chat participants");
     relink_tickets(writer, &incidents, &inc, &mut report)?;
     crate::timing::lap("link: tickets, retros");
+    remove_stale(writer, &report)?;
+    crate::timing::lap("link: stale links removed");
     // `link_issues` becomes what this linking found: issues resolved since are removed.
     let found: HashSet<String> = report.issues.iter().map(Row::key).collect();
     let stored = writer.rows(Table::LinkIssues)?;
@@ -841,12 +914,13 @@ fn relink_channels(
         };
         let event = Row::new(Table::Events)
             .with(col::INCIDENT_ID, Value::text(names.name(target)))
+            .with(col::EVENT_ID, Value::opt_text(id.as_deref()))
             .with(col::AT, Value::Ts(at))
             .with(col::KIND, Value::text("status_update"))
             .with(col::PERSON_ID, Value::text(names.name(person)))
             .with(col::DETAIL, Value::opt_text(id))
             .with(col::SOURCE, Value::text(names.name(source)));
-        writer.put(event, "links")?;
+        put_derived(writer, report, event)?;
     }
     crate::timing::lap("link: who wrote where");
     writer.set_text_by(
@@ -883,7 +957,7 @@ fn relink_channels(
             (names.name(incident), names.name(person), names.name(source));
         let p = crate::sources::responder_row(incident, person, Some(first), Some(last), source)
             .with(col::MESSAGES, Value::Int(count));
-        writer.put(p, "links")?;
+        put_derived(writer, report, p)?;
     }
     let channel_rows: BTreeSet<(&str, &str)> = with_messages
         .iter()
@@ -892,7 +966,7 @@ fn relink_channels(
     for (incident, channel) in channel_rows {
         // A claimed channel already has its row (rule explicit-channel).
         if claimed.get(channel).map(String::as_str) != Some(incident) {
-            writer.put(link_row(incident, channel, "channel-name"), "links")?;
+            put_derived(writer, report, link_row(incident, channel, "channel-name"))?;
         }
     }
     Ok(())
@@ -1185,7 +1259,7 @@ fn relink_tickets(
             );
         }
         if let Link::Incident(incident) = &t.link {
-            writer.put(link_row(incident, &t.id, t.rule), "links")?;
+            put_derived(writer, report, link_row(incident, &t.id, t.rule))?;
         }
     }
     let [items_of, retros_of] = incident_of;

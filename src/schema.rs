@@ -50,6 +50,7 @@ pub mod col {
     pub const CHANNEL: &str = "channel";
     pub const URGENCY: &str = "urgency";
     pub const AT: &str = "at";
+    pub const EVENT_ID: &str = "event_id";
     pub const KIND: &str = "kind";
     pub const DETAIL: &str = "detail";
     pub const PROBLEM: &str = "problem";
@@ -81,6 +82,9 @@ pub mod col {
     pub const ROWS_INGESTED: &str = "rows_ingested";
     pub const ROWS_DUPLICATE: &str = "rows_duplicate";
     pub const ROWS_REJECTED: &str = "rows_rejected";
+    pub const ROWS_PENDING: &str = "rows_pending";
+    pub const REQUIRES: &str = "requires";
+    pub const RECORD: &str = "record";
     pub const LOCATION: &str = "location";
     pub const REASON: &str = "reason";
     pub const EXCERPT: &str = "excerpt";
@@ -228,6 +232,11 @@ const PAGES: &[Column] = &[
 
 const EVENTS: &[Column] = &[
     c(col::INCIDENT_ID, Str),
+    // The entry's identity in its source (`statuspage:<update id>`, `pagerduty:<log
+    // entry id>`, `slack:<channel>/<ts>`): two entries posted in the same minute are two
+    // rows. Where the source gives none (a canonical file without the column), a digest
+    // of the entry's content (see `Row::complete`).
+    c(col::EVENT_ID, Str),
     c(col::AT, Timestamp),
     c(col::KIND, Str),
     c(col::PERSON_ID, Str),
@@ -319,6 +328,37 @@ const INGEST_RUNS: &[Column] = &[
     c(col::ROWS_DUPLICATE, Int),
     c(col::ROWS_REJECTED, Int),
     c(col::STARTED_AT, Timestamp),
+    // Records kept waiting for an incident they refer to (see `pending`).
+    c(col::ROWS_PENDING, Int),
+];
+
+/// The accounting of one input file per kind of row it yields (the table the rows go
+/// to): nested records (an incident's status updates, log entries, changelog items)
+/// are counted here, so a collapse or a drop of them shows. For every kind,
+/// `rows_read = rows_ingested + rows_duplicate + rows_pending + rows_rejected`.
+const INGEST_COUNTS: &[Column] = &[
+    c(col::RUN_ID, Int),
+    c(col::FILE, Str),
+    // The table the rows go to.
+    c(col::KIND, Str),
+    c(col::ROWS_READ, Int),
+    c(col::ROWS_INGESTED, Int),
+    c(col::ROWS_DUPLICATE, Int),
+    c(col::ROWS_PENDING, Int),
+    c(col::ROWS_REJECTED, Int),
+];
+
+/// Input records that refer to an incident the store does not hold yet (a log entry
+/// read before its incident's export): kept whole, and stored by the first ingest after
+/// which every incident they require is known, whatever the order of the files.
+const PENDING: &[Column] = &[
+    c(col::FILE, Str),
+    c(col::LOCATION, Str),
+    // The incident ids it waits for.
+    c(col::REQUIRES, StrList),
+    // Its canonical rows, as JSON (`[["events", [cell, …]], …]`).
+    c(col::RECORD, Str),
+    c(col::RUN_ID, Int),
 ];
 
 const REJECTS: &[Column] = &[
@@ -346,11 +386,13 @@ pub enum Table {
     People,
     Services,
     IngestRuns,
+    IngestCounts,
     Rejects,
+    Pending,
 }
 
 impl Table {
-    pub const ALL: [Table; 15] = [
+    pub const ALL: [Table; 17] = [
         Table::Incidents,
         Table::IncidentServices,
         Table::IncidentTags,
@@ -365,7 +407,9 @@ impl Table {
         Table::People,
         Table::Services,
         Table::IngestRuns,
+        Table::IngestCounts,
         Table::Rejects,
+        Table::Pending,
     ];
 
     /// The table's name: its store folder, its canonical file stem and its SQL name.
@@ -385,7 +429,9 @@ impl Table {
             Table::People => "people",
             Table::Services => "services",
             Table::IngestRuns => "ingest_runs",
+            Table::IngestCounts => "ingest_counts",
             Table::Rejects => "rejects",
+            Table::Pending => "pending",
         }
     }
 
@@ -409,7 +455,9 @@ impl Table {
             Table::People => PEOPLE,
             Table::Services => SERVICES,
             Table::IngestRuns => INGEST_RUNS,
+            Table::IngestCounts => INGEST_COUNTS,
             Table::Rejects => REJECTS,
+            Table::Pending => PENDING,
         }
     }
 
@@ -424,20 +472,16 @@ impl Table {
             Table::LinkIssues => &[col::KIND, col::LINKED_ID],
             Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE, col::SOURCE],
             Table::Pages => &[col::PAGE_ID],
-            Table::Events => &[
-                col::INCIDENT_ID,
-                col::AT,
-                col::KIND,
-                col::PERSON_ID,
-                col::SOURCE,
-            ],
+            Table::Events => &[col::INCIDENT_ID, col::EVENT_ID],
             Table::ActionItems => &[col::ITEM_ID],
             Table::Retros => &[col::RETRO_ID],
             Table::Messages => &[col::MESSAGE_ID],
             Table::People => &[col::PERSON_ID],
             Table::Services => &[col::SERVICE],
             Table::IngestRuns => &[col::RUN_ID, col::FILE],
+            Table::IngestCounts => &[col::RUN_ID, col::FILE, col::KIND],
             Table::Rejects => &[col::RUN_ID, col::FILE, col::LOCATION],
+            Table::Pending => &[col::FILE, col::LOCATION],
         }
     }
 
@@ -452,7 +496,14 @@ impl Table {
     /// Tables that describe the data set (as opposed to the ingest bookkeeping and
     /// what linking derives).
     pub fn is_data(self) -> bool {
-        !matches!(self, Table::IngestRuns | Table::Rejects | Table::LinkIssues)
+        !matches!(
+            self,
+            Table::IngestRuns
+                | Table::IngestCounts
+                | Table::Rejects
+                | Table::Pending
+                | Table::LinkIssues
+        )
     }
 
     pub fn index_of(self, column: &str) -> Option<usize> {

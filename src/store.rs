@@ -18,7 +18,7 @@
 
 mod writer;
 
-pub use writer::{Outcome, TextMap, Writer};
+pub use writer::{Applied, Outcome, TextMap, Writer};
 
 use crate::record::{Row, Value};
 use crate::schema::{Kind, Table};

@@ -31,7 +31,7 @@ pub fn parse_timestamp(raw: &str, zone: Option<Tz>) -> Result<i64, String> {
             let zone = zone.ok_or_else(|| {
                 format!(
                     "timestamp '{s}' has no zone offset; write it with one (2026-07-01T09:30:00Z \
-                     or +02:00) or set the source's zone in incidentlens.toml ([sources.NAME] timezone = \"Europe/Berlin\")"
+                     or +02:00) or give the zone it was written in: `ingest --timezone Europe/Berlin`, or [sources.NAME] timezone = \"Europe/Berlin\" in incidentlens.toml"
                 )
             })?;
             localize(naive, zone).ok_or_else(|| {
@@ -222,8 +222,8 @@ impl DateLayout {
         if let Some(naive) = self.naive(raw) {
             let zone = zone.ok_or_else(|| {
                 format!(
-                    "'{}' has no zone; set the source's zone in incidentlens.toml \
-                     ([sources.NAME] timezone = \"Europe/Berlin\")",
+                    "'{}' has no zone; give the zone it was written in: `ingest --timezone \
+                     Europe/Berlin`, or [sources.NAME] timezone = \"Europe/Berlin\" in incidentlens.toml",
                     raw.trim()
                 )
             })?;

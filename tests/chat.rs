@@ -20,7 +20,7 @@ fn the_real_export_ingests_users_channels_and_messages() {
     // files of 16 channels; one message carries a bot id.
     assert_eq!(
         accounting(&out, "slack-export-houstondatavis")[1..],
-        ["slack", "1453", "1453", "0", "0"]
+        ["slack", "1453", "1453", "0", "0", "0"]
     );
     let s = w.store();
     assert_eq!(column(&s, Table::People, col::PERSON_ID).len(), 71);
@@ -159,6 +159,11 @@ fn incident_channels_link_to_pagerduty_and_people_count_once() {
 
 /// Zips a folder, entry names relative to it, plus extra (name, bytes) entries.
 fn zip_dir(dir: &Path, extra: &[(&str, Vec<u8>)], to: &Path) {
+    zip_dir_under(dir, "", extra, to)
+}
+
+/// [`zip_dir`], every entry name behind `prefix` (`"acme export/"`).
+fn zip_dir_under(dir: &Path, prefix: &str, extra: &[(&str, Vec<u8>)], to: &Path) {
     let file = std::fs::File::create(to).unwrap();
     let mut z = zip::ZipWriter::new(file);
     let opts = zip::write::SimpleFileOptions::default()
@@ -171,12 +176,16 @@ fn zip_dir(dir: &Path, extra: &[(&str, Vec<u8>)], to: &Path) {
         .collect();
     files.sort();
     for f in files {
-        z.start_file(f.strip_prefix(dir).unwrap().to_string_lossy(), opts)
-            .unwrap();
+        let name = f
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        z.start_file(format!("{prefix}{name}"), opts).unwrap();
         z.write_all(&std::fs::read(&f).unwrap()).unwrap();
     }
     for (name, bytes) in extra {
-        z.start_file(*name, opts).unwrap();
+        z.start_file(format!("{prefix}{name}"), opts).unwrap();
         z.write_all(bytes).unwrap();
     }
     z.finish().unwrap();
@@ -191,13 +200,55 @@ fn a_zipped_export_reads_like_the_folder() {
     // 4 users and 10 messages (7 + 1 in the incident channel, 1 each in two others).
     assert_eq!(
         accounting(&out, "export.zip")[1..],
-        ["slack", "14", "14", "0", "0"]
+        ["slack", "14", "14", "0", "0", "0"]
     );
     let folder = Workdir::new();
     folder.ingest(&[&fixtures().join("slack/export")]);
     assert_eq!(
         column(&w.store(), Table::Messages, col::MESSAGE_ID),
         column(&folder.store(), Table::Messages, col::MESSAGE_ID)
+    );
+}
+
+#[test]
+fn an_export_zipped_inside_its_folder_reads_like_the_folder() {
+    // People who unzip an export and zip it again get one top folder around it.
+    let w = Workdir::new();
+    let zip = w.path().join("acme.zip");
+    zip_dir_under(&fixtures().join("slack/export"), "acme export/", &[], &zip);
+    let out = w.ingest(&[&zip]);
+    assert_eq!(
+        accounting(&out, "acme.zip")[1..],
+        ["slack", "14", "14", "0", "0", "0"]
+    );
+    let folder = Workdir::new();
+    folder.ingest(&[&fixtures().join("slack/export")]);
+    for c in [col::MESSAGE_ID, col::CHANNEL_NAME, col::INCIDENT_ID] {
+        assert_eq!(
+            column(&w.store(), Table::Messages, c),
+            column(&folder.store(), Table::Messages, c)
+        );
+    }
+}
+
+#[test]
+fn a_damaged_zip_says_what_is_wrong() {
+    let w = Workdir::new();
+    let zip = w.path().join("export.zip");
+    zip_dir(&fixtures().join("slack/export"), &[], &zip);
+    let bytes = std::fs::read(&zip).unwrap();
+    std::fs::write(&zip, &bytes[..bytes.len() / 2]).unwrap();
+    let out = w.run(&[
+        "ingest",
+        "--store",
+        w.store().to_str().unwrap(),
+        zip.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a readable zip archive (truncated or corrupt?)"),
+        "{}",
+        stderr(&out)
     );
 }
 
@@ -226,7 +277,7 @@ fn hostile_zips_are_refused() {
     );
     assert_eq!(
         accounting(&out, "slip.zip")[1..],
-        ["slack", "16", "14", "0", "2"]
+        ["slack", "16", "14", "0", "0", "2"]
     );
     // Zip bomb: 50 MB of zeros compress to a few KB; the inflate limit refuses the file
     // before anything is read, and nothing lands in the store.
@@ -267,7 +318,7 @@ fn mattermost_bulk_export_links_like_slack() {
     // 9 lines read; the last is cut off: a reject with its line.
     assert_eq!(
         accounting(&out, "export.jsonl")[1..],
-        ["mattermost", "10", "9", "0", "1"]
+        ["mattermost", "10", "9", "0", "0", "1"]
     );
     assert!(
         stderr(&out).contains("export.jsonl: line 10: expected a JSON object, found invalid JSON"),

@@ -9,11 +9,11 @@ fn demo_ingests_the_sample_organisation() {
     let text = stdout(&out);
     assert_eq!(
         accounting(&out, "demo/incidents.csv")[1..],
-        ["canonical", "66", "66", "0", "0"]
+        ["canonical", "66", "66", "0", "0", "0"]
     );
     assert_eq!(
         accounting(&out, "demo/people.csv")[1..],
-        ["canonical", "30", "30", "0", "0"]
+        ["canonical", "30", "30", "0", "0", "0"]
     );
     assert!(
         text.contains(

@@ -96,6 +96,7 @@ fn read(source: &str, path: &Path) -> usize {
     let ctx = Context {
         config: &config,
         keep_text: true,
+        timezone: None,
     };
     let input = Input::open(path, path.display().to_string()).unwrap();
     let source = sources::by_name(source).unwrap();

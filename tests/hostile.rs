@@ -22,7 +22,7 @@ fn invalid_utf8_implausible_years_and_backwards_incidents() {
     let out = w.ingest(&[&csv]);
     assert_eq!(
         accounting(&out, "incidents.csv")[1..],
-        ["canonical", "5", "2", "0", "3"]
+        ["canonical", "5", "2", "0", "0", "3"]
     );
     let err = stderr(&out);
     for want in [
@@ -52,7 +52,7 @@ fn invalid_utf8_in_json_keeps_what_came_before() {
     let out = w.ingest(&[&f]);
     assert_eq!(
         accounting(&out, "incidents.json")[1..],
-        ["pagerduty", "2", "1", "0", "1"]
+        ["pagerduty", "2", "1", "0", "0", "1"]
     );
     assert!(
         stderr(&out).contains(
@@ -81,7 +81,7 @@ fn a_100_mb_line_is_one_reject_and_the_rest_ingests() {
     let out = w.ingest(&[&f]);
     assert_eq!(
         accounting(&out, "incidents.jsonl")[1..],
-        ["canonical", "3", "2", "0", "1"]
+        ["canonical", "3", "2", "0", "0", "1"]
     );
     assert!(
         stderr(&out).contains(

@@ -18,19 +18,28 @@ fn every_incidentio_sample_is_accounted_for() {
     let out = w.ingest(&[&samples("incidentio")]);
     for (file, want) in [
         // Actions are response steps, not follow-ups.
-        ("actions_v2_list.json", ["1", "0", "0", "1"]),
-        ("follow_ups_v2_list.json", ["1", "1", "0", "0"]),
-        ("incident_alerts_v2_list.json", ["1", "1", "0", "0"]),
+        ("actions_v2_list.json", ["1", "0", "0", "0", "1"]),
+        ("follow_ups_v2_list.json", ["1", "1", "0", "0", "0"]),
+        ("incident_alerts_v2_list.json", ["1", "1", "0", "0", "0"]),
         // Two participants, exported without the incident they belong to.
-        ("incident_participants_v2_list.json", ["2", "0", "0", "2"]),
-        ("incident_roles_v2_list.json", ["1", "0", "0", "1"]),
-        ("incident_timestamps_v2_list.json", ["1", "0", "0", "1"]),
-        ("incident_updates_v2_list.json", ["1", "1", "0", "0"]),
+        (
+            "incident_participants_v2_list.json",
+            ["2", "0", "0", "0", "2"],
+        ),
+        ("incident_roles_v2_list.json", ["1", "0", "0", "0", "1"]),
+        (
+            "incident_timestamps_v2_list.json",
+            ["1", "0", "0", "0", "1"],
+        ),
+        ("incident_updates_v2_list.json", ["1", "1", "0", "0", "0"]),
         // The show response holds the list's one incident, read first (name order).
-        ("incident_v2_show.json", ["1", "1", "0", "0"]),
-        ("incidents_v2_list.json", ["1", "0", "1", "0"]),
+        ("incident_v2_show.json", ["1", "1", "0", "0", "0"]),
+        ("incidents_v2_list.json", ["1", "0", "1", "0", "0"]),
         // Its updated_at is "abc123".
-        ("postmortem_documents_v1_list.json", ["1", "0", "0", "1"]),
+        (
+            "postmortem_documents_v1_list.json",
+            ["1", "0", "0", "0", "1"],
+        ),
     ] {
         let cells = accounting(&out, file);
         assert_eq!(cells[1], "incidentio", "{file}");
@@ -188,27 +197,31 @@ fn rootly_and_firehydrant_exports_give_phases_retros_and_follow_ups() {
     let w = Workdir::new();
     let out = w.ingest(&[&fixtures().join("rootly"), &fixtures().join("firehydrant")]);
     for (file, source, want) in [
-        ("rootly/action_items.json", "rootly", ["4", "3", "0", "1"]),
-        ("rootly/incidents.json", "rootly", ["3", "2", "0", "1"]),
+        (
+            "rootly/action_items.json",
+            "rootly",
+            ["4", "3", "0", "0", "1"],
+        ),
+        ("rootly/incidents.json", "rootly", ["3", "2", "0", "0", "1"]),
         (
             "rootly/post_mortems_and_events.json",
             "rootly",
-            ["4", "3", "0", "1"],
+            ["4", "3", "0", "0", "1"],
         ),
         (
             "firehydrant/incidents.json",
             "firehydrant",
-            ["2", "2", "0", "0"],
+            ["2", "2", "0", "0", "0"],
         ),
         (
             "firehydrant/tasks.json",
             "firehydrant",
-            ["2", "2", "0", "0"],
+            ["2", "2", "0", "0", "0"],
         ),
         (
             "firehydrant/follow_ups.json",
             "firehydrant",
-            ["1", "1", "0", "0"],
+            ["1", "1", "0", "0", "0"],
         ),
     ] {
         let cells = accounting(&out, file);
@@ -296,7 +309,7 @@ fn a_status_page_alone_gives_hotspots_phases_and_comms_and_says_what_it_cannot()
     let out = w.ingest(&[&fixtures().join("statuspage/incidents.json")]);
     assert_eq!(
         accounting(&out, "incidents.json")[1..],
-        ["statuspage", "5", "4", "0", "1"]
+        ["statuspage", "5", "4", "0", "0", "1"]
     );
     let s = w.store();
     let sp1 = one(&s, Table::Incidents, col::INCIDENT_ID, "statuspage:sp1");
@@ -371,11 +384,11 @@ fn a_backstage_catalog_gives_services_their_teams_and_names_the_ownerless() {
     let out = w.ingest(&[&fixtures().join("backstage")]);
     assert_eq!(
         accounting(&out, "backstage/catalog-info.yaml")[1..],
-        ["backstage", "4", "3", "0", "1"]
+        ["backstage", "4", "3", "0", "0", "1"]
     );
     assert_eq!(
         accounting(&out, "more/catalog-info.yml")[1..],
-        ["backstage", "2", "2", "0", "0"]
+        ["backstage", "2", "2", "0", "0", "0"]
     );
     let err = stderr(&out);
     assert!(

@@ -4,6 +4,7 @@ mod util;
 
 mod chat;
 mod demo;
+mod faithful;
 mod fuzz;
 mod hostile;
 mod ingest;

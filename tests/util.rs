@@ -166,6 +166,14 @@ pub fn samples(dir: &str) -> PathBuf {
         .join(dir)
 }
 
+/// How many rows a stored table holds.
+pub fn count(store: &Path, table: incidentlens::schema::Table) -> usize {
+    incidentlens::store::Store::at(store)
+        .read(table)
+        .unwrap()
+        .height()
+}
+
 /// A timestamp as the store holds it.
 pub fn t(s: &str) -> incidentlens::record::Value {
     incidentlens::record::Value::Ts(incidentlens::time::parse_timestamp(s, None).unwrap())

@@ -16,6 +16,7 @@ pub fn run(source: &str, file_name: &str, data: &[u8]) {
     let ctx = Context {
         config: &config,
         keep_text: true,
+        timezone: None,
     };
     let input = Input::open(&path, file_name.to_string()).expect("open");
     let source = sources::by_name(source).expect("source");
@@ -42,6 +43,7 @@ pub fn run_slack(data: &[u8]) {
     let ctx = Context {
         config: &config,
         keep_text: false,
+        timezone: None,
     };
     let input = Input::open(&export, "export".into()).expect("open");
     let _ = sources::by_name("slack")

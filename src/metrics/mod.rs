@@ -183,6 +183,10 @@ pub struct Data {
     pub latest: Option<i64>,
     /// Chat channels and tickets whose references link ambiguously, or to nothing.
     pub link_issues: (usize, usize),
+    /// Incidents' documented fallbacks: (incident id, what the fallback set).
+    pub fallbacks: Vec<(String, String)>,
+    /// Input records still waiting for an incident no ingest has brought.
+    pub pending: usize,
 }
 
 /// A timestamp column as Int64 microseconds, for extraction.
@@ -239,6 +243,7 @@ impl Data {
         // time.
         let whole = [
             Table::IncidentServices,
+            Table::IncidentTags,
             Table::IncidentLinks,
             Table::LinkIssues,
             Table::People,
@@ -431,6 +436,8 @@ impl Data {
                 .join()
                 .expect("the timestamp reader does not panic")?,
             link_issues,
+            fallbacks: crate::fallback::tags_of(frame(Table::IncidentTags))?,
+            pending: store.rows(Table::Pending)?,
         };
         crate::timing::lap("load: people; waiting for the latest timestamp");
         data.collapse(frame(Table::IncidentLinks))?;

@@ -23,6 +23,12 @@ pub struct DataQuality {
     /// incidents of the same source rank (never guessed), or none.
     pub ambiguous_links: usize,
     pub dangling_links: usize,
+    /// The period's incidents whose field came from a documented fallback, by what it
+    /// set (`resolved_at: resolve log entry`).
+    pub fallbacks: BTreeMap<String, usize>,
+    /// Input records kept until an incident they refer to is ingested (the `pending`
+    /// table), whatever their period.
+    pub records_pending: usize,
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -96,6 +102,12 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         .map(|(_, s)| s.as_str())
         .collect();
     let sources: Vec<SourceCount> = sources.into_values().collect();
+    let mut fallbacks: BTreeMap<String, usize> = BTreeMap::new();
+    for (id, what) in &data.fallbacks {
+        if in_p.contains(id.as_str()) {
+            *fallbacks.entry(what.clone()).or_default() += 1;
+        }
+    }
     DataQuality {
         rows_read: sources.iter().map(|s| s.rows_read).sum(),
         rows_ingested: sources.iter().map(|s| s.rows_ingested).sum(),
@@ -112,5 +124,7 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         services_not_in_catalog: missing_services.len(),
         ambiguous_links: data.link_issues.0,
         dangling_links: data.link_issues.1,
+        fallbacks,
+        records_pending: data.pending,
     }
 }

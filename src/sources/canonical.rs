@@ -438,12 +438,15 @@ impl Cells<'_> {
             Table::Participants => map_closed(row, col::ROLE, normalize::role)?,
             Table::Pages => {
                 map_closed(row, col::CHANNEL, normalize::page_channel)?;
+                // Without an id a page is known by whom it reached, when and how: the
+                // same minute's SMS and push notification are two pages.
                 if row.get(col::PAGE_ID).is_null() {
                     let id = format!(
-                        "{}:{}:{}",
+                        "{}:{}:{}:{}",
                         row.get(col::INCIDENT_ID),
                         row.get(col::PERSON_ID),
-                        row.get(col::SENT_AT)
+                        row.get(col::SENT_AT),
+                        row.get(col::CHANNEL)
                     );
                     row.set(col::PAGE_ID, Value::text(id));
                 }
@@ -503,11 +506,7 @@ mod tests {
     use crate::config::Config;
 
     fn input(name: &str) -> Input {
-        Input {
-            path: name.into(),
-            display: name.into(),
-            head: b"x".to_vec(),
-        }
+        Input::with_head(name.into(), name.into(), b"x".to_vec())
     }
 
     #[test]
@@ -531,6 +530,7 @@ mod tests {
         let ctx = Context {
             config: &config,
             keep_text: false,
+            timezone: None,
         };
         let cells = Cells {
             table: Table::People,
@@ -557,6 +557,7 @@ mod tests {
         let ctx = Context {
             config: &config,
             keep_text: false,
+            timezone: None,
         };
         let cells = Cells {
             table: Table::Incidents,

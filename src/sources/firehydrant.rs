@@ -48,7 +48,7 @@ impl Source for FireHydrant {
         let head = String::from_utf8_lossy(&input.head);
         // FireHydrant pages its lists as `{data, pagination}` (Rootly: `{data, links,
         // meta}`; incident.io: `pagination_meta`); its tasks carry a `state`.
-        input.file_name().ends_with(".json")
+        input.is_json()
             && (head.contains("firehydrant")
                 || head.contains("\"lifecycle_phases\"")
                 || head.contains("\"lifecyclePhases\"")

@@ -22,7 +22,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Record, Reject, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 use serde_json::Value as Json;
 use std::collections::{BTreeSet, HashMap};
 
@@ -68,7 +68,7 @@ impl Source for IncidentIo {
         let head = String::from_utf8_lossy(&input.head);
         // `actions` and `incident_updates` are words other formats use too (Opsgenie
         // incidents have `actions`; Statuspage, read first, has `incident_updates`).
-        input.file_name().ends_with(".json")
+        input.is_json()
             && (head.contains("app.incident.io")
                 || MARKERS.iter().any(|k| head.contains(&format!("\"{k}\"")))
                 || (head.contains("\"actions\"") && head.contains("\"incident_id\"")))
@@ -84,7 +84,7 @@ impl Source for IncidentIo {
         // ranked among all of the export's.
         let mut incidents: Vec<(String, Json)> = Vec::new();
         let (envelope, cut) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
-            if path.starts_with("$.incidents[") {
+            if kind_of(&path, &v) == "incidents" {
                 incidents.push((path, v));
             } else {
                 emit(element(&path, &v));
@@ -129,8 +129,34 @@ fn excerpt(v: &Json) -> String {
     )
 }
 
+/// What a record is: the list it sits under (`$.follow_ups[3]`, also in a later
+/// document), or, for a bare record (a bare array, a JSONL line), the fields only that
+/// kind of record has.
+fn kind_of(path: &str, v: &Json) -> &'static str {
+    if let Some(key) = KEYS.iter().find(|k| path.contains(&format!("$.{k}["))) {
+        return key;
+    }
+    let has = |k: &str| v.get(k).is_some();
+    if has("incident_status") || (has("reference") && has("incident_role_assignments")) {
+        "incidents"
+    } else if has("new_incident_status") || (has("updater") && has("message")) {
+        "incident_updates"
+    } else if has("document_url") {
+        "postmortem_documents"
+    } else if has("alert") && has("incident") {
+        "incident_alerts"
+    } else if has("incident_id") && (has("title") || has("external_issue_reference")) {
+        "follow_ups"
+    } else if has("incident_id") && has("description") {
+        "actions"
+    } else {
+        "definitions"
+    }
+}
+
 fn element(path: &str, v: &Json) -> Item {
-    let under = |key: &str| path.starts_with(&format!("$.{key}["));
+    let kind = kind_of(path, v);
+    let under = |key: &str| kind == key;
     let result = if under("follow_ups") {
         follow_up(v)
     } else if under("incident_updates") {
@@ -382,12 +408,10 @@ fn update(v: &Json) -> Result<Vec<Row>, String> {
     let at = v
         .ts_at("created_at")?
         .ok_or("an update without 'created_at'")?;
-    let mut rows = vec![Row::new(Table::Events)
-        .with(col::INCIDENT_ID, Value::text(incident))
-        .with(col::AT, Value::Ts(at))
-        .with(col::KIND, Value::text("status_update"))
-        .with(col::DETAIL, Value::opt_text(v.str_at("id")))
-        .with(col::SOURCE, Value::text(SOURCE))];
+    let mut rows = vec![
+        super::event_row(&incident, v.str_at("id"), at, "status_update", SOURCE)
+            .with(col::DETAIL, Value::opt_text(v.str_at("id"))),
+    ];
     if let Some((person, row)) = v.at("updater.user").and_then(|u| platform::user(SOURCE, u)) {
         rows[0].set(col::PERSON_ID, Value::text(person));
         rows.push(row);

@@ -32,7 +32,7 @@ impl Source for Jira {
 
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
-        input.file_name().ends_with(".json")
+        input.is_json()
             && (head.contains("\"issuetype\"")
                 || head.contains("\"statusCategory\"")
                 || (head.contains("\"fieldtype\"") && head.contains("\"items\"")))

@@ -41,9 +41,18 @@ struct State<'a> {
     emit: &'a mut dyn FnMut(String, Value),
     path: String,
     elements: usize,
+    /// The streamed keys, for pages of results in a top-level array.
+    keys: &'a [&'a str],
 }
 
-/// Streams the document read from `reader` (a UTF-8 BOM is skipped).
+/// Streams the documents read from `reader` (a UTF-8 BOM is skipped).
+///
+/// A file may hold several documents one after the other: pages written back to back
+/// (`gh api --paginate` writes one array per page), or one record per line (JSONL).
+/// The records of the first document have paths from `$`, those of document N from
+/// `document N: $`. An object holding none of `array_keys` is a record itself when the
+/// file holds more than one document (a JSONL line), and the envelope when it is the
+/// only one.
 pub fn stream(
     reader: impl Read,
     array_keys: &[&str],
@@ -55,11 +64,67 @@ pub fn stream(
             reader.consume(3);
         }
     }
-    parse(
-        serde_json::Deserializer::from_reader(reader),
-        array_keys,
+    let state = RefCell::new(State {
         emit,
-    )
+        path: "$".into(),
+        elements: 0,
+        keys: array_keys,
+    });
+    let mut envelope = Envelope::new();
+    for doc in 0.. {
+        if doc > 0 && !more(&mut reader) {
+            break;
+        }
+        let root = if doc == 0 {
+            "$".to_string()
+        } else {
+            format!("document {}: $", doc + 1)
+        };
+        state.borrow_mut().path = root.clone();
+        let mut de = serde_json::Deserializer::from_reader(&mut reader);
+        let parsed = de.deserialize_any(Top {
+            keys: array_keys,
+            root: &root,
+            state: &state,
+        });
+        let (env, streamed) = match parsed {
+            Ok(found) => found,
+            Err(e) => {
+                let s = state.borrow();
+                return Err(StreamError {
+                    path: s.path.clone(),
+                    message: describe(&e),
+                    elements: s.elements,
+                });
+            }
+        };
+        // A lone object without records is the envelope; one of several is a record.
+        if !streamed && !env.is_empty() && (doc > 0 || more(&mut reader)) {
+            let mut s = state.borrow_mut();
+            s.elements += 1;
+            (s.emit)(root, Value::Object(env));
+        } else {
+            envelope.extend(env);
+        }
+    }
+    Ok(envelope)
+}
+
+/// Whether anything but white space is left to read.
+fn more(reader: &mut impl BufRead) -> bool {
+    loop {
+        let (skip, found) = match reader.fill_buf() {
+            Ok([]) | Err(_) => return false,
+            Ok(buf) => match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(i) => (i, true),
+                None => (buf.len(), false),
+            },
+        };
+        reader.consume(skip);
+        if found {
+            return true;
+        }
+    }
 }
 
 /// Streams the elements of a bare JSON array held in memory, each read by `seed` into
@@ -132,30 +197,6 @@ pub fn key_in<'de, A: MapAccess<'de>>(
     map.next_key_seed(KeyIn(keys))
 }
 
-fn parse<'de, R: serde_json::de::Read<'de>>(
-    mut de: serde_json::Deserializer<R>,
-    array_keys: &[&str],
-    emit: &mut dyn FnMut(String, Value),
-) -> Result<Envelope, StreamError> {
-    let state = RefCell::new(State {
-        emit,
-        path: "$".into(),
-        elements: 0,
-    });
-    let result = de
-        .deserialize_any(Top {
-            keys: array_keys,
-            state: &state,
-        })
-        .and_then(|env| de.end().map(|_| env));
-    let s = state.borrow();
-    result.map_err(|e| StreamError {
-        path: s.path.clone(),
-        message: describe(&e),
-        elements: s.elements,
-    })
-}
-
 /// Streams a JSON export file (see [`stream`]) for an adapter.
 ///
 /// A file that breaks before its first element is unusable as a whole: `Err`. One that
@@ -205,7 +246,7 @@ pub fn stream_file_with<T: Send>(
             let mut done = Vec::with_capacity(batch.ends.len());
             for (path, bytes) in batch.records() {
                 match serde_json::from_slice::<Value>(bytes) {
-                    Ok(v) => done.push(convert(path, v)),
+                    Ok(v) => each_record(path, v, array_keys, &mut |p, v| done.push(convert(p, v))),
                     Err(_) => return (done, false),
                 }
             }
@@ -229,6 +270,7 @@ pub fn stream_file_with<T: Send>(
     }
     let file = std::fs::File::open(path)?;
     let mut seen = 0usize;
+    // `stream` hands on the records of pages as the splitter's batches do.
     let element = &mut |path: String, v: Value| {
         seen += 1;
         if seen > handed {
@@ -247,6 +289,43 @@ pub fn stream_file_with<T: Send>(
     }
 }
 
+/// Hands on the records of one element of a top-level array: the element itself, or,
+/// when it is a page of results (an array of pages: `[{"incidents": […], "more":
+/// true}, …]` or `gh api --paginate --slurp`'s `[[…], […]]`), the records of the page.
+/// An object is a page when it has no `id` of its own and holds an array under one of
+/// the streamed keys; records always have an id.
+fn each_record(path: String, v: Value, keys: &[&str], f: &mut dyn FnMut(String, Value)) {
+    // `$[3]`, or `document 2: $[3]`: an element of a top-level array.
+    let top = path.rsplit_once('$').is_some_and(|(_, rest)| {
+        rest.strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    });
+    match v {
+        Value::Array(records) if top => {
+            for (j, r) in records.into_iter().enumerate() {
+                f(format!("{path}[{j}]"), r);
+            }
+        }
+        Value::Object(mut page)
+            if top
+                && !page.contains_key("id")
+                && keys
+                    .iter()
+                    .any(|k| page.get(*k).is_some_and(Value::is_array)) =>
+        {
+            for key in keys {
+                if let Some(Value::Array(records)) = page.remove(*key) {
+                    for (j, r) in records.into_iter().enumerate() {
+                        f(format!("{path}.{key}[{j}]"), r);
+                    }
+                }
+            }
+        }
+        v => f(path, v),
+    }
+}
+
 /// A serde_json error in the words of the rest of the tool.
 fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
@@ -262,28 +341,34 @@ fn describe(e: &serde_json::Error) -> String {
     }
 }
 
+/// One document: its records streamed, its envelope returned with whether it held any
+/// of the streamed keys.
 struct Top<'a, 'b> {
     keys: &'a [&'a str],
+    /// The path of the document: `$`, or `document 2: $`.
+    root: &'a str,
     state: &'a RefCell<State<'b>>,
 }
 
 impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = Envelope;
+    type Value = (Envelope, bool);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON array or object")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Envelope, A::Error> {
-        elements(seq, "$", self.state)?;
-        Ok(Envelope::new())
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(Envelope, bool), A::Error> {
+        elements(seq, self.root, self.state)?;
+        Ok((Envelope::new(), true))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(Envelope, bool), A::Error> {
         let mut envelope = Envelope::new();
+        let mut streamed = false;
         while let Some(key) = map.next_key::<String>()? {
             if self.keys.contains(&key.as_str()) {
-                let prefix = format!("$.{key}");
+                streamed = true;
+                let prefix = format!("{}.{key}", self.root);
                 self.state.borrow_mut().path = prefix.clone();
                 map.next_value_seed(Array {
                     prefix,
@@ -294,7 +379,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                 envelope.insert(key, value);
             }
         }
-        Ok(envelope)
+        Ok((envelope, streamed))
     }
 }
 
@@ -311,7 +396,8 @@ fn elements<'de, A: SeqAccess<'de>>(
             Some(v) => {
                 let mut s = state.borrow_mut();
                 s.elements += 1;
-                (s.emit)(path, v);
+                let State { emit, keys, .. } = &mut *s;
+                each_record(path, v, keys, &mut **emit);
             }
             None => return Ok(()),
         }

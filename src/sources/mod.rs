@@ -37,39 +37,107 @@ use std::path::{Path, PathBuf};
 /// How many bytes of a file the detectors see.
 const HEAD_BYTES: usize = 64 * 1024;
 
+/// A gzip-compressed export is inflated to at most this many bytes; a larger one is
+/// refused as a possible decompression bomb.
+pub const MAX_GZIP_BYTES: u64 = 8 << 30;
+
 /// A file offered to the adapters.
 #[derive(Debug)]
 pub struct Input {
+    /// The file the adapter reads: the file given, or a gzip-compressed one inflated to a
+    /// temporary file (removed with the input).
     pub path: PathBuf,
     /// How the file is named to the user and in the store (the path as given).
     pub display: String,
     /// The first bytes of the file, for detection.
     pub head: Vec<u8>,
+    /// The file name, lower-cased, without its directory and a `.gz` ending.
+    name: String,
+    _inflated: Option<tempfile::TempPath>,
 }
 
 impl Input {
-    /// Opens a file (its head read for detection) or an export folder (no head).
+    /// Opens a file (its head read for detection) or an export folder (no head). A
+    /// gzip-compressed file (`.json.gz`, `.csv.gz`, `.jsonl.gz`) is inflated first, so
+    /// every adapter reads it as it reads the plain file.
     pub fn open(path: &Path, display: String) -> std::io::Result<Input> {
-        let mut head = Vec::with_capacity(HEAD_BYTES);
-        if !path.is_dir() {
-            std::fs::File::open(path)?
-                .take(HEAD_BYTES as u64)
-                .read_to_end(&mut head)?;
-        }
-        Ok(Input {
-            path: path.to_path_buf(),
-            display,
-            head,
-        })
-    }
-
-    /// The file name, lower-cased, without its directory.
-    pub fn file_name(&self) -> String {
-        self.path
+        let mut name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let mut input = Input {
+            path: path.to_path_buf(),
+            display,
+            head: Vec::with_capacity(HEAD_BYTES),
+            name: String::new(),
+            _inflated: None,
+        };
+        if !path.is_dir() {
+            let mut magic = [0u8; 2];
+            let n = std::fs::File::open(path)?.read(&mut magic)?;
+            if n == 2 && magic == [0x1f, 0x8b] {
+                let inflated = inflate(path)?;
+                input.path = inflated.to_path_buf();
+                input._inflated = Some(inflated);
+                if let Some(stem) = name.strip_suffix(".gz") {
+                    name = stem.to_string();
+                }
+            }
+            std::fs::File::open(&input.path)?
+                .take(HEAD_BYTES as u64)
+                .read_to_end(&mut input.head)?;
+        }
+        input.name = name;
+        Ok(input)
     }
+
+    /// An input whose head is given rather than read (tests of detection).
+    pub fn with_head(path: PathBuf, display: String, head: Vec<u8>) -> Input {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        Input {
+            path,
+            display,
+            head,
+            name,
+            _inflated: None,
+        }
+    }
+
+    /// Whether the file is named as JSON: one document or several (`.json`), or one
+    /// record per line (`.jsonl`, `.ndjson`).
+    pub fn is_json(&self) -> bool {
+        [".json", ".jsonl", ".ndjson"]
+            .iter()
+            .any(|x| self.name.ends_with(x))
+    }
+
+    /// The file name, lower-cased, without its directory (and without a `.gz` ending
+    /// when the file was compressed).
+    pub fn file_name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// Inflates a gzip file (every member of it, as `gzip -d` does) into a temporary file.
+fn inflate(path: &Path) -> std::io::Result<tempfile::TempPath> {
+    let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(std::fs::File::open(path)?));
+    let mut out = tempfile::NamedTempFile::new()?;
+    let copied = std::io::copy(&mut gz.take(MAX_GZIP_BYTES + 1), &mut out).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("not a readable gzip file (corrupt or cut off): {e}"),
+        )
+    })?;
+    if copied > MAX_GZIP_BYTES {
+        return Err(std::io::Error::other(format!(
+            "the gzip file inflates to more than {MAX_GZIP_BYTES} bytes; refused as a possible \
+             decompression bomb"
+        )));
+    }
+    Ok(out.into_temp_path())
 }
 
 /// What an adapter may consult while reading.
@@ -77,13 +145,17 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// Keep chat message text (off by default: it is personal data).
     pub keep_text: bool,
+    /// `ingest --timezone`: the zone of offset-less timestamps of every source whose
+    /// configuration names none.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Context<'_> {
-    /// The zone configured for a source's offset-less timestamps, if any.
+    /// The zone of a source's offset-less timestamps, if any: its configuration's, else
+    /// `--timezone`.
     pub fn zone_of(&self, source: &str) -> Result<Option<chrono_tz::Tz>, FileError> {
         match self.config.sources.timezone(source) {
-            None => Ok(None),
+            None => Ok(self.timezone),
             Some(z) => crate::time::parse_zone(z)
                 .map(Some)
                 .map_err(|e| FileError::new("config", format!("sources.{source}.timezone: {e}"))),
@@ -177,6 +249,38 @@ pub fn person_row(alias: String, email: Option<&str>, name: Option<&str>) -> Row
         .with(col::ALIASES, Value::List(vec![alias]))
 }
 
+/// A timeline entry of an incident, known in its source as `id` (an update id, a log
+/// entry id): stored as `<source>:<id>`, so that two entries at the same minute stay two.
+/// Without an id the entry is known by its content (see [`Row::complete`]).
+pub fn event_row(incident_id: &str, id: Option<&str>, at: i64, kind: &str, source: &str) -> Row {
+    Row::new(Table::Events)
+        .with(col::INCIDENT_ID, Value::text(incident_id))
+        .with(
+            col::EVENT_ID,
+            Value::opt_text(id.map(|id| format_compact!("{source}:{id}"))),
+        )
+        .with(col::AT, Value::Ts(at))
+        .with(col::KIND, Value::text(kind))
+        .with(col::SOURCE, Value::text(source))
+}
+
+/// The tag under which an incident records a documented fallback its source needed
+/// (`resolved_at: resolve log entry`): data quality counts them.
+pub const FALLBACK_TAG: &str = "incidentlens:fallback";
+
+/// A resolution time taken from the incident's resolve log entry.
+pub const RESOLVED_FROM_ENTRY: &str = "resolved_at: resolve log entry";
+/// A resolution time taken from the last change of status (no resolve entry known).
+pub const RESOLVED_FROM_STATUS_CHANGE: &str = "resolved_at: last_status_change_at";
+
+/// Notes that a field of an incident came from a documented fallback, not its own field.
+pub fn fallback_row(incident_id: &str, what: &str) -> Row {
+    Row::new(Table::IncidentTags)
+        .with(col::INCIDENT_ID, Value::text(incident_id))
+        .with(col::TAG, Value::text(FALLBACK_TAG))
+        .with(col::VALUE, Value::text(what))
+}
+
 /// An incident × service row.
 pub fn service_row(incident_id: &str, service: &str) -> Row {
     Row::new(Table::IncidentServices)
@@ -240,11 +344,55 @@ pub fn detect(input: &Input) -> Result<&'static dyn Source, String> {
         .iter()
         .copied()
         .find(|s| s.detect(input))
-        .ok_or_else(|| {
-            let tried: Vec<String> = all()
-                .iter()
-                .map(|s| format!("{} ({})", s.name(), s.describe()))
-                .collect();
-            format!("format not recognised; tried: {}", tried.join("; "))
+        .ok_or_else(|| match damaged(input) {
+            Some(what) => what,
+            None => format!("{NOT_RECOGNISED} (the formats tried are listed below)"),
         })
+}
+
+/// What is wrong with a file no source recognised, when it is damaged rather than of
+/// another format: a zip that does not open, a JSON file that is not JSON.
+fn damaged(input: &Input) -> Option<String> {
+    let name = input.file_name();
+    if name.ends_with(".zip") {
+        let zip = std::fs::File::open(&input.path)
+            .map_err(|e| e.to_string())
+            .and_then(|f| zip::ZipArchive::new(f).map_err(|e| e.to_string()));
+        return Some(match zip {
+            Err(e) => format!("not a readable zip archive (truncated or corrupt?): {e}"),
+            Ok(_) => "a zip archive without a Slack export in it (no channels.json at its top \
+                      or in its one folder)"
+                .to_string(),
+        });
+    }
+    if input.is_json() {
+        let text = input
+            .head
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&input.head);
+        let first = text.iter().find(|b| !b.is_ascii_whitespace());
+        if !matches!(first, Some(b'[' | b'{')) {
+            let shown: String = String::from_utf8_lossy(&text[..text.len().min(40)])
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            return Some(format!(
+                "not JSON: expected '[' or '{{' at the start, found '{}'",
+                shown.trim()
+            ));
+        }
+    }
+    None
+}
+
+/// How [`detect`] begins its message for a file no source reads.
+pub const NOT_RECOGNISED: &str = "format not recognised";
+
+/// Every format, one a line: what `ingest` prints once when a file fits none.
+pub fn formats() -> String {
+    all()
+        .iter()
+        .map(|s| format!("  {} ({})", s.name(), s.describe()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -27,7 +27,7 @@ impl Source for Opsgenie {
 
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
-        input.file_name().ends_with(".json")
+        input.is_json()
             && (head.contains("opsgenie.com")
                 || (head.contains("\"tinyId\"") && head.contains("\"createdAt\""))
                 || (head.contains("\"fullName\"") && head.contains("\"username\"")))

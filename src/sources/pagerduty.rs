@@ -34,11 +34,14 @@ impl Source for PagerDuty {
 
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
-        input.file_name().ends_with(".json")
+        input.is_json()
             && (head.contains("pagerduty.com")
                 || head.contains("_log_entry")
                 || head.contains("\"seconds_to_first_ack\"")
                 || head.contains("\"responder_type\"")
+                // Exports stripped of `self` and `html_url` still carry typed references.
+                || head.contains("_reference\"")
+                || (head.contains("\"time_zone\"") && head.contains("\"role\"") && head.contains("\"email\""))
                 || (head.contains("\"incident_number\"") && head.contains("\"escalation_policy")))
     }
 
@@ -201,7 +204,8 @@ enum Kind {
 }
 
 fn kind(path: &str, v: &Json) -> Kind {
-    let under = |key: &str| path.starts_with(&format!("$.{key}["));
+    // `$.log_entries[3]`, or the same in a later document (`document 2: $.log_entries[0]`).
+    let under = |key: &str| path.contains(&format!("$.{key}["));
     if under("log_entries") {
         Kind::LogEntry
     } else if under("data") {
@@ -212,16 +216,24 @@ fn kind(path: &str, v: &Json) -> Kind {
         Kind::Note
     } else if under("alerts") {
         Kind::Alert
-    } else if path.starts_with("$[") && is_page(v) {
+    } else if is_page(v) {
         Kind::Page
-    } else if v
-        .get("type")
-        .and_then(Json::as_str)
-        .is_some_and(|t| t.ends_with("_log_entry"))
-    {
-        Kind::LogEntry
     } else {
-        Kind::Incident
+        // A bare record (a bare array, a JSONL line): what it is by its own `type`,
+        // else by the fields only that kind has.
+        match v.get("type").and_then(Json::as_str) {
+            Some(t) if t.ends_with("_log_entry") => Kind::LogEntry,
+            Some("user" | "user_reference") if v.get("incident_number").is_none() => Kind::User,
+            Some("alert") => Kind::Alert,
+            Some(_) => Kind::Incident,
+            None if v.get("seconds_to_resolve").is_some()
+                || v.get("seconds_to_first_ack").is_some() =>
+            {
+                Kind::Analytics
+            }
+            None if v.get("email").is_some() && v.get("incident_number").is_none() => Kind::User,
+            None => Kind::Incident,
+        }
     }
 }
 
@@ -392,14 +404,26 @@ impl Reader<'_> {
                 acked = Some(acked.map_or(at, |x: i64| x.min(at)));
             }
         }
-        // resolved_at is sometimes missing on resolved incidents: the resolve entry has it.
-        let resolved = v
-            .ts_at("resolved_at")?
-            .or(if v.str_at("status") == Some("resolved") {
-                tl.resolved
-            } else {
-                None
-            });
+        // resolved_at is sometimes missing on resolved incidents: the resolve entry has
+        // it (embedded here; one in another file is applied when the store is linked),
+        // else the time of the last change of status, which was the resolution.
+        let own = v.ts_at("resolved_at")?;
+        let mut fallback = None;
+        let resolved = match (own, v.str_at("status") == Some("resolved")) {
+            (Some(at), _) => Some(at),
+            (None, true) => match (tl.resolved, v.ts_at("last_status_change_at")?) {
+                (Some(at), _) => {
+                    fallback = Some(super::RESOLVED_FROM_ENTRY);
+                    Some(at)
+                }
+                (None, Some(at)) => {
+                    fallback = Some(super::RESOLVED_FROM_STATUS_CHANGE);
+                    Some(at)
+                }
+                (None, None) => None,
+            },
+            (None, false) => None,
+        };
         rows.push(
             super::incident_row(SOURCE, id)
                 .with(
@@ -430,6 +454,9 @@ impl Reader<'_> {
         );
         if let Some(s) = service {
             rows.push(super::service_row(&incident_id, s));
+        }
+        if let Some(what) = fallback {
+            rows.push(super::fallback_row(&incident_id, what));
         }
         // Assignees and acknowledgers the incident object lists (emptied on resolve).
         for (list, field) in [
@@ -581,7 +608,15 @@ impl Reader<'_> {
                         Row::new(Table::Pages)
                             .with(
                                 col::PAGE_ID,
-                                Value::text(format_compact!("{SOURCE}:{entry_id}")),
+                                Value::text(if entry_id.is_empty() {
+                                    format_compact!(
+                                        "{SOURCE}:{incident_id}:{at}:{}:{}",
+                                        person.as_deref().unwrap_or(""),
+                                        channel.unwrap_or("")
+                                    )
+                                } else {
+                                    format_compact!("{SOURCE}:{entry_id}")
+                                }),
                             )
                             .with(col::INCIDENT_ID, Value::text(incident_id))
                             .with(col::SERVICE, Value::opt_text(service))
@@ -625,18 +660,15 @@ impl Reader<'_> {
                 }
                 _ => ("note", agent.clone()),
             };
+            let id = Some(entry_id).filter(|i| !i.is_empty());
             tl.rows.push((
                 entry_id.to_string(),
-                Row::new(Table::Events)
-                    .with(col::INCIDENT_ID, Value::text(incident_id))
-                    .with(col::AT, Value::Ts(at))
-                    .with(col::KIND, Value::text(canonical))
+                super::event_row(incident_id, id, at, canonical, SOURCE)
                     .with(col::PERSON_ID, Value::opt_text(person))
                     .with(
                         col::DETAIL,
                         Value::text(format_compact!("{kind} {entry_id}")),
-                    )
-                    .with(col::SOURCE, Value::text(SOURCE)),
+                    ),
             ));
         }
         Ok(tl)

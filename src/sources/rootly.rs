@@ -19,7 +19,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
 use crate::record::{Item, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 use serde_json::Value as Json;
 
 pub struct Rootly;
@@ -37,7 +37,7 @@ impl Source for Rootly {
 
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
-        input.file_name().ends_with(".json")
+        input.is_json()
             && head.contains("\"attributes\"")
             && (head.contains("rootly.com")
                 || [
@@ -266,10 +266,12 @@ fn event(v: &Json) -> Result<Vec<Row>, String> {
     } else {
         "note"
     };
-    Ok(vec![Row::new(Table::Events)
-        .with(col::INCIDENT_ID, Value::text(incident))
-        .with(col::AT, Value::Ts(at))
-        .with(col::KIND, Value::text(kind))
-        .with(col::DETAIL, Value::opt_text(v.str_at("id")))
-        .with(col::SOURCE, Value::text(SOURCE))])
+    Ok(vec![super::event_row(
+        &incident,
+        v.str_at("id"),
+        at,
+        kind,
+        SOURCE,
+    )
+    .with(col::DETAIL, Value::opt_text(v.str_at("id")))])
 }

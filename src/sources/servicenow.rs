@@ -32,9 +32,13 @@ impl Source for ServiceNow {
 
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
-        input.file_name().ends_with(".json")
-            && head.contains("\"result\"")
-            && (head.contains("\"sys_id\"") || head.contains("service-now.com"))
+        input.is_json()
+            && head.contains("\"sys_id\"")
+            // The Table API's envelope, or bare records: every one has its system dates.
+            && (head.contains("\"result\"")
+                || head.contains("\"sys_created_on\"")
+                || head.contains("\"sys_updated_on\"")
+                || head.contains("service-now.com"))
     }
 
     fn read(
@@ -204,7 +208,10 @@ fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, String> {
         }
     });
     let closed = time(c, "closed_at", ts)?;
-    let resolved = time(c, "resolved_at", ts)?.or(match state_label.as_deref() {
+    // A resolved or closed incident without `resolved_at` (empty, or `?` in event-log
+    // exports) was resolved when it was closed.
+    let own = time(c, "resolved_at", ts)?;
+    let resolved = own.or(match state_label.as_deref() {
         Some("closed" | "resolved") => closed,
         _ => None,
     });
@@ -236,6 +243,9 @@ fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, String> {
             col::UPDATED_AT,
             Value::opt_ts(time(c, "sys_updated_on", ts)?.or(time(c, "sys_updated_at", ts)?)),
         )];
+    if own.is_none() && resolved.is_some() {
+        rows.push(super::fallback_row(&incident_id, "resolved_at: closed_at"));
+    }
     if let Some(service) = c.shown("business_service").or(c.shown("cmdb_ci")) {
         rows.push(super::service_row(&incident_id, &service));
     }

@@ -381,7 +381,24 @@ fn zip_has_channels(path: &Path) -> bool {
     std::fs::File::open(path)
         .ok()
         .and_then(|f| zip::ZipArchive::new(f).ok())
-        .is_some_and(|z| z.file_names().any(|n| n == "channels.json"))
+        .is_some_and(|z| export_root(&z.file_names().collect::<Vec<_>>()).is_some())
+}
+
+/// Where the export sits in a zip: `""` when `channels.json` is at the top, as Slack
+/// writes it, or `name/` when every entry is inside one folder holding it (an export
+/// unzipped and zipped again). None when the zip holds no export.
+fn export_root(names: &[&str]) -> Option<String> {
+    if names.contains(&"channels.json") {
+        return Some(String::new());
+    }
+    let inside = names
+        .iter()
+        .find_map(|n| n.strip_suffix("channels.json").filter(|d| d.ends_with('/')))?;
+    (!inside[..inside.len() - 1].contains('/')
+        && names
+            .iter()
+            .all(|n| n.starts_with(inside) || inside.starts_with(n)))
+    .then(|| inside.to_string())
 }
 
 /// A day file's name: `YYYY-MM-DD.json`.
@@ -452,6 +469,8 @@ impl Export for Folder {
 /// configured limit is refused before anything is read.
 struct Zipped {
     zip: zip::ZipArchive<std::fs::File>,
+    /// The folder the export sits in (`""` or `name/`), see [`export_root`].
+    root: String,
     days: Vec<(String, String)>,
     refused: Vec<(String, String)>,
 }
@@ -462,6 +481,7 @@ impl Zipped {
         let archive_size = file.metadata()?.len();
         let mut zip = zip::ZipArchive::new(file)
             .map_err(|e| FileError::new("file", format!("not a readable zip: {e}")))?;
+        let root = export_root(&zip.file_names().collect::<Vec<_>>()).unwrap_or_default();
         let mut inflated: u64 = 0;
         let mut days = Vec::new();
         let mut refused = Vec::new();
@@ -488,7 +508,8 @@ impl Zipped {
                 ));
                 continue;
             }
-            if let Some((channel, day)) = name.split_once('/') {
+            let within = name.strip_prefix(root.as_str()).unwrap_or(&name);
+            if let Some((channel, day)) = within.split_once('/') {
                 if !day.contains('/') && is_day_file(day) {
                     days.push((channel.to_string(), day.to_string()));
                 }
@@ -504,16 +525,22 @@ impl Zipped {
             ));
         }
         days.sort();
-        Ok(Zipped { zip, days, refused })
+        Ok(Zipped {
+            zip,
+            root,
+            days,
+            refused,
+        })
     }
 }
 
 impl Export for Zipped {
     fn open(&mut self, member: &str) -> Result<Option<Box<dyn Read + '_>>, FileError> {
-        if self.refused.iter().any(|(n, _)| n == member) {
+        let name = format!("{}{member}", self.root);
+        if self.refused.iter().any(|(n, _)| *n == name) {
             return Ok(None);
         }
-        match self.zip.by_name(member) {
+        match self.zip.by_name(&name) {
             // Declared sizes can lie: never read more than the entry says it holds.
             Ok(f) => {
                 let size = f.size();
@@ -657,6 +684,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_export_zipped_again_inside_its_folder_is_found() {
+        let root = export_root;
+        assert_eq!(
+            root(&["channels.json", "users.json", "general/2016-01-05.json"]),
+            Some(String::new())
+        );
+        assert_eq!(
+            root(&[
+                "acme export/",
+                "acme export/channels.json",
+                "acme export/users.json",
+                "acme export/general/2016-01-05.json",
+            ]),
+            Some("acme export/".to_string())
+        );
+        // Two folders, or the export deeper than one folder: not an export here.
+        assert_eq!(root(&["a/channels.json", "b/users.json"]), None);
+        assert_eq!(root(&["a/b/channels.json", "a/b/users.json"]), None);
+        assert_eq!(root(&["users.json"]), None);
+    }
+
+    #[test]
     fn slack_timestamps() {
         assert_eq!(slack_ts("1736478630.905399"), Some(1_736_478_630_905_399));
         assert_eq!(slack_ts("1434000000.1"), Some(1_434_000_000_100_000));
@@ -668,6 +717,7 @@ mod tests {
         let ctx = Context {
             config: &config,
             keep_text: true,
+            timezone: None,
         };
         let reader = Reader {
             ctx: &ctx,

@@ -12,7 +12,7 @@
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::col;
 use serde_json::Value as Json;
 
 pub struct Statuspage;
@@ -30,7 +30,7 @@ impl Source for Statuspage {
 
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
-        input.file_name().ends_with(".json")
+        input.is_json()
             && (head.contains("statuspage.io")
                 || head.contains("\"scheduled_maintenances\"")
                 || (head.contains("\"incident_updates\"")
@@ -74,6 +74,9 @@ fn severity(impact: &str, ctx: &Context) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The placeholder Statuspage lists when an update affected no component: not a service.
+const NO_COMPONENTS: &str = "No components were affected by this update.";
 
 /// Statuses only maintenances have.
 const MAINTENANCE_STATUSES: [&str; 4] = ["scheduled", "in_progress", "verifying", "completed"];
@@ -124,23 +127,54 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String
         );
     }
     rows[0].set(col::LINK_REFS, crate::link::Ref::cell(&mut refs));
-    for c in v.array_at("components") {
-        if let Some(name) = c.str_at("name") {
-            rows.push(super::service_row(&incident_id, name));
+    let mut services: Vec<&str> = v
+        .array_at("components")
+        .iter()
+        .filter_map(|c| c.str_at("name"))
+        .filter(|n| *n != NO_COMPONENTS)
+        .collect();
+    if services.is_empty() {
+        // The incident lists none: the components its updates say they affected.
+        services = v
+            .array_at("incident_updates")
+            .iter()
+            .flat_map(|u| u.array_at("affected_components"))
+            .filter(|c| {
+                let operational = |k| c.str_at(k).is_none_or(|s| s == "operational");
+                !(operational("old_status") && operational("new_status"))
+                    || (c.str_at("old_status").is_none() && c.str_at("new_status").is_none())
+            })
+            .filter_map(|c| c.str_at("name"))
+            .filter(|n| *n != NO_COMPONENTS)
+            .collect();
+        if !services.is_empty() {
+            rows.push(super::fallback_row(
+                &incident_id,
+                "services: incident_updates.affected_components",
+            ));
         }
     }
+    services.sort_unstable();
+    services.dedup();
+    for name in services {
+        rows.push(super::service_row(&incident_id, name));
+    }
     for (i, u) in v.array_at("incident_updates").iter().enumerate() {
-        let at = u
-            .ts_at("created_at")
-            .map_err(|e| format!("incident_updates[{i}].{e}"))?
-            .ok_or_else(|| format!("incident_updates[{i}]: an update without 'created_at'"))?;
+        // `display_at` is the time the page shows; `created_at` is when the update was
+        // entered, days later for a backfilled one.
+        let field = |name: &str| {
+            u.ts_at(name)
+                .map_err(|e| format!("incident_updates[{i}].{e}"))
+        };
+        let at = match field("display_at")? {
+            Some(at) => at,
+            None => field("created_at")?.ok_or_else(|| {
+                format!("incident_updates[{i}]: an update without 'display_at' or 'created_at'")
+            })?,
+        };
         rows.push(
-            Row::new(Table::Events)
-                .with(col::INCIDENT_ID, Value::text(incident_id.as_str()))
-                .with(col::AT, Value::Ts(at))
-                .with(col::KIND, Value::text("status_update"))
-                .with(col::DETAIL, Value::opt_text(u.str_at("id")))
-                .with(col::SOURCE, Value::text(SOURCE)),
+            super::event_row(&incident_id, u.str_at("id"), at, "status_update", SOURCE)
+                .with(col::DETAIL, Value::opt_text(u.str_at("id"))),
         );
     }
     Ok(rows)

@@ -164,8 +164,9 @@ pub fn dates(
         return Err(FileError::new(
             "file",
             format!(
-                "dates in this file (such as '{example}') carry no zone; set the zone they were \
-                 exported in, in incidentlens.toml: [sources.{source}] timezone = \"Europe/Berlin\""
+                "dates in this file (such as '{example}') carry no zone; give the zone they were \
+                 exported in: `ingest --timezone Europe/Berlin`, or in incidentlens.toml \
+                 [sources.{source}] timezone = \"Europe/Berlin\""
             ),
         ));
     }

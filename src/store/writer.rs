@@ -99,6 +99,30 @@ pub enum Outcome {
     Duplicate,
 }
 
+/// What became of an input record given to [`Writer::apply`].
+#[derive(Debug)]
+pub enum Applied {
+    /// Its rows, each with its table and whether it was new (or newer) or already there.
+    Stored(Vec<(Table, Outcome)>),
+    /// It refers to incidents (listed) that are neither in the store nor earlier in this
+    /// run: nothing of it is stored yet.
+    Pending(Vec<String>, Record),
+    /// It cannot be used, for the reason given: nothing of it is stored.
+    Rejected(String, Record),
+}
+
+impl Applied {
+    /// The record's own outcome: new when any row of it is (a record without rows was
+    /// read for its context, a channel line say, and is used, not a duplicate).
+    pub fn outcome(rows: &[(Table, Outcome)]) -> Outcome {
+        if rows.is_empty() || rows.iter().any(|(_, o)| *o == Outcome::Ingested) {
+            Outcome::Ingested
+        } else {
+            Outcome::Duplicate
+        }
+    }
+}
+
 /// This run's rows are frozen into columnar frames this many at a time.
 const CHUNK_ROWS: usize = 16_384;
 
@@ -1305,36 +1329,43 @@ impl<'s> Writer<'s> {
         self.state(t)?.set_text_by(column, from, map)
     }
 
-    /// Applies one input record: `Err((reason, record))` rejects it whole, and nothing of
-    /// it is kept.
-    pub fn apply(
-        &mut self,
-        record: Record,
-    ) -> Result<std::result::Result<Outcome, (String, Record)>> {
+    /// Applies one input record: each of its rows is stored (or found already stored),
+    /// or the record is rejected whole, or it waits for an incident it refers to.
+    pub fn apply(&mut self, mut record: Record) -> Result<Applied> {
+        record.rows.iter_mut().for_each(Row::complete);
         for row in &record.rows {
             if let Err(reason) = row.validate() {
-                return Ok(Err((reason, record)));
+                return Ok(Applied::Rejected(reason, record));
             }
         }
+        let mut missing = Vec::new();
         for id in &record.requires {
-            let key = row_key_hash(
-                &Row::new(Table::Incidents)
-                    .with(crate::schema::col::INCIDENT_ID, Value::text(id.as_str())),
-            );
-            if self.state(Table::Incidents)?.find(key).is_none() {
-                let reason = format!(
-                    "refers to incident {id}, which is neither in this export nor in the store; \
-                     ingest the incidents export first"
-                );
-                return Ok(Err((reason, record)));
+            if !self.has_incident(id)? {
+                missing.push(id.clone());
             }
         }
-        // First pass: a key this file already gave different content is a conflict.
+        if !missing.is_empty() {
+            return Ok(Applied::Pending(missing, record));
+        }
+        // First pass: a key this file already gave different content is a conflict, and
+        // so is a key two rows of this record share with different content (two source
+        // records the table's key cannot tell apart).
         let file_no = self.file_no;
         let keys: Vec<u128> = record.rows.iter().map(row_key_hash).collect();
-        for (row, &key) in record.rows.iter().zip(&keys) {
+        for (i, (row, &key)) in record.rows.iter().zip(&keys).enumerate() {
             if row.table == Table::People {
                 continue;
+            }
+            if let Some(j) = keys[..i].iter().position(|&k| k == key) {
+                let other = &record.rows[j];
+                if other.table == row.table && other.values != row.values {
+                    let reason = format!(
+                        "two {} of this record share the key {} with different content",
+                        row.table.name(),
+                        describe_key(row),
+                    );
+                    return Ok(Applied::Rejected(reason, record));
+                }
             }
             let s = self.state(row.table)?;
             let Some(pos) = s.find(key) else {
@@ -1351,26 +1382,28 @@ impl<'s> Writer<'s> {
                     "duplicate key {} with different content within this file (first at {first})",
                     describe_key(row),
                 );
-                return Ok(Err((reason, record)));
+                return Ok(Applied::Rejected(reason, record));
             }
         }
-        // A record that yields no rows was read for its context (a channel line, say):
-        // it is used, not a duplicate.
-        let mut outcome = if record.rows.is_empty() {
-            Outcome::Ingested
-        } else {
-            Outcome::Duplicate
-        };
+        let mut rows = Vec::with_capacity(record.rows.len());
         for (row, key) in record.rows.into_iter().zip(keys) {
-            if self.insert(row, key, &record.location)? == Outcome::Ingested {
-                outcome = Outcome::Ingested;
-            }
+            let table = row.table;
+            rows.push((table, self.insert(row, key, &record.location)?));
         }
-        Ok(Ok(outcome))
+        Ok(Applied::Stored(rows))
+    }
+
+    /// Whether the store, as this run leaves it so far, holds the incident `id`.
+    pub fn has_incident(&mut self, id: &str) -> Result<bool> {
+        let key = row_key_hash(
+            &Row::new(Table::Incidents).with(crate::schema::col::INCIDENT_ID, Value::text(id)),
+        );
+        Ok(self.state(Table::Incidents)?.find(key).is_some())
     }
 
     /// Stores a row, merging it with the row of the same key if there is one.
-    pub fn put(&mut self, row: Row, location: &str) -> Result<Outcome> {
+    pub fn put(&mut self, mut row: Row, location: &str) -> Result<Outcome> {
+        row.complete();
         let key = row_key_hash(&row);
         self.insert(row, key, location)
     }
@@ -1602,6 +1635,10 @@ fn write_sorted(df: &DataFrame, table: Table, out: &mut File) -> Result<()> {
 
 /// Merges a newer export of a person into the stored one, field by field: a later
 /// source fills in what an earlier one lacked; aliases accumulate.
+/// Two descriptions of one person, field by field: aliases gathered, a field one of
+/// them lacks taken from the other, and a field they give differently decided by the
+/// values alone (the smaller text), so that the order of the files never changes who a
+/// person is.
 fn merge_people(old: &[Value], new: &[Value]) -> Vec<Value> {
     old.iter()
         .zip(new)
@@ -1613,7 +1650,9 @@ fn merge_people(old: &[Value], new: &[Value]) -> Vec<Value> {
                 Value::List(all)
             }
             (o, Value::Null) => o.clone(),
-            (_, n) => n.clone(),
+            (Value::Null, n) => n.clone(),
+            (Value::Str(a), Value::Str(b)) => Value::Str(a.min(b).clone()),
+            (o, _) => o.clone(),
         })
         .collect()
 }
@@ -1788,6 +1827,13 @@ mod tests {
         );
     }
 
+    fn outcome(applied: Applied) -> Option<Outcome> {
+        match applied {
+            Applied::Stored(rows) => Some(Applied::outcome(&rows)),
+            _ => None,
+        }
+    }
+
     /// Rows frozen into chunks are found, replaced, removed and set like open ones.
     #[test]
     fn rows_in_frozen_chunks_behave_like_open_ones() {
@@ -1800,11 +1846,14 @@ mod tests {
                 format!("f.json[{i}]"),
                 vec![message(&format!("m{i}"), "C1")],
             );
-            assert_eq!(w.apply(rec).unwrap().ok(), Some(Outcome::Ingested));
+            assert_eq!(outcome(w.apply(rec).unwrap()), Some(Outcome::Ingested));
         }
         let conflict = Record::new("f.json[6]", vec![message("m1", "C9")]);
         assert_eq!(
-            w.apply(conflict).unwrap().err().map(|(reason, _)| reason),
+            match w.apply(conflict).unwrap() {
+                Applied::Rejected(reason, _) => Some(reason),
+                _ => None,
+            },
             Some(
                 "duplicate key message_id=m1 with different content within this file \
                  (first at f.json[1])"
@@ -1812,7 +1861,7 @@ mod tests {
             )
         );
         let same = Record::new("f.json[7]", vec![message("m2", "C1")]);
-        assert_eq!(w.apply(same).unwrap().ok(), Some(Outcome::Duplicate));
+        assert_eq!(outcome(w.apply(same).unwrap()), Some(Outcome::Duplicate));
         w.begin_file();
         assert_eq!(w.put(message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
         w.remove(&message("m4", "C1")).unwrap();

@@ -372,4 +372,11 @@ for name in sorted(set(msgs["channel_name"].dropna())):
         ambiguous += 1
 out["data_quality"]["ambiguous_links"] = ambiguous
 out["data_quality"]["dangling_links"] = dangling
+# Documented fallbacks the sources applied, per what they set, among the period's
+# incidents; records still waiting for their incident, whatever their period.
+tags = read("incident_tags")
+fb = tags[(tags["tag"] == "incidentlens:fallback") & tags["incident_id"].isin(cur_ids)]
+out["data_quality"]["fallbacks"] = {k: int(v) for k, v in sorted(fb["value"].value_counts().items())}
+pending_dir = os.path.join(STORE, "pending")
+out["data_quality"]["records_pending"] = len(pd.read_parquet(pending_dir)) if os.path.isdir(pending_dir) else 0
 print(json.dumps(out, indent=1))

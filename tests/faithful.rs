@@ -1,0 +1,427 @@
+//! Real exports read faithfully: distinct source records stay distinct rows, nested
+//! records are accounted kind by kind, and neither the order of the files nor how they
+//! are split over runs changes the store.
+
+use crate::util::*;
+use incidentlens::record::Value;
+use incidentlens::schema::{col, Table};
+use std::path::{Path, PathBuf};
+
+/// The accounting of `file` for the rows of `kind`: [read, ingested, duplicate,
+/// pending, rejected].
+fn kind_counts(out: &std::process::Output, file_suffix: &str, kind: &str) -> Vec<String> {
+    let text = stdout(out);
+    let line = text
+        .lines()
+        .find(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            cells.len() > 2 && cells[1].ends_with(file_suffix) && cells[2] == kind
+        })
+        .unwrap_or_else(|| panic!("no {kind} line for {file_suffix} in:\n{text}"));
+    line.split('|')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .skip(2)
+        .collect()
+}
+
+#[test]
+fn status_updates_posted_in_the_same_minute_are_two_rows() {
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("statuspage/edge/incidents.json")]);
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["statuspage", "2", "2", "0", "0", "0"]
+    );
+    // Five updates, two of them shown at 10:05 on the page: five rows.
+    assert_eq!(
+        kind_counts(&out, "incidents.json", "events"),
+        ["5", "5", "0", "0", "0"]
+    );
+    let s = w.store();
+    let mut e1: Vec<(String, Value)> = rows(&s, Table::Events, col::INCIDENT_ID, "statuspage:e1")
+        .into_iter()
+        .map(|r| (r[col::EVENT_ID].to_string(), r[col::AT].clone()))
+        .collect();
+    e1.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        e1,
+        [
+            ("statuspage:e1u1".to_string(), t("2026-09-01T10:00:00Z")),
+            ("statuspage:e1u2".to_string(), t("2026-09-01T10:05:00Z")),
+            ("statuspage:e1u3".to_string(), t("2026-09-01T10:05:00Z")),
+        ]
+    );
+    // A backfilled update is placed where the page shows it (display_at), not when it
+    // was typed in two days later (created_at).
+    let mut e2: Vec<Value> = rows(&s, Table::Events, col::INCIDENT_ID, "statuspage:e2")
+        .into_iter()
+        .map(|r| r[col::AT].clone())
+        .collect();
+    e2.sort_by_key(|v| v.to_string());
+    assert_eq!(e2, [t("2026-08-30T14:05:00Z"), t("2026-08-30T15:10:00Z")]);
+    // No components on the incident: the one its updates took out of operation (Search;
+    // Checkout stayed operational), and never the "no components" placeholder.
+    let services = |id: &str| -> Vec<String> {
+        rows(&s, Table::IncidentServices, col::INCIDENT_ID, id)
+            .into_iter()
+            .map(|r| r[col::SERVICE].to_string())
+            .collect()
+    };
+    assert_eq!(services("statuspage:e1"), ["Search"]);
+    assert!(services("statuspage:e2").is_empty());
+    let tags: Vec<String> = rows(&s, Table::IncidentTags, col::INCIDENT_ID, "statuspage:e1")
+        .into_iter()
+        .map(|r| format!("{}={}", r[col::TAG], r[col::VALUE]))
+        .collect();
+    assert_eq!(
+        tags,
+        ["incidentlens:fallback=services: incident_updates.affected_components"]
+    );
+}
+
+#[test]
+fn events_without_a_source_id_are_known_by_their_content() {
+    // Canonical events carry no id: the same line twice is one event, two lines that
+    // differ only in their detail are two.
+    let w = Workdir::new();
+    let dir = w.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("incidents.csv"),
+        "incident_id,title,started_at\nacme:1,Down,2026-07-01T10:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("events.csv"),
+        "incident_id,at,kind,detail\n\
+         acme:1,2026-07-01T10:05:00Z,status_update,Investigating\n\
+         acme:1,2026-07-01T10:05:00Z,status_update,Investigating\n\
+         acme:1,2026-07-01T10:05:00Z,status_update,Identified\n",
+    )
+    .unwrap();
+    let out = w.ingest(&[&dir]);
+    assert_eq!(
+        accounting(&out, "events.csv")[1..],
+        ["canonical", "3", "2", "1", "0", "0"]
+    );
+    assert_eq!(count(&w.store(), Table::Events), 2);
+}
+
+/// The files of a small organisation from many sources, PagerDuty's log entries in a
+/// global export beside its incidents.
+fn organisation() -> Vec<PathBuf> {
+    let f = fixtures();
+    vec![
+        f.join("pagerduty/split/incidents.json"),
+        f.join("pagerduty/split/log_entries.json"),
+        f.join("pagerduty/org/users.json"),
+        f.join("slack/export"),
+        f.join("jira/org/search.json"),
+        f.join("incidentio/org/incidents.json"),
+        f.join("incidentio/org/incident_updates.json"),
+        f.join("incidentio/org/follow_ups.json"),
+        f.join("statuspage/incidents.json"),
+        f.join("demo/people.csv"),
+    ]
+}
+
+/// Table files with their bytes.
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// Every table file of a store but the ingest bookkeeping (run ids, times).
+fn data_files(store: &Path) -> Files {
+    snapshot(store)
+        .into_iter()
+        .filter(|(p, _)| {
+            let p = p.to_string_lossy();
+            p.ends_with(".parquet")
+                && !["ingest_runs", "ingest_counts", "rejects"]
+                    .iter()
+                    .any(|t| p.contains(&format!("/{t}/")))
+        })
+        .map(|(p, b)| (p.strip_prefix(store).unwrap().to_path_buf(), b))
+        .collect()
+}
+
+/// Every reject as (file name, location, reason), sorted.
+fn rejects(store: &Path) -> Vec<String> {
+    let files = column(store, Table::Rejects, col::FILE);
+    let locations = column(store, Table::Rejects, col::LOCATION);
+    let reasons = column(store, Table::Rejects, col::REASON);
+    let mut all: Vec<String> = files
+        .iter()
+        .zip(&locations)
+        .zip(&reasons)
+        .map(|((f, l), r)| format!("{f} {l} {r}"))
+        .collect();
+    all.sort();
+    all
+}
+
+fn ingest_runs(w: &Workdir, runs: &[&[PathBuf]]) -> (Files, Vec<String>) {
+    for files in runs {
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        w.ingest(&refs);
+    }
+    (data_files(&w.store()), rejects(&w.store()))
+}
+
+#[test]
+fn the_store_does_not_depend_on_file_order_or_on_runs() {
+    let files = organisation();
+    let reference = Workdir::new();
+    let (want, want_rejects) = ingest_runs(&reference, &[&files]);
+    let s = reference.store();
+    // Nothing waits: every log entry found its incident, read before or after it.
+    assert_eq!(count(&s, Table::Pending), 0);
+    // PI2 was exported without resolved_at; its resolve entry, in the global export,
+    // gives it (15:00), and the fallback is noted.
+    let pi2 = one(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:PI2");
+    assert_eq!(pi2[col::RESOLVED_AT], t("2026-07-14T15:00:00Z"));
+    let tags: Vec<String> = rows(&s, Table::IncidentTags, col::INCIDENT_ID, "pagerduty:PI2")
+        .into_iter()
+        .map(|r| r[col::VALUE].to_string())
+        .collect();
+    assert_eq!(tags, ["resolved_at: resolve log entry"]);
+
+    let n = files.len();
+    let mut orders: Vec<Vec<PathBuf>> = Vec::new();
+    for k in 1..n {
+        let mut rotated = files.clone();
+        rotated.rotate_left(k);
+        orders.push(rotated);
+    }
+    let mut reversed = files.clone();
+    reversed.reverse();
+    orders.push(reversed);
+    for order in &orders {
+        let w = Workdir::new();
+        let (got, got_rejects) = ingest_runs(&w, &[order]);
+        let names: Vec<_> = order.iter().map(|p| p.file_name().unwrap()).collect();
+        assert!(got == want, "order {names:?} gives another store");
+        assert_eq!(got_rejects, want_rejects, "order {names:?}");
+    }
+    // Split over two runs at every point, children first and parents first.
+    for (label, order) in [
+        ("forward", files.clone()),
+        ("backward", orders[n - 1].clone()),
+    ] {
+        for cut in 1..n {
+            let w = Workdir::new();
+            let (got, got_rejects) = ingest_runs(&w, &[&order[..cut], &order[cut..]]);
+            assert!(
+                got == want,
+                "{label}, split after {cut} files: another store"
+            );
+            assert_eq!(got_rejects, want_rejects, "{label}, split after {cut}");
+        }
+    }
+}
+
+#[test]
+fn log_entries_before_their_incidents_wait_and_are_then_stored() {
+    let w = Workdir::new();
+    let split = fixtures().join("pagerduty/split");
+    let out = w.ingest(&[&split.join("log_entries.json")]);
+    // 13 entries of three incidents no run has brought: all pending, none rejected.
+    assert_eq!(
+        accounting(&out, "log_entries.json")[1..],
+        ["pagerduty", "13", "0", "0", "13", "0"]
+    );
+    assert_eq!(
+        kind_counts(&out, "log_entries.json", "events"),
+        ["13", "0", "0", "13", "0"]
+    );
+    assert!(
+        stderr(&out).contains("13 record(s) wait for an incident"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count(&w.store(), Table::Pending), 13);
+    assert_eq!(count(&w.store(), Table::Events), 0);
+    let out = w.ingest(&[&split.join("incidents.json")]);
+    assert!(
+        stderr(&out).contains("13 record(s) kept by earlier runs"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count(&w.store(), Table::Pending), 0);
+    assert_eq!(count(&w.store(), Table::Events), 13);
+    // In one run, the entries read first are stored all the same, and accounted so.
+    let both = Workdir::new();
+    let out = both.ingest(&[
+        &split.join("log_entries.json"),
+        &split.join("incidents.json"),
+    ]);
+    assert_eq!(
+        accounting(&out, "log_entries.json")[1..],
+        ["pagerduty", "13", "13", "0", "0", "0"]
+    );
+    assert_eq!(
+        kind_counts(&out, "log_entries.json", "pages"),
+        ["4", "4", "0", "0", "0"]
+    );
+}
+
+/// The records of an export and the key they sit under (`None`: a bare array).
+fn records_of(path: &Path) -> (Option<String>, Vec<serde_json::Value>) {
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    match doc {
+        serde_json::Value::Array(all) => (None, all),
+        serde_json::Value::Object(o) => {
+            let (key, all) = o
+                .into_iter()
+                .find_map(|(k, v)| match v {
+                    serde_json::Value::Array(a) if !a.is_empty() => Some((k, a)),
+                    _ => None,
+                })
+                .unwrap();
+            (Some(key), all)
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// The same records in every layout real tools write, as (file name, bytes).
+fn layouts(name: &str, key: Option<&str>, records: &[serde_json::Value]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Write;
+    let page = |rs: &[serde_json::Value]| match key {
+        Some(k) => serde_json::json!({ k: rs }),
+        None => serde_json::Value::Array(rs.to_vec()),
+    };
+    let one = serde_json::to_vec_pretty(&page(records)).unwrap();
+    let bare = serde_json::to_vec(&records).unwrap();
+    // Pages of two records each: as an array of pages, and back to back.
+    let pages: Vec<serde_json::Value> = records.chunks(2).map(page).collect();
+    let array_of_pages = serde_json::to_vec(&pages).unwrap();
+    let mut concatenated = Vec::new();
+    for p in &pages {
+        concatenated.extend(serde_json::to_vec(p).unwrap());
+        concatenated.push(b'\n');
+    }
+    let mut jsonl = Vec::new();
+    for r in records {
+        jsonl.extend(serde_json::to_vec(r).unwrap());
+        jsonl.push(b'\n');
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&one).unwrap();
+    vec![
+        (format!("one/{name}.json"), one.clone()),
+        (format!("bare/{name}.json"), bare),
+        (format!("array-of-pages/{name}.json"), array_of_pages),
+        (format!("concatenated/{name}.json"), concatenated),
+        (format!("jsonl/{name}.jsonl"), jsonl),
+        (format!("gzip/{name}.json.gz"), gz.finish().unwrap()),
+    ]
+}
+
+#[test]
+fn every_json_source_reads_every_layout_alike() {
+    let f = fixtures();
+    for (source, file) in [
+        ("pagerduty", f.join("pagerduty/split/incidents.json")),
+        ("pagerduty", f.join("pagerduty/org/users.json")),
+        ("statuspage", f.join("statuspage/incidents.json")),
+        ("incidentio", f.join("incidentio/org/incidents.json")),
+        ("jira", f.join("jira/org/search.json")),
+        ("github", f.join("github/issues.json")),
+        ("servicenow", f.join("servicenow/table_api.json")),
+        ("rootly", f.join("rootly/incidents.json")),
+        ("firehydrant", f.join("firehydrant/incidents.json")),
+    ] {
+        let (key, records) = records_of(&file);
+        let stem = file.file_stem().unwrap().to_string_lossy().to_string();
+        let mut want: Option<(String, Files)> = None;
+        for (name, bytes) in layouts(&stem, key.as_deref(), &records) {
+            let w = Workdir::new();
+            let path = w.path().join("in").join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+            let out = w.ingest(&[&path]);
+            let cells = accounting(&out, &name);
+            assert_eq!(cells[1], source, "{source} {name}: {}", stdout(&out));
+            assert_eq!(
+                cells[2],
+                records.len().to_string(),
+                "{source} {name}: every record read\n{}",
+                stdout(&out)
+            );
+            let got = data_files(&w.store());
+            match &want {
+                None => want = Some((cells[3..].join(" "), got)),
+                Some((counts, files)) => {
+                    assert_eq!(&cells[3..].join(" "), counts, "{source} {name}");
+                    assert!(got == *files, "{source} {name}: another store than one/");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bare_array_of_pagerduty_users_is_people() {
+    let w = Workdir::new();
+    let (_, users) = records_of(&fixtures().join("pagerduty/org/users.json"));
+    let path = w.path().join("users.json");
+    std::fs::write(&path, serde_json::to_vec(&users).unwrap()).unwrap();
+    w.ingest(&[&path]);
+    assert_eq!(count(&w.store(), Table::Incidents), 0);
+    let first = &users[0];
+    let email = first["email"].as_str().unwrap().to_lowercase();
+    let person = one(&w.store(), Table::People, col::PERSON_ID, &email);
+    assert_eq!(
+        person[col::TIMEZONE],
+        text(first["time_zone"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn zone_less_exports_take_the_zone_from_the_command_line() {
+    let w = Workdir::new();
+    let path = w.path().join("incidents.csv");
+    std::fs::write(
+        &path,
+        "incident_id,title,started_at\nacme:1,Down,2026-07-01T10:00:00\n",
+    )
+    .unwrap();
+    let store = w.store();
+    let (s, p) = (store.to_str().unwrap(), path.to_str().unwrap());
+    // Without a zone the row is refused, and the reason names the flag.
+    let out = w.run_status(&["ingest", "--store", s, p], 0);
+    assert!(
+        stderr(&out).contains("ingest --timezone Europe/Berlin"),
+        "{}",
+        stderr(&out)
+    );
+    // A zone that does not exist is refused before anything is read.
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            s,
+            "--timezone",
+            "Mars/Olympus",
+            "--force",
+            p,
+        ],
+        2,
+    );
+    assert!(stderr(&out).contains("Mars/Olympus"), "{}", stderr(&out));
+    w.run_status(
+        &[
+            "ingest",
+            "--store",
+            s,
+            "--timezone",
+            "Europe/Berlin",
+            "--force",
+            p,
+        ],
+        0,
+    );
+    let inc = one(&store, Table::Incidents, col::INCIDENT_ID, "acme:1");
+    // 10:00 in Berlin in July (CEST, +02:00) is 08:00 UTC.
+    assert_eq!(inc[col::STARTED_AT], t("2026-07-01T08:00:00Z"));
+}
