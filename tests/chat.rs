@@ -8,14 +8,11 @@ use incidentlens::store::Store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/slack-export-houstondatavis")
-}
-
 #[test]
 fn the_real_export_ingests_users_channels_and_messages() {
     let w = Workdir::new();
-    let out = w.ingest(&[&sample()]);
+    let sample = samples_or_skip!("slack-export-houstondatavis");
+    let out = w.ingest(&[&sample]);
     // Counted in the files with Python: 71 users (no bots), 1,382 messages in the day
     // files of 16 channels; one message carries a bot id.
     assert_eq!(

@@ -200,7 +200,7 @@ fuzz_target!(
 fuzz_target!(
     opsgenie,
     "opsgenie",
-    samples("opsgenie/_raw_opsgenie_incidents.data.json")
+    fixtures().join("opsgenie/incidents.json")
 );
 fuzz_target!(
     opsgenie_csv,

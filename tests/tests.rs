@@ -1,5 +1,6 @@
 //! Integration tests: the real `incidentlens` binary, run in temporary folders.
 
+#[macro_use]
 mod util;
 
 mod chat;

@@ -159,11 +159,36 @@ pub fn column(
         .collect()
 }
 
-/// A folder of `../shared/samples`, the real exports every adapter is tested on.
-pub fn samples(dir: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/samples")
-        .join(dir)
+/// A folder (or file) of the real exports written by other people that the adapters
+/// are tested on: under `INCIDENTLENS_SAMPLES`, else `../shared/samples` beside the
+/// repository. `None`, after saying that the test is skipped and why, when neither is
+/// there (CI sets the variable and requires the folder).
+pub fn samples(dir: &str) -> Option<PathBuf> {
+    let root = match std::env::var_os("INCIDENTLENS_SAMPLES") {
+        Some(r) => PathBuf::from(r),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples"),
+    };
+    let path = root.join(dir);
+    if path.exists() {
+        return Some(path);
+    }
+    eprintln!(
+        "skipped: the real samples are not at {} (set INCIDENTLENS_SAMPLES to the samples folder)",
+        path.display()
+    );
+    None
+}
+
+/// `let Some(path) = samples!("pagerduty");`, returning from the test when the samples
+/// are not there.
+#[macro_export]
+macro_rules! samples_or_skip {
+    ($dir:expr) => {
+        match $crate::util::samples($dir) {
+            Some(p) => p,
+            None => return,
+        }
+    };
 }
 
 /// How many rows a stored table holds.
