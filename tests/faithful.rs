@@ -425,3 +425,214 @@ fn zone_less_exports_take_the_zone_from_the_command_line() {
     // 10:00 in Berlin in July (CEST, +02:00) is 08:00 UTC.
     assert_eq!(inc[col::STARTED_AT], t("2026-07-01T08:00:00Z"));
 }
+
+/// The record with a new id: every field the source identifies it by, changed.
+fn with_new_id(mut record: serde_json::Value) -> serde_json::Value {
+    for key in [
+        "id",
+        "key",
+        "sys_id",
+        "number",
+        "incident_number",
+        "reference",
+        "tinyId",
+    ] {
+        match record.get_mut(key) {
+            Some(v @ serde_json::Value::String(_)) => {
+                *v = format!("{}9", v.as_str().unwrap()).into();
+            }
+            Some(v @ serde_json::Value::Number(_)) => {
+                *v = (v.as_i64().unwrap() + 9000).into();
+            }
+            _ => {}
+        }
+    }
+    record
+}
+
+#[test]
+fn two_records_that_differ_only_in_their_source_id_are_two_rows() {
+    let f = fixtures();
+    let tickets = [Table::ActionItems, Table::Retros];
+    let platform = f.join("incidentio/org/incidents.json");
+    let pager = f.join("pagerduty/split/incidents.json");
+    // (file, the tables its records become, the files of the incidents they need)
+    let cases: Vec<(PathBuf, &[Table], Vec<PathBuf>)> = vec![
+        (pager.clone(), &[Table::Incidents], vec![]),
+        (
+            f.join("pagerduty/split/log_entries.json"),
+            &[Table::Events],
+            vec![pager],
+        ),
+        (
+            f.join("statuspage/incidents.json"),
+            &[Table::Incidents],
+            vec![],
+        ),
+        (platform.clone(), &[Table::Incidents], vec![]),
+        (
+            f.join("incidentio/org/incident_updates.json"),
+            &[Table::Events],
+            vec![platform.clone()],
+        ),
+        (
+            f.join("incidentio/org/follow_ups.json"),
+            &tickets,
+            vec![platform],
+        ),
+        (f.join("jira/org/search.json"), &tickets, vec![]),
+        (f.join("github/issues.json"), &tickets, vec![]),
+        (
+            f.join("servicenow/table_api.json"),
+            &[Table::Incidents],
+            vec![],
+        ),
+        (f.join("rootly/incidents.json"), &[Table::Incidents], vec![]),
+        (
+            f.join("firehydrant/incidents.json"),
+            &[Table::Incidents],
+            vec![],
+        ),
+        (
+            f.join("opsgenie/incidents.json"),
+            &[Table::Incidents],
+            vec![],
+        ),
+    ];
+    for (file, tables, parents) in cases {
+        let (key, records) = records_of(&file);
+        let name = file.file_name().unwrap().to_owned();
+        // The export as it is, and with a twin of its first record that differs only
+        // in its ids.
+        let rows = |twin: bool| -> usize {
+            let w = Workdir::new();
+            let path = w.path().join("in").join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut all = records.clone();
+            if twin {
+                all.push(with_new_id(records[0].clone()));
+            }
+            let doc = match &key {
+                Some(k) => serde_json::json!({ k: all }),
+                None => serde_json::Value::Array(all),
+            };
+            std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+            let mut inputs: Vec<&Path> = parents.iter().map(PathBuf::as_path).collect();
+            inputs.push(&path);
+            w.ingest(&inputs);
+            tables.iter().map(|t| count(&w.store(), *t)).sum()
+        };
+        let without = rows(false);
+        assert_eq!(
+            rows(true),
+            without + 1,
+            "{}: the twin is a row of its own",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn pagerduty_incidents_stripped_of_links_are_read_with_their_fallbacks() {
+    // Exports written by scripts often keep only some fields: no `self`, `html_url` or
+    // `incident_number`, references without their `type`, and a resolved incident
+    // without `resolved_at`.
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("pagerduty/stripped/incidents.json")]);
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["pagerduty", "2", "2", "0", "0", "0"]
+    );
+    let s = w.store();
+    let q1 = one(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:Q2STRIP1");
+    // Resolved at its last change of status: 11:20 at -07:00.
+    assert_eq!(q1[col::RESOLVED_AT], t("2026-08-23T18:20:00Z"));
+    assert_eq!(q1[col::SEVERITY], text("SEV1"));
+    let tags: Vec<String> = rows(
+        &s,
+        Table::IncidentTags,
+        col::INCIDENT_ID,
+        "pagerduty:Q2STRIP1",
+    )
+    .into_iter()
+    .map(|r| r[col::VALUE].to_string())
+    .collect();
+    assert_eq!(tags, ["resolved_at: last_status_change_at"]);
+    let m = w.metrics_json(&["--period", "2026-08"]);
+    assert_eq!(
+        m["data_quality"]["fallbacks"]["resolved_at: last_status_change_at"],
+        1
+    );
+    // Still triggered: no resolution is invented.
+    let q2 = one(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:Q2STRIP2");
+    assert_eq!(q2[col::RESOLVED_AT], Value::Null);
+}
+
+#[test]
+fn issues_listed_by_the_gh_cli_are_read_like_the_rest_api() {
+    // `gh issue list --state all --json …` writes camelCase fields, states in capitals
+    // and the page's address as `url`.
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("github/gh-cli/issues.json")]);
+    assert_eq!(
+        accounting(&out, "issues.json")[1..],
+        ["github", "3", "3", "0", "0", "0"]
+    );
+    let s = w.store();
+    let done = one(&s, Table::ActionItems, col::ITEM_ID, "github:acme/shop#41");
+    assert_eq!(done[col::STATUS], text("done"));
+    assert_eq!(done[col::COMPLETED_AT], t("2026-07-20T16:00:00Z"));
+    assert_eq!(done[col::CREATED_AT], t("2026-07-09T08:00:00Z"));
+    assert_eq!(done[col::OWNER], text("github:ana-berg"));
+    assert_eq!(done[col::TEAM], text("payments"));
+    assert_eq!(
+        done[col::URL],
+        text("https://github.com/acme/shop/issues/41")
+    );
+    let dropped = one(&s, Table::ActionItems, col::ITEM_ID, "github:acme/shop#42");
+    assert_eq!(dropped[col::STATUS], text("wont_do"));
+    assert_eq!(dropped[col::STATUS_RAW], text("closed (not_planned)"));
+    let open = one(&s, Table::ActionItems, col::ITEM_ID, "github:acme/shop#43");
+    assert_eq!(open[col::STATUS], text("open"));
+    assert_eq!(open[col::COMPLETED_AT], Value::Null);
+}
+
+#[test]
+fn a_file_no_format_reads_names_the_closest_and_what_it_lacks() {
+    let w = Workdir::new();
+    let near = w.path().join("near.json");
+    std::fs::write(
+        &near,
+        r#"{"items": [{"id": "X1", "urgency": "high", "log_entries": [], "title": "t"}]}"#,
+    )
+    .unwrap();
+    let far = w.path().join("far.json");
+    std::fs::write(&far, r#"[{"colour": "blue"}]"#).unwrap();
+    let out = w.run(&[
+        "ingest",
+        "--store",
+        w.store().to_str().unwrap(),
+        near.to_str().unwrap(),
+        far.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "near.json: format not recognised; closest: pagerduty, whose fields urgency, \
+             log_entries it has, but not incident_number, escalation_policy, \
+             last_status_change_at"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("far.json: format not recognised (the formats tried"),
+        "{err}"
+    );
+    // Two files fit no format: the formats are listed once.
+    assert_eq!(
+        err.matches("  pagerduty (PagerDuty REST v2 JSON").count(),
+        1,
+        "{err}"
+    );
+}

@@ -8,7 +8,7 @@
 //! `team/NAME` gives its team. Person references are GitHub logins (`github:octocat`):
 //! the API shows no e-mail, so a roster alias joins them to people.
 
-use super::json::{self, Get};
+use super::json::{self, Either, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Reject, Row};
@@ -30,8 +30,12 @@ impl Source for GitHub {
     fn detect(&self, input: &Input) -> bool {
         let head = String::from_utf8_lossy(&input.head);
         input.is_json()
-            && head.contains("api.github.com/repos/")
-            && (head.contains("\"repository_url\"") || head.contains("\"pull_request\""))
+            && ((head.contains("api.github.com/repos/")
+                && (head.contains("\"repository_url\"") || head.contains("\"pull_request\"")))
+                // `gh issue list --json …`: camelCase fields, the page's URL as `url`.
+                || (head.contains("\"number\"")
+                    && head.contains("\"state\"")
+                    && head.contains("https://github.com/")))
     }
 
     fn read(
@@ -76,15 +80,18 @@ fn repository(v: &Json) -> Option<String> {
     if let Some(r) = v.str_at("repository_url") {
         return r.split_once("/repos/").map(|(_, r)| r.to_string());
     }
-    let html = v.str_at("html_url")?;
+    let html = v.str_at("html_url").or(v.str_at("url"))?;
     let path = html.split_once("github.com/")?.1;
     let parts: Vec<&str> = path.split('/').take(2).collect();
     (parts.len() == 2).then(|| parts.join("/"))
 }
 
-fn rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+fn rows(json: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+    // The REST API writes snake_case (`closed_at`, `state_reason`: `not_planned`), the
+    // gh CLI's `--json` camelCase in capitals (`closedAt`, `stateReason`: `NOT_PLANNED`).
+    let v = &Either(json);
     let number = v.i64_at("number").ok_or("an issue without 'number'")?;
-    let repo = repository(v).ok_or("an issue without 'repository_url' or 'html_url'")?;
+    let repo = repository(json).ok_or("an issue without 'repository_url', 'html_url' or 'url'")?;
     let tickets = &ctx.config.tickets;
     let mut t = Ticket::new(SOURCE, format!("{repo}#{number}"));
     t.title = v.str_at("title").map(str::to_string);
@@ -96,24 +103,27 @@ fn rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     t.postmortem = labels.iter().any(|l| tickets.is_postmortem(l))
         || v.str_at("type.name")
             .is_some_and(|n| tickets.is_postmortem(n));
-    let closed = v.str_at("state") == Some("closed");
-    let reason = v.str_at("state_reason");
+    let state = v.str_at("state").map(str::to_ascii_lowercase);
+    let closed = state.as_deref() == Some("closed");
+    let reason = v.str_at("state_reason").map(str::to_ascii_lowercase);
+    let reason = reason.as_deref();
     t.status = match (closed, reason) {
         (true, Some("not_planned")) => "wont_do",
         (true, Some(r)) if tickets.is_wont_do(r) => "wont_do",
         (true, _) => "done",
         (false, _) => "open",
     };
+    let state = state.unwrap_or_default();
     t.status_raw = Some(match reason {
-        Some(r) => format!("{} ({r})", v.str_at("state").unwrap_or("")),
-        None => v.str_at("state").unwrap_or("").to_string(),
+        Some(r) => format!("{state} ({r})"),
+        None => state,
     })
     .filter(|s| !s.is_empty());
     t.created = v.ts_at("created_at")?;
     t.updated = v.ts_at("updated_at")?;
     t.completed = if closed { v.ts_at("closed_at")? } else { None };
     t.due = v.ts_at("milestone.due_on")?;
-    t.url = v.str_at("html_url").map(str::to_string);
+    t.url = v.str_at("html_url").or(v.str_at("url")).map(str::to_string);
     t.team = labels.iter().find_map(|l| {
         let lower = l.to_ascii_lowercase();
         ["team:", "team/", "team-"].iter().find_map(|p| {

@@ -346,8 +346,133 @@ pub fn detect(input: &Input) -> Result<&'static dyn Source, String> {
         .find(|s| s.detect(input))
         .ok_or_else(|| match damaged(input) {
             Some(what) => what,
-            None => format!("{NOT_RECOGNISED} (the formats tried are listed below)"),
+            None => match closest(input) {
+                Some(hint) => {
+                    format!("{NOT_RECOGNISED}; {hint} (the formats tried are listed below)")
+                }
+                None => format!("{NOT_RECOGNISED} (the formats tried are listed below)"),
+            },
         })
+}
+
+/// Field names each JSON format's records carry: for naming the closest format to a
+/// file none recognised, and what of it the file lacks.
+const FIELDS: &[(&str, &[&str])] = &[
+    (
+        "pagerduty",
+        &[
+            "incident_number",
+            "escalation_policy",
+            "urgency",
+            "log_entries",
+            "last_status_change_at",
+        ],
+    ),
+    (
+        "opsgenie",
+        &[
+            "tinyId",
+            "impactedServices",
+            "ownerTeam",
+            "requestId",
+            "acknowledged",
+        ],
+    ),
+    (
+        "jira",
+        &[
+            "issuetype",
+            "statusCategory",
+            "changelog",
+            "startAt",
+            "resolutiondate",
+        ],
+    ),
+    (
+        "servicenow",
+        &[
+            "sys_id",
+            "sys_created_on",
+            "short_description",
+            "assignment_group",
+            "cmdb_ci",
+        ],
+    ),
+    (
+        "github",
+        &[
+            "repository_url",
+            "state_reason",
+            "html_url",
+            "labels",
+            "pull_request",
+        ],
+    ),
+    (
+        "statuspage",
+        &[
+            "incident_updates",
+            "impact",
+            "shortlink",
+            "page_id",
+            "monitoring_at",
+        ],
+    ),
+    (
+        "incidentio",
+        &[
+            "incident_status",
+            "reference",
+            "incident_role_assignments",
+            "follow_ups",
+            "slack_channel_id",
+        ],
+    ),
+    (
+        "rootly",
+        &[
+            "attributes",
+            "slug",
+            "mitigated_at",
+            "relationships",
+            "links",
+        ],
+    ),
+    (
+        "firehydrant",
+        &[
+            "milestones",
+            "lifecycle_phases",
+            "role_assignments",
+            "pagination",
+            "channel_name",
+        ],
+    ),
+];
+
+/// The format whose fields a JSON file no format recognised shows most of (at least
+/// two), with what it shows and lacks.
+fn closest(input: &Input) -> Option<String> {
+    if !input.is_json() {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&input.head);
+    let (name, has, lacks) = FIELDS
+        .iter()
+        .map(|(name, fields)| {
+            let (has, lacks): (Vec<&str>, Vec<&str>) = fields
+                .iter()
+                .partition(|f| head.contains(&format!("\"{f}\"")));
+            (name, has, lacks)
+        })
+        .max_by_key(|(_, has, _)| has.len())?;
+    (has.len() >= 2).then(|| {
+        format!(
+            "closest: {name}, whose fields {} it has, but not {}",
+            has.join(", "),
+            lacks.join(", ")
+        )
+    })
 }
 
 /// What is wrong with a file no source recognised, when it is damaged rather than of

@@ -39,8 +39,10 @@ impl Source for PagerDuty {
                 || head.contains("_log_entry")
                 || head.contains("\"seconds_to_first_ack\"")
                 || head.contains("\"responder_type\"")
-                // Exports stripped of `self` and `html_url` still carry typed references.
+                // Exports stripped of `self` and `html_url` still carry typed references,
+                // or at least an escalation policy beside an urgency.
                 || head.contains("_reference\"")
+                || (head.contains("\"escalation_policy\"") && head.contains("\"urgency\""))
                 || (head.contains("\"time_zone\"") && head.contains("\"role\"") && head.contains("\"email\""))
                 || (head.contains("\"incident_number\"") && head.contains("\"escalation_policy")))
     }
