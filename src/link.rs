@@ -426,7 +426,7 @@ pub struct Report {
     issues: Vec<Row>,
     /// The keys of the rows this linking derived (links, chat participants, chat status
     /// updates): a stored one it did not derive again is stale, and removed.
-    derived: HashSet<(Table, String)>,
+    derived: HashMap<Table, HashSet<String>>,
 }
 
 /// Rules of the `incident_links` rows linking derives (as opposed to the references
@@ -442,28 +442,29 @@ const DERIVED_RULES: [&str; 8] = [
     "channel-name",
 ];
 
-/// Whether a stored row is one linking derives: it stays only if derived again.
-fn is_derived(table: Table, row: &Row) -> bool {
-    let chat = |r: &Row| {
-        matches!(
-            r.get(col::SOURCE).as_str(),
-            Some(crate::sources::slack::SOURCE | crate::sources::mattermost::SOURCE)
-        )
-    };
+/// The column and values by which a stored row is one linking derives: it stays only
+/// if derived again. Links by the rules linking applies; chat participants and chat
+/// status updates, which only linking writes.
+fn derived_by(table: Table) -> Option<(&'static str, &'static [&'static str])> {
+    const CHAT: [&str; 2] = [
+        crate::sources::slack::SOURCE,
+        crate::sources::mattermost::SOURCE,
+    ];
     match table {
-        Table::IncidentLinks => row
-            .get(col::RULE)
-            .as_str()
-            .is_some_and(|r| DERIVED_RULES.contains(&r)),
-        Table::Participants | Table::Events => chat(row),
-        _ => false,
+        Table::IncidentLinks => Some((col::RULE, &DERIVED_RULES)),
+        Table::Participants | Table::Events => Some((col::SOURCE, &CHAT)),
+        _ => None,
     }
 }
 
 /// Stores a row linking derived, and notes it as derived.
 fn put_derived(writer: &mut Writer, report: &mut Report, mut row: Row) -> Result<()> {
     row.complete();
-    report.derived.insert((row.table, row.key()));
+    report
+        .derived
+        .entry(row.table)
+        .or_default()
+        .insert(row.key());
     writer.put(row, "links")?;
     Ok(())
 }
@@ -473,23 +474,47 @@ fn put_derived(writer: &mut Writer, report: &mut Report, mut row: Row) -> Result
 /// the files were split over runs.
 fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
     for t in [Table::IncidentLinks, Table::Participants, Table::Events] {
+        let Some((by, values)) = derived_by(t) else {
+            continue;
+        };
         let mut columns: Vec<&str> = t.key().to_vec();
-        for c in [col::RULE, col::SOURCE] {
-            if t.index_of(c).is_some() && !columns.contains(&c) {
-                columns.push(c);
-            }
+        if !columns.contains(&by) {
+            columns.push(by);
         }
-        let stored = writer.columns(t, &columns)?;
         let mut stale = Vec::new();
-        for i in 0..stored.height() {
-            let mut row = Row::new(t);
-            for c in &columns {
-                row.set(c, Value::from_any(stored.column(c)?.get(i)?));
+        let none = HashSet::new();
+        let derived = report.derived.get(&t).unwrap_or(&none);
+        writer.each_part(t, &columns, &mut |stored| {
+            let marks = stored.column(by)?.str()?.clone();
+            // The keys of these tables are all text: each row's key is built as
+            // `Row::key` builds it, without building the row.
+            let keys = t
+                .key()
+                .iter()
+                .map(|k| Ok(stored.column(k)?.str()?.clone()))
+                .collect::<Result<Vec<_>>>()?;
+            let mut key = String::new();
+            for i in 0..stored.height() {
+                if !marks.get(i).is_some_and(|m| values.contains(&m)) {
+                    continue;
+                }
+                key.clear();
+                for (n, k) in keys.iter().enumerate() {
+                    if n > 0 {
+                        key.push('\u{1f}');
+                    }
+                    key.push_str(k.get(i).unwrap_or("\u{0}"));
+                }
+                if !derived.contains(key.as_str()) {
+                    let mut row = Row::new(t);
+                    for c in &columns {
+                        row.set(c, Value::from_any(stored.column(c)?.get(i)?));
+                    }
+                    stale.push(row);
+                }
             }
-            if is_derived(t, &row) && !report.derived.contains(&(t, row.key())) {
-                stale.push(row);
-            }
-        }
+            Ok(())
+        })?;
         for row in stale {
             writer.remove(&row)?;
         }
