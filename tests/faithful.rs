@@ -563,6 +563,30 @@ fn pagerduty_incidents_stripped_of_links_are_read_with_their_fallbacks() {
         m["data_quality"]["fallbacks"]["resolved_at: last_status_change_at"],
         1
     );
+    // The report's data-quality box says so.
+    let md = w.path().join("exec.md");
+    let store = s.to_str().unwrap();
+    w.run_status(
+        &[
+            "report",
+            "--store",
+            store,
+            "--period",
+            "2026-08",
+            "--format",
+            "md",
+            "--out",
+            md.to_str().unwrap(),
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(
+        md.contains(
+            "Taken from a documented fallback: resolved_at: last_status_change_at (1 incident(s))."
+        ),
+        "{md}"
+    );
     // Still triggered: no resolution is invented.
     let q2 = one(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:Q2STRIP2");
     assert_eq!(q2[col::RESOLVED_AT], Value::Null);

@@ -258,6 +258,21 @@ pub fn render(m: &Metrics) -> String {
         q.rows_read, q.rows_ingested, q.rows_rejected, q.incidents_without_severity, q.incidents_without_resolution,
         q.unmatched_people, q.negative_durations, q.services_not_in_catalog
     );
+    if q.records_pending > 0 {
+        let _ = writeln!(
+            out,
+            "{} records wait for an incident no export has brought",
+            n(q.records_pending)
+        );
+    }
+    if !q.fallbacks.is_empty() {
+        let used: Vec<String> = q
+            .fallbacks
+            .iter()
+            .map(|(what, k)| format!("{what} ({k} incidents)"))
+            .collect();
+        let _ = writeln!(out, "Taken from a documented fallback: {}", used.join("; "));
+    }
     let _ = writeln!(
         out,
         "\n* small sample (n < {SMALL_SAMPLE}): read as an indication, not a trend"
