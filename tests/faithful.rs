@@ -317,6 +317,22 @@ fn layouts(name: &str, key: Option<&str>, records: &[serde_json::Value]) -> Vec<
     ]
 }
 
+/// Every line of the per-kind accounting adds up: read = ingested + duplicate +
+/// pending + rejected.
+fn check_kinds(out: &std::process::Output) {
+    let text = stdout(out);
+    let kinds = text.split("rows of").nth(1).unwrap_or_default();
+    for line in kinds.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<u64> = line
+            .split('|')
+            .map(str::trim)
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        assert_eq!(cells.len(), 5, "{line}");
+        assert_eq!(cells[0], cells[1..].iter().sum::<u64>(), "{line}");
+    }
+}
+
 #[test]
 fn every_json_source_reads_every_layout_alike() {
     let f = fixtures();
@@ -330,6 +346,7 @@ fn every_json_source_reads_every_layout_alike() {
         ("servicenow", f.join("servicenow/table_api.json")),
         ("rootly", f.join("rootly/incidents.json")),
         ("firehydrant", f.join("firehydrant/incidents.json")),
+        ("opsgenie", f.join("opsgenie/incidents.json")),
     ] {
         let (key, records) = records_of(&file);
         let stem = file.file_stem().unwrap().to_string_lossy().to_string();
@@ -348,6 +365,7 @@ fn every_json_source_reads_every_layout_alike() {
                 "{source} {name}: every record read\n{}",
                 stdout(&out)
             );
+            check_kinds(&out);
             let got = data_files(&w.store());
             match &want {
                 None => want = Some((cells[3..].join(" "), got)),
