@@ -514,6 +514,14 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         if let Some(e) = &f.error {
             eprintln!("error: {}: {e}", f.file);
         }
+        if let Some((at, unread)) = &f.cut {
+            let bytes = unread.map_or(String::new(), |n| format!(" ({n} bytes)"));
+            eprintln!(
+                "error: {}: reading stopped at {at}: the rest of the file{bytes} was not read \
+                 (the records before it were ingested)",
+                f.file
+            );
+        }
     }
     let unknown = |f: &&ingest::FileReport| {
         f.error

@@ -91,6 +91,9 @@ pub struct FileReport {
     pub kinds: BTreeMap<Table, Tally>,
     /// The content was ingested before and not parsed again.
     pub unchanged: bool,
+    /// Reading stopped before the end of the file: where, and how many bytes (when
+    /// known) were not read. The run fails.
+    pub cut: Option<(String, Option<u64>)>,
     /// Why the file could not be read at all.
     pub error: Option<String>,
     pub warnings: Vec<String>,
@@ -118,7 +121,10 @@ pub struct Report {
 impl Report {
     /// Whether the run should exit with status 2.
     pub fn failed(&self, strict: bool) -> bool {
-        self.files.iter().any(|f| f.error.is_some()) || (strict && !self.rejects.is_empty())
+        self.files
+            .iter()
+            .any(|f| f.error.is_some() || f.cut.is_some())
+            || (strict && !self.rejects.is_empty())
     }
 }
 
@@ -502,6 +508,9 @@ fn take(
     match item {
         Item::Reject(r) => {
             fr.rejected += 1;
+            if r.unread.is_some() {
+                fr.cut = Some((r.location.clone(), r.unread));
+            }
             rejects.push(r);
         }
         Item::Superseded { .. } => fr.duplicate += 1,
@@ -661,6 +670,7 @@ fn finish(
         Some(Err(e)) if fr.read > 0 => {
             fr.read += 1;
             fr.rejected += 1;
+            fr.cut = Some((e.location.clone(), None));
             rejects.push(Reject::new(
                 e.location.clone(),
                 format!("the rest of the file could not be read: {}", e.message),

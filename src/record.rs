@@ -342,6 +342,9 @@ pub struct Reject {
     pub reason: String,
     /// A short piece of the input, so the user can find it.
     pub excerpt: String,
+    /// Set when reading stopped here: the bytes of the file that were not read. The
+    /// records in them are lost to this ingest, so the run fails.
+    pub unread: Option<u64>,
 }
 
 impl Reject {
@@ -350,6 +353,17 @@ impl Reject {
             location: location.into(),
             reason: reason.into(),
             excerpt: excerpt(raw),
+            unread: None,
+        }
+    }
+
+    /// Where reading a file stopped for good, with how many bytes were left unread.
+    pub fn cut(location: impl Into<String>, reason: &str, unread: u64) -> Reject {
+        Reject {
+            location: location.into(),
+            reason: format!("{reason}; reading stopped here and the rest of the file ({unread} bytes) was not read"),
+            excerpt: String::new(),
+            unread: Some(unread),
         }
     }
 }

@@ -678,3 +678,49 @@ fn a_file_no_format_reads_names_the_closest_and_what_it_lacks() {
         "{err}"
     );
 }
+
+#[test]
+fn one_bad_record_loses_only_itself() {
+    // 3,000 PagerDuty incidents, the 1,501st with an invalid escape: 2,999 ingested,
+    // one rejected with its JSON path, and the run succeeds.
+    let w = Workdir::new();
+    let (_, records) = records_of(&fixtures().join("pagerduty/split/incidents.json"));
+    let template = serde_json::to_string(&records[0]).unwrap();
+    let mut all: Vec<String> = (0..3000)
+        .map(|i| template.replace("\"PI1\"", &format!("\"PX{i}\"")))
+        .collect();
+    all[1500] = all[1500].replacen("\"title\":\"", "\"title\":\"bad \\x escape ", 1);
+    let path = w.path().join("incidents.json");
+    std::fs::write(&path, format!("{{\"incidents\": [{}]}}", all.join(",\n"))).unwrap();
+    let out = w.ingest(&[&path]);
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["pagerduty", "3000", "2999", "0", "0", "1"]
+    );
+    assert!(
+        stderr(&out).contains("incidents.json: $.incidents[1500]: invalid JSON: invalid escape"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count(&w.store(), Table::Incidents), 2999);
+
+    // A Jira issue whose description (Atlassian Document Format) nests 40 levels deep is
+    // read like any other.
+    let w = Workdir::new();
+    let (key, mut issues) = records_of(&fixtures().join("jira/org/search.json"));
+    let mut adf = serde_json::json!({"type": "text", "text": "deep"});
+    for _ in 0..40 {
+        adf = serde_json::json!({"type": "bulletList", "content": [adf]});
+    }
+    issues[0]["fields"]["description"] =
+        serde_json::json!({"type": "doc", "version": 1, "content": [adf]});
+    let path = w.path().join("search.json");
+    let doc = serde_json::json!({ key.unwrap(): issues });
+    std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = w.ingest(&[&path]);
+    let n = issues.len().to_string();
+    assert_eq!(
+        accounting(&out, "search.json")[1..],
+        ["jira", n.as_str(), n.as_str(), "0", "0", "0"]
+    );
+}

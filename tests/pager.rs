@@ -154,7 +154,19 @@ fn every_opsgenie_sample_is_accounted_for() {
 fn malformed_pagerduty_records_are_rejected_with_their_json_path() {
     let w = Workdir::new();
     let dir = fixtures().join("pagerduty/malformed");
-    let out = w.ingest(&[&dir.join("incidents.json"), &dir.join("log_entries.json")]);
+    let (incidents, entries) = (dir.join("incidents.json"), dir.join("log_entries.json"));
+    let store = w.store();
+    // A file cut off is read up to the cut, and the run fails: records were lost.
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            incidents.to_str().unwrap(),
+            entries.to_str().unwrap(),
+        ],
+        2,
+    );
     // 4 incidents: 1 good, no id, bad timestamp, cut off (the cut is one reject).
     assert_eq!(
         accounting(&out, "incidents.json")[1..],
@@ -165,6 +177,8 @@ fn malformed_pagerduty_records_are_rejected_with_their_json_path() {
         "incidents.json: $.incidents[1]: an incident without 'id'",
         "incidents.json: $.incidents[2]: created_at: expected an ISO-8601 timestamp such as 2026-07-01T09:30:00Z, found 'last Tuesday'",
         "incidents.json: $.incidents[3]: expected more JSON, found the end of the file (truncated?) at line 5",
+        // The cut record's 103 bytes (from its opening brace) are what was not read.
+        "incidents.json: reading stopped at $.incidents[3]: the rest of the file (103 bytes) was not read",
         // The entry of an incident no export has brought waits for it.
         "1 record(s) wait for an incident no ingest has brought yet",
     ] {

@@ -199,74 +199,85 @@ pub fn key_in<'de, A: MapAccess<'de>>(
 
 /// Streams a JSON export file (see [`stream`]) for an adapter.
 ///
-/// A file that breaks before its first element is unusable as a whole: `Err`. One that
-/// breaks later keeps every element before the break; the unread rest is returned as
-/// one reject (with an empty envelope), for the caller to emit so that the accounting
-/// holds.
+/// A file that breaks before its first element is unusable as a whole: `Err`. A record
+/// that does not parse (a bad escape, invalid UTF-8, a number out of range, nesting
+/// too deep) is rejected on its own and reading goes on with the next: the returned
+/// items hold those rejects, for the caller to emit so that the accounting holds. Where
+/// the document itself cannot be followed any further (cut off, a missing comma between
+/// records), the last item is a [`Reject::cut`] saying how much was left unread.
+///
+/// [`Reject::cut`]: crate::record::Reject::cut
 pub fn stream_file(
     path: &std::path::Path,
     array_keys: &[&str],
     element: &mut dyn FnMut(String, Value),
-) -> Result<(Envelope, Option<crate::record::Item>), FileError> {
+) -> Result<(Envelope, Vec<crate::record::Item>), FileError> {
     stream_file_with(path, array_keys, |path, v| (path, v), &mut |(path, v)| {
         element(path, v)
     })
 }
 
 /// [`stream_file`] for an adapter that turns each element into its `T` on any thread:
-/// the elements are parsed and `convert`ed on every core ([`split`]), and the results
-/// handed to `consume` in document order on this thread. A document the splitter does
-/// not follow is read again from the start by one thread, which words the error;
-/// elements already handed on are not handed on again.
+/// the records are found by [`split`] and parsed and `convert`ed on every core, and the
+/// results handed to `consume` in document order on this thread. A document the
+/// splitter cannot follow is read again from the start by one thread, which words the
+/// error; elements already handed on are not handed on again.
 pub fn stream_file_with<T: Send>(
     path: &std::path::Path,
     array_keys: &[&str],
     convert: impl Fn(String, Value) -> T + Sync,
     consume: &mut dyn FnMut(T),
-) -> Result<(Envelope, Option<crate::record::Item>), FileError> {
+) -> Result<(Envelope, Vec<crate::record::Item>), FileError> {
+    use crate::record::{Item, Reject};
     let file = std::fs::File::open(path)?;
-    let workers = match file.metadata() {
-        Ok(m) if m.len() > split::BATCH_BYTES as u64 => crate::parallel::workers(),
-        _ => 1,
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let workers = if size > split::BATCH_BYTES as u64 {
+        crate::parallel::workers()
+    } else {
+        1
     };
     let mut split = split::Split::new(file, array_keys);
-    // Set where an element does not parse: what follows is for the streaming parser.
-    let stopped = std::cell::Cell::new(false);
+    let mut rejects: Vec<Item> = Vec::new();
     let mut handed = 0usize;
     crate::parallel::ordered_map(
-        std::iter::from_fn(|| {
-            if stopped.get() {
-                None
-            } else {
-                split.next_batch()
-            }
-        }),
+        std::iter::from_fn(|| split.next_batch()),
         workers,
         |batch: split::Batch| {
             let mut done = Vec::with_capacity(batch.ends.len());
+            let mut bad = Vec::new();
             for (path, bytes) in batch.records() {
                 match serde_json::from_slice::<Value>(bytes) {
                     Ok(v) => each_record(path, v, array_keys, &mut |p, v| done.push(convert(p, v))),
-                    Err(_) => return (done, false),
+                    Err(e) => bad.push(Reject::new(
+                        path,
+                        format!("{}; the record is skipped", describe(&e)),
+                        &String::from_utf8_lossy(&bytes[..bytes.len().min(400)]),
+                    )),
                 }
             }
-            (done, true)
+            (done, bad)
         },
-        |(done, whole)| {
-            if stopped.get() {
-                return;
-            }
+        |(done, bad)| {
             for t in done {
                 consume(t);
                 handed += 1;
             }
-            if !whole {
-                stopped.set(true);
-            }
+            rejects.extend(bad.into_iter().map(Item::Reject));
         },
     );
-    if !stopped.get() && !split.broken {
-        return Ok((split.envelope, None));
+    if !split.broken {
+        return Ok((split.envelope, rejects));
+    }
+    let unread = size.saturating_sub(split.offset());
+    if !rejects.is_empty() {
+        // The streaming parser cannot step over a record it cannot parse: say where the
+        // splitter stopped following the document.
+        rejects.push(Item::Reject(Reject::cut(
+            split.path(),
+            "the document's structure breaks here (cut off, or a missing ',' or bracket)",
+            unread,
+        )));
+        return Ok((Envelope::new(), rejects));
     }
     let file = std::fs::File::open(path)?;
     let mut seen = 0usize;
@@ -278,13 +289,11 @@ pub fn stream_file_with<T: Send>(
         }
     };
     match stream(file, array_keys, element) {
-        Ok(env) => Ok((env, None)),
+        Ok(env) => Ok((env, Vec::new())),
         Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
         Err(e) => Ok((
             Envelope::new(),
-            Some(crate::record::Item::Reject(crate::record::Reject::new(
-                e.path, e.message, "",
-            ))),
+            vec![Item::Reject(Reject::cut(e.path, &e.message, unread))],
         )),
     }
 }
@@ -609,14 +618,27 @@ mod tests {
         format!("{got:?} {outcome}")
     }
 
+    /// What `stream_file` read: the records, then each reject (a cut's message as the
+    /// one-thread reading words it, without the unread count).
     fn parallel(path: &std::path::Path, keys: &[&str]) -> String {
         let mut got = Vec::new();
         let outcome = match stream_file(path, keys, &mut |p, v| got.push((p, v))) {
-            Ok((env, None)) => format!("ok {env:?}"),
-            Ok((_, Some(crate::record::Item::Reject(r)))) => {
-                format!("cut {}: {}", r.location, r.reason)
-            }
-            Ok((_, Some(other))) => panic!("{other:?}"),
+            Ok((env, items)) if items.is_empty() => format!("ok {env:?}"),
+            Ok((_, items)) => items
+                .iter()
+                .map(|i| match i {
+                    crate::record::Item::Reject(r) if r.unread.is_some() => format!(
+                        "cut {}: {}",
+                        r.location,
+                        r.reason.split("; reading stopped here").next().unwrap()
+                    ),
+                    crate::record::Item::Reject(r) => {
+                        format!("reject {}: {}", r.location, r.reason)
+                    }
+                    other => panic!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
             Err(e) => format!("err {}: {}", e.location, e.message),
         };
         format!("{got:?} {outcome}")
@@ -631,15 +653,12 @@ mod tests {
         let documents = [
             format!("{{\"more\":true,\"incidents\":[{big}],\"time_zone\":\"UTC\"}}"),
             format!("[{big}]"),
-            // A record that does not parse, in the second batch.
-            format!("[{}, {{\"id\": tru}}, {}]", many(1500), many(10)),
             // Cut off in the third batch, and before any record.
             format!("[{}, {{\"id\": 1", many(2900)),
             "{\"incidents\": [".to_string(),
             "not json".to_string(),
             format!("{{\"incidents\": [{}], \"x\": tru}}", many(1600)),
             format!("{{\"incidents\": [{}], \"x\": 1}} trailing", many(1600)),
-            format!("[{}, {}{}]", many(1600), "[".repeat(127), "]".repeat(127)),
             format!("{{\"incidents\": 7, \"alerts\": [{}]}}", many(1600)),
             "[{\"id\": 1}, 2, \"three\", null, [4]]".to_string(),
         ];
@@ -656,6 +675,77 @@ mod tests {
                 &want[want.len().saturating_sub(300)..]
             );
         }
+    }
+
+    #[test]
+    fn a_record_that_does_not_parse_is_rejected_and_reading_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = |i: usize| format!("{{\"id\":{i},\"t\":\"{}\"}}", "x".repeat(700));
+        let many =
+            |n: usize, from: usize| (from..from + n).map(record).collect::<Vec<_>>().join(",\n");
+        // Each fault in the second batch of a bare array and of an envelope's array.
+        for bad in [
+            "{\"id\": tru}",
+            "{\"id\": \"\\x\"}",
+            "{\"id\": \"\u{0}\"}",
+            "{\"id\": 1e400}",
+            "{\"id\": \"\\ud800\"}",
+            &format!("{{\"d\": {}{}}}", "[".repeat(200), "]".repeat(200)),
+        ] {
+            for envelope in [false, true] {
+                let body = format!("{}, {bad}, {}", many(1500, 0), many(1500, 1500));
+                let text = if envelope {
+                    format!("{{\"incidents\": [{body}], \"more\": false}}")
+                } else {
+                    format!("[{body}]")
+                };
+                let path = dir.path().join("f.json");
+                std::fs::write(&path, text).unwrap();
+                let mut got = 0;
+                let (_, items) = stream_file(&path, &["incidents"], &mut |_, _| got += 1).unwrap();
+                assert_eq!(got, 3000, "{bad}");
+                assert_eq!(items.len(), 1, "{bad}: {items:?}");
+                let crate::record::Item::Reject(r) = &items[0] else {
+                    panic!("{items:?}")
+                };
+                let at = if envelope {
+                    "$.incidents[1500]"
+                } else {
+                    "$[1500]"
+                };
+                assert_eq!(r.location, at, "{bad}");
+                assert!(r.reason.ends_with("the record is skipped"), "{}", r.reason);
+                assert_eq!(r.unread, None);
+            }
+        }
+        // Invalid UTF-8 inside a string.
+        let mut bytes = format!("[{}, {{\"id\": \"", many(1500, 0)).into_bytes();
+        bytes.extend([0xff, 0xfe]);
+        bytes.extend(format!("\"}}, {}]", many(10, 1500)).into_bytes());
+        let path = dir.path().join("utf8.json");
+        std::fs::write(&path, bytes).unwrap();
+        let mut got = 0;
+        let (_, items) = stream_file(&path, &[], &mut |_, _| got += 1).unwrap();
+        assert_eq!((got, items.len()), (1510, 1));
+        // A record that breaks the document after a skipped one: reading stops there,
+        // and the reject says how much was not read.
+        let text = format!(
+            "[{}, {{\"id\": tru}}, {} {}]",
+            many(10, 0),
+            record(10),
+            many(5, 11)
+        );
+        std::fs::write(&path, &text).unwrap();
+        let mut got = 0;
+        let (_, items) = stream_file(&path, &[], &mut |_, _| got += 1).unwrap();
+        assert_eq!(got, 11);
+        let crate::record::Item::Reject(cut) = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert_eq!(cut.location, "$[12]");
+        // From the first byte the splitter could not place: the next record's.
+        let unread = text.len() - text.find(&many(5, 11)).unwrap();
+        assert_eq!(cut.unread, Some(unread as u64), "{}", cut.reason);
     }
 
     #[test]
