@@ -422,36 +422,31 @@ fn ingest_command(args: &IngestArgs, config: &Config) -> Result<ExitCode> {
     })
 }
 
-/// Prints the per-file accounting (stdout), then problems (stderr).
-pub fn print_report(report: &ingest::Report, strict: bool) {
-    for note in &report.notes {
-        eprintln!("note: {note}");
-    }
+/// An accounting table: a line per (file, what) with its counts, right-aligned.
+fn accounting_table(
+    what: &str,
+    lines: impl IntoIterator<Item = (String, String, ingest::Tally)>,
+) -> TextTable {
     let mut t = TextTable::new();
     t.load_preset(presets::ASCII_MARKDOWN);
     t.set_header([
         "file",
-        "source",
+        what,
         "read",
         "ingested",
         "duplicate",
         "pending",
         "rejected",
     ]);
-    for f in &report.files {
-        let status = match (&f.error, f.unchanged) {
-            (Some(_), _) => "error".to_string(),
-            (None, true) => format!("{} (unchanged)", f.source),
-            (None, false) => f.source.clone(),
-        };
+    for (file, label, n) in lines {
         t.add_row(vec![
-            f.file.clone(),
-            status,
-            f.read.to_string(),
-            f.ingested.to_string(),
-            f.duplicate.to_string(),
-            f.pending.to_string(),
-            f.rejected.to_string(),
+            file,
+            label,
+            n.read.to_string(),
+            n.ingested.to_string(),
+            n.duplicate.to_string(),
+            n.pending.to_string(),
+            n.rejected.to_string(),
         ]);
     }
     for i in 2..7 {
@@ -459,40 +454,43 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    println!("{t}");
+    t
+}
+
+/// Prints the per-file accounting (stdout), then problems (stderr).
+pub fn print_report(report: &ingest::Report, strict: bool) {
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    let files = report.files.iter().map(|f| {
+        let status = match (&f.error, f.unchanged) {
+            (Some(_), _) => "error".to_string(),
+            (None, true) => format!("{} (unchanged)", f.source),
+            (None, false) => f.source.clone(),
+        };
+        let n = ingest::Tally {
+            read: f.read,
+            ingested: f.ingested,
+            duplicate: f.duplicate,
+            pending: f.pending,
+            rejected: f.rejected,
+        };
+        (f.file.clone(), status, n)
+    });
+    println!("{}", accounting_table("source", files));
     // What the records yield, kind by kind: nested records (status updates, log
     // entries) are counted here one by one, so a collapse or a drop shows.
-    let mut k = TextTable::new();
-    k.load_preset(presets::ASCII_MARKDOWN);
-    k.set_header([
-        "file",
-        "rows of",
-        "read",
-        "ingested",
-        "duplicate",
-        "pending",
-        "rejected",
-    ]);
-    for f in report.files.iter().filter(|f| !f.kinds.is_empty()) {
-        for (table, n) in &f.kinds {
-            k.add_row(vec![
-                f.file.clone(),
-                table.name().to_string(),
-                n.read.to_string(),
-                n.ingested.to_string(),
-                n.duplicate.to_string(),
-                n.pending.to_string(),
-                n.rejected.to_string(),
-            ]);
-        }
-    }
-    if !k.is_empty() {
-        for i in 2..7 {
-            if let Some(c) = k.column_mut(i) {
-                c.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        println!("\n{k}");
+    let kinds: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.kinds
+                .iter()
+                .map(|(table, n)| (f.file.clone(), table.name().to_string(), *n))
+        })
+        .collect();
+    if !kinds.is_empty() {
+        println!("\n{}", accounting_table("rows of", kinds));
     }
     if report.attached > 0 {
         eprintln!(
