@@ -425,8 +425,9 @@ pub struct Report {
     /// The same, as rows of `link_issues`.
     issues: Vec<Row>,
     /// The keys of the rows this linking derived (links, chat participants, chat status
-    /// updates): a stored one it did not derive again is stale, and removed.
-    derived: HashMap<Table, HashSet<String>>,
+    /// updates), as 128-bit hashes (a million participants' keys as text would take
+    /// 100 MiB): a stored one it did not derive again is stale, and removed.
+    derived: HashMap<Table, HashSet<u128>>,
 }
 
 /// Rules of the `incident_links` rows linking derives (as opposed to the references
@@ -464,7 +465,7 @@ fn put_derived(writer: &mut Writer, report: &mut Report, mut row: Row) -> Result
         .derived
         .entry(row.table)
         .or_default()
-        .insert(row.key());
+        .insert(xxhash_rust::xxh3::xxh3_128(row.key().as_bytes()));
     writer.put(row, "links")?;
     Ok(())
 }
@@ -505,7 +506,7 @@ fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
                     }
                     key.push_str(k.get(i).unwrap_or("\u{0}"));
                 }
-                if !derived.contains(key.as_str()) {
+                if !derived.contains(&xxhash_rust::xxh3::xxh3_128(key.as_bytes())) {
                     let mut row = Row::new(t);
                     for c in &columns {
                         row.set(c, Value::from_any(stored.column(c)?.get(i)?));

@@ -724,3 +724,81 @@ fn one_bad_record_loses_only_itself() {
         ["jira", n.as_str(), n.as_str(), "0", "0", "0"]
     );
 }
+
+#[test]
+fn csv_rows_that_differ_only_in_their_source_id_are_two_records() {
+    let f = fixtures();
+    let tickets = [Table::ActionItems, Table::Retros];
+    // (file, the columns that identify a row, the tables its rows become)
+    let cases: [(PathBuf, &[&str], &[Table]); 4] = [
+        (
+            f.join("jira_csv/issues.csv"),
+            &["Issue key", "Issue id"],
+            &tickets,
+        ),
+        (
+            f.join("servicenow_csv/event_log.csv"),
+            &["number"],
+            &[Table::Incidents],
+        ),
+        (
+            f.join("pagerduty_csv/incidents.csv"),
+            &["Incident Number"],
+            &[Table::Incidents],
+        ),
+        (
+            f.join("opsgenie_csv/alerts.csv"),
+            &["Id", "TinyId", "Alias"],
+            &[Table::Incidents],
+        ),
+    ];
+    for (file, ids, tables) in cases {
+        // Fixtures hold ragged rows on purpose: keep them as they are.
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(&file)
+            .unwrap();
+        let header = reader.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let mut twin: Vec<String> = rows[0].iter().map(str::to_string).collect();
+        for id in ids {
+            let i = header.iter().position(|h| h == *id).unwrap();
+            twin[i] = format!("{}9", twin[i]);
+        }
+        let count_rows = |with_twin: bool| -> usize {
+            let w = Workdir::new();
+            let path = w.path().join(file.file_name().unwrap());
+            let mut out = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_path(&path)
+                .unwrap();
+            out.write_record(&header).unwrap();
+            for r in &rows {
+                out.write_record(r).unwrap();
+            }
+            if with_twin {
+                out.write_record(&twin).unwrap();
+            }
+            out.flush().unwrap();
+            let store = w.store();
+            w.run_status(
+                &[
+                    "ingest",
+                    "--store",
+                    store.to_str().unwrap(),
+                    "--timezone",
+                    "UTC",
+                    path.to_str().unwrap(),
+                ],
+                0,
+            );
+            tables.iter().map(|t| count(&store, *t)).sum()
+        };
+        assert_eq!(
+            count_rows(true),
+            count_rows(false) + 1,
+            "{}: the twin is a record of its own",
+            file.display()
+        );
+    }
+}
