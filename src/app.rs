@@ -303,6 +303,43 @@ pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
     }
 }
 
+/// A report's format and file: the format given, else the one `--out`'s extension names,
+/// else HTML. A format that contradicts the extension is an error, not a Markdown file
+/// full of HTML.
+fn report_target(
+    format: Option<crate::report::Format>,
+    out: Option<&std::path::Path>,
+) -> Result<(crate::report::Format, std::path::PathBuf)> {
+    use crate::report::Format;
+    let named = out.and_then(|p| {
+        let ext = p.extension()?.to_string_lossy().to_ascii_lowercase();
+        match ext.as_str() {
+            "md" | "markdown" => Some(Format::Md),
+            "html" | "htm" => Some(Format::Html),
+            _ => None,
+        }
+    });
+    let format = match (format, named) {
+        (Some(f), Some(n)) if f != n => bail!(
+            "--out {} names {} file but --format is {}; drop --format, or give the file \
+             the extension of the format",
+            out.map(|p| p.display().to_string()).unwrap_or_default(),
+            if n == Format::Md { "a Markdown" } else { "an HTML" },
+            if f == Format::Md { "md" } else { "html" },
+        ),
+        (Some(f), _) => f,
+        (None, Some(n)) => n,
+        (None, None) => Format::Html,
+    };
+    let out = out
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| match format {
+            Format::Html => "report.html".into(),
+            Format::Md => "report.md".into(),
+        });
+    Ok((format, out))
+}
+
 fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
     store.require()?;
@@ -311,10 +348,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
         crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
     }
     let req = resolve_period(&args.period, &data)?;
-    let out = args.out.clone().unwrap_or_else(|| match args.format {
-        crate::report::Format::Html => "report.html".into(),
-        crate::report::Format::Md => "report.md".into(),
-    });
+    let (format, out) = report_target(args.format, args.out.as_deref())?;
     let subject = match (args.audience, &args.team) {
         (crate::cli::Audience::Exec, _) => crate::report::Subject::Exec,
         (crate::cli::Audience::Team, Some(name)) => crate::report::Subject::Team {
@@ -325,16 +359,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     };
     let label = period_label(&args.period, &req);
     let templates = args.templates.as_deref();
-    crate::report::write(
-        &data,
-        config,
-        req,
-        &label,
-        subject,
-        args.format,
-        templates,
-        &out,
-    )?;
+    crate::report::write(&data, config, req, &label, subject, format, templates, &out)?;
     crate::timing::lap("report: write");
     println!("wrote {}", out.display());
     exiting_with(data);

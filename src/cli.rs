@@ -202,8 +202,9 @@ pub struct ReportArgs {
     pub period: PeriodArgs,
 
     /// HTML (one self-contained file) or Markdown (charts as SVG files beside it)
-    #[arg(long, value_enum, default_value = "html")]
-    pub format: crate::report::Format,
+    /// [default: from --out's extension (.md, .markdown), else html]
+    #[arg(long, value_enum)]
+    pub format: Option<crate::report::Format>,
 
     /// Where to write it [default: report.html or report.md]
     #[arg(long, value_name = "PATH")]

@@ -279,8 +279,42 @@ fn substitute(sql: &str, literals: &BTreeMap<String, String>) -> Result<String> 
     Ok(out)
 }
 
-/// Runs `sql` over every table of the store.
+/// Refuses anything but one read-only statement: a `DROP TABLE` or a second statement
+/// would otherwise run against the query's own view of the store and print nothing,
+/// as if it had answered. Text the parser does not take is left to Polars, whose
+/// error says where it went wrong.
+fn read_only(sql: &str) -> Result<()> {
+    use sqlparser::ast::Statement;
+    let Ok(statements) =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::GenericDialect {}, sql)
+    else {
+        return Ok(());
+    };
+    match statements.as_slice() {
+        [Statement::Query(_)] => Ok(()),
+        [] => bail!("the query is empty: write one SELECT (or WITH … SELECT) statement"),
+        [one] => {
+            let text = one.to_string();
+            let verb: String = text
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            bail!(
+                "only a read-only statement runs here (SELECT, or WITH … SELECT); found \
+                 {verb:?}: queries never change the store"
+            )
+        }
+        many => bail!(
+            "one statement at a time: found {} (separated by ';'); run them one by one",
+            many.len()
+        ),
+    }
+}
+
+/// Runs `sql` over every table of the store: one read-only statement.
 pub fn run(store: &Store, sql: &str) -> Result<DataFrame> {
+    read_only(sql)?;
     let mut ctx = polars::sql::SQLContext::new();
     for t in Table::ALL {
         ctx.register(t.name(), store.read(t)?.lazy());

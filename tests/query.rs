@@ -269,3 +269,42 @@ fn outputs_csv_json_table_and_arrow() {
         String::from_utf8_lossy(&py.stderr)
     );
 }
+
+#[test]
+fn only_one_read_only_statement_runs() {
+    let w = Workdir::with_demo();
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    for (sql, says) in [
+        (
+            "DROP TABLE incidents",
+            "only a read-only statement runs here (SELECT, or WITH … SELECT); found \"DROP TABLE\"",
+        ),
+        (
+            "DELETE FROM incidents",
+            "only a read-only statement runs here (SELECT, or WITH … SELECT); found \"DELETE FROM\"",
+        ),
+        (
+            "SELECT 1 AS x; SELECT 2 AS y",
+            "one statement at a time: found 2 (separated by ';')",
+        ),
+    ] {
+        let out = w.run_status(&["query", "--store", s, "--sql", sql], 2);
+        assert!(stderr(&out).contains(says), "{sql}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{sql}");
+    }
+    // The store is untouched, and WITH … SELECT runs.
+    let out = w.run_status(
+        &[
+            "query",
+            "--store",
+            s,
+            "--format",
+            "csv",
+            "--sql",
+            "WITH i AS (SELECT * FROM incidents) SELECT count(*) AS n FROM i",
+        ],
+        0,
+    );
+    assert_eq!(stdout(&out), "n\n66\n");
+}

@@ -323,3 +323,48 @@ fn demo_reports_match_their_snapshots() {
     insta::assert_snapshot!("exec_html", read("exec.html"));
     insta::assert_snapshot!("team_payments_md", read("teams/payments.md"));
 }
+
+#[test]
+fn the_report_format_follows_the_file_name() {
+    let w = Workdir::with_demo();
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    let md = w.path().join("q3.md");
+    w.run_status(
+        &[
+            "report",
+            "--store",
+            s,
+            "--period",
+            "2026-Q3",
+            "--out",
+            md.to_str().unwrap(),
+        ],
+        0,
+    );
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.starts_with("# "), "{}", &text[..80.min(text.len())]);
+    assert!(!text.contains("<html"), "Markdown, not HTML");
+    // A format that contradicts the name is refused, and nothing is written.
+    let html_named = w.path().join("q3.html");
+    let out = w.run_status(
+        &[
+            "report",
+            "--store",
+            s,
+            "--period",
+            "2026-Q3",
+            "--format",
+            "md",
+            "--out",
+            html_named.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("names an HTML file but --format is md"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!html_named.exists());
+}
