@@ -324,7 +324,11 @@ fn report_target(
             "--out {} names {} file but --format is {}; drop --format, or give the file \
              the extension of the format",
             out.map(|p| p.display().to_string()).unwrap_or_default(),
-            if n == Format::Md { "a Markdown" } else { "an HTML" },
+            if n == Format::Md {
+                "a Markdown"
+            } else {
+                "an HTML"
+            },
             if f == Format::Md { "md" } else { "html" },
         ),
         (Some(f), _) => f,

@@ -78,6 +78,22 @@ pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
     for path in written {
         println!("  {}", path.display());
     }
-    println!("The store is in {}.", store.root().display());
+    let root = store.root().display().to_string();
+    println!("The store is in {root}.");
+    // What to try next, on this store.
+    let period = req
+        .period
+        .quarter_label()
+        .map(|q| format!(" --period {q}"))
+        .unwrap_or_default();
+    println!(
+        "\nNext, on the demo's own store:\n  \
+         incidentlens metrics --store {root}{period}\n  \
+         incidentlens queries                                  # the named queries\n  \
+         incidentlens query hotspots_by_service --store {root}{period}\n  \
+         incidentlens report --store {root}{period} --out report.html\n  \
+         incidentlens review --store {root}{period} --out review/\n\
+         Then ingest your own exports: incidentlens ingest EXPORTS… --store .incidentlens/store"
+    );
     Ok(ExitCode::SUCCESS)
 }

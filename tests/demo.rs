@@ -27,3 +27,23 @@ fn demo_ingests_the_sample_organisation() {
     let again = w.run_status(&["demo"], 0);
     assert_eq!(stdout(&again), text);
 }
+
+#[test]
+fn demo_ends_with_next_commands_that_work() {
+    let w = Workdir::new();
+    let out = w.run_status(&["demo"], 0);
+    let text = stdout(&out);
+    let next: Vec<&str> = text
+        .split("Next, on the demo's own store:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no next commands in:\n{text}"))
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("incidentlens "))
+        .collect();
+    assert_eq!(next.len(), 5, "{next:?}");
+    for command in next {
+        let command = command.split('#').next().unwrap();
+        let args: Vec<&str> = command.split_whitespace().collect();
+        w.run_status(&args, 0);
+    }
+}
