@@ -272,6 +272,32 @@ impl Store {
             let text = fs::read_to_string(&journal)?;
             let renames: Vec<(PathBuf, PathBuf)> = serde_json::from_str(&text)
                 .with_context(|| format!("corrupt commit journal {}", journal.display()))?;
+            // Paths are relative to the store (older journals hold them as the ingest
+            // named them). Each table file is either still beside its place, or in it
+            // already; a listed file in neither place means this is not the store the
+            // journal was written for, or it was changed by hand: nothing is touched.
+            let renames: Vec<(PathBuf, PathBuf)> = renames
+                .into_iter()
+                .map(|(from, to)| (self.root.join(from), self.root.join(to)))
+                .collect();
+            // The renames are done in the journal's order, so the ones done are a first
+            // part of it: a file still to be renamed after one that is gone means the
+            // journal does not describe this folder.
+            let done = renames.iter().take_while(|(f, _)| !f.exists()).count();
+            let lost = renames
+                .iter()
+                .enumerate()
+                .find(|(i, (f, t))| (*i >= done && !f.exists()) || !t.exists() && !f.exists());
+            if let Some((_, (from, to))) = lost {
+                bail!(
+                    "the interrupted commit recorded in {} cannot be finished: {} is missing \
+                     (it was to become {}). The store was left as it is; restore the store \
+                     folder from a copy, or remove the journal to keep the store as it is now",
+                    journal.display(),
+                    from.display(),
+                    to.display()
+                );
+            }
             for (from, to) in &renames {
                 if from.exists() {
                     fs::rename(from, to)?;

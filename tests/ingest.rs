@@ -572,3 +572,85 @@ fn files_read_at_once_are_accounted_in_input_order() {
     let extras: usize = (0..40).map(extra).sum();
     assert_eq!(count(&w.store(), Table::Incidents), 41 + extras);
 }
+
+#[test]
+fn an_interrupted_commit_is_finished_from_any_working_folder() {
+    // The crashed ingest names its store relatively from one folder; the next command
+    // runs from another folder and names the store by its absolute path.
+    let w = Workdir::new();
+    let inner = w.path().join("work");
+    std::fs::create_dir_all(&inner).unwrap();
+    w.ingest(&[&canonical("base")]);
+    let crashed = w
+        .command(&[
+            "ingest",
+            "--store",
+            "../store",
+            canonical("crlf").to_str().unwrap(),
+        ])
+        .current_dir(&inner)
+        .env("INCIDENTLENS_TEST_CRASH", "after-first-rename")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success(), "the crash hook did not fire");
+    let store = w.store();
+    let next = w.run_status(
+        &[
+            "metrics",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert!(!stdout(&next).is_empty());
+    // The whole commit was finished: the second run's incidents and its accounting.
+    assert_eq!(count(&store, Table::Incidents), 5);
+    assert_eq!(count(&store, Table::IngestRuns), 2);
+    assert!(!store.join("_journal.json").exists());
+}
+
+#[test]
+fn a_journal_whose_files_are_gone_is_refused_and_the_store_left_alone() {
+    let w = Workdir::new();
+    w.ingest(&[&canonical("base")]);
+    let store = w.store();
+    let crashed = w
+        .command(&[
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            canonical("crlf").to_str().unwrap(),
+        ])
+        .env("INCIDENTLENS_TEST_CRASH", "after-first-rename")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success(), "the crash hook did not fire");
+    // Someone removes a file the journal still has to put in place.
+    let journal: Vec<(String, String)> =
+        serde_json::from_str(&std::fs::read_to_string(store.join("_journal.json")).unwrap())
+            .unwrap();
+    let pending = journal
+        .iter()
+        .map(|(from, _)| store.join(from))
+        .rfind(|p| p.exists())
+        .expect("a rename still to do");
+    std::fs::remove_file(&pending).unwrap();
+    let before = snapshot(&store);
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            canonical("base").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("cannot be finished: ") && stderr(&out).contains(" is missing"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&store), before, "the store was changed");
+}

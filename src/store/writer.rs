@@ -1535,8 +1535,21 @@ impl<'s> Writer<'s> {
         let journal = self.store.root.join(JOURNAL);
         let journal_tmp = self.store.root.join(format!("{JOURNAL}{TMP_MARK}"));
         {
+            // Paths relative to the store, so that a command run from another working
+            // folder (or naming the store another way) finds them.
+            let relative: Vec<(PathBuf, PathBuf)> = renames
+                .iter()
+                .map(|(from, to)| {
+                    let rel = |p: &PathBuf| {
+                        p.strip_prefix(&self.store.root)
+                            .map(PathBuf::from)
+                            .unwrap_or_else(|_| p.clone())
+                    };
+                    (rel(from), rel(to))
+                })
+                .collect();
             let mut f = File::create(&journal_tmp)?;
-            f.write_all(serde_json::to_string(&renames)?.as_bytes())?;
+            f.write_all(serde_json::to_string(&relative)?.as_bytes())?;
             f.sync_all()?;
         }
         crash_point("journal-written");
