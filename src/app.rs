@@ -561,12 +561,16 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             crate::sources::formats()
         );
     }
-    if !report.skipped.is_empty() {
-        eprintln!(
-            "note: skipped {} file(s) with extensions no source reads, e.g. {}",
-            report.skipped.len(),
-            report.skipped[0]
-        );
+    // Skipped files, a line per reason with how many and the first.
+    let mut reasons: Vec<(&str, usize, &str)> = Vec::new();
+    for (file, why) in &report.skipped {
+        match reasons.iter_mut().find(|(w, _, _)| w == why) {
+            Some(r) => r.1 += 1,
+            None => reasons.push((why, 1, file)),
+        }
+    }
+    for (why, n, first) in reasons {
+        eprintln!("note: skipped {n} file(s): {why}; e.g. {first}");
     }
     const SHOWN: usize = 10;
     for (file, r) in report.rejects.iter().take(SHOWN) {

@@ -104,8 +104,9 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Every reject of this run, with its file.
     pub rejects: Vec<(String, Reject)>,
-    /// Files skipped while walking folders (unknown extension), for the user.
-    pub skipped: Vec<String>,
+    /// Files skipped while walking folders, with why (an extension no source reads, a
+    /// link not followed, not a regular file), for the user.
+    pub skipped: Vec<(String, &'static str)>,
     /// Repairs made when taking the store's lock.
     pub notes: Vec<String>,
     /// Whether the store was written.
@@ -131,12 +132,27 @@ impl Report {
 /// Input files, each with the name it is shown and stored under.
 pub type Inputs = Vec<(PathBuf, String)>;
 
-/// The files named by `paths`, folders walked in name order, and the files skipped.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<String>)> {
+/// Why a file found in a folder was not read.
+const NOT_A_SOURCE: &str = "an extension no source reads";
+const A_LINK: &str = "a symbolic link, not followed (it may point outside the folder; name it \
+                      on the command line to read it)";
+const NOT_A_FILE: &str = "not a regular file (a FIFO, socket or device)";
+
+/// The files named by `paths`, folders walked in name order, and the files skipped with
+/// why. A path named on the command line is read whatever it is a link to; in a walked
+/// folder links are not followed. A named path that is neither a file nor a folder (a
+/// FIFO) is an error.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<(String, &'static str)>)> {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+        if !meta.is_file() && !meta.is_dir() {
+            anyhow::bail!(
+                "{}: {NOT_A_FILE}; give an export file or folder",
+                p.display()
+            );
+        }
         if meta.is_file() || crate::sources::slack::is_export_dir(p) {
             files.push((p.clone(), p.display().to_string()));
             continue;
@@ -156,13 +172,20 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<String>)> {
                 walker.skip_current_dir();
                 continue;
             }
-            if !e.file_type().is_file() {
+            let shown = e.path().display().to_string();
+            if e.file_type().is_symlink() {
+                skipped.push((shown, A_LINK));
                 continue;
             }
-            if has_known_extension(e.path()) {
-                files.push((e.path().to_path_buf(), e.path().display().to_string()));
+            if e.file_type().is_dir() {
+                continue;
+            }
+            if !e.file_type().is_file() {
+                skipped.push((shown, NOT_A_FILE));
+            } else if has_known_extension(e.path()) {
+                files.push((e.path().to_path_buf(), shown));
             } else {
-                skipped.push(e.path().display().to_string());
+                skipped.push((shown, NOT_A_SOURCE));
             }
         }
     }

@@ -4,6 +4,7 @@
 //! zips in `chat.rs`; escaping and template injection in `report.rs`.)
 
 use crate::util::*;
+use incidentlens::schema::{col, Table};
 
 #[test]
 fn invalid_utf8_implausible_years_and_backwards_incidents() {
@@ -90,4 +91,81 @@ fn a_100_mb_line_is_one_reject_and_the_rest_ingests() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn links_and_special_files_are_named_never_read_through() {
+    use std::os::unix::fs::symlink;
+    let w = Workdir::new();
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    // A FIFO named on the command line is an error that names it (reading it would wait
+    // forever, or read nothing).
+    let fifo = w.path().join("pipe.json");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = w.run_status(&["ingest", "--store", s, fifo.to_str().unwrap()], 2);
+    assert!(
+        stderr(&out).contains("pipe.json: not a regular file (a FIFO, socket or device)"),
+        "{}",
+        stderr(&out)
+    );
+    // In a walked folder, a link is listed as skipped with why, and not followed.
+    let dir = w.path().join("exports");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        fixtures().join("canonical/base/incidents.csv"),
+        dir.join("incidents.csv"),
+    )
+    .unwrap();
+    let outside = w.path().join("outside.csv");
+    std::fs::copy(fixtures().join("canonical/newer/incidents.csv"), &outside).unwrap();
+    symlink(&outside, dir.join("services.csv")).unwrap();
+    let out = w.run_status(&["ingest", "--store", s, dir.to_str().unwrap()], 0);
+    assert!(
+        stderr(&out).contains("note: skipped 1 file(s): a symbolic link, not followed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("services.csv"), "{}", stdout(&out));
+    // A Slack export folder whose day file links outside the export: refused, not read.
+    let export = w.path().join("slack");
+    copy_dir(&fixtures().join("slack/export"), &export);
+    let secret = w.path().join("secret.json");
+    std::fs::write(
+        &secret,
+        r#"[{"type":"message","user":"U1","text":"secret","ts":"1783545960.000100"}]"#,
+    )
+    .unwrap();
+    symlink(&secret, export.join("general/2026-07-09.json")).unwrap();
+    let out = w.run_status(&["ingest", "--store", s, export.to_str().unwrap()], 0);
+    assert!(
+        stderr(&out)
+            .contains("general/2026-07-09.json: a symbolic link inside the export: not followed"),
+        "{}",
+        stderr(&out)
+    );
+    let messages = column(&store, Table::Messages, col::MESSAGE_ID);
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.to_string().ends_with("1783545960.000100")),
+        "the linked file was read"
+    );
+}
+
+/// Copies a folder tree.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
 }

@@ -423,20 +423,43 @@ trait Export {
 struct Folder {
     root: std::path::PathBuf,
     days: Vec<(String, String)>,
+    /// Members that are links: not followed, so nothing outside the export is read.
+    refused: Vec<(String, String)>,
 }
+
+/// Why a link inside an export folder is not read.
+const LINK_REFUSED: &str = "a symbolic link inside the export: not followed, so that nothing \
+                            outside the export is read";
 
 impl Folder {
     fn new(root: &Path) -> Result<Folder, FileError> {
         let mut days = Vec::new();
-        for e in std::fs::read_dir(root)?.flatten() {
-            if !e.path().is_dir() {
+        let mut refused = Vec::new();
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(root)?.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // `DirEntry::file_type` does not follow links.
+            let kind = e.file_type()?;
+            if kind.is_symlink() {
+                refused.push((name, LINK_REFUSED.to_string()));
                 continue;
             }
-            let channel = e.file_name().to_string_lossy().into_owned();
-            for d in std::fs::read_dir(e.path())?.flatten() {
+            if !kind.is_dir() {
+                continue;
+            }
+            let mut inner: Vec<std::fs::DirEntry> =
+                std::fs::read_dir(e.path())?.flatten().collect();
+            inner.sort_by_key(|d| d.file_name());
+            for d in inner {
                 let day = d.file_name().to_string_lossy().into_owned();
-                if is_day_file(&day) {
-                    days.push((channel.clone(), day));
+                if !is_day_file(&day) {
+                    continue;
+                }
+                if d.file_type()?.is_symlink() {
+                    refused.push((format!("{name}/{day}"), LINK_REFUSED.to_string()));
+                } else {
+                    days.push((name.clone(), day));
                 }
             }
         }
@@ -444,6 +467,7 @@ impl Folder {
         Ok(Folder {
             root: root.to_path_buf(),
             days,
+            refused,
         })
     }
 }
@@ -451,8 +475,16 @@ impl Folder {
 impl Export for Folder {
     fn open(&mut self, member: &str) -> Result<Option<Box<dyn Read + '_>>, FileError> {
         let p = self.root.join(member);
-        if !p.is_file() {
-            return Ok(None);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                if !self.refused.iter().any(|(n, _)| n == member) {
+                    self.refused
+                        .push((member.to_string(), LINK_REFUSED.to_string()));
+                }
+                return Ok(None);
+            }
+            Ok(m) if m.is_file() => {}
+            _ => return Ok(None),
         }
         let f = std::fs::File::open(&p)
             .map_err(|e| FileError::new(member, format!("cannot read: {e}")))?;
@@ -461,6 +493,10 @@ impl Export for Folder {
 
     fn day_files(&self) -> Vec<(String, String)> {
         self.days.clone()
+    }
+
+    fn refused(&self) -> Vec<(String, String)> {
+        self.refused.clone()
     }
 }
 
