@@ -200,8 +200,6 @@ enum Kind {
     User,
     Note,
     Alert,
-    /// An array of pages of results.
-    Page,
     Incident,
 }
 
@@ -218,10 +216,8 @@ fn kind(path: &str, v: &Json) -> Kind {
         Kind::Note
     } else if under("alerts") {
         Kind::Alert
-    } else if is_page(v) {
-        Kind::Page
     } else {
-        // A bare record (a bare array, a JSONL line): what it is by its own `type`,
+        // Pages of results in an array were opened by the JSON reader. A bare record (a bare array, a JSONL line): what it is by its own `type`,
         // else by the fields only that kind has.
         match v.get("type").and_then(Json::as_str) {
             Some(t) if t.ends_with("_log_entry") => Kind::LogEntry,
@@ -237,18 +233,6 @@ fn kind(path: &str, v: &Json) -> Kind {
             None => Kind::Incident,
         }
     }
-}
-
-/// Whether an element of a top-level array is a page of results rather than a record.
-fn is_page(v: &Json) -> bool {
-    let record = v.get("incident_number").is_some()
-        || v.get("type")
-            .and_then(Json::as_str)
-            .is_some_and(|t| t == "incident" || t.ends_with("_log_entry"));
-    !record
-        && ["incidents", "log_entries", "users"]
-            .iter()
-            .any(|k| v.get(k).is_some_and(Json::is_array))
 }
 
 /// A user reference as a person id, if it is a user (not a service or a bot).
@@ -309,19 +293,6 @@ impl Reader<'_> {
                 "PagerDuty alerts are not used: incidents and their log entries carry what the metrics need",
                 "",
             ))),
-            Kind::Page => {
-                // An array of pages: read each page's arrays in turn.
-                for key in ["incidents", "log_entries", "users"] {
-                    for (i, x) in v.array_at(key).iter().enumerate() {
-                        let p = format!("{path}.{key}[{i}]");
-                        match key {
-                            "incidents" => emit(self.incident(&p, x)),
-                            "users" => emit(self.user(&p, x)),
-                            _ => log_entries.push((p, x.clone())),
-                        }
-                    }
-                }
-            }
             Kind::Incident => emit(self.incident(path, &v)),
         }
     }
