@@ -85,7 +85,8 @@ enum Kind {
 
 /// What a record is: by the envelope key it came under, else by its fields.
 fn kind(path: &str, v: &Json) -> Kind {
-    let under = |k: &str| path.starts_with(&format!("$.{k}["));
+    // `$.tasks[3]`, also in a later document of the file (`document 2: $.tasks[0]`).
+    let under = |k: &str| path.contains(&format!("$.{k}["));
     if under("tasks") || under("follow_ups") || under("followUps") {
         return Kind::Item;
     }

@@ -66,7 +66,8 @@ impl Source for Jira {
 }
 
 fn element(path: &str, v: &Json, ctx: &Context, emit: &mut dyn FnMut(Item)) {
-    let under = |key: &str| path.starts_with(&format!("$.{key}["));
+    // `$.values[3]`, also in a later document of the file (`document 2: $.values[0]`).
+    let under = |key: &str| path.contains(&format!("$.{key}["));
     if under("values") || under("histories") || is_history(v) {
         emit(Item::Reject(Reject::new(
             path,
@@ -74,12 +75,8 @@ fn element(path: &str, v: &Json, ctx: &Context, emit: &mut dyn FnMut(Item)) {
              export the issues with expand=changelog instead",
             "",
         )));
-    } else if path.starts_with("$[") && v.get("issues").is_some_and(Json::is_array) {
-        // An array of search pages.
-        for (i, x) in v.array_at("issues").iter().enumerate() {
-            emit(issue(&format!("{path}.issues[{i}]"), x, ctx));
-        }
     } else {
+        // Arrays of search pages were opened by the JSON reader.
         emit(issue(path, v, ctx));
     }
 }

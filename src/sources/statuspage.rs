@@ -46,7 +46,7 @@ impl Source for Statuspage {
     ) -> Result<Vec<String>, FileError> {
         let keys = ["incidents", "scheduled_maintenances"];
         let (_, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
-            let maintenance = path.starts_with("$.scheduled_maintenances[");
+            let maintenance = path.contains("$.scheduled_maintenances[");
             emit(Item::of(path, incident(&v, ctx, maintenance), || {
                 format!(
                     "{} {}",
