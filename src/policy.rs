@@ -71,6 +71,37 @@ impl Policy {
     pub fn validate(&self, doc: &Value) -> Result<()> {
         let paths = leaf_paths(doc);
         for r in &self.rules {
+            // A rule compares a number; null is a number not measured this period.
+            let what = match lookup(doc, &r.metric) {
+                Some(Value::Array(_)) => Some("a list"),
+                Some(Value::Object(_)) => Some("a group of metrics"),
+                Some(Value::String(_)) => Some("a text"),
+                Some(Value::Bool(_)) => Some("true or false"),
+                _ => None,
+            };
+            if let Some(what) = what {
+                let inside: Vec<&String> = paths
+                    .iter()
+                    .filter(|p| p.starts_with(&r.metric) && p.len() > r.metric.len())
+                    .take(3)
+                    .collect();
+                bail!(
+                    "metric '{}' is {what}, not a number: a rule compares a number{}",
+                    r.metric,
+                    if inside.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (such as {})",
+                            inside
+                                .iter()
+                                .map(|p| format!("'{p}'"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                );
+            }
             if lookup(doc, &r.metric).is_none() {
                 let nearest = paths
                     .iter()
@@ -212,6 +243,30 @@ pub fn check(path: &std::path::Path, doc: &Value) -> Result<Policy> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_rule_on_something_other_than_a_number_is_refused() {
+        let doc =
+            json!({"hotspots": [{"service": "api", "incidents": 3}], "retro": {"coverage": null}});
+        let p = |metric: &str| Policy {
+            rules: vec![Rule {
+                metric: metric.into(),
+                op: "<".into(),
+                value: 1.0,
+                min_n: None,
+            }],
+        };
+        let err = p("hotspots").validate(&doc).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "metric 'hotspots' is a list, not a number: a rule compares a number (such as \
+             'hotspots[0].incidents')"
+        );
+        assert!(p("hotspots[0].service").validate(&doc).is_err());
+        // A number not measured this period is fine: "not enough data".
+        assert!(p("retro.coverage").validate(&doc).is_ok());
+        assert!(p("hotspots[0].incidents").validate(&doc).is_ok());
+    }
 
     #[test]
     fn paths_rules_and_suggestions() {

@@ -232,3 +232,19 @@ fn team_names_from_exports_cannot_write_outside_the_review_folder() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_rule_on_a_list_is_refused_before_anything_is_written() {
+    let w = Workdir::with_demo();
+    let p = policy(
+        &w,
+        "[[rule]]\nmetric = \"hotspots\"\nop = \"<\"\nvalue = 3\n",
+    );
+    let out = review(&w, Some(&p), "review", 2);
+    assert!(
+        stderr(&out).contains("metric 'hotspots' is a list, not a number: a rule compares a number (such as 'hotspots[0]."),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!w.path().join("review").exists(), "artifacts were written");
+}
