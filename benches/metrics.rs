@@ -179,7 +179,7 @@ fn main() {
     let config = Config::default();
     let t = Instant::now();
     let report = ingest::run(&store, &files, &config, &ingest::Options::default()).unwrap();
-    let read: u64 = report.files.iter().map(|f| f.read).sum();
+    let read: u64 = report.files.iter().map(|f| f.counts.read).sum();
     println!(
         "ingest of {read} canonical CSV records: {:.2} s (once)",
         t.elapsed().as_secs_f64()

@@ -497,14 +497,7 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             (None, true) => format!("{} (unchanged)", f.source),
             (None, false) => f.source.clone(),
         };
-        let n = ingest::Tally {
-            read: f.read,
-            ingested: f.ingested,
-            duplicate: f.duplicate,
-            pending: f.pending,
-            rejected: f.rejected,
-        };
-        (f.file.clone(), status, n)
+        (f.file.clone(), status, f.counts)
     });
     println!("{}", accounting_table("source", files));
     // What the records yield, kind by kind: nested records (status updates, log

@@ -65,11 +65,51 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// One more read, stored as new (or newer) or as a duplicate.
     fn add(&mut self, outcome: Outcome) {
         self.read += 1;
         match outcome {
             Outcome::Ingested => self.ingested += 1,
             Outcome::Duplicate => self.duplicate += 1,
+        }
+    }
+
+    /// One more read, waiting for its incident.
+    fn pend(&mut self) {
+        self.read += 1;
+        self.pending += 1;
+    }
+
+    /// One more read, rejected.
+    fn reject(&mut self) {
+        self.read += 1;
+        self.rejected += 1;
+    }
+
+    /// Takes back a pending one (it is about to be counted as what became of it).
+    fn unpend(&mut self) {
+        self.read -= 1;
+        self.pending -= 1;
+    }
+
+    /// The counts as the cells of an accounting row.
+    fn cells(&self) -> [(&'static str, Value); 5] {
+        let n = |x: u64| Value::Int(x as i64);
+        [
+            (col::ROWS_READ, n(self.read)),
+            (col::ROWS_INGESTED, n(self.ingested)),
+            (col::ROWS_DUPLICATE, n(self.duplicate)),
+            (col::ROWS_PENDING, n(self.pending)),
+            (col::ROWS_REJECTED, n(self.rejected)),
+        ]
+    }
+}
+
+impl FileReport {
+    /// Counts each row of a record in its kind's tally, as `f` says.
+    fn each_kind(&mut self, tables: impl IntoIterator<Item = Table>, f: fn(&mut Tally)) {
+        for t in tables {
+            f(self.kinds.entry(t).or_default());
         }
     }
 }
@@ -80,12 +120,9 @@ pub struct FileReport {
     pub file: String,
     pub source: String,
     pub sha256: String,
-    pub read: u64,
-    pub ingested: u64,
-    pub duplicate: u64,
-    /// Records waiting for an incident they refer to (see the `pending` table).
-    pub pending: u64,
-    pub rejected: u64,
+    /// What became of its records (pending: waiting for an incident they refer to, see
+    /// the `pending` table).
+    pub counts: Tally,
     /// The rows its records yield, by the table they go to: nested records (status
     /// updates, log entries, changelog items) counted one by one.
     pub kinds: BTreeMap<Table, Tally>,
@@ -511,9 +548,12 @@ fn prepare(
     };
     if let Some(&(read, rejected)) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
         fr.unchanged = true;
-        fr.read = read;
-        fr.rejected = rejected;
-        fr.duplicate = read - rejected;
+        fr.counts = Tally {
+            read,
+            duplicate: read - rejected,
+            rejected,
+            ..Tally::default()
+        };
         return None;
     }
     Some((input, source))
@@ -527,35 +567,26 @@ fn take(
     fr: &mut FileReport,
     rejects: &mut Vec<Reject>,
 ) -> Result<()> {
-    fr.read += 1;
     match item {
         Item::Reject(r) => {
-            fr.rejected += 1;
+            fr.counts.reject();
             if r.unread.is_some() {
                 fr.cut = Some((r.location.clone(), r.unread));
             }
             rejects.push(r);
         }
-        Item::Superseded { .. } => fr.duplicate += 1,
+        Item::Superseded { .. } => fr.counts.add(Outcome::Duplicate),
         Item::Record(rec) => match writer.apply(rec)? {
             Applied::Stored(rows) => count_stored(fr, &rows),
             Applied::Pending(missing, rec) => {
-                fr.pending += 1;
-                for row in &rec.rows {
-                    let t = fr.kinds.entry(row.table).or_default();
-                    t.read += 1;
-                    t.pending += 1;
-                }
+                fr.counts.pend();
+                fr.each_kind(rec.rows.iter().map(|r| r.table), Tally::pend);
                 writer.put(pending_row(run_id, &fr.file, &missing, &rec), &rec.location)?;
             }
             Applied::Rejected(reason, rec) => {
-                fr.rejected += 1;
+                fr.counts.reject();
+                fr.each_kind(rec.rows.iter().map(|r| r.table), Tally::reject);
                 rejects.push(rejected(reason, &rec));
-                for row in &rec.rows {
-                    let t = fr.kinds.entry(row.table).or_default();
-                    t.read += 1;
-                    t.rejected += 1;
-                }
             }
         },
     }
@@ -564,10 +595,7 @@ fn take(
 
 /// Counts a stored record and each of its rows.
 fn count_stored(fr: &mut FileReport, rows: &[(Table, Outcome)]) {
-    match Applied::outcome(rows) {
-        Outcome::Ingested => fr.ingested += 1,
-        Outcome::Duplicate => fr.duplicate += 1,
-    }
+    fr.counts.add(Applied::outcome(rows));
     for (table, outcome) in rows {
         fr.kinds.entry(*table).or_default().add(*outcome);
     }
@@ -640,36 +668,22 @@ fn attach_pending(writer: &mut Writer, run_id: i64, report: &mut Report) -> Resu
             .find(|f| this_run && f.file == file && !f.unchanged);
         match (applied, fr) {
             (Applied::Stored(rows), Some(fr)) => {
-                fr.pending -= 1;
-                for (table, _) in &rows {
-                    let t = fr.kinds.entry(*table).or_default();
-                    t.read -= 1;
-                    t.pending -= 1;
-                }
+                fr.counts.unpend();
+                fr.each_kind(rows.iter().map(|(t, _)| *t), Tally::unpend);
                 count_stored(fr, &rows);
             }
             (Applied::Stored(_), None) => report.attached += 1,
             (Applied::Rejected(reason, rec), Some(fr)) => {
-                fr.pending -= 1;
-                fr.rejected += 1;
-                for row in &rec.rows {
-                    let t = fr.kinds.entry(row.table).or_default();
-                    t.pending -= 1;
-                    t.rejected += 1;
-                }
+                fr.counts.unpend();
+                fr.counts.reject();
+                let tables = || rec.rows.iter().map(|r| r.table);
+                fr.each_kind(tables(), Tally::unpend);
+                fr.each_kind(tables(), Tally::reject);
                 report.rejects.push((file, rejected(reason, &rec)));
             }
             (Applied::Rejected(reason, rec), None) => {
                 let r = rejected(reason, &rec);
-                writer.put(
-                    Row::new(Table::Rejects)
-                        .with(col::RUN_ID, Value::Int(run_id))
-                        .with(col::FILE, Value::text(file.as_str()))
-                        .with(col::LOCATION, Value::text(r.location.as_str()))
-                        .with(col::REASON, Value::text(r.reason.as_str()))
-                        .with(col::EXCERPT, Value::text(r.excerpt.as_str())),
-                    &file,
-                )?;
+                writer.put(reject_row(run_id, &file, &r), &file)?;
                 report.rejects.push((file, r));
             }
             (Applied::Pending(..), _) => unreachable!("every incident it requires is known"),
@@ -690,9 +704,8 @@ fn finish(
         Some(Ok(warnings)) => fr.warnings = warnings,
         // Adapters fail a file only before its first record; should one fail later, what
         // it read stands and the unreadable rest is one reject, so the accounting holds.
-        Some(Err(e)) if fr.read > 0 => {
-            fr.read += 1;
-            fr.rejected += 1;
+        Some(Err(e)) if fr.counts.read > 0 => {
+            fr.counts.reject();
             fr.cut = Some((e.location.clone(), None));
             rejects.push(Reject::new(
                 e.location.clone(),
@@ -718,35 +731,31 @@ fn account(
         .with(col::FILE, Value::text(display.as_str()))
         .with(col::SHA256, Value::text(fr.sha256.as_str()))
         .with(col::SOURCE, Value::text(fr.source.as_str()))
-        .with(col::ROWS_READ, Value::Int(fr.read as i64))
-        .with(col::ROWS_INGESTED, Value::Int(fr.ingested as i64))
-        .with(col::ROWS_DUPLICATE, Value::Int(fr.duplicate as i64))
-        .with(col::ROWS_REJECTED, Value::Int(fr.rejected as i64))
-        .with(col::STARTED_AT, Value::Ts(started))
-        .with(col::ROWS_PENDING, Value::Int(fr.pending as i64));
+        .with_all(fr.counts.cells())
+        .with(col::STARTED_AT, Value::Ts(started));
     writer.put(run_row, display)?;
     for (table, t) in &fr.kinds {
         let row = Row::new(Table::IngestCounts)
             .with(col::RUN_ID, Value::Int(run_id))
             .with(col::FILE, Value::text(display.as_str()))
             .with(col::KIND, Value::text(table.name()))
-            .with(col::ROWS_READ, Value::Int(t.read as i64))
-            .with(col::ROWS_INGESTED, Value::Int(t.ingested as i64))
-            .with(col::ROWS_DUPLICATE, Value::Int(t.duplicate as i64))
-            .with(col::ROWS_PENDING, Value::Int(t.pending as i64))
-            .with(col::ROWS_REJECTED, Value::Int(t.rejected as i64));
+            .with_all(t.cells());
         writer.put(row, display)?;
     }
     for r in rejects {
-        let row = Row::new(Table::Rejects)
-            .with(col::RUN_ID, Value::Int(run_id))
-            .with(col::FILE, Value::text(display.as_str()))
-            .with(col::LOCATION, Value::text(r.location.as_str()))
-            .with(col::REASON, Value::text(r.reason.as_str()))
-            .with(col::EXCERPT, Value::text(r.excerpt.as_str()));
-        writer.put(row, display)?;
+        writer.put(reject_row(run_id, display, r), display)?;
     }
     Ok(())
+}
+
+/// A reject's row in the `rejects` table.
+fn reject_row(run_id: i64, file: &str, r: &Reject) -> Row {
+    Row::new(Table::Rejects)
+        .with(col::RUN_ID, Value::Int(run_id))
+        .with(col::FILE, Value::text(file))
+        .with(col::LOCATION, Value::text(r.location.as_str()))
+        .with(col::REASON, Value::text(r.reason.as_str()))
+        .with(col::EXCERPT, Value::text(r.excerpt.as_str()))
 }
 
 /// The SHA-256 of a file's bytes; of an export folder, over its files' relative paths

@@ -108,6 +108,14 @@ fn events_without_a_source_id_are_known_by_their_content() {
     assert_eq!(count(&w.store(), Table::Events), 2);
 }
 
+/// The values of an incident's tags.
+fn tag_values(store: &Path, incident: &str) -> Vec<String> {
+    rows(store, Table::IncidentTags, col::INCIDENT_ID, incident)
+        .into_iter()
+        .map(|r| r[col::VALUE].to_string())
+        .collect()
+}
+
 /// The files of a small organisation from many sources, PagerDuty's log entries in a
 /// global export beside its incidents.
 fn organisation() -> Vec<PathBuf> {
@@ -179,11 +187,10 @@ fn the_store_does_not_depend_on_file_order_or_on_runs() {
     // gives it (15:00), and the fallback is noted.
     let pi2 = one(&s, Table::Incidents, col::INCIDENT_ID, "pagerduty:PI2");
     assert_eq!(pi2[col::RESOLVED_AT], t("2026-07-14T15:00:00Z"));
-    let tags: Vec<String> = rows(&s, Table::IncidentTags, col::INCIDENT_ID, "pagerduty:PI2")
-        .into_iter()
-        .map(|r| r[col::VALUE].to_string())
-        .collect();
-    assert_eq!(tags, ["resolved_at: resolve log entry"]);
+    assert_eq!(
+        tag_values(&s, "pagerduty:PI2"),
+        ["resolved_at: resolve log entry"]
+    );
 
     let n = files.len();
     let mut orders: Vec<Vec<PathBuf>> = Vec::new();
@@ -566,16 +573,10 @@ fn pagerduty_incidents_stripped_of_links_are_read_with_their_fallbacks() {
     // Resolved at its last change of status: 11:20 at -07:00.
     assert_eq!(q1[col::RESOLVED_AT], t("2026-08-23T18:20:00Z"));
     assert_eq!(q1[col::SEVERITY], text("SEV1"));
-    let tags: Vec<String> = rows(
-        &s,
-        Table::IncidentTags,
-        col::INCIDENT_ID,
-        "pagerduty:Q2STRIP1",
-    )
-    .into_iter()
-    .map(|r| r[col::VALUE].to_string())
-    .collect();
-    assert_eq!(tags, ["resolved_at: last_status_change_at"]);
+    assert_eq!(
+        tag_values(&s, "pagerduty:Q2STRIP1"),
+        ["resolved_at: last_status_change_at"]
+    );
     let m = w.metrics_json(&["--period", "2026-08"]);
     assert_eq!(
         m["data_quality"]["fallbacks"]["resolved_at: last_status_change_at"],

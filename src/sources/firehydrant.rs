@@ -64,10 +64,10 @@ impl Source for FireHydrant {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, cut) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
+        let (envelope, rejects) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
             emit(element(&path, &v, ctx));
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         // One incident on its own.
         if envelope.contains_key("milestones") || envelope.contains_key("incident_url") {
             emit(element("$", &Json::Object(envelope), ctx));

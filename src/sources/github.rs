@@ -44,10 +44,10 @@ impl Source for GitHub {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, cut) = json::stream_file(&input.path, &["items"], &mut |path, v| {
+        let (envelope, rejects) = json::stream_file(&input.path, &["items"], &mut |path, v| {
             emit(issue(&path, &v, ctx));
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         // One issue on its own (`/repos/{o}/{r}/issues/{n}`).
         if envelope.contains_key("number") {
             emit(issue("$", &Json::Object(envelope), ctx));

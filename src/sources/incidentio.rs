@@ -83,14 +83,14 @@ impl Source for IncidentIo {
         // Incidents wait for the end of the file: severities without a known name are
         // ranked among all of the export's.
         let mut incidents: Vec<(String, Json)> = Vec::new();
-        let (envelope, cut) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
+        let (envelope, rejects) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
             if kind_of(&path, &v) == "incidents" {
                 incidents.push((path, v));
             } else {
                 emit(element(&path, &v));
             }
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         if let Some(one) = envelope.get("incident") {
             incidents.push(("$.incident".into(), one.clone()));
         }

@@ -46,7 +46,7 @@ impl Source for Jira {
     ) -> Result<Vec<String>, FileError> {
         let keys = ["issues", "values", "histories"];
         // Issues are read on every core: an issue's rows depend on nothing before it.
-        let (envelope, cut) = json::stream_file_with(
+        let (envelope, rejects) = json::stream_file_with(
             &input.path,
             &keys,
             |path, v| {
@@ -56,7 +56,7 @@ impl Source for Jira {
             },
             &mut |items: Vec<Item>| items.into_iter().for_each(&mut *emit),
         )?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         // One issue on its own (`/rest/api/3/issue/KEY`).
         if envelope.contains_key("fields") {
             emit(issue("$", &Json::Object(envelope), ctx));

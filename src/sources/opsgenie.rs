@@ -39,10 +39,10 @@ impl Source for Opsgenie {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (_, cut) = json::stream_file(&input.path, &["data"], &mut |path, v| {
+        let (_, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
             emit(record(&path, &v, ctx))
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         Ok(Vec::new())
     }
 }

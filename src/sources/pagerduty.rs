@@ -69,7 +69,7 @@ impl Source for PagerDuty {
         ];
         // Incidents are read on every core, each with the names it shows; the rest (log
         // entries, users, …) in order on this thread.
-        let (envelope, cut) = json::stream_file_with(
+        let (envelope, rejects) = json::stream_file_with(
             &input.path,
             &keys,
             |path, v| {
@@ -100,7 +100,7 @@ impl Source for PagerDuty {
                 }
             },
         )?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         if let Some(incident) = envelope.get("incident") {
             let item = reader.incident("$.incident", incident);
             emit(item);

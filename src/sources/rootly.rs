@@ -60,10 +60,10 @@ impl Source for Rootly {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, cut) = json::stream_file(&input.path, &["data"], &mut |path, v| {
+        let (envelope, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
             emit(element(&path, &v, ctx));
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         // A single resource: `{"data": {…}}` is not an array.
         if let Some(one @ Json::Object(_)) = envelope.get("data") {
             emit(element("$.data", one, ctx));

@@ -49,10 +49,10 @@ impl Source for ServiceNow {
     ) -> Result<Vec<String>, FileError> {
         let zone = ctx.zone_of(SOURCE)?.unwrap_or(chrono_tz::Tz::UTC);
         let ts = |s: &str| crate::time::parse_timestamp(s, Some(zone));
-        let (_, cut) = json::stream_file(&input.path, &["result"], &mut |path, v| {
+        let (_, rejects) = json::stream_file(&input.path, &["result"], &mut |path, v| {
             emit(Item::of(path, record(&v, &ts, ctx), || excerpt(&v)));
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         Ok(Vec::new())
     }
 }

@@ -45,7 +45,7 @@ impl Source for Statuspage {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let keys = ["incidents", "scheduled_maintenances"];
-        let (_, cut) = json::stream_file(&input.path, &keys, &mut |path, v| {
+        let (_, rejects) = json::stream_file(&input.path, &keys, &mut |path, v| {
             let maintenance = path.contains("$.scheduled_maintenances[");
             emit(Item::of(path, incident(&v, ctx, maintenance), || {
                 format!(
@@ -55,7 +55,7 @@ impl Source for Statuspage {
                 )
             }));
         })?;
-        cut.into_iter().for_each(&mut *emit);
+        rejects.into_iter().for_each(&mut *emit);
         Ok(Vec::new())
     }
 }
