@@ -97,7 +97,8 @@ fn table(ctx: &Ctx, by: By) -> Vec<Hotspot> {
             let prev = previous.get(g).copied().unwrap_or(0);
             let mut by_severity: BTreeMap<&'static str, usize> =
                 SEVERITY_KEYS.iter().map(|s| (*s, 0)).collect();
-            let (mut impact, mut score, mut repeats) = (0.0, 0.0, 0);
+            // Impact is summed in whole microseconds: exact, whatever the incidents' order.
+            let (mut impact, mut score, mut repeats) = (0i64, 0.0, 0);
             let group_starts = &starts[g];
             for i in &incidents {
                 let key = SEVERITY_KEYS
@@ -109,7 +110,7 @@ fn table(ctx: &Ctx, by: By) -> Vec<Hotspot> {
                 score += ctx.config.hotspots.weight(i.severity.as_deref());
                 if let (Some(start), Some(resolved)) = (i.started, ctx.by_as_of(i.resolved)) {
                     if resolved >= start {
-                        impact += (resolved - start) as f64 / MINUTE;
+                        impact += resolved - start;
                     }
                 }
                 // Is there an earlier start in [s - window, s)? The starts are sorted.
@@ -124,7 +125,7 @@ fn table(ctx: &Ctx, by: By) -> Vec<Hotspot> {
                 incidents: k,
                 share: super::ratio(k, total),
                 by_severity,
-                impact_minutes: impact,
+                impact_minutes: impact as f64 / MINUTE,
                 weighted_score: score,
                 repeat_incidents: repeats,
                 previous: prev,
