@@ -62,28 +62,35 @@ fn compare(tool: &Value, oracle: &Value, path: &str, diffs: &mut Vec<String>) {
     }
 }
 
+/// How the tool's metrics document for `period` differs from the oracle's, computed
+/// from the same store (empty when they agree).
+pub fn oracle_diffs(store: &std::path::Path, period: &str, tool: &Value) -> Vec<String> {
+    let oracle = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracle/metrics_oracle.py"
+        ))
+        .arg(store)
+        .arg(period)
+        .output()
+        .expect("python3");
+    assert!(
+        oracle.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&oracle.stderr)
+    );
+    let oracle: Value = serde_json::from_slice(&oracle.stdout).unwrap();
+    let mut diffs = Vec::new();
+    compare(tool, &oracle, "$", &mut diffs);
+    diffs
+}
+
 #[test]
 fn metrics_match_the_independent_oracle() {
     let w = Workdir::with_demo();
     for period in ["2026-Q3", "2026-Q2", "2026-08", "2026"] {
         let tool = w.metrics_json(&["--period", period]);
-        let oracle = std::process::Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/oracle/metrics_oracle.py"
-            ))
-            .arg(w.store())
-            .arg(period)
-            .output()
-            .expect("python3");
-        assert!(
-            oracle.status.success(),
-            "oracle failed: {}",
-            String::from_utf8_lossy(&oracle.stderr)
-        );
-        let oracle: Value = serde_json::from_slice(&oracle.stdout).unwrap();
-        let mut diffs = Vec::new();
-        compare(&tool, &oracle, "$", &mut diffs);
+        let diffs = oracle_diffs(&w.store(), period, &tool);
         assert!(
             diffs.is_empty(),
             "{period}: tool and oracle differ:\n{}",

@@ -95,6 +95,48 @@ def fnum(x):
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
+# --- one incident seen by two sources counts once --------------------------------------
+# docs/metrics-notes.md: incident_links rows whose two ids are both incidents join them;
+# the primary (pager/canonical, then platform, then the rest; then id) keeps its values
+# and takes the others' where it has none (the earliest retro dates); the rest of the
+# data follows it.
+def collapse(inc):
+    links = read("incident_links")
+    ids = set(inc["incident_id"])
+    both = links[links["incident_id"].isin(ids) & links["linked_id"].isin(ids)]
+    if both.empty:
+        return inc, {}
+    # Connected components: label every id with the smallest label it reaches, repeatedly.
+    label = {i: i for i in ids}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in zip(both["incident_id"], both["linked_id"]):
+            low = min(label[a], label[b])
+            for x in (a, b):
+                if label[x] != low:
+                    label[x], changed = low, True
+    rank = {"pagerduty": 0, "opsgenie": 0, "canonical": 0, "incidentio": 1, "rootly": 1, "firehydrant": 1}
+    inc = inc.assign(group=inc["incident_id"].map(label),
+                     order_rank=inc["incident_id"].map(lambda i: rank.get(i.split(":")[0], 2)))
+    inc = inc.sort_values(["order_rank", "incident_id"])
+    groups = inc.groupby("group", sort=False)
+    fill = ["title", "team", "severity", "declared_by", "commander", "started_at", "declared_at",
+            "acknowledged_at", "mitigated_at", "resolved_at"]
+    retro, flags = ["retro_held_at", "retro_published_at"], ["is_drill", "is_maintenance"]
+    merged = groups.head(1).set_index("group")
+    merged[fill] = groups[fill].first()  # the first value that is not null, in order
+    merged[retro] = groups[retro].min()
+    merged[flags] = inc[flags].fillna(False).astype(bool).groupby(inc["group"]).any()
+    primary_of = dict(zip(inc["incident_id"], inc["group"].map(merged["incident_id"])))
+    return merged.reset_index(drop=True).drop(columns=["order_rank"]), primary_of
+
+
+inc, primary_of = collapse(inc)
+for df in (isv, parts, pages, events, items, msgs):
+    df["incident_id"] = df["incident_id"].map(lambda i: primary_of.get(i, i))
+isv = isv.drop_duplicates(subset=["incident_id", "service"])
+
 # --- incidents in the period -----------------------------------------------------------
 inc["anchor"] = inc["declared_at"].fillna(inc["started_at"])
 inc = inc[inc["anchor"].notna()].copy()
