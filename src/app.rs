@@ -201,6 +201,7 @@ fn synth_command(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
         incidents: args.incidents,
         seed: args.seed,
         messages: args.messages,
+        form: args.form,
     };
     let s = crate::synth::write(&args.out, &opts)?;
     for (path, bytes) in &s.files {

@@ -83,7 +83,9 @@ pub enum Command {
         after_help = "Writes pagerduty/incidents.json and users.json, slack/export.zip, \
         jira/search.json, statuspage/incidents.json, people.csv and services.csv: about 10 \
         pages, 4 follow-ups and --messages chat messages per incident, over two years. The \
-        same --seed gives byte-identical files."
+        same --seed gives byte-identical files. With --form canonical, the same organisation \
+        as canonical CSV tables (incidents.csv, pages.csv, events.csv, …), written from what \
+        was drawn rather than from the vendor files: both ingest to the same metrics."
     )]
     Synth(SynthArgs),
 }
@@ -261,6 +263,10 @@ pub struct SynthArgs {
     /// The folder to write into
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Vendor exports, or the same organisation as canonical CSV tables
+    #[arg(long, value_enum, default_value_t = crate::synth::Form::Vendor)]
+    pub form: crate::synth::Form,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -24,6 +24,19 @@ pub struct Options {
     pub seed: u64,
     /// Chat messages per incident channel, on average.
     pub messages: usize,
+    pub form: Form,
+}
+
+/// Which rendering of the organisation to write. The generator draws the same
+/// organisation for a seed whichever is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Form {
+    /// The vendors' export formats
+    #[default]
+    Vendor,
+    /// The canonical tables as CSV, written from what the generator drew (not from the
+    /// vendor files)
+    Canonical,
 }
 
 /// What was written.
@@ -138,6 +151,80 @@ fn ts(t: i64) -> String {
     crate::time::format_micros(t)
 }
 
+/// One incident as the generator drew it: the truth both renderings write.
+struct Incident<'a> {
+    i: usize,
+    number: i64,
+    service: &'a Service,
+    sev: Option<u8>,
+    title: String,
+    started: i64,
+    acked: i64,
+    resolved: i64,
+    /// The owning team's on-call first: they acknowledge and resolve.
+    responders: Vec<&'a Person>,
+    pages: Vec<Page<'a>>,
+    messages: Vec<Message<'a>>,
+    retro: Option<Retro>,
+    follow_ups: Vec<FollowUp<'a>>,
+    public: Option<Public>,
+}
+
+struct Page<'a> {
+    at: i64,
+    who: &'a Person,
+    channel: &'static str,
+}
+
+struct Message<'a> {
+    at: i64,
+    /// Who the message is attributed to; a bot's message is the alert integration's.
+    who: &'a Person,
+    text: String,
+    bot: bool,
+    update: bool,
+}
+
+struct Retro {
+    created: i64,
+    held: Option<i64>,
+}
+
+struct FollowUp<'a> {
+    created: i64,
+    completed: Option<i64>,
+    /// Closed without being done.
+    dropped: bool,
+    owner: Option<&'a Person>,
+}
+
+/// The status-page incident of a customer-facing one.
+struct Public {
+    created: i64,
+    /// When each "investigating" update was shown; the "resolved" one is at resolution.
+    updates: Vec<i64>,
+}
+
+impl Incident<'_> {
+    fn urgency(&self) -> &'static str {
+        if self.sev.is_some_and(|s| s <= 2) {
+            "high"
+        } else {
+            "low"
+        }
+    }
+
+    fn channel(&self) -> String {
+        format!("inc-{}-{}", self.number, self.service.name)
+    }
+}
+
+/// Where one rendering of the organisation goes.
+trait Render {
+    fn incident(&mut self, inc: &Incident, people: &[Person]) -> Result<()>;
+    fn finish(self: Box<Self>, people: &[Person]) -> Result<Vec<(PathBuf, u64)>>;
+}
+
 /// Writes the organisation below `out`.
 pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
     let mut g = Gen {
@@ -181,22 +268,18 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
         })
         .collect();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for d in ["pagerduty", "slack", "jira", "statuspage"] {
-        std::fs::create_dir_all(out.join(d))?;
-    }
     let mut summary = Summary {
         incidents: opts.incidents,
         ..Summary::default()
     };
-    let mut pd = JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents")?;
-    let mut jira = JsonArray::create(&out.join("jira/search.json"), "issues")?;
-    let mut status = JsonArray::create(&out.join("statuspage/incidents.json"), "incidents")?;
-    let mut slack = Slack::create(&out.join("slack/export.zip"))?;
+    let mut render: Box<dyn Render> = match opts.form {
+        Form::Vendor => Box::new(Vendor::create(out)?),
+        Form::Canonical => Box::new(Canonical::create(out)?),
+    };
     let span = 730 * DAY;
     let mut t = EPOCH;
     for i in 0..opts.incidents {
         t += (g.unit() * 2.0 * span as f64 / opts.incidents as f64) as i64;
-        let number = 1000 + i as i64;
         let service = g.pick(&services, |s| s.weight);
         let sev = match g.unit() {
             x if x < 0.05 => Some(1),
@@ -206,7 +289,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
             _ => None,
         };
         let title = format!("{} {}", service.name, WORDS[g.below(WORDS.len())]);
-        let ack = t + g.lognormal(5 * MINUTE, 0.8).max(MINUTE / 2);
+        let acked = t + g.lognormal(5 * MINUTE, 0.8).max(MINUTE / 2);
         let resolved = t + g.lognormal(60 * MINUTE, 1.2).max(5 * MINUTE);
         // Responders: the on-call of the owning team first, then whoever is pulled in.
         let owners: Vec<&Person> = people.iter().filter(|p| p.team == service.team).collect();
@@ -217,41 +300,17 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
                 responders.push(p);
             }
         }
-        let mut log = vec![
-            json!({"id": format!("T{i}"), "type": "trigger_log_entry", "created_at": ts(t),
-            "agent": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
-            "incident": {"id": format!("Q{i}")}}),
-        ];
-        let pages = 6 + g.below(9);
-        for k in 0..pages {
-            let who = responders[k % responders.len()];
-            let channel = ["sms", "phone", "push", "email"][g.below(4)];
-            log.push(json!({"id": format!("N{i}-{k}"), "type": "notify_log_entry",
-                "created_at": ts(t + (k as i64) * MINUTE / 2),
-                "user": {"id": pd_id(&people, who), "type": "user_reference", "summary": who.name},
-                "channel": {"type": "auto", "notification": {"type": channel, "address": "redacted"}},
-                "incident": {"id": format!("Q{i}")}}));
-        }
-        summary.pages += pages;
-        log.push(json!({"id": format!("A{i}"), "type": "acknowledge_log_entry", "created_at": ts(ack),
-            "agent": {"id": pd_id(&people, responders[0]), "type": "user_reference", "summary": responders[0].name},
-            "incident": {"id": format!("Q{i}")}}));
-        log.push(json!({"id": format!("R{i}"), "type": "resolve_log_entry", "created_at": ts(resolved),
-            "agent": {"id": pd_id(&people, responders[0]), "type": "user_reference", "summary": responders[0].name},
-            "incident": {"id": format!("Q{i}")}}));
-        let url = format!("https://acme.pagerduty.com/incidents/Q{i}");
-        pd.push(&json!({"id": format!("Q{i}"), "type": "incident", "incident_number": number,
-            "title": title, "status": "resolved", "urgency": if sev.is_some_and(|s| s <= 2) {"high"} else {"low"},
-            "created_at": ts(t), "updated_at": ts(resolved), "resolved_at": ts(resolved), "html_url": url,
-            "service": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
-            "escalation_policy": {"id": "EP1", "type": "escalation_policy_reference", "summary": "Default"},
-            "priority": sev.map(|s| json!({"type": "priority_reference", "summary": format!("P{s}")})),
-            "teams": [{"id": service.team, "type": "team_reference", "summary": service.team}],
-            "assignments": [], "acknowledgements": [], "log_entries": log}))?;
+        let pages: Vec<Page> = (0..6 + g.below(9))
+            .map(|k| Page {
+                at: t + (k as i64) * MINUTE / 2,
+                who: responders[k % responders.len()],
+                channel: ["sms", "phone", "push", "email"][g.below(4)],
+            })
+            .collect();
+        summary.pages += pages.len();
         // The incident channel.
-        let channel = format!("inc-{number}-{}", service.name);
         let n_msgs = (opts.messages as f64 * (0.5 + g.unit())) as usize;
-        let mut msgs = Vec::with_capacity(n_msgs);
+        let mut messages = Vec::with_capacity(n_msgs);
         let length = (resolved - t).max(10 * MINUTE);
         let mut next_update = t + 10 * MINUTE;
         for k in 0..n_msgs {
@@ -261,104 +320,565 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
             } else {
                 g.pick(&people, |_| 1.0)
             };
-            let (text, bot) = if at >= next_update {
+            let (text, bot, update) = if at >= next_update {
                 next_update = at + g.lognormal(40 * MINUTE, 0.5);
-                (
-                    format!("update: still working on {}", WORDS[g.below(WORDS.len())]),
-                    false,
-                )
+                let word = WORDS[g.below(WORDS.len())];
+                (format!("update: still working on {word}"), false, true)
             } else if k % 25 == 3 {
-                ("Alert fired again".to_string(), true)
+                ("Alert fired again".to_string(), true, false)
             } else {
+                let word = WORDS[g.below(WORDS.len())];
                 (
-                    format!(
-                        "looking at {} on {}",
-                        WORDS[g.below(WORDS.len())],
-                        service.name
-                    ),
+                    format!("looking at {word} on {}", service.name),
+                    false,
                     false,
                 )
             };
-            msgs.push((at, slack_id(&people, who), text, bot));
+            messages.push(Message {
+                at,
+                who,
+                text,
+                bot,
+                update,
+            });
         }
-        summary.messages += msgs.len();
-        slack.channel(i, &channel, t, &msgs, &people)?;
+        summary.messages += messages.len();
         // The retro and the follow-ups.
-        if sev.is_some_and(|s| s <= 3) && g.unit() < 0.8 {
-            let delay = g.lognormal(4 * DAY, 0.9);
-            let held = resolved + delay;
-            let done = held < EPOCH + span;
-            jira.push(&issue(
+        let retro = (sev.is_some_and(|s| s <= 3) && g.unit() < 0.8).then(|| {
+            let held = resolved + g.lognormal(4 * DAY, 0.9);
+            Retro {
+                created: resolved + HOUR,
+                held: (held < EPOCH + span).then_some(held),
+            }
+        });
+        let follow_ups: Vec<FollowUp> = (0..g.below(9))
+            .map(|_| {
+                let created = resolved + DAY + g.lognormal(DAY, 0.7);
+                let x = g.unit();
+                let (completed, dropped) = if x < 0.6 {
+                    (Some(created + g.lognormal(20 * DAY, 1.0)), false)
+                } else if x < 0.68 {
+                    (Some(created + g.lognormal(10 * DAY, 1.0)), true)
+                } else {
+                    (None, false)
+                };
+                let owner = (g.unit() > 0.12).then(|| *g.pick(&owners, |p| p.weight));
+                FollowUp {
+                    created,
+                    completed,
+                    dropped,
+                    owner,
+                }
+            })
+            .collect();
+        summary.action_items += follow_ups.len();
+        // Customer-facing incidents reach the status page.
+        let public = (sev.is_some_and(|s| s <= 2) && g.unit() < 0.5).then(|| {
+            let created = t + g.lognormal(10 * MINUTE, 0.5);
+            let mut updates = Vec::new();
+            let mut at = created;
+            while at < resolved {
+                updates.push(at);
+                at += g.lognormal(45 * MINUTE, 0.6);
+            }
+            Public { created, updates }
+        });
+        let inc = Incident {
+            i,
+            number: 1000 + i as i64,
+            service,
+            sev,
+            title,
+            started: t,
+            acked,
+            resolved,
+            responders,
+            pages,
+            messages,
+            retro,
+            follow_ups,
+            public,
+        };
+        render.incident(&inc, &people)?;
+    }
+    summary.files = render.finish(&people)?;
+    summary.files.push(write_roster(out, &people)?);
+    summary.files.push(write_catalog(out, &services)?);
+    Ok(summary)
+}
+
+/// The vendors' export formats: PagerDuty incidents with their log entries and users, a
+/// Slack export zip, Jira search JSON, a Statuspage `incidents.json`.
+struct Vendor {
+    out: PathBuf,
+    pd: JsonArray,
+    jira: JsonArray,
+    status: JsonArray,
+    slack: Slack,
+}
+
+impl Vendor {
+    fn create(out: &Path) -> Result<Vendor> {
+        for d in ["pagerduty", "slack", "jira", "statuspage"] {
+            std::fs::create_dir_all(out.join(d))?;
+        }
+        Ok(Vendor {
+            out: out.to_path_buf(),
+            pd: JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents")?,
+            jira: JsonArray::create(&out.join("jira/search.json"), "issues")?,
+            status: JsonArray::create(&out.join("statuspage/incidents.json"), "incidents")?,
+            slack: Slack::create(&out.join("slack/export.zip"))?,
+        })
+    }
+}
+
+impl Render for Vendor {
+    fn incident(&mut self, inc: &Incident, people: &[Person]) -> Result<()> {
+        let Incident {
+            i,
+            number,
+            service,
+            sev,
+            ref title,
+            started: t,
+            acked,
+            resolved,
+            ref responders,
+            ..
+        } = *inc;
+        let acker = responders[0];
+        let mut log = vec![
+            json!({"id": format!("T{i}"), "type": "trigger_log_entry", "created_at": ts(t),
+            "agent": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "incident": {"id": format!("Q{i}")}}),
+        ];
+        for (k, page) in inc.pages.iter().enumerate() {
+            let who = page.who;
+            log.push(json!({"id": format!("N{i}-{k}"), "type": "notify_log_entry",
+                "created_at": ts(page.at),
+                "user": {"id": pd_id(people, who), "type": "user_reference", "summary": who.name},
+                "channel": {"type": "auto", "notification": {"type": page.channel, "address": "redacted"}},
+                "incident": {"id": format!("Q{i}")}}));
+        }
+        log.push(
+            json!({"id": format!("A{i}"), "type": "acknowledge_log_entry", "created_at": ts(acked),
+            "agent": {"id": pd_id(people, acker), "type": "user_reference", "summary": acker.name},
+            "incident": {"id": format!("Q{i}")}}),
+        );
+        log.push(
+            json!({"id": format!("R{i}"), "type": "resolve_log_entry", "created_at": ts(resolved),
+            "agent": {"id": pd_id(people, acker), "type": "user_reference", "summary": acker.name},
+            "incident": {"id": format!("Q{i}")}}),
+        );
+        let url = format!("https://acme.pagerduty.com/incidents/Q{i}");
+        self.pd.push(&json!({"id": format!("Q{i}"), "type": "incident", "incident_number": number,
+            "title": title, "status": "resolved", "urgency": inc.urgency(),
+            "created_at": ts(t), "updated_at": ts(resolved), "resolved_at": ts(resolved), "html_url": url,
+            "service": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "escalation_policy": {"id": "EP1", "type": "escalation_policy_reference", "summary": "Default"},
+            "priority": sev.map(|s| json!({"type": "priority_reference", "summary": format!("P{s}")})),
+            "teams": [{"id": service.team, "type": "team_reference", "summary": service.team}],
+            "assignments": [], "acknowledgements": [], "log_entries": log}))?;
+        let msgs: Vec<(i64, String, &str, bool)> = inc
+            .messages
+            .iter()
+            .map(|m| (m.at, slack_id(people, m.who), m.text.as_str(), m.bot))
+            .collect();
+        self.slack.channel(i, &inc.channel(), t, &msgs, people)?;
+        if let Some(retro) = &inc.retro {
+            self.jira.push(&issue(
                 &format!("PM-{i}"),
                 "Postmortem",
                 &format!("Postmortem: {title}"),
                 number,
-                resolved + HOUR,
-                if done { Some(held) } else { None },
+                retro.created,
+                retro.held,
                 false,
-                Some(responders[0]),
+                Some(acker),
                 service.team,
             ))?;
         }
-        let n_items = g.below(9);
-        for k in 0..n_items {
-            let created = resolved + DAY + g.lognormal(DAY, 0.7);
-            let x = g.unit();
-            let (completed, dropped) = if x < 0.6 {
-                (Some(created + g.lognormal(20 * DAY, 1.0)), false)
-            } else if x < 0.68 {
-                (Some(created + g.lognormal(10 * DAY, 1.0)), true)
-            } else {
-                (None, false)
-            };
-            let owner = (g.unit() > 0.12).then(|| g.pick(&owners, |p| p.weight));
-            jira.push(&issue(
+        for (k, f) in inc.follow_ups.iter().enumerate() {
+            self.jira.push(&issue(
                 &format!("FU-{i}-{k}"),
                 "Task",
                 &format!("Follow-up {k} of {title}"),
                 number,
-                created,
-                completed,
-                dropped,
-                owner.copied(),
+                f.created,
+                f.completed,
+                f.dropped,
+                f.owner,
                 service.team,
             ))?;
         }
-        summary.action_items += n_items;
-        // Customer-facing incidents reach the status page.
-        if sev.is_some_and(|s| s <= 2) && g.unit() < 0.5 {
-            let created = t + g.lognormal(10 * MINUTE, 0.5);
-            let mut updates = Vec::new();
-            let mut at = created;
-            let mut k = 0;
-            while at < resolved {
-                updates.push(json!({"id": format!("U{i}-{k}"), "status": "investigating", "body": "We are investigating.",
-                    "incident_id": format!("P{i}"), "created_at": ts(at), "display_at": ts(at)}));
-                at += g.lognormal(45 * MINUTE, 0.6);
-                k += 1;
-            }
+        if let Some(public) = &inc.public {
+            let mut updates: Vec<Value> = public.updates.iter().enumerate().map(|(k, at)| {
+                json!({"id": format!("U{i}-{k}"), "status": "investigating", "body": "We are investigating.",
+                    "incident_id": format!("P{i}"), "created_at": ts(*at), "display_at": ts(*at)})
+            }).collect();
+            let k = public.updates.len();
             updates.push(json!({"id": format!("U{i}-{k}"), "status": "resolved",
                 "body": format!("Resolved (internal reference inc-{number})."),
                 "incident_id": format!("P{i}"), "created_at": ts(resolved), "display_at": ts(resolved)}));
             updates.reverse();
-            status.push(
-                &json!({"id": format!("P{i}"), "name": title, "status": "resolved",
-                "impact": if sev == Some(1) {"critical"} else {"major"}, "created_at": ts(created),
+            self.status.push(&json!({"id": format!("P{i}"), "name": title, "status": "resolved",
+                "impact": if sev == Some(1) {"critical"} else {"major"}, "created_at": ts(public.created),
                 "updated_at": ts(resolved), "started_at": ts(t), "resolved_at": ts(resolved),
                 "shortlink": format!("https://stspg.io/P{i}"), "page_id": "acme",
                 "components": [{"id": service.name, "name": service.name, "status": "operational"}],
-                "incident_updates": updates}),
+                "incident_updates": updates}))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, people: &[Person]) -> Result<Vec<(PathBuf, u64)>> {
+        Ok(vec![
+            self.pd.finish()?,
+            self.jira.finish()?,
+            self.status.finish()?,
+            self.slack.finish(people)?,
+            write_users(&self.out, people)?,
+        ])
+    }
+}
+
+/// The same organisation as canonical tables (CSV), written from what the generator drew
+/// and not from the vendor files: what the vendor adapters and linking must arrive at.
+/// People are named by e-mail, so no alias has to be resolved; the incident channel's
+/// messages, its authors and its status updates, the status page's incident and its
+/// updates, the tickets' incidents are all stated rather than derived.
+struct Canonical {
+    tables: Vec<(PathBuf, csv::Writer<std::fs::File>)>,
+}
+
+/// The canonical files, in the order of [`Canonical::tables`].
+const CANONICAL: [(&str, &[&str]); 8] = [
+    (
+        "incidents.csv",
+        &[
+            "incident_id",
+            "external_id",
+            "number",
+            "title",
+            "url",
+            "severity",
+            "status",
+            "team",
+            "started_at",
+            "declared_at",
+            "acknowledged_at",
+            "resolved_at",
+            "updated_at",
+            "link_refs",
+        ],
+    ),
+    ("incident_services.csv", &["incident_id", "service"]),
+    (
+        "participants.csv",
+        &[
+            "incident_id",
+            "person_id",
+            "role",
+            "first_active_at",
+            "last_active_at",
+            "messages",
+        ],
+    ),
+    (
+        "pages.csv",
+        &[
+            "page_id",
+            "incident_id",
+            "service",
+            "person_id",
+            "sent_at",
+            "acknowledged_at",
+            "channel",
+            "urgency",
+        ],
+    ),
+    (
+        "events.csv",
+        &["incident_id", "event_id", "at", "kind", "person_id"],
+    ),
+    (
+        "messages.csv",
+        &[
+            "message_id",
+            "channel_id",
+            "channel_name",
+            "incident_id",
+            "at",
+            "person_id",
+            "is_bot",
+            "subtype",
+            "status_update",
+        ],
+    ),
+    (
+        "retros.csv",
+        &[
+            "retro_id",
+            "incident_id",
+            "title",
+            "held_at",
+            "status",
+            "updated_at",
+        ],
+    ),
+    (
+        "action_items.csv",
+        &[
+            "item_id",
+            "incident_id",
+            "title",
+            "owner",
+            "team",
+            "created_at",
+            "completed_at",
+            "status",
+            "updated_at",
+        ],
+    ),
+];
+
+const INCIDENTS: usize = 0;
+const SERVICES: usize = 1;
+const PARTICIPANTS: usize = 2;
+const PAGES: usize = 3;
+const EVENTS: usize = 4;
+const MESSAGES: usize = 5;
+const RETROS: usize = 6;
+const ACTION_ITEMS: usize = 7;
+
+impl Canonical {
+    fn create(out: &Path) -> Result<Canonical> {
+        let mut tables = Vec::new();
+        for (name, header) in CANONICAL {
+            let path = out.join(name);
+            let mut w = csv::Writer::from_path(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            w.write_record(header)?;
+            tables.push((path, w));
+        }
+        Ok(Canonical { tables })
+    }
+
+    fn row(&mut self, table: usize, cells: &[&str]) -> Result<()> {
+        Ok(self.tables[table].1.write_record(cells)?)
+    }
+}
+
+impl Render for Canonical {
+    fn incident(&mut self, inc: &Incident, _: &[Person]) -> Result<()> {
+        let id = format!("acme:{}", inc.number);
+        let severity = inc.sev.map(|s| format!("SEV{s}")).unwrap_or_default();
+        let (started, resolved) = (ts(inc.started), ts(inc.resolved));
+        let acker = inc.responders[0];
+        self.row(
+            INCIDENTS,
+            &[
+                &id,
+                &inc.number.to_string(),
+                &inc.number.to_string(),
+                &inc.title,
+                "",
+                &severity,
+                "resolved",
+                inc.service.team,
+                &started,
+                &started,
+                &ts(inc.acked),
+                &resolved,
+                &resolved,
+                "",
+            ],
+        )?;
+        self.row(SERVICES, &[&id, &inc.service.name])?;
+        // The pager's story: declared, paged, acknowledged (each page the acknowledger
+        // had received by then), resolved.
+        self.row(EVENTS, &[&id, "declared", &started, "declared", ""])?;
+        for (k, page) in inc.pages.iter().enumerate() {
+            let page_id = format!("{id}:page-{k}");
+            let acked = if page.who.email == acker.email && page.at <= inc.acked {
+                ts(inc.acked)
+            } else {
+                String::new()
+            };
+            let sent = ts(page.at);
+            self.row(
+                PAGES,
+                &[
+                    &page_id,
+                    &id,
+                    &inc.service.name,
+                    &page.who.email,
+                    &sent,
+                    &acked,
+                    page.channel,
+                    inc.urgency(),
+                ],
+            )?;
+            self.row(EVENTS, &[&id, &page_id, &sent, "paged", &page.who.email])?;
+        }
+        self.row(
+            EVENTS,
+            &[
+                &id,
+                "acknowledged",
+                &ts(inc.acked),
+                "acknowledged",
+                &acker.email,
+            ],
+        )?;
+        self.row(
+            EVENTS,
+            &[&id, "resolved", &resolved, "resolved", &acker.email],
+        )?;
+        // Who took part: the acknowledger, and whoever wrote in the channel.
+        let mut took_part: std::collections::BTreeMap<&str, (i64, i64, usize)> = Default::default();
+        for m in inc.messages.iter().filter(|m| !m.bot) {
+            let e = took_part.entry(&m.who.email).or_insert((m.at, m.at, 0));
+            *e = (e.0.min(m.at), e.1.max(m.at), e.2 + 1);
+        }
+        let acker_row = (inc.acked, inc.acked, 0);
+        let mut rows: Vec<(&str, (i64, i64, usize))> = took_part.into_iter().collect();
+        match rows.iter_mut().find(|(p, _)| *p == acker.email) {
+            Some((_, (first, last, _))) => {
+                *first = (*first).min(inc.acked);
+                *last = (*last).max(inc.acked);
+            }
+            None => rows.push((&acker.email, acker_row)),
+        }
+        for (person, (first, last, messages)) in rows {
+            let messages = if messages > 0 {
+                messages.to_string()
+            } else {
+                String::new()
+            };
+            self.row(
+                PARTICIPANTS,
+                &[&id, person, "responder", &ts(first), &ts(last), &messages],
             )?;
         }
+        // The incident channel, and the status updates posted in it.
+        let channel_id = format!("C{}", inc.i);
+        for (k, m) in inc.messages.iter().enumerate() {
+            let message_id = format!("{channel_id}:{k}");
+            let at = ts(m.at);
+            let (person, bot, subtype) = if m.bot {
+                ("", "true", "bot_message")
+            } else {
+                (m.who.email.as_str(), "false", "")
+            };
+            self.row(
+                MESSAGES,
+                &[
+                    &message_id,
+                    &channel_id,
+                    &inc.channel(),
+                    &id,
+                    &at,
+                    person,
+                    bot,
+                    subtype,
+                    if m.update { "true" } else { "false" },
+                ],
+            )?;
+            if m.update {
+                self.row(EVENTS, &[&id, &message_id, &at, "status_update", person])?;
+            }
+        }
+        if let Some(retro) = &inc.retro {
+            let (held, status) = match retro.held {
+                Some(at) => (ts(at), "done"),
+                None => (String::new(), "open"),
+            };
+            let updated = ts(retro.held.unwrap_or(retro.created));
+            self.row(
+                RETROS,
+                &[
+                    &format!("{id}:retro"),
+                    &id,
+                    &format!("Postmortem: {}", inc.title),
+                    &held,
+                    status,
+                    &updated,
+                ],
+            )?;
+        }
+        for (k, f) in inc.follow_ups.iter().enumerate() {
+            let status = match (f.completed, f.dropped) {
+                (None, _) => "open",
+                (Some(_), false) => "done",
+                (Some(_), true) => "wont_do",
+            };
+            let completed = f.completed.map(ts).unwrap_or_default();
+            self.row(
+                ACTION_ITEMS,
+                &[
+                    &format!("{id}:follow-up-{k}"),
+                    &id,
+                    &format!("Follow-up {k} of {}", inc.title),
+                    f.owner.map_or("", |p| p.email.as_str()),
+                    inc.service.team,
+                    &ts(f.created),
+                    &completed,
+                    status,
+                    &ts(f.completed.unwrap_or(f.created)),
+                ],
+            )?;
+        }
+        // The status page's own incident, the same incident seen by customers.
+        if let Some(public) = &inc.public {
+            let public_id = format!("acme:status-{}", inc.i);
+            let declared = ts(public.created);
+            self.row(
+                INCIDENTS,
+                &[
+                    &public_id,
+                    "",
+                    "",
+                    &inc.title,
+                    "",
+                    &severity,
+                    "resolved",
+                    "",
+                    &started,
+                    &declared,
+                    "",
+                    &resolved,
+                    &resolved,
+                    &format!("number:{}", inc.number),
+                ],
+            )?;
+            self.row(SERVICES, &[&public_id, &inc.service.name])?;
+            for (k, at) in public.updates.iter().chain([&inc.resolved]).enumerate() {
+                self.row(
+                    EVENTS,
+                    &[
+                        &public_id,
+                        &format!("update-{k}"),
+                        &ts(*at),
+                        "status_update",
+                        "",
+                    ],
+                )?;
+            }
+        }
+        Ok(())
     }
-    summary.files.push(pd.finish()?);
-    summary.files.push(jira.finish()?);
-    summary.files.push(status.finish()?);
-    summary.files.push(slack.finish(&people)?);
-    summary.files.push(write_users(out, &people)?);
-    summary.files.push(write_roster(out, &people)?);
-    summary.files.push(write_catalog(out, &services)?);
-    Ok(summary)
+
+    fn finish(self: Box<Self>, _: &[Person]) -> Result<Vec<(PathBuf, u64)>> {
+        let mut files = Vec::new();
+        for (path, mut w) in self.tables {
+            w.flush()?;
+            drop(w);
+            let size = std::fs::metadata(&path)?.len();
+            files.push((path, size));
+        }
+        Ok(files)
+    }
 }
 
 fn index_of(people: &[Person], p: &Person) -> usize {
@@ -475,7 +995,7 @@ impl Slack {
         i: usize,
         name: &str,
         created: i64,
-        msgs: &[(i64, String, String, bool)],
+        msgs: &[(i64, String, &str, bool)],
         people: &[Person],
     ) -> Result<()> {
         self.channels.push(json!({"id": format!("C{i}"), "name": name, "created": created / 1_000_000,
