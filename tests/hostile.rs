@@ -169,3 +169,52 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_yaml_alias_bomb_is_refused_before_it_is_expanded() {
+    // 655 bytes whose nine levels of ten aliases would load as 10^9 nodes.
+    let w = Workdir::new();
+    let mut text = String::from(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: bomb\n\
+         spec:\n  owner: team-a\n  lol0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("  lol{i}: &a{i} [{refs}]\n"));
+    }
+    let file = w.path().join("catalog-info.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains(
+            "catalog-info.yaml: file: its aliases would expand 133 YAML nodes into 12345679033: \
+             more than 16 times, refused as an alias bomb"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Aliases within reason still load.
+    std::fs::write(
+        &file,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\n  \
+         labels: &l {tier: '1'}\n  annotations: *l\nspec:\n  owner: group:payments\n",
+    )
+    .unwrap();
+    w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.store().to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        0,
+    );
+}

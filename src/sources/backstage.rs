@@ -20,6 +20,67 @@ pub const SOURCE: &str = "backstage";
 /// Largest descriptor file read (catalog files are small; a huge one is not a catalog).
 const MAX_BYTES: u64 = 64 << 20;
 
+/// How many times its own node count a file's aliases may expand it to.
+const MAX_EXPANSION: u64 = 16;
+
+/// Counts a YAML stream's nodes as written and as loading would copy them (an alias
+/// counts the whole node it names), without building any of them.
+#[derive(Default)]
+struct Expansion {
+    nodes: u64,
+    /// Open collections: (anchor, expanded size so far).
+    open: Vec<(usize, u64)>,
+    /// Expanded size of each anchored node.
+    anchored: std::collections::HashMap<usize, u64>,
+    expanded: u64,
+}
+
+impl Expansion {
+    fn count(text: &str) -> Result<(u64, u64), yaml_rust2::ScanError> {
+        let mut e = Expansion::default();
+        yaml_rust2::parser::Parser::new_from_str(text).load(&mut e, true)?;
+        Ok((e.nodes, e.expanded))
+    }
+
+    /// A finished node of `size` (anchored as `anchor` when non-zero).
+    fn node(&mut self, anchor: usize, size: u64) {
+        if anchor != 0 {
+            self.anchored.insert(anchor, size);
+        }
+        match self.open.last_mut() {
+            Some((_, parent)) => *parent = parent.saturating_add(size),
+            None => self.expanded = self.expanded.saturating_add(size),
+        }
+    }
+}
+
+impl yaml_rust2::parser::EventReceiver for Expansion {
+    fn on_event(&mut self, ev: yaml_rust2::parser::Event) {
+        use yaml_rust2::parser::Event;
+        match ev {
+            Event::Scalar(_, _, anchor, _) => {
+                self.nodes += 1;
+                self.node(anchor, 1);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.nodes += 1;
+                self.open.push((anchor, 1));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, size)) = self.open.pop() {
+                    self.node(anchor, size);
+                }
+            }
+            Event::Alias(anchor) => {
+                self.nodes += 1;
+                let size = self.anchored.get(&anchor).copied().unwrap_or(1);
+                self.node(0, size);
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Source for Backstage {
     fn name(&self) -> &'static str {
         SOURCE
@@ -52,13 +113,26 @@ impl Source for Backstage {
         let text = std::fs::read_to_string(&input.path)
             .map_err(|e| FileError::new("file", format!("expected UTF-8 YAML: {e}")))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let docs = YamlLoader::load_from_str(text).map_err(|e| {
+        let invalid = |e: yaml_rust2::ScanError| {
             let m = e.marker();
             FileError::new(
                 format!("line {} column {}", m.line(), m.col() + 1),
                 format!("invalid YAML: {}", e.info()),
             )
-        })?;
+        };
+        // Loading copies every alias's node: count what that would make first, so that a
+        // few hundred bytes of nested aliases cannot ask for gigabytes.
+        let (nodes, expanded) = Expansion::count(text).map_err(invalid)?;
+        if expanded > nodes.saturating_mul(MAX_EXPANSION) + 10_000 {
+            return Err(FileError::new(
+                "file",
+                format!(
+                    "its aliases would expand {nodes} YAML nodes into {expanded}: \
+                     more than {MAX_EXPANSION} times, refused as an alias bomb"
+                ),
+            ));
+        }
+        let docs = YamlLoader::load_from_str(text).map_err(invalid)?;
         let tier_key = ctx.config.catalog.tier_key.as_str();
         let mut warnings = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
@@ -155,5 +229,14 @@ mod tests {
         );
         assert_eq!(entity_ref("platform"), (None, "platform"));
         assert_eq!(entity_ref("user:default/jdoe"), (Some("user"), "jdoe"));
+    }
+
+    #[test]
+    fn aliases_count_the_nodes_they_copy() {
+        // Written: the mapping, a, the list and its 2 items, b, the alias: 7 nodes.
+        // Loaded: the alias copies the list's 3, so 9.
+        assert_eq!(Expansion::count("a: &x [1, 2]\nb: *x\n").unwrap(), (7, 9));
+        // Two documents, no aliases: a mapping, a and 1; a mapping, b, the list and 2.
+        assert_eq!(Expansion::count("a: 1\n---\nb: [2]\n").unwrap(), (7, 7));
     }
 }
