@@ -92,14 +92,10 @@ impl Store {
 
     /// A table as stored, or an empty frame with the table's schema.
     pub fn read(&self, t: Table) -> Result<DataFrame> {
-        let path = self.table_path(t);
-        if !path.exists() {
+        let Some(reader) = self.footer(t)? else {
             return Ok(DataFrame::empty_with_schema(&t.schema()));
-        }
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        };
+        let df = reader.finish().with_context(|| self.unreadable(t))?;
         with_schema(df, t)
     }
 
@@ -202,14 +198,52 @@ impl Store {
     }
 
     /// A reader of a table's file, for its footer (row count, schema); none when the
-    /// table was never written.
+    /// table was never written. Every read of a table starts here, so a file that is not
+    /// the table's (another table's Parquet put in its place) is refused before anything
+    /// reads or rewrites it: its columns must be the table's (an older version's file
+    /// may lack some), its key columns all there.
     fn footer(&self, t: Table) -> Result<Option<ParquetReader<File>>> {
         let path = self.table_path(t);
         if !path.exists() {
             return Ok(None);
         }
         let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        Ok(Some(ParquetReader::new(file)))
+        let mut reader = ParquetReader::new(file);
+        let stored = reader.schema().with_context(|| self.unreadable(t))?;
+        let foreign: Vec<&str> = stored
+            .iter_names()
+            .map(|n| n.as_str())
+            .filter(|n| t.index_of(n).is_none())
+            .collect();
+        let missing: Vec<&str> = t
+            .key()
+            .iter()
+            .copied()
+            .filter(|k| !stored.contains(k))
+            .collect();
+        if !foreign.is_empty() || !missing.is_empty() {
+            let mut found = Vec::new();
+            if !foreign.is_empty() {
+                found.push(format!("column(s) {} not in it", foreign.join(", ")));
+            }
+            if !missing.is_empty() {
+                found.push(format!("no key column(s) {}", missing.join(", ")));
+            }
+            bail!(
+                "{} does not hold the {} table: expected its columns ({}), found {}. The store is \
+                 damaged (a file replaced by hand?): put the right file back, or ingest \
+                 the exports again into a new store",
+                path.display(),
+                t.name(),
+                t.columns()
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                found.join(" and ")
+            );
+        }
+        Ok(Some(reader))
     }
 
     /// Takes the writer's lock, then repairs what an interrupted commit left.

@@ -218,3 +218,42 @@ fn a_yaml_alias_bomb_is_refused_before_it_is_expanded() {
         0,
     );
 }
+
+#[test]
+fn another_tables_file_in_a_tables_place_is_refused_not_rewritten() {
+    let w = Workdir::with_demo();
+    let store = w.store();
+    let incidents = store.join("incidents/incidents.parquet");
+    std::fs::copy(store.join("pages/pages.parquet"), &incidents).unwrap();
+    let before = std::fs::read(&incidents).unwrap();
+    let s = store.to_str().unwrap();
+    let want = "incidents.parquet does not hold the incidents table: expected its columns \
+                (incident_id, source,";
+    for args in [
+        &["metrics", "--store", s, "--period", "2026-Q3"][..],
+        &[
+            "query",
+            "--store",
+            s,
+            "--sql",
+            "SELECT count(*) FROM incidents",
+        ],
+        &[
+            "ingest",
+            "--store",
+            s,
+            fixtures().join("canonical/newer").to_str().unwrap(),
+        ],
+    ] {
+        let out = w.run_status(args, 2);
+        let err = stderr(&out);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "found column(s) page_id, service, person_id, sent_at, channel, urgency not in it"
+            ),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read(&incidents).unwrap(), before);
+}
