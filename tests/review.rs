@@ -203,11 +203,17 @@ fn metrics_json_follows_its_schema() {
 fn team_names_from_exports_cannot_write_outside_the_review_folder() {
     let w = Workdir::new();
     let csv = w.path().join("incidents.csv");
+    // And a 300-character team: its file name is cut and told apart by a hash, and the
+    // review is written whole.
+    let long = "platform-".repeat(33) + "xyz";
     std::fs::write(
         &csv,
-        "incident_id,title,severity,team,started_at,resolved_at\n\
-         t:1,a,SEV2,../../escaped,2026-07-02T10:00:00Z,2026-07-02T11:00:00Z\n\
-         t:2,b,SEV2,payments,2026-07-03T10:00:00Z,2026-07-03T11:00:00Z\n",
+        format!(
+            "incident_id,title,severity,team,started_at,resolved_at\n\
+             t:1,a,SEV2,../../escaped,2026-07-02T10:00:00Z,2026-07-02T11:00:00Z\n\
+             t:2,b,SEV2,payments,2026-07-03T10:00:00Z,2026-07-03T11:00:00Z\n\
+             t:3,c,SEV2,{long},2026-07-04T10:00:00Z,2026-07-04T11:00:00Z\n"
+        ),
     )
     .unwrap();
     w.ingest(&[&csv]);
@@ -219,11 +225,20 @@ fn team_names_from_exports_cannot_write_outside_the_review_folder() {
         .filter(|n| n.ends_with(".html"))
         .collect();
     names.sort();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
     assert!(
         names[0].starts_with("escaped-") && names[1] == "payments.html",
         "{names:?}"
     );
+    // 80 bytes of the name, a dash, 8 of the hash, ".html".
+    assert_eq!(names[2].len(), 80 + 1 + 8 + 5, "{names:?}");
+    assert!(names[2].starts_with("platform-platform-"), "{names:?}");
+    for artifact in ["metrics.json", "policy.json", "summary.md", "exec.html"] {
+        assert!(
+            w.path().join("deep/rev").join(artifact).exists(),
+            "{artifact}"
+        );
+    }
     assert!(!w.path().join("escaped.html").exists());
     assert!(!w.path().join("deep/escaped.html").exists());
     let summary = std::fs::read_to_string(w.path().join("deep/rev/summary.md")).unwrap();

@@ -440,6 +440,9 @@ pub fn write_set(
 /// folder), and a name that had to change gets a short hash of itself, so that two teams
 /// never share a file.
 pub fn file_stem(name: &str) -> String {
+    /// Bytes of the readable part: with the hash, well under the 255 bytes a file
+    /// name may have on every common file system.
+    const MAX: usize = 80;
     let safe: String = name
         .chars()
         .map(|c| {
@@ -450,12 +453,16 @@ pub fn file_stem(name: &str) -> String {
             }
         })
         .collect();
-    if safe == name && !safe.is_empty() {
+    if safe == name && !safe.is_empty() && safe.len() <= MAX {
         return safe;
+    }
+    let mut end = MAX.min(safe.len());
+    while !safe.is_char_boundary(end) {
+        end -= 1;
     }
     use sha2::Digest;
     let hash = format!("{:x}", sha2::Sha256::digest(name.as_bytes()));
-    format!("{}-{}", safe.trim_matches('-'), &hash[..8])
+    format!("{}-{}", safe[..end].trim_matches('-'), &hash[..8])
         .trim_start_matches('-')
         .to_string()
 }
@@ -497,5 +504,12 @@ mod tests {
         assert!(!evil.contains('/') && !evil.contains(".."));
         assert_ne!(file_stem("a/b"), file_stem("a b"));
         assert!(!file_stem("..").is_empty());
+        // A long name is cut to 80 bytes (on a character boundary) and told apart by
+        // its hash.
+        let long = "é".repeat(150);
+        let stem = file_stem(&long);
+        assert_eq!(stem.len(), 80 + 1 + 8, "{stem}");
+        assert!(stem.starts_with(&"é".repeat(40)));
+        assert_ne!(stem, file_stem(&"é".repeat(151)));
     }
 }
