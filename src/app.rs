@@ -354,13 +354,18 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     }
     let req = resolve_period(&args.period, &data)?;
     let (format, out) = report_target(args.format, args.out.as_deref())?;
+    use crate::cli::Audience;
     let subject = match (args.audience, &args.team) {
-        (crate::cli::Audience::Exec, _) => crate::report::Subject::Exec,
-        (crate::cli::Audience::Team, Some(name)) => crate::report::Subject::Team {
+        (None | Some(Audience::Exec), None) => crate::report::Subject::Exec,
+        (None | Some(Audience::Team), Some(name)) => crate::report::Subject::Team {
             name,
             pseudonymise: args.pseudonymise,
         },
-        (crate::cli::Audience::Team, None) => bail!("--audience team needs --team NAME"),
+        (Some(Audience::Exec), Some(_)) => bail!(
+            "--team is for a team report, and --audience exec asks for the executive one: \
+             drop one of them"
+        ),
+        (Some(Audience::Team), None) => bail!("--audience team needs --team NAME"),
     };
     let label = period_label(&args.period, &req);
     let templates = args.templates.as_deref();

@@ -193,9 +193,9 @@ pub enum Audience {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Who the report is for
-    #[arg(long, value_enum, default_value = "exec")]
-    pub audience: Audience,
+    /// Who the report is for [default: exec, or team when --team is given]
+    #[arg(long, value_enum)]
+    pub audience: Option<Audience>,
 
     #[command(flatten)]
     pub store: StoreArg,
@@ -216,7 +216,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 
-    /// The team, for --audience team
+    /// The team, for a team report (implies --audience team)
     #[arg(long, value_name = "TEAM")]
     pub team: Option<String>,
 
