@@ -93,7 +93,11 @@ fn summary(
         &m.period.as_of[..10]
     );
     if let Some(f) = top {
-        let _ = writeln!(s, "**Top insight.** {}\n", f.sentence);
+        let _ = writeln!(
+            s,
+            "**Top insight.** {}\n",
+            crate::report::markdown(&f.sentence)
+        );
     }
     if !r.outcomes.is_empty() {
         let _ = writeln!(s, "| rule | observed | n | result |\n|---|---:|---:|---|");
@@ -117,7 +121,7 @@ fn summary(
     }
     let team_list: Vec<String> = teams
         .iter()
-        .map(|t| format!("teams/{}.html", crate::report::file_stem(t)))
+        .map(|t| crate::report::markdown(&format!("teams/{}.html", crate::report::file_stem(t))))
         .collect();
     let _ = writeln!(
         s,

@@ -368,3 +368,148 @@ fn the_report_format_follows_the_file_name() {
     );
     assert!(!html_named.exists());
 }
+
+/// Text that would be markup in a Markdown document (and the HTML it is rendered to).
+const MARKDOWN_PAYLOADS: [&str; 7] = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "![t](https://evil.example/p.png)",
+    "a|b|c",
+    "x\n# injected heading",
+    "*bold* _it_ `code` ~~gone~~ &amp;",
+];
+
+#[test]
+fn markdown_outputs_show_export_text_as_text() {
+    let w = Workdir::new();
+    let dir = w.path().join("org");
+    std::fs::create_dir(&dir).unwrap();
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let (mut incidents, mut services, mut people, mut parts) = (
+        String::from("incident_id,title,severity,team,started_at,resolved_at\n"),
+        String::from("incident_id,service\n"),
+        String::from("email,name,team,function,timezone\n"),
+        String::from("incident_id,person_id,role\n"),
+    );
+    // Each payload is a title, a team, a service and a person's name, twice over.
+    for (i, p) in MARKDOWN_PAYLOADS
+        .iter()
+        .chain(&MARKDOWN_PAYLOADS)
+        .enumerate()
+    {
+        let day = 1 + i;
+        incidents.push_str(&format!(
+            "m:{i},{},SEV2,{},2026-07-{day:02}T10:00:00Z,2026-07-{day:02}T11:00:00Z\n",
+            quote(p),
+            quote(p)
+        ));
+        services.push_str(&format!("m:{i},{}\n", quote(p)));
+        if i < MARKDOWN_PAYLOADS.len() {
+            people.push_str(&format!(
+                "p{i}@x.example,{},{},engineering,UTC\n",
+                quote(p),
+                quote(p)
+            ));
+        }
+        parts.push_str(&format!(
+            "m:{i},p{}@x.example,responder\n",
+            i % MARKDOWN_PAYLOADS.len()
+        ));
+    }
+    for (name, text) in [
+        ("incidents.csv", incidents),
+        ("incident_services.csv", services),
+        ("people.csv", people),
+        ("participants.csv", parts),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    w.ingest(&[&dir]);
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    let review = w.path().join("review");
+    w.run_status(
+        &[
+            "review",
+            "--store",
+            s,
+            "--period",
+            "2026-07",
+            "--out",
+            review.to_str().unwrap(),
+        ],
+        0,
+    );
+    let mut outputs = vec![
+        std::fs::read_to_string(review.join("exec.md")).unwrap(),
+        std::fs::read_to_string(review.join("summary.md")).unwrap(),
+    ];
+    for team in MARKDOWN_PAYLOADS {
+        let out = w.path().join("team.md");
+        w.run_status(
+            &[
+                "report",
+                "--store",
+                s,
+                "--period",
+                "2026-07",
+                "--team",
+                team,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            0,
+        );
+        outputs.push(std::fs::read_to_string(&out).unwrap());
+    }
+    for (n, md) in outputs.iter().enumerate() {
+        for raw in [
+            "<script",
+            "<img",
+            "[click](",
+            "![t](",
+            "|b|",
+            "\n# injected",
+            "*bold*",
+            "`code`",
+            "&amp;",
+        ] {
+            // Markup only where it is not backslash-escaped.
+            let live = md
+                .match_indices(raw)
+                .any(|(i, _)| i == 0 || md.as_bytes()[i - 1] != b'\\');
+            assert!(!live, "output {n} holds {raw:?}:\n{md}");
+        }
+    }
+    // The text is still there, shown as it is.
+    let exec = &outputs[0];
+    assert!(
+        exec.contains(r"\!\[t\](https://evil.example/p.png)"),
+        "{exec}"
+    );
+    let team = &outputs[2];
+    assert!(team.contains(r"\<script\>alert(1)\</script\>"), "{team}");
+    let team = &outputs[2 + 4];
+    assert!(team.contains(r"a\|b\|c"), "{team}");
+    // --team asks for a team report; with --audience exec it is a contradiction.
+    let out = w.run_status(
+        &[
+            "report",
+            "--store",
+            s,
+            "--period",
+            "2026-07",
+            "--audience",
+            "exec",
+            "--team",
+            "a|b|c",
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("--audience exec asks for the executive one"),
+        "{}",
+        stderr(&out)
+    );
+}

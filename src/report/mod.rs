@@ -209,9 +209,34 @@ pub fn team(
     })
 }
 
-/// Renders one template (auto-escaped when its name ends in .html).
+/// Renders one template, escaped for what it writes: HTML for `.html`, Markdown for
+/// `.md` (every value, since names and titles come from exports).
 fn render(name: &str, templates: Option<&Path>, context: minijinja::Value) -> Result<String> {
+    use minijinja::AutoEscape;
+    const MARKDOWN: AutoEscape = AutoEscape::Custom(std::borrow::Cow::Borrowed("markdown"));
     let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else if name.ends_with(".md") {
+            MARKDOWN
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if *state.auto_escape() == MARKDOWN {
+            let text = value.to_string();
+            out.write_str(&if value.is_safe() {
+                text
+            } else {
+                markdown(&text)
+            })?;
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
@@ -467,6 +492,34 @@ pub fn file_stem(name: &str) -> String {
         .to_string()
 }
 
+/// Text for a Markdown document, read as the text it is: the characters that make links,
+/// images, emphasis, code, tables, raw HTML or entities are backslash-escaped (which
+/// CommonMark defines for every ASCII punctuation character), and line breaks and other
+/// control characters become spaces, so that no value starts a heading, a list or a
+/// table row of its own.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // An underscore inside a word (snake_case) cannot open or close emphasis.
+        let inside_word = || {
+            i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())
+        };
+        match c {
+            '_' if inside_word() => out.push(c),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '!' | '~' | '&' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A serde value as a template value.
 fn ser<T: Serialize>(x: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
@@ -504,6 +557,11 @@ mod tests {
         assert!(!evil.contains('/') && !evil.contains(".."));
         assert_ne!(file_stem("a/b"), file_stem("a b"));
         assert!(!file_stem("..").is_empty());
+        // Markdown: markup characters escaped, an underscore inside a word kept.
+        assert_eq!(
+            super::markdown("_a_ snake_case *b* [l](u) <i>\n# h|x"),
+            r"\_a\_ snake_case \*b\* \[l\](u) \<i\> \# h\|x"
+        );
         // A long name is cut to 80 bytes (on a character boundary) and told apart by
         // its hash.
         let long = "é".repeat(150);
