@@ -100,7 +100,7 @@ fn metrics_command(args: &MetricsArgs, config: &Config) -> Result<ExitCode> {
     });
     let text = match format {
         MetricsFormat::Json => serde_json::to_string_pretty(&m)? + "\n",
-        MetricsFormat::Table => metrics::text::render(&m),
+        MetricsFormat::Table => crate::terminal::safe(&metrics::text::render(&m)).into_owned(),
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     exiting_with(data);
@@ -257,7 +257,8 @@ fn people_command(args: &crate::cli::PeopleArgs) -> Result<ExitCode> {
                 ]);
             }
             format!(
-                "{t}\n{} people; message texts are kept only when ingested with --keep-text.\n",
+                "{}\n{} people; message texts are kept only when ingested with --keep-text.\n",
+                crate::terminal::safe(&t.to_string()),
                 people.len()
             )
         }
@@ -278,7 +279,7 @@ fn forget_command(args: &crate::cli::ForgetArgs) -> Result<ExitCode> {
         done.rows.values().sum::<usize>(),
         rows.join(", ")
     );
-    eprintln!(
+    crate::say!(
         "note: ingesting exports that name this person again brings them back; delete or \
          redact those exports too"
     );
@@ -397,9 +398,12 @@ fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<Exit
         let observed = o
             .observed
             .map_or("none".into(), |x| crate::findings::trim(x, 3));
-        eprintln!(
+        crate::say!(
             "{}: {} {} {} (observed {observed})",
-            o.status, o.rule.metric, o.rule.op, o.rule.value
+            o.status,
+            o.rule.metric,
+            o.rule.op,
+            o.rule.value
         );
     }
     println!("wrote {}", args.out.display());
@@ -495,7 +499,7 @@ fn accounting_table(
 /// Prints the per-file accounting (stdout), then problems (stderr).
 pub fn print_report(report: &ingest::Report, strict: bool) {
     for note in &report.notes {
-        eprintln!("note: {note}");
+        crate::say!("note: {note}");
     }
     let files = report.files.iter().map(|f| {
         let status = match (&f.error, f.unchanged) {
@@ -505,7 +509,10 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         };
         (f.file.clone(), status, f.counts)
     });
-    println!("{}", accounting_table("source", files));
+    println!(
+        "{}",
+        crate::terminal::safe(&accounting_table("source", files).to_string())
+    );
     // What the records yield, kind by kind: nested records (status updates, log
     // entries) are counted here one by one, so a collapse or a drop shows.
     let kinds: Vec<_> = report
@@ -518,16 +525,19 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         })
         .collect();
     if !kinds.is_empty() {
-        println!("\n{}", accounting_table("rows of", kinds));
+        println!(
+            "\n{}",
+            crate::terminal::safe(&accounting_table("rows of", kinds).to_string())
+        );
     }
     if report.attached > 0 {
-        eprintln!(
+        crate::say!(
             "note: {} record(s) kept by earlier runs until their incident was known were stored",
             report.attached
         );
     }
     if report.still_pending > 0 {
-        eprintln!(
+        crate::say!(
             "note: {} record(s) wait for an incident no ingest has brought yet (query the \
              pending table); they are stored by the ingest that brings it",
             report.still_pending
@@ -535,14 +545,14 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
     }
     for f in &report.files {
         for w in &f.warnings {
-            eprintln!("warning: {}: {w}", f.file);
+            crate::say!("warning: {}: {w}", f.file);
         }
         if let Some(e) = &f.error {
-            eprintln!("error: {}: {e}", f.file);
+            crate::say!("error: {}: {e}", f.file);
         }
         if let Some((at, unread)) = &f.cut {
             let bytes = unread.map_or(String::new(), |n| format!(" ({n} bytes)"));
-            eprintln!(
+            crate::say!(
                 "error: {}: reading stopped at {at}: the rest of the file{bytes} was not read \
                  (the records before it were ingested)",
                 f.file
@@ -555,7 +565,7 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             .is_some_and(|e| e.starts_with(crate::sources::NOT_RECOGNISED))
     };
     if report.files.iter().any(|f| unknown(&f)) {
-        eprintln!(
+        crate::say!(
             "the formats tried (pass --source NAME to read a file as one of them):\n{}",
             crate::sources::formats()
         );
@@ -569,14 +579,14 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         }
     }
     for (why, n, first) in reasons {
-        eprintln!("note: skipped {n} file(s): {why}; e.g. {first}");
+        crate::say!("note: skipped {n} file(s): {why}; e.g. {first}");
     }
     const SHOWN: usize = 10;
     for (file, r) in report.rejects.iter().take(SHOWN) {
-        eprintln!("reject: {file}: {}: {}", r.location, r.reason);
+        crate::say!("reject: {file}: {}: {}", r.location, r.reason);
     }
     if report.rejects.len() > SHOWN {
-        eprintln!(
+        crate::say!(
             "… and {} more rejects; all are in the store's rejects table",
             report.rejects.len() - SHOWN
         );
@@ -591,7 +601,7 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         } else {
             String::new()
         };
-        eprintln!(
+        crate::say!(
             "links: {same}{} incident channel(s) and {} ticket(s) linked; {} dangling; {} ambiguous",
             l.linked_channels,
             l.linked_tickets,
@@ -600,15 +610,15 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         );
         for (what, list) in [("dangling", &l.dangling), ("ambiguous", &l.ambiguous)] {
             for d in list.iter().take(SHOWN) {
-                eprintln!("  {what}: {d}");
+                crate::say!("  {what}: {d}");
             }
             if list.len() > SHOWN {
-                eprintln!("  … and {} more {what} links", list.len() - SHOWN);
+                crate::say!("  … and {} more {what} links", list.len() - SHOWN);
             }
         }
     }
     if strict && !report.rejects.is_empty() {
-        eprintln!(
+        crate::say!(
             "error: --strict: {} record(s) rejected; nothing was written",
             report.rejects.len()
         );

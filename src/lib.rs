@@ -26,5 +26,6 @@ pub mod sources;
 pub mod stats;
 pub mod store;
 pub mod synth;
+pub mod terminal;
 pub mod time;
 pub mod timing;

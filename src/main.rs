@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", incidentlens::terminal::safe(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -448,7 +448,7 @@ pub fn render(df: &DataFrame, format: Format, out: &mut dyn std::io::Write) -> R
             for row in rows {
                 t.add_row(row.map(|v| cell_text(&v)).collect::<Vec<_>>());
             }
-            writeln!(out, "{t}")?;
+            writeln!(out, "{}", crate::terminal::safe(&t.to_string()))?;
             writeln!(
                 out,
                 "({} row{})",

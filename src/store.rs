@@ -388,7 +388,7 @@ fn pause() {
 
 fn crash_point(name: &str) {
     if std::env::var(CRASH_ENV).is_ok_and(|v| v == name) {
-        eprintln!("{CRASH_ENV}: aborting at {name}");
+        crate::say!("{CRASH_ENV}: aborting at {name}");
         std::process::abort();
     }
 }

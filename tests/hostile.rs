@@ -257,3 +257,84 @@ fn another_tables_file_in_a_tables_place_is_refused_not_rewritten() {
     }
     assert_eq!(std::fs::read(&incidents).unwrap(), before);
 }
+
+#[test]
+fn escape_sequences_from_exports_never_reach_the_terminal() {
+    let w = Workdir::new();
+    let dir = w.path().join("org");
+    std::fs::create_dir(&dir).unwrap();
+    // A title that sets the window title and clears the screen; a severity quoted back
+    // in a reject; a person's name and a team with escapes.
+    let title = "\u{1b}]0;pwned\u{7}\u{1b}[2Jdown";
+    std::fs::write(
+        dir.join("incidents.csv"),
+        format!(
+            "incident_id,title,severity,team,started_at,resolved_at\n\
+             e:1,{title},SEV2,\u{1b}[31mred,2026-07-02T10:00:00Z,2026-07-02T11:00:00Z\n\
+             e:2,x,\u{1b}[5mSEV9,red,2026-07-03T10:00:00Z,2026-07-03T11:00:00Z\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("people.csv"),
+        "email,name\na@x.example,\u{1b}[8mhidden\n",
+    )
+    .unwrap();
+    let s = w.store();
+    let s = s.to_str().unwrap();
+    let runs = [
+        w.run_status(&["ingest", "--store", s, dir.to_str().unwrap()], 0),
+        w.run_status(
+            &[
+                "query",
+                "--store",
+                s,
+                "--format",
+                "table",
+                "--sql",
+                "SELECT title, team FROM incidents",
+            ],
+            0,
+        ),
+        w.run_status(
+            &[
+                "metrics", "--store", s, "--period", "2026-07", "--format", "table",
+            ],
+            0,
+        ),
+        w.run_status(&["people", "--store", s, "--format", "table"], 0),
+        w.run_status(
+            &[
+                "report",
+                "--store",
+                s,
+                "--period",
+                "2026-07",
+                "--team",
+                "\u{1b}]0;x\u{7}",
+            ],
+            2,
+        ),
+    ];
+    for (n, out) in runs.iter().enumerate() {
+        for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !bytes.contains(&0x1b) && !bytes.contains(&0x07),
+                "run {n} {what}"
+            );
+        }
+    }
+    // Shown, escaped, where they were.
+    assert!(
+        stderr(&runs[0]).contains(r"\u{1b}[5mSEV9"),
+        "{}",
+        stderr(&runs[0])
+    );
+    assert!(stdout(&runs[1]).contains(r"\u{1b}]0;pwned\u{7}\u{1b}[2Jdown"));
+    assert!(stdout(&runs[3]).contains(r"\u{1b}[8mhidden"));
+    assert!(
+        stderr(&runs[4]).contains(r"no team '\u{1b}]0;x\u{7}'"),
+        "{}",
+        stderr(&runs[4])
+    );
+}
