@@ -347,6 +347,9 @@ fn report_target(
 }
 
 fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<ExitCode> {
+    if let Some(dir) = &args.templates {
+        crate::report::check_templates(dir)?;
+    }
     let store = Store::at(&args.store.store);
     store.require()?;
     let mut data = metrics::Data::load(&store)?;

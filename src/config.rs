@@ -366,6 +366,55 @@ impl Config {
                 "hotspots.severity_weights.{k}: expected a key SEV1…SEV5 or unknown"
             );
         }
+        // Every number a setting holds is a count, a share or a span: finite, and not
+        // below zero (a NaN weight would print "score NaN" in every report).
+        let mut numbers: Vec<(String, f64, f64)> = vec![
+            (
+                "slack.max_inflate_ratio".into(),
+                config.slack.max_inflate_ratio,
+                f64::INFINITY,
+            ),
+            (
+                "hotspots.repeat_window_days".into(),
+                config.hotspots.repeat_window_days,
+                f64::INFINITY,
+            ),
+            (
+                "responders.hero_share".into(),
+                config.responders.hero_share,
+                1.0,
+            ),
+            (
+                "action_items.stale_days".into(),
+                config.action_items.stale_days,
+                f64::INFINITY,
+            ),
+        ];
+        numbers.extend(
+            config
+                .hotspots
+                .severity_weights
+                .iter()
+                .map(|(k, v)| (format!("hotspots.severity_weights.{k}"), *v, f64::INFINITY)),
+        );
+        numbers.extend(
+            config
+                .comms
+                .target_minutes
+                .iter()
+                .map(|(k, v)| (format!("comms.target_minutes.{k}"), *v, f64::INFINITY)),
+        );
+        for (name, value, max) in numbers {
+            let expected = if max.is_finite() {
+                format!("a number from 0 to {max}")
+            } else {
+                "a finite number, 0 or more".to_string()
+            };
+            anyhow::ensure!(
+                value.is_finite() && (0.0..=max).contains(&value),
+                "{name}: expected {expected}, found {value}"
+            );
+        }
         for k in config.comms.target_minutes.keys() {
             anyhow::ensure!(
                 sevs.contains(&k.as_str()) || k == "default",

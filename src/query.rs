@@ -396,10 +396,13 @@ pub fn cell_json(v: &AnyValue) -> serde_json::Value {
 }
 
 /// OWASP's advice against spreadsheet formula injection: a cell that starts with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`. Plain numbers (`-1.5`)
-/// cannot be formulas and are left as they are.
+/// `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`; so is one that starts
+/// with their full-width forms (`＝`, `＋`, `－`, `＠`), which spreadsheets set to East
+/// Asian input also take for formulas. Plain numbers (`-1.5`) cannot be formulas and are
+/// left as they are.
 pub fn neutralise(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
+    const STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    if cell.starts_with(STARTS) && cell.parse::<f64>().is_err() {
         format!("'{cell}")
     } else {
         cell
@@ -543,5 +546,7 @@ mod tests {
         assert_eq!(neutralise("@SUM(A1)".into()), "'@SUM(A1)");
         assert_eq!(neutralise("\tx".into()), "'\tx");
         assert_eq!(neutralise("checkout-api".into()), "checkout-api");
+        assert_eq!(neutralise("＝1+1".into()), "'＝1+1");
+        assert_eq!(neutralise("＠SUM(A1)".into()), "'＠SUM(A1)");
     }
 }

@@ -338,3 +338,77 @@ fn escape_sequences_from_exports_never_reach_the_terminal() {
         stderr(&runs[4])
     );
 }
+
+#[test]
+fn nul_cells_impossible_settings_and_a_missing_templates_folder_are_refused() {
+    let w = Workdir::with_demo();
+    let s = w.store();
+    let s = s.to_str().unwrap();
+    // A NUL inside a CSV cell: that row is rejected with why, the next one reads.
+    let csv = w.path().join("incidents.csv");
+    std::fs::write(
+        &csv,
+        "incident_id,title,severity,started_at\n\
+         n:1,bad\u{0}title,SEV2,2026-07-02T10:00:00Z\n\
+         n:2,fine,SEV2,2026-07-03T10:00:00Z\n",
+    )
+    .unwrap();
+    let out = w.run_status(&["ingest", "--store", s, csv.to_str().unwrap()], 0);
+    assert_eq!(
+        accounting(&out, "incidents.csv")[1..],
+        ["canonical", "2", "1", "0", "0", "1"]
+    );
+    assert!(
+        stderr(&out).contains("incidents.csv: line 2: title: expected text, found a NUL byte"),
+        "{}",
+        stderr(&out)
+    );
+    // Settings that are not numbers a metric can use.
+    for (setting, want) in [
+        (
+            "[hotspots.severity_weights]\nSEV1 = nan\n",
+            "hotspots.severity_weights.SEV1: expected a finite number, 0 or more, found NaN",
+        ),
+        (
+            "[action_items]\nstale_days = -5.0\n",
+            "action_items.stale_days: expected a finite number, 0 or more, found -5",
+        ),
+        (
+            "[responders]\nhero_share = 1.5\n",
+            "responders.hero_share: expected a number from 0 to 1, found 1.5",
+        ),
+    ] {
+        let config = w.path().join("bad.toml");
+        std::fs::write(&config, setting).unwrap();
+        let out = w.run_status(
+            &[
+                "metrics",
+                "--store",
+                s,
+                "--config",
+                config.to_str().unwrap(),
+            ],
+            2,
+        );
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+    // A --templates folder that is not there is an error, not the built-in templates.
+    let out = w.run_status(
+        &[
+            "report",
+            "--store",
+            s,
+            "--templates",
+            "no-such-folder",
+            "--out",
+            "r.html",
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("--templates no-such-folder: no such folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!w.path().join("r.html").exists());
+}

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::findings::{self, Finding};
 use crate::metrics::{self, Ctx, Data, Metrics, Request};
 use crate::schema::col;
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use serde::Serialize;
 use std::path::Path;
 
@@ -256,6 +256,27 @@ fn render(name: &str, templates: Option<&Path>, context: minijinja::Value) -> Re
 /// A template's text: from `--templates DIR` when it holds a file of that name (only the
 /// known names are looked up, so no path from outside reaches the file system), else
 /// the one compiled in.
+/// Checks a `--templates` folder before any work: it must exist and hold at least one
+/// of the templates it would override (else the built-in ones would be used silently).
+pub fn check_templates(dir: &Path) -> Result<()> {
+    let names = || TEMPLATES.iter().map(|(n, _)| *n);
+    if !dir.is_dir() {
+        bail!(
+            "--templates {}: no such folder (it overrides the built-in templates file by file: {})",
+            dir.display(),
+            names().collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !names().any(|n| dir.join(n).is_file()) {
+        bail!(
+            "--templates {}: the folder holds none of the templates ({}): nothing would be overridden",
+            dir.display(),
+            names().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
     if let Some(dir) = dir {
         let p = dir.join(name);

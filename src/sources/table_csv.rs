@@ -235,18 +235,19 @@ pub fn read_rows(
         for (cell, field) in rec.iter().zip(&mapped) {
             if let Some(f) = field {
                 match std::str::from_utf8(cell) {
+                    // A NUL is no character of any text a tracker exports: a file that
+                    // holds one is binary or damaged there.
+                    Ok(s) if s.contains('\0') => {
+                        bad = Some(format!("{f}: expected text, found a NUL byte"));
+                    }
                     Ok(s) if !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
                     Ok(_) => {}
-                    Err(_) => bad = Some(*f),
+                    Err(_) => bad = Some(format!("{f}: expected UTF-8 text, found invalid bytes")),
                 }
             }
         }
         emit(match bad {
-            Some(f) => Item::Reject(Reject::new(
-                location,
-                format!("{f}: expected UTF-8 text, found invalid bytes"),
-                &raw,
-            )),
+            Some(reason) => Item::Reject(Reject::new(location, reason, &raw)),
             None => row(location, &fields, &raw),
         });
     }
