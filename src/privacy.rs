@@ -232,40 +232,57 @@ pub struct Forgotten {
 
 /// Replaces a person's identity everywhere in the store by a pseudonym that cannot be
 /// traced back (it is drawn at random, not derived from the e-mail): their people row
-/// keeps only team, function and time zone; every reference to them (by person id,
-/// e-mail or alias) names the pseudonym; their kept message texts and any reject excerpt
-/// naming them are cleared. One atomic commit, under the store's lock.
-pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
+/// keeps only team, function and time zone; every text of every data table, reject and
+/// pending record that names them (by person id, e-mail, alias or display name, as a
+/// whole word, ASCII case ignored) names the pseudonym instead; their kept message
+/// texts are cleared. One atomic commit, under the store's lock.
+///
+/// `who` is matched as given first (ids such as `servicenow:Beth Anglin` keep their
+/// capitals), then ignoring case.
+pub fn forget(store: &Store, who: &str) -> Result<Forgotten> {
     let lock = store.lock()?;
     let mut writer = Writer::new(store, &lock);
     let known = Known::load(store)?;
-    let wanted = email.trim().to_lowercase();
-    let person = known
-        .people
-        .iter()
-        .find(|(id, (_, e, _))| {
-            **id == wanted
-                || e.as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(&wanted))
-        })
-        .map(|(id, _)| id.clone())
-        .or_else(|| {
-            known
-                .references
-                .iter()
-                .any(|r| known.identities.resolve(r) == wanted)
-                .then(|| wanted.clone())
-        });
-    let Some(person) = person else {
-        bail!("no person '{email}' in the store (see `incidentlens people` for who is there)");
+    let given = who.trim();
+    let same = |a: &str| a == given;
+    let alike = |a: &str| a.eq_ignore_ascii_case(given);
+    let in_people = |m: &dyn Fn(&str) -> bool| {
+        known
+            .people
+            .iter()
+            .find(|(id, (_, e, _))| m(id) || e.as_deref().is_some_and(m))
+            .map(|(id, _)| id.clone())
     };
-    let mut refs: BTreeSet<String> = [person.clone(), wanted.clone()].into();
-    let mut name = None;
+    let referred = |m: &dyn Fn(&str) -> bool| {
+        known
+            .references
+            .iter()
+            .map(|r| known.identities.resolve(r))
+            .find(|p| m(p))
+    };
+    let person = in_people(&same)
+        .or_else(|| referred(&same))
+        .or_else(|| in_people(&alike))
+        .or_else(|| referred(&alike));
+    let Some(person) = person else {
+        bail!("no person '{who}' in the store (see `incidentlens people` for who is there)");
+    };
+    let mut words: BTreeSet<String> = [person.clone(), given.to_string()].into();
     if let Some((n, e, aliases)) = known.people.get(&person) {
-        refs.extend(aliases.iter().cloned());
-        refs.extend(e.iter().cloned());
-        name = n.clone();
+        words.extend(aliases.iter().cloned());
+        words.extend(e.iter().cloned());
+        words.extend(n.iter().cloned());
     }
+    // References the people table does not resolve (an alias spelt otherwise) but
+    // that name the person.
+    words.extend(
+        known
+            .references
+            .iter()
+            .filter(|r| known.identities.resolve(r) == person)
+            .cloned(),
+    );
+    let words: Vec<String> = words.into_iter().filter(|w| !w.trim().is_empty()).collect();
     let pseudonym = format!("forgotten:{:016x}", random_u64());
     let mut done = Forgotten {
         pseudonym: pseudonym.clone(),
@@ -287,29 +304,40 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
             *done.rows.entry("people").or_default() += 1;
         }
     }
-    let mut tables: Vec<Table> = PERSON_COLUMNS.iter().map(|(t, _)| *t).collect();
-    tables.dedup();
+    // Every other text: person columns, titles, tags, reject reasons and excerpts,
+    // pending records. (The ingest bookkeeping holds file names and counts only.)
+    let tables = Table::ALL.into_iter().filter(|t| {
+        !matches!(
+            t,
+            Table::People | Table::IngestRuns | Table::IngestCounts | Table::LinkIssues
+        )
+    });
     for table in tables {
-        let columns: Vec<&str> = PERSON_COLUMNS
-            .iter()
-            .filter(|(t, _)| *t == table)
-            .map(|(_, c)| *c)
-            .collect();
         let df = writer.rows(table)?;
         for i in 0..df.height() {
             let row = row_at(&df, table, i)?;
             let mut new = row.clone();
-            let mut hit = false;
-            for c in &columns {
-                if row.get(c).as_str().is_some_and(|r| refs.contains(r)) {
-                    new.set(c, Value::text(pseudonym.as_str()));
-                    hit = true;
+            for v in &mut new.values {
+                match v {
+                    Value::Str(text) => {
+                        if let Some(t) = scrub(text, &words, &pseudonym) {
+                            *v = Value::text(t);
+                        }
+                    }
+                    Value::List(items) => {
+                        for item in items.iter_mut() {
+                            if let Some(t) = scrub(item, &words, &pseudonym) {
+                                *item = t;
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
-            if !hit {
+            if new == row {
                 continue;
             }
-            if table == Table::Messages {
+            if table == Table::Messages && new.get(col::PERSON_ID) != row.get(col::PERSON_ID) {
                 new.set(col::TEXT, Value::Null);
             }
             if new.key() != row.key() {
@@ -319,28 +347,50 @@ pub fn forget(store: &Store, email: &str) -> Result<Forgotten> {
             *done.rows.entry(table.name()).or_default() += 1;
         }
     }
-    // Reject excerpts quote the input, which may name the person.
-    let rejects = writer.rows(Table::Rejects)?;
-    let words: Vec<&String> = refs.iter().chain(name.iter()).collect();
-    for i in 0..rejects.height() {
-        let row = row_at(&rejects, Table::Rejects, i)?;
-        let Value::Str(excerpt) = row.get(col::EXCERPT) else {
-            continue;
-        };
-        if words.iter().any(|w| excerpt.contains(w.as_str())) {
-            let mut cleaned = excerpt.to_string();
-            for w in &words {
-                cleaned = cleaned.replace(w.as_str(), &pseudonym);
-            }
-            writer.put(
-                row.clone().with(col::EXCERPT, Value::text(cleaned)),
-                "forget",
-            )?;
-            *done.rows.entry("rejects").or_default() += 1;
-        }
-    }
     writer.commit()?;
     Ok(done)
+}
+
+/// `text` with every whole-word occurrence of any of `words` (ASCII case ignored)
+/// replaced by `by`; `None` when none occurs. A word's neighbours must not be letters
+/// or digits, so "Bo" is found in "paged Bo." but not in "Boston".
+fn scrub(text: &str, words: &[String], by: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    for w in words {
+        let w = w.to_ascii_lowercase();
+        for (i, _) in lower.match_indices(w.as_str()) {
+            let j = i + w.len();
+            let free_before = lower[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+            let free_after = lower[j..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+            if free_before && free_after {
+                hits.push((i, j));
+            }
+        }
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    // Earliest first, the longest of those starting together; overlaps are one.
+    hits.sort_by_key(|&(i, j)| (i, std::cmp::Reverse(j)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (i, j) in hits {
+        if i < at {
+            continue;
+        }
+        out.push_str(&text[at..i]);
+        out.push_str(by);
+        at = j;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
 }
 
 /// 64 bits no one can derive from the person: the standard library's randomly keyed

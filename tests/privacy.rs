@@ -169,3 +169,96 @@ fn forget_removes_a_person_from_every_table() {
         stderr(&again)
     );
 }
+
+#[test]
+fn forget_reaches_tags_rejects_names_and_ids_with_capitals() {
+    let w = store();
+    let s = w.store().display().to_string();
+    // Ana as a tag's value, as a participant named by her display name, in a reject
+    // that quotes her key; and Beth, known only by a ServiceNow-style id with capitals.
+    let dir = w.path().join("own");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("incidents.csv"),
+        "incident_id,title,severity,started_at,resolved_at\n\
+         own:1,Checkout down (reported by Ana Berg),SEV2,2026-07-20T10:00:00Z,2026-07-20T11:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("incident_tags.csv"),
+        "incident_id,tag,value\nown:1,reporter,ana@acme.example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("participants.csv"),
+        "incident_id,person_id,role,messages\n\
+         own:1,Ana Berg,commander,\n\
+         own:1,ana@acme.example,responder,1\n\
+         own:1,ana@acme.example,responder,2\n\
+         own:1,servicenow:Beth Anglin,responder,\n",
+    )
+    .unwrap();
+    let out = w.run_status(&["ingest", "--store", &s, dir.to_str().unwrap()], 0);
+    assert!(
+        stderr(&out).contains("ana@acme.example"),
+        "{}",
+        stderr(&out)
+    );
+    // Beth is listed, and can be forgotten by the id as listed.
+    let people = stdout(&w.run_status(&["people", "--store", &s, "--format", "json"], 0));
+    assert!(people.contains("servicenow:Beth Anglin"), "{people}");
+    w.run_status(
+        &[
+            "forget",
+            "--person",
+            "servicenow:Beth Anglin",
+            "--store",
+            &s,
+        ],
+        0,
+    );
+    w.run_status(
+        &["forget", "--person", "ana@acme.example", "--store", &s],
+        0,
+    );
+    let mut seen = String::new();
+    for t in Table::ALL {
+        let out = w.run_status(
+            &[
+                "query",
+                "--sql",
+                &format!("SELECT * FROM {}", t.name()),
+                "--format",
+                "csv",
+                "--store",
+                &s,
+            ],
+            0,
+        );
+        seen.push_str(&stdout(&out));
+    }
+    seen.push_str(&stdout(
+        &w.run_status(&["people", "--store", &s, "--format", "json"], 0),
+    ));
+    let report = w.path().join("r.md");
+    w.run_status(
+        &[
+            "report",
+            "--store",
+            &s,
+            "--period",
+            "2026-Q3",
+            "--out",
+            report.to_str().unwrap(),
+        ],
+        0,
+    );
+    seen.push_str(&std::fs::read_to_string(&report).unwrap());
+    assert_no_ana(&seen, "the store and its outputs");
+    assert!(!seen.contains("Beth Anglin"), "{seen}");
+    // What was said of them is still there, about someone.
+    assert!(
+        seen.contains("Checkout down (reported by forgotten:"),
+        "{seen}"
+    );
+}
