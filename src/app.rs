@@ -177,11 +177,15 @@ fn query_command(args: &QueryArgs) -> Result<ExitCode> {
         }
     }
     let sql = query.bind(&values, latest)?;
-    let mut df =
-        crate::query::run(&store, &sql).with_context(|| format!("query {}", query.name))?;
-    if args.pseudonymise {
-        df = crate::privacy::Pseudonyms::of(&store)?.frame(&df)?;
+    // Pseudonyms replace people in the tables the query reads, not in its result: an
+    // expression over a person column (lower(person_id)) sees pseudonyms too.
+    let df = if args.pseudonymise {
+        let names = crate::privacy::Pseudonyms::of(&store)?;
+        crate::query::run_over(&store, &sql, &|df| names.frame(&df))
+    } else {
+        crate::query::run(&store, &sql)
     }
+    .with_context(|| format!("query {}", query.name))?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {

@@ -141,17 +141,30 @@ impl Pseudonyms {
 
     /// A query result with every text cell that names a person replaced.
     pub fn frame(&self, df: &DataFrame) -> Result<DataFrame> {
-        use polars::prelude::{DataType, IntoColumn, IntoSeries, NewChunkedArray, StringChunked};
+        use polars::prelude::{
+            DataType, IntoColumn, IntoSeries, NewChunkedArray, PlSmallStr, StringChunked,
+        };
         let mut columns = Vec::with_capacity(df.width());
+        let strings = |name: PlSmallStr, s: &StringChunked| {
+            StringChunked::from_iter_options(name, s.iter().map(|v| v.map(|s| self.apply(s))))
+        };
         for c in df.columns() {
-            if c.dtype() == &DataType::String {
-                let replaced = StringChunked::from_iter_options(
-                    c.name().clone(),
-                    c.str()?.iter().map(|v| v.map(|s| self.apply(s))),
-                );
-                columns.push(replaced.into_series().into_column());
-            } else {
-                columns.push(c.clone());
+            match c.dtype() {
+                DataType::String => {
+                    columns.push(
+                        strings(c.name().clone(), c.str()?)
+                            .into_series()
+                            .into_column(),
+                    );
+                }
+                // Lists of text (a person's aliases): each element.
+                DataType::List(inner) if **inner == DataType::String => {
+                    let list = c.list()?.apply_to_inner(&|inner| {
+                        Ok(strings(inner.name().clone(), inner.str()?).into_series())
+                    })?;
+                    columns.push(list.into_series().into_column());
+                }
+                _ => columns.push(c.clone()),
             }
         }
         Ok(DataFrame::new(df.height(), columns)?)

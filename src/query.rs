@@ -314,10 +314,20 @@ fn read_only(sql: &str) -> Result<()> {
 
 /// Runs `sql` over every table of the store: one read-only statement.
 pub fn run(store: &Store, sql: &str) -> Result<DataFrame> {
+    run_over(store, sql, &|df| Ok(df))
+}
+
+/// [`run`] over the tables as `view` shows them: with pseudonyms, the query sees no
+/// person's identity at all, whatever its expressions do with the columns.
+pub fn run_over(
+    store: &Store,
+    sql: &str,
+    view: &dyn Fn(DataFrame) -> Result<DataFrame>,
+) -> Result<DataFrame> {
     read_only(sql)?;
     let mut ctx = polars::sql::SQLContext::new();
     for t in Table::ALL {
-        ctx.register(t.name(), store.read(t)?.lazy());
+        ctx.register(t.name(), view(store.read(t)?)?.lazy());
     }
     let result = ctx.execute(sql).and_then(|lf| lf.collect());
     result.map_err(|e| anyhow!("{}", explain_sql_error(sql, &e.to_string())))

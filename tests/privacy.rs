@@ -84,6 +84,10 @@ fn pseudonymise_covers_metrics_queries_and_review() {
         "SELECT * FROM pages",
         "SELECT * FROM incidents",
         "SELECT * FROM action_items",
+        // Expressions over person columns see pseudonyms too.
+        "SELECT lower(person_id) AS p, upper(person_id) AS q FROM participants",
+        "SELECT upper(email) AS e, lower(display_name) AS n, aliases FROM people",
+        "SELECT concat(person_id, '') AS p FROM pages",
     ] {
         let out = w.run_status(
             &[
@@ -99,6 +103,13 @@ fn pseudonymise_covers_metrics_queries_and_review() {
             0,
         );
         assert_no_ana(&stdout(&out), sql);
+        let lower = stdout(&out).to_lowercase();
+        for s in ANA {
+            assert!(
+                !lower.contains(&s.to_lowercase()),
+                "{sql} names {s}:\n{lower}"
+            );
+        }
     }
     let dir = w.path().join("rev");
     w.run_status(
