@@ -439,7 +439,7 @@ fn init_command(args: &InitArgs) -> Result<ExitCode> {
     if out.exists() && !args.force {
         bail!("{} exists; pass --force to overwrite it", out.display());
     }
-    std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    crate::output::write_atomic(&out, text)?;
     println!("wrote {} ({what})", out.display());
     Ok(ExitCode::SUCCESS)
 }

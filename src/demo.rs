@@ -46,7 +46,7 @@ pub fn build(dir: &Path, config: &Config) -> Result<(Store, ingest::Report)> {
     let mut inputs = Vec::new();
     for (name, text) in FILES {
         let path = exports.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::output::write_atomic(&path, text)?;
         inputs.push((path, format!("demo/{name}")));
     }
     let store = Store::at(dir.join("store"));

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod link;
 pub mod metrics;
 pub mod normalize;
+pub mod output;
 pub mod parallel;
 pub mod policy;
 pub mod privacy;

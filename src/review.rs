@@ -63,7 +63,7 @@ pub fn run(
 
 fn write(dir: &Path, name: &str, text: String) -> Result<()> {
     let p = dir.join(name);
-    std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))
+    crate::output::write_atomic(&p, text)
 }
 
 fn summary(

@@ -246,6 +246,33 @@ impl Store {
         Ok(Some(reader))
     }
 
+    /// Removes unfinished files (tables', runs', the journal's own): every one, or those
+    /// of one process. Returns how many.
+    fn discard_temporaries(&self, pid: Option<u32>) -> Result<usize> {
+        let mut removed = 0;
+        let folders = Table::ALL.map(|t| self.table_dir(t));
+        for folder in folders.iter().chain([&self.root]) {
+            let Ok(entries) = fs::read_dir(folder) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let ours = match pid {
+                    None => name.contains(TMP_MARK),
+                    Some(pid) => {
+                        name.ends_with(&format!("{TMP_MARK}{pid}"))
+                            || name == format!("{JOURNAL}{TMP_MARK}")
+                    }
+                };
+                if ours && e.path().is_file() {
+                    fs::remove_file(e.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Takes the writer's lock, then repairs what an interrupted commit left.
     pub fn lock(&self) -> Result<Lock> {
         fs::create_dir_all(&self.root)
@@ -342,19 +369,7 @@ impl Store {
         }
         // Half-written files: tables', runs', and the journal's own (a commit killed
         // while writing its journal).
-        let mut removed = 0;
-        let folders = Table::ALL.map(|t| self.table_dir(t));
-        for folder in folders.iter().chain([&self.root]) {
-            let Ok(entries) = fs::read_dir(folder) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().contains(TMP_MARK) && e.path().is_file() {
-                    fs::remove_file(e.path())?;
-                    removed += 1;
-                }
-            }
-        }
+        let removed = self.discard_temporaries(None)?;
         if removed > 0 && note.is_none() {
             note = Some(format!(
                 "discarded {removed} unfinished file(s) of an interrupted ingest; the store is as \

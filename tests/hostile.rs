@@ -412,3 +412,98 @@ fn nul_cells_impossible_settings_and_a_missing_templates_folder_are_refused() {
     );
     assert!(!w.path().join("r.html").exists());
 }
+
+#[test]
+fn a_full_disk_leaves_no_temporary_file_and_no_half_written_output() {
+    use std::os::unix::process::CommandExt;
+    let w = Workdir::with_demo();
+    // A file size limit stands in for a full disk: every write past it fails (EFBIG)
+    // as a write to a full disk fails (ENOSPC), through the same error paths.
+    let limited = |args: &[&str], bytes: u64| {
+        let mut cmd = w.command(args);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let limit = libc::rlimit {
+                    rlim_cur: bytes,
+                    rlim_max: bytes,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        cmd.output().unwrap()
+    };
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    let org = w.path().join("org");
+    w.run_status(
+        &[
+            "synth",
+            "--incidents",
+            "200",
+            "--messages",
+            "40",
+            "--out",
+            org.to_str().unwrap(),
+        ],
+        0,
+    );
+    let before = snapshot(&store);
+    let out = limited(&["ingest", "--store", s, org.to_str().unwrap()], 64 << 10);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("File too large"), "{}", stderr(&out));
+    // The store is as it was, with nothing left over beside it.
+    let after = snapshot(&store);
+    let names = |files: &[(std::path::PathBuf, Vec<u8>)]| -> Vec<String> {
+        files.iter().map(|(p, _)| p.display().to_string()).collect()
+    };
+    assert_eq!(names(&after), names(&before));
+    assert!(after == before, "the store changed");
+    // A report that cannot be written whole is not written at all, and an earlier one
+    // stays as it was.
+    let report = w.path().join("exec.html");
+    let earlier = std::fs::read(&report).unwrap();
+    let out = limited(
+        &[
+            "report",
+            "--store",
+            s,
+            "--period",
+            "2026-Q3",
+            "--out",
+            report.to_str().unwrap(),
+        ],
+        8 << 10,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot write {}", report.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&report).unwrap(), earlier);
+    let fresh = w.path().join("new.md");
+    let out = limited(
+        &[
+            "report",
+            "--store",
+            s,
+            "--period",
+            "2026-Q3",
+            "--out",
+            fresh.to_str().unwrap(),
+        ],
+        4 << 10,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!fresh.exists());
+    let leftovers: Vec<_> = walk(w.path())
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -439,12 +439,11 @@ pub fn write(
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(out, rendered.text)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    crate::output::write_atomic(out, rendered.text)?;
     let dir = out.parent().unwrap_or(std::path::Path::new(""));
     for (name, svg) in rendered.charts {
         let p = dir.join(name);
-        std::fs::write(&p, svg).with_context(|| format!("cannot write {}", p.display()))?;
+        crate::output::write_atomic(&p, svg)?;
     }
     Ok(())
 }

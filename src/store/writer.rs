@@ -1515,7 +1515,17 @@ impl<'s> Writer<'s> {
         let big = states.iter().position(|s| Some(s.table) == largest);
         let big = big.map(|i| states.remove(i));
         let store = self.store;
-        let mut renames = std::thread::scope(|scope| -> Result<Vec<(PathBuf, PathBuf)>> {
+        // Until the journal is in place the old state stands: on any error (a full disk)
+        // the files written so far are removed, and the store is as it was.
+        let discard = |e: anyhow::Error| -> anyhow::Error {
+            if let Err(also) = store.discard_temporaries(Some(std::process::id())) {
+                return e.context(format!(
+                    "and its unfinished files could not be removed: {also}"
+                ));
+            }
+            e
+        };
+        let written = std::thread::scope(|scope| -> Result<Vec<(PathBuf, PathBuf)>> {
             let big = big.map(|s| scope.spawn(move || write_table(store, s)));
             let mut renames = Vec::new();
             for s in states {
@@ -1524,17 +1534,24 @@ impl<'s> Writer<'s> {
             if let Some(big) = big {
                 renames.push(big.join().expect("the table writer does not panic")?);
             }
+            // Every sealed table is waited for, even after an error, so that none is
+            // still being written when the files are discarded.
+            let mut failed = None;
             for (t, h) in sealed {
-                renames.push(finish_sealed(t, h)?);
+                match finish_sealed(t, h) {
+                    Ok(r) => renames.push(r),
+                    Err(e) => failed = failed.or(Some(e)),
+                }
             }
-            Ok(renames)
-        })?;
+            failed.map_or(Ok(renames), Err)
+        });
+        let mut renames = written.map_err(discard)?;
         // The journal lists the tables by name, whichever was written first.
         renames.sort();
         crash_point("before-journal");
         let journal = self.store.root.join(JOURNAL);
         let journal_tmp = self.store.root.join(format!("{JOURNAL}{TMP_MARK}"));
-        {
+        let write_journal = || -> Result<()> {
             // Paths relative to the store, so that a command run from another working
             // folder (or naming the store another way) finds them.
             let relative: Vec<(PathBuf, PathBuf)> = renames
@@ -1551,9 +1568,13 @@ impl<'s> Writer<'s> {
             let mut f = File::create(&journal_tmp)?;
             f.write_all(serde_json::to_string(&relative)?.as_bytes())?;
             f.sync_all()?;
-        }
+            Ok(())
+        };
+        write_journal()
+            .with_context(|| format!("cannot write {}", journal_tmp.display()))
+            .map_err(discard)?;
         crash_point("journal-written");
-        fs::rename(&journal_tmp, &journal)?;
+        fs::rename(&journal_tmp, &journal).map_err(|e| discard(e.into()))?;
         sync_dir(&self.store.root);
         for (n, (from, to)) in renames.iter().enumerate() {
             fs::rename(from, to)?;
