@@ -25,6 +25,7 @@ pub struct Config {
     pub slack: SlackConfig,
     pub tickets: TicketsConfig,
     pub catalog: CatalogConfig,
+    pub limits: LimitsConfig,
     /// SHA-256 of the settings file, for report provenance (`None`: the defaults).
     #[serde(skip)]
     pub hash: Option<String>,
@@ -74,6 +75,27 @@ impl Default for SlackConfig {
             max_inflate_ratio: 20.0,
             max_inflate_bytes: 8 << 30,
         }
+    }
+}
+
+/// Bounds on what one input may ask of memory.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// One record (a JSON element, a JSONL line) larger than this many MiB is rejected
+    /// without being read whole.
+    pub max_record_mib: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig { max_record_mib: 64 }
+    }
+}
+
+impl LimitsConfig {
+    pub fn max_record_bytes(&self) -> usize {
+        usize::try_from(self.max_record_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
     }
 }
 
@@ -415,6 +437,10 @@ impl Config {
                 "{name}: expected {expected}, found {value}"
             );
         }
+        anyhow::ensure!(
+            config.limits.max_record_mib > 0,
+            "limits.max_record_mib: expected 1 or more, found 0"
+        );
         for k in config.comms.target_minutes.keys() {
             anyhow::ensure!(
                 sevs.contains(&k.as_str()) || k == "default",

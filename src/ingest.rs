@@ -236,6 +236,7 @@ pub fn run(
     config: &Config,
     opts: &Options,
 ) -> Result<Report> {
+    crate::sources::json::set_max_record(config.limits.max_record_bytes());
     let forced = match &opts.source {
         Some(name) => Some(sources::by_name(name).ok_or_else(|| {
             let known: Vec<&str> = sources::all().iter().map(|s| s.name()).collect();

@@ -86,7 +86,7 @@ fn a_100_mb_line_is_one_reject_and_the_rest_ingests() {
     );
     assert!(
         stderr(&out).contains(
-            "incidents.jsonl: line 2: title: a value of 100000000 bytes, more than the 1048576 a cell may hold"
+            "incidents.jsonl: line 2: the line has 100000086 bytes, more than the 64 MiB one record may have"
         ),
         "{}",
         stderr(&out)
@@ -506,4 +506,127 @@ fn a_full_disk_leaves_no_temporary_file_and_no_half_written_output() {
         .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_record_over_the_size_limit_is_rejected_without_being_read_whole() {
+    let w = Workdir::new();
+    let config = w.path().join("small.toml");
+    std::fs::write(&config, "[limits]\nmax_record_mib = 1\n").unwrap();
+    let s = w.store();
+    let s = s.to_str().unwrap();
+    // Three PagerDuty incidents, the second with a 3 MiB title (in the real shape, with
+    // nested references, so the splitter follows strings and brackets inside it).
+    let incident = |n: usize, title: &str| {
+        format!(
+            r#"{{"id":"PBIG{n}","type":"incident","incident_number":{n},"title":"{title}","status":"resolved","urgency":"high","created_at":"2026-07-0{n}T10:00:00Z","resolved_at":"2026-07-0{n}T11:00:00Z","html_url":"https://acme.pagerduty.com/incidents/PBIG{n}","service":{{"id":"S1","type":"service_reference","summary":"api"}},"escalation_policy":{{"id":"E1","type":"escalation_policy_reference","summary":"Default"}}}}"#
+        )
+    };
+    let huge = "x\\\"[{".repeat(3 << 18);
+    let pd = w.path().join("incidents.json");
+    std::fs::write(
+        &pd,
+        format!(
+            "{{\"incidents\":[{},{},{}],\"more\":false}}",
+            incident(1, "one"),
+            incident(2, &huge),
+            incident(3, "three")
+        ),
+    )
+    .unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            s,
+            pd.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&out, "incidents.json")[1..],
+        ["pagerduty", "3", "2", "0", "0", "1"]
+    );
+    let size = incident(2, &huge).len();
+    assert!(
+        stderr(&out).contains(&format!(
+            "incidents.json: $.incidents[1]: the record has {size} bytes, more than the 1 MiB one record may have"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    // A JSONL line the same.
+    let jsonl = w.path().join("incidents.jsonl");
+    std::fs::write(
+        &jsonl,
+        format!(
+            "{{\"incident_id\":\"j:1\",\"title\":\"a\",\"started_at\":\"2026-07-01T10:00:00Z\"}}\n\
+             {{\"incident_id\":\"j:2\",\"title\":\"{huge}\",\"started_at\":\"2026-07-02T10:00:00Z\"}}\n\
+             {{\"incident_id\":\"j:3\",\"title\":\"c\",\"started_at\":\"2026-07-03T10:00:00Z\"}}\n"
+        ),
+    )
+    .unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            s,
+            jsonl.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&out, "incidents.jsonl")[1..],
+        ["canonical", "3", "2", "0", "0", "1"]
+    );
+    assert!(
+        stderr(&out).contains("incidents.jsonl: line 2: the line has"),
+        "{}",
+        stderr(&out)
+    );
+    // And a CSV row, its cell quoted over two lines: the rows after it keep their
+    // line numbers.
+    let csv = w.path().join("more").join("incidents.csv");
+    std::fs::create_dir(csv.parent().unwrap()).unwrap();
+    std::fs::write(
+        &csv,
+        format!(
+            "incident_id,title,started_at\n\
+             c:1,a,2026-07-01T10:00:00Z\n\
+             c:2,\"{}\n{}\",2026-07-02T10:00:00Z\n\
+             c:3,\"two\nlines\",2026-07-03T10:00:00Z\n\
+             c:4,d,not a time\n",
+            "y".repeat(3 << 19),
+            "y".repeat(3 << 19)
+        ),
+    )
+    .unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            s,
+            csv.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&out, "incidents.csv")[1..],
+        ["canonical", "4", "2", "0", "0", "2"]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "incidents.csv: line 3: the row has {} bytes, more than the 1 MiB",
+            (3 << 20) + 1 + 4 + 3 + 20 + 1
+        )),
+        "{err}"
+    );
+    assert!(err.contains("incidents.csv: line 7: started_at:"), "{err}");
 }

@@ -203,9 +203,27 @@ fn read_jsonl(
     let mut unknown = BTreeSet::new();
     let mut saw_line = false;
     let mut header_checked = false;
-    for (n, line) in reader.split(b'\n').enumerate() {
-        let line = line?;
+    let max = crate::sources::json::max_record();
+    let mut reader = reader;
+    let mut line = Vec::new();
+    for n in 0.. {
+        let Some(size) = read_line_capped(&mut reader, &mut line, max)? else {
+            break;
+        };
         let location = format!("line {}", n + 1);
+        if size > max as u64 {
+            saw_line = true;
+            emit(Item::Reject(Reject::new(
+                location,
+                format!(
+                    "the line has {size} bytes, more than the {} MiB one record may have \
+                     ([limits] max_record_mib); it is skipped without being read",
+                    max >> 20
+                ),
+                "",
+            )));
+            continue;
+        }
         let text = match std::str::from_utf8(&line) {
             Ok(t) => t.trim_end_matches('\r'),
             Err(_) => {
@@ -293,6 +311,44 @@ fn read_jsonl(
         ));
     }
     Ok(warnings)
+}
+
+/// Reads the next line (without its `\n`) into `line`, keeping at most `max` bytes of
+/// it: returns its whole size (more than `max`: the line was too long, and `line` holds
+/// none of it), or `None` at the end of the input.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<u64>> {
+    line.clear();
+    let mut size = 0u64;
+    let mut any = false;
+    loop {
+        let (done, used) = {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            any = true;
+            let (part, done) = match memchr::memchr(b'\n', buf) {
+                Some(k) => (&buf[..k], Some(k + 1)),
+                None => (buf, None),
+            };
+            size += part.len() as u64;
+            if size <= max as u64 {
+                line.extend_from_slice(part);
+            } else {
+                line.clear();
+            }
+            (done.is_some(), done.unwrap_or(buf.len()))
+        };
+        reader.consume(used);
+        if done {
+            break;
+        }
+    }
+    Ok(any.then_some(size))
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

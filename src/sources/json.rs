@@ -197,6 +197,17 @@ pub fn key_in<'de, A: MapAccess<'de>>(
     map.next_key_seed(KeyIn(keys))
 }
 
+/// The most bytes one record may have (`[limits] max_record_mib`; ingest sets it).
+static MAX_RECORD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(64 << 20);
+
+pub fn set_max_record(bytes: usize) {
+    MAX_RECORD.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn max_record() -> usize {
+    MAX_RECORD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Streams a JSON export file (see [`stream`]) for an adapter.
 ///
 /// A file that breaks before its first element is unusable as a whole: `Err`. A record
@@ -245,7 +256,19 @@ pub fn stream_file_with<T: Send>(
         |batch: split::Batch| {
             let mut done = Vec::with_capacity(batch.ends.len());
             let mut bad = Vec::new();
-            for (path, bytes) in batch.records() {
+            for (i, (path, bytes)) in batch.records().enumerate() {
+                if let Some(size) = batch.too_large(i) {
+                    bad.push(Reject::new(
+                        path,
+                        format!(
+                            "the record has {size} bytes, more than the {} MiB one record may \
+                             have ([limits] max_record_mib); it is skipped without being read",
+                            max_record() >> 20
+                        ),
+                        "",
+                    ));
+                    continue;
+                }
                 match serde_json::from_slice::<Value>(bytes) {
                     Ok(v) => each_record(path, v, array_keys, &mut |p, v| done.push(convert(p, v))),
                     Err(e) => bad.push(Reject::new(

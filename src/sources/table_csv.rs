@@ -10,7 +10,176 @@
 
 use super::FileError;
 use crate::record::{Item, Reject};
-use std::io::{BufRead, BufReader};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
+
+/// Where a CSV byte stands in its record, as the CSV reader will see it (RFC 4180:
+/// quotes open a field only at its start; `""` inside quotes is a quote).
+#[derive(Clone, Copy, PartialEq)]
+enum At {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: its end, or the first of `""`.
+    QuoteInQuoted,
+}
+
+/// A CSV input with a bound on one record's size: a record over `max` bytes reaches
+/// the CSV reader cut short (its quote closed, the rest of it skipped, its line breaks
+/// kept so that later line numbers hold), and its line and whole size are noted in
+/// `cut`, for the row to be rejected. No record longer than `max` is ever in memory.
+struct Capped<R> {
+    inner: R,
+    follow: Follow,
+}
+
+/// What [`Capped`] knows of the stream so far.
+struct Follow {
+    max: u64,
+    at: At,
+    /// Bytes of the current record so far; its first line.
+    size: u64,
+    line: u64,
+    /// Line breaks passed on, and those of a record being skipped.
+    lines: u64,
+    skipping: bool,
+    skipped_lines: u64,
+    pending: Vec<u8>,
+    cut: Rc<RefCell<BTreeMap<u64, u64>>>,
+}
+
+impl<R: BufRead> Capped<R> {
+    fn new(inner: R, max: u64) -> Capped<R> {
+        Capped {
+            inner,
+            follow: Follow {
+                max,
+                at: At::FieldStart,
+                size: 0,
+                line: 1,
+                lines: 0,
+                skipping: false,
+                skipped_lines: 0,
+                pending: Vec::new(),
+                cut: Rc::default(),
+            },
+        }
+    }
+}
+
+impl Follow {
+    /// Follows one byte; whether it ends the record.
+    fn step(&mut self, b: u8) -> bool {
+        let (next, ends) = match (self.at, b) {
+            (At::Quoted, b'"') => (At::QuoteInQuoted, false),
+            (At::Quoted, _) => (At::Quoted, false),
+            (At::QuoteInQuoted, b'"') => (At::Quoted, false),
+            (At::FieldStart, b'"') => (At::Quoted, false),
+            (_, b',') => (At::FieldStart, false),
+            (_, b'\n') => (At::FieldStart, true),
+            _ => (At::Unquoted, false),
+        };
+        self.at = next;
+        ends
+    }
+
+    /// Follows one byte of a record being skipped; whether the record ended with it
+    /// (its line breaks are then pending, as blank lines, so later lines keep their
+    /// numbers).
+    fn skip(&mut self, b: u8) -> bool {
+        if self.step(b) {
+            self.pending
+                .extend(std::iter::repeat_n(b'\n', self.skipped_lines as usize + 1));
+            self.lines += self.skipped_lines + 1;
+            self.skipping = false;
+            self.skipped_lines = 0;
+            self.cut.borrow_mut().insert(self.line, self.size + 1);
+            self.size = 0;
+            self.line = self.lines + 1;
+            return true;
+        }
+        if b == b'\n' {
+            self.skipped_lines += 1;
+        }
+        self.size += 1;
+        false
+    }
+}
+
+impl<R: BufRead> Read for Capped<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let f = &mut self.follow;
+        loop {
+            if !f.pending.is_empty() {
+                let n = out.len().min(f.pending.len());
+                out[..n].copy_from_slice(&f.pending[..n]);
+                f.pending.drain(..n);
+                return Ok(n);
+            }
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                if f.skipping {
+                    // The file ends inside the skipped record.
+                    f.skipping = false;
+                    f.cut.borrow_mut().insert(f.line, f.size);
+                    f.pending.push(b'\n');
+                    continue;
+                }
+                return Ok(0);
+            }
+            if f.skipping {
+                let mut used = 0;
+                for &b in buf {
+                    used += 1;
+                    if f.skip(b) {
+                        break;
+                    }
+                }
+                self.inner.consume(used);
+                continue;
+            }
+            // Passing through: the bytes go to `out` as they are, followed on the way.
+            let n = out.len().min(buf.len());
+            let mut cut = None;
+            for (k, &b) in buf[..n].iter().enumerate() {
+                let quoted = f.at == At::Quoted;
+                let ends = f.step(b);
+                if b == b'\n' {
+                    f.lines += 1;
+                }
+                if ends {
+                    f.size = 0;
+                    f.line = f.lines + 1;
+                    continue;
+                }
+                f.size += 1;
+                if f.size > f.max {
+                    out[..k].copy_from_slice(&buf[..k]);
+                    cut = Some((k, quoted));
+                    break;
+                }
+            }
+            if let Some((k, quoted)) = cut {
+                // Cut before this byte: close an open quote and skip the rest of the
+                // record; its end is written when the record ends.
+                self.inner.consume(k + 1);
+                if quoted {
+                    f.pending.push(b'"');
+                }
+                f.skipping = true;
+                if k > 0 {
+                    return Ok(k);
+                }
+                continue;
+            }
+            out[..n].copy_from_slice(&buf[..n]);
+            self.inner.consume(n);
+            return Ok(n);
+        }
+    }
+}
 
 /// A field and the header spellings that name it.
 pub type Spellings = &'static [(&'static str, &'static [&'static str])];
@@ -180,10 +349,13 @@ pub fn read_rows(
     emit: &mut dyn FnMut(Item),
     row: &mut dyn FnMut(String, &Fields, &str) -> Item,
 ) -> Result<Vec<String>, FileError> {
+    let max = crate::sources::json::max_record();
+    let capped = Capped::new(reader, max as u64);
+    let cut = Rc::clone(&capped.follow.cut);
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(reader);
+        .from_reader(capped);
     let mut records = csv.byte_records();
     let header = match records.next() {
         None => {
@@ -215,7 +387,17 @@ pub fn read_rows(
                 continue;
             }
         };
-        let location = format!("line {}", rec.position().map_or(0, |p| p.line()));
+        let line = rec.position().map_or(0, |p| p.line());
+        let location = format!("line {line}");
+        if let Some(size) = cut.borrow_mut().remove(&line) {
+            let reason = format!(
+                "the row has {size} bytes, more than the {} MiB one record may have \
+                 ([limits] max_record_mib); it is skipped without being read",
+                max >> 20
+            );
+            emit(Item::Reject(Reject::new(location, reason, "")));
+            continue;
+        }
         let raw: String = rec
             .iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())

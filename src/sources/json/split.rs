@@ -35,9 +35,20 @@ pub struct Batch {
     pub bytes: Vec<u8>,
     /// Where each record ends in `bytes`.
     pub ends: Vec<usize>,
+    /// Records over the size limit, by index in the batch, with their size: they hold no
+    /// bytes here, and were never whole in memory.
+    pub too_large: Vec<(usize, u64)>,
 }
 
 impl Batch {
+    /// The size of the batch's `i`-th record when it was over the limit.
+    pub fn too_large(&self, i: usize) -> Option<u64> {
+        self.too_large
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, n)| *n)
+    }
+
     /// The records: (JSON path, bytes).
     pub fn records(&self) -> impl Iterator<Item = (String, &[u8])> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
@@ -86,6 +97,12 @@ pub struct Split<'k, R> {
     consumed: u64,
     /// The array being read and its next record's index, for [`Split::path`].
     array: (String, usize),
+    /// The most bytes one value may have before it is let go of as it is read.
+    max: usize,
+    /// Where the value being read starts in `buf`, and how many of its bytes were let
+    /// go of (it is over `max` when that is not zero).
+    value_from: usize,
+    dropped: u64,
 }
 
 impl<'k, R: Read> Split<'k, R> {
@@ -101,6 +118,21 @@ impl<'k, R: Read> Split<'k, R> {
             broken: false,
             consumed: 0,
             array: ("$".to_string(), 0),
+            max: super::max_record(),
+            value_from: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Before reading on past `i`: when the value being read already has more than
+    /// `max` bytes, the bytes scanned so far are let go of (`i` moves back with them), so
+    /// that a huge record never sits in memory whole.
+    fn shed(&mut self, i: &mut usize) {
+        if *i >= self.buf.len() && *i - self.value_from > self.max {
+            self.buf.drain(self.value_from..*i);
+            self.dropped += (*i - self.value_from) as u64;
+            self.consumed += (*i - self.value_from) as u64;
+            *i = self.value_from;
         }
     }
 
@@ -180,6 +212,7 @@ impl<'k, R: Read> Split<'k, R> {
                 }
                 None => {
                     i = self.buf.len();
+                    self.shed(&mut i);
                     if !self.fill() {
                         return None;
                     }
@@ -189,15 +222,20 @@ impl<'k, R: Read> Split<'k, R> {
     }
 
     /// The value starting at the current position (not white space): its end, which
-    /// becomes the position. None when the splitter cannot follow it.
+    /// becomes the position. None when the splitter cannot follow it. A value over the
+    /// size limit is followed to its end all the same, without keeping its bytes:
+    /// `dropped` then says how many were let go of.
     fn value(&mut self) -> Option<usize> {
         let start = self.pos;
+        self.value_from = start;
+        self.dropped = 0;
         let end = match self.at(start)? {
             b'"' => self.string_end(start)?,
             b'{' | b'[' => {
                 let mut depth = 0usize;
                 let mut i = start;
                 loop {
+                    self.shed(&mut i);
                     match self.at(i)? {
                         b'"' => {
                             i = self.string_end(i)?;
@@ -223,7 +261,10 @@ impl<'k, R: Read> Split<'k, R> {
             // A number or a literal: up to the next delimiter.
             _ => {
                 let mut i = start;
-                while let Some(b) = self.at(i) {
+                while let Some(b) = {
+                    self.shed(&mut i);
+                    self.at(i)
+                } {
                     if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
                         break;
                     }
@@ -232,7 +273,7 @@ impl<'k, R: Read> Split<'k, R> {
                 i
             }
         };
-        (end > start).then(|| {
+        (end > start || self.dropped > 0).then(|| {
             self.pos = end;
             end
         })
@@ -314,7 +355,7 @@ impl<'k, R: Read> Split<'k, R> {
                     return Step::Stop;
                 }
                 let start = self.pos;
-                let Some(end) = self.value() else {
+                let Some(end) = self.value().filter(|_| self.dropped == 0) else {
                     return Step::Stop;
                 };
                 let Ok(key) = serde_json::from_slice::<String>(&self.buf[start..end]) else {
@@ -336,7 +377,7 @@ impl<'k, R: Read> Split<'k, R> {
                     }
                 }
                 let start = self.pos;
-                let Some(end) = self.value() else {
+                let Some(end) = self.value().filter(|_| self.dropped == 0) else {
                     return Step::Stop;
                 };
                 let value = &self.buf[start..end];
@@ -386,8 +427,14 @@ impl<'k, R: Read> Split<'k, R> {
                     first: next,
                     bytes: Vec::with_capacity(BATCH_BYTES + BLOCK),
                     ends: Vec::new(),
+                    too_large: Vec::new(),
                 });
-                b.bytes.extend_from_slice(&self.buf[start..end]);
+                if self.dropped > 0 {
+                    b.too_large
+                        .push((b.ends.len(), self.dropped + (end - start) as u64));
+                } else {
+                    b.bytes.extend_from_slice(&self.buf[start..end]);
+                }
                 b.ends.push(b.bytes.len());
                 let full = b.bytes.len() >= BATCH_BYTES;
                 self.array.1 = next + 1;
