@@ -276,3 +276,195 @@ fn every_seed_reads_to_records() {
         assert!(read(source, &seed) > 0, "{source}: {}", seed.display());
     }
 }
+
+/// A value no JSON parser takes, as item 1 of the hostile-input trials found them.
+const FAULTS: [&[u8]; 7] = [
+    b"\"bad \\q escape\"",
+    b"\"invalid \xff utf-8\"",
+    b"\"raw \x00 nul\"",
+    b"1e400",
+    b"\"lone \\ud800 surrogate\"",
+    b"\"missing quote, then a colon\":",
+    b"DEEP",
+];
+
+/// (records, rejects) that `source` reads from `path`.
+fn outcomes(source: &str, path: &Path) -> (usize, usize) {
+    let config = config();
+    let ctx = Context {
+        config: &config,
+        keep_text: true,
+        timezone: None,
+    };
+    let input = Input::open(path, path.display().to_string()).unwrap();
+    let (mut records, mut rejects) = (0, 0);
+    let _ = sources::by_name(source)
+        .unwrap()
+        .read(&input, &ctx, &mut |item| match item {
+            Item::Reject(_) => rejects += 1,
+            _ => records += 1,
+        });
+    (records, rejects)
+}
+
+/// The seed's records, `n` of them (cycled) but `skip`, as a document of the seed's
+/// shape, with `fault` (if any) as a new member at `member` of record `at`.
+fn document(
+    seed: &serde_json::Value,
+    n: usize,
+    skip: Option<usize>,
+    fault: Option<(usize, usize, &[u8])>,
+) -> Vec<u8> {
+    use serde_json::Value;
+    let (key, list) = match seed {
+        Value::Array(list) => (None, list),
+        Value::Object(o) => o
+            .iter()
+            .find_map(|(k, v)| v.as_array().filter(|a| !a.is_empty()).map(|a| (Some(k), a)))
+            .expect("a list of records"),
+        _ => panic!("a document"),
+    };
+    let mut array = b"[".to_vec();
+    for i in (0..n).filter(|i| Some(*i) != skip) {
+        if array.len() > 1 {
+            array.push(b',');
+        }
+        let record = &list[i % list.len()];
+        match fault {
+            Some((at, member, bytes)) if at == i => {
+                let members = record.as_object().expect("records are objects");
+                let mut parts: Vec<Vec<u8>> = members
+                    .iter()
+                    .map(|(k, v)| serde_json::to_vec(&serde_json::json!({ k: v })).unwrap())
+                    .map(|m| m[1..m.len() - 1].to_vec())
+                    .collect();
+                let value = if bytes == b"DEEP" {
+                    [vec![b'['; 200], vec![b']'; 200]].concat()
+                } else {
+                    bytes.to_vec()
+                };
+                parts.insert(
+                    member % (parts.len() + 1),
+                    [b"\"zz_fault\":".to_vec(), value].concat(),
+                );
+                array.push(b'{');
+                array.extend(parts.join(&b","[..]));
+                array.push(b'}');
+            }
+            _ => array.extend(serde_json::to_vec(record).unwrap()),
+        }
+    }
+    array.push(b']');
+    match key {
+        None => array,
+        Some(key) => {
+            let mut top = seed.clone();
+            top[key.as_str()] = Value::String("\u{1}RECORDS".into());
+            let text = serde_json::to_vec(&top).unwrap();
+            let mark = b"\"\\u0001RECORDS\"";
+            let at = text.windows(mark.len()).position(|w| w == mark).unwrap();
+            [&text[..at], &array[..], &text[at + mark.len()..]].concat()
+        }
+    }
+}
+
+macro_rules! fault_target {
+    ($name:ident, $source:expr, $seed:expr) => {
+        fault_target!($name, $source, $seed, None);
+    };
+    ($name:ident, $source:expr, $seed:expr, $inner:expr) => {
+        proptest! {
+            #![proptest_config(cases())]
+            /// One bad value in one record, anywhere: that record is one reject, and
+            /// every other record is read.
+            #[test]
+            fn $name(n in 2..40usize, at in 0..40usize, member in 0..30usize, f in 0..FAULTS.len()) {
+                let inner: Option<&str> = $inner;
+                let dir = tempfile::tempdir().unwrap();
+                // A file, or one file of an export folder (read whole).
+                let (seed_path, target, file) = match inner {
+                    None => {
+                        let seed: PathBuf = $seed;
+                        let file = dir.path().join(seed.file_name().unwrap());
+                        (seed, file.clone(), file)
+                    }
+                    Some(rel) => {
+                        let export = dir.path().join("export");
+                        copy_dir(&$seed, &export);
+                        ($seed.join(rel), export.clone(), export.join(rel))
+                    }
+                };
+                let seed: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&seed_path).unwrap()).unwrap();
+                let at = at % n;
+                // What the other records give on their own…
+                std::fs::write(&file, document(&seed, n, Some(at), None)).unwrap();
+                let (records, rejects) = outcomes($source, &target);
+                // …they give beside the bad one, which is one reject more.
+                let faulty = document(&seed, n, None, Some((at, member, FAULTS[f])));
+                std::fs::write(&file, faulty).unwrap();
+                let faulted = outcomes($source, &target);
+                // Slack's reader skips the members it does not keep unparsed, so a bad
+                // value there can leave the message readable: it is then read, not lost.
+                let read_anyway = inner.is_some() && faulted == (records + 1, rejects);
+                prop_assert!(
+                    faulted == (records, rejects + 1) || read_anyway,
+                    "record {} of {}, fault {}: {:?} from {:?}", at, n, f, faulted, (records, rejects)
+                );
+            }
+        }
+    };
+}
+
+fault_target!(
+    faults_pagerduty,
+    "pagerduty",
+    fixtures().join("pagerduty/org/incidents.json")
+);
+fault_target!(faults_jira, "jira", fixtures().join("jira/org/search.json"));
+fault_target!(
+    faults_statuspage,
+    "statuspage",
+    fixtures().join("statuspage/incidents.json")
+);
+fault_target!(
+    faults_incidentio,
+    "incidentio",
+    fixtures().join("incidentio/org/incidents.json")
+);
+fault_target!(
+    faults_incidentio_follow_ups,
+    "incidentio",
+    fixtures().join("incidentio/org/follow_ups.json")
+);
+fault_target!(
+    faults_opsgenie,
+    "opsgenie",
+    fixtures().join("opsgenie/incidents.json")
+);
+fault_target!(
+    faults_servicenow,
+    "servicenow",
+    fixtures().join("servicenow/table_api.json")
+);
+fault_target!(
+    faults_github,
+    "github",
+    fixtures().join("github/issues.json")
+);
+fault_target!(
+    faults_rootly,
+    "rootly",
+    fixtures().join("rootly/incidents.json")
+);
+fault_target!(
+    faults_firehydrant,
+    "firehydrant",
+    fixtures().join("firehydrant/incidents.json")
+);
+fault_target!(
+    faults_slack_day_file,
+    "slack",
+    fixtures().join("slack/export"),
+    Some("inc-101-checkout-5xx/2026-07-08.json")
+);

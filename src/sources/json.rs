@@ -157,6 +157,37 @@ where
     })
 }
 
+/// After [`slice_elements`] stopped at a bad element: the elements of the top-level
+/// array from index `from` on, each as its own bytes (path `$[i]`), found by the
+/// splitter so that one bad element does not hide the ones after it. `Err` (the path
+/// where it stopped, the bytes not read) when the array's own structure breaks.
+pub fn elements_from(
+    bytes: &[u8],
+    from: usize,
+    f: &mut dyn FnMut(usize, &[u8]),
+) -> Result<(), (String, u64)> {
+    let mut split = split::Split::new(bytes, &[]);
+    while let Some(batch) = split.next_batch() {
+        for (i, (_, element)) in batch.records().enumerate() {
+            let index = batch.first + i;
+            if index >= from && batch.too_large(i).is_none() {
+                f(index, element);
+            }
+        }
+    }
+    if split.broken {
+        let unread = (bytes.len() as u64).saturating_sub(split.offset());
+        return Err((split.path(), unread));
+    }
+    Ok(())
+}
+
+/// A serde_json error in the words of the rest of the tool, for callers that parse
+/// elements themselves.
+pub fn explain(e: &serde_json::Error) -> String {
+    describe(e)
+}
+
 struct TypedTop<'e, 'c, S: DeserializeSeed<'c>> {
     seed: S,
     emit: &'e mut dyn FnMut(usize, S::Value),

@@ -638,12 +638,39 @@ impl Reader<'_> {
             let location = format!("{}[{i}]", d.member);
             items.push(self.message(location, &d.channel, channel_id, &m));
         });
+        match &result {
+            // Not an array of messages at all: one reject for the file.
+            Err(e) if e.path == "$" => {
+                items.push(Item::Reject(Reject::new(&d.member, e.message.clone(), "")));
+                return items;
+            }
+            _ => {}
+        }
         if let Err(e) = result {
-            items.push(Item::Reject(Reject::new(
-                format!("{}{}", d.member, &e.path[1..]),
-                e.message,
-                "",
-            )));
+            // Read on past the element that stopped the parser, each one on its own: a
+            // bad message is one reject, and the day's other messages are read.
+            let cut = json::elements_from(bytes, e.elements, &mut |i, element| {
+                let location = format!("{}[{i}]", d.member);
+                let mut de = serde_json::Deserializer::from_slice(element);
+                let read = MessageSeed
+                    .deserialize(&mut de)
+                    .and_then(|m| de.end().map(|()| m));
+                items.push(match read {
+                    Ok(m) => self.message(location, &d.channel, channel_id, &m),
+                    Err(err) => Item::Reject(Reject::new(
+                        location,
+                        format!("{}; the message is skipped", json::explain(&err)),
+                        &String::from_utf8_lossy(&element[..element.len().min(400)]),
+                    )),
+                });
+            });
+            if let Err((path, unread)) = cut {
+                items.push(Item::Reject(Reject::cut(
+                    format!("{}{}", d.member, &path[1..]),
+                    &e.message,
+                    unread,
+                )));
+            }
         }
         items
     }
@@ -860,9 +887,11 @@ mod tests {
         assert_eq!(cell(&items[0], col::AT), &Value::Ts(1_704_186_000_100_000));
         let (location, reason, _) = reject(&items[1]);
         assert_eq!(location, "inc-7/2024-01-02.json[1]");
+        // Cut off: the reject says how much of the day file was not read.
         assert_eq!(
             reason,
-            "expected more JSON, found the end of the file (truncated?) at line 1 column 38"
+            "expected more JSON, found the end of the file (truncated?) at line 1 column 38; \
+             reading stopped here and the rest of the file (13 bytes) was not read"
         );
         // Not JSON at all: one reject for the file, at its top.
         let items = day(b"<html>");
