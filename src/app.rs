@@ -86,7 +86,7 @@ pub fn resolve_period(args: &PeriodArgs, data: &metrics::Data) -> Result<metrics
 
 fn metrics_command(args: &MetricsArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
-    store.require()?;
+    let _reading = store.require()?;
     let mut data = metrics::Data::load(&store)?;
     if args.pseudonymise {
         crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
@@ -155,7 +155,7 @@ fn query_command(args: &QueryArgs) -> Result<ExitCode> {
         values.insert(k.trim().to_string(), v.to_string());
     }
     let store = Store::at(&args.store.store);
-    store.require()?;
+    let _reading = store.require()?;
     let latest = metrics::latest_timestamp(&store)?;
     let p = &args.period;
     if p.period.is_some() || p.from.is_some() || p.as_of.is_some() {
@@ -225,7 +225,7 @@ fn synth_command(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
 fn people_command(args: &crate::cli::PeopleArgs) -> Result<ExitCode> {
     use crate::cli::PeopleFormat;
     let store = Store::at(&args.store.store);
-    store.require()?;
+    let _reading = store.require()?;
     let people = crate::privacy::people(&store)?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         PeopleFormat::Table
@@ -273,7 +273,8 @@ fn people_command(args: &crate::cli::PeopleArgs) -> Result<ExitCode> {
 
 fn forget_command(args: &crate::cli::ForgetArgs) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
-    store.require()?;
+    // Forgetting commits: it must not hold a reader's lock.
+    drop(store.require()?);
     let done = crate::privacy::forget(&store, &args.person)?;
     let rows: Vec<String> = done.rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!(
@@ -355,7 +356,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
         crate::report::check_templates(dir)?;
     }
     let store = Store::at(&args.store.store);
-    store.require()?;
+    let _reading = store.require()?;
     let mut data = metrics::Data::load(&store)?;
     if args.pseudonymise {
         crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
@@ -386,7 +387,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
 
 fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<ExitCode> {
     let store = Store::at(&args.store.store);
-    store.require()?;
+    let _reading = store.require()?;
     let mut data = metrics::Data::load(&store)?;
     if args.pseudonymise {
         crate::privacy::Pseudonyms::of(&store)?.data(&mut data);

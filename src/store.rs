@@ -37,6 +37,9 @@ pub const DEFAULT_DIR: &str = ".incidentlens/store";
 
 const JOURNAL: &str = "_journal.json";
 const LOCK: &str = ".lock";
+/// Readers hold a shared lock on it while they read; a commit holds it exclusively from
+/// its journal to its last rename, so no reader sees tables of two commits.
+const READERS: &str = ".readers";
 const TMP_MARK: &str = ".tmp-";
 
 /// Test hook: makes a commit abort at a named point, as a crash would.
@@ -73,21 +76,86 @@ impl Store {
         self.table_path(Table::IngestRuns).exists()
     }
 
-    /// Fails with advice when there is no store yet.
-    pub fn require(&self) -> Result<()> {
+    /// Fails with advice when there is no store yet; else the reader's lock, to hold
+    /// while reading: every table read under it is of one commit.
+    pub fn require(&self) -> Result<ReadLock> {
+        if !self.root.is_dir() {
+            self.missing()?;
+        }
+        let mut reading = self.readers(false)?;
         // A commit cut short (a killed ingest) leaves its journal: finish it before
-        // anything is read, so no reader sees half of a commit.
+        // anything is read, so no reader sees half of a commit. (A commit under way
+        // holds the readers' lock until its journal is gone.)
         if self.root.join(JOURNAL).exists() {
+            drop(reading);
             drop(self.lock()?);
+            reading = self.readers(false)?;
         }
         if !self.exists() {
-            bail!(
-                "no store at {}: run `incidentlens ingest PATH…` first, or point --store / \
-                 INCIDENTLENS_STORE at an existing store",
-                self.root.display()
-            );
+            self.missing()?;
         }
-        Ok(())
+        Ok(reading)
+    }
+
+    fn missing(&self) -> Result<()> {
+        bail!(
+            "no store at {}: run `incidentlens ingest PATH…` first, or point --store / \
+             INCIDENTLENS_STORE at an existing store",
+            self.root.display()
+        )
+    }
+
+    /// The readers' lock: shared for a reader, exclusive for a commit's renames. Waits
+    /// for the other side, saying so when it has to. A store the user may not write to
+    /// (a read-only copy) has no commits to wait for: no lock.
+    fn readers(&self, exclusive: bool) -> Result<ReadLock> {
+        let path = self.root.join(READERS);
+        let file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Ok(ReadLock { _file: None })
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+        };
+        let tried = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match tried {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                crate::say!(
+                    "{}",
+                    if exclusive {
+                        "waiting for the commands reading the store to finish before committing…"
+                    } else {
+                        "waiting for an ingest to finish committing…"
+                    }
+                );
+                if exclusive {
+                    file.lock()
+                } else {
+                    file.lock_shared()
+                }
+                .with_context(|| format!("cannot lock {}", path.display()))?;
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+        Ok(ReadLock { _file: Some(file) })
+    }
+
+    /// The readers' lock, exclusively: for a commit from its journal to its last rename.
+    pub(crate) fn exclusive(&self) -> Result<ReadLock> {
+        self.readers(true)
     }
 
     /// A table as stored, or an empty frame with the table's schema.
@@ -330,6 +398,7 @@ impl Store {
         let journal = self.root.join(JOURNAL);
         let mut note = None;
         if journal.exists() {
+            let _renaming = self.exclusive()?;
             let text = fs::read_to_string(&journal)?;
             let renames: Vec<(PathBuf, PathBuf)> = serde_json::from_str(&text)
                 .with_context(|| format!("corrupt commit journal {}", journal.display()))?;
@@ -381,6 +450,13 @@ impl Store {
 }
 
 /// The writer's lock on a store, released on drop.
+/// Held while reading the store (shared) or while a commit renames (exclusive); the
+/// OS lets go of it when the process ends.
+#[must_use = "the lock is let go of when dropped"]
+pub struct ReadLock {
+    _file: Option<File>,
+}
+
 pub struct Lock {
     file: File,
     /// What taking the lock found and repaired, for the user.

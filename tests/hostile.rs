@@ -630,3 +630,64 @@ fn a_record_over_the_size_limit_is_rejected_without_being_read_whole() {
     );
     assert!(err.contains("incidents.csv: line 7: started_at:"), "{err}");
 }
+
+#[test]
+fn readers_never_see_tables_of_two_commits_and_never_fail_during_one() {
+    // Each round's ingest adds an incident and its service: the two tables change in
+    // one commit. A reader that saw the service table of one commit and the incidents
+    // of the one before would find a service row whose incident is missing.
+    let w = Workdir::new();
+    let s = w.store();
+    let s = s.to_str().unwrap().to_string();
+    let round = |i: usize| {
+        let dir = w.path().join(format!("round{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("incidents.csv"),
+            format!("incident_id,title,started_at\nr:{i},round {i},2026-07-01T10:00:00Z\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("incident_services.csv"),
+            format!("incident_id,service\nr:{i},svc-{i}\n"),
+        )
+        .unwrap();
+        dir
+    };
+    w.run_status(&["ingest", "--store", &s, round(0).to_str().unwrap()], 0);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let sql = "SELECT count(*) AS orphans FROM incident_services s \
+               LEFT JOIN incidents i ON s.incident_id = i.incident_id \
+               WHERE i.incident_id IS NULL";
+    let (reads, bad) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let (mut reads, mut bad) = (0, Vec::new());
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let out = w.run(&["query", "--store", &s, "--format", "csv", "--sql", sql]);
+                reads += 1;
+                if !out.status.success() || stdout(&out) != "orphans\n0\n" {
+                    bad.push(format!("{}{}", stdout(&out), stderr(&out)));
+                }
+            }
+            (reads, bad)
+        });
+        for i in 1..5 {
+            // A pause after each file the commit renames holds its renames open.
+            let out = w
+                .command(&["ingest", "--store", &s, round(i).to_str().unwrap()])
+                .env("INCIDENTLENS_TEST_PAUSE_MS", "40")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap()
+    });
+    assert!(reads > 3, "{reads} reads");
+    assert!(
+        bad.is_empty(),
+        "{} of {reads} reads went wrong: {:?}",
+        bad.len(),
+        bad
+    );
+}

@@ -1551,6 +1551,8 @@ impl<'s> Writer<'s> {
         crash_point("before-journal");
         let journal = self.store.root.join(JOURNAL);
         let journal_tmp = self.store.root.join(format!("{JOURNAL}{TMP_MARK}"));
+        // From the journal to the last rename, no command reads the store.
+        let _renaming = self.store.exclusive().map_err(discard)?;
         let write_journal = || -> Result<()> {
             // Paths relative to the store, so that a command run from another working
             // folder (or naming the store another way) finds them.
@@ -1573,6 +1575,7 @@ impl<'s> Writer<'s> {
         write_journal()
             .with_context(|| format!("cannot write {}", journal_tmp.display()))
             .map_err(discard)?;
+
         crash_point("journal-written");
         fs::rename(&journal_tmp, &journal).map_err(|e| discard(e.into()))?;
         sync_dir(&self.store.root);
