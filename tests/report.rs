@@ -417,11 +417,20 @@ fn markdown_outputs_show_export_text_as_text() {
             i % MARKDOWN_PAYLOADS.len()
         ));
     }
+    // And the title of an open action item of each incident, owned by its person.
+    let mut items = String::from("item_id,incident_id,title,owner,status,created_at\n");
+    for (i, p) in MARKDOWN_PAYLOADS.iter().enumerate() {
+        items.push_str(&format!(
+            "a:{i},m:{i},{},p{i}@x.example,open,2026-07-10T10:00:00Z\n",
+            quote(p)
+        ));
+    }
     for (name, text) in [
         ("incidents.csv", incidents),
         ("incident_services.csv", services),
         ("people.csv", people),
         ("participants.csv", parts),
+        ("action_items.csv", items),
     ] {
         std::fs::write(dir.join(name), text).unwrap();
     }
@@ -490,6 +499,7 @@ fn markdown_outputs_show_export_text_as_text() {
     );
     let team = &outputs[2];
     assert!(team.contains(r"\<script\>alert(1)\</script\>"), "{team}");
+    assert!(team.contains("Open action items (1)"), "{team}");
     let team = &outputs[2 + 4];
     assert!(team.contains(r"a\|b\|c"), "{team}");
     // --team asks for a team report; with --audience exec it is a contradiction.
