@@ -1,17 +1,73 @@
 //! Findings: the metrics turned into ranked sentences, each with its number, its
 //! comparison to the previous period and, where it helps, a decision to ask for.
 //!
-//! The wording follows the honest-change rule: only a tested change is called a change
-//! (binomial test for hotspot shares, Mann–Whitney with `n >= 20` on both sides for
-//! durations); otherwise the sentence says the difference could be chance or that there
-//! is no detectable change. A mean is never headlined. Every number in a sentence comes
-//! from the metrics document, and each finding lists the JSON keys it used.
+//! The wording follows one rule for calling a change, the same in every finding:
+//! - with fewer than [`MIN_N`] observations over both periods, no change is claimed:
+//!   the sentence says there are too few to tell a change from chance;
+//! - otherwise the test's p-value decides the words: below 0.01 "strong evidence of a
+//!   real change", below 0.05 "some evidence", else "a difference this size could be
+//!   chance". A test repeated over several groups (a hotspot's share, tested for every
+//!   service) is judged on its Holm-adjusted p-value, and the sentence says so.
+//!
+//! The tests: binomial for hotspot shares, Fisher's exact for retro coverage,
+//! Mann–Whitney (with `n >= 20` on both sides) for durations. A mean is never
+//! headlined. Every number in a sentence comes from the metrics document, and each
+//! finding lists the JSON keys it used; a sentence's number is the statistic its chart
+//! shows, or the sentence names the population it is taken over.
 
 use crate::metrics::{Baseline, Data, Metrics};
 use serde::Serialize;
 
-/// Below this sample size a duration comparison is not a trend claim.
-const MIN_N: usize = 20;
+/// Below this many observations (both periods together) no change is claimed.
+pub const MIN_N: usize = 20;
+
+/// How strongly a comparison supports a change, by the rule above.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Evidence {
+    TooFew(usize),
+    Strong(f64),
+    Some(f64),
+    Chance(f64),
+}
+
+impl Evidence {
+    fn of(n: usize, p: Option<f64>) -> Option<Evidence> {
+        let p = p?;
+        Some(if n < MIN_N {
+            Evidence::TooFew(n)
+        } else if p < 0.01 {
+            Evidence::Strong(p)
+        } else if p < 0.05 {
+            Evidence::Some(p)
+        } else {
+            Evidence::Chance(p)
+        })
+    }
+
+    fn real(self) -> bool {
+        matches!(self, Evidence::Strong(_) | Evidence::Some(_))
+    }
+
+    /// The clause after the comparison: "; too few …", ": strong evidence …".
+    /// `test` names the test and any adjustment, for the parenthesis.
+    fn clause(self, what: &str, test: &str) -> String {
+        match self {
+            Evidence::TooFew(n) => {
+                format!("; with {n} {what} in both periods, too few to tell a change from chance")
+            }
+            Evidence::Strong(p) => {
+                format!(": strong evidence of a real change ({test}{})", p_value(p))
+            }
+            Evidence::Some(p) => format!(": some evidence of a real change ({test}{})", p_value(p)),
+            Evidence::Chance(p) => {
+                format!(
+                    "; a difference this size could be chance ({test}{})",
+                    p_value(p)
+                )
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -163,20 +219,39 @@ fn hotspot(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     } else {
         h.previous.to_string()
     };
-    let p = h.change_p_value;
-    let comparison = match (h.previous, p) {
+    // The same test ran for every service: judged on its Holm-adjusted p-value.
+    let tested: Vec<f64> = m.hotspots.iter().filter_map(|h| h.change_p_value).collect();
+    let adjusted = crate::stats::holm(&tested);
+    let p = h.change_p_value.map(|_| adjusted[0]);
+    let test = if tested.len() > 1 {
+        format!(
+            "binomial test, Holm-adjusted for the {} services compared: ",
+            tested.len()
+        )
+    } else {
+        "binomial test: ".to_string()
+    };
+    let evidence = Evidence::of(h.incidents + h.previous, p);
+    let comparison = match (h.previous, evidence) {
         (0, _) => "; it had no incidents in the previous period".to_string(),
-        (_, Some(p)) if p < 0.05 => {
-            let dir = if h.incidents > h.previous { "up from" } else { "down from" };
-            format!(", {dir} {before} in the previous period; a change this large is unlikely to be chance ({})", p_value(p))
+        (_, Some(e)) if e.real() => {
+            let dir = if h.incidents > h.previous {
+                "up from"
+            } else {
+                "down from"
+            };
+            format!(
+                ", {dir} {before} in the previous period{}",
+                e.clause("incidents", &test)
+            )
         }
-        (_, Some(p)) => format!(
-            ", against {before} in the previous period; a difference this size could be chance ({})",
-            p_value(p)
+        (_, Some(e)) => format!(
+            ", against {before} in the previous period{}",
+            e.clause("incidents", &test)
         ),
         (_, None) => format!(", against {before} in the previous period"),
     };
-    let significant = p.is_some_and(|p| p < 0.05) && h.incidents > h.previous;
+    let significant = evidence.is_some_and(Evidence::real) && h.incidents > h.previous;
     Some(Finding {
         family: "hotspots",
         title: format!("{name} is where incidents concentrate."),
@@ -206,9 +281,48 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         r.held,
         r.required
     );
+    // Coverage then and now, by Fisher's exact test on held / not held.
+    let p = &prev.time_to_retro;
+    let then = p.coverage.map(|pc| {
+        let test = crate::stats::fisher_exact_p(
+            r.held as u64,
+            (r.required - r.held) as u64,
+            p.held as u64,
+            (p.required - p.held) as u64,
+        );
+        let evidence = Evidence::of(r.required + p.required, test);
+        (pc, evidence)
+    });
+    if let Some((pc, evidence)) = then {
+        let before = format!("{} ({} of {})", pct(pc), p.held, p.required);
+        sentence += &match evidence {
+            Some(e) if e.real() => format!(
+                ", {} from {before} in the previous period{}",
+                if coverage > pc { "up" } else { "down" },
+                e.clause("incidents", "Fisher's exact test: ")
+            ),
+            Some(e) => format!(
+                ", against {before} in the previous period{}",
+                e.clause("incidents", "Fisher's exact test: ")
+            ),
+            None => format!(", against {before} in the previous period"),
+        };
+    }
+    // The chart is the Kaplan–Meier curve, counting the retros still owed: its median
+    // is the one stated; the median of the retros held names its population.
+    sentence += &match r.km_median_hours {
+        Some(km) => format!(
+            ". Counting the retros still owed, half were held within {} of resolution",
+            duration_hours(km)
+        ),
+        None => {
+            format!(". Counting the retros still owed, fewer than half had been held by {as_of}")
+        }
+    };
     if let (Some(med), Some(p90)) = (r.median_hours, r.p90_hours) {
         sentence += &format!(
-            "; the median wait after resolution was {} (90% within {})",
+            "; among the {} held, the median wait was {} (90% within {})",
+            r.held,
             duration_hours(med),
             duration_hours(p90)
         );
@@ -217,31 +331,43 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         ". {} of {} were held within five working days.",
         r.held_within_5_business_days, r.required
     );
-    if let Some(pc) = prev.time_to_retro.coverage {
-        sentence += &format!(
-            " Previous period: {} ({} of {}).",
-            pct(pc),
-            prev.time_to_retro.held,
-            prev.time_to_retro.required
-        );
-    }
     if r.held_outside_policy > 0 {
         sentence += &format!(
             " {} retros were also held for lower-severity incidents.",
             r.held_outside_policy
         );
     }
-    if r.required < MIN_N {
-        sentence += &format!(" (Small sample: {} incidents.)", r.required);
-    }
     let late = 1.0 - r.held_within_5_business_days as f64 / r.required.max(1) as f64;
+    // The headline says which way coverage went (higher is better), and whether that is
+    // a change or could be chance.
+    let title = match then {
+        Some((pc, Some(e))) if e.real() && coverage > pc => format!(
+            "Retro coverage rose to {} from {}{}",
+            pct(coverage),
+            pct(pc),
+            if coverage < 0.8 {
+                ", still short of what the policy asks."
+            } else {
+                "."
+            }
+        ),
+        Some((pc, Some(e))) if e.real() => {
+            format!("Retro coverage fell to {} from {}.", pct(coverage), pct(pc))
+        }
+        Some((pc, _)) if pct(pc) != pct(coverage) => format!(
+            "Retro coverage is {} against {} last period{}: not a detectable change.",
+            pct(coverage),
+            pct(pc),
+            if coverage > pc { ", better" } else { ", worse" }
+        ),
+        _ if coverage < 0.8 => {
+            "Retrospectives happen late, and not for everything that needs one.".into()
+        }
+        _ => "Most incidents that need a retrospective get one.".into(),
+    };
     Some(Finding {
         family: "retro",
-        title: if coverage < 0.8 {
-            "Retrospectives happen late, and not for everything that needs one.".into()
-        } else {
-            "Most incidents that need a retrospective get one.".into()
-        },
+        title,
         sentence,
         decision: (coverage < 0.9).then(|| {
             "Hold a retro within five working days for every incident the policy names, and clear the backlog of those still owed.".into()
@@ -252,6 +378,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "time_to_retro.coverage",
             "time_to_retro.held",
             "time_to_retro.required",
+            "time_to_retro.km_median_hours",
             "time_to_retro.median_hours",
             "time_to_retro.p90_hours",
         ],

@@ -241,6 +241,50 @@ pub fn binomial_test_p(k: u64, n: u64, p: f64) -> Option<f64> {
     Some(total.min(1.0))
 }
 
+/// Fisher's exact test of a 2×2 table `[[a, b], [c, d]]`, two-sided: the probability of
+/// every table with the same margins no more likely than this one (scipy's
+/// `fisher_exact`, same rule and tolerance).
+pub fn fisher_exact_p(a: u64, b: u64, c: u64, d: u64) -> Option<f64> {
+    let (row1, col1, n) = (a + b, a + c, a + b + c + d);
+    if n == 0 {
+        return None;
+    }
+    let ln_fact = |k: u64| ln_gamma(k as f64 + 1.0);
+    // The hypergeometric probability of `x` in the top-left cell.
+    let ln_p = |x: u64| {
+        ln_fact(row1) + ln_fact(n - row1) + ln_fact(col1) + ln_fact(n - col1)
+            - ln_fact(n)
+            - ln_fact(x)
+            - ln_fact(row1 - x)
+            - ln_fact(col1 - x)
+            - ln_fact(n - row1 - col1 + x)
+    };
+    let low = (row1 + col1).saturating_sub(n);
+    let high = row1.min(col1);
+    let observed = ln_p(a).exp() * (1.0 + 1e-7);
+    let total: f64 = (low..=high)
+        .map(|x| ln_p(x).exp())
+        .filter(|&p| p <= observed)
+        .sum();
+    Some(total.min(1.0))
+}
+
+/// Holm's step-down adjustment of p-values for testing several hypotheses at once (the
+/// same test over every service, say): the adjusted values, in the input's order. An
+/// adjusted value below α keeps the family-wise error rate under α.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
+    let mut adjusted = vec![0.0; m];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
 /// Gini coefficient, `sum_i sum_j |x_i - x_j| / (2 n^2 mean)`.
 pub fn gini(x: &[f64]) -> Option<f64> {
     let n = x.len() as f64;
@@ -300,6 +344,28 @@ pub fn top1_share(x: &[f64]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn holm_by_hand() {
+        // Sorted 0.01, 0.02, 0.04, 0.3 times 4, 3, 2, 1: 0.04, 0.06, 0.08, 0.3, each at
+        // least the one before.
+        let adj = super::holm(&[0.04, 0.01, 0.3, 0.02]);
+        let want = [0.08, 0.04, 0.3, 0.06];
+        for (a, w) in adj.iter().zip(want) {
+            assert!((a - w).abs() < 1e-12, "{adj:?}");
+        }
+        // A later raw value smaller after scaling is raised to the running maximum.
+        assert_eq!(super::holm(&[0.02, 0.021]), vec![0.04, 0.04]);
+    }
+
+    #[test]
+    fn fisher_exact_matches_scipy() {
+        // Both from scipy.stats.fisher_exact (scipy 1.x), an independent implementation.
+        let p = super::fisher_exact_p(8, 2, 1, 5).unwrap();
+        assert!((p - 0.034_965_034_965_034_975).abs() < 1e-12, "{p}");
+        let p = super::fisher_exact_p(12, 12, 5, 9).unwrap();
+        assert!((p - 0.505_684_995_340_167_6).abs() < 1e-12, "{p}");
+        assert_eq!(super::fisher_exact_p(0, 0, 0, 0), None);
+    }
     use super::*;
 
     fn close(a: f64, b: f64) {
