@@ -15,11 +15,15 @@
 //! finding lists the JSON keys it used; a sentence's number is the statistic its chart
 //! shows, or the sentence names the population it is taken over.
 
-use crate::metrics::{Baseline, Data, Metrics};
+use crate::metrics::{Baseline, Metrics};
 use serde::Serialize;
 
 /// Below this many observations (both periods together) no change is claimed.
 pub const MIN_N: usize = 20;
+
+/// Services are ranked only when the service is known for at least this share of the
+/// period's incidents.
+pub const SERVICE_COVERAGE_MIN: f64 = 0.5;
 
 /// How strongly a comparison supports a change, by the rule above.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,6 +127,8 @@ fn duration_hours(h: f64) -> String {
 /// so instead of reporting "0 of 3 retros held".
 #[derive(Debug, Clone, Copy)]
 pub struct Coverage {
+    /// The period's incidents whose service is known, and all of them.
+    pub services: (usize, usize),
     pub retros: bool,
     pub action_items: bool,
     pub responders: bool,
@@ -132,9 +138,22 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// Whether any record of the whole store (any period) carries each family's data.
-    pub fn of(data: &Data) -> Coverage {
+    /// Whether any record of the whole store (any period) carries each family's data,
+    /// and for how many of the period's incidents the service is known.
+    pub fn of(ctx: &crate::metrics::Ctx) -> Coverage {
+        let data = ctx.data;
+        let with_service: std::collections::HashSet<&str> = data
+            .incident_services
+            .iter()
+            .map(|(i, _)| i.as_str())
+            .collect();
+        let known = ctx
+            .current
+            .iter()
+            .filter(|i| with_service.contains(i.id.as_str()))
+            .count();
         Coverage {
+            services: (known, ctx.current.len()),
             retros: data
                 .incidents
                 .iter()
@@ -152,26 +171,44 @@ impl Coverage {
         }
     }
 
-    /// A sentence for each family no source informs.
-    pub fn unmeasured(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
+    /// Whether the service is known for enough of the period's incidents to rank
+    /// services at all.
+    fn services_enough(&self) -> bool {
+        let (known, total) = self.services;
+        total == 0 || known as f64 >= SERVICE_COVERAGE_MIN * total as f64
+    }
+
+    /// A sentence for each family no source informs, or too few incidents do.
+    pub fn unmeasured(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if !self.services_enough() {
+            let (known, total) = self.services;
+            out.push(format!(
+                "Hotspots: the service is known for only {known} of {total} incidents ({}), \
+                 under the half that ranking services needs; name services in the exports \
+                 (or map them in the config) to see where incidents concentrate.",
+                pct(known as f64 / total as f64)
+            ));
+        }
         if !self.retros {
-            out.push("Retrospectives: no source records them (postmortem tickets, an incident platform's postmortems, or retro dates), so retro coverage and time to retro are not measured.");
+            out.push("Retrospectives: no source records them (postmortem tickets, an incident platform's postmortems, or retro dates), so retro coverage and time to retro are not measured.".to_string());
         }
         if !self.action_items {
-            out.push("Action items: no source records follow-ups (a ticket tracker or an incident platform), so completion is not measured.");
+            out.push("Action items: no source records follow-ups (a ticket tracker or an incident platform), so completion is not measured.".to_string());
         }
         if !self.responders {
-            out.push("Responders: no source records who was paged, assigned or took part, so responder load and concentration are not measured.");
+            out.push("Responders: no source records who was paged, assigned or took part, so responder load and concentration are not measured.".to_string());
         }
         if !self.declaration {
-            out.push("Declaration: no source records who declared incidents.");
+            out.push("Declaration: no source records who declared incidents.".to_string());
         }
         if !self.acknowledgement {
-            out.push("Time to acknowledge: no source records pages or acknowledgements.");
+            out.push(
+                "Time to acknowledge: no source records pages or acknowledgements.".to_string(),
+            );
         }
         if !self.comms {
-            out.push("Communication: no source records status updates (a status page, an incident platform, or chat messages with the update marker).");
+            out.push("Communication: no source records status updates (a status page, an incident platform, or chat messages with the update marker).".to_string());
         }
         out
     }
@@ -180,7 +217,9 @@ impl Coverage {
 /// All findings that the data supports, most salient first.
 pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding> {
     let mut out = Vec::new();
-    out.extend(hotspot(m, prev));
+    if coverage.services_enough() {
+        out.extend(hotspot(m, prev, coverage.services));
+    }
     if coverage.retros {
         out.extend(retro(m, prev));
     }
@@ -204,10 +243,16 @@ pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding
     out
 }
 
-fn hotspot(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option<Finding> {
     let h = m.hotspots.first()?;
     let name = h.key.values().next()?.clone();
     let total = m.incidents.count;
+    // A share is of all incidents; when some name no service, the sentence says so.
+    let coverage = if known < all {
+        format!(" The service is known for {known} of the {all} incidents.")
+    } else {
+        String::new()
+    };
     let share = h.share?;
     let prev_total = prev.incidents;
     let before = if prev_total > 0 {
@@ -256,7 +301,7 @@ fn hotspot(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         family: "hotspots",
         title: format!("{name} is where incidents concentrate."),
         sentence: format!(
-            "{name} was involved in {} of {total} incidents ({}){comparison}. It carries the most severity-weighted impact (score {}, {} incident-minutes).",
+            "{name} was involved in {} of {total} incidents ({}){comparison}. It carries the most severity-weighted impact (score {}, {} incident-minutes).{coverage}",
             h.incidents,
             pct(share),
             trim(h.weighted_score, 1),

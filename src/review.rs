@@ -48,7 +48,8 @@ pub fn run(
     )?;
 
     let prev = metrics::baseline(data, config, req);
-    let coverage = crate::findings::Coverage::of(data);
+    let ctx = metrics::Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let coverage = crate::findings::Coverage::of(&ctx);
     let top = crate::findings::findings(&m, &prev, coverage)
         .into_iter()
         .next();

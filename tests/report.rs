@@ -616,3 +616,56 @@ fn a_change_tested_over_several_services_is_judged_after_holms_adjustment() {
         "{md}"
     );
 }
+
+#[test]
+fn services_are_ranked_only_when_most_incidents_name_one() {
+    // 30 incidents; the service known for `known` of them.
+    let report = |known: usize| -> String {
+        let w = Workdir::new();
+        let dir = w.path().join("org");
+        std::fs::create_dir(&dir).unwrap();
+        let mut incidents = String::from("incident_id,title,severity,started_at,resolved_at\n");
+        let mut services = String::from("incident_id,service\n");
+        for i in 0..30 {
+            let day = 1 + i % 28;
+            incidents.push_str(&format!(
+                "c:{i},t,SEV3,2026-08-{day:02}T10:00:00Z,2026-08-{day:02}T11:00:00Z\n"
+            ));
+            if i < known {
+                services.push_str(&format!("c:{i},cmdb-ci-{}\n", i % 2));
+            }
+        }
+        std::fs::write(dir.join("incidents.csv"), incidents).unwrap();
+        std::fs::write(dir.join("incident_services.csv"), services).unwrap();
+        w.ingest(&[&dir]);
+        let out = w.path().join("r.md");
+        let s = w.store();
+        w.run_status(
+            &[
+                "report",
+                "--store",
+                s.to_str().unwrap(),
+                "--period",
+                "2026-Q3",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            0,
+        );
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let few = report(2);
+    assert!(!few.contains("is where incidents concentrate"), "{few}");
+    assert!(
+        few.contains(
+            "- Hotspots: the service is known for only 2 of 30 incidents (7%), under the half \
+             that ranking services needs"
+        ),
+        "{few}"
+    );
+    let most = report(20);
+    assert!(
+        most.contains("incident-minutes). The service is known for 20 of the 30 incidents."),
+        "{most}"
+    );
+}

@@ -106,7 +106,7 @@ pub fn exec(
     // What the findings compare this period with.
     let prev = metrics::baseline(data, config, req);
     crate::timing::lap("report: the previous period's baseline");
-    let coverage = findings::Coverage::of(data);
+    let coverage = findings::Coverage::of(&ctx);
     let ranked = findings::findings(&m, &prev, coverage);
     let mut views = Vec::new();
     for f in ranked.into_iter().take(5) {
