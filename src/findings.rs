@@ -224,10 +224,10 @@ pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding
         out.extend(retro(m, prev));
     }
     if coverage.action_items {
-        out.extend(action_items(m));
+        out.extend(action_items(m, prev));
     }
     if coverage.responders {
-        out.extend(responders(m));
+        out.extend(responders(m, prev));
     }
     if coverage.declaration {
         out.extend(declaration(m, prev));
@@ -430,7 +430,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     })
 }
 
-fn action_items(m: &Metrics) -> Option<Finding> {
+fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let a = &m.action_items.all;
     if a.total == 0 {
         return None;
@@ -439,6 +439,38 @@ fn action_items(m: &Metrics) -> Option<Finding> {
         "Of {} action items from this period's incidents, {} are done, {} were dropped and {} are open",
         a.total, a.done, a.wont_do, a.open
     );
+    // Then: the share done of the previous period's items (dropped ones left out), as
+    // it stands now, by Fisher's exact test.
+    let b = &prev.action_items.all;
+    let mut compared = String::new();
+    if let (Some(now), Some(then)) = (a.completion_rate, b.completion_rate) {
+        let before = format!(
+            "{} ({} of {}) of the previous period's",
+            pct(then),
+            b.done,
+            b.done + b.open
+        );
+        let test = crate::stats::fisher_exact_p(
+            a.done as u64,
+            a.open as u64,
+            b.done as u64,
+            b.open as u64,
+        );
+        let evidence = Evidence::of(a.done + a.open + b.done + b.open, test);
+        compared = format!(" {} of those not dropped are done", pct(now));
+        compared += &match evidence {
+            Some(e) if e.real() => format!(
+                ", {} from {before}{}.",
+                if now > then { "up" } else { "down" },
+                e.clause("items", "Fisher's exact test: ")
+            ),
+            Some(e) => format!(
+                ", against {before}{}.",
+                e.clause("items", "Fisher's exact test: ")
+            ),
+            None => format!(", against {before}."),
+        };
+    }
     if let (Some(d30), Some(d60)) = (a.done_within_30d, a.done_within_60d) {
         sentence += &format!(
             "; at this pace {} are done within 30 days and {} within 60",
@@ -447,7 +479,7 @@ fn action_items(m: &Metrics) -> Option<Finding> {
         );
     }
     sentence += &format!(
-        ". {} open items are older than 60 days, and {} have no owner.",
+        ".{compared} {} open items are older than 60 days, and {} have no owner.",
         a.stale_open, a.unowned
     );
     if let Some(per) = m.action_items.per_retro {
@@ -481,16 +513,57 @@ fn action_items(m: &Metrics) -> Option<Finding> {
     })
 }
 
-fn responders(m: &Metrics) -> Option<Finding> {
+fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let r = &m.responders;
     let top = r.people.first()?;
     let total = m.incidents.count.max(1);
     let share = top.incidents as f64 / total as f64;
     let mut sentence = format!(
-        "One person took part in {} of {} incidents ({}); the top tenth of responders took part in {} of all participations.",
+        "One person took part in {} of {} incidents ({})",
         top.incidents,
         m.incidents.count,
-        pct(share),
+        pct(share)
+    );
+    // Then: the most-loaded person of the previous period (whoever it was), tested as
+    // a share of incidents by Fisher's exact test.
+    let then = prev
+        .responders
+        .people
+        .first()
+        .filter(|_| prev.incidents > 0);
+    let mut rose = None;
+    if let Some(t) = then {
+        let before = format!(
+            "{} of {} ({}) for the most-loaded person of the previous period",
+            t.incidents,
+            prev.incidents,
+            pct(t.incidents as f64 / prev.incidents as f64)
+        );
+        let test = crate::stats::fisher_exact_p(
+            top.incidents as u64,
+            (m.incidents.count - top.incidents.min(m.incidents.count)) as u64,
+            t.incidents as u64,
+            (prev.incidents - t.incidents.min(prev.incidents)) as u64,
+        );
+        let then_share = t.incidents as f64 / prev.incidents as f64;
+        sentence += &match Evidence::of(m.incidents.count + prev.incidents, test) {
+            Some(e) if e.real() => {
+                rose = Some(share > then_share);
+                format!(
+                    ", {} from {before}{}",
+                    if share > then_share { "up" } else { "down" },
+                    e.clause("incidents", "Fisher's exact test: ")
+                )
+            }
+            Some(e) => format!(
+                ", against {before}{}",
+                e.clause("incidents", "Fisher's exact test: ")
+            ),
+            None => format!(", against {before}"),
+        };
+    }
+    sentence += &format!(
+        ". The top tenth of responders took part in {} of all participations.",
         r.concentration.top10pct_share.map_or("–".into(), pct)
     );
     if r.pages > 0 {
@@ -506,7 +579,11 @@ fn responders(m: &Metrics) -> Option<Finding> {
     };
     Some(Finding {
         family: "responders",
-        title: "Responding leans on a few people.".into(),
+        title: match rose {
+            Some(true) => "Responding leans more on a few people than before.".into(),
+            Some(false) => "Responding leans on a few people, less than before.".into(),
+            None => "Responding leans on a few people.".into(),
+        },
         sentence,
         decision: (share >= 0.25).then(|| {
             "Spread incident knowledge: pair on call, and write runbooks for the services the most-loaded people are pulled into.".into()

@@ -81,6 +81,24 @@ fn the_demo_writes_reports_that_trace_to_the_metrics() {
         "{md}"
     );
     assert_eq!((km.as_str(), held.as_str()), ("19.4", "2.5"));
+    // Each finding carries the previous period: the most-loaded responder's share then
+    // and now (scipy's fisher_exact([[27, 7], [16, 12]]) = 0.0958), and action items
+    // done then and now (fisher_exact([[22, 20], [23, 22]]) = 1).
+    assert!(
+        top.contains(
+            "One person took part in 27 of 34 incidents (79%), against 16 of 28 (57%) for the \
+             most-loaded person of the previous period; a difference this size could be chance \
+             (Fisher's exact test: p = 0.096)."
+        ),
+        "{top}"
+    );
+    assert!(
+        md.contains(
+            "52% of those not dropped are done, against 51% (23 of 45) of the previous \
+             period's; a difference this size could be chance (Fisher's exact test: p = 1)."
+        ),
+        "{md}"
+    );
     // Retro: "(12 of 24)"; action items: "22 are done … 20 are open".
     let retro = &m["time_to_retro"];
     assert!(

@@ -974,6 +974,8 @@ pub struct Baseline {
     pub incidents: usize,
     pub time_to_retro: retro::TimeToRetro,
     pub declaration: declaration::Declaration,
+    pub responders: responders::Responders,
+    pub action_items: action_items::ActionItems,
 }
 
 /// The [`Baseline`] of the period before `req`'s, as it stands now (no `as_of`).
@@ -983,6 +985,8 @@ pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
         incidents: ctx.current.len(),
         time_to_retro: retro::compute(&ctx),
         declaration: declaration::compute(&ctx),
+        responders: responders::compute(&ctx),
+        action_items: action_items::compute(&ctx),
     }
 }
 
