@@ -602,7 +602,7 @@ fn pagerduty_incidents_stripped_of_links_are_read_with_their_fallbacks() {
     let md = std::fs::read_to_string(md).unwrap();
     assert!(
         md.contains(
-            "Taken from a documented fallback: resolved_at: last_status_change_at (1 incident(s))."
+            "Taken from a documented fallback: resolved_at: last_status_change_at (1 incident)."
         ),
         "{md}"
     );

@@ -81,6 +81,20 @@ fn the_demo_writes_reports_that_trace_to_the_metrics() {
         "{md}"
     );
     assert_eq!((km.as_str(), held.as_str()), ("19.4", "2.5"));
+    // The top insight comes before the monthly overview; the data-quality box lists
+    // what is wrong, counted in words.
+    let (top_at, overview_at) = (
+        md.find("**Top insight.**").unwrap(),
+        md.find("](exec-monthly.svg)").unwrap(),
+    );
+    assert!(top_at < overview_at);
+    assert_eq!(m["data_quality"]["incidents_without_severity"], 2);
+    assert!(
+        md.contains(
+            "> 1 source: 1271 records read, 1271 used. To know: 2 incidents without a severity.\n"
+        ),
+        "{md}"
+    );
     // Each finding carries the previous period: the most-loaded responder's share then
     // and now (scipy's fisher_exact([[27, 7], [16, 12]]) = 0.0958), and action items
     // done then and now (fisher_exact([[22, 20], [23, 22]]) = 1).

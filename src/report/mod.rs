@@ -145,6 +145,7 @@ pub fn exec(
         phases_chart => ser(&phases_chart),
         decisions => ser(&decisions),
         quality => ser(&m.data_quality),
+        quality_lines => quality_lines(&m.data_quality, &m.period.as_of[..10]),
         definitions => definitions,
         sources => ser(sources(data)?),
         version => env!("CARGO_PKG_VERSION"),
@@ -538,6 +539,92 @@ pub fn markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// `n` and the noun, in the singular or the plural as `n` asks.
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The data-quality box in words: what was read, then only what is wrong or missing
+/// (a run of zeros tells a reader nothing).
+fn quality_lines(q: &crate::metrics::quality::DataQuality, as_of: &str) -> Vec<String> {
+    let mut read = format!(
+        "{}: {} read, {} used",
+        count(q.sources.len() as u64, "source", "sources"),
+        count(q.rows_read, "record", "records"),
+        q.rows_ingested
+    );
+    if q.rows_rejected > 0 {
+        read += &format!(
+            ", {} rejected (listed in the store's rejects table)",
+            q.rows_rejected
+        );
+    }
+    let mut lines = vec![read + "."];
+    let u = |n: usize| n as u64;
+    let problems = [
+        (q.incidents_without_severity > 0).then(|| {
+            count(u(q.incidents_without_severity), "incident", "incidents") + " without a severity"
+        }),
+        (q.incidents_without_resolution > 0).then(|| {
+            count(u(q.incidents_without_resolution), "incident", "incidents")
+                + &format!(" not resolved by {as_of}")
+        }),
+        (q.unmatched_people > 0).then(|| {
+            count(
+                u(q.unmatched_people),
+                "person reference",
+                "person references",
+            ) + " not matched to the roster"
+        }),
+        (q.services_not_in_catalog > 0).then(|| {
+            count(u(q.services_not_in_catalog), "service", "services") + " missing from the catalog"
+        }),
+        (q.negative_durations > 0).then(|| {
+            count(
+                u(q.negative_durations),
+                "negative duration",
+                "negative durations",
+            ) + " left out"
+        }),
+        (q.dangling_links > 0).then(|| {
+            count(
+                u(q.dangling_links),
+                "incident channel or ticket",
+                "incident channels or tickets",
+            ) + " linked to no incident"
+        }),
+        (q.ambiguous_links > 0)
+            .then(|| count(u(q.ambiguous_links), "link", "links") + " matching several incidents"),
+        (q.records_pending > 0).then(|| {
+            count(u(q.records_pending), "record waits", "records wait")
+                + " for an incident no export has brought"
+        }),
+    ];
+    let problems: Vec<String> = problems.into_iter().flatten().collect();
+    if problems.is_empty() {
+        lines.push(
+            "Nothing is missing: every incident has a severity and a resolution, every person \
+             and service is matched, every link resolves."
+                .into(),
+        );
+    } else {
+        lines.push(format!("To know: {}.", problems.join("; ")));
+    }
+    if !q.fallbacks.is_empty() {
+        let used: Vec<String> = q
+            .fallbacks
+            .iter()
+            .map(|(what, n)| format!("{what} ({})", count(u(*n), "incident", "incidents")))
+            .collect();
+        lines.push(format!(
+            "Taken from a documented fallback: {}.",
+            used.join("; ")
+        ));
+    }
+    lines
 }
 
 /// A serde value as a template value.
