@@ -415,6 +415,18 @@ fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<Exit
         );
     }
     println!("wrote {}", args.out.display());
+    if review.incidents == 0 {
+        // Nothing to review is not a pass: a CI job pointed at the wrong period (or an
+        // empty export) should not go green.
+        crate::say!(
+            "error: no incidents in {label}{}; the review holds nothing to judge",
+            match crate::report::incident_span(&data) {
+                Some((from, to)) => format!(" (the store's incidents run from {from} to {to})"),
+                None => " (the store holds no incidents)".into(),
+            }
+        );
+        return Ok(ExitCode::from(3));
+    }
     Ok(if review.failed() {
         ExitCode::from(1)
     } else {

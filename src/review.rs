@@ -13,6 +13,8 @@ use std::path::Path;
 /// What a review found: the policy outcomes (empty without a policy).
 pub struct Review {
     pub outcomes: Vec<Outcome>,
+    /// The period's incidents: none means there was nothing to review.
+    pub incidents: usize,
 }
 
 impl Review {
@@ -53,7 +55,10 @@ pub fn run(
     let top = crate::findings::findings(&m, &prev, coverage)
         .into_iter()
         .next();
-    let review = Review { outcomes };
+    let review = Review {
+        outcomes,
+        incidents: m.incidents.count,
+    };
     write(
         out,
         "summary.md",

@@ -263,3 +263,33 @@ fn a_rule_on_a_list_is_refused_before_anything_is_written() {
     );
     assert!(!w.path().join("review").exists(), "artifacts were written");
 }
+
+#[test]
+fn a_period_without_incidents_says_so_and_does_not_pass() {
+    let w = Workdir::with_demo();
+    let out = w.run(&[
+        "review",
+        "--store",
+        w.store().to_str().unwrap(),
+        "--period",
+        "2025-Q1",
+        "--out",
+        w.path().join("empty-q1").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "no incidents in 2025-Q1 (the store's incidents run from 2026-04-04 to 2026-09-27)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let md = std::fs::read_to_string(w.path().join("empty-q1/exec.md")).unwrap();
+    assert!(
+        md.contains(
+            "The store holds no incidents for this period: its incidents run from 2026-04-04 to \
+             2026-09-27."
+        ),
+        "{md}"
+    );
+}

@@ -146,6 +146,7 @@ pub fn exec(
         decisions => ser(&decisions),
         quality => ser(&m.data_quality),
         quality_lines => quality_lines(&m.data_quality, &m.period.as_of[..10]),
+        span => incident_span(data),
         definitions => definitions,
         sources => ser(sources(data)?),
         version => env!("CARGO_PKG_VERSION"),
@@ -539,6 +540,14 @@ pub fn markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// The dates of the store's first and last incident (UTC), for a period without any.
+pub fn incident_span(data: &Data) -> Option<(String, String)> {
+    let anchors = data.incidents.iter().map(|i| i.anchor);
+    let (from, to) = (anchors.clone().min()?, anchors.max()?);
+    let day = |t: i64| crate::time::format_micros(t)[..10].to_string();
+    Some((day(from), day(to)))
 }
 
 /// `n` and the noun, in the singular or the plural as `n` asks.
