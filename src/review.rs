@@ -82,6 +82,7 @@ fn summary(
     let mut s = String::new();
     let failed: Vec<&Outcome> = r.outcomes.iter().filter(|o| o.status == "fail").collect();
     let verdict = match (r.outcomes.is_empty(), failed.len()) {
+        _ if m.incidents.count == 0 => "no incidents, nothing reviewed".to_string(),
         (true, _) => "no policy checked".to_string(),
         (false, 0) => "policy holds".to_string(),
         (false, n) => format!(

@@ -284,6 +284,11 @@ fn a_period_without_incidents_says_so_and_does_not_pass() {
         "{}",
         stderr(&out)
     );
+    let summary = std::fs::read_to_string(w.path().join("empty-q1/summary.md")).unwrap();
+    assert!(
+        summary.starts_with("## Incident review 2025-Q1: no incidents, nothing reviewed\n"),
+        "{summary}"
+    );
     let md = std::fs::read_to_string(w.path().join("empty-q1/exec.md")).unwrap();
     assert!(
         md.contains(
