@@ -587,43 +587,15 @@ fn markdown_outputs_show_export_text_as_text() {
     );
 }
 
-#[test]
-fn a_change_tested_over_several_services_is_judged_after_holms_adjustment() {
-    // svc-a: 17 incidents this quarter against 6 the last; svc-b and svc-c: 2 and 2.
-    // Alone, svc-a's binomial test gives p = 0.0348 (scipy.stats.binomtest(17, 23,
-    // 92/183)); tested beside two other services, Holm's adjustment makes it 3 × 0.0348
-    // = 0.104, which is no evidence of a change.
+/// A store of the given incidents.csv and incident_services.csv, and its 2026-Q3
+/// report in Markdown.
+fn org_report(incidents: &str, services: &str) -> (Workdir, String) {
     let w = Workdir::new();
     let dir = w.path().join("org");
     std::fs::create_dir(&dir).unwrap();
-    let mut incidents = String::from("incident_id,title,severity,started_at,resolved_at\n");
-    let mut services = String::from("incident_id,service\n");
-    let mut n = 0;
-    for (service, now, before) in [("svc-a", 17, 6), ("svc-b", 2, 2), ("svc-c", 2, 2)] {
-        for (count, month) in [(now, "08"), (before, "05")] {
-            for _ in 0..count {
-                n += 1;
-                incidents.push_str(&format!(
-                    "h:{n},t,SEV3,2026-{month}-10T10:00:00Z,2026-{month}-10T11:00:00Z\n"
-                ));
-                services.push_str(&format!("h:{n},{service}\n"));
-            }
-        }
-    }
     std::fs::write(dir.join("incidents.csv"), incidents).unwrap();
     std::fs::write(dir.join("incident_services.csv"), services).unwrap();
     w.ingest(&[&dir]);
-    let m = w.metrics_json(&["--period", "2026-Q3"]);
-    let raw: Vec<f64> = m["hotspots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["change_p_value"].as_f64().unwrap())
-        .collect();
-    assert_eq!(m["hotspots"][0]["service"], "svc-a");
-    assert!((raw[0] - 0.034_750_757_517_940_61).abs() < 1e-9, "{raw:?}");
-    // Holm by hand: the smallest of the 3 times 3.
-    assert!((raw[0] * 3.0 - 0.104_252_272_553_821_8).abs() < 1e-9);
     let out = w.path().join("r.md");
     let s = w.store();
     w.run_status(
@@ -639,6 +611,41 @@ fn a_change_tested_over_several_services_is_judged_after_holms_adjustment() {
         0,
     );
     let md = std::fs::read_to_string(&out).unwrap();
+    (w, md)
+}
+
+#[test]
+fn a_change_tested_over_several_services_is_judged_after_holms_adjustment() {
+    // svc-a: 17 incidents this quarter against 6 the last; svc-b and svc-c: 2 and 2.
+    // Alone, svc-a's binomial test gives p = 0.0348 (scipy.stats.binomtest(17, 23,
+    // 92/183)); tested beside two other services, Holm's adjustment makes it 3 × 0.0348
+    // = 0.104, which is no evidence of a change.
+    let mut incidents = String::from("incident_id,title,severity,started_at,resolved_at\n");
+    let mut services = String::from("incident_id,service\n");
+    let mut n = 0;
+    for (service, now, before) in [("svc-a", 17, 6), ("svc-b", 2, 2), ("svc-c", 2, 2)] {
+        for (count, month) in [(now, "08"), (before, "05")] {
+            for _ in 0..count {
+                n += 1;
+                incidents.push_str(&format!(
+                    "h:{n},t,SEV3,2026-{month}-10T10:00:00Z,2026-{month}-10T11:00:00Z\n"
+                ));
+                services.push_str(&format!("h:{n},{service}\n"));
+            }
+        }
+    }
+    let (w, md) = org_report(&incidents, &services);
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
+    let raw: Vec<f64> = m["hotspots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["change_p_value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(m["hotspots"][0]["service"], "svc-a");
+    assert!((raw[0] - 0.034_750_757_517_940_61).abs() < 1e-9, "{raw:?}");
+    // Holm by hand: the smallest of the 3 times 3.
+    assert!((raw[0] * 3.0 - 0.104_252_272_553_821_8).abs() < 1e-9);
     assert!(
         md.contains(
             "svc-a was involved in 17 of 21 incidents (81%), against 6 of 10 (60%) in the \
@@ -653,9 +660,6 @@ fn a_change_tested_over_several_services_is_judged_after_holms_adjustment() {
 fn services_are_ranked_only_when_most_incidents_name_one() {
     // 30 incidents; the service known for `known` of them.
     let report = |known: usize| -> String {
-        let w = Workdir::new();
-        let dir = w.path().join("org");
-        std::fs::create_dir(&dir).unwrap();
         let mut incidents = String::from("incident_id,title,severity,started_at,resolved_at\n");
         let mut services = String::from("incident_id,service\n");
         for i in 0..30 {
@@ -667,24 +671,7 @@ fn services_are_ranked_only_when_most_incidents_name_one() {
                 services.push_str(&format!("c:{i},cmdb-ci-{}\n", i % 2));
             }
         }
-        std::fs::write(dir.join("incidents.csv"), incidents).unwrap();
-        std::fs::write(dir.join("incident_services.csv"), services).unwrap();
-        w.ingest(&[&dir]);
-        let out = w.path().join("r.md");
-        let s = w.store();
-        w.run_status(
-            &[
-                "report",
-                "--store",
-                s.to_str().unwrap(),
-                "--period",
-                "2026-Q3",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            0,
-        );
-        std::fs::read_to_string(&out).unwrap()
+        org_report(&incidents, &services).1
     };
     let few = report(2);
     assert!(!few.contains("is where incidents concentrate"), "{few}");
