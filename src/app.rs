@@ -53,10 +53,92 @@ fn describe(command: &Command) -> Result<ExitCode> {
 }
 
 /// Turns the period flags into a validated request, before any work.
+/// `--period` names counted from a moment (`--as-of`, else the store's latest record):
+/// the month, quarter or year that holds it, or the one before.
+const RELATIVE_PERIODS: [&str; 6] = [
+    "this-month",
+    "last-month",
+    "this-quarter",
+    "last-quarter",
+    "this-year",
+    "last-year",
+];
+
+/// A relative period name as the period it names at `at` (in `tz`): `2026-Q2`.
+fn absolute_period(name: &str, at: i64, tz: chrono_tz::Tz) -> Option<String> {
+    use chrono::Datelike;
+    let (which, unit) = name.split_once('-')?;
+    let back = match which {
+        "this" => 0,
+        "last" => 1,
+        _ => return None,
+    };
+    let day = chrono::DateTime::from_timestamp_micros(at)?
+        .with_timezone(&tz)
+        .date_naive();
+    let (year, month) = (day.year(), day.month0() as i32);
+    Some(match unit {
+        "month" => {
+            let n = year * 12 + month - back;
+            format!("{}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
+        }
+        "quarter" => {
+            let n = year * 4 + month / 3 - back;
+            format!("{}-Q{}", n.div_euclid(4), n.rem_euclid(4) + 1)
+        }
+        "year" => (year - back).to_string(),
+        _ => return None,
+    })
+}
+
+/// The period a command works on; which one it chose, when it was not named as it is,
+/// goes to stderr.
 pub fn resolve_period(args: &PeriodArgs, data: &metrics::Data) -> Result<metrics::Request> {
+    resolve_period_telling(args, data, true)
+}
+
+/// [`resolve_period`], saying nothing (the demo names its period itself).
+pub fn resolve_period_quietly(args: &PeriodArgs, data: &metrics::Data) -> Result<metrics::Request> {
+    resolve_period_telling(args, data, false)
+}
+
+fn resolve_period_telling(
+    args: &PeriodArgs,
+    data: &metrics::Data,
+    tell: bool,
+) -> Result<metrics::Request> {
     let tz = crate::time::parse_zone(&args.tz).map_err(|e| anyhow!("--tz: {e}"))?;
+    let as_of = match &args.as_of {
+        None => None,
+        Some(text) => Some(match period::parse_date(text) {
+            Ok(d) => period::midnight(d, tz).map_err(|e| anyhow!("--as-of: {e}"))?,
+            Err(_) => {
+                crate::time::parse_timestamp(text, None).map_err(|e| anyhow!("--as-of: {e}"))?
+            }
+        }),
+    };
+    let day = |t: i64| crate::time::format_micros(t)[..10].to_string();
     let period = match (&args.period, &args.from, &args.to) {
-        (Some(p), _, _) => Period::parse(p, tz).map_err(|e| anyhow!("--period: {e}"))?,
+        (Some(p), _, _) if RELATIVE_PERIODS.contains(&p.as_str()) => {
+            let (at, from) = match (as_of, data.latest) {
+                (Some(t), _) => (t, "--as-of"),
+                (None, Some(t)) => (t, "the store's latest record"),
+                (None, None) => bail!("--period {p}: the store holds nothing to count it from"),
+            };
+            let name = absolute_period(p, at, tz).expect("a relative period name");
+            let period = Period::parse(&name, tz).map_err(|e| anyhow!("--period: {e}"))?;
+            if tell {
+                crate::say!(
+                    "period: {p} is {name} ({} to {}), counted from {from} ({})",
+                    day(period.from),
+                    day(period.to - 1),
+                    day(at)
+                );
+            }
+            period
+        }
+        (Some(p), _, _) => Period::parse(p, tz)
+            .map_err(|e| anyhow!("--period: {e}, or one of {}", RELATIVE_PERIODS.join(", ")))?,
         (None, Some(from), Some(to)) => {
             let from = period::parse_date(from).map_err(|e| anyhow!("--from: {e}"))?;
             let to = period::parse_date(to).map_err(|e| anyhow!("--to: {e}"))?;
@@ -69,17 +151,18 @@ pub fn resolve_period(args: &PeriodArgs, data: &metrics::Data) -> Result<metrics
                 .map(|i| i.anchor)
                 .max()
                 .ok_or_else(|| anyhow!("the store holds no incidents; ingest some first"))?;
-            Period::quarter_of(latest, tz).map_err(|e| anyhow!("{e}"))?
-        }
-    };
-    let as_of = match &args.as_of {
-        None => None,
-        Some(text) => Some(match period::parse_date(text) {
-            Ok(d) => period::midnight(d, tz).map_err(|e| anyhow!("--as-of: {e}"))?,
-            Err(_) => {
-                crate::time::parse_timestamp(text, None).map_err(|e| anyhow!("--as-of: {e}"))?
+            let period = Period::quarter_of(latest, tz).map_err(|e| anyhow!("{e}"))?;
+            if tell {
+                crate::say!(
+                    "period: none given, so the quarter of the latest incident ({}): {} to {} \
+                     (--period names another)",
+                    day(latest),
+                    day(period.from),
+                    day(period.to - 1)
+                );
             }
-        }),
+            period
+        }
     };
     Ok(metrics::Request { period, as_of, tz })
 }
@@ -293,20 +376,32 @@ fn forget_command(args: &crate::cli::ForgetArgs) -> Result<ExitCode> {
 
 /// How a period is named in a report title.
 pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
-    match &args.period {
-        Some(p) => p.clone(),
-        None if args.from.is_none() => req.period.quarter_label().unwrap_or_else(|| {
-            format!(
-                "{} to {}",
-                &crate::time::format_micros(req.period.from)[..10],
-                &crate::time::format_micros(req.period.to)[..10]
-            )
-        }),
-        None => format!(
+    let span = || {
+        format!(
             "{} to {}",
             &crate::time::format_micros(req.period.from)[..10],
             &crate::time::format_micros(req.period.to)[..10]
-        ),
+        )
+    };
+    match &args.period {
+        // A relative name is labelled by the period it named.
+        Some(p) if RELATIVE_PERIODS.contains(&p.as_str()) => {
+            let from = crate::time::format_micros(req.period.from);
+            let named = |text: &str| {
+                Period::parse(text, req.tz)
+                    .is_ok_and(|q| q.from == req.period.from && q.to == req.period.to)
+            };
+            let found = [&from[..4], &from[..7]]
+                .into_iter()
+                .find(|t| named(t))
+                .map(str::to_string);
+            found
+                .or_else(|| req.period.quarter_label())
+                .unwrap_or_else(span)
+        }
+        Some(p) => p.clone(),
+        None if args.from.is_none() => req.period.quarter_label().unwrap_or_else(span),
+        None => span(),
     }
 }
 

@@ -93,7 +93,9 @@ pub enum Command {
 /// The period flags shared by metrics, report, query and review.
 #[derive(Debug, Args, Clone)]
 pub struct PeriodArgs {
-    /// A quarter (2026-Q3), a month (2026-07) or a year (2026)
+    /// A quarter (2026-Q3), a month (2026-07) or a year (2026); or last-month,
+    /// this-month, last-quarter, this-quarter, last-year, this-year, counted from
+    /// --as-of (else the store's latest record)
     #[arg(long, value_name = "P", conflicts_with_all = ["from", "to"])]
     pub period: Option<String>,
 

@@ -67,7 +67,7 @@ pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
 
     // The latest quarter in the data, judged by the default as_of rule.
     let data = crate::metrics::Data::load(&store)?;
-    let req = crate::app::resolve_period(&crate::cli::PeriodArgs::default(), &data)?;
+    let req = crate::app::resolve_period_quietly(&crate::cli::PeriodArgs::default(), &data)?;
     let m = crate::metrics::compute_from(&data, config, req);
     println!("\nMetrics for the latest quarter in the data:\n");
     print!("{}", crate::metrics::text::render(&m));

@@ -305,3 +305,77 @@ fn footer_statistics_give_each_timestamp_columns_maximum() {
     }
     assert!(checked >= 10, "only {checked} columns held a timestamp");
 }
+
+#[test]
+fn periods_as_people_say_them() {
+    let w = Workdir::with_demo();
+    let s = w.store();
+    let s = s.to_str().unwrap();
+    let period = |args: &[&str]| -> (String, String) {
+        let mut all = vec!["metrics", "--store", s, "--format", "json"];
+        all.extend(args);
+        let out = w.run_status(&all, 0);
+        let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            m["period"]["from"].as_str().unwrap().to_string(),
+            stderr(&out),
+        )
+    };
+    // Counted from --as-of: the quarter, month or year that holds it, or the one before.
+    for (name, from, said) in [
+        (
+            "last-quarter",
+            "2026-04-01T00:00:00Z",
+            "last-quarter is 2026-Q2 (2026-04-01 to 2026-06-30)",
+        ),
+        (
+            "this-quarter",
+            "2026-07-01T00:00:00Z",
+            "this-quarter is 2026-Q3 (2026-07-01 to 2026-09-30)",
+        ),
+        (
+            "last-month",
+            "2026-07-01T00:00:00Z",
+            "last-month is 2026-07 (2026-07-01 to 2026-07-31)",
+        ),
+        (
+            "this-month",
+            "2026-08-01T00:00:00Z",
+            "this-month is 2026-08 (2026-08-01 to 2026-08-31)",
+        ),
+        (
+            "last-year",
+            "2025-01-01T00:00:00Z",
+            "last-year is 2025 (2025-01-01 to 2025-12-31)",
+        ),
+    ] {
+        let (got, err) = period(&["--period", name, "--as-of", "2026-08-15"]);
+        assert_eq!(got, from, "{name}");
+        assert!(
+            err.contains(&format!(
+                "period: {said}, counted from --as-of (2026-08-15)"
+            )),
+            "{err}"
+        );
+    }
+    // January counts back a year.
+    let (got, err) = period(&["--period", "last-month", "--as-of", "2026-01-10"]);
+    assert_eq!(got, "2025-12-01T00:00:00Z", "{err}");
+    // Without --as-of, from the store's latest record (the demo's is a follow-up closed
+    // on 2026-10-03).
+    let (got, err) = period(&["--period", "last-quarter"]);
+    assert_eq!(got, "2026-07-01T00:00:00Z");
+    assert!(
+        err.contains(
+            "period: last-quarter is 2026-Q3 (2026-07-01 to 2026-09-30), counted from the \
+             store's latest record (2026-10-03)"
+        ),
+        "{err}"
+    );
+    // No period: which one was chosen, and why.
+    let (_, err) = period(&[]);
+    assert!(
+        err.contains("period: none given, so the quarter of the latest incident"),
+        "{err}"
+    );
+}
