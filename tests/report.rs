@@ -688,3 +688,34 @@ fn services_are_ranked_only_when_most_incidents_name_one() {
         "{most}"
     );
 }
+
+#[test]
+fn a_team_is_found_whatever_its_case_and_a_typo_gets_a_suggestion() {
+    let w = Workdir::with_demo();
+    let s = w.store();
+    let s = s.to_str().unwrap();
+    let out = w.path().join("t.md");
+    let o = out.to_str().unwrap();
+    w.run_status(
+        &[
+            "report", "--store", s, "--period", "2026-Q3", "--team", "PAYMENTS", "--out", o,
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with("# Team report: payments, 2026-Q3"), "{md}");
+    let typo = w.run_status(
+        &[
+            "report", "--store", s, "--period", "2026-Q3", "--team", "paymnts", "--out", o,
+        ],
+        2,
+    );
+    assert!(
+        stderr(&typo).contains(
+            "no team 'paymnts' in the store; did you mean 'payments'? teams: data, payments, \
+             platform, storefront"
+        ),
+        "{}",
+        stderr(&typo)
+    );
+}

@@ -186,12 +186,32 @@ pub fn team(
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
     let m = metrics::compute_in(&ctx);
     let known = team::teams(&ctx);
-    if !known.iter().any(|t| t == team_name) {
-        return Err(anyhow!(
-            "no team '{team_name}' in the store; teams: {}",
-            known.join(", ")
-        ));
-    }
+    // As written, else the one team that differs only in case.
+    let team_name = match known.iter().find(|t| *t == team_name) {
+        Some(t) => t.as_str(),
+        None => match known
+            .iter()
+            .filter(|t| t.to_lowercase() == team_name.to_lowercase())
+            .collect::<Vec<_>>()[..]
+        {
+            [one] => one.as_str(),
+            _ => {
+                // A suggestion only when it is a likely typo, not any team at all.
+                let wanted = team_name.to_lowercase();
+                let nearest = known
+                    .iter()
+                    .map(|t| (strsim::levenshtein(&t.to_lowercase(), &wanted), t))
+                    .min()
+                    .filter(|(d, _)| *d <= 2.max(wanted.chars().count() / 3))
+                    .map(|(_, t)| format!("did you mean '{t}'? "))
+                    .unwrap_or_default();
+                return Err(anyhow!(
+                    "no team '{team_name}' in the store; {nearest}teams: {}",
+                    known.join(", ")
+                ));
+            }
+        },
+    };
     let view = team::view(&ctx, &m, team_name, pseudonymise);
     let context = minijinja::context! {
         title => format!("Team report: {team_name}, {label}"),
