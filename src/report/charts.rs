@@ -112,13 +112,26 @@ pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
     Ok(svg)
 }
 
-/// A Kaplan–Meier curve as the share *done* (1 − S) over time: steps `(t, S(t))`.
-pub fn survival(steps: &[(f64, f64)], x_desc: &str, y_desc: &str, horizon: f64) -> Result<String> {
+/// A Kaplan–Meier curve drawn as the share done (rising steps): this period's in blue,
+/// the previous period's in grey when given, and dashed reference lines at `marks`
+/// (the days a caption asks the reader to look at), each labelled.
+pub fn survival(
+    steps: &[(f64, f64)],
+    previous: Option<&[(f64, f64)]>,
+    marks: &[(f64, &str)],
+    x_desc: &str,
+    y_desc: &str,
+    horizon: f64,
+) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let x_max = horizon.max(steps.last().map_or(1.0, |s| s.0)).max(1.0);
+        let last = |s: &[(f64, f64)]| s.last().map_or(1.0, |x| x.0);
+        let x_max = horizon
+            .max(last(steps))
+            .max(previous.map_or(0.0, last))
+            .max(1.0);
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(40)
@@ -136,18 +149,55 @@ pub fn survival(steps: &[(f64, f64)], x_desc: &str, y_desc: &str, horizon: f64) 
             .axis_desc_style((FONT, 13))
             .draw()
             .map_err(err)?;
-        // A step function: flat until each event, then up.
-        let mut points = vec![(0.0, 0.0)];
-        let mut done = 0.0;
-        for (t, s) in steps {
-            points.push((*t, done));
-            done = (1.0 - s) * 100.0;
-            points.push((*t, done));
+        for (x, label) in marks.iter().filter(|(x, _)| *x <= x_max) {
+            // Dashes: short segments up the axis.
+            let dashes = (0..20).map(|k| {
+                let y = k as f64 * 5.0;
+                PathElement::new(vec![(*x, y), (*x, y + 2.5)], GREY.stroke_width(1))
+            });
+            chart.draw_series(dashes).map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.to_string(),
+                    (*x, 97.0),
+                    (FONT, 12).into_font(),
+                )))
+                .map_err(err)?;
         }
-        points.push((x_max, done));
+        // A step function: flat until each event, then up.
+        let points = |steps: &[(f64, f64)]| {
+            let mut points = vec![(0.0, 0.0)];
+            let mut done = 0.0;
+            for (t, s) in steps {
+                points.push((*t, done));
+                done = (1.0 - s) * 100.0;
+                points.push((*t, done));
+            }
+            points.push((x_max, done));
+            points
+        };
+        if let Some(previous) = previous {
+            chart
+                .draw_series(LineSeries::new(points(previous), GREY.stroke_width(2)))
+                .map_err(err)?
+                .label("previous period")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(2)));
+        }
         chart
-            .draw_series(LineSeries::new(points, BLUE.stroke_width(3)))
-            .map_err(err)?;
+            .draw_series(LineSeries::new(points(steps), BLUE.stroke_width(3)))
+            .map_err(err)?
+            .label("this period")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(3)));
+        if previous.is_some() {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.9))
+                .border_style(GREY)
+                .label_font((FONT, 13))
+                .draw()
+                .map_err(err)?;
+        }
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -362,11 +412,32 @@ mod tests {
         assert!(svg.starts_with("<svg"));
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;"));
-        assert!(
-            survival(&[(10.0, 0.5), (20.0, 0.25)], "days", "% done", 30.0)
-                .unwrap()
-                .contains("<polyline")
-        );
+        assert!(survival(
+            &[(10.0, 0.5), (20.0, 0.25)],
+            None,
+            &[],
+            "days",
+            "% done",
+            30.0
+        )
+        .unwrap()
+        .contains("<polyline"));
+        // Both periods and a labelled reference line.
+        let both = survival(
+            &[(10.0, 0.5)],
+            Some(&[(5.0, 0.2)]),
+            &[(7.0, "5 working days")],
+            "days",
+            "% done",
+            30.0,
+        )
+        .unwrap();
+        for label in ["5 working days", "previous period", "this period"] {
+            assert!(both.contains(label), "{label}");
+        }
+        // Grey for the previous period's curve, blue for this one's.
+        assert!(both.contains("stroke=\"#999999\" stroke-width=\"2\""));
+        assert!(both.contains("stroke=\"#0072B2\" stroke-width=\"3\""));
         assert!(lorenz(&[1.0, 2.0, 7.0]).unwrap().contains("<polyline"));
     }
 }

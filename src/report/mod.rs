@@ -314,6 +314,11 @@ fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
         .ok_or_else(|| anyhow!("no template {name}"))
 }
 
+/// The previous period as it stands now (as the findings compare with it).
+fn previous<'a>(ctx: &Ctx<'a>) -> Ctx<'a> {
+    Ctx::new(ctx.data, ctx.config, ctx.period.previous(), None, ctx.tz)
+}
+
 fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart> {
     let (title, caption, svg) = match id {
         "hotspots" => {
@@ -344,22 +349,41 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
             )
         }
         "retro" => {
-            let steps: Vec<(f64, f64)> = metrics::retro::curve(ctx)
-                .into_iter()
-                .map(|(h, s)| (h / 24.0, s))
-                .collect();
+            let days = |c: &Ctx| -> Vec<(f64, f64)> {
+                metrics::retro::curve(c)
+                    .into_iter()
+                    .map(|(h, s)| (h / 24.0, s))
+                    .collect()
+            };
+            let before = days(&previous(ctx));
             (
                 "Retros held, by days after resolution".to_string(),
-                "Share of incidents needing a retro that had one, by days after resolution (Kaplan–Meier; retros still owed count as not yet held). Look at where the line crosses five working days.".to_string(),
-                charts::survival(&steps, "days after resolution", "retros held", 30.0).map_err(|e| anyhow!(e))?,
+                "Share of incidents needing a retro that had one, by days after resolution (Kaplan–Meier; retros still owed count as not yet held), this period in blue and the previous one in grey. Look at where the lines cross the dashed line of five working days (about seven days).".to_string(),
+                charts::survival(
+                    &days(ctx),
+                    (!before.is_empty()).then_some(&before[..]),
+                    &[(7.0, "5 working days")],
+                    "days after resolution",
+                    "retros held",
+                    30.0,
+                )
+                .map_err(|e| anyhow!(e))?,
             )
         }
         "action_items" => {
-            let steps = metrics::action_items::curve(ctx);
+            let before = metrics::action_items::curve(&previous(ctx));
             (
                 "Action items done, by days after they were written".to_string(),
-                "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out). Look at 30 and 60 days.".to_string(),
-                charts::survival(&steps, "days after the item was written", "items done", 90.0).map_err(|e| anyhow!(e))?,
+                "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out), this period in blue and the previous one in grey. Look at the dashed lines at 30 and 60 days.".to_string(),
+                charts::survival(
+                    &metrics::action_items::curve(ctx),
+                    (!before.is_empty()).then_some(&before[..]),
+                    &[(30.0, "30 days"), (60.0, "60 days")],
+                    "days after the item was written",
+                    "items done",
+                    90.0,
+                )
+                .map_err(|e| anyhow!(e))?,
             )
         }
         "monthly" => {
