@@ -251,7 +251,7 @@ pub fn lorenz(counts: &[f64]) -> Result<String> {
 }
 
 /// Vertical bars per month, stacked by severity.
-pub fn monthly(months: &[(String, [usize; 6])]) -> Result<String> {
+pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (SIZE.0, 300)).into_drawing_area();
@@ -288,6 +288,32 @@ pub fn monthly(months: &[(String, [usize; 6])]) -> Result<String> {
             .axis_desc_style((FONT, 13))
             .draw()
             .map_err(err)?;
+        // This period's months on a light ground, each period named above its months.
+        let top = max as f64 * 1.1;
+        if current_from < months.len() {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(current_from as f64 - 0.5, 0.0), (n as f64 - 0.5, top)],
+                    RGBColor(232, 240, 248).filled(),
+                )))
+                .map_err(err)?;
+        }
+        for (label, at) in [
+            ("previous period", (current_from as f64 - 1.0) / 2.0),
+            ("this period", (current_from + n - 1) as f64 / 2.0),
+        ] {
+            if (label == "this period" && current_from < n)
+                || (label != "this period" && current_from > 0)
+            {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        label.to_string(),
+                        (at - 0.4, top * 0.98),
+                        (FONT, 13).into_font(),
+                    )))
+                    .map_err(err)?;
+            }
+        }
         for (i, (_, counts)) in months.iter().enumerate() {
             let x = i as f64;
             let mut y = 0.0;
@@ -432,6 +458,19 @@ mod tests {
             30.0,
         )
         .unwrap();
+        // The monthly chart names both periods and shades this one's months.
+        let m = monthly(
+            &[
+                ("2026-05".into(), [0, 1, 0, 0, 0, 0]),
+                ("2026-06".into(), [0; 6]),
+                ("2026-07".into(), [1, 0, 0, 0, 0, 0]),
+            ],
+            2,
+        )
+        .unwrap();
+        assert!(m.contains("previous period") && m.contains("this period"));
+        assert!(m.contains("2026-06"), "an empty month keeps its place");
+        assert!(m.contains("fill=\"#E8F0F8\""), "this period's ground");
         for label in ["5 working days", "previous period", "this period"] {
             assert!(both.contains(label), "{label}");
         }

@@ -403,11 +403,31 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
                     .unwrap_or(5);
                 months.entry(month).or_default()[k] += 1;
             }
+            // Every month of both periods, a month without incidents as an empty one.
+            let month_of = |t: i64| crate::time::format_micros(t)[..7].to_string();
+            let (first, last) = (month_of(from), month_of(to - 1));
+            let (mut y, mut mo): (i32, u32) = (
+                first[..4].parse().unwrap_or(1970),
+                first[5..7].parse().unwrap_or(1),
+            );
+            loop {
+                let key = format!("{y}-{mo:02}");
+                months.entry(key.clone()).or_default();
+                if key >= last {
+                    break;
+                }
+                (y, mo) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+            }
+            let this_period = month_of(ctx.period.from);
             let rows: Vec<(String, [usize; 6])> = months.into_iter().collect();
+            let current_from = rows
+                .iter()
+                .position(|(m, _)| *m >= this_period)
+                .unwrap_or(rows.len());
             (
                 "Incidents per month, by severity".to_string(),
-                "This period and the previous one, by month of declaration (UTC); drills and maintenance left out.".to_string(),
-                charts::monthly(&rows).map_err(|e| anyhow!(e))?,
+                "The previous period, then this one (shaded), by month of declaration (UTC); drills and maintenance left out.".to_string(),
+                charts::monthly(&rows, current_from).map_err(|e| anyhow!(e))?,
             )
         }
         "phases" => {
