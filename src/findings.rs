@@ -52,6 +52,27 @@ impl Evidence {
         matches!(self, Evidence::Strong(_) | Evidence::Some(_))
     }
 
+    /// The comparison every finding makes with the previous period: ", up from {before}:
+    /// strong evidence …" when the evidence shows a change (its direction `up`), else
+    /// ", against {before}; …".
+    fn compare(
+        evidence: Option<Evidence>,
+        before: &str,
+        up: bool,
+        what: &str,
+        test: &str,
+    ) -> String {
+        match evidence {
+            Some(e) if e.real() => format!(
+                ", {} from {before}{}",
+                if up { "up" } else { "down" },
+                e.clause(what, test)
+            ),
+            Some(e) => format!(", against {before}{}", e.clause(what, test)),
+            None => format!(", against {before}"),
+        }
+    }
+
     /// The clause after the comparison: "; too few …", ": strong evidence …".
     /// `test` names the test and any adjustment, for the parenthesis.
     fn clause(self, what: &str, test: &str) -> String {
@@ -277,24 +298,15 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
         "binomial test: ".to_string()
     };
     let evidence = Evidence::of(h.incidents + h.previous, p);
-    let comparison = match (h.previous, evidence) {
-        (0, _) => "; it had no incidents in the previous period".to_string(),
-        (_, Some(e)) if e.real() => {
-            let dir = if h.incidents > h.previous {
-                "up from"
-            } else {
-                "down from"
-            };
-            format!(
-                ", {dir} {before} in the previous period{}",
-                e.clause("incidents", &test)
-            )
-        }
-        (_, Some(e)) => format!(
-            ", against {before} in the previous period{}",
-            e.clause("incidents", &test)
+    let comparison = match h.previous {
+        0 => "; it had no incidents in the previous period".to_string(),
+        _ => Evidence::compare(
+            evidence,
+            &format!("{before} in the previous period"),
+            h.incidents > h.previous,
+            "incidents",
+            &test,
         ),
-        (_, None) => format!(", against {before} in the previous period"),
     };
     let significant = evidence.is_some_and(Evidence::real) && h.incidents > h.previous;
     Some(Finding {
@@ -340,18 +352,13 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     });
     if let Some((pc, evidence)) = then {
         let before = format!("{} ({} of {})", pct(pc), p.held, p.required);
-        sentence += &match evidence {
-            Some(e) if e.real() => format!(
-                ", {} from {before} in the previous period{}",
-                if coverage > pc { "up" } else { "down" },
-                e.clause("incidents", "Fisher's exact test: ")
-            ),
-            Some(e) => format!(
-                ", against {before} in the previous period{}",
-                e.clause("incidents", "Fisher's exact test: ")
-            ),
-            None => format!(", against {before} in the previous period"),
-        };
+        sentence += &Evidence::compare(
+            evidence,
+            &format!("{before} in the previous period"),
+            coverage > pc,
+            "incidents",
+            "Fisher's exact test: ",
+        );
     }
     // The chart is the Kaplan–Meier curve, counting the retros still owed: its median
     // is the one stated; the median of the retros held names its population.
@@ -458,18 +465,14 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         );
         let evidence = Evidence::of(a.done + a.open + b.done + b.open, test);
         compared = format!(" {} of those not dropped are done", pct(now));
-        compared += &match evidence {
-            Some(e) if e.real() => format!(
-                ", {} from {before}{}.",
-                if now > then { "up" } else { "down" },
-                e.clause("items", "Fisher's exact test: ")
-            ),
-            Some(e) => format!(
-                ", against {before}{}.",
-                e.clause("items", "Fisher's exact test: ")
-            ),
-            None => format!(", against {before}."),
-        };
+        compared += &Evidence::compare(
+            evidence,
+            &before,
+            now > then,
+            "items",
+            "Fisher's exact test: ",
+        );
+        compared.push('.');
     }
     if let (Some(d30), Some(d60)) = (a.done_within_30d, a.done_within_60d) {
         sentence += &format!(
@@ -546,21 +549,15 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             (prev.incidents - t.incidents.min(prev.incidents)) as u64,
         );
         let then_share = t.incidents as f64 / prev.incidents as f64;
-        sentence += &match Evidence::of(m.incidents.count + prev.incidents, test) {
-            Some(e) if e.real() => {
-                rose = Some(share > then_share);
-                format!(
-                    ", {} from {before}{}",
-                    if share > then_share { "up" } else { "down" },
-                    e.clause("incidents", "Fisher's exact test: ")
-                )
-            }
-            Some(e) => format!(
-                ", against {before}{}",
-                e.clause("incidents", "Fisher's exact test: ")
-            ),
-            None => format!(", against {before}"),
-        };
+        let evidence = Evidence::of(m.incidents.count + prev.incidents, test);
+        rose = evidence.filter(|e| e.real()).map(|_| share > then_share);
+        sentence += &Evidence::compare(
+            evidence,
+            &before,
+            share > then_share,
+            "incidents",
+            "Fisher's exact test: ",
+        );
     }
     sentence += &format!(
         ". The top tenth of responders took part in {} of all participations.",

@@ -295,7 +295,12 @@ pub fn forget(store: &Store, who: &str) -> Result<Forgotten> {
             .filter(|r| known.identities.resolve(r) == person)
             .cloned(),
     );
-    let words: Vec<String> = words.into_iter().filter(|w| !w.trim().is_empty()).collect();
+    // Matched ignoring ASCII case: lower-cased once here, not per cell.
+    let words: Vec<String> = words
+        .into_iter()
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
     let pseudonym = format!("forgotten:{:016x}", random_u64());
     let mut done = Forgotten {
         pseudonym: pseudonym.clone(),
@@ -364,14 +369,14 @@ pub fn forget(store: &Store, who: &str) -> Result<Forgotten> {
     Ok(done)
 }
 
-/// `text` with every whole-word occurrence of any of `words` (ASCII case ignored)
-/// replaced by `by`; `None` when none occurs. A word's neighbours must not be letters
-/// or digits, so "Bo" is found in "paged Bo." but not in "Boston".
+/// `text` with every whole-word occurrence of any of `words` (given in ASCII lower
+/// case, matched ignoring ASCII case) replaced by `by`; `None` when none occurs. A
+/// word's neighbours must not be letters or digits, so "Bo" is found in "paged Bo." but
+/// not in "Boston".
 fn scrub(text: &str, words: &[String], by: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut hits: Vec<(usize, usize)> = Vec::new();
     for w in words {
-        let w = w.to_ascii_lowercase();
         for (i, _) in lower.match_indices(w.as_str()) {
             let j = i + w.len();
             let free_before = lower[..i]

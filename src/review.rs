@@ -31,7 +31,8 @@ pub fn run(
     policy_path: Option<&Path>,
     out: &Path,
 ) -> Result<Review> {
-    let m = metrics::compute_from(data, config, req);
+    let ctx = metrics::Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let m = metrics::compute_in(&ctx);
     let doc = serde_json::to_value(&m)?;
     // The policy is checked against the document before anything is written.
     let policy = policy_path.map(|p| policy::check(p, &doc)).transpose()?;
@@ -50,7 +51,6 @@ pub fn run(
     )?;
 
     let prev = metrics::baseline(data, config, req);
-    let ctx = metrics::Ctx::new(data, config, req.period, req.as_of, req.tz);
     let coverage = crate::findings::Coverage::of(&ctx);
     let top = crate::findings::findings(&m, &prev, coverage)
         .into_iter()

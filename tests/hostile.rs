@@ -515,6 +515,20 @@ fn a_record_over_the_size_limit_is_rejected_without_being_read_whole() {
     std::fs::write(&config, "[limits]\nmax_record_mib = 1\n").unwrap();
     let s = w.store();
     let s = s.to_str().unwrap();
+    // Ingests one file under the 1 MiB limit.
+    let ingest = |file: &std::path::Path| {
+        w.run_status(
+            &[
+                "ingest",
+                "--config",
+                config.to_str().unwrap(),
+                "--store",
+                s,
+                file.to_str().unwrap(),
+            ],
+            0,
+        )
+    };
     // Three PagerDuty incidents, the second with a 3 MiB title (in the real shape, with
     // nested references, so the splitter follows strings and brackets inside it).
     let incident = |n: usize, title: &str| {
@@ -534,17 +548,7 @@ fn a_record_over_the_size_limit_is_rejected_without_being_read_whole() {
         ),
     )
     .unwrap();
-    let out = w.run_status(
-        &[
-            "ingest",
-            "--config",
-            config.to_str().unwrap(),
-            "--store",
-            s,
-            pd.to_str().unwrap(),
-        ],
-        0,
-    );
+    let out = ingest(&pd);
     assert_eq!(
         accounting(&out, "incidents.json")[1..],
         ["pagerduty", "3", "2", "0", "0", "1"]
@@ -568,17 +572,7 @@ fn a_record_over_the_size_limit_is_rejected_without_being_read_whole() {
         ),
     )
     .unwrap();
-    let out = w.run_status(
-        &[
-            "ingest",
-            "--config",
-            config.to_str().unwrap(),
-            "--store",
-            s,
-            jsonl.to_str().unwrap(),
-        ],
-        0,
-    );
+    let out = ingest(&jsonl);
     assert_eq!(
         accounting(&out, "incidents.jsonl")[1..],
         ["canonical", "3", "2", "0", "0", "1"]
@@ -605,17 +599,7 @@ fn a_record_over_the_size_limit_is_rejected_without_being_read_whole() {
         ),
     )
     .unwrap();
-    let out = w.run_status(
-        &[
-            "ingest",
-            "--config",
-            config.to_str().unwrap(),
-            "--store",
-            s,
-            csv.to_str().unwrap(),
-        ],
-        0,
-    );
+    let out = ingest(&csv);
     assert_eq!(
         accounting(&out, "incidents.csv")[1..],
         ["canonical", "4", "2", "0", "0", "2"]

@@ -26,6 +26,16 @@ const ANA: [&str; 6] = [
     "incidentio:IU1",
 ];
 
+/// A whole table as CSV, read back by the tool (the Parquet pages are compressed, so
+/// their bytes would prove nothing).
+fn table_csv(w: &Workdir, store: &str, t: Table) -> String {
+    let sql = format!("SELECT * FROM {}", t.name());
+    stdout(&w.run_status(
+        &["query", "--sql", &sql, "--format", "csv", "--store", store],
+        0,
+    ))
+}
+
 fn assert_no_ana(text: &str, what: &str) {
     for s in ANA {
         assert!(!text.contains(s), "{what} still names {s}:\n{text}");
@@ -148,19 +158,7 @@ fn forget_removes_a_person_from_every_table() {
     // Every table, read back by the tool (the Parquet pages are compressed, so their
     // bytes would prove nothing).
     for t in Table::ALL {
-        let out = w.run_status(
-            &[
-                "query",
-                "--sql",
-                &format!("SELECT * FROM {}", t.name()),
-                "--format",
-                "csv",
-                "--store",
-                &s,
-            ],
-            0,
-        );
-        assert_no_ana(&stdout(&out), t.name());
+        assert_no_ana(&table_csv(&w, &s, t), t.name());
     }
     // Her messages' texts are gone; the metrics count her still, as someone.
     let after = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
@@ -232,22 +230,7 @@ fn forget_reaches_tags_rejects_names_and_ids_with_capitals() {
         &["forget", "--person", "ana@acme.example", "--store", &s],
         0,
     );
-    let mut seen = String::new();
-    for t in Table::ALL {
-        let out = w.run_status(
-            &[
-                "query",
-                "--sql",
-                &format!("SELECT * FROM {}", t.name()),
-                "--format",
-                "csv",
-                "--store",
-                &s,
-            ],
-            0,
-        );
-        seen.push_str(&stdout(&out));
-    }
+    let mut seen: String = Table::ALL.iter().map(|t| table_csv(&w, &s, *t)).collect();
     seen.push_str(&stdout(
         &w.run_status(&["people", "--store", &s, "--format", "json"], 0),
     ));

@@ -182,12 +182,6 @@ pub fn elements_from(
     Ok(())
 }
 
-/// A serde_json error in the words of the rest of the tool, for callers that parse
-/// elements themselves.
-pub fn explain(e: &serde_json::Error) -> String {
-    describe(e)
-}
-
 struct TypedTop<'e, 'c, S: DeserializeSeed<'c>> {
     seed: S,
     emit: &'e mut dyn FnMut(usize, S::Value),
@@ -390,7 +384,7 @@ fn each_record(path: String, v: Value, keys: &[&str], f: &mut dyn FnMut(String, 
 }
 
 /// A serde_json error in the words of the rest of the tool.
-fn describe(e: &serde_json::Error) -> String {
+pub fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
         Category::Eof => format!(

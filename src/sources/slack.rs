@@ -659,7 +659,7 @@ impl Reader<'_> {
                     Ok(m) => self.message(location, &d.channel, channel_id, &m),
                     Err(err) => Item::Reject(Reject::new(
                         location,
-                        format!("{}; the message is skipped", json::explain(&err)),
+                        format!("{}; the message is skipped", json::describe(&err)),
                         &String::from_utf8_lossy(&element[..element.len().min(400)]),
                     )),
                 });
