@@ -980,13 +980,18 @@ pub struct Baseline {
 
 /// The [`Baseline`] of the period before `req`'s, as it stands now (no `as_of`).
 pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
-    let ctx = Ctx::new(data, config, req.period.previous(), None, req.tz);
+    baseline_in(&Ctx::new(data, config, req.period.previous(), None, req.tz))
+}
+
+/// The [`Baseline`] of a context made for the previous period (a report also draws
+/// that period's curves from it).
+pub fn baseline_in(ctx: &Ctx) -> Baseline {
     Baseline {
         incidents: ctx.current.len(),
-        time_to_retro: retro::compute(&ctx),
-        declaration: declaration::compute(&ctx),
-        responders: responders::compute(&ctx),
-        action_items: action_items::compute(&ctx),
+        time_to_retro: retro::compute(ctx),
+        declaration: declaration::compute(ctx),
+        responders: responders::compute(ctx),
+        action_items: action_items::compute(ctx),
     }
 }
 

@@ -104,20 +104,23 @@ pub fn exec(
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
     let m = metrics::compute_in(&ctx);
     // What the findings compare this period with.
-    let prev = metrics::baseline(data, config, req);
+    // The previous period as it stands now: what the findings compare with, and the
+    // grey curves of the charts.
+    let before = Ctx::new(data, config, req.period.previous(), None, req.tz);
+    let prev = metrics::baseline_in(&before);
     crate::timing::lap("report: the previous period's baseline");
     let coverage = findings::Coverage::of(&ctx);
     let ranked = findings::findings(&m, &prev, coverage);
     let mut views = Vec::new();
     for f in ranked.into_iter().take(5) {
         let chart = match f.chart {
-            Some(id) => Some(chart(id, &m, &ctx, chart_prefix)?),
+            Some(id) => Some(chart(id, &m, &ctx, &before, chart_prefix)?),
             None => None,
         };
         views.push(FindingView { finding: f, chart });
     }
-    let overview = chart("monthly", &m, &ctx, chart_prefix)?;
-    let phases_chart = chart("phases", &m, &ctx, chart_prefix)?;
+    let overview = chart("monthly", &m, &ctx, &before, chart_prefix)?;
+    let phases_chart = chart("phases", &m, &ctx, &before, chart_prefix)?;
     crate::timing::lap("report: findings and charts");
     let (headline, rest) = match views.split_first() {
         Some((h, r)) => (Some(h), r),
@@ -314,12 +317,8 @@ fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
         .ok_or_else(|| anyhow!("no template {name}"))
 }
 
-/// The previous period as it stands now (as the findings compare with it).
-fn previous<'a>(ctx: &Ctx<'a>) -> Ctx<'a> {
-    Ctx::new(ctx.data, ctx.config, ctx.period.previous(), None, ctx.tz)
-}
-
-fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart> {
+/// A chart of this period (`ctx`), with the previous one (`before`) where it shows both.
+fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, before: &Ctx, prefix: &str) -> Result<Chart> {
     let (title, caption, svg) = match id {
         "hotspots" => {
             let rows: Vec<(String, [usize; 6])> = m
@@ -355,7 +354,7 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
                     .map(|(h, s)| (h / 24.0, s))
                     .collect()
             };
-            let before = days(&previous(ctx));
+            let before = days(before);
             (
                 "Retros held, by days after resolution".to_string(),
                 "Share of incidents needing a retro that had one, by days after resolution (Kaplan–Meier; retros still owed count as not yet held), this period in blue and the previous one in grey. Look at where the lines cross the dashed line of five working days (about seven days).".to_string(),
@@ -371,7 +370,7 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, prefix: &str) -> Result<Chart
             )
         }
         "action_items" => {
-            let before = metrics::action_items::curve(&previous(ctx));
+            let before = metrics::action_items::curve(before);
             (
                 "Action items done, by days after they were written".to_string(),
                 "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out), this period in blue and the previous one in grey. Look at the dashed lines at 30 and 60 days.".to_string(),
