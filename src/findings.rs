@@ -519,8 +519,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
 fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let r = &m.responders;
     let top = r.people.first()?;
-    let total = m.incidents.count.max(1);
-    let share = top.incidents as f64 / total as f64;
+    let share = r.most_loaded_incident_share?;
     let mut sentence = format!(
         "One person took part in {} of {} incidents ({})",
         top.incidents,
@@ -589,6 +588,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         salience: share.min(1.0) * 0.7 + off * 0.3,
         keys: vec![
             "responders.people[0].incidents",
+            "responders.most_loaded_incident_share",
             "responders.top10pct_share",
             "responders.off_hours_pages",
             "responders.sleep_hours_pages",

@@ -298,3 +298,23 @@ fn a_period_without_incidents_says_so_and_does_not_pass() {
         "{md}"
     );
 }
+
+#[test]
+fn the_example_policy_catches_one_person_in_most_incidents() {
+    // The demo's report opens on one person in 27 of 34 incidents; the example policy
+    // written by `init --policy` has a rule on that share, and it fails.
+    let w = Workdir::with_demo();
+    let p = w.path().join("example.toml");
+    w.run_status(&["init", "--policy", "--out", p.to_str().unwrap()], 0);
+    review(&w, Some(p.to_str().unwrap()), "rev", 1);
+    let outcomes: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("rev/policy.json")).unwrap()).unwrap();
+    let rule = outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["metric"] == "responders.most_loaded_incident_share")
+        .expect("the example policy has a rule on the most-loaded person's share");
+    assert_eq!(rule["status"], "fail");
+    assert_eq!(rule["observed"].as_f64().unwrap(), 27.0 / 34.0);
+}

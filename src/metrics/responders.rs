@@ -14,6 +14,9 @@ pub struct Responders {
     #[serde(flatten)]
     pub concentration: Concentration,
     pub heroes: Vec<Hero>,
+    /// The share of this period's incidents the most-loaded person took part in
+    /// (`people[0].incidents` over the incidents counted); none without responders.
+    pub most_loaded_incident_share: Option<f64>,
     pub pages: usize,
     pub off_hours_pages: usize,
     pub sleep_hours_pages: usize,
@@ -214,6 +217,10 @@ pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
         distinct_responders: per_person.len(),
         concentration: concentration(&counts),
         heroes: heroes(&per_person, total, cfg.hero_share),
+        most_loaded_incident_share: people
+            .first()
+            .filter(|p| total > 0 && p.incidents > 0)
+            .map(|p| p.incidents as f64 / total as f64),
         pages,
         off_hours_pages: off,
         sleep_hours_pages: sleep,

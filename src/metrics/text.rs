@@ -172,8 +172,8 @@ pub fn render(m: &Metrics) -> String {
     let s = &m.responders;
     let _ = writeln!(
         out,
-        "## Responders\n{} distinct responders; gini {}, normalised entropy {}, top person {} of participations, top tenth {}; {} pages, {} off-hours, {} in sleep hours",
-        s.distinct_responders, num(s.concentration.gini, 2), num(s.concentration.entropy_norm, 2),
+        "## Responders\n{} distinct responders; the most-loaded person in {} of incidents; gini {}, normalised entropy {}, top person {} of participations, top tenth {}; {} pages, {} off-hours, {} in sleep hours",
+        s.distinct_responders, pct(s.most_loaded_incident_share), num(s.concentration.gini, 2), num(s.concentration.entropy_norm, 2),
         pct(s.concentration.top1_share), pct(s.concentration.top10pct_share), s.pages, s.off_hours_pages, s.sleep_hours_pages
     );
     for h in &s.heroes {

@@ -314,7 +314,10 @@ people_rows.sort(key=lambda r: (-r["incidents"], -r["pages"], r["person_id"]))
 cmd_pairs = pd.concat([roles[roles["role"] == "commander"][["incident_id", "person_id"]], cmd_rows]).drop_duplicates()
 per_cmd = cmd_pairs.groupby("person_id").size()
 out["responders"] = {"distinct_responders": int(len(per_person)), **concentration(per_person.to_numpy()),
-                     "heroes": hero_list(per_person), "pages": int(len(pg)),
+                     "heroes": hero_list(per_person),
+                     "most_loaded_incident_share": (float(per_person.max() / len(cur))
+                                                    if len(per_person) and len(cur) else None),
+                     "pages": int(len(pg)),
                      "off_hours_pages": int(pg["off"].sum()), "sleep_hours_pages": int(pg["sleep"].sum()),
                      "people": people_rows,
                      "commanders": {"distinct_commanders": int(len(per_cmd)), **concentration(per_cmd.to_numpy()),
