@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::ingest;
 use crate::metrics::{self, period, Period};
 use crate::store::Store;
+use crate::words::count;
 use anyhow::{anyhow, bail, Context, Result};
 use comfy_table::{presets, CellAlignment, Table as TextTable};
 use std::io::IsTerminal;
@@ -576,34 +577,30 @@ fn ingest_command(args: &IngestArgs, config: &Config) -> Result<ExitCode> {
     })
 }
 
-/// An accounting table: a line per (file, what) with its counts, right-aligned.
+/// An accounting table: a line per (file, what) with its counts, right-aligned; the
+/// skipped column only when some record was skipped.
 fn accounting_table(
     what: &str,
     lines: impl IntoIterator<Item = (String, String, ingest::Tally)>,
 ) -> TextTable {
+    let lines: Vec<_> = lines.into_iter().collect();
+    let skipped = lines.iter().any(|(_, _, n)| n.skipped > 0);
     let mut t = TextTable::new();
     t.load_preset(presets::ASCII_MARKDOWN);
-    t.set_header([
-        "file",
-        what,
-        "read",
-        "ingested",
-        "duplicate",
-        "pending",
-        "rejected",
-    ]);
+    let mut header = vec!["file", what, "read", "ingested", "duplicate", "pending"];
+    header.extend(skipped.then_some("skipped"));
+    header.push("rejected");
+    let columns = header.len();
+    t.set_header(header);
     for (file, label, n) in lines {
-        t.add_row(vec![
-            file,
-            label,
-            n.read.to_string(),
-            n.ingested.to_string(),
-            n.duplicate.to_string(),
-            n.pending.to_string(),
-            n.rejected.to_string(),
-        ]);
+        let mut counts = vec![n.read, n.ingested, n.duplicate, n.pending];
+        counts.extend(skipped.then_some(n.skipped));
+        counts.push(n.rejected);
+        let mut row = vec![file, label];
+        row.extend(counts.into_iter().map(crate::words::thousands));
+        t.add_row(row);
     }
-    for i in 2..7 {
+    for i in 2..columns {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -647,15 +644,21 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
     }
     if report.attached > 0 {
         crate::say!(
-            "note: {} record(s) kept by earlier runs until their incident was known were stored",
-            report.attached
+            "note: {} kept by earlier runs until their incident was known {} stored",
+            count(report.attached, "record", "records"),
+            if report.attached == 1 { "was" } else { "were" }
         );
     }
     if report.still_pending > 0 {
         crate::say!(
-            "note: {} record(s) wait for an incident no ingest has brought yet (query the \
-             pending table); they are stored by the ingest that brings it",
-            report.still_pending
+            "note: {} for an incident no ingest has brought yet (query the pending \
+             table); the ingest that brings it stores {}",
+            count(report.still_pending, "record waits", "records wait"),
+            if report.still_pending == 1 {
+                "it"
+            } else {
+                "them"
+            }
         );
     }
     for f in &report.files {
@@ -694,16 +697,44 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         }
     }
     for (why, n, first) in reasons {
-        crate::say!("note: skipped {n} file(s): {why}; e.g. {first}");
+        crate::say!(
+            "note: skipped {}: {why}; e.g. {first}",
+            count(n as u64, "file", "files")
+        );
     }
     const SHOWN: usize = 10;
-    for (file, r) in report.rejects.iter().take(SHOWN) {
-        crate::say!("reject: {file}: {}: {}", r.location, r.reason);
+    // Skipped records, then rejects: a line per file and reason, with how many and
+    // where the first few are (every reject is also in the store's rejects table).
+    for f in &report.files {
+        for (why, e) in &f.skips {
+            crate::say!("skipped: {}", grouped(&f.file, why, e));
+        }
     }
-    if report.rejects.len() > SHOWN {
+    let mut rejects: Vec<(&str, &str, ingest::Examples)> = Vec::new();
+    for (file, r) in &report.rejects {
+        match rejects
+            .iter_mut()
+            .find(|(f, why, _)| *f == file.as_str() && *why == r.reason.as_str())
+        {
+            Some((_, _, e)) => e.add(&r.location),
+            None => {
+                let mut e = ingest::Examples::default();
+                e.add(&r.location);
+                rejects.push((file, &r.reason, e));
+            }
+        }
+    }
+    for (file, why, e) in rejects.iter().take(SHOWN) {
+        crate::say!("rejected: {}", grouped(file, why, e));
+    }
+    if rejects.len() > SHOWN {
         crate::say!(
-            "… and {} more rejects; all are in the store's rejects table",
-            report.rejects.len() - SHOWN
+            "… and {} more; every reject is in the store's rejects table",
+            count(
+                (rejects.len() - SHOWN) as u64,
+                "reason or file",
+                "reasons or files"
+            )
         );
     }
     let l = &report.links;
@@ -712,14 +743,21 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
         || !l.ambiguous.is_empty()
     {
         let same = if l.linked_incidents > 0 {
-            format!("{} incident(s) found in two sources; ", l.linked_incidents)
+            format!(
+                "{} found in two sources; ",
+                count(l.linked_incidents as u64, "incident", "incidents")
+            )
         } else {
             String::new()
         };
         crate::say!(
-            "links: {same}{} incident channel(s) and {} ticket(s) linked; {} dangling; {} ambiguous",
-            l.linked_channels,
-            l.linked_tickets,
+            "links: {same}{} and {} linked; {} dangling; {} ambiguous",
+            count(
+                l.linked_channels as u64,
+                "incident channel",
+                "incident channels"
+            ),
+            count(l.linked_tickets as u64, "ticket", "tickets"),
             l.dangling.len(),
             l.ambiguous.len()
         );
@@ -734,10 +772,28 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
     }
     if strict && !report.rejects.is_empty() {
         crate::say!(
-            "error: --strict: {} record(s) rejected; nothing was written",
-            report.rejects.len()
+            "error: --strict: {} rejected; nothing was written",
+            count(report.rejects.len() as u64, "record", "records")
         );
     }
+}
+
+/// `FILE: LOCATION: WHY` for one record; `FILE: 12 records: WHY (at $[0], $[3], $[7],
+/// …)` for several.
+fn grouped(file: &str, why: &str, e: &ingest::Examples) -> String {
+    if e.count == 1 {
+        return format!("{file}: {}: {why}", e.first.join(""));
+    }
+    let more = if e.count > e.first.len() as u64 {
+        ", …"
+    } else {
+        ""
+    };
+    format!(
+        "{file}: {}: {why} (at {}{more})",
+        count(e.count, "record", "records"),
+        e.first.join(", ")
+    )
 }
 
 /// Prints the row count of every data table, as `store LABEL: incidents 66, …`.

@@ -54,13 +54,15 @@ pub struct Options {
 }
 
 /// What became of the records (or rows) of one kind: `read = ingested + duplicate +
-/// pending + rejected`.
+/// pending + skipped + rejected`. Skipped records yield no rows, so a kind of row is
+/// never skipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
     pub read: u64,
     pub ingested: u64,
     pub duplicate: u64,
     pub pending: u64,
+    pub skipped: u64,
     pub rejected: u64,
 }
 
@@ -80,6 +82,12 @@ impl Tally {
         self.pending += 1;
     }
 
+    /// One more read, of a kind the store has no place for.
+    fn skip(&mut self) {
+        self.read += 1;
+        self.skipped += 1;
+    }
+
     /// One more read, rejected.
     fn reject(&mut self) {
         self.read += 1;
@@ -92,7 +100,8 @@ impl Tally {
         self.pending -= 1;
     }
 
-    /// The counts as the cells of an accounting row.
+    /// The counts as the cells of a per-kind accounting row (a file's row adds
+    /// `rows_skipped`).
     fn cells(&self) -> [(&'static str, Value); 5] {
         let n = |x: u64| Value::Int(x as i64);
         [
@@ -126,6 +135,8 @@ pub struct FileReport {
     /// The rows its records yield, by the table they go to: nested records (status
     /// updates, log entries, changelog items) counted one by one.
     pub kinds: BTreeMap<Table, Tally>,
+    /// Its skipped records by why, each with how many and where the first few were.
+    pub skips: BTreeMap<&'static str, Examples>,
     /// The content was ingested before and not parsed again.
     pub unchanged: bool,
     /// Reading stopped before the end of the file: where, and how many bytes (when
@@ -134,6 +145,25 @@ pub struct FileReport {
     /// Why the file could not be read at all.
     pub error: Option<String>,
     pub warnings: Vec<String>,
+}
+
+/// How many records share one reason, and where the first few of them are.
+#[derive(Debug, Clone, Default)]
+pub struct Examples {
+    pub count: u64,
+    pub first: Vec<String>,
+}
+
+impl Examples {
+    /// Locations kept per reason.
+    pub const KEPT: usize = 3;
+
+    pub fn add(&mut self, location: &str) {
+        self.count += 1;
+        if self.first.len() < Self::KEPT {
+            self.first.push(location.to_string());
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -180,6 +210,16 @@ const NOT_A_FILE: &str = "not a regular file (a FIFO, socket or device)";
 /// folder links are not followed. A named path that is neither a file nor a folder (a
 /// FIFO) is an error.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<(String, &'static str)>)> {
+    // Shown (and stored) relative to the working folder when they lie under it.
+    let here = std::env::current_dir().ok();
+    let shown = |p: &Path| {
+        here.as_deref()
+            .and_then(|h| p.strip_prefix(h).ok())
+            .filter(|r| !r.as_os_str().is_empty())
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for p in paths {
@@ -191,7 +231,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<(String, &'stati
             );
         }
         if meta.is_file() || crate::sources::slack::is_export_dir(p) {
-            files.push((p.clone(), p.display().to_string()));
+            files.push((p.clone(), shown(p)));
             continue;
         }
         let mut walker = walkdir::WalkDir::new(p)
@@ -205,24 +245,24 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<(String, &'stati
                 && e.depth() > 0
                 && crate::sources::slack::is_export_dir(e.path())
             {
-                files.push((e.path().to_path_buf(), e.path().display().to_string()));
+                files.push((e.path().to_path_buf(), shown(e.path())));
                 walker.skip_current_dir();
                 continue;
             }
-            let shown = e.path().display().to_string();
+            let name = shown(e.path());
             if e.file_type().is_symlink() {
-                skipped.push((shown, A_LINK));
+                skipped.push((name, A_LINK));
                 continue;
             }
             if e.file_type().is_dir() {
                 continue;
             }
             if !e.file_type().is_file() {
-                skipped.push((shown, NOT_A_FILE));
+                skipped.push((name, NOT_A_FILE));
             } else if has_known_extension(e.path()) {
-                files.push((e.path().to_path_buf(), shown));
+                files.push((e.path().to_path_buf(), name));
             } else {
-                skipped.push((shown, NOT_A_SOURCE));
+                skipped.push((name, NOT_A_SOURCE));
             }
         }
     }
@@ -281,7 +321,7 @@ pub fn run(
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} ingesting [{bar:30}] {bytes}/{total_bytes} {wide_msg}",
+                "{spinner} ingesting [{bar:30}] {bytes}/{total_bytes} {msg}",
             )
             .expect("valid template")
             .progress_chars("=> "),
@@ -300,7 +340,8 @@ pub fn run(
         match event {
             Event::Start(fr) => {
                 if let Some(bar) = &bar {
-                    bar.set_message(fr.file.clone());
+                    // The file's own name whole; a long folder path gives way to it.
+                    bar.set_message(progress_name(&fr.file));
                 }
                 writer.begin_file();
                 file = Some((fr, Vec::new()));
@@ -384,6 +425,25 @@ pub fn run(
     Ok(report)
 }
 
+/// A file's name for the progress line: the path when short, else `…/` and as much of
+/// its end as fits, its last component always whole.
+fn progress_name(file: &str) -> String {
+    const ROOM: usize = 48;
+    let chars: Vec<char> = file.chars().collect();
+    if chars.len() <= ROOM {
+        return file.to_string();
+    }
+    let name = Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.to_string());
+    let keep = ROOM.saturating_sub(2).max(name.chars().count());
+    let tail: String = chars[chars.len() - keep.min(chars.len())..]
+        .iter()
+        .collect();
+    format!("…{tail}")
+}
+
 /// Bytes of a file, or of every file of an export folder.
 fn size_of(path: &Path) -> u64 {
     if path.is_dir() {
@@ -399,21 +459,31 @@ fn size_of(path: &Path) -> u64 {
     }
 }
 
-/// Content already ingested: (sha256, source) → (read, rejected) of its first run.
-fn previous_runs(
-    runs: &polars::prelude::DataFrame,
-) -> Result<std::collections::HashMap<(String, String), (u64, u64)>> {
+/// Content already ingested: (sha256, source) → its first run's counts (read,
+/// skipped and rejected; the rest is counted as duplicate when it comes again).
+type Seen = std::collections::HashMap<(String, String), Tally>;
+
+fn previous_runs(runs: &polars::prelude::DataFrame) -> Result<Seen> {
     let sha = runs.column(col::SHA256)?.str()?.clone();
     let source = runs.column(col::SOURCE)?.str()?.clone();
-    let read = runs.column(col::ROWS_READ)?.i64()?.clone();
-    let rejected = runs.column(col::ROWS_REJECTED)?.i64()?.clone();
-    let mut seen = std::collections::HashMap::new();
+    let count = |c: &str| -> Result<_> { Ok(runs.column(c)?.i64()?.clone()) };
+    let (read, skipped, rejected) = (
+        count(col::ROWS_READ)?,
+        count(col::ROWS_SKIPPED)?,
+        count(col::ROWS_REJECTED)?,
+    );
+    let mut seen = Seen::new();
     for i in 0..runs.height() {
         if let (Some(h), Some(s)) = (sha.get(i), source.get(i)) {
-            seen.entry((h.to_string(), s.to_string())).or_insert((
-                read.get(i).unwrap_or(0) as u64,
-                rejected.get(i).unwrap_or(0) as u64,
-            ));
+            let n = |c: &polars::prelude::Int64Chunked| c.get(i).unwrap_or(0) as u64;
+            let (read, skipped, rejected) = (n(&read), n(&skipped), n(&rejected));
+            seen.entry((h.to_string(), s.to_string())).or_insert(Tally {
+                read,
+                duplicate: read - skipped - rejected,
+                skipped,
+                rejected,
+                ..Tally::default()
+            });
         }
     }
     Ok(seen)
@@ -450,7 +520,7 @@ fn read_file(
     display: &str,
     forced: Option<&'static dyn sources::Source>,
     ctx: &Context,
-    seen: &std::collections::HashMap<(String, String), (u64, u64)>,
+    seen: &Seen,
     force: bool,
     emit: &mut dyn FnMut(Event) -> bool,
 ) {
@@ -514,7 +584,7 @@ fn prepare(
     path: &Path,
     display: &str,
     forced: Option<&'static dyn sources::Source>,
-    seen: &std::collections::HashMap<(String, String), (u64, u64)>,
+    seen: &Seen,
     force: bool,
     fr: &mut FileReport,
 ) -> Option<(Input, &'static dyn sources::Source)> {
@@ -547,14 +617,9 @@ fn prepare(
             return None;
         }
     };
-    if let Some(&(read, rejected)) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
+    if let Some(&first) = seen.get(&(fr.sha256.clone(), fr.source.clone())) {
         fr.unchanged = true;
-        fr.counts = Tally {
-            read,
-            duplicate: read - rejected,
-            rejected,
-            ..Tally::default()
-        };
+        fr.counts = first;
         return None;
     }
     Some((input, source))
@@ -577,6 +642,10 @@ fn take(
             rejects.push(r);
         }
         Item::Superseded { .. } => fr.counts.add(Outcome::Duplicate),
+        Item::Skipped { location, reason } => {
+            fr.counts.skip();
+            fr.skips.entry(reason).or_default().add(&location);
+        }
         Item::Record(rec) => match writer.apply(rec)? {
             Applied::Stored(rows) => count_stored(fr, &rows),
             Applied::Pending(missing, rec) => {
@@ -733,6 +802,7 @@ fn account(
         .with(col::SHA256, Value::text(fr.sha256.as_str()))
         .with(col::SOURCE, Value::text(fr.source.as_str()))
         .with_all(fr.counts.cells())
+        .with(col::ROWS_SKIPPED, Value::Int(fr.counts.skipped as i64))
         .with(col::STARTED_AT, Value::Ts(started));
     writer.put(run_row, display)?;
     for (table, t) in &fr.kinds {
@@ -790,4 +860,23 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
     }
     Ok(format!("{:x}", h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_name;
+
+    #[test]
+    fn the_progress_line_keeps_the_file_name_whole() {
+        assert_eq!(
+            progress_name("exports/incidents.json"),
+            "exports/incidents.json"
+        );
+        let long = "very/long/folder/names/that/go/on/and/on/pagerduty/log_entries.json";
+        let shown = progress_name(long);
+        assert_eq!(shown, "…s/that/go/on/and/on/pagerduty/log_entries.json");
+        assert_eq!(shown.chars().count(), 47);
+        let name = "a_file_name_longer_than_the_room_for_it_on_the_progress_line.json";
+        assert_eq!(progress_name(&format!("x/{name}")), format!("…{name}"));
+    }
 }

@@ -30,3 +30,4 @@ pub mod synth;
 pub mod terminal;
 pub mod time;
 pub mod timing;
+pub mod words;

@@ -378,9 +378,24 @@ pub enum Item {
     Superseded {
         location: String,
     },
+    /// A record of a kind the store has no place for (a pull request in an issues
+    /// export, a role definition, a Backstage `Resource`): read and counted as skipped,
+    /// with why. Not a fault of the export, so never a reject.
+    Skipped {
+        location: String,
+        reason: &'static str,
+    },
 }
 
 impl Item {
+    /// A record that does not apply, and why.
+    pub fn skip(location: impl Into<String>, reason: &'static str) -> Item {
+        Item::Skipped {
+            location: location.into(),
+            reason,
+        }
+    }
+
     /// The item of one input record: its rows, or a reject with the reason and a short
     /// excerpt of the input (made only for a reject).
     pub fn of(

@@ -83,6 +83,7 @@ pub mod col {
     pub const ROWS_DUPLICATE: &str = "rows_duplicate";
     pub const ROWS_REJECTED: &str = "rows_rejected";
     pub const ROWS_PENDING: &str = "rows_pending";
+    pub const ROWS_SKIPPED: &str = "rows_skipped";
     pub const REQUIRES: &str = "requires";
     pub const RECORD: &str = "record";
     pub const LOCATION: &str = "location";
@@ -330,6 +331,10 @@ const INGEST_RUNS: &[Column] = &[
     c(col::STARTED_AT, Timestamp),
     // Records kept waiting for an incident they refer to (see `pending`).
     c(col::ROWS_PENDING, Int),
+    // Records of a kind the store has no place for (a pull request in an issues
+    // export): `rows_read = rows_ingested + rows_duplicate + rows_pending +
+    // rows_skipped + rows_rejected`. Null in a store written before it was counted.
+    c(col::ROWS_SKIPPED, Int),
 ];
 
 /// The accounting of one input file per kind of row it yields (the table the rows go

@@ -241,7 +241,7 @@ fn log_entries_before_their_incidents_wait_and_are_then_stored() {
         ["13", "0", "0", "13", "0"]
     );
     assert!(
-        stderr(&out).contains("13 record(s) wait for an incident"),
+        stderr(&out).contains("13 records wait for an incident"),
         "{}",
         stderr(&out)
     );
@@ -249,7 +249,7 @@ fn log_entries_before_their_incidents_wait_and_are_then_stored() {
     assert_eq!(count(&w.store(), Table::Events), 0);
     let out = w.ingest(&[&split.join("incidents.json")]);
     assert!(
-        stderr(&out).contains("13 record(s) kept by earlier runs"),
+        stderr(&out).contains("13 records kept by earlier runs"),
         "{}",
         stderr(&out)
     );
@@ -696,7 +696,7 @@ fn one_bad_record_loses_only_itself() {
     let out = w.ingest(&[&path]);
     assert_eq!(
         accounting(&out, "incidents.json")[1..],
-        ["pagerduty", "3000", "2999", "0", "0", "1"]
+        ["pagerduty", "3,000", "2,999", "0", "0", "1"]
     );
     assert!(
         stderr(&out).contains("incidents.json: $.incidents[1500]: invalid JSON: invalid escape"),

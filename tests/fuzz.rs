@@ -290,7 +290,7 @@ fn outcomes(source: &str, path: &Path) -> (usize, usize) {
         .unwrap()
         .read(&input, &ctx, &mut |item| match item {
             Item::Reject(_) => rejects += 1,
-            Item::Record(_) | Item::Superseded { .. } => records += 1,
+            Item::Record(_) | Item::Superseded { .. } | Item::Skipped { .. } => records += 1,
         });
     (records, rejects)
 }

@@ -126,7 +126,7 @@ fn links_and_special_files_are_named_never_read_through() {
     symlink(&outside, dir.join("services.csv")).unwrap();
     let out = w.run_status(&["ingest", "--store", s, dir.to_str().unwrap()], 0);
     assert!(
-        stderr(&out).contains("note: skipped 1 file(s): a symbolic link, not followed"),
+        stderr(&out).contains("note: skipped 1 file: a symbolic link, not followed"),
         "{}",
         stderr(&out)
     );

@@ -339,8 +339,95 @@ fn strict_mode_writes_nothing_on_a_reject() {
         ],
         2,
     );
-    assert!(stderr(&out).contains("--strict: 5 record(s) rejected; nothing was written"));
+    assert!(stderr(&out).contains("--strict: 5 records rejected; nothing was written"));
     assert!(!Store::at(w.store()).exists());
+}
+
+#[test]
+fn records_that_do_not_apply_are_skipped_not_rejected_even_under_strict() {
+    // An issues export with a pull request in it, named by its absolute path from the
+    // folder above it: shown relative to the working folder, the pull request counted
+    // as skipped with why, and --strict still writes the store.
+    let w = Workdir::new();
+    let exports = w.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    std::fs::copy(
+        fixtures().join("github/issues.json"),
+        exports.join("issues.json"),
+    )
+    .unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--strict",
+            "--store",
+            w.store().to_str().unwrap(),
+            exports.join("issues.json").to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&out, "issues.json"),
+        [
+            "exports/issues.json",
+            "github",
+            "4",
+            "3",
+            "0",
+            "0",
+            "1",
+            "0"
+        ]
+    );
+    assert!(
+        stdout(&out).contains("| read | ingested | duplicate | pending | skipped | rejected |"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("skipped: exports/issues.json: $[2]: a pull request, not an issue"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(Store::at(w.store()).exists());
+    // Without a skipped record anywhere the column is left out.
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            w.path().join("other").to_str().unwrap(),
+            canonical("base").to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(!stdout(&out).contains("skipped"), "{}", stdout(&out));
+}
+
+#[test]
+fn many_rejects_of_one_reason_are_one_line_with_the_first_places() {
+    let w = Workdir::new();
+    let f = w.path().join("incidents.csv");
+    let mut text = String::from("incident_id,number,title,severity,started_at\n");
+    for n in 1..=6 {
+        text += &format!("acme:{n},{n},Incident {n},SEV2,not a date\n");
+    }
+    text += "acme:7,7,Fine,SEV2,2026-07-01T00:00:00Z\n";
+    std::fs::write(&f, text).unwrap();
+    let out = w.ingest(&[&f]);
+    assert_eq!(
+        accounting(&out, "incidents.csv"),
+        ["incidents.csv", "canonical", "7", "1", "0", "0", "6"]
+    );
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("rejected:")).collect();
+    assert_eq!(
+        lines,
+        [
+            "rejected: incidents.csv: 6 records: started_at: expected an ISO-8601 timestamp \
+          such as 2026-07-01T09:30:00Z, found 'not a date' (at line 2, line 3, line 4, …)"
+        ],
+        "{err}"
+    );
 }
 
 #[test]

@@ -16,26 +16,41 @@ fn every_pagerduty_sample_is_accounted_for() {
         // for that incident.
         (
             "analytics_raw_incident_responses__example_response.json",
-            ["1", "0", "0", "1", "0"],
+            ["1", "0", "0", "1", "0", "0"],
         ),
         (
             "analytics_raw_incidents__example_response.json",
-            ["2", "2", "0", "0", "0"],
+            ["2", "2", "0", "0", "0", "0"],
         ),
         (
             "devlake_incidents_with_log_entries.json",
-            ["3", "3", "0", "0", "0"],
+            ["3", "3", "0", "0", "0", "0"],
         ),
-        ("incident_alerts__response.json", ["1", "0", "0", "0", "1"]),
-        ("incident_get__response.json", ["1", "1", "0", "0", "0"]),
+        (
+            "incident_alerts__response.json",
+            ["1", "0", "0", "0", "1", "0"],
+        ),
+        (
+            "incident_get__response.json",
+            ["1", "1", "0", "0", "0", "0"],
+        ),
         (
             "incident_log_entries__response.json",
-            ["1", "1", "0", "0", "0"],
+            ["1", "1", "0", "0", "0", "0"],
         ),
-        ("incident_notes__response.json", ["2", "0", "0", "0", "2"]),
-        ("incidents_list__response.json", ["1", "1", "0", "0", "0"]),
+        (
+            "incident_notes__response.json",
+            ["2", "0", "0", "0", "0", "2"],
+        ),
+        (
+            "incidents_list__response.json",
+            ["1", "1", "0", "0", "0", "0"],
+        ),
         // The same entry as in incident_log_entries__response.json.
-        ("log_entries_list__response.json", ["1", "0", "1", "0", "0"]),
+        (
+            "log_entries_list__response.json",
+            ["1", "0", "1", "0", "0", "0"],
+        ),
     ] {
         let cells = accounting(&out, file);
         assert_eq!(cells[1], "pagerduty", "{file}");
@@ -113,17 +128,25 @@ fn every_opsgenie_sample_is_accounted_for() {
     let out = w.ingest(&[&dir]);
     assert_eq!(
         accounting(&out, "_raw_opsgenie_incidents.data.json")[1..],
-        ["opsgenie", "2", "2", "0", "0", "0"]
+        ["opsgenie", "2", "2", "0", "0", "0", "0"]
     );
+    // Team records hold no incident data: skipped, not rejected.
     assert_eq!(
         accounting(&out, "_raw_opsgenie_teams.data.json")[1..],
-        ["opsgenie", "2", "0", "0", "0", "2"]
+        ["opsgenie", "2", "0", "0", "0", "2", "0"]
     );
     assert_eq!(
         accounting(&out, "_raw_opsgenie_users.data.json")[1..],
-        ["opsgenie", "1", "1", "0", "0", "0"]
+        ["opsgenie", "1", "1", "0", "0", "0", "0"]
     );
-    assert!(stderr(&out).contains("team records carry no incident data"));
+    assert!(
+        stderr(&out).contains(
+            "_raw_opsgenie_teams.data.json: 2 records: an Opsgenie team: teams come from the \
+             service catalog or the roster (at $[0], $[1])"
+        ),
+        "{}",
+        stderr(&out)
+    );
     let s = w.store();
     let i2 = &rows(
         &s,
@@ -180,7 +203,7 @@ fn malformed_pagerduty_records_are_rejected_with_their_json_path() {
         // The cut record's 103 bytes (from its opening brace) are what was not read.
         "incidents.json: reading stopped at $.incidents[3]: the rest of the file (103 bytes) was not read",
         // The entry of an incident no export has brought waits for it.
-        "1 record(s) wait for an incident no ingest has brought yet",
+        "1 record waits for an incident no ingest has brought yet",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
@@ -428,7 +451,7 @@ fn names_learned_earlier_in_the_file_give_the_pages_person() {
     let out = w.ingest(&[&path]);
     assert_eq!(
         accounting(&out, "incidents.json")[1..],
-        ["pagerduty", "1502", "1502", "0", "0", "0"]
+        ["pagerduty", "1,502", "1,502", "0", "0", "0"]
     );
     let person = |incident: &str| {
         rows(&w.store(), Table::Pages, col::INCIDENT_ID, incident)[0][col::PERSON_ID].clone()

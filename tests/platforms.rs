@@ -19,27 +19,36 @@ fn every_incidentio_sample_is_accounted_for() {
     let out = w.ingest(&[&dir]);
     for (file, want) in [
         // Actions are response steps, not follow-ups.
-        ("actions_v2_list.json", ["1", "0", "0", "0", "1"]),
-        ("follow_ups_v2_list.json", ["1", "1", "0", "0", "0"]),
-        ("incident_alerts_v2_list.json", ["1", "1", "0", "0", "0"]),
+        ("actions_v2_list.json", ["1", "0", "0", "0", "1", "0"]),
+        ("follow_ups_v2_list.json", ["1", "1", "0", "0", "0", "0"]),
+        (
+            "incident_alerts_v2_list.json",
+            ["1", "1", "0", "0", "0", "0"],
+        ),
         // Two participants, exported without the incident they belong to.
         (
             "incident_participants_v2_list.json",
-            ["2", "0", "0", "0", "2"],
+            ["2", "0", "0", "0", "0", "2"],
         ),
-        ("incident_roles_v2_list.json", ["1", "0", "0", "0", "1"]),
+        (
+            "incident_roles_v2_list.json",
+            ["1", "0", "0", "0", "1", "0"],
+        ),
         (
             "incident_timestamps_v2_list.json",
-            ["1", "0", "0", "0", "1"],
+            ["1", "0", "0", "0", "1", "0"],
         ),
-        ("incident_updates_v2_list.json", ["1", "1", "0", "0", "0"]),
+        (
+            "incident_updates_v2_list.json",
+            ["1", "1", "0", "0", "0", "0"],
+        ),
         // The show response holds the list's one incident, read first (name order).
-        ("incident_v2_show.json", ["1", "1", "0", "0", "0"]),
-        ("incidents_v2_list.json", ["1", "0", "1", "0", "0"]),
+        ("incident_v2_show.json", ["1", "1", "0", "0", "0", "0"]),
+        ("incidents_v2_list.json", ["1", "0", "1", "0", "0", "0"]),
         // Its updated_at is "abc123".
         (
             "postmortem_documents_v1_list.json",
-            ["1", "0", "0", "0", "1"],
+            ["1", "0", "0", "0", "0", "1"],
         ),
     ] {
         let cells = accounting(&out, file);
@@ -109,7 +118,7 @@ fn a_platform_incident_and_its_pager_incident_count_once() {
     ]);
     let err = stderr(&out);
     assert!(
-        err.contains("links: 2 incident(s) found in two sources"),
+        err.contains("links: 2 incidents found in two sources"),
         "{err}"
     );
     assert!(
@@ -385,11 +394,11 @@ fn a_backstage_catalog_gives_services_their_teams_and_names_the_ownerless() {
     let out = w.ingest(&[&fixtures().join("backstage")]);
     assert_eq!(
         accounting(&out, "backstage/catalog-info.yaml")[1..],
-        ["backstage", "4", "3", "0", "0", "1"]
+        ["backstage", "4", "3", "0", "0", "1", "0"]
     );
     assert_eq!(
         accounting(&out, "more/catalog-info.yml")[1..],
-        ["backstage", "2", "2", "0", "0", "0"]
+        ["backstage", "2", "2", "0", "0", "0", "0"]
     );
     let err = stderr(&out);
     assert!(
@@ -401,7 +410,10 @@ fn a_backstage_catalog_gives_services_their_teams_and_names_the_ownerless() {
         "{err}"
     );
     assert!(
-        err.contains("document 4: kind: System: only Component entities are services"),
+        err.contains(
+            "backstage/catalog-info.yaml: document 4: a catalog entity other than a \
+             Component (System, Group, API, Resource, …): only Components are services"
+        ),
         "{err}"
     );
     let s = w.store();

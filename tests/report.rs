@@ -91,7 +91,7 @@ fn the_demo_writes_reports_that_trace_to_the_metrics() {
     assert_eq!(m["data_quality"]["incidents_without_severity"], 2);
     assert!(
         md.contains(
-            "> 1 source: 1271 records read, 1271 used. To know: 2 incidents without a severity.\n"
+            "> 1 source: 1,271 records read, 1,271 used. To know: 2 incidents without a severity.\n"
         ),
         "{md}"
     );

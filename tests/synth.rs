@@ -61,10 +61,10 @@ fn a_synthetic_organisation_ingests_without_a_reject_and_links() {
         assert_eq!(cells[5..], ["0", "0"], "{file}: {cells:?}");
         assert_ne!(cells[1], "error", "{file}");
     }
-    assert!(!stderr(&out).contains("reject:"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("rejected:"), "{}", stderr(&out));
     // Every channel and ticket finds its incident; status-page entries name theirs.
     let err = stderr(&out);
-    assert!(err.contains("60 incident channel(s)"), "{err}");
+    assert!(err.contains("60 incident channels"), "{err}");
     assert!(err.contains("0 dangling; 0 ambiguous"), "{err}");
     let m = w.metrics_json(&["--period", "2025"]);
     assert_eq!(m["data_quality"]["unmatched_people"], 0);

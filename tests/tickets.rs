@@ -25,28 +25,33 @@ fn every_jira_and_github_sample_is_accounted_for() {
     let (jira, github) = (samples_or_skip!("jira"), samples_or_skip!("github"));
     let out = w.ingest(&[&jira, &github]);
     for (file, source, want) in [
-        // Histories exported on their own name no issue: each is a reject that says so.
+        // Histories exported on their own name no issue: each is skipped, and the
+        // output says why.
         (
             "devlake_issue_changelogs.json",
             "jira",
-            ["279", "0", "0", "0", "279"],
+            ["279", "0", "0", "0", "279", "0"],
         ),
         (
             "devlake_issues_with_changelog.json",
             "jira",
-            ["33", "33", "0", "0", "0"],
+            ["33", "33", "0", "0", "0", "0"],
         ),
         (
             "issues_in_sprint_with_changelog.json",
             "jira",
-            ["1", "1", "0", "0", "0"],
+            ["1", "1", "0", "0", "0", "0"],
         ),
         // A Jira 5 search response (+1300 offsets) and a bare array of Jira Cloud issues.
-        ("jira-ruby_search.json", "jira", ["11", "11", "0", "0", "0"]),
+        (
+            "jira-ruby_search.json",
+            "jira",
+            ["11", "11", "0", "0", "0", "0"],
+        ),
         (
             "faros_issues_with_changelog.json",
             "jira",
-            ["4", "4", "0", "0", "0"],
+            ["4", "4", "0", "0", "0", "0"],
         ),
         // A /search/jql page whose TEST-1..3 carry the keys of the Faros file's issues,
         // updated earlier (another test site's same project key): the older export
@@ -54,13 +59,13 @@ fn every_jira_and_github_sample_is_accounted_for() {
         (
             "jiracli_search_jql_page.json",
             "jira",
-            ["3", "0", "3", "0", "0"],
+            ["3", "0", "3", "0", "0", "0"],
         ),
         // 42 objects, 16 of them pull requests.
         (
             "_raw_github_api_issues.data.json",
             "github",
-            ["42", "26", "0", "0", "16"],
+            ["42", "26", "0", "0", "16", "0"],
         ),
     ] {
         let cells = accounting(&out, file);
@@ -69,7 +74,11 @@ fn every_jira_and_github_sample_is_accounted_for() {
     }
     let err = stderr(&out);
     assert!(
-        err.contains("a changelog history exported on its own does not say which issue"),
+        err.contains(
+            "devlake_issue_changelogs.json: 279 records: a changelog history exported on its \
+             own, without the issue it belongs to; export the issues with expand=changelog to \
+             have them (at $[0], $[1], $[2], …)"
+        ),
         "{err}"
     );
     let s = w.store();
@@ -143,14 +152,20 @@ fn every_jira_and_github_sample_is_accounted_for() {
     // Server-style user with an e-mail: the person is the e-mail.
     let ar86 = one(&s, Table::ActionItems, col::ITEM_ID, "jira:AR-86");
     assert_eq!(ar86[col::OWNER], text("mister.morris@uservoice.com"));
+    // Pull requests are skipped, not rejected: counted in the file's accounting row and
+    // absent from the rejects table.
     let rejects = column(&s, Table::Rejects, col::REASON);
-    assert_eq!(
-        rejects
-            .iter()
-            .filter(|r| r.to_string().starts_with("a pull request"))
-            .count(),
-        16
-    );
+    assert!(!rejects
+        .iter()
+        .any(|r| r.to_string().starts_with("a pull request")));
+    let skipped: i64 = column(&s, Table::IngestRuns, col::ROWS_SKIPPED)
+        .iter()
+        .map(|v| match v {
+            Value::Int(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(skipped, 16 + 279);
 }
 
 #[test]
@@ -159,7 +174,7 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
     // Jira first: nothing to link to yet; the five labels naming an incident dangle.
     let out = w.ingest(&[&fixtures().join("jira/org")]);
     assert!(
-        stderr(&out).contains("links: 0 incident channel(s) and 0 ticket(s) linked; 5 dangling"),
+        stderr(&out).contains("links: 0 incident channels and 0 tickets linked; 5 dangling"),
         "{}",
         stderr(&out)
     );
@@ -178,9 +193,7 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
     let out = w.ingest(&[&fixtures().join("pagerduty/org")]);
     let err = stderr(&out);
     assert!(
-        err.contains(
-            "links: 0 incident channel(s) and 6 ticket(s) linked; 1 dangling; 0 ambiguous"
-        ),
+        err.contains("links: 0 incident channels and 6 tickets linked; 1 dangling; 0 ambiguous"),
         "{err}"
     );
     assert!(
@@ -464,7 +477,7 @@ fn github_issues_postmortems_not_planned_and_pull_requests() {
     ]);
     assert_eq!(
         accounting(&out, "issues.json")[1..],
-        ["github", "4", "3", "0", "0", "1"]
+        ["github", "4", "3", "0", "0", "1", "0"]
     );
     let s = w.store();
     let pm = one(&s, Table::Retros, col::RETRO_ID, "github:acme/shop#41");
@@ -488,7 +501,7 @@ fn github_issues_postmortems_not_planned_and_pull_requests() {
     // so it is not reported as dangling either.
     assert_eq!(open[col::INCIDENT_ID], Value::Null);
     assert!(
-        stderr(&out).contains("links: 0 incident channel(s) and 2 ticket(s) linked; 0 dangling"),
+        stderr(&out).contains("links: 0 incident channels and 2 tickets linked; 0 dangling"),
         "{}",
         stderr(&out)
     );

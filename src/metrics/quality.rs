@@ -11,6 +11,8 @@ pub struct DataQuality {
     pub sources: Vec<SourceCount>,
     pub rows_read: u64,
     pub rows_ingested: u64,
+    /// Records of a kind the store has no place for (pull requests in an issues export).
+    pub rows_skipped: u64,
     pub rows_rejected: u64,
     pub incidents_without_severity: usize,
     pub incidents_without_resolution: usize,
@@ -37,6 +39,7 @@ pub struct SourceCount {
     pub files: usize,
     pub rows_read: u64,
     pub rows_ingested: u64,
+    pub rows_skipped: u64,
     pub rows_rejected: u64,
 }
 
@@ -56,6 +59,8 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         get_i(col::ROWS_INGESTED),
         get_i(col::ROWS_REJECTED),
     ) {
+        // Null in a store written before skipped records were counted.
+        let skipped = get_i(col::ROWS_SKIPPED);
         let mut order: Vec<usize> = (0..runs.height()).collect();
         let run_ids = get_i(col::RUN_ID);
         order.sort_by_key(|&i| run_ids.as_ref().and_then(|r| r.get(i)));
@@ -74,6 +79,7 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
             s.rows_read += read.get(i).unwrap_or(0) as u64;
             s.rows_ingested += ingested.get(i).unwrap_or(0) as u64;
             s.rows_rejected += rejected.get(i).unwrap_or(0) as u64;
+            s.rows_skipped += skipped.as_ref().and_then(|c| c.get(i)).unwrap_or(0) as u64;
         }
     }
     let known: HashSet<&str> = data.people.keys().map(String::as_str).collect();
@@ -111,6 +117,7 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
     DataQuality {
         rows_read: sources.iter().map(|s| s.rows_read).sum(),
         rows_ingested: sources.iter().map(|s| s.rows_ingested).sum(),
+        rows_skipped: sources.iter().map(|s| s.rows_skipped).sum(),
         rows_rejected: sources.iter().map(|s| s.rows_rejected).sum(),
         sources,
         incidents_without_severity: ctx.current.iter().filter(|i| i.severity.is_none()).count(),

@@ -254,8 +254,8 @@ pub fn render(m: &Metrics) -> String {
     let q = &m.data_quality;
     let _ = writeln!(
         out,
-        "## Data quality\n{} records read, {} ingested, {} rejected; {} incidents without severity, {} without resolution; {} people not in the roster; {} negative durations left out; {} services not in the catalog",
-        q.rows_read, q.rows_ingested, q.rows_rejected, q.incidents_without_severity, q.incidents_without_resolution,
+        "## Data quality\n{} records read, {} ingested, {} skipped, {} rejected; {} incidents without severity, {} without resolution; {} people not in the roster; {} negative durations left out; {} services not in the catalog",
+        q.rows_read, q.rows_ingested, q.rows_skipped, q.rows_rejected, q.incidents_without_severity, q.incidents_without_resolution,
         q.unmatched_people, q.negative_durations, q.services_not_in_catalog
     );
     if q.records_pending > 0 {

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::findings::{self, Finding};
 use crate::metrics::{self, Ctx, Data, Metrics, Request};
 use crate::schema::col;
+use crate::words::count;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -613,12 +614,6 @@ pub fn incident_span(data: &Data) -> Option<(String, String)> {
     Some((day(from), day(to)))
 }
 
-/// `n` and the noun, in the singular or the plural as `n` asks.
-fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The data-quality box in words: what was read, then only what is wrong or missing
 /// (a run of zeros tells a reader nothing).
 fn quality_lines(q: &crate::metrics::quality::DataQuality, as_of: &str) -> Vec<String> {
@@ -626,12 +621,18 @@ fn quality_lines(q: &crate::metrics::quality::DataQuality, as_of: &str) -> Vec<S
         "{}: {} read, {} used",
         count(q.sources.len() as u64, "source", "sources"),
         count(q.rows_read, "record", "records"),
-        q.rows_ingested
+        crate::words::thousands(q.rows_ingested)
     );
+    if q.rows_skipped > 0 {
+        read += &format!(
+            ", {} skipped as not incident data (such as pull requests in an issues export)",
+            crate::words::thousands(q.rows_skipped)
+        );
+    }
     if q.rows_rejected > 0 {
         read += &format!(
             ", {} rejected (listed in the store's rejects table)",
-            q.rows_rejected
+            crate::words::thousands(q.rows_rejected)
         );
     }
     let mut lines = vec![read + "."];

@@ -6,7 +6,7 @@
 //! and its tier from the annotation or label named by `[catalog] tier_key`. A component
 //! without an owner (or owned by a user rather than a group) still ingests, without a
 //! team, and the file's warnings name it: its incidents count under no team. Other kinds
-//! (System, Group, API, Resource, …) are not services and are rejected with that reason.
+//! (System, Group, API, Resource, …) are not services: they are counted as skipped.
 
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
@@ -137,6 +137,11 @@ impl Source for Backstage {
         let mut warnings = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
             let location = format!("document {}", i + 1);
+            let kind = doc["kind"].as_str().unwrap_or("");
+            if !kind.is_empty() && !kind.eq_ignore_ascii_case("component") {
+                emit(Item::skip(location, "a catalog entity other than a Component (System, Group, API, Resource, …): only Components are services"));
+                continue;
+            }
             match component(doc, tier_key) {
                 Ok((row, warning)) => {
                     warnings.extend(warning);
@@ -178,12 +183,8 @@ fn text(y: &Yaml) -> Option<String> {
 
 fn component(doc: &Yaml, tier_key: &str) -> Result<(Row, Option<String>), String> {
     let kind = doc["kind"].as_str().unwrap_or("");
-    if !kind.eq_ignore_ascii_case("component") {
-        return Err(if kind.is_empty() {
-            "not a catalog entity: expected a document with 'kind: Component'".to_string()
-        } else {
-            format!("kind: {kind}: only Component entities are services")
-        });
+    if kind.is_empty() {
+        return Err("not a catalog entity: expected a document with 'kind: Component'".into());
     }
     let name = doc["metadata"]["name"]
         .as_str()

@@ -11,7 +11,7 @@
 use super::json::{self, Either, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Reject, Row};
+use crate::record::{Item, Row};
 use serde_json::Value as Json;
 
 pub struct GitHub;
@@ -65,11 +65,7 @@ fn issue(path: &str, v: &Json, ctx: &Context) -> Item {
         )
     };
     if v.get("pull_request").is_some() {
-        return Item::Reject(Reject::new(
-            path,
-            "a pull request, not an issue: pull requests are skipped",
-            &excerpt(),
-        ));
+        return Item::skip(path, "a pull request, not an issue");
     }
     Item::of(path, rows(v, ctx), excerpt)
 }

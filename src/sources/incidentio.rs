@@ -166,17 +166,17 @@ fn element(path: &str, v: &Json) -> Item {
     } else if under("incident_alerts") {
         alert(v)
     } else if under("actions") {
-        Err(
-            "incident.io actions are steps taken during the response, not follow-ups: \
-             export /v2/follow_ups for the action items"
-                .to_string(),
-        )
+        return Item::skip(
+            path,
+            "an incident.io action is a step taken during the response, not a follow-up \
+             (export /v2/follow_ups for the action items)",
+        );
     } else {
-        Err(
-            "a definition (of a role or timestamp name), not incident data: incidents carry \
-             their own role assignments and timestamps"
-                .to_string(),
-        )
+        return Item::skip(
+            path,
+            "a definition (of a role or timestamp name): incidents carry their own role \
+             assignments and timestamps",
+        );
     };
     Item::of(path, result, || excerpt(v))
 }

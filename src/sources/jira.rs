@@ -13,7 +13,7 @@ use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::link::Ref;
-use crate::record::{Item, Reject, Row, Value};
+use crate::record::{Item, Row, Value};
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -69,12 +69,11 @@ fn element(path: &str, v: &Json, ctx: &Context, emit: &mut dyn FnMut(Item)) {
     // `$.values[3]`, also in a later document of the file (`document 2: $.values[0]`).
     let under = |key: &str| path.contains(&format!("$.{key}["));
     if under("values") || under("histories") || is_history(v) {
-        emit(Item::Reject(Reject::new(
+        emit(Item::skip(
             path,
-            "a changelog history exported on its own does not say which issue it belongs to; \
-             export the issues with expand=changelog instead",
-            "",
-        )));
+            "a changelog history exported on its own, without the issue it belongs to; \
+             export the issues with expand=changelog to have them",
+        ));
     } else {
         // Arrays of search pages were opened by the JSON reader.
         emit(issue(path, v, ctx));

@@ -54,6 +54,10 @@ impl Source for Mattermost {
                 continue;
             }
             let item = match serde_json::from_str::<Json>(text) {
+                Ok(v) if is_structure(&v) => Item::skip(
+                    location,
+                    "a line describing the workspace (version, team, channel, scheme, emoji or role), not a message or a user",
+                ),
                 Ok(v) => Item::of(location, line_rows(&v, ctx), || text.to_string()),
                 Err(e) => Item::Reject(Reject::new(
                     location,
@@ -67,11 +71,16 @@ impl Source for Mattermost {
     }
 }
 
+/// A line that describes the workspace rather than holding a message or a user.
+fn is_structure(v: &Json) -> bool {
+    matches!(
+        v.str_at("type"),
+        Some("version" | "team" | "channel" | "direct_channel" | "scheme" | "emoji" | "role")
+    )
+}
+
 fn line_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     match v.str_at("type") {
-        Some("version" | "team" | "channel" | "direct_channel" | "scheme" | "emoji" | "role") => {
-            Ok(Vec::new())
-        }
         Some("user") => user(v.get("user").ok_or("a user line without 'user'")?),
         Some("post") => {
             let p = v.get("post").ok_or("a post line without 'post'")?;

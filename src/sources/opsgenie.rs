@@ -53,7 +53,10 @@ fn record(path: &str, v: &Json, ctx: &Context) -> Item {
     } else if v.get("tinyId").is_some() || v.get("message").is_some() {
         incident(v, ctx)
     } else if v.get("name").is_some() && v.get("links").is_some() {
-        Err("Opsgenie team records carry no incident data; teams come from the service catalog or the roster".into())
+        return Item::skip(
+            path,
+            "an Opsgenie team: teams come from the service catalog or the roster",
+        );
     } else {
         Err("not an Opsgenie incident, alert or user".into())
     };

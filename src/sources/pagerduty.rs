@@ -288,11 +288,10 @@ impl Reader<'_> {
                 "a notes export does not say which incident its notes belong to; export log entries (annotate entries) instead",
                 "",
             ))),
-            Kind::Alert => emit(Item::Reject(Reject::new(
+            Kind::Alert => emit(Item::skip(
                 path,
-                "PagerDuty alerts are not used: incidents and their log entries carry what the metrics need",
-                "",
-            ))),
+                "a PagerDuty alert: incidents and their log entries carry what the metrics need",
+            )),
             Kind::Incident => emit(self.incident(path, &v)),
         }
     }

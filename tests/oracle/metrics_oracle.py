@@ -386,6 +386,7 @@ out["comms"] = {"incidents_with_updates": with_updates, "gaps": len(gaps), "medi
 # --- data quality ----------------------------------------------------------------------
 r = runs.sort_values("run_id").drop_duplicates(["file", "sha256"])
 srcs = [{"source": s, "files": len(g), "rows_read": int(g["rows_read"].sum()), "rows_ingested": int(g["rows_ingested"].sum()),
+         "rows_skipped": int(g["rows_skipped"].fillna(0).sum()) if "rows_skipped" in g else 0,
          "rows_rejected": int(g["rows_rejected"].sum())} for s, g in sorted(r.groupby("source"))]
 referenced = set(parts["person_id"].dropna()) | set(pages["person_id"].dropna()) | set(items["owner"].dropna()) \
     | set(msgs["person_id"].dropna()) | set(inc["declared_by"].dropna()) | set(inc["commander"].dropna())
@@ -393,6 +394,7 @@ negative = sum(int((d.dropna() < 0).sum()) for d in cd)
 cur_services = set(isv[isv["incident_id"].isin(cur_ids)]["service"])
 out["data_quality"] = {"sources": srcs, "rows_read": sum(s["rows_read"] for s in srcs),
                        "rows_ingested": sum(s["rows_ingested"] for s in srcs),
+                       "rows_skipped": sum(s["rows_skipped"] for s in srcs),
                        "rows_rejected": sum(s["rows_rejected"] for s in srcs),
                        "incidents_without_severity": int(cur["severity"].isna().sum()),
                        "incidents_without_resolution": int(by_as_of(cur["resolved_at"]).isna().sum()),
