@@ -138,8 +138,12 @@ fn resolve_period_telling(
             }
             period
         }
-        (Some(p), _, _) => Period::parse(p, tz)
-            .map_err(|e| anyhow!("--period: {e}, or one of {}", RELATIVE_PERIODS.join(", ")))?,
+        (Some(p), _, _) => Period::parse(p, tz).map_err(|e| {
+            anyhow!(
+                "--period: {e} (periods also go by {})",
+                RELATIVE_PERIODS.join(", ")
+            )
+        })?,
         (None, Some(from), Some(to)) => {
             let from = period::parse_date(from).map_err(|e| anyhow!("--from: {e}"))?;
             let to = period::parse_date(to).map_err(|e| anyhow!("--to: {e}"))?;
@@ -556,8 +560,20 @@ fn init_command(args: &InitArgs) -> Result<ExitCode> {
 fn ingest_command(args: &IngestArgs, config: &Config) -> Result<ExitCode> {
     let (inputs, skipped) = ingest::collect_inputs(&args.paths)?;
     let store = Store::at(&args.store.store);
+    let table = args
+        .table
+        .as_deref()
+        .map(|t| crate::schema::Table::from_name(t).expect("clap checked the name"));
+    let source = match (&args.source, table) {
+        (Some(s), Some(_)) if s != crate::sources::canonical::SOURCE => {
+            bail!("--table reads canonical tables; it does not go with --source {s}")
+        }
+        (_, Some(_)) => Some(crate::sources::canonical::SOURCE.to_string()),
+        (s, None) => s.clone(),
+    };
     let opts = ingest::Options {
-        source: args.source.clone(),
+        source,
+        table,
         strict: args.strict,
         force: args.force,
         keep_text: args.keep_text,

@@ -337,6 +337,11 @@ pub struct IngestArgs {
     #[arg(long, value_name = "KIND", value_parser = source_names())]
     pub source: Option<String>,
 
+    /// Read every file as this canonical table, whatever its name (for `acme
+    /// export.csv`); implies --source canonical
+    #[arg(long, value_name = "TABLE", value_parser = table_names())]
+    pub table: Option<String>,
+
     /// Fail (exit 2, nothing written) when any record is rejected
     #[arg(long)]
     pub strict: bool,
@@ -365,6 +370,16 @@ pub struct DemoArgs {
     /// The folder for the demo's exports, store and reports (rebuilt on every run)
     #[arg(long, value_name = "DIR", default_value = "incidentlens-demo")]
     pub out: PathBuf,
+}
+
+/// The `--table` values: every canonical data table's name.
+fn table_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::schema::Table::ALL
+            .iter()
+            .filter(|t| t.is_data())
+            .map(|t| t.name()),
+    )
 }
 
 /// The `--source` values: every source's name.

@@ -42,6 +42,8 @@ const PROGRESS_BYTES: u64 = 32 * 1024 * 1024;
 pub struct Options {
     /// Use this source for every file instead of detecting.
     pub source: Option<String>,
+    /// Read every canonical file as this table.
+    pub table: Option<Table>,
     /// Any reject makes the run fail, and nothing is written.
     pub strict: bool,
     /// Parse files again even when their content was already ingested.
@@ -137,6 +139,9 @@ pub struct FileReport {
     pub kinds: BTreeMap<Table, Tally>,
     /// Its skipped records by why, each with how many and where the first few were.
     pub skips: BTreeMap<&'static str, Examples>,
+    /// Severity labels no rule maps, with how many of its incidents carry each: those
+    /// incidents count as severity unknown.
+    pub unmapped_severities: BTreeMap<String, u64>,
     /// The content was ingested before and not parsed again.
     pub unchanged: bool,
     /// Reading stopped before the end of the file: where, and how many bytes (when
@@ -314,6 +319,7 @@ pub fn run(
         config,
         keep_text: opts.keep_text,
         timezone,
+        table: opts.table,
     };
     let started = chrono::Utc::now().timestamp_micros();
     let total: u64 = inputs.iter().map(|(p, _)| size_of(p)).sum();
@@ -344,7 +350,7 @@ pub fn run(
                     bar.set_message(progress_name(&fr.file));
                 }
                 writer.begin_file();
-                file = Some((fr, Vec::new()));
+                file = Some((*fr, Vec::new()));
             }
             Event::Items(items) => {
                 let (fr, rejects) = file.as_mut().expect("a file was started");
@@ -492,7 +498,7 @@ fn previous_runs(runs: &polars::prelude::DataFrame) -> Result<Seen> {
 /// What a file's reading hands to the writer, file by file in input order.
 enum Event {
     /// A file begins: its report so far (source, hash; or why it is not parsed).
-    Start(FileReport),
+    Start(Box<FileReport>),
     /// Records of the current file, in the order read.
     Items(Vec<Item>),
     /// The current file is done: the adapter's warnings or error (`None` when the file
@@ -530,7 +536,7 @@ fn read_file(
     };
     let prepared = prepare(path, display, forced, seen, force, &mut fr);
     let hash_beside = prepared.is_some() && fr.sha256.is_empty();
-    if !emit(Event::Start(fr)) {
+    if !emit(Event::Start(Box::new(fr))) {
         return;
     }
     // A file whose content cannot have been ingested before is hashed while it is
@@ -646,7 +652,7 @@ fn take(
             fr.counts.skip();
             fr.skips.entry(reason).or_default().add(&location);
         }
-        Item::Record(rec) => match writer.apply(rec)? {
+        Item::Record(rec) => match writer.apply(note_severities(rec, fr))? {
             Applied::Stored(rows) => count_stored(fr, &rows),
             Applied::Pending(missing, rec) => {
                 fr.counts.pend();
@@ -661,6 +667,21 @@ fn take(
         },
     }
     Ok(())
+}
+
+/// Notes the severity labels of a record's incidents that no rule maps.
+fn note_severities(rec: Record, fr: &mut FileReport) -> Record {
+    for row in rec.rows.iter().filter(|r| r.table == Table::Incidents) {
+        if let (Value::Null, Value::Str(label)) =
+            (row.get(col::SEVERITY), row.get(col::SEVERITY_RAW))
+        {
+            if crate::normalize::says_no_severity(label) {
+                continue;
+            }
+            *fr.unmapped_severities.entry(label.to_string()).or_default() += 1;
+        }
+    }
+    rec
 }
 
 /// Counts a stored record and each of its rows.
@@ -769,9 +790,16 @@ fn finish(
     rejects: &mut Vec<Reject>,
     result: Option<std::result::Result<Vec<String>, sources::FileError>>,
 ) {
+    for (label, n) in &fr.unmapped_severities {
+        fr.warnings.push(format!(
+            "severity label '{label}' ({}) maps to no severity: counted as severity unknown; \
+             map it in incidentlens.toml: [severity] map = {{ \"{label}\" = \"SEV2\" }}",
+            crate::words::count(*n, "incident", "incidents")
+        ));
+    }
     match result {
         None => {}
-        Some(Ok(warnings)) => fr.warnings = warnings,
+        Some(Ok(warnings)) => fr.warnings.splice(0..0, warnings).for_each(drop),
         // Adapters fail a file only before its first record; should one fail later, what
         // it read stands and the unreadable rest is one reject, so the accounting holds.
         Some(Err(e)) if fr.counts.read > 0 => {

@@ -39,6 +39,15 @@ pub fn severity(raw: &str, user_map: &BTreeMap<String, String>) -> Option<&'stat
     }
 }
 
+/// Whether a severity label says there is none (FireHydrant's `UNSET`, `none`, `n/a`):
+/// the severity is unknown by the export's own word, so nothing is there to map.
+pub fn says_no_severity(raw: &str) -> bool {
+    matches!(
+        raw.trim().to_ascii_lowercase().as_str(),
+        "" | "unset" | "none" | "unknown" | "n/a" | "na" | "-" | "not set"
+    )
+}
+
 fn sev_name(n: u8) -> Option<&'static str> {
     crate::schema::vocab::SEVERITIES
         .get(usize::from(n).checked_sub(1)?)

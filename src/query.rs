@@ -133,7 +133,8 @@ impl Query {
         let (n, text) = NAMED.iter().find(|(n, _)| *n == name).ok_or_else(|| {
             let known: Vec<&str> = NAMED.iter().map(|(n, _)| *n).collect();
             anyhow!(
-                "no named query '{name}'; the named queries are: {}",
+                "no named query '{name}'; {}the named queries are: {}",
+                crate::words::did_you_mean(name, known.iter().copied()),
                 known.join(", ")
             )
         })?;
@@ -333,6 +334,24 @@ pub fn run_over(
     result.map_err(|e| anyhow!("{}", explain_sql_error(sql, &e.to_string())))
 }
 
+/// For "relation 'incident' was not found": which table was likely meant, and the
+/// tables there are.
+fn table_hint(message: &str) -> String {
+    let Some(name) = message
+        .split_once("relation '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(name, _)| name)
+    else {
+        return String::new();
+    };
+    let tables: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
+    format!(
+        "; {}the tables are {}",
+        crate::words::did_you_mean(name, tables.iter().copied()),
+        tables.join(", ")
+    )
+}
+
 /// The error with the query text, numbered, and a caret where Polars says it went wrong.
 fn explain_sql_error(sql: &str, message: &str) -> String {
     let position = message.find("Line: ").and_then(|at| {
@@ -350,7 +369,7 @@ fn explain_sql_error(sql: &str, message: &str) -> String {
             .ok()?;
         Some((line, col))
     });
-    let mut out = format!("the SQL failed: {message}\n");
+    let mut out = format!("the SQL failed: {message}{}\n", table_hint(message));
     for (n, line) in sql.lines().enumerate() {
         out.push_str(&format!("{:>4} | {line}\n", n + 1));
         if let Some((l, c)) = position {

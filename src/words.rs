@@ -36,6 +36,41 @@ pub fn decimal(x: f64, decimals: usize) -> String {
     }
 }
 
+/// The candidate nearest to `wanted` (ignoring case) when it is a likely typo of it,
+/// for "did you mean": within two edits, or a third of the word's length when longer.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = wanted.to_lowercase();
+    let room = 2.max(wanted.chars().count() / 3);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&c.to_lowercase(), &wanted), c))
+        .filter(|(d, _)| *d <= room)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// `did you mean 'x'? ` for [`closest`]; else, for a word of four letters or more
+/// that some candidates contain, `did you mean one of 'a', 'b'? `; else nothing.
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    if let Some(c) = closest(wanted, candidates.clone()) {
+        return format!("did you mean '{c}'? ");
+    }
+    let lower = wanted.to_lowercase();
+    let containing: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| lower.chars().count() >= 4 && c.to_lowercase().contains(&lower))
+        .map(|c| format!("'{c}'"))
+        .collect();
+    match containing.len() {
+        0 => String::new(),
+        1 => format!("did you mean {}? ", containing[0]),
+        _ => format!("did you mean one of {}? ", containing.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +86,27 @@ mod tests {
         assert_eq!(decimal(-2.25, 1), "-2.2");
         assert_eq!(decimal(f64::NAN, 1), "–");
         assert_eq!(decimal(0.5, 2), "0.50");
+    }
+
+    #[test]
+    fn a_suggestion_only_for_a_likely_typo() {
+        let names = ["incidents", "incident_services", "pages"];
+        assert_eq!(closest("incident", names), Some("incidents"));
+        assert_eq!(closest("Pagse", names), Some("pages"));
+        assert_eq!(closest("deployments", names), None);
+        assert_eq!(
+            did_you_mean("incdents", names),
+            "did you mean 'incidents'? "
+        );
+        let queries = ["hotspots_by_service", "hotspots_by_team", "who_declares"];
+        assert_eq!(
+            did_you_mean("hotspot", queries),
+            "did you mean one of 'hotspots_by_service', 'hotspots_by_team'? "
+        );
+        assert_eq!(
+            did_you_mean("declares", queries),
+            "did you mean 'who_declares'? "
+        );
+        assert_eq!(did_you_mean("mttr", queries), "");
     }
 }

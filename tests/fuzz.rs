@@ -283,6 +283,7 @@ fn outcomes(source: &str, path: &Path) -> (usize, usize) {
         config: &config,
         keep_text: true,
         timezone: None,
+        table: None,
     };
     let input = Input::open(path, path.display().to_string()).unwrap();
     let (mut records, mut rejects) = (0, 0);

@@ -24,17 +24,19 @@ fn cell(store: &std::path::Path, table: Table, key: &str, column: &str) -> Value
 fn bad_rows_are_rejected_and_accounted_for() {
     let w = Workdir::new();
     let out = w.ingest(&[&canonical("bad-rows")]);
-    // read = ingested + duplicate + rejected: 8 = 2 + 1 + 5
+    // read = ingested + duplicate + rejected: 8 = 3 + 1 + 4. Line 6's severity label
+    // 'Urgent' maps to nothing: the incident is kept, severity unknown, with a warning.
     assert_eq!(
         accounting(&out, "incidents.csv")[1..],
-        ["canonical", "8", "2", "1", "0", "5"]
+        ["canonical", "8", "3", "1", "0", "4"]
     );
     let err = stderr(&out);
     for expected in [
         "incidents.csv: line 3: expected 7 fields as in the header, found 5",
         "incidents.csv: line 4: number: expected an integer, found 'twelve'",
         "incidents.csv: line 5: started_at: timestamp '2026-07-05 10:00' has no zone offset",
-        "incidents.csv: line 6: severity: unknown label 'Urgent'",
+        "incidents.csv: severity label 'Urgent' (1 incident) maps to no severity: counted as \
+         severity unknown; map it in incidentlens.toml: [severity] map = { \"Urgent\" = \"SEV2\" }",
         "incidents.csv: line 8: duplicate key incident_id=acme:10 with different content within this file (first at line 2)",
         "warning: ",
         "ignoring column(s) 'ticket_owner' not in the incidents table",
@@ -43,7 +45,7 @@ fn bad_rows_are_rejected_and_accounted_for() {
     }
     // Every reject is in the store with its file, line and reason.
     let rejects = Store::at(w.store()).read(Table::Rejects).unwrap();
-    assert_eq!(rejects.height(), 5);
+    assert_eq!(rejects.height(), 4);
     let locations: Vec<String> = rejects
         .column(col::LOCATION)
         .unwrap()
@@ -52,9 +54,14 @@ fn bad_rows_are_rejected_and_accounted_for() {
         .iter()
         .map(|s| s.unwrap().to_string())
         .collect();
+    assert_eq!(locations, ["line 3", "line 4", "line 5", "line 8"]);
     assert_eq!(
-        locations,
-        ["line 3", "line 4", "line 5", "line 6", "line 8"]
+        cell(&w.store(), Table::Incidents, "acme:14", col::SEVERITY),
+        Value::Null
+    );
+    assert_eq!(
+        cell(&w.store(), Table::Incidents, "acme:14", col::SEVERITY_RAW),
+        Value::text("Urgent")
     );
     // The multi-line title of line 9 is one record.
     assert_eq!(
@@ -73,7 +80,7 @@ fn bad_rows_are_rejected_and_accounted_for() {
             .i64()
             .unwrap()
             .get(0),
-        Some(5)
+        Some(4)
     );
 }
 
@@ -339,7 +346,7 @@ fn strict_mode_writes_nothing_on_a_reject() {
         ],
         2,
     );
-    assert!(stderr(&out).contains("--strict: 5 records rejected; nothing was written"));
+    assert!(stderr(&out).contains("--strict: 4 records rejected; nothing was written"));
     assert!(!Store::at(w.store()).exists());
 }
 
@@ -427,6 +434,89 @@ fn many_rejects_of_one_reason_are_one_line_with_the_first_places() {
           such as 2026-07-01T09:30:00Z, found 'not a date' (at line 2, line 3, line 4, …)"
         ],
         "{err}"
+    );
+}
+
+#[test]
+fn canonical_files_named_otherwise_are_known_by_header_or_table() {
+    let w = Workdir::new();
+    let dir = w.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let incidents = "incident_id,number,title,severity,started_at,service\n\
+                     acme:1,1,Checkout down,SEV1,2026-07-01T10:00:00Z,checkout\n";
+    // A browser's second download, and an export named after the company: both hold
+    // incidents by their header; the column `service` belongs in another table.
+    std::fs::write(dir.join("incidents (1).csv"), incidents).unwrap();
+    std::fs::write(
+        dir.join("acme export.csv"),
+        incidents.replace("acme:1,1", "acme:2,2"),
+    )
+    .unwrap();
+    let out = w.ingest(&[&dir]);
+    assert_eq!(
+        accounting(&out, "incidents (1).csv")[1..],
+        ["canonical", "1", "1", "0", "0", "0"]
+    );
+    assert_eq!(
+        accounting(&out, "acme export.csv")[1..],
+        ["canonical", "1", "1", "0", "0", "0"]
+    );
+    assert!(
+        stderr(&out).contains(
+            "warning: in/acme export.csv: column 'service' is not a column of the incidents \
+             table: it belongs in incident_services.csv (a row per incident_id and service)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // A header that fits no table alone (a key-value sheet): --table names it.
+    let sheet = w.path().join("sheet.csv");
+    std::fs::write(&sheet, "service,team\ncheckout,payments\n").unwrap();
+    let s = w.store();
+    let s = s.to_str().unwrap();
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            s,
+            "--table",
+            "services",
+            sheet.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&out, "sheet.csv")[1..],
+        ["canonical", "1", "1", "0", "0", "0"]
+    );
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--store",
+            s,
+            "--table",
+            "services",
+            "--source",
+            "jira",
+            sheet.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("--table reads canonical tables; it does not go with --source jira"),
+        "{}",
+        stderr(&out)
+    );
+    // A file named after one table whose header fits another says so.
+    let wrong = w.path().join("pages.csv");
+    std::fs::write(&wrong, incidents.replace("acme:1,1", "acme:3,3")).unwrap();
+    let out = w.run_status(&["ingest", "--store", s, wrong.to_str().unwrap()], 2);
+    assert!(
+        stderr(&out).contains(
+            "the header fits the incidents table: name the file incidents.csv or pass --table incidents"
+        ),
+        "{}",
+        stderr(&out)
     );
 }
 

@@ -308,3 +308,40 @@ fn only_one_read_only_statement_runs() {
     );
     assert_eq!(stdout(&out), "n\n66\n");
 }
+
+#[test]
+fn a_misspelt_query_table_or_period_gets_a_suggestion() {
+    let w = Workdir::with_demo();
+    let store = w.store();
+    let s = store.to_str().unwrap();
+    for (args, says) in [
+        (
+            vec!["query", "hotspot", "--store", s],
+            "no named query 'hotspot'; did you mean one of 'hotspots_by_product_area', \
+             'hotspots_by_service', 'hotspots_by_team'? the named queries are:",
+        ),
+        (
+            vec!["query", "retro_backlgo", "--store", s],
+            "no named query 'retro_backlgo'; did you mean 'retro_backlog'?",
+        ),
+        (
+            vec![
+                "query",
+                "--store",
+                s,
+                "--sql",
+                "SELECT count(*) FROM incident",
+            ],
+            "relation 'incident' was not found; did you mean 'incidents'? the tables are \
+             incidents, incident_services,",
+        ),
+        (
+            vec!["metrics", "--store", s, "--period", "Q3-2026"],
+            "--period: expected a period such as 2026-Q3, 2026-07 or 2026, found 'Q3-2026'; \
+             did you mean '2026-Q3'? (periods also go by this-month, last-month,",
+        ),
+    ] {
+        let out = w.run_status(&args, 2);
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -20,11 +20,49 @@ enum Unit {
     Days(i64),
 }
 
+/// A period written another common way, in the form `parse` reads: `Q3-2026`,
+/// `Q3 2026`, `2026Q3` and `2026 q3` as `2026-Q3`; `07/2026`, `2026/07` and `2026.07` as
+/// `2026-07`.
+fn respelt(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| {
+            // `2026Q3` and `Q32026` split at the Q.
+            match p.to_ascii_uppercase().find('Q') {
+                Some(at) if at > 0 => vec![&p[..at], &p[at..]],
+                Some(_) if p.len() > 2 => vec![&p[..2], &p[2..]],
+                _ => vec![p],
+            }
+        })
+        .collect();
+    let year = parts
+        .iter()
+        .find(|p| p.len() == 4 && p.chars().all(|c| c.is_ascii_digit()))?;
+    let other = parts.iter().find(|p| *p != year)?;
+    if parts.len() != 2 {
+        return None;
+    }
+    let upper = other.to_ascii_uppercase();
+    if let Some(q) = upper.strip_prefix('Q') {
+        return matches!(q, "1" | "2" | "3" | "4").then(|| format!("{year}-Q{q}"));
+    }
+    let month: u32 = other.parse().ok()?;
+    (1..=12)
+        .contains(&month)
+        .then(|| format!("{year}-{month:02}"))
+}
+
 impl Period {
     /// Parses `2026-Q3`, `2026-07` or `2026`.
     pub fn parse(text: &str, tz: Tz) -> Result<Period, String> {
         let t = text.trim();
-        let bad = || format!("expected a period such as 2026-Q3, 2026-07 or 2026, found '{text}'");
+        let bad = || {
+            let hint = respelt(t)
+                .map(|p| format!("; did you mean '{p}'?"))
+                .unwrap_or_default();
+            format!("expected a period such as 2026-Q3, 2026-07 or 2026, found '{text}'{hint}")
+        };
         let (start, unit) = if let Some((y, q)) = t
             .split_once(['-'])
             .filter(|(_, q)| q.starts_with(['Q', 'q']))
@@ -143,6 +181,27 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
 mod tests {
     use super::*;
     use crate::time::format_micros as f;
+
+    #[test]
+    fn periods_written_other_ways_get_a_suggestion() {
+        for (text, want) in [
+            ("Q3-2023", Some("2023-Q3")),
+            ("q3 2023", Some("2023-Q3")),
+            ("2023Q3", Some("2023-Q3")),
+            ("2023 Q4", Some("2023-Q4")),
+            ("07/2026", Some("2026-07")),
+            ("2026/7", Some("2026-07")),
+            ("Q5-2023", None),
+            ("13/2026", None),
+            ("last week", None),
+        ] {
+            assert_eq!(respelt(text).as_deref(), want, "{text}");
+        }
+        assert_eq!(
+            Period::parse("Q3-2023", Tz::UTC).unwrap_err(),
+            "expected a period such as 2026-Q3, 2026-07 or 2026, found 'Q3-2023'; did you mean '2023-Q3'?"
+        );
+    }
 
     #[test]
     fn quarters_months_years() {

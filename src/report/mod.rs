@@ -201,14 +201,8 @@ pub fn team(
             [one] => one.as_str(),
             _ => {
                 // A suggestion only when it is a likely typo, not any team at all.
-                let wanted = team_name.to_lowercase();
-                let nearest = known
-                    .iter()
-                    .map(|t| (strsim::levenshtein(&t.to_lowercase(), &wanted), t))
-                    .min()
-                    .filter(|(d, _)| *d <= 2.max(wanted.chars().count() / 3))
-                    .map(|(_, t)| format!("did you mean '{t}'? "))
-                    .unwrap_or_default();
+                let nearest =
+                    crate::words::did_you_mean(team_name, known.iter().map(String::as_str));
                 return Err(anyhow!(
                     "no team '{team_name}' in the store; {nearest}teams: {}",
                     known.join(", ")

@@ -1,11 +1,13 @@
 //! The canonical form: one CSV or JSONL file per table, named after it
-//! (`incidents.csv`, `action_items.jsonl`, …), columns by header name.
+//! (`incidents.csv`, `action_items.jsonl`, …) or known by its header, columns by header
+//! name.
 //!
 //! This is how home-grown trackers and spreadsheets get in, so it is forgiving where that
-//! is safe (column order, extra columns warned about, empty cells as nulls, common
-//! spellings of statuses and roles, `people.csv` in the roster form) and strict where it
-//! is not (a timestamp without a zone, an unknown severity label, a duplicate key within
-//! one file — the last is enforced by the store).
+//! is safe (file names, column order, extra columns warned about, empty cells as nulls,
+//! common spellings of statuses and roles, `people.csv` in the roster form, a severity
+//! label no rule maps kept as unknown with a warning) and strict where it is not (a
+//! timestamp without a zone, a duplicate key within one file — the last is enforced by
+//! the store).
 
 use super::{table_csv, Context, FileError, Input, Source};
 use crate::normalize;
@@ -42,9 +44,9 @@ const SYNONYMS: &[(Table, &str, &str)] = &[
     (Table::Incidents, "priority", col::SEVERITY),
 ];
 
-/// Which table a file holds, and in which form, from its name: `incidents.csv`,
-/// `acme-incidents.jsonl`; `roster.csv` and `catalog.csv` for people and services.
-fn classify(input: &Input) -> Option<(Table, Format)> {
+/// A file's form from its extension, and its stem as a table name would be written:
+/// lower case, a copy's ` (1)` dropped, spaces as `_`.
+fn form(input: &Input) -> Option<(String, Format)> {
     let name = input.file_name();
     let (stem, format) = if let Some(s) = name.strip_suffix(".csv") {
         (s, Format::Csv)
@@ -56,6 +58,80 @@ fn classify(input: &Input) -> Option<(Table, Format)> {
     } else {
         return None;
     };
+    let mut stem = stem.trim();
+    if let Some(open) = stem.rfind(" (") {
+        let n = &stem[open + 2..];
+        if n.strip_suffix(')')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        {
+            stem = stem[..open].trim_end();
+        }
+    }
+    Some((stem.replace(' ', "_"), format))
+}
+
+/// Which table a file holds, and in which form: `--table` when given, else from its
+/// name (`incidents.csv`, `acme-incidents.jsonl`, `incidents (1).csv`; `roster.csv` and
+/// `catalog.csv` for people and services), else from its header, when exactly one
+/// table's columns identify its rows and match the most header cells.
+fn classify(input: &Input, forced: Option<Table>) -> Option<(Table, Format)> {
+    let (stem, format) = form(input)?;
+    if let Some(t) = forced {
+        return Some((t, format));
+    }
+    by_name(&stem)
+        .or_else(|| by_header(&header_of(input, format)?))
+        .map(|t| (t, format))
+}
+
+/// The header cells of a file from its first bytes: the CSV header, or the keys of the
+/// first JSONL object.
+fn header_of(input: &Input, format: Format) -> Option<Vec<String>> {
+    let head = input
+        .head
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(&input.head);
+    match format {
+        Format::Csv => csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(head)
+            .records()
+            .next()?
+            .ok()
+            .map(|r| r.iter().map(str::to_string).collect()),
+        Format::Jsonl => {
+            let line = head.split(|b| *b == b'\n').next()?;
+            match serde_json::from_slice::<serde_json::Value>(line).ok()? {
+                serde_json::Value::Object(o) => Some(o.keys().cloned().collect()),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The one table whose columns identify rows of this header and match the most cells
+/// of it; none when two tie.
+fn by_header(header: &[String]) -> Option<Table> {
+    let mut best: Vec<(usize, Table)> = Table::ALL
+        .iter()
+        .filter(|t| t.is_data())
+        .filter_map(|&t| {
+            let mapped: Vec<Option<&'static str>> =
+                header.iter().map(|h| column_for(t, h)).collect();
+            identifies(t, &mapped).then(|| (mapped.iter().flatten().count(), t))
+        })
+        .collect();
+    best.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    match best[..] {
+        [(n, t), (m, _), ..] if n > m => Some(t),
+        [(_, t)] => Some(t),
+        _ => None,
+    }
+}
+
+/// The table a file stem names, if any.
+fn by_name(stem: &str) -> Option<Table> {
     let mut names: Vec<(String, Table)> = Table::ALL
         .iter()
         .filter(|t| t.is_data())
@@ -76,7 +152,7 @@ fn classify(input: &Input) -> Option<(Table, Format)> {
                         && stem.as_bytes()[stem.len() - n.len() - 1] == *sep
                 })
         })
-        .map(|(_, t)| (t, format))
+        .map(|(_, t)| t)
 }
 
 impl Source for Canonical {
@@ -85,11 +161,11 @@ impl Source for Canonical {
     }
 
     fn describe(&self) -> &'static str {
-        "one CSV or JSONL file per canonical table, named after it, e.g. incidents.csv"
+        "one CSV or JSONL file per canonical table, named after it (incidents.csv) or known by its header; --table names it"
     }
 
     fn detect(&self, input: &Input) -> bool {
-        classify(input).is_some()
+        classify(input, None).is_some()
     }
 
     fn read(
@@ -98,10 +174,11 @@ impl Source for Canonical {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (table, format) = classify(input).ok_or_else(|| {
+        let (table, format) = classify(input, ctx.table).ok_or_else(|| {
             FileError::new(
                 "file",
-                "not named after a canonical table (incidents.csv, …)",
+                "neither named after a canonical table (incidents.csv, …) nor with a header \
+                 that fits exactly one; name the table with --table",
             )
         })?;
         let zone = ctx.zone_of(SOURCE)?;
@@ -126,27 +203,62 @@ fn column_for(table: Table, header: &str) -> Option<&'static str> {
         .map(|(_, _, c)| *c)
 }
 
-/// Checks that a header can identify rows; returns the column of each header cell.
-fn map_header(
-    table: Table,
-    header: &[String],
-) -> Result<(Vec<Option<&'static str>>, Vec<String>), FileError> {
-    let mapped: Vec<Option<&'static str>> = header.iter().map(|h| column_for(table, h)).collect();
+/// Whether header cells mapped to `table`'s columns identify its rows: identity can be
+/// derived for a few tables; the rest need their key columns.
+fn identifies(table: Table, mapped: &[Option<&'static str>]) -> bool {
     let has = |c: &str| mapped.contains(&Some(c));
-    // Identity can be derived for a few tables; the rest need their key columns.
-    let identified = match table {
+    match table {
         Table::Incidents => has(col::INCIDENT_ID) || has(col::EXTERNAL_ID),
         Table::People => has(col::PERSON_ID) || has(col::EMAIL) || has(col::ALIASES),
         Table::Pages => has(col::PAGE_ID) || (has(col::INCIDENT_ID) && has(col::SENT_AT)),
         Table::Events => has(col::INCIDENT_ID) && has(col::AT) && has(col::KIND),
         Table::Participants => has(col::INCIDENT_ID) && has(col::PERSON_ID) && has(col::ROLE),
         t => t.key().iter().all(|k| has(k)),
+    }
+}
+
+/// Where a column this table lacks belongs, the likeliest first found: tables that
+/// carry this table's key and have the column in their own key (`service` of an
+/// incident → incident_services); else tables that carry this table's key and have the
+/// column; else any that have it.
+fn belongs_in(table: Table, header: &str) -> Vec<Table> {
+    let Some(name) = Table::ALL.iter().find_map(|t| column_for(*t, header)) else {
+        return Vec::new();
     };
-    if !identified {
+    let others: Vec<Table> = Table::ALL
+        .iter()
+        .copied()
+        .filter(|t| t.is_data() && *t != table && t.index_of(name).is_some())
+        .collect();
+    let carries = |t: &Table| table.key().iter().all(|k| t.index_of(k).is_some());
+    let keyed_by = |t: &Table| t.key().contains(&name);
+    // 2: carries this table's key and has the column in its own key; 1: carries the
+    // key; 0: has the column.
+    let rank = |t: &Table| u8::from(carries(t)) * (1 + u8::from(keyed_by(t)));
+    let best = others.iter().map(rank).max().unwrap_or(0);
+    others.into_iter().filter(|t| rank(t) == best).collect()
+}
+
+/// Checks that a header can identify rows; returns the column of each header cell.
+fn map_header(
+    table: Table,
+    header: &[String],
+) -> Result<(Vec<Option<&'static str>>, Vec<String>), FileError> {
+    let mapped: Vec<Option<&'static str>> = header.iter().map(|h| column_for(table, h)).collect();
+    if !identifies(table, &mapped) {
+        let fits = by_header(header)
+            .filter(|t| *t != table)
+            .map(|t| {
+                format!(
+                    "; the header fits the {0} table: name the file {0}.csv or pass --table {0}",
+                    t.name()
+                )
+            })
+            .unwrap_or_default();
         return Err(FileError::new(
             "line 1",
             format!(
-                "the header cannot identify {} rows: expected the column(s) {}, found {}",
+                "the header cannot identify {} rows: expected the column(s) {}, found {}{fits}",
                 table.name(),
                 table.key().join(", "),
                 header.join(", ")
@@ -164,21 +276,34 @@ fn map_header(
             }
         }
     }
-    let unknown = header
+    let unknown: Vec<&String> = header
         .iter()
         .zip(&mapped)
         .filter(|(_, c)| c.is_none())
-        .map(|(h, _)| format!("'{h}'"))
-        .collect::<Vec<_>>();
-    let warnings = if unknown.is_empty() {
-        vec![]
-    } else {
-        vec![format!(
+        .map(|(h, _)| h)
+        .collect();
+    let mut warnings = Vec::new();
+    if !unknown.is_empty() {
+        let list: Vec<String> = unknown.iter().map(|h| format!("'{h}'")).collect();
+        warnings.push(format!(
             "ignoring column(s) {} not in the {} table",
-            unknown.join(", "),
+            list.join(", "),
             table.name()
-        )]
-    };
+        ));
+    }
+    for h in unknown {
+        let files: Vec<String> = belongs_in(table, h)
+            .into_iter()
+            .map(|t| format!("{}.csv (a row per {})", t.name(), t.key().join(" and ")))
+            .collect();
+        if !files.is_empty() {
+            warnings.push(format!(
+                "column '{h}' is not a column of the {} table: it belongs in {}",
+                table.name(),
+                files.join(" or ")
+            ));
+        }
+    }
     Ok((mapped, warnings))
 }
 
@@ -460,17 +585,13 @@ impl Cells<'_> {
                     }
                     _ => {}
                 }
+                // A label no rule maps leaves the severity unknown, the label kept: the
+                // ingest warns once per label, naming the setting that maps it.
                 if let Some(raw) = raw_severity {
-                    let sev = normalize::severity(&raw, &self.ctx.config.severity.map).ok_or_else(|| {
-                        format!(
-                            "severity: unknown label '{raw}' (expected SEV1–SEV5, P1–P5, S1–S5, \
-                             Critical/Major/Minor); map it under [severity.map] in incidentlens.toml"
-                        )
-                    })?;
-                    row.set(col::SEVERITY, Value::text(sev));
-                    if row.get(col::SEVERITY_RAW).is_null() {
-                        row.set(col::SEVERITY_RAW, Value::Str(raw.into()));
-                    }
+                    let known = row.get(col::SEVERITY_RAW).as_str().map(str::to_string);
+                    let [sev, _] = super::severity_cells(Some(&raw), self.ctx);
+                    row.set(col::SEVERITY, sev.1);
+                    row.set(col::SEVERITY_RAW, Value::text(known.unwrap_or(raw)));
                 }
                 for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
                     if row.get(flag).is_null() {
@@ -567,7 +688,7 @@ mod tests {
 
     #[test]
     fn classifies_by_name() {
-        let t = |n: &str| classify(&input(n)).map(|(t, _)| t);
+        let t = |n: &str| classify(&input(n), None).map(|(t, _)| t);
         assert_eq!(t("incidents.csv"), Some(Table::Incidents));
         assert_eq!(
             t("acme-incident_services.csv"),
@@ -587,6 +708,7 @@ mod tests {
             config: &config,
             keep_text: false,
             timezone: None,
+            table: None,
         };
         let cells = Cells {
             table: Table::People,
@@ -608,25 +730,49 @@ mod tests {
     }
 
     #[test]
-    fn unknown_severity_is_refused_with_advice() {
+    fn an_unmapped_severity_is_kept_as_unknown_with_its_label() {
         let config = Config::default();
         let ctx = Context {
             config: &config,
             keep_text: false,
             timezone: None,
+            table: None,
         };
         let cells = Cells {
             table: Table::Incidents,
             zone: None,
             ctx: &ctx,
         };
-        let err = cells
+        let row = cells
             .row(&[
                 (col::INCIDENT_ID, "x:1".into()),
                 (col::SEVERITY, "Urgent".into()),
             ])
-            .unwrap_err();
-        assert!(err.starts_with("severity: unknown label 'Urgent'"), "{err}");
-        assert!(err.contains("[severity.map]"), "{err}");
+            .unwrap();
+        assert_eq!(row.get(col::SEVERITY), &Value::Null);
+        assert_eq!(row.get(col::SEVERITY_RAW), &Value::text("Urgent"));
+    }
+
+    #[test]
+    fn a_file_named_otherwise_is_known_by_its_header() {
+        let header = |h: &str| h.split(',').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            by_header(&header("incident_id,number,title,severity,started_at")),
+            Some(Table::Incidents)
+        );
+        assert_eq!(
+            by_header(&header("incident_id,service")),
+            Some(Table::IncidentServices)
+        );
+        assert_eq!(
+            by_header(&header("item_id,incident_id,title,owner,status")),
+            Some(Table::ActionItems)
+        );
+        assert_eq!(by_header(&header("who,when")), None);
+        assert_eq!(by_name("incidents"), Some(Table::Incidents));
+        assert_eq!(
+            belongs_in(Table::Incidents, "service"),
+            vec![Table::IncidentServices]
+        );
     }
 }

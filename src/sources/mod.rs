@@ -148,6 +148,9 @@ pub struct Context<'a> {
     /// `ingest --timezone`: the zone of offset-less timestamps of every source whose
     /// configuration names none.
     pub timezone: Option<chrono_tz::Tz>,
+    /// `ingest --table`: the canonical table every canonical file holds, whatever its
+    /// name and header.
+    pub table: Option<crate::schema::Table>,
 }
 
 impl Context<'_> {

@@ -781,6 +781,7 @@ mod tests {
             config: &config,
             keep_text: true,
             timezone: None,
+            table: None,
         };
         let reader = Reader {
             ctx: &ctx,
