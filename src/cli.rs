@@ -8,8 +8,14 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "incidentlens", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Settings file [default: ./incidentlens.toml when it exists]
-    #[arg(long, global = true, env = "INCIDENTLENS_CONFIG", value_name = "FILE")]
+    /// Settings file (./incidentlens.toml when it exists)
+    #[arg(
+        long,
+        global = true,
+        env = "INCIDENTLENS_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -21,7 +27,7 @@ pub enum Command {
     /// Read export files and folders into the store, and account for every record
     #[command(
         after_help = "Every file gets a line: records read = ingested + duplicate + \
-        rejected. Rejects are kept in the store's `rejects` table with file, line or JSON \
+        pending + skipped + rejected. Rejects are kept in the store's `rejects` table with file, line or JSON \
         path, and reason. Exit status: 0 success, 2 when a file could not be read (or, with \
         --strict, on any reject)."
     )]
@@ -180,22 +186,25 @@ pub struct QueryArgs {
     #[arg(long)]
     pub pseudonymise: bool,
 
-    /// Output format [default: table on a terminal, csv otherwise]
+    /// Output format (arrow: an Arrow IPC file for pyarrow and other Arrow readers)
+    /// [default: table on a terminal, csv otherwise]
     #[arg(long, value_enum)]
     pub format: Option<crate::query::Format>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Audience {
-    /// Leadership: the top insight first, no individual named
+    // Leadership: the top insight first, no individual named.
     Exec,
-    /// One team (--team): its incidents, open work with owners, retro backlog, load
+    // One team (--team): its incidents, open work with owners, retro backlog, load.
     Team,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Who the report is for [default: exec, or team when --team is given]
+    /// Who the report is for: exec (leadership, no individual named) or team (one team's
+    /// incidents, open work with owners, retro backlog and load) [default: exec, or team
+    /// with --team]
     #[arg(long, value_enum)]
     pub audience: Option<Audience>,
 
@@ -266,7 +275,8 @@ pub struct SynthArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Vendor exports, or the same organisation as canonical CSV tables
+    /// vendor: the vendors' export formats; canonical: the same organisation as canonical
+    /// CSV tables, written from what the generator drew
     #[arg(long, value_enum, default_value_t = crate::synth::Form::Vendor)]
     pub form: crate::synth::Form,
 }
@@ -295,6 +305,14 @@ pub struct ForgetArgs {
     /// The person's e-mail (or person id, as `people` lists it)
     #[arg(long, value_name = "EMAIL")]
     pub person: String,
+
+    /// Show what would change, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (needed when stdin is not a terminal)
+    #[arg(long, conflicts_with = "dry_run")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +336,7 @@ pub struct StoreArg {
     #[arg(
         long,
         env = "INCIDENTLENS_STORE",
+        hide_env_values = true,
         value_name = "DIR",
         default_value = crate::store::DEFAULT_DIR
     )]

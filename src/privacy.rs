@@ -238,8 +238,12 @@ pub fn people(store: &Store) -> Result<Vec<PersonEntry>> {
 /// What `forget` changed.
 #[derive(Debug, Default)]
 pub struct Forgotten {
+    /// The person's id in the store.
+    pub person: String,
     pub pseudonym: String,
-    /// Rows changed, by table.
+    /// The words looked for (id, e-mail, aliases, name; lower case).
+    pub words: Vec<String>,
+    /// Rows changed (or, without commit, that would change), by table.
     pub rows: BTreeMap<&'static str, usize>,
 }
 
@@ -252,7 +256,9 @@ pub struct Forgotten {
 ///
 /// `who` is matched as given first (ids such as `servicenow:Beth Anglin` keep their
 /// capitals), then ignoring case.
-pub fn forget(store: &Store, who: &str) -> Result<Forgotten> {
+///
+/// Without `commit` nothing is written: the result says what would change.
+pub fn forget(store: &Store, who: &str, commit: bool) -> Result<Forgotten> {
     let lock = store.lock()?;
     let mut writer = Writer::new(store, &lock);
     let known = Known::load(store)?;
@@ -303,7 +309,9 @@ pub fn forget(store: &Store, who: &str) -> Result<Forgotten> {
         .collect();
     let pseudonym = format!("forgotten:{:016x}", random_u64());
     let mut done = Forgotten {
+        person: person.clone(),
         pseudonym: pseudonym.clone(),
+        words: words.clone(),
         ..Forgotten::default()
     };
     // The people row: the pseudonym, with nothing that identifies.
@@ -365,7 +373,9 @@ pub fn forget(store: &Store, who: &str) -> Result<Forgotten> {
             *done.rows.entry(table.name()).or_default() += 1;
         }
     }
-    writer.commit()?;
+    if commit {
+        writer.commit()?;
+    }
     Ok(done)
 }
 

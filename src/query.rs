@@ -502,7 +502,7 @@ pub enum Format {
     Table,
     Csv,
     Json,
-    /// Arrow IPC file, for pyarrow and other Arrow readers
+    // An Arrow IPC file, for pyarrow and other Arrow readers.
     Arrow,
 }
 

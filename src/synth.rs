@@ -31,11 +31,11 @@ pub struct Options {
 /// organisation for a seed whichever is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Form {
-    /// The vendors' export formats
+    // The vendors' export formats.
     #[default]
     Vendor,
-    /// The canonical tables as CSV, written from what the generator drew (not from the
-    /// vendor files)
+    // The canonical tables as CSV, written from what the generator drew (not from the
+    // vendor files).
     Canonical,
 }
 

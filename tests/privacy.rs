@@ -147,7 +147,14 @@ fn forget_removes_a_person_from_every_table() {
     let s = w.store().display().to_string();
     let before = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
     let out = w.run_status(
-        &["forget", "--person", "Ana@Acme.example", "--store", &s],
+        &[
+            "forget",
+            "--person",
+            "Ana@Acme.example",
+            "--store",
+            &s,
+            "--yes",
+        ],
         0,
     );
     let said = stdout(&out);
@@ -176,6 +183,57 @@ fn forget_removes_a_person_from_every_table() {
         stderr(&again).contains("no person 'ana@acme.example' in the store"),
         "{}",
         stderr(&again)
+    );
+}
+
+#[test]
+fn forget_shows_what_it_would_change_and_asks_first() {
+    let w = store();
+    let s = w.store().display().to_string();
+    let before = snapshot(&w.store());
+    // --dry-run: the plan, nothing changed.
+    let out = w.run_status(
+        &[
+            "forget",
+            "--person",
+            "ana@acme.example",
+            "--store",
+            &s,
+            "--dry-run",
+        ],
+        0,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("forget ana@acme.example (in the store as ana@acme.example): would replace every mention of "),
+        "{err}"
+    );
+    assert!(err.contains("'ana@acme.example'"), "{err}");
+    assert!(err.contains("--dry-run: nothing was changed"), "{err}");
+    assert_eq!(snapshot(&w.store()), before);
+    // Without --yes and without a terminal to ask on: refused, nothing changed.
+    let out = w.run_status(
+        &["forget", "--person", "ana@acme.example", "--store", &s],
+        2,
+    );
+    assert!(
+        stderr(&out).contains("forget changes the store for good: pass --yes to confirm"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&w.store()), before);
+    // Both at once make no sense.
+    w.run_status(
+        &[
+            "forget",
+            "--person",
+            "ana@acme.example",
+            "--store",
+            &s,
+            "--dry-run",
+            "--yes",
+        ],
+        2,
     );
 }
 
@@ -223,11 +281,19 @@ fn forget_reaches_tags_rejects_names_and_ids_with_capitals() {
             "servicenow:Beth Anglin",
             "--store",
             &s,
+            "--yes",
         ],
         0,
     );
     w.run_status(
-        &["forget", "--person", "ana@acme.example", "--store", &s],
+        &[
+            "forget",
+            "--person",
+            "ana@acme.example",
+            "--store",
+            &s,
+            "--yes",
+        ],
         0,
     );
     let mut seen: String = Table::ALL.iter().map(|t| table_csv(&w, &s, *t)).collect();

@@ -4,6 +4,7 @@
 mod util;
 
 mod chat;
+mod cli;
 mod demo;
 mod faithful;
 mod fuzz;
