@@ -394,6 +394,18 @@ pub fn cell_text(v: &AnyValue) -> String {
     }
 }
 
+/// A cell for a terminal table: fractions rounded as their size asks and with
+/// thousands separators (`1,849.8`); integers as they are (they may be numbers or years,
+/// not amounts); the rest as [`cell_text`]. CSV and JSON keep every digit.
+fn cell_readable(v: &AnyValue) -> String {
+    match v {
+        AnyValue::Float32(_) | AnyValue::Float64(_) => v
+            .extract::<f64>()
+            .map_or_else(|| cell_text(v), crate::words::readable),
+        _ => cell_text(v),
+    }
+}
+
 fn to_micros(t: i64, unit: polars::prelude::TimeUnit) -> i64 {
     match unit {
         polars::prelude::TimeUnit::Nanoseconds => t / 1000,
@@ -476,9 +488,18 @@ pub fn render(df: &DataFrame, format: Format, out: &mut dyn std::io::Write) -> R
         Format::Table => {
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
             t.set_header(names.clone());
             for row in rows {
-                t.add_row(row.map(|v| cell_text(&v)).collect::<Vec<_>>());
+                t.add_row(row.map(|v| cell_readable(&v)).collect::<Vec<_>>());
+            }
+            // Numbers right-aligned, so that their digits line up.
+            for (i, c) in df.columns().iter().enumerate() {
+                if c.dtype().is_primitive_numeric() {
+                    if let Some(column) = t.column_mut(i) {
+                        column.set_cell_alignment(comfy_table::CellAlignment::Right);
+                    }
+                }
             }
             writeln!(out, "{}", crate::terminal::safe(&t.to_string()))?;
             writeln!(

@@ -71,6 +71,27 @@ pub fn did_you_mean<'a>(
     }
 }
 
+/// A number for a terminal table, rounded as its size asks: whole numbers as they are
+/// (`12,345`); from 100 up one decimal (`1,849.8`); from 1 two (`12.35`); below 1 three
+/// significant digits (`0.206`, `0.00412`).
+pub fn readable(x: f64) -> String {
+    let a = x.abs();
+    if !x.is_finite() {
+        "–".into()
+    } else if x.fract() == 0.0 && a < 1e15 {
+        decimal(x, 0)
+    } else if a >= 100.0 {
+        decimal(x, 1)
+    } else if a >= 1.0 {
+        decimal(x, 2)
+    } else {
+        let places = (2 - a.log10().floor() as i32).clamp(3, 12) as usize;
+        let s = format!("{x:.places$}");
+        // Trailing zeros of the rounding say nothing.
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +107,14 @@ mod tests {
         assert_eq!(decimal(-2.25, 1), "-2.2");
         assert_eq!(decimal(f64::NAN, 1), "–");
         assert_eq!(decimal(0.5, 2), "0.50");
+        assert_eq!(readable(1849.833333), "1,849.8");
+        assert_eq!(readable(12.3456), "12.35");
+        assert_eq!(readable(0.20610687), "0.206");
+        assert_eq!(readable(0.004123), "0.00412");
+        assert_eq!(readable(0.5), "0.5");
+        assert_eq!(readable(27.0), "27");
+        assert_eq!(readable(-1234.56), "-1,234.6");
+        assert_eq!(readable(1e6), "1,000,000");
     }
 
     #[test]

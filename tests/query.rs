@@ -240,7 +240,7 @@ fn outputs_csv_json_table_and_arrow() {
     ));
     assert!(table.starts_with("| function    | team"), "{table}");
     assert!(
-        table.contains("| engineering | payments   | 11       |"),
+        table.contains("| engineering | payments   |       11 |"),
         "{table}"
     );
     // Arrow IPC, read back by pyarrow.
@@ -344,4 +344,52 @@ fn a_misspelt_query_table_or_period_gets_a_suggestion() {
         let out = w.run_status(&args, 2);
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
+}
+
+#[test]
+fn a_terminal_table_rounds_fractions_and_right_aligns_numbers() {
+    let w = Workdir::with_demo();
+    let store = w.store();
+    let out = w.run_status(
+        &[
+            "query",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "table",
+            "--sql",
+            "SELECT 'a' AS name, 1849.833333 AS hours, 0.20610687 AS share, 27 AS n \
+             UNION ALL SELECT 'b' AS name, 12.3456 AS hours, 0.5 AS share, 1234 AS n",
+        ],
+        0,
+    );
+    // Rows come back in either order from the union: compare them as a set of lines.
+    let text = stdout(&out);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2..4].sort();
+    assert_eq!(
+        lines,
+        [
+            "| name |   hours | share |    n |",
+            "|------|---------|-------|------|",
+            "| a    | 1,849.8 | 0.206 |   27 |",
+            "| b    |   12.35 |   0.5 | 1234 |",
+            "(2 rows)",
+        ],
+        "{text}"
+    );
+    // CSV keeps every digit.
+    let csv = w.run_status(
+        &[
+            "query",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--sql",
+            "SELECT 1849.833333 AS hours",
+        ],
+        0,
+    );
+    assert_eq!(stdout(&csv), "hours\n1849.833333\n");
 }

@@ -9,7 +9,7 @@ use std::fmt::Write;
 pub const SMALL_SAMPLE: usize = 20;
 
 fn num(x: Option<f64>, decimals: usize) -> String {
-    x.map_or("–".into(), |v| format!("{v:.decimals$}"))
+    x.map_or("–".into(), |v| crate::words::decimal(v, decimals))
 }
 
 fn pct(x: Option<f64>) -> String {
