@@ -719,3 +719,63 @@ fn a_team_is_found_whatever_its_case_and_a_typo_gets_a_suggestion() {
         stderr(&typo)
     );
 }
+
+#[test]
+fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
+    let w = Workdir::with_demo();
+    let html = std::fs::read_to_string(w.path().join("exec.html")).unwrap();
+    // The stylesheet leaves the paper to the printer: each paper in turn, as a print
+    // dialog would set it.
+    for paper in ["A4", "letter"] {
+        let page = w.path().join(format!("exec-{paper}.html"));
+        std::fs::write(
+            &page,
+            html.replacen(
+                "</style>",
+                &format!("@media print {{ @page {{ size: {paper}; }} }}</style>"),
+                1,
+            ),
+        )
+        .unwrap();
+        let pdf = w.path().join(format!("exec-{paper}.pdf"));
+        let out = std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                w.path().join("profile").display()
+            ))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("chromium (Debian's package; .ci/run installs it)");
+        assert!(pdf.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+        let check = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/oracle/print_check.py"
+            ))
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let found: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        // Two pages for the story; the appendix starts the third.
+        assert_eq!(found["appendix_page"], 3, "{paper}: {found}");
+        let smallest = found["smallest"][0][0].as_f64().unwrap();
+        assert!(smallest >= 7.0, "{paper}: {found}");
+    }
+}

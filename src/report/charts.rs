@@ -15,8 +15,17 @@ const SEVERITY_COLOURS: [RGBColor; 6] = [
 ];
 const BLUE: RGBColor = RGBColor(0, 114, 178);
 const GREY: RGBColor = RGBColor(153, 153, 153);
-const SIZE: (u32, u32) = (720, 340);
+/// A chart beside its finding's text: half the page's width on screen and in print.
+const SIZE: (u32, u32) = (480, 260);
+/// A chart across the page (the months overview).
+const WIDE: u32 = 720;
 const FONT: &str = "sans-serif";
+/// Every label's size as plotters takes it (it writes `size / 1.24` SVG units): 18 is
+/// 14.5 units, and a half-page chart prints at about 0.54 of its size on A4 (258 pt for
+/// 480 units), so labels print at 7.8 pt, over the 7 pt floor the print test checks.
+const TEXT: u32 = 18;
+/// Room a legend entry takes: a swatch and a label such as `unknown`.
+const LEGEND_ENTRY: i32 = 84;
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -24,50 +33,94 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("chart: {e:?}")
 }
 
-/// The severity colours' legend, in a row along the top from `left`.
-fn severity_legend<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    left: i32,
-) -> Result<()> {
+/// The legend entries of the severities that occur in `counts` (and a grey
+/// "previous period" entry when asked), laid out in rows across `width`: their
+/// positions, and the height the rows take.
+fn legend_entries(
+    counts: &[[usize; 6]],
+    previous: bool,
+    width: i32,
+) -> (Vec<(String, RGBColor, (i32, i32))>, i32) {
     let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
-    for (k, label) in labels.iter().enumerate() {
-        let x0 = left + 80 * k as i32;
+    let mut entries: Vec<(String, RGBColor)> = (0..6)
+        .filter(|&k| counts.iter().any(|c| c[k] > 0))
+        .map(|k| (labels[k].to_string(), SEVERITY_COLOURS[k]))
+        .collect();
+    if previous {
+        entries.push(("previous period".into(), GREY));
+    }
+    let mut placed = Vec::new();
+    let (mut x, mut y) = (8, 4);
+    for (label, colour) in entries {
+        let room = LEGEND_ENTRY.max(22 + 9 * label.chars().count() as i32);
+        if x + room > width && x > 8 {
+            (x, y) = (8, y + TEXT as i32 + 6);
+        }
+        placed.push((label, colour, (x, y)));
+        x += room;
+    }
+    (placed, y + TEXT as i32 + 8)
+}
+
+/// Draws legend entries placed by [`legend_entries`].
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, RGBColor, (i32, i32))],
+) -> Result<()> {
+    for (label, colour, (x, y)) in entries {
         root.draw(&Rectangle::new(
-            [(x0, 4), (x0 + 12, 16)],
-            SEVERITY_COLOURS[k].filled(),
+            [(*x, *y + 2), (*x + 12, *y + 14)],
+            colour.filled(),
         ))
         .map_err(err)?;
         root.draw(&Text::new(
-            label.to_string(),
-            (x0 + 16, 4),
-            (FONT, 13).into_font(),
+            label.clone(),
+            (*x + 16, *y),
+            (FONT, TEXT).into_font(),
         ))
         .map_err(err)?;
     }
     Ok(())
 }
 
-/// Horizontal bars, one per group (most first), stacked by severity.
-pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
+/// Horizontal bars, one per group (most first): this period's stacked by severity, and
+/// beneath each a thin grey bar of the same group's count in the previous period.
+pub fn hotspots(rows: &[(String, [usize; 6], usize)], unit: &str) -> Result<String> {
     let mut svg = String::new();
     {
         let n = rows.len().max(1);
         let max = rows
             .iter()
-            .map(|(_, c)| c.iter().sum::<usize>())
+            .map(|(_, c, before)| c.iter().sum::<usize>().max(*before))
             .max()
             .unwrap_or(1)
             .max(1);
-        let root =
-            SVGBackend::with_string(&mut svg, (SIZE.0, 80 + 34 * n as u32)).into_drawing_area();
+        let counts: Vec<[usize; 6]> = rows.iter().map(|(_, c, _)| *c).collect();
+        let (legend, legend_height) = legend_entries(&counts, true, SIZE.0 as i32);
+        let root = SVGBackend::with_string(
+            &mut svg,
+            (SIZE.0, 56 + legend_height as u32 + 30 * n as u32),
+        )
+        .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let names: Vec<String> = rows.iter().map(|(s, _)| s.clone()).collect();
+        // Names beyond 20 characters are cut, so that the bars keep their room.
+        let names: Vec<String> = rows
+            .iter()
+            .map(|(s, _, _)| {
+                if s.chars().count() > 20 {
+                    s.chars().take(19).chain(['…']).collect()
+                } else {
+                    s.clone()
+                }
+            })
+            .collect();
+        let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(4) as u32;
         // Bar i is centred on y = n - 1 - i, so every integer tick names one bar.
         let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_top(28)
-            .x_label_area_size(36)
-            .y_label_area_size(150)
+            .margin(10)
+            .margin_top(legend_height)
+            .x_label_area_size(44)
+            .y_label_area_size(16 + 9 * longest)
             .build_cartesian_2d(0.0..(max as f64 * 1.08), -0.5..(n as f64 - 0.5))
             .map_err(err)?;
         chart
@@ -84,11 +137,11 @@ pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
             })
             .x_desc(unit)
             .x_label_formatter(&count_label)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
             .draw()
             .map_err(err)?;
-        for (i, (_, counts)) in rows.iter().enumerate() {
+        for (i, (_, counts, before)) in rows.iter().enumerate() {
             let y = (n - 1 - i) as f64;
             let mut x = 0.0;
             for (k, c) in counts.iter().enumerate() {
@@ -98,15 +151,23 @@ pub fn hotspots(rows: &[(String, [usize; 6])], unit: &str) -> Result<String> {
                 let w = *c as f64;
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
-                        [(x, y - 0.35), (x + w, y + 0.35)],
+                        [(x, y - 0.05), (x + w, y + 0.38)],
                         SEVERITY_COLOURS[k].filled(),
                     )))
                     .map_err(err)?;
                 x += w;
             }
+            if *before > 0 {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, y - 0.36), (*before as f64, y - 0.14)],
+                        GREY.filled(),
+                    )))
+                    .map_err(err)?;
+            }
         }
-        // Legend, drawn by hand so that it does not cover bars.
-        severity_legend(&root, 170)?;
+        // Legend, drawn by hand above the plot so that it covers no bar.
+        draw_legend(&root, &legend)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -134,8 +195,8 @@ pub fn survival(
             .max(1.0);
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
             .build_cartesian_2d(0.0..x_max, 0.0..100.0)
             .map_err(err)?;
         chart
@@ -145,8 +206,8 @@ pub fn survival(
             .x_desc(x_desc)
             .y_desc(y_desc)
             .y_label_formatter(&|v| format!("{v:.0}%"))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
             .draw()
             .map_err(err)?;
         for (x, label) in marks.iter().filter(|(x, _)| *x <= x_max) {
@@ -160,7 +221,7 @@ pub fn survival(
                 .draw_series(std::iter::once(Text::new(
                     label.to_string(),
                     (*x, 97.0),
-                    (FONT, 12).into_font(),
+                    (FONT, TEXT).into_font(),
                 )))
                 .map_err(err)?;
         }
@@ -194,7 +255,7 @@ pub fn survival(
                 .position(SeriesLabelPosition::LowerRight)
                 .background_style(WHITE.mix(0.9))
                 .border_style(GREY)
-                .label_font((FONT, 13))
+                .label_font((FONT, TEXT))
                 .draw()
                 .map_err(err)?;
         }
@@ -203,48 +264,71 @@ pub fn survival(
     Ok(svg)
 }
 
-/// The Lorenz curve of participations per person, against the line of equality.
-pub fn lorenz(counts: &[f64]) -> Result<String> {
+/// The Lorenz curve of participations per person, against the line of equality: this
+/// period's in blue, the previous period's in grey when given.
+pub fn lorenz(counts: &[f64], previous: Option<&[f64]>) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
             .build_cartesian_2d(0.0..100.0, 0.0..100.0)
             .map_err(err)?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
-            .x_desc("people, fewest participations first (% of responders)")
+            .x_desc("people, fewest first (% of responders)")
             .y_desc("% of participations")
             .x_label_formatter(&|v| format!("{v:.0}%"))
             .y_label_formatter(&|v| format!("{v:.0}%"))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
             .draw()
             .map_err(err)?;
-        let mut sorted = counts.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let total: f64 = sorted.iter().sum::<f64>().max(1.0);
-        let n = sorted.len().max(1) as f64;
-        let mut points = vec![(0.0, 0.0)];
-        let mut cum = 0.0;
-        for (i, c) in sorted.iter().enumerate() {
-            cum += c;
-            points.push(((i + 1) as f64 / n * 100.0, cum / total * 100.0));
-        }
+        let curve = |counts: &[f64]| {
+            let mut sorted = counts.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let total: f64 = sorted.iter().sum::<f64>().max(1.0);
+            let n = sorted.len().max(1) as f64;
+            let mut points = vec![(0.0, 0.0)];
+            let mut cum = 0.0;
+            for (i, c) in sorted.iter().enumerate() {
+                cum += c;
+                points.push(((i + 1) as f64 / n * 100.0, cum / total * 100.0));
+            }
+            points
+        };
         chart
             .draw_series(LineSeries::new(
                 vec![(0.0, 0.0), (100.0, 100.0)],
-                GREY.stroke_width(1),
+                GREY.mix(0.6).stroke_width(1),
             ))
             .map_err(err)?;
+        if let Some(previous) = previous.filter(|p| !p.is_empty()) {
+            chart
+                .draw_series(LineSeries::new(curve(previous), GREY.stroke_width(2)))
+                .map_err(err)?
+                .label("previous period")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(2)));
+        }
         chart
-            .draw_series(LineSeries::new(points, BLUE.stroke_width(3)))
-            .map_err(err)?;
+            .draw_series(LineSeries::new(curve(counts), BLUE.stroke_width(3)))
+            .map_err(err)?
+            .label("this period")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(3)));
+        if previous.is_some_and(|p| !p.is_empty()) {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.9))
+                .border_style(GREY)
+                .label_font((FONT, TEXT))
+                .draw()
+                .map_err(err)?;
+        }
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -254,9 +338,14 @@ pub fn lorenz(counts: &[f64]) -> Result<String> {
 pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (SIZE.0, 300)).into_drawing_area();
+        let counts: Vec<[usize; 6]> = months.iter().map(|(_, c)| *c).collect();
+        let (legend, legend_height) = legend_entries(&counts, false, WIDE as i32);
+        let root = SVGBackend::with_string(&mut svg, (WIDE, 200 + legend_height as u32))
+            .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let n = months.len().max(1);
+        // At most twelve month labels: a longer span names every second (third, …).
+        let every = n.div_ceil(12);
         let max = months
             .iter()
             .map(|(_, c)| c.iter().sum::<usize>())
@@ -265,11 +354,11 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
             .max(1);
         let labels: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_top(28)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..(max as f64 * 1.1))
+            .margin(10)
+            .margin_top(legend_height)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..(max as f64 * 1.15))
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -277,19 +366,19 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
             .light_line_style(WHITE)
             .x_labels(n)
             .x_label_formatter(&|x| {
-                if (x - x.round()).abs() > 1e-6 {
+                if (x - x.round()).abs() > 1e-6 || (x.round() as usize) % every != 0 {
                     return String::new();
                 }
                 labels.get(x.round() as usize).cloned().unwrap_or_default()
             })
             .y_label_formatter(&count_label)
             .y_desc("incidents")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
             .draw()
             .map_err(err)?;
         // This period's months on a light ground, each period named above its months.
-        let top = max as f64 * 1.1;
+        let top = max as f64 * 1.15;
         if current_from < months.len() {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -309,7 +398,7 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
                     .draw_series(std::iter::once(Text::new(
                         label.to_string(),
                         (at - 0.4, top * 0.98),
-                        (FONT, 13).into_font(),
+                        (FONT, TEXT).into_font(),
                     )))
                     .map_err(err)?;
             }
@@ -331,7 +420,7 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
                 y += h;
             }
         }
-        severity_legend(&root, 70)?;
+        draw_legend(&root, &legend)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -342,7 +431,7 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
 pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (SIZE.0, 90 + 70 * rows.len() as u32))
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, 70 + 56 * rows.len() as u32))
             .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let all = rows
@@ -359,12 +448,13 @@ pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
         let n = rows.len() * 2;
         let names: Vec<String> = rows
             .iter()
-            .flat_map(|(name, _, _)| [format!("{name}, this period"), format!("{name}, previous")])
+            .flat_map(|(name, _, _)| [name.to_string(), "previous".to_string()])
             .collect();
+        let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(8) as u32;
         let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(200)
+            .margin(10)
+            .x_label_area_size(44)
+            .y_label_area_size(16 + 9 * longest)
             .build_cartesian_2d((lo..hi).log_scale(), -0.5..(n as f64 - 0.5))
             .map_err(err)?;
         chart
@@ -381,8 +471,8 @@ pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
             })
             .x_label_formatter(&|v| crate::findings::trim(*v, 1))
             .x_desc("minutes (log scale)")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
             .draw()
             .map_err(err)?;
         for (r, (_, current, previous)) in rows.iter().enumerate() {
@@ -431,10 +521,13 @@ mod tests {
     #[test]
     fn charts_are_svg_with_escaped_labels() {
         let svg = hotspots(
-            &[("<script>x</script>".into(), [1, 2, 0, 0, 0, 1])],
+            &[("<script>x</script>".into(), [1, 2, 0, 0, 0, 1], 2)],
             "incidents",
         )
         .unwrap();
+        // The previous period's bar, and a legend of the severities that occur.
+        assert!(svg.contains("previous period"));
+        assert!(svg.contains("SEV1") && svg.contains("unknown") && !svg.contains("SEV5"));
         assert!(svg.starts_with("<svg"));
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;"));
@@ -477,6 +570,17 @@ mod tests {
         // Grey for the previous period's curve, blue for this one's.
         assert!(both.contains("stroke=\"#999999\" stroke-width=\"2\""));
         assert!(both.contains("stroke=\"#0072B2\" stroke-width=\"3\""));
-        assert!(lorenz(&[1.0, 2.0, 7.0]).unwrap().contains("<polyline"));
+        assert!(lorenz(&[1.0, 2.0, 7.0], None)
+            .unwrap()
+            .contains("<polyline"));
+        let both = lorenz(&[1.0, 2.0, 7.0], Some(&[3.0, 3.0])).unwrap();
+        assert!(both.contains("previous period") && both.contains("this period"));
+        // No label under 14 SVG units (7 pt when printed half a page wide).
+        for svg in [&svg, &both, &m] {
+            for size in svg.split("font-size=\"").skip(1) {
+                let size: f64 = size.split('"').next().unwrap().parse().unwrap();
+                assert!(size >= 14.0, "font-size {size}");
+            }
+        }
     }
 }

@@ -115,13 +115,13 @@ pub fn exec(
     let mut views = Vec::new();
     for f in ranked.into_iter().take(5) {
         let chart = match f.chart {
-            Some(id) => Some(chart(id, &m, &ctx, &before, chart_prefix)?),
+            Some(id) => Some(chart(id, &m, &prev, &ctx, &before, chart_prefix)?),
             None => None,
         };
         views.push(FindingView { finding: f, chart });
     }
-    let overview = chart("monthly", &m, &ctx, &before, chart_prefix)?;
-    let phases_chart = chart("phases", &m, &ctx, &before, chart_prefix)?;
+    let overview = chart("monthly", &m, &prev, &ctx, &before, chart_prefix)?;
+    let phases_chart = chart("phases", &m, &prev, &ctx, &before, chart_prefix)?;
     crate::timing::lap("report: findings and charts");
     let (headline, rest) = match views.split_first() {
         Some((h, r)) => (Some(h), r),
@@ -312,14 +312,22 @@ fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
         .ok_or_else(|| anyhow!("no template {name}"))
 }
 
-/// A chart of this period (`ctx`), with the previous one (`before`) where it shows both.
-fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, before: &Ctx, prefix: &str) -> Result<Chart> {
+/// A chart of this period (`ctx`, its metrics `m`), with the previous one (`before`,
+/// its baseline `prev`) where it shows both.
+fn chart(
+    id: &'static str,
+    m: &Metrics,
+    prev: &metrics::Baseline,
+    ctx: &Ctx,
+    before: &Ctx,
+    prefix: &str,
+) -> Result<Chart> {
     let (title, caption, svg) = match id {
         "hotspots" => {
-            let rows: Vec<(String, [usize; 6])> = m
+            let rows: Vec<(String, [usize; 6], usize)> = m
                 .hotspots
                 .iter()
-                .take(8)
+                .take(6)
                 .map(|h| {
                     let s = &h.by_severity;
                     let name = h.key.values().next().cloned().unwrap_or_default();
@@ -333,12 +341,13 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, before: &Ctx, prefix: &str) -
                             s["SEV5"],
                             s["unknown"],
                         ],
+                        h.previous,
                     )
                 })
                 .collect();
             (
-                "Incidents per service, by severity".to_string(),
-                "Longest bars first by severity-weighted score: look for a service whose bar is long and dark (SEV1–2).".to_string(),
+                "Incidents per service, this period and the last".to_string(),
+                "This period's incidents stacked by severity, the previous period's count in grey beneath; services ranked by severity-weighted score. Look for a bar long and dark (SEV1–2), and longer than its grey one.".to_string(),
                 charts::hotspots(&rows, "incidents in the period").map_err(|e| anyhow!(e))?,
             )
         }
@@ -438,17 +447,22 @@ fn chart(id: &'static str, m: &Metrics, ctx: &Ctx, before: &Ctx, prefix: &str) -
             )
         }
         "lorenz" => {
-            let counts: Vec<f64> = m
-                .responders
-                .people
-                .iter()
-                .filter(|p| p.incidents > 0)
-                .map(|p| p.incidents as f64)
-                .collect();
+            let counts = |people: &[metrics::responders::PersonLoad]| -> Vec<f64> {
+                people
+                    .iter()
+                    .filter(|p| p.incidents > 0)
+                    .map(|p| p.incidents as f64)
+                    .collect()
+            };
+            let before = counts(&prev.responders.people);
             (
                 "How participation is spread across people".to_string(),
-                "The further the curve bows below the diagonal, the more responding rests on a few people.".to_string(),
-                charts::lorenz(&counts).map_err(|e| anyhow!(e))?,
+                "This period in blue, the previous one in grey. The further a curve bows below the diagonal, the more responding rests on a few people.".to_string(),
+                charts::lorenz(
+                    &counts(&m.responders.people),
+                    (!before.is_empty()).then_some(&before[..]),
+                )
+                .map_err(|e| anyhow!(e))?,
             )
         }
         other => return Err(anyhow!("no chart {other}")),
