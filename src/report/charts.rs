@@ -33,6 +33,9 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("chart: {e:?}")
 }
 
+/// A legend entry: its label, its colour, and where it goes.
+type LegendEntry = (String, RGBColor, (i32, i32));
+
 /// The legend entries of the severities that occur in `counts` (and a grey
 /// "previous period" entry when asked), laid out in rows across `width`: their
 /// positions, and the height the rows take.
@@ -40,7 +43,7 @@ fn legend_entries(
     counts: &[[usize; 6]],
     previous: bool,
     width: i32,
-) -> (Vec<(String, RGBColor, (i32, i32))>, i32) {
+) -> (Vec<LegendEntry>, i32) {
     let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
     let mut entries: Vec<(String, RGBColor)> = (0..6)
         .filter(|&k| counts.iter().any(|c| c[k] > 0))
@@ -65,7 +68,7 @@ fn legend_entries(
 /// Draws legend entries placed by [`legend_entries`].
 fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
-    entries: &[(String, RGBColor, (i32, i32))],
+    entries: &[LegendEntry],
 ) -> Result<()> {
     for (label, colour, (x, y)) in entries {
         root.draw(&Rectangle::new(
@@ -366,7 +369,7 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
             .light_line_style(WHITE)
             .x_labels(n)
             .x_label_formatter(&|x| {
-                if (x - x.round()).abs() > 1e-6 || (x.round() as usize) % every != 0 {
+                if (x - x.round()).abs() > 1e-6 || !(x.round() as usize).is_multiple_of(every) {
                     return String::new();
                 }
                 labels.get(x.round() as usize).cloned().unwrap_or_default()
