@@ -310,9 +310,42 @@ fn team_reports_name_owners_or_pseudonyms() {
     );
     // Team reports name the owners of open work, with its age at as_of (2026-10-01).
     assert!(
-        md.contains("| FU-16 | add retry with backoff | Aisha Khan | 142 | 2026-06-10 |"),
+        md.contains(
+            "| FU-16 | add retry with backoff | Aisha Khan | 142 | 2026-06-10 **overdue 113 d** |"
+        ),
         "{md}"
     );
+    // It opens with what the team owes, counted from the tables below it and, for the
+    // follow-ups, set beside the executive report's population (the team's open items
+    // from this period's incidents: metrics.json's action_items.by_team.payments.open).
+    let open_in_period = m["action_items"]["by_team"]["payments"]["open"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(open_in_period, 13);
+    assert!(
+        md.contains(
+            "**What the team owes.** 16 incidents touched the team this period (8 in the \
+             previous one). 5 retros are owed, 2 of them for SEV1–2 incidents. 14 follow-ups \
+             are open, 14 past their due date, 2 without an owner. Its most-hit service is \
+             checkout-api: 13 incidents, against 4 in the previous period."
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "{open_in_period} of them come from this period's incidents, the ones the \
+             executive report counts."
+        )),
+        "{md}"
+    );
+    // Incidents by their number and title, and a chart of the team's services.
+    assert!(
+        md.contains("| \\#131 | payments-gateway: certificate expiry | SEV2 |"),
+        "{md}"
+    );
+    assert!(!md.contains("canonical:131"));
+    assert!(md.contains("![The team's services, this period and the last](payments-hotspots.svg)"));
+    assert!(w.path().join("teams/payments-hotspots.svg").exists());
     assert!(md.contains("| no owner |"));
     let store = w.store();
     let s = store.to_str().unwrap();

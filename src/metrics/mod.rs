@@ -75,6 +75,8 @@ pub struct IncidentsBlock {
 #[derive(Debug, Clone)]
 pub struct Incident {
     pub id: String,
+    /// The number people call it by in its source (`#131`), when it has one.
+    pub number: Option<i64>,
     pub title: Option<String>,
     pub team: Option<String>,
     pub severity: Option<String>,
@@ -94,6 +96,18 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// How people name it: `#131`, else its id in its source (`PD-Q1OHF`).
+    pub fn label(&self) -> String {
+        match self.number {
+            Some(n) => format!("#{n}"),
+            None => self
+                .id
+                .split_once(':')
+                .map_or(self.id.as_str(), |(_, id)| id)
+                .to_string(),
+        }
+    }
+
     /// The severity key: `SEV1`…`SEV5` or `unknown`.
     pub fn severity_key(&self) -> &str {
         self.severity.as_deref().unwrap_or("unknown")
@@ -261,6 +275,7 @@ impl Data {
             .scan(Table::Incidents)?
             .select([
                 col(col::INCIDENT_ID),
+                col(col::NUMBER),
                 col(col::TITLE),
                 col(col::TEAM),
                 col(col::SEVERITY),
@@ -282,6 +297,7 @@ impl Data {
             .filter(col("anchor").is_not_null())
             .collect()?;
         let mut ids = strs(&inc, col::INCIDENT_ID)?;
+        let numbers = ints(&inc, col::NUMBER)?;
         let mut titles = strs(&inc, col::TITLE)?;
         let mut teams = strs(&inc, col::TEAM)?;
         let mut sev = strs(&inc, col::SEVERITY)?;
@@ -299,6 +315,7 @@ impl Data {
         let incidents = (0..inc.height())
             .map(|i| Incident {
                 id: ids[i].take().unwrap_or_default(),
+                number: numbers[i],
                 title: titles[i].take(),
                 team: teams[i].take(),
                 severity: sev[i].take(),

@@ -39,11 +39,7 @@ type LegendEntry = (String, RGBColor, (i32, i32));
 /// The legend entries of the severities that occur in `counts` (and a grey
 /// "previous period" entry when asked), laid out in rows across `width`: their
 /// positions, and the height the rows take.
-fn legend_entries(
-    counts: &[[usize; 6]],
-    previous: bool,
-    width: i32,
-) -> (Vec<LegendEntry>, i32) {
+fn legend_entries(counts: &[[usize; 6]], previous: bool, width: i32) -> (Vec<LegendEntry>, i32) {
     let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
     let mut entries: Vec<(String, RGBColor)> = (0..6)
         .filter(|&k| counts.iter().any(|c| c[k] > 0))

@@ -186,6 +186,7 @@ pub fn team(
     format: Format,
     templates: Option<&Path>,
     pseudonymise: bool,
+    chart_prefix: &str,
 ) -> Result<Rendered> {
     let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
     let m = metrics::compute_in(&ctx);
@@ -211,11 +212,33 @@ pub fn team(
         },
     };
     let view = team::view(&ctx, &m, team_name, pseudonymise);
+    // The team's services, this period and the last, as the executive report draws
+    // every service.
+    let owned: std::collections::HashSet<&str> =
+        view.hotspots.iter().map(|h| h.service.as_str()).collect();
+    let rows = hotspot_rows(m.hotspots.iter().filter(|h| {
+        h.key
+            .values()
+            .next()
+            .is_some_and(|s| owned.contains(s.as_str()))
+    }));
+    let chart = (!rows.is_empty())
+        .then(|| -> Result<Chart> {
+            Ok(Chart {
+                id: "hotspots",
+                title: "The team's services, this period and the last".into(),
+                caption: "This period's incidents stacked by severity, the previous period's count in grey beneath, by severity-weighted score.".into(),
+                svg: charts::hotspots(&rows, "incidents in the period").map_err(|e| anyhow!(e))?,
+                file: format!("{chart_prefix}-hotspots.svg"),
+            })
+        })
+        .transpose()?;
     let context = minijinja::context! {
         title => format!("Team report: {team_name}, {label}"),
         period => ser(&m.period),
         as_of_date => m.period.as_of[..10].to_string(),
         team => ser(&view),
+        chart => ser(&chart),
         version => env!("CARGO_PKG_VERSION"),
         style => template_text("style.css", templates)?,
     };
@@ -223,9 +246,13 @@ pub fn team(
         Format::Html => "team.html",
         Format::Md => "team.md",
     };
+    let charts = match (format, &chart) {
+        (Format::Md, Some(c)) => vec![(c.file.clone(), c.svg.clone())],
+        _ => Vec::new(),
+    };
     Ok(Rendered {
         text: render(name, templates, context)?,
-        charts: Vec::new(),
+        charts,
     })
 }
 
@@ -324,27 +351,7 @@ fn chart(
 ) -> Result<Chart> {
     let (title, caption, svg) = match id {
         "hotspots" => {
-            let rows: Vec<(String, [usize; 6], usize)> = m
-                .hotspots
-                .iter()
-                .take(6)
-                .map(|h| {
-                    let s = &h.by_severity;
-                    let name = h.key.values().next().cloned().unwrap_or_default();
-                    (
-                        name,
-                        [
-                            s["SEV1"],
-                            s["SEV2"],
-                            s["SEV3"],
-                            s["SEV4"],
-                            s["SEV5"],
-                            s["unknown"],
-                        ],
-                        h.previous,
-                    )
-                })
-                .collect();
+            let rows = hotspot_rows(m.hotspots.iter());
             (
                 "Incidents per service, this period and the last".to_string(),
                 "This period's incidents stacked by severity, the previous period's count in grey beneath; services ranked by severity-weighted score. Look for a bar long and dark (SEV1–2), and longer than its grey one.".to_string(),
@@ -476,6 +483,21 @@ fn chart(
     })
 }
 
+/// The hotspot chart's bars: the first six groups, each with its incidents by severity
+/// and its count in the previous period.
+fn hotspot_rows<'a>(
+    hotspots: impl Iterator<Item = &'a metrics::hotspots::Hotspot>,
+) -> Vec<(String, [usize; 6], usize)> {
+    hotspots
+        .take(6)
+        .map(|h| {
+            let name = h.key.values().next().cloned().unwrap_or_default();
+            let counts = metrics::SEVERITY_KEYS.map(|k| h.by_severity.get(k).copied().unwrap_or(0));
+            (name, counts, h.previous)
+        })
+        .collect()
+}
+
 /// What a report is about: everyone (executive) or one team.
 pub enum Subject<'a> {
     Exec,
@@ -508,6 +530,7 @@ pub fn write(
             format,
             templates,
             pseudonymise,
+            &stem,
         )?,
     };
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {

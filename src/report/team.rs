@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 #[derive(Serialize)]
 pub struct TeamView {
     pub team: String,
+    pub summary: Summary,
     pub incidents: Vec<IncidentRow>,
     pub open_items: Vec<ItemRow>,
     pub backlog: Vec<BacklogRow>,
@@ -20,14 +21,34 @@ pub struct TeamView {
     pub hotspots: Vec<HotspotRow>,
 }
 
+/// What the team owes and where it hurts, in a few numbers: the report's opening.
+#[derive(Serialize)]
+pub struct Summary {
+    pub incidents: usize,
+    pub incidents_previous: usize,
+    pub retros_owed: usize,
+    /// Of those, the SEV1 and SEV2 incidents.
+    pub retros_owed_severe: usize,
+    pub open_items: usize,
+    /// Open items from this period's incidents: the count the executive report's
+    /// action-item figures use for the team (the rest are older and still open).
+    pub open_items_from_period: usize,
+    pub overdue_items: usize,
+    pub unowned_items: usize,
+    /// The team's service with the most severity-weighted incidents: name, incidents
+    /// now and in the previous period.
+    pub hotspot: Option<(String, usize, usize)>,
+}
+
 #[derive(Serialize)]
 pub struct IncidentRow {
+    /// How people name it: `#131`.
     pub id: String,
     pub title: String,
     pub severity: String,
     pub started: String,
     pub resolve_minutes: Option<String>,
-    pub services: String,
+    pub services: Vec<String>,
     pub retro: String,
 }
 
@@ -38,6 +59,8 @@ pub struct ItemRow {
     pub owner: String,
     pub age_days: String,
     pub due: String,
+    /// Days past its due date at as_of, when it is.
+    pub overdue_days: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -159,7 +182,7 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
             (None, Some(r)) if required => {
                 let days = (ctx.as_of - r) as f64 / DAY;
                 backlog.push(BacklogRow {
-                    id: i.id.clone(),
+                    id: i.label(),
                     title: i.title.clone().unwrap_or_default(),
                     severity: i.severity_key().to_string(),
                     days_waiting: format!("{days:.1}"),
@@ -171,12 +194,12 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
         let mut services: Vec<&str> = services_of.get(i.id.as_str()).cloned().unwrap_or_default();
         services.sort();
         incidents.push(IncidentRow {
-            id: i.id.clone(),
+            id: i.label(),
             title: i.title.clone().unwrap_or_default(),
             severity: i.severity_key().to_string(),
             started: crate::time::format_micros(i.start())[..16].replace('T', " "),
             resolve_minutes: resolved.map(|r| format!("{:.0}", (r - i.start()) as f64 / MINUTE)),
-            services: services.join(", "),
+            services: services.iter().map(|s| s.to_string()).collect(),
             retro,
         });
     }
@@ -217,7 +240,8 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
     everyone.extend(items.iter().filter_map(|it| it.owner.clone()));
     let names = Names::new(ctx, pseudonymise, &everyone);
 
-    let open_items = items
+    let in_period: HashSet<&str> = ctx.current.iter().map(|i| i.id.as_str()).collect();
+    let open_items: Vec<ItemRow> = items
         .iter()
         .map(|it| ItemRow {
             id: it.id.clone(),
@@ -230,6 +254,10 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
                 format!("{:.0}", (ctx.as_of - c) as f64 / DAY)
             }),
             due: it.due.map_or(String::new(), date),
+            overdue_days: it
+                .due
+                .filter(|d| *d < ctx.as_of)
+                .map(|d| format!("{:.0}", (ctx.as_of - d) as f64 / DAY)),
         })
         .collect();
     let load = load_people
@@ -242,7 +270,7 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
             sleep_hours_pages: p.sleep_hours_pages,
         })
         .collect();
-    let hotspots = m
+    let hotspots: Vec<HotspotRow> = m
         .hotspots
         .iter()
         .filter(|h: &&Hotspot| {
@@ -259,8 +287,49 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
             previous: h.previous,
         })
         .collect();
+    let previous_incidents = ctx
+        .data
+        .incidents
+        .iter()
+        .filter(|i| {
+            !i.excluded
+                && i.anchor >= ctx.period.previous_from
+                && i.anchor < ctx.period.previous_to
+                && (i.team.as_deref() == Some(team)
+                    || services_of
+                        .get(i.id.as_str())
+                        .is_some_and(|s| s.iter().any(|x| owned.contains(x))))
+        })
+        .count();
+    let summary = Summary {
+        incidents: incidents.len(),
+        incidents_previous: previous_incidents,
+        retros_owed: backlog.len(),
+        retros_owed_severe: backlog
+            .iter()
+            .filter(|b| matches!(b.severity.as_str(), "SEV1" | "SEV2"))
+            .count(),
+        open_items: items.len(),
+        open_items_from_period: items
+            .iter()
+            .filter(|it| {
+                it.incident
+                    .as_deref()
+                    .is_some_and(|i| in_period.contains(i))
+            })
+            .count(),
+        overdue_items: items
+            .iter()
+            .filter(|it| it.due.is_some_and(|d| d < ctx.as_of))
+            .count(),
+        unowned_items: items.iter().filter(|it| it.owner.is_none()).count(),
+        hotspot: hotspots
+            .first()
+            .map(|h| (h.service.clone(), h.incidents, h.previous)),
+    };
     TeamView {
         team: team.to_string(),
+        summary,
         incidents,
         open_items,
         backlog,
