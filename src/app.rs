@@ -428,35 +428,9 @@ fn forget_command(args: &crate::cli::ForgetArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// How a period is named in a report title.
-pub fn period_label(args: &PeriodArgs, req: &metrics::Request) -> String {
-    let span = || {
-        format!(
-            "{} to {}",
-            &crate::time::format_micros(req.period.from)[..10],
-            &crate::time::format_micros(req.period.to)[..10]
-        )
-    };
-    match &args.period {
-        // A relative name is labelled by the period it named.
-        Some(p) if RELATIVE_PERIODS.contains(&p.as_str()) => {
-            let from = crate::time::format_micros(req.period.from);
-            let named = |text: &str| {
-                Period::parse(text, req.tz)
-                    .is_ok_and(|q| q.from == req.period.from && q.to == req.period.to)
-            };
-            let found = [&from[..4], &from[..7]]
-                .into_iter()
-                .find(|t| named(t))
-                .map(str::to_string);
-            found
-                .or_else(|| req.period.quarter_label())
-                .unwrap_or_else(span)
-        }
-        Some(p) => p.clone(),
-        None if args.from.is_none() => req.period.quarter_label().unwrap_or_else(span),
-        None => span(),
-    }
+/// How a period is named in a report title: `Q3 2026 (1 Jul – 30 Sep)`.
+pub fn period_label(req: &metrics::Request) -> String {
+    req.period.human_name(req.tz)
 }
 
 /// A report's format and file: the format given, else the one `--out`'s extension names,
@@ -525,7 +499,7 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
         ),
         (Some(Audience::Team), None) => bail!("--audience team needs --team NAME"),
     };
-    let label = period_label(&args.period, &req);
+    let label = period_label(&req);
     let templates = args.templates.as_deref();
     crate::report::write(&data, config, req, &label, subject, format, templates, &out)?;
     crate::timing::lap("report: write");
@@ -542,7 +516,7 @@ fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<Exit
         crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
     }
     let req = resolve_period(&args.period, &data)?;
-    let label = period_label(&args.period, &req);
+    let label = period_label(&req);
     let review = crate::review::run(
         &data,
         config,
@@ -568,10 +542,10 @@ fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<Exit
         // Nothing to review is not a pass: a CI job pointed at the wrong period (or an
         // empty export) should not go green.
         crate::say!(
-            "error: no incidents in {label}{}; the review holds nothing to judge",
+            "error: no incidents in {label}; {}; the review holds nothing to judge",
             match crate::report::incident_span(&data) {
-                Some((from, to)) => format!(" (the store's incidents run from {from} to {to})"),
-                None => " (the store holds no incidents)".into(),
+                Some((from, to)) => format!("the store's incidents run from {from} to {to}"),
+                None => "the store holds no incidents".into(),
             }
         );
         return Ok(ExitCode::from(3));

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// The name looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "incidentlens.toml";
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub severity: SeverityConfig,
@@ -26,12 +26,13 @@ pub struct Config {
     pub tickets: TicketsConfig,
     pub catalog: CatalogConfig,
     pub limits: LimitsConfig,
+    pub report: ReportConfig,
     /// SHA-256 of the settings file, for report provenance (`None`: the defaults).
     #[serde(skip)]
     pub hash: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChatConfig {
     /// A message that begins with one of these (case-insensitive) is a status update.
@@ -60,7 +61,7 @@ impl ChatConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SlackConfig {
     /// A zip whose entries would inflate beyond this many times its size is refused.
@@ -79,7 +80,15 @@ impl Default for SlackConfig {
 }
 
 /// Bounds on what one input may ask of memory.
-#[derive(Debug, Deserialize)]
+/// How reports present themselves.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// The organisation's name, at the head of every report's title; empty: none.
+    pub organisation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// One record (a JSON element, a JSONL line) larger than this many MiB is rejected
@@ -100,7 +109,7 @@ impl LimitsConfig {
 }
 
 /// How service catalogs are read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CatalogConfig {
     /// The Backstage annotation or label that gives a component's tier.
@@ -116,7 +125,7 @@ impl Default for CatalogConfig {
 }
 
 /// How tickets (Jira, ServiceNow, GitHub) are read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TicketsConfig {
     /// Issue types (GitHub: labels or issue types) of postmortem tickets: such a ticket
@@ -173,7 +182,7 @@ impl TicketsConfig {
 }
 
 /// Which incidents need a retrospective.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetroConfig {
     pub required_severities: Vec<String>,
@@ -187,7 +196,7 @@ impl Default for RetroConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HotspotsConfig {
     /// Weight per severity (`SEV1`…`SEV5`, `unknown`) in the weighted score.
@@ -213,7 +222,7 @@ impl Default for HotspotsConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RespondersConfig {
     /// A person in at least this share of the period's incidents is a "hero".
@@ -234,7 +243,7 @@ impl Default for RespondersConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActionItemsConfig {
     /// Open items older than this many days are stale.
@@ -247,7 +256,7 @@ impl Default for ActionItemsConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommsConfig {
     /// Longest acceptable gap between status updates, minutes, per severity; `default`
@@ -285,7 +294,7 @@ impl HotspotsConfig {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SeverityConfig {
     /// Raw label (matched case-insensitively) → `SEV1`…`SEV5`, consulted before the
@@ -294,7 +303,7 @@ pub struct SeverityConfig {
 }
 
 /// Per-source settings, one table per source name.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourcesConfig {
     pub canonical: SourceConfig,
@@ -339,7 +348,7 @@ impl SourcesConfig {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourceConfig {
     /// IANA zone for timestamps the source writes without an offset.

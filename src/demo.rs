@@ -56,6 +56,12 @@ pub fn build(dir: &Path, config: &Config) -> Result<(Store, ingest::Report)> {
 
 pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
     println!("Northwind Outfitters, the built-in sample organisation: ingesting its exports.\n");
+    // Its reports carry its name, unless the settings name another.
+    let mut config = config.clone();
+    if config.report.organisation.is_empty() {
+        config.report.organisation = "Northwind Outfitters".into();
+    }
+    let config = &config;
     // The demo owns its store: start from nothing so every run says the same.
     let old = dir.join("store");
     if Store::at(&old).exists() {
@@ -72,7 +78,7 @@ pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
     println!("\nMetrics for the latest quarter in the data:\n");
     print!("{}", crate::metrics::text::render(&m));
 
-    let label = crate::app::period_label(&crate::cli::PeriodArgs::default(), &req);
+    let label = crate::app::period_label(&req);
     println!("\nReports:");
     let (_, written) = crate::report::write_set(&data, config, req, &label, dir)?;
     for path in written {

@@ -212,7 +212,7 @@ fn templates_can_be_overridden_file_by_file() {
     );
     assert_eq!(
         std::fs::read_to_string(out).unwrap(),
-        "# Custom: Incident review, 2026-Q3 (34 incidents)\n"
+        "# Custom: Incident review, Q3 2026 (1 Jul – 30 Sep) (34 incidents)\n"
     );
 }
 
@@ -736,7 +736,10 @@ fn a_team_is_found_whatever_its_case_and_a_typo_gets_a_suggestion() {
         0,
     );
     let md = std::fs::read_to_string(&out).unwrap();
-    assert!(md.starts_with("# Team report: payments, 2026-Q3"), "{md}");
+    assert!(
+        md.starts_with("# Team report: payments, Q3 2026 (1 Jul – 30 Sep)"),
+        "{md}"
+    );
     let typo = w.run_status(
         &[
             "report", "--store", s, "--period", "2026-Q3", "--team", "paymnts", "--out", o,
@@ -811,4 +814,56 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
         let smallest = found["smallest"][0][0].as_f64().unwrap();
         assert!(smallest >= 7.0, "{paper}: {found}");
     }
+}
+
+#[test]
+fn the_organisation_setting_names_every_report() {
+    let w = Workdir::with_demo();
+    let config = w.path().join("acme.toml");
+    std::fs::write(&config, "[report]\norganisation = \"Acme & Sons\"\n").unwrap();
+    let store = w.store();
+    let out = w.path().join("r.md");
+    w.run_status(
+        &[
+            "report",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--period",
+            "2026-07",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        md.starts_with("# Acme \\& Sons: incident review, July 2026\n"),
+        "{md}"
+    );
+    let html = w.path().join("r.html");
+    w.run_status(
+        &[
+            "report",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-08-16",
+            "--team",
+            "payments",
+            "--out",
+            html.to_str().unwrap(),
+        ],
+        0,
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        html.contains("<h1>Acme &amp; Sons: payments team report, 1 Jul – 15 Aug 2026</h1>"),
+        "{html}"
+    );
 }

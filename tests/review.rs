@@ -49,7 +49,9 @@ fn a_failing_rule_fails_the_job_and_is_named() {
     }
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
-        summary.starts_with("## Incident review 2026-Q3: policy breached (1 rule failed)"),
+        summary.starts_with(
+            "## Incident review Q3 2026 (1 Jul – 30 Sep): policy breached (1 rule failed)"
+        ),
         "{summary}"
     );
     assert!(
@@ -279,14 +281,17 @@ fn a_period_without_incidents_says_so_and_does_not_pass() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(
-            "no incidents in 2025-Q1 (the store's incidents run from 2026-04-04 to 2026-09-27)"
+            "no incidents in Q1 2025 (1 Jan – 31 Mar); the store's incidents run from 2026-04-04 \
+             to 2026-09-27; the review holds nothing to judge"
         ),
         "{}",
         stderr(&out)
     );
     let summary = std::fs::read_to_string(w.path().join("empty-q1/summary.md")).unwrap();
     assert!(
-        summary.starts_with("## Incident review 2025-Q1: no incidents, nothing reviewed\n"),
+        summary.starts_with(
+            "## Incident review Q1 2025 (1 Jan – 31 Mar): no incidents, nothing reviewed\n"
+        ),
         "{summary}"
     );
     let md = std::fs::read_to_string(w.path().join("empty-q1/exec.md")).unwrap();

@@ -154,6 +154,40 @@ impl Period {
         (q == *self).then(|| format!("{}-Q{}", from.year(), (from.month() - 1) / 3 + 1))
     }
 
+    /// The period as people name it, in the zone of its boundaries: `Q3 2026 (1 Jul – 30
+    /// Sep)`, `July 2026`, `2026`, or its first and last days (`1 Jul – 15 Aug 2026`).
+    pub fn human_name(&self, tz: Tz) -> String {
+        let day = |t: i64| {
+            chrono::DateTime::from_timestamp_micros(t)
+                .map(|d| d.with_timezone(&tz).date_naive())
+                .unwrap_or_default()
+        };
+        let first = day(self.from);
+        let last = day(self.to).pred_opt().unwrap_or(first);
+        let is = |text: &str| {
+            Period::parse(text, tz).is_ok_and(|p| p.from == self.from && p.to == self.to)
+        };
+        let (year, q) = (first.year(), first.month0() / 3 + 1);
+        let short = |d: NaiveDate| d.format("%-d %b").to_string();
+        if is(&year.to_string()) {
+            year.to_string()
+        } else if is(&format!("{year}-Q{q}")) {
+            format!("Q{q} {year} ({} – {})", short(first), short(last))
+        } else if is(&format!("{year}-{:02}", first.month())) {
+            first.format("%B %Y").to_string()
+        } else if first.year() == last.year() {
+            format!("{} – {} {year}", short(first), short(last))
+        } else {
+            format!(
+                "{} {} – {} {}",
+                short(first),
+                first.year(),
+                short(last),
+                last.year()
+            )
+        }
+    }
+
     /// Length in microseconds.
     pub fn length(&self) -> i64 {
         self.to - self.from
@@ -181,6 +215,24 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
 mod tests {
     use super::*;
     use crate::time::format_micros as f;
+
+    #[test]
+    fn periods_have_the_names_people_give_them() {
+        let name = |text: &str| Period::parse(text, Tz::UTC).unwrap().human_name(Tz::UTC);
+        assert_eq!(name("2026-Q3"), "Q3 2026 (1 Jul – 30 Sep)");
+        assert_eq!(name("2026-Q1"), "Q1 2026 (1 Jan – 31 Mar)");
+        assert_eq!(name("2026-07"), "July 2026");
+        assert_eq!(name("2026"), "2026");
+        let d = |s: &str| parse_date(s).unwrap();
+        let span = Period::between(d("2026-07-01"), d("2026-08-16"), Tz::UTC).unwrap();
+        assert_eq!(span.human_name(Tz::UTC), "1 Jul – 15 Aug 2026");
+        let across = Period::between(d("2025-12-15"), d("2026-01-15"), Tz::UTC).unwrap();
+        assert_eq!(across.human_name(Tz::UTC), "15 Dec 2025 – 14 Jan 2026");
+        // Boundaries at Berlin's midnight name the same days in Berlin.
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let q = Period::parse("2026-Q3", berlin).unwrap();
+        assert_eq!(q.human_name(berlin), "Q3 2026 (1 Jul – 30 Sep)");
+    }
 
     #[test]
     fn periods_written_other_ways_get_a_suggestion() {

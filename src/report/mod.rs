@@ -137,7 +137,7 @@ pub fn exec(
         .map(|(t, d)| minijinja::context! { term => *t, text => *d })
         .collect();
     let context = minijinja::context! {
-        title => format!("Incident review, {label}"),
+        title => titled(config, "Incident review", "incident review", label),
         period => ser(&m.period),
         as_of_date => m.period.as_of[..10].to_string(),
         incidents => ser(&m.incidents),
@@ -234,7 +234,12 @@ pub fn team(
         })
         .transpose()?;
     let context = minijinja::context! {
-        title => format!("Team report: {team_name}, {label}"),
+        title => titled(
+            config,
+            &format!("Team report: {team_name}"),
+            &format!("{team_name} team report"),
+            label
+        ),
         period => ser(&m.period),
         as_of_date => m.period.as_of[..10].to_string(),
         team => ser(&view),
@@ -481,6 +486,15 @@ fn chart(
         svg,
         file: format!("{prefix}-{id}.svg"),
     })
+}
+
+/// A report's title: `plain, label` (`Incident review, Q3 2026 (1 Jul – 30 Sep)`), or
+/// with the organisation's name set, `Acme: after_name, label`.
+fn titled(config: &Config, plain: &str, after_name: &str, label: &str) -> String {
+    match config.report.organisation.trim() {
+        "" => format!("{plain}, {label}"),
+        org => format!("{org}: {after_name}, {label}"),
+    }
 }
 
 /// The hotspot chart's bars: the first six groups, each with its incidents by severity
