@@ -55,18 +55,32 @@ impl Evidence {
     /// The comparison every finding makes with the previous period: ", up from {before}:
     /// strong evidence …" when the evidence shows a change (its direction `up`), else
     /// ", against {before}; …".
+    ///
+    /// `detectable`, for a comparison of two shares, is the smallest difference (as a
+    /// share) the samples would show: said when the difference seen could be chance, so
+    /// that "no change" says what it rules out.
     fn compare(
         evidence: Option<Evidence>,
         before: &str,
         up: bool,
         what: &str,
         test: &str,
+        detectable: Option<f64>,
     ) -> String {
         match evidence {
             Some(e) if e.real() => format!(
                 ", {} from {before}{}",
                 if up { "up" } else { "down" },
                 e.clause(what, test)
+            ),
+            Some(e @ Evidence::Chance(_)) => format!(
+                ", against {before}{}{}",
+                e.clause(what, test),
+                detectable.map_or(String::new(), |d| format!(
+                    "; samples this size show a difference reliably only from about {:.0} \
+                     percentage points",
+                    d * 100.0
+                ))
             ),
             Some(e) => format!(", against {before}{}", e.clause(what, test)),
             None => format!(", against {before}"),
@@ -110,6 +124,13 @@ pub struct Finding {
     pub salience: f64,
     /// The metrics keys its numbers come from (for traceability).
     pub keys: Vec<&'static str>,
+}
+
+/// The smallest difference between `x1` of `n1` and `x2` of `n2` these sample sizes
+/// would show (see `stats::detectable_difference`).
+fn detectable(x1: usize, n1: usize, x2: usize, n2: usize) -> Option<f64> {
+    let pooled = (x1 + x2) as f64 / (n1 + n2).max(1) as f64;
+    crate::stats::detectable_difference(n1, n2, pooled)
 }
 
 fn pct(x: f64) -> String {
@@ -306,6 +327,7 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
             h.incidents > h.previous,
             "incidents",
             &test,
+            None,
         ),
     };
     let significant = evidence.is_some_and(Evidence::real) && h.incidents > h.previous;
@@ -358,6 +380,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             coverage > pc,
             "incidents",
             "Fisher's exact test: ",
+            detectable(r.held, r.required, p.held, p.required),
         );
     }
     // The chart is the Kaplan–Meier curve, counting the retros still owed: its median
@@ -471,6 +494,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             now > then,
             "items",
             "Fisher's exact test: ",
+            detectable(a.done, a.done + a.open, b.done, b.done + b.open),
         );
         compared.push('.');
     }
@@ -556,6 +580,12 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             share > then_share,
             "incidents",
             "Fisher's exact test: ",
+            detectable(
+                top.incidents,
+                m.incidents.count,
+                t.incidents,
+                prev.incidents,
+            ),
         );
     }
     sentence += &format!(
@@ -670,11 +700,15 @@ pub fn phases_context(m: &Metrics) -> Vec<String> {
                 format!("{base}, {dir} from {} minutes; a real change (Mann–Whitney {}).", trim(pm, 1), p_value(pv))
             }
             (Some(pm), Some(pv)) => format!(
-                "{base} (previous period {}); no detectable change (Mann–Whitney {}, n = {} and {}).",
+                "{base} (previous period {}); no detectable change (Mann–Whitney {}, n = {} and {}){}.",
                 trim(pm, 1),
                 p_value(pv),
                 p.n,
-                p.previous_n
+                p.previous_n,
+                p.detectable_ratio.map_or(String::new(), |r| format!(
+                    ": samples this size show a change reliably only when the median is about {} times longer or shorter",
+                    trim(r, 1)
+                ))
             ),
             _ => format!("{base} (n = {}); nothing to compare with.", p.n),
         })

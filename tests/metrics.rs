@@ -136,7 +136,8 @@ fn json_keys_follow_the_spec_order() {
             "ci90",
             "previous_n",
             "previous_median_minutes",
-            "mann_whitney_p"
+            "mann_whitney_p",
+            "detectable_ratio"
         ]
     );
     assert_eq!(m["period"]["as_of"], "2026-10-01T00:00:00Z");

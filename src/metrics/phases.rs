@@ -26,6 +26,9 @@ pub struct Phase {
     pub previous_n: usize,
     pub previous_median_minutes: Option<f64>,
     pub mann_whitney_p: Option<f64>,
+    /// The smallest factor by which the median would have had to change for these
+    /// samples to show it (80% power, 5% level; see `stats::detectable_ratio`).
+    pub detectable_ratio: Option<f64>,
 }
 
 /// First page and first acknowledgement per incident, from pages and timeline events.
@@ -87,6 +90,7 @@ fn phase(current: &[f64], previous: &[f64]) -> Phase {
         previous_n: previous.len(),
         previous_median_minutes: finite(quantile(previous, 0.5)),
         mann_whitney_p: finite(mann_whitney_p(current, previous)),
+        detectable_ratio: finite(crate::stats::detectable_ratio(current, previous)),
     }
 }
 

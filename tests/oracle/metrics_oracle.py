@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from scipy.stats import binomtest, entropy, mannwhitneyu
+from scipy.stats import binomtest, entropy, mannwhitneyu, norm
 
 STORE, PERIOD = sys.argv[1], sys.argv[2]
 SEVS = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"]
@@ -352,7 +352,23 @@ def phase(c, p):
     if len(c) and len(p):
         mw = fnum(float(mannwhitneyu(c, p, alternative="two-sided", method="asymptotic", use_continuity=True).pvalue))
     return {"n": len(c), "median_minutes": q(c, 0.5), "p90_minutes": q(c, 0.9), "ci90": "bootstrap",
-            "previous_n": len(p), "previous_median_minutes": q(p, 0.5), "mann_whitney_p": mw}
+            "previous_n": len(p), "previous_median_minutes": q(p, 0.5), "mann_whitney_p": mw,
+            "detectable_ratio": detectable_ratio(c, p)}
+
+
+def detectable_ratio(a, b):
+    """The smallest change in the median these samples would show (80% power, 5% level),
+    as a factor, comparing log durations with a robust standard error of each median."""
+    def se(x):
+        logs = np.log(x[x > 0])
+        if len(logs) < 2:
+            return None
+        iqr = np.quantile(logs, 0.75) - np.quantile(logs, 0.25)
+        return 1.2533 * (iqr / 1.349) / math.sqrt(len(logs)) if iqr > 0 else None
+    sa, sb = se(a), se(b)
+    if sa is None or sb is None:
+        return None
+    return float(math.exp((norm.ppf(0.975) + norm.ppf(0.8)) * math.sqrt(sa * sa + sb * sb)))
 
 
 cd, pd_ = phase_durations(cur), phase_durations(prev)
