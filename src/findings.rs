@@ -275,7 +275,7 @@ pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding
         out.extend(declaration(m, prev));
     }
     if coverage.comms {
-        out.extend(comms(m));
+        out.extend(comms(m, prev));
     }
     out.sort_by(|a, b| {
         b.salience
@@ -660,24 +660,76 @@ fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     })
 }
 
-fn comms(m: &Metrics) -> Option<Finding> {
+/// A share of incidents with a status-update gap above target from which cadence is a
+/// finding with a decision, not only a line among what did not change.
+const COMMS_MATTERS: f64 = 0.25;
+
+/// How steady status updates were: the gaps, the share of incidents with a gap above
+/// target, and that share against the previous period's (Fisher's exact test).
+fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<bool>)> {
     let c = &m.comms;
     let over = c.incidents_over_target?;
+    let n = c.incidents_with_updates;
+    let count = |share: f64, n: usize| (share * n as f64).round() as usize;
+    let mut sentence = format!(
+        "The median gap between status updates was {} minutes (90% within {}); {} of the {} incidents with updates ({}) had a gap above target",
+        c.median_gap_minutes.map_or("–".into(), |v| trim(v, 0)),
+        c.p90_gap_minutes.map_or("–".into(), |v| trim(v, 0)),
+        count(over, n),
+        n,
+        pct(over),
+    );
+    let mut rose = None;
+    if let Some(then) = prev.comms.incidents_over_target {
+        let pn = prev.comms.incidents_with_updates;
+        let (x1, x2) = (count(over, n), count(then, pn));
+        let test =
+            crate::stats::fisher_exact_p(x1 as u64, (n - x1) as u64, x2 as u64, (pn - x2) as u64);
+        let evidence = Evidence::of(n + pn, test);
+        rose = evidence.filter(|e| e.real()).map(|_| over > then);
+        sentence += &Evidence::compare(
+            evidence,
+            &format!("{} ({x2} of {pn}) in the previous period", pct(then)),
+            over > then,
+            "incidents",
+            "Fisher's exact test: ",
+            detectable(x1, n, x2, pn),
+        );
+    }
+    sentence.push('.');
+    Some((sentence, over, rose))
+}
+
+fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+    let (sentence, over, rose) = comms_sentence(m, prev)?;
+    let matters = over >= COMMS_MATTERS;
     Some(Finding {
         family: "comms",
-        title: "Status updates keep a rhythm, with gaps.".into(),
-        sentence: format!(
-            "The median gap between status updates was {} minutes (90% within {}); {} of the {} incidents with updates had a gap above target.",
-            c.median_gap_minutes.map_or("–".into(), |v| trim(v, 0)),
-            c.p90_gap_minutes.map_or("–".into(), |v| trim(v, 0)),
-            pct(over),
-            c.incidents_with_updates
-        ),
-        decision: None,
+        title: match (matters, rose) {
+            (_, Some(true)) => "Status updates have more long gaps than before.".into(),
+            (_, Some(false)) => "Status updates have fewer long gaps than before.".into(),
+            (true, None) => "Status updates leave long gaps.".into(),
+            (false, None) => "Status updates keep their rhythm.".into(),
+        },
+        sentence,
+        decision: matters.then(|| {
+            "Agree a status-update interval for each severity, and name who posts the updates in every incident.".into()
+        }),
         chart: None,
-        salience: over * 0.4,
-        keys: vec!["comms.median_gap_minutes", "comms.p90_gap_minutes", "comms.incidents_over_target"],
+        salience: if matters { 0.2 + over * 0.4 } else { over * 0.2 },
+        keys: vec![
+            "comms.median_gap_minutes",
+            "comms.p90_gap_minutes",
+            "comms.incidents_over_target",
+            "comms.incidents_with_updates",
+        ],
     })
+}
+
+/// The line "what did not change" gives status-update cadence when it is not among
+/// the findings shown.
+pub fn comms_line(m: &Metrics, prev: &Baseline) -> Option<String> {
+    comms_sentence(m, prev).map(|(s, _, _)| s)
 }
 
 /// "What did not change": the phases, each either a tested change or a plain
@@ -695,6 +747,12 @@ pub fn phases_context(m: &Metrics) -> Vec<String> {
         let prev = p.previous_median_minutes;
         let base = format!("The median {name} was {} minutes", trim(med, 1));
         Some(match (prev, p.mann_whitney_p) {
+            (Some(pm), Some(_)) if p.n + p.previous_n < MIN_N => format!(
+                "{base} (previous period {}); with {} and {} incidents, too few to tell a change from chance.",
+                trim(pm, 1),
+                p.n,
+                p.previous_n
+            ),
             (Some(pm), Some(pv)) if pv < 0.05 && p.n >= MIN_N && p.previous_n >= MIN_N => {
                 let dir = if med < pm { "down" } else { "up" };
                 format!("{base}, {dir} from {} minutes; a real change (Mann–Whitney {}).", trim(pm, 1), p_value(pv))

@@ -884,3 +884,60 @@ fn the_organisation_setting_names_every_report() {
         "{html}"
     );
 }
+
+#[test]
+fn status_update_cadence_is_a_finding_when_it_matters_and_a_line_otherwise() {
+    let w = Workdir::with_demo();
+    // 2026-Q3: 8 of 24 incidents with updates had a gap above target, against 0 of 21:
+    // scipy's fisher_exact([[8, 16], [0, 21]]) = 0.00436.
+    let md = std::fs::read_to_string(w.path().join("exec.md")).unwrap();
+    assert!(
+        md.contains(
+            "## 4. Status updates have more long gaps than before.\n\nThe median gap between \
+             status updates was 31 minutes (90% within 75); 8 of the 24 incidents with updates \
+             (33%) had a gap above target, up from 0% (0 of 21) in the previous period: strong \
+             evidence of a real change (Fisher's exact test: p = 0.004).\n\n*Decision asked:* \
+             Agree a status-update interval for each severity, and name who posts the updates \
+             in every incident."
+        ),
+        "{md}"
+    );
+    // September alone: no finding on it, so a line among what did not change, and the
+    // small samples claim nothing.
+    let store = w.store();
+    let out = w.path().join("sep.md");
+    w.run_status(
+        &[
+            "report",
+            "--store",
+            store.to_str().unwrap(),
+            "--period",
+            "2026-09",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(&out).unwrap();
+    let unchanged = md
+        .split("## What did not change, and what did")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        unchanged.contains(
+            "- The median gap between status updates was 50 minutes (90% within 65); 0 of the 4 \
+             incidents with updates (0%) had a gap above target, against 0% (0 of 6) in the \
+             previous period; with 10 incidents in both periods, too few to tell a change from \
+             chance."
+        ),
+        "{md}"
+    );
+    assert!(
+        unchanged.contains(
+            "- The median time to resolve was 72.3 minutes (previous period 88.1); with 5 and 11 \
+             incidents, too few to tell a change from chance."
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("Status updates have"), "{md}");
+}

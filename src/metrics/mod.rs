@@ -985,7 +985,7 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
 }
 
 /// What the findings compare a period with: the previous period's incident count, retro
-/// coverage and declarations. Its other families (the phases' bootstrap, responders,
+/// coverage, declarations, responders, action items and status-update cadence. Its other families (the phases' bootstrap, responders,
 /// hotspots, which carry their own previous values) are not computed for it.
 pub struct Baseline {
     pub incidents: usize,
@@ -993,6 +993,7 @@ pub struct Baseline {
     pub declaration: declaration::Declaration,
     pub responders: responders::Responders,
     pub action_items: action_items::ActionItems,
+    pub comms: comms::Comms,
 }
 
 /// The [`Baseline`] of the period before `req`'s, as it stands now (no `as_of`).
@@ -1009,6 +1010,7 @@ pub fn baseline_in(ctx: &Ctx) -> Baseline {
         declaration: declaration::compute(ctx),
         responders: responders::compute(ctx),
         action_items: action_items::compute(ctx),
+        comms: comms::compute(ctx),
     }
 }
 

@@ -16,7 +16,7 @@ const SEVERITY_COLOURS: [RGBColor; 6] = [
 const BLUE: RGBColor = RGBColor(0, 114, 178);
 const GREY: RGBColor = RGBColor(153, 153, 153);
 /// A chart beside its finding's text: half the page's width on screen and in print.
-const SIZE: (u32, u32) = (480, 260);
+const SIZE: (u32, u32) = (480, 240);
 /// A chart across the page (the months overview).
 const WIDE: u32 = 720;
 const FONT: &str = "sans-serif";
@@ -98,7 +98,7 @@ pub fn hotspots(rows: &[(String, [usize; 6], usize)], unit: &str) -> Result<Stri
         let (legend, legend_height) = legend_entries(&counts, true, SIZE.0 as i32);
         let root = SVGBackend::with_string(
             &mut svg,
-            (SIZE.0, 56 + legend_height as u32 + 30 * n as u32),
+            (SIZE.0, 56 + legend_height as u32 + 28 * n as u32),
         )
         .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;

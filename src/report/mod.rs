@@ -131,6 +131,12 @@ pub fn exec(
         .iter()
         .filter_map(|v| v.finding.decision.as_ref())
         .collect();
+    // What did not change: the phases, and status-update cadence unless a finding
+    // shown already gives it.
+    let mut unchanged = findings::phases_context(&m);
+    if coverage.comms && !views.iter().any(|v| v.finding.family == "comms") {
+        unchanged.extend(findings::comms_line(&m, &prev));
+    }
     use minijinja::Value as V;
     let definitions: Vec<V> = DEFINITIONS
         .iter()
@@ -143,7 +149,7 @@ pub fn exec(
         incidents => ser(&m.incidents),
         headline => ser(headline),
         findings => ser(rest),
-        unchanged => findings::phases_context(&m),
+        unchanged => unchanged,
         unmeasured => coverage.unmeasured(),
         overview => ser(&overview),
         phases_chart => ser(&phases_chart),
