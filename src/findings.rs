@@ -335,15 +335,22 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
         family: "hotspots",
         title: format!("{name} is where incidents concentrate."),
         sentence: format!(
-            "{name} was involved in {} of {total} incidents ({}){comparison}. It carries the most severity-weighted impact (score {}, {} incident-minutes).{coverage}",
+            "{name} was involved in {} of {total} incidents ({}){comparison}. It carries the most severity-weighted impact (score {}, {} incident-minutes).{coverage}{few}",
             h.incidents,
             pct(share),
             trim(h.weighted_score, 1),
-            trim(h.impact_minutes, 0)
+            trim(h.impact_minutes, 0),
+            few = if known < MIN_N {
+                format!(" With {known} incidents naming a service, too few to single one out for funding.")
+            } else {
+                String::new()
+            }
         ),
-        decision: Some(format!(
-            "Fund reliability work on {name} and review its ownership and on-call staffing."
-        )),
+        // Funding is asked for on a concentration seen over enough incidents; on fewer the
+        // sentence says why nothing is asked.
+        decision: (known >= MIN_N).then(|| {
+            format!("Fund reliability work on {name} and review its ownership and on-call staffing.")
+        }),
         chart: Some("hotspots"),
         salience: (share * 1.5).min(0.6) + if significant { 0.4 } else { 0.0 },
         keys: vec!["hotspots[0].incidents", "hotspots[0].share", "hotspots[0].previous", "hotspots[0].change_p_value"],

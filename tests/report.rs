@@ -940,4 +940,10 @@ fn status_update_cadence_is_a_finding_when_it_matters_and_a_line_otherwise() {
         "{md}"
     );
     assert!(!md.contains("Status updates have"), "{md}");
+    // Five incidents name a service: the hotspot is stated, no funding is asked.
+    assert!(
+        md.contains("With 5 incidents naming a service, too few to single one out for funding."),
+        "{md}"
+    );
+    assert!(!md.contains("Fund reliability work"), "{md}");
 }
