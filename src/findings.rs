@@ -108,6 +108,40 @@ impl Evidence {
     }
 }
 
+/// The charts a report draws: one beside each finding that has one, the months
+/// overview and the phases. Named here, where the analysis decides which chart shows a
+/// finding's numbers; drawn by the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    /// Incidents per service by severity, this period and the last.
+    Hotspots,
+    /// Retros held by days after resolution (Kaplan–Meier), both periods.
+    Retro,
+    /// Action items done by age (Kaplan–Meier), both periods.
+    ActionItems,
+    /// The Lorenz curve of participation, both periods.
+    Lorenz,
+    /// Incidents per month by severity, the previous period then this one.
+    Monthly,
+    /// Phase durations, one dot per incident, both periods.
+    Phases,
+}
+
+impl ChartKind {
+    /// Its name in chart file names (`exec-action_items.svg`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::Hotspots => "hotspots",
+            ChartKind::Retro => "retro",
+            ChartKind::ActionItems => "action_items",
+            ChartKind::Lorenz => "lorenz",
+            ChartKind::Monthly => "monthly",
+            ChartKind::Phases => "phases",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// The metric family: hotspots, retro, action_items, responders, declaration, comms.
@@ -119,7 +153,7 @@ pub struct Finding {
     /// What leadership is asked to decide, if anything.
     pub decision: Option<String>,
     /// The chart that goes with it.
-    pub chart: Option<&'static str>,
+    pub chart: Option<ChartKind>,
     /// How much it deserves attention, 0–1; findings are ranked by it.
     pub salience: f64,
     /// The metrics keys its numbers come from (for traceability).
@@ -351,7 +385,7 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
         decision: (known >= MIN_N).then(|| {
             format!("Fund reliability work on {name} and review its ownership and on-call staffing.")
         }),
-        chart: Some("hotspots"),
+        chart: Some(ChartKind::Hotspots),
         salience: (share * 1.5).min(0.6) + if significant { 0.4 } else { 0.0 },
         keys: vec!["hotspots[0].incidents", "hotspots[0].share", "hotspots[0].previous", "hotspots[0].change_p_value"],
     })
@@ -454,7 +488,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         decision: (coverage < 0.9).then(|| {
             "Hold a retro within five working days for every incident the policy names, and clear the backlog of those still owed.".into()
         }),
-        chart: Some("retro"),
+        chart: Some(ChartKind::Retro),
         salience: (1.0 - coverage) * 0.7 + late * 0.3,
         keys: vec![
             "time_to_retro.coverage",
@@ -535,7 +569,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "Every follow-up gets an owner at the retro, and teams review open items older than 30 days each sprint."
                 .into(),
         ),
-        chart: Some("action_items"),
+        chart: Some(ChartKind::ActionItems),
         salience: (1.0 - completion) * 0.6 + (a.stale_open as f64 / a.total as f64) * 0.4,
         keys: vec![
             "action_items.total",
@@ -621,7 +655,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         decision: (share >= 0.25).then(|| {
             "Spread incident knowledge: pair on call, and write runbooks for the services the most-loaded people are pulled into.".into()
         }),
-        chart: Some("lorenz"),
+        chart: Some(ChartKind::Lorenz),
         salience: share.min(1.0) * 0.7 + off * 0.3,
         keys: vec![
             "responders.people[0].incidents",

@@ -12,7 +12,7 @@ pub mod charts;
 pub mod team;
 
 use crate::config::Config;
-use crate::findings::{self, Finding};
+use crate::findings::{self, ChartKind, Finding};
 use crate::metrics::{self, Ctx, Data, Metrics, Request};
 use crate::schema::col;
 use crate::words::count;
@@ -69,7 +69,7 @@ pub struct Rendered {
 
 #[derive(Serialize)]
 struct Chart {
-    id: &'static str,
+    id: ChartKind,
     title: String,
     caption: String,
     svg: String,
@@ -120,8 +120,8 @@ pub fn exec(
         };
         views.push(FindingView { finding: f, chart });
     }
-    let overview = chart("monthly", &m, &prev, &ctx, &before, chart_prefix)?;
-    let phases_chart = chart("phases", &m, &prev, &ctx, &before, chart_prefix)?;
+    let overview = chart(ChartKind::Monthly, &m, &prev, &ctx, &before, chart_prefix)?;
+    let phases_chart = chart(ChartKind::Phases, &m, &prev, &ctx, &before, chart_prefix)?;
     crate::timing::lap("report: findings and charts");
     let (headline, rest) = match views.split_first() {
         Some((h, r)) => (Some(h), r),
@@ -231,7 +231,7 @@ pub fn team(
     let chart = (!rows.is_empty())
         .then(|| -> Result<Chart> {
             Ok(Chart {
-                id: "hotspots",
+                id: ChartKind::Hotspots,
                 title: "The team's services, this period and the last".into(),
                 caption: "This period's incidents stacked by severity, the previous period's count in grey beneath, by severity-weighted score.".into(),
                 svg: charts::hotspots(&rows, "incidents in the period").map_err(|e| anyhow!(e))?,
@@ -353,7 +353,7 @@ fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
 /// A chart of this period (`ctx`, its metrics `m`), with the previous one (`before`,
 /// its baseline `prev`) where it shows both.
 fn chart(
-    id: &'static str,
+    id: ChartKind,
     m: &Metrics,
     prev: &metrics::Baseline,
     ctx: &Ctx,
@@ -361,7 +361,7 @@ fn chart(
     prefix: &str,
 ) -> Result<Chart> {
     let (title, caption, svg) = match id {
-        "hotspots" => {
+        ChartKind::Hotspots => {
             let rows = hotspot_rows(m.hotspots.iter());
             (
                 "Incidents per service, this period and the last".to_string(),
@@ -369,7 +369,7 @@ fn chart(
                 charts::hotspots(&rows, "incidents in the period").map_err(|e| anyhow!(e))?,
             )
         }
-        "retro" => {
+        ChartKind::Retro => {
             let days = |c: &Ctx| -> Vec<(f64, f64)> {
                 metrics::retro::curve(c)
                     .into_iter()
@@ -391,7 +391,7 @@ fn chart(
                 .map_err(|e| anyhow!(e))?,
             )
         }
-        "action_items" => {
+        ChartKind::ActionItems => {
             let before = metrics::action_items::curve(before);
             (
                 "Action items done, by days after they were written".to_string(),
@@ -407,7 +407,7 @@ fn chart(
                 .map_err(|e| anyhow!(e))?,
             )
         }
-        "monthly" => {
+        ChartKind::Monthly => {
             let (from, to) = (ctx.period.previous_from, ctx.period.to);
             let mut months: std::collections::BTreeMap<String, [usize; 6]> =
                 std::collections::BTreeMap::new();
@@ -451,7 +451,7 @@ fn chart(
                 charts::monthly(&rows, current_from).map_err(|e| anyhow!(e))?,
             )
         }
-        "phases" => {
+        ChartKind::Phases => {
             let (cur, prev) = metrics::phases::samples_of(ctx);
             let rows = [
                 ("acknowledge", cur[0].clone(), prev[0].clone()),
@@ -464,7 +464,7 @@ fn chart(
                 charts::phases(&rows).map_err(|e| anyhow!(e))?,
             )
         }
-        "lorenz" => {
+        ChartKind::Lorenz => {
             let counts = |people: &[metrics::responders::PersonLoad]| -> Vec<f64> {
                 people
                     .iter()
@@ -483,14 +483,13 @@ fn chart(
                 .map_err(|e| anyhow!(e))?,
             )
         }
-        other => return Err(anyhow!("no chart {other}")),
     };
     Ok(Chart {
         id,
         title,
         caption,
         svg,
-        file: format!("{prefix}-{id}.svg"),
+        file: format!("{prefix}-{}.svg", id.name()),
     })
 }
 
