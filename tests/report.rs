@@ -4,6 +4,18 @@
 use crate::util::*;
 
 /// The number just before `marker` in `text` ("13 of 34 incidents" → 13 for " of ").
+/// `report --store STORE ARGS… --out FILE` on the workdir's store, expected to succeed;
+/// the report's text.
+fn report_text(w: &Workdir, args: &[&str], file: &str) -> String {
+    let store = w.store();
+    let out = w.path().join(file);
+    let mut all = vec!["report", "--store", store.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend(["--out", out.to_str().unwrap()]);
+    w.run_status(&all, 0);
+    std::fs::read_to_string(&out).unwrap()
+}
+
 fn number_before(text: &str, marker: &str) -> u64 {
     let at = text
         .find(marker)
@@ -366,10 +378,9 @@ fn team_reports_name_owners_or_pseudonyms() {
     assert!(md.contains("| no owner |"));
     let store = w.store();
     let s = store.to_str().unwrap();
-    let out = w.path().join("p.md");
-    w.run_status(
+    let pseudo = report_text(
+        &w,
         &[
-            "report",
             "--audience",
             "team",
             "--team",
@@ -379,14 +390,9 @@ fn team_reports_name_owners_or_pseudonyms() {
             "md",
             "--period",
             "2026-Q3",
-            "--store",
-            s,
-            "--out",
-            out.to_str().unwrap(),
         ],
-        0,
+        "p.md",
     );
-    let pseudo = std::fs::read_to_string(out).unwrap();
     assert!(
         !pseudo.contains("Aisha") && !pseudo.contains("@northwind.example"),
         "{pseudo}"
@@ -838,47 +844,26 @@ fn the_organisation_setting_names_every_report() {
     let w = Workdir::with_demo();
     let config = w.path().join("acme.toml");
     std::fs::write(&config, "[report]\norganisation = \"Acme & Sons\"\n").unwrap();
-    let store = w.store();
-    let out = w.path().join("r.md");
-    w.run_status(
-        &[
-            "report",
-            "--config",
-            config.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-            "--period",
-            "2026-07",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        0,
-    );
-    let md = std::fs::read_to_string(&out).unwrap();
+    let config = config.to_str().unwrap();
+    let md = report_text(&w, &["--config", config, "--period", "2026-07"], "r.md");
     assert!(
         md.starts_with("# Acme \\& Sons: incident review, July 2026\n"),
         "{md}"
     );
-    let html = w.path().join("r.html");
-    w.run_status(
+    let html = report_text(
+        &w,
         &[
-            "report",
             "--config",
-            config.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
+            config,
             "--from",
             "2026-07-01",
             "--to",
             "2026-08-16",
             "--team",
             "payments",
-            "--out",
-            html.to_str().unwrap(),
         ],
-        0,
+        "r.html",
     );
-    let html = std::fs::read_to_string(&html).unwrap();
     assert!(
         html.contains("<h1>Acme &amp; Sons: payments team report, 1 Jul – 15 Aug 2026</h1>"),
         "{html}"
@@ -904,21 +889,7 @@ fn status_update_cadence_is_a_finding_when_it_matters_and_a_line_otherwise() {
     );
     // September alone: no finding on it, so a line among what did not change, and the
     // small samples claim nothing.
-    let store = w.store();
-    let out = w.path().join("sep.md");
-    w.run_status(
-        &[
-            "report",
-            "--store",
-            store.to_str().unwrap(),
-            "--period",
-            "2026-09",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        0,
-    );
-    let md = std::fs::read_to_string(&out).unwrap();
+    let md = report_text(&w, &["--period", "2026-09"], "sep.md");
     let unchanged = md
         .split("## What did not change, and what did")
         .nth(1)
