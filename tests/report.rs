@@ -294,22 +294,12 @@ fn an_overriding_template_cannot_read_other_files() {
 fn the_html_renders_in_headless_chromium() {
     let w = Workdir::with_demo();
     let png = w.path().join("exec.png");
-    let profile = w.path().join("chrome-profile");
-    let out = std::process::Command::new("chromium")
+    let out = chromium(w.path())
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
             "--window-size=1100,2400",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("file://{}", w.path().join("exec.html").display()))
         .output()
@@ -797,22 +787,8 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
         )
         .unwrap();
         let pdf = w.path().join(format!("exec-{paper}.pdf"));
-        let out = std::process::Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-pdf-header-footer",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                w.path().join("profile").display()
-            ))
+        let out = chromium(w.path())
+            .arg("--no-pdf-header-footer")
             .arg(format!("--print-to-pdf={}", pdf.display()))
             .arg(format!("file://{}", page.display()))
             .output()

@@ -261,3 +261,24 @@ pub fn link_rules(store: &Path, incident: &str, linked: &str) -> Vec<String> {
         .map(|l| l[col::RULE].to_string())
         .collect()
 }
+
+/// Headless Chromium (Debian's package; `.ci/run` installs it) with a profile of its own
+/// under `dir`, quiet: no network, no first-run work.
+pub fn chromium(dir: &Path) -> Command {
+    let mut cmd = Command::new("chromium");
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!(
+        "--user-data-dir={}",
+        dir.join("chrome-profile").display()
+    ));
+    cmd
+}
