@@ -141,22 +141,20 @@ fn pseudonymise_covers_metrics_queries_and_review() {
     }
 }
 
+/// `forget --person WHO --store STORE FLAGS…` with the exit status wanted.
+fn forget(w: &Workdir, who: &str, flags: &[&str], status: i32) -> std::process::Output {
+    let store = w.store().display().to_string();
+    let mut args = vec!["forget", "--person", who, "--store", &store];
+    args.extend_from_slice(flags);
+    w.run_status(&args, status)
+}
+
 #[test]
 fn forget_removes_a_person_from_every_table() {
     let w = store();
     let s = w.store().display().to_string();
     let before = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
-    let out = w.run_status(
-        &[
-            "forget",
-            "--person",
-            "Ana@Acme.example",
-            "--store",
-            &s,
-            "--yes",
-        ],
-        0,
-    );
+    let out = forget(&w, "Ana@Acme.example", &["--yes"], 0);
     let said = stdout(&out);
     assert!(
         said.starts_with("forgot Ana@Acme.example: now forgotten:"),
@@ -175,10 +173,7 @@ fn forget_removes_a_person_from_every_table() {
     );
     assert_eq!(after["incidents"], before["incidents"]);
     // Forgetting twice: she is not there any more.
-    let again = w.run_status(
-        &["forget", "--person", "ana@acme.example", "--store", &s],
-        2,
-    );
+    let again = forget(&w, "ana@acme.example", &[], 2);
     assert!(
         stderr(&again).contains("no person 'ana@acme.example' in the store"),
         "{}",
@@ -189,20 +184,9 @@ fn forget_removes_a_person_from_every_table() {
 #[test]
 fn forget_shows_what_it_would_change_and_asks_first() {
     let w = store();
-    let s = w.store().display().to_string();
     let before = snapshot(&w.store());
     // --dry-run: the plan, nothing changed.
-    let out = w.run_status(
-        &[
-            "forget",
-            "--person",
-            "ana@acme.example",
-            "--store",
-            &s,
-            "--dry-run",
-        ],
-        0,
-    );
+    let out = forget(&w, "ana@acme.example", &["--dry-run"], 0);
     let err = stderr(&out);
     assert!(
         err.contains("forget ana@acme.example (in the store as ana@acme.example): would replace every mention of "),
@@ -212,10 +196,7 @@ fn forget_shows_what_it_would_change_and_asks_first() {
     assert!(err.contains("--dry-run: nothing was changed"), "{err}");
     assert_eq!(snapshot(&w.store()), before);
     // Without --yes and without a terminal to ask on: refused, nothing changed.
-    let out = w.run_status(
-        &["forget", "--person", "ana@acme.example", "--store", &s],
-        2,
-    );
+    let out = forget(&w, "ana@acme.example", &[], 2);
     assert!(
         stderr(&out).contains("forget changes the store for good: pass --yes to confirm"),
         "{}",
@@ -223,18 +204,7 @@ fn forget_shows_what_it_would_change_and_asks_first() {
     );
     assert_eq!(snapshot(&w.store()), before);
     // Both at once make no sense.
-    w.run_status(
-        &[
-            "forget",
-            "--person",
-            "ana@acme.example",
-            "--store",
-            &s,
-            "--dry-run",
-            "--yes",
-        ],
-        2,
-    );
+    forget(&w, "ana@acme.example", &["--dry-run", "--yes"], 2);
 }
 
 #[test]
@@ -274,28 +244,8 @@ fn forget_reaches_tags_rejects_names_and_ids_with_capitals() {
     // Beth is listed, and can be forgotten by the id as listed.
     let people = stdout(&w.run_status(&["people", "--store", &s, "--format", "json"], 0));
     assert!(people.contains("servicenow:Beth Anglin"), "{people}");
-    w.run_status(
-        &[
-            "forget",
-            "--person",
-            "servicenow:Beth Anglin",
-            "--store",
-            &s,
-            "--yes",
-        ],
-        0,
-    );
-    w.run_status(
-        &[
-            "forget",
-            "--person",
-            "ana@acme.example",
-            "--store",
-            &s,
-            "--yes",
-        ],
-        0,
-    );
+    forget(&w, "servicenow:Beth Anglin", &["--yes"], 0);
+    forget(&w, "ana@acme.example", &["--yes"], 0);
     let mut seen: String = Table::ALL.iter().map(|t| table_csv(&w, &s, *t)).collect();
     seen.push_str(&stdout(
         &w.run_status(&["people", "--store", &s, "--format", "json"], 0),
