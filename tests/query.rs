@@ -350,21 +350,24 @@ fn a_misspelt_query_table_or_period_gets_a_suggestion() {
 fn a_terminal_table_rounds_fractions_and_right_aligns_numbers() {
     let w = Workdir::with_demo();
     let store = w.store();
-    let out = w.run_status(
-        &[
+    let sql = |format: &str, sql: &str| {
+        let args = [
             "query",
             "--store",
             store.to_str().unwrap(),
             "--format",
-            "table",
+            format,
             "--sql",
-            "SELECT 'a' AS name, 1849.833333 AS hours, 0.20610687 AS share, 27 AS n \
-             UNION ALL SELECT 'b' AS name, 12.3456 AS hours, 0.5 AS share, 1234 AS n",
-        ],
-        0,
+            sql,
+        ];
+        stdout(&w.run_status(&args, 0))
+    };
+    let text = sql(
+        "table",
+        "SELECT 'a' AS name, 1849.833333 AS hours, 0.20610687 AS share, 27 AS n \
+         UNION ALL SELECT 'b' AS name, 12.3456 AS hours, 0.5 AS share, 1234 AS n",
     );
     // Rows come back in either order from the union: compare them as a set of lines.
-    let text = stdout(&out);
     let mut lines: Vec<&str> = text.lines().collect();
     lines[2..4].sort();
     assert_eq!(
@@ -379,17 +382,8 @@ fn a_terminal_table_rounds_fractions_and_right_aligns_numbers() {
         "{text}"
     );
     // CSV keeps every digit.
-    let csv = w.run_status(
-        &[
-            "query",
-            "--store",
-            store.to_str().unwrap(),
-            "--format",
-            "csv",
-            "--sql",
-            "SELECT 1849.833333 AS hours",
-        ],
-        0,
+    assert_eq!(
+        sql("csv", "SELECT 1849.833333 AS hours"),
+        "hours\n1849.833333\n"
     );
-    assert_eq!(stdout(&csv), "hours\n1849.833333\n");
 }

@@ -740,22 +740,14 @@ fn a_team_is_found_whatever_its_case_and_a_typo_gets_a_suggestion() {
     let w = Workdir::with_demo();
     let s = w.store();
     let s = s.to_str().unwrap();
-    let out = w.path().join("t.md");
-    let o = out.to_str().unwrap();
-    w.run_status(
-        &[
-            "report", "--store", s, "--period", "2026-Q3", "--team", "PAYMENTS", "--out", o,
-        ],
-        0,
-    );
-    let md = std::fs::read_to_string(&out).unwrap();
+    let md = report_text(&w, &["--period", "2026-Q3", "--team", "PAYMENTS"], "t.md");
     assert!(
         md.starts_with("# Team report: payments, Q3 2026 (1 Jul – 30 Sep)"),
         "{md}"
     );
     let typo = w.run_status(
         &[
-            "report", "--store", s, "--period", "2026-Q3", "--team", "paymnts", "--out", o,
+            "report", "--store", s, "--period", "2026-Q3", "--team", "paymnts", "--out", "t.md",
         ],
         2,
     );

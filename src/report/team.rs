@@ -159,17 +159,14 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
     for (i, s) in &data.incident_services {
         services_of.entry(i.as_str()).or_default().push(s.as_str());
     }
-    let mine: Vec<_> = ctx
-        .current
-        .iter()
-        .filter(|i| {
-            i.team.as_deref() == Some(team)
-                || services_of
-                    .get(i.id.as_str())
-                    .is_some_and(|s| s.iter().any(|x| owned.contains(x)))
-        })
-        .copied()
-        .collect();
+    // The team's incidents: those that name it or touch a service it owns.
+    let touches = |i: &&&crate::metrics::Incident| {
+        i.team.as_deref() == Some(team)
+            || services_of
+                .get(i.id.as_str())
+                .is_some_and(|s| s.iter().any(|x| owned.contains(x)))
+    };
+    let mine: Vec<_> = ctx.current.iter().filter(touches).copied().collect();
     let policy = &ctx.config.retro.required_severities;
     let mut incidents = Vec::new();
     let mut backlog = Vec::new();
@@ -287,20 +284,7 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
             previous: h.previous,
         })
         .collect();
-    let previous_incidents = ctx
-        .data
-        .incidents
-        .iter()
-        .filter(|i| {
-            !i.excluded
-                && i.anchor >= ctx.period.previous_from
-                && i.anchor < ctx.period.previous_to
-                && (i.team.as_deref() == Some(team)
-                    || services_of
-                        .get(i.id.as_str())
-                        .is_some_and(|s| s.iter().any(|x| owned.contains(x))))
-        })
-        .count();
+    let previous_incidents = ctx.previous.iter().filter(touches).count();
     let summary = Summary {
         incidents: incidents.len(),
         incidents_previous: previous_incidents,

@@ -588,10 +588,11 @@ impl Cells<'_> {
                 // A label no rule maps leaves the severity unknown, the label kept: the
                 // ingest warns once per label, naming the setting that maps it.
                 if let Some(raw) = raw_severity {
-                    let known = row.get(col::SEVERITY_RAW).as_str().map(str::to_string);
-                    let [sev, _] = super::severity_cells(Some(&raw), self.ctx);
-                    row.set(col::SEVERITY, sev.1);
-                    row.set(col::SEVERITY_RAW, Value::text(known.unwrap_or(raw)));
+                    let sev = normalize::severity(&raw, &self.ctx.config.severity.map);
+                    row.set(col::SEVERITY, Value::opt_text(sev));
+                    if row.get(col::SEVERITY_RAW).is_null() {
+                        row.set(col::SEVERITY_RAW, Value::text(raw));
+                    }
                 }
                 for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
                     if row.get(flag).is_null() {
