@@ -160,6 +160,34 @@ pub struct Finding {
     pub keys: Vec<&'static str>,
 }
 
+/// A share now, `x1` of `n1`, against the previous period's, `x2` of `n2` (`before`
+/// says it in words), by Fisher's exact test on held / not held: the comparison clause,
+/// and the evidence.
+fn compare_shares(
+    (x1, n1): (usize, usize),
+    (x2, n2): (usize, usize),
+    before: &str,
+    what: &str,
+) -> (String, Option<Evidence>) {
+    let test = crate::stats::fisher_exact_p(
+        x1 as u64,
+        (n1 - x1.min(n1)) as u64,
+        x2 as u64,
+        (n2 - x2.min(n2)) as u64,
+    );
+    let evidence = Evidence::of(n1 + n2, test);
+    let up = x1 as f64 / n1 as f64 > x2 as f64 / n2 as f64;
+    let clause = Evidence::compare(
+        evidence,
+        before,
+        up,
+        what,
+        "Fisher's exact test: ",
+        detectable(x1, n1, x2, n2),
+    );
+    (clause, evidence)
+}
+
 /// The smallest difference between `x1` of `n1` and `x2` of `n2` these sample sizes
 /// would show (see `stats::detectable_difference`).
 fn detectable(x1: usize, n1: usize, x2: usize, n2: usize) -> Option<f64> {
@@ -404,26 +432,21 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     // Coverage then and now, by Fisher's exact test on held / not held.
     let p = &prev.time_to_retro;
     let then = p.coverage.map(|pc| {
-        let test = crate::stats::fisher_exact_p(
-            r.held as u64,
-            (r.required - r.held) as u64,
-            p.held as u64,
-            (p.required - p.held) as u64,
+        let before = format!(
+            "{} ({} of {}) in the previous period",
+            pct(pc),
+            p.held,
+            p.required
         );
-        let evidence = Evidence::of(r.required + p.required, test);
+        let (clause, evidence) = compare_shares(
+            (r.held, r.required),
+            (p.held, p.required),
+            &before,
+            "incidents",
+        );
+        sentence += &clause;
         (pc, evidence)
     });
-    if let Some((pc, evidence)) = then {
-        let before = format!("{} ({} of {})", pct(pc), p.held, p.required);
-        sentence += &Evidence::compare(
-            evidence,
-            &format!("{before} in the previous period"),
-            coverage > pc,
-            "incidents",
-            "Fisher's exact test: ",
-            detectable(r.held, r.required, p.held, p.required),
-        );
-    }
     // The chart is the Kaplan–Meier curve, counting the retros still owed: its median
     // is the one stated; the median of the retros held names its population.
     sentence += &match r.km_median_hours {
@@ -521,23 +544,13 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             b.done,
             b.done + b.open
         );
-        let test = crate::stats::fisher_exact_p(
-            a.done as u64,
-            a.open as u64,
-            b.done as u64,
-            b.open as u64,
-        );
-        let evidence = Evidence::of(a.done + a.open + b.done + b.open, test);
-        compared = format!(" {} of those not dropped are done", pct(now));
-        compared += &Evidence::compare(
-            evidence,
+        let (clause, _) = compare_shares(
+            (a.done, a.done + a.open),
+            (b.done, b.done + b.open),
             &before,
-            now > then,
             "items",
-            "Fisher's exact test: ",
-            detectable(a.done, a.done + a.open, b.done, b.done + b.open),
         );
-        compared.push('.');
+        compared = format!(" {} of those not dropped are done{clause}.", pct(now));
     }
     if let (Some(d30), Some(d60)) = (a.done_within_30d, a.done_within_60d) {
         sentence += &format!(
@@ -606,28 +619,15 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             prev.incidents,
             pct(t.incidents as f64 / prev.incidents as f64)
         );
-        let test = crate::stats::fisher_exact_p(
-            top.incidents as u64,
-            (m.incidents.count - top.incidents.min(m.incidents.count)) as u64,
-            t.incidents as u64,
-            (prev.incidents - t.incidents.min(prev.incidents)) as u64,
-        );
         let then_share = t.incidents as f64 / prev.incidents as f64;
-        let evidence = Evidence::of(m.incidents.count + prev.incidents, test);
-        rose = evidence.filter(|e| e.real()).map(|_| share > then_share);
-        sentence += &Evidence::compare(
-            evidence,
+        let (clause, evidence) = compare_shares(
+            (top.incidents, m.incidents.count),
+            (t.incidents, prev.incidents),
             &before,
-            share > then_share,
             "incidents",
-            "Fisher's exact test: ",
-            detectable(
-                top.incidents,
-                m.incidents.count,
-                t.incidents,
-                prev.incidents,
-            ),
         );
+        rose = evidence.filter(|e| e.real()).map(|_| share > then_share);
+        sentence += &clause;
     }
     sentence += &format!(
         ". The top tenth of responders took part in {} of all participations.",
@@ -724,18 +724,10 @@ fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<b
     if let Some(then) = prev.comms.incidents_over_target {
         let pn = prev.comms.incidents_with_updates;
         let (x1, x2) = (count(over, n), count(then, pn));
-        let test =
-            crate::stats::fisher_exact_p(x1 as u64, (n - x1) as u64, x2 as u64, (pn - x2) as u64);
-        let evidence = Evidence::of(n + pn, test);
+        let before = format!("{} ({x2} of {pn}) in the previous period", pct(then));
+        let (clause, evidence) = compare_shares((x1, n), (x2, pn), &before, "incidents");
         rose = evidence.filter(|e| e.real()).map(|_| over > then);
-        sentence += &Evidence::compare(
-            evidence,
-            &format!("{} ({x2} of {pn}) in the previous period", pct(then)),
-            over > then,
-            "incidents",
-            "Fisher's exact test: ",
-            detectable(x1, n, x2, pn),
-        );
+        sentence += &clause;
     }
     sentence.push('.');
     Some((sentence, over, rose))
