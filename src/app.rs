@@ -180,15 +180,21 @@ fn metrics_command(args: &MetricsArgs, config: &Config) -> Result<ExitCode> {
         crate::privacy::Pseudonyms::of(&store)?.data(&mut data);
     }
     let req = resolve_period(&args.period, &data)?;
-    let m = metrics::compute_from(&data, config, req);
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         MetricsFormat::Table
     } else {
         MetricsFormat::Json
     });
     let text = match format {
-        MetricsFormat::Json => serde_json::to_string_pretty(&m)? + "\n",
-        MetricsFormat::Table => crate::terminal::safe(&metrics::text::render(&m)).into_owned(),
+        // The document carries the findings, which compare with the previous period.
+        MetricsFormat::Json => {
+            let analysis = crate::analysis::Analysis::of(&data, config, req, &period_label(&req));
+            serde_json::to_string_pretty(&analysis.document())? + "\n"
+        }
+        MetricsFormat::Table => {
+            let m = metrics::compute_from(&data, config, req);
+            crate::terminal::safe(&metrics::text::render(&m)).into_owned()
+        }
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     exiting_with(data);
@@ -501,9 +507,11 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     };
     let label = period_label(&req);
     let templates = args.templates.as_deref();
-    crate::report::write(&data, config, req, &label, subject, format, templates, &out)?;
+    let analysis = crate::analysis::Analysis::of(&data, config, req, &label);
+    crate::report::write(&analysis, subject, format, templates, &out)?;
     crate::timing::lap("report: write");
     println!("wrote {}", out.display());
+    std::mem::forget(analysis);
     exiting_with(data);
     Ok(ExitCode::SUCCESS)
 }
@@ -517,14 +525,8 @@ fn review_command(args: &crate::cli::ReviewArgs, config: &Config) -> Result<Exit
     }
     let req = resolve_period(&args.period, &data)?;
     let label = period_label(&req);
-    let review = crate::review::run(
-        &data,
-        config,
-        req,
-        &label,
-        args.policy.as_deref(),
-        &args.out,
-    )?;
+    let analysis = crate::analysis::Analysis::of(&data, config, req, &label);
+    let review = crate::review::run(&analysis, args.policy.as_deref(), &args.out)?;
     for o in &review.outcomes {
         let observed = o
             .observed

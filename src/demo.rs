@@ -74,13 +74,13 @@ pub fn run(dir: &Path, config: &Config) -> Result<ExitCode> {
     // The latest quarter in the data, judged by the default as_of rule.
     let data = crate::metrics::Data::load(&store)?;
     let req = crate::app::resolve_period_quietly(&crate::cli::PeriodArgs::default(), &data)?;
-    let m = crate::metrics::compute_from(&data, config, req);
-    println!("\nMetrics for the latest quarter in the data:\n");
-    print!("{}", crate::metrics::text::render(&m));
-
     let label = crate::app::period_label(&req);
+    let analysis = crate::analysis::Analysis::of(&data, config, req, &label);
+    println!("\nMetrics for the latest quarter in the data:\n");
+    print!("{}", crate::metrics::text::render(&analysis.metrics));
+
     println!("\nReports:");
-    let (_, written) = crate::report::write_set(&data, config, req, &label, dir)?;
+    let (_, written) = crate::report::write_set(&analysis, dir)?;
     for path in written {
         println!("  {}", path.display());
     }

@@ -52,6 +52,16 @@ impl Evidence {
         matches!(self, Evidence::Strong(_) | Evidence::Some(_))
     }
 
+    /// Its name in metrics.json.
+    fn name(self) -> &'static str {
+        match self {
+            Evidence::TooFew(_) => "too_few",
+            Evidence::Strong(_) => "strong",
+            Evidence::Some(_) => "some",
+            Evidence::Chance(_) => "chance",
+        }
+    }
+
     /// The comparison every finding makes with the previous period: ", up from {before}:
     /// strong evidence …" when the evidence shows a change (its direction `up`), else
     /// ", against {before}; …".
@@ -126,6 +136,8 @@ pub enum ChartKind {
     Monthly,
     /// Phase durations, one dot per incident, both periods.
     Phases,
+    /// Incidents declared by each function, this period and the last.
+    Declarers,
 }
 
 impl ChartKind {
@@ -138,6 +150,7 @@ impl ChartKind {
             ChartKind::Lorenz => "lorenz",
             ChartKind::Monthly => "monthly",
             ChartKind::Phases => "phases",
+            ChartKind::Declarers => "declarers",
         }
     }
 }
@@ -158,17 +171,51 @@ pub struct Finding {
     pub salience: f64,
     /// The metrics keys its numbers come from (for traceability).
     pub keys: Vec<&'static str>,
+    /// Its comparison with the previous period, when there is one: the counts it
+    /// compares, the test and the evidence its words grade.
+    pub comparison: Option<Comparison>,
+}
+
+/// A count out of a population: `count` of `of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Share {
+    pub count: usize,
+    pub of: usize,
+}
+
+/// What a finding compares: this period's share against the previous period's, and
+/// what the test says. metrics.json carries it, so that every number of the sentence
+/// can be traced, the previous period's included.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub now: Share,
+    pub before: Share,
+    /// `fisher_exact` (two shares) or `binomial` (two counts over periods of equal
+    /// length).
+    pub test: &'static str,
+    pub p_value: Option<f64>,
+    /// When the same test ran for several groups (every service), the Holm-adjusted
+    /// p-value the words judge, and how many groups were compared.
+    pub holm_p_value: Option<f64>,
+    pub groups_compared: usize,
+    /// The observations the small-sample rule counts (both periods together).
+    pub observations: usize,
+    /// `too_few`, `strong`, `some` or `chance` (the module's rule); null without a test.
+    pub evidence: Option<&'static str>,
+    /// The smallest difference of two shares these samples would show (80% power, 5%
+    /// level), when the words say the difference seen could be chance.
+    pub detectable_difference: Option<f64>,
 }
 
 /// A share now, `x1` of `n1`, against the previous period's, `x2` of `n2` (`before`
 /// says it in words), by Fisher's exact test on held / not held: the comparison clause,
-/// and the evidence.
+/// and the comparison itself.
 fn compare_shares(
     (x1, n1): (usize, usize),
     (x2, n2): (usize, usize),
     before: &str,
     what: &str,
-) -> (String, Option<Evidence>) {
+) -> (String, Comparison) {
     let test = crate::stats::fisher_exact_p(
         x1 as u64,
         (n1 - x1.min(n1)) as u64,
@@ -177,15 +224,38 @@ fn compare_shares(
     );
     let evidence = Evidence::of(n1 + n2, test);
     let up = x1 as f64 / n1 as f64 > x2 as f64 / n2 as f64;
+    let detectable =
+        detectable(x1, n1, x2, n2).filter(|_| matches!(evidence, Some(Evidence::Chance(_))));
     let clause = Evidence::compare(
         evidence,
         before,
         up,
         what,
         "Fisher's exact test: ",
-        detectable(x1, n1, x2, n2),
+        detectable,
     );
-    (clause, evidence)
+    let comparison = Comparison {
+        now: Share { count: x1, of: n1 },
+        before: Share { count: x2, of: n2 },
+        test: "fisher_exact",
+        p_value: test,
+        holm_p_value: None,
+        groups_compared: 1,
+        observations: n1 + n2,
+        evidence: evidence.map(Evidence::name),
+        detectable_difference: detectable,
+    };
+    (clause, comparison)
+}
+
+impl Comparison {
+    /// Whether the evidence shows a change (strong or some), and which way.
+    fn rose(&self) -> Option<bool> {
+        matches!(self.evidence, Some("strong" | "some")).then(|| {
+            self.now.count as f64 / self.now.of.max(1) as f64
+                > self.before.count as f64 / self.before.of.max(1) as f64
+        })
+    }
 }
 
 /// The smallest difference between `x1` of `n1` and `x2` of `n2` these sample sizes
@@ -193,6 +263,11 @@ fn compare_shares(
 fn detectable(x1: usize, n1: usize, x2: usize, n2: usize) -> Option<f64> {
     let pooled = (x1 + x2) as f64 / (n1 + n2).max(1) as f64;
     crate::stats::detectable_difference(n1, n2, pooled)
+}
+
+/// A count with thousands separators.
+fn n(count: usize) -> String {
+    crate::words::thousands(count as u64)
 }
 
 fn pct(x: f64) -> String {
@@ -246,18 +321,8 @@ impl Coverage {
     /// and for how many of the period's incidents the service is known.
     pub fn of(ctx: &crate::metrics::Ctx) -> Coverage {
         let data = ctx.data;
-        let with_service: std::collections::HashSet<&str> = data
-            .incident_services
-            .iter()
-            .map(|(i, _)| i.as_str())
-            .collect();
-        let known = ctx
-            .current
-            .iter()
-            .filter(|i| with_service.contains(i.id.as_str()))
-            .count();
         Coverage {
-            services: (known, ctx.current.len()),
+            services: (crate::metrics::with_service(ctx), ctx.current.len()),
             retros: data
                 .incidents
                 .iter()
@@ -381,6 +446,24 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
         "binomial test: ".to_string()
     };
     let evidence = Evidence::of(h.incidents + h.previous, p);
+    let compared = Comparison {
+        now: Share {
+            count: h.incidents,
+            of: total,
+        },
+        before: Share {
+            count: h.previous,
+            of: prev_total,
+        },
+        test: "binomial",
+        p_value: h.change_p_value,
+        holm_p_value: (tested.len() > 1).then_some(p).flatten(),
+        groups_compared: tested.len(),
+        observations: h.incidents + h.previous,
+        // Without incidents before, the words grade nothing.
+        evidence: evidence.filter(|_| h.previous > 0).map(Evidence::name),
+        detectable_difference: None,
+    };
     let comparison = match h.previous {
         0 => "; it had no incidents in the previous period".to_string(),
         _ => Evidence::compare(
@@ -395,13 +478,17 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
     let significant = evidence.is_some_and(Evidence::real) && h.incidents > h.previous;
     Some(Finding {
         family: "hotspots",
-        title: format!("{name} is where incidents concentrate."),
+        title: if significant {
+            format!("{name} is where incidents concentrate, more than before.")
+        } else {
+            format!("{name} is where incidents concentrate.")
+        },
         sentence: format!(
             "{name} was involved in {} of {total} incidents ({}){comparison}. It carries the most severity-weighted impact (score {}, {} incident-minutes).{coverage}{few}",
             h.incidents,
             pct(share),
             trim(h.weighted_score, 1),
-            trim(h.impact_minutes, 0),
+            crate::words::decimal(h.impact_minutes, 0),
             few = if known < MIN_N {
                 format!(" With {known} incidents naming a service, too few to single one out for funding.")
             } else {
@@ -416,6 +503,7 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
         chart: Some(ChartKind::Hotspots),
         salience: (share * 1.5).min(0.6) + if significant { 0.4 } else { 0.0 },
         keys: vec!["hotspots[0].incidents", "hotspots[0].share", "hotspots[0].previous", "hotspots[0].change_p_value"],
+        comparison: Some(compared),
     })
 }
 
@@ -438,14 +526,14 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             p.held,
             p.required
         );
-        let (clause, evidence) = compare_shares(
+        let (clause, compared) = compare_shares(
             (r.held, r.required),
             (p.held, p.required),
             &before,
             "incidents",
         );
         sentence += &clause;
-        (pc, evidence)
+        (pc, compared)
     });
     // The chart is the Kaplan–Meier curve, counting the retros still owed: its median
     // is the one stated; the median of the retros held names its population.
@@ -479,8 +567,8 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let late = 1.0 - r.held_within_5_business_days as f64 / r.required.max(1) as f64;
     // The headline says which way coverage went (higher is better), and whether that is
     // a change or could be chance.
-    let title = match then {
-        Some((pc, Some(e))) if e.real() && coverage > pc => format!(
+    let title = match then.as_ref().map(|(pc, c)| (*pc, c.rose())) {
+        Some((pc, Some(true))) => format!(
             "Retro coverage rose to {} from {}{}",
             pct(coverage),
             pct(pc),
@@ -490,7 +578,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
                 "."
             }
         ),
-        Some((pc, Some(e))) if e.real() => {
+        Some((pc, Some(false))) => {
             format!("Retro coverage fell to {} from {}.", pct(coverage), pct(pc))
         }
         Some((pc, _)) if pct(pc) != pct(coverage) => format!(
@@ -521,6 +609,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "time_to_retro.median_hours",
             "time_to_retro.p90_hours",
         ],
+        comparison: then.map(|(_, c)| c),
     })
 }
 
@@ -531,12 +620,16 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     }
     let mut sentence = format!(
         "Of {} action items from this period's incidents, {} are done, {} were dropped and {} are open",
-        a.total, a.done, a.wont_do, a.open
+        n(a.total),
+        n(a.done),
+        n(a.wont_do),
+        n(a.open)
     );
     // Then: the share done of the previous period's items (dropped ones left out), as
     // it stands now, by Fisher's exact test.
     let b = &prev.action_items.all;
     let mut compared = String::new();
+    let mut comparison = None;
     if let (Some(now), Some(then)) = (a.completion_rate, b.completion_rate) {
         let before = format!(
             "{} ({} of {}) of the previous period's",
@@ -544,13 +637,14 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             b.done,
             b.done + b.open
         );
-        let (clause, _) = compare_shares(
+        let (clause, c) = compare_shares(
             (a.done, a.done + a.open),
             (b.done, b.done + b.open),
             &before,
             "items",
         );
         compared = format!(" {} of those not dropped are done{clause}.", pct(now));
+        comparison = Some(c);
     }
     if let (Some(d30), Some(d60)) = (a.done_within_30d, a.done_within_60d) {
         sentence += &format!(
@@ -559,10 +653,17 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             pct(d60)
         );
     }
-    sentence += &format!(
-        ".{compared} {} open items are older than 60 days, and {} have no owner.",
-        a.stale_open, a.unowned
-    );
+    let stale = match a.stale_open {
+        0 => "No open item is older than 60 days".to_string(),
+        1 => "1 open item is older than 60 days".to_string(),
+        k => format!("{} open items are older than 60 days", n(k)),
+    };
+    let unowned = match a.unowned {
+        0 => "every item has an owner".to_string(),
+        1 => "1 has no owner".to_string(),
+        k => format!("{} have no owner", n(k)),
+    };
+    sentence += &format!(".{compared} {stale}, and {unowned}.");
     if let Some(per) = m.action_items.per_retro {
         sentence += &format!(
             " Each held retro produced {} items on average.",
@@ -591,6 +692,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "action_items.stale_open",
             "action_items.unowned",
         ],
+        comparison,
     })
 }
 
@@ -611,7 +713,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         .people
         .first()
         .filter(|_| prev.incidents > 0);
-    let mut rose = None;
+    let mut comparison = None;
     if let Some(t) = then {
         let before = format!(
             "{} of {} ({}) for the most-loaded person of the previous period",
@@ -619,15 +721,14 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             prev.incidents,
             pct(t.incidents as f64 / prev.incidents as f64)
         );
-        let then_share = t.incidents as f64 / prev.incidents as f64;
-        let (clause, evidence) = compare_shares(
+        let (clause, c) = compare_shares(
             (top.incidents, m.incidents.count),
             (t.incidents, prev.incidents),
             &before,
             "incidents",
         );
-        rose = evidence.filter(|e| e.real()).map(|_| share > then_share);
         sentence += &clause;
+        comparison = Some(c);
     }
     sentence += &format!(
         ". The top tenth of responders took part in {} of all participations.",
@@ -636,7 +737,9 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     if r.pages > 0 {
         sentence += &format!(
             " {} of {} pages reached people outside their business hours, {} of them in sleep hours.",
-            r.off_hours_pages, r.pages, r.sleep_hours_pages
+            n(r.off_hours_pages),
+            n(r.pages),
+            n(r.sleep_hours_pages)
         );
     }
     let off = if r.pages > 0 {
@@ -646,7 +749,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     };
     Some(Finding {
         family: "responders",
-        title: match rose {
+        title: match comparison.as_ref().and_then(Comparison::rose) {
             Some(true) => "Responding leans more on a few people than before.".into(),
             Some(false) => "Responding leans on a few people, less than before.".into(),
             None => "Responding leans on a few people.".into(),
@@ -664,40 +767,69 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "responders.off_hours_pages",
             "responders.sleep_hours_pages",
         ],
+        comparison,
     })
 }
 
 fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let d = &m.declaration;
     let share = d.non_engineering_share?;
-    let known: usize = d
-        .declared_by_function
-        .iter()
-        .filter(|(f, _)| *f != "unknown")
-        .map(|(_, n)| n)
-        .sum();
+    let (outside, known) = d.non_engineering();
     let mut sentence = format!(
-        "People outside engineering declared {} of the {known} incidents with a known declarer.",
+        "People outside engineering declared {outside} of the {known} incidents with a known \
+         declarer ({})",
         pct(share)
     );
-    if let Some(p) = prev.declaration.non_engineering_share {
-        sentence += &format!(" Previous period: {}.", pct(p));
+    // Then: the same share of the previous period, by Fisher's exact test.
+    let (then_outside, then_known) = prev.declaration.non_engineering();
+    let comparison = prev.declaration.non_engineering_share.map(|p| {
+        let before = format!(
+            "{} ({then_outside} of {then_known}) in the previous period",
+            pct(p)
+        );
+        let (clause, c) = compare_shares(
+            (outside, known),
+            (then_outside, then_known),
+            &before,
+            "incidents",
+        );
+        sentence += &clause;
+        c
+    });
+    sentence.push('.');
+    let functions: Vec<String> = d
+        .declared_by_function
+        .iter()
+        .filter(|(f, n)| *f != "engineering" && *f != "unknown" && **n > 0)
+        .map(|(f, n)| format!("{f} {n}"))
+        .collect();
+    if !functions.is_empty() {
+        sentence += &format!(
+            " Outside engineering, by function: {}.",
+            functions.join(", ")
+        );
     }
     Some(Finding {
         family: "declaration",
-        title: if share > 0.0 {
-            "Support and product declare incidents too.".into()
-        } else {
-            "Only engineers declare incidents.".into()
+        title: match (share > 0.0, comparison.as_ref().and_then(Comparison::rose)) {
+            (_, Some(true)) => {
+                "More incidents are declared outside engineering than before.".into()
+            }
+            (_, Some(false)) => {
+                "Fewer incidents are declared outside engineering than before.".into()
+            }
+            (true, None) => "Support and product declare incidents too.".into(),
+            (false, None) => "Only engineers declare incidents.".into(),
         },
         sentence,
         decision: None,
-        chart: None,
+        chart: Some(ChartKind::Declarers),
         salience: 0.15,
         keys: vec![
             "declaration.non_engineering_share",
             "declaration.declared_by_function",
         ],
+        comparison,
     })
 }
 
@@ -707,7 +839,7 @@ const COMMS_MATTERS: f64 = 0.25;
 
 /// How steady status updates were: the gaps, the share of incidents with a gap above
 /// target, and that share against the previous period's (Fisher's exact test).
-fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<bool>)> {
+fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<Comparison>)> {
     let c = &m.comms;
     let over = c.incidents_over_target?;
     let n = c.incidents_with_updates;
@@ -720,25 +852,24 @@ fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<b
         n,
         pct(over),
     );
-    let mut rose = None;
-    if let Some(then) = prev.comms.incidents_over_target {
+    let comparison = prev.comms.incidents_over_target.map(|then| {
         let pn = prev.comms.incidents_with_updates;
         let (x1, x2) = (count(over, n), count(then, pn));
         let before = format!("{} ({x2} of {pn}) in the previous period", pct(then));
-        let (clause, evidence) = compare_shares((x1, n), (x2, pn), &before, "incidents");
-        rose = evidence.filter(|e| e.real()).map(|_| over > then);
+        let (clause, compared) = compare_shares((x1, n), (x2, pn), &before, "incidents");
         sentence += &clause;
-    }
+        compared
+    });
     sentence.push('.');
-    Some((sentence, over, rose))
+    Some((sentence, over, comparison))
 }
 
 fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
-    let (sentence, over, rose) = comms_sentence(m, prev)?;
+    let (sentence, over, comparison) = comms_sentence(m, prev)?;
     let matters = over >= COMMS_MATTERS;
     Some(Finding {
         family: "comms",
-        title: match (matters, rose) {
+        title: match (matters, comparison.as_ref().and_then(Comparison::rose)) {
             (_, Some(true)) => "Status updates have more long gaps than before.".into(),
             (_, Some(false)) => "Status updates have fewer long gaps than before.".into(),
             (true, None) => "Status updates leave long gaps.".into(),
@@ -756,6 +887,7 @@ fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "comms.incidents_over_target",
             "comms.incidents_with_updates",
         ],
+        comparison,
     })
 }
 

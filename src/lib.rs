@@ -2,8 +2,9 @@
 //! status-page exports.
 //!
 //! Data flows one way: [`sources`] → [`store`] (canonical Parquet tables) → metrics →
-//! findings → rendered output. [`app`] wires the commands of [`cli`] to that pipeline.
+//! [`analysis`] (metrics, findings and chart series of a period) → rendered output. [`app`] wires the commands of [`cli`] to that pipeline.
 
+pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -3,8 +3,8 @@
 //! `policy.json` and a short `summary.md` fit for a CI job summary, and says whether
 //! the policy holds: exit 0 when every rule passes, 1 when one fails, 2 on error.
 
-use crate::config::Config;
-use crate::metrics::{self, Data, Request};
+use crate::analysis::Analysis;
+use crate::metrics;
 use crate::policy::{self, Outcome};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
@@ -23,25 +23,18 @@ impl Review {
     }
 }
 
-pub fn run(
-    data: &Data,
-    config: &Config,
-    req: Request,
-    label: &str,
-    policy_path: Option<&Path>,
-    out: &Path,
-) -> Result<Review> {
-    let ctx = metrics::Ctx::new(data, config, req.period, req.as_of, req.tz);
-    let m = metrics::compute_in(&ctx);
-    let doc = serde_json::to_value(&m)?;
+/// Writes the review of one analysis into `out`: every artifact renders the same
+/// analysis, so the metrics are computed once for the period and once for the previous.
+pub fn run(a: &Analysis, policy_path: Option<&Path>, out: &Path) -> Result<Review> {
+    let doc = serde_json::to_value(a.document())?;
     // The policy is checked against the document before anything is written.
     let policy = policy_path.map(|p| policy::check(p, &doc)).transpose()?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let (teams, _) = crate::report::write_set(data, config, req, label, out)?;
+    let (teams, _) = crate::report::write_set(a, out)?;
     write(
         out,
         "metrics.json",
-        serde_json::to_string_pretty(&m)? + "\n",
+        serde_json::to_string_pretty(&a.document())? + "\n",
     )?;
     let outcomes = policy.map(|p| p.judge(&doc)).unwrap_or_default();
     write(
@@ -49,20 +42,14 @@ pub fn run(
         "policy.json",
         serde_json::to_string_pretty(&outcomes)? + "\n",
     )?;
-
-    let prev = metrics::baseline(data, config, req);
-    let coverage = crate::findings::Coverage::of(&ctx);
-    let top = crate::findings::findings(&m, &prev, coverage)
-        .into_iter()
-        .next();
     let review = Review {
         outcomes,
-        incidents: m.incidents.count,
+        incidents: a.metrics.incidents.count,
     };
     write(
         out,
         "summary.md",
-        summary(label, &m, top.as_ref(), &review, &teams),
+        summary(&a.label, &a.metrics, a.findings.first(), &review, &teams),
     )?;
     Ok(review)
 }

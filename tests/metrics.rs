@@ -62,9 +62,8 @@ fn compare(tool: &Value, oracle: &Value, path: &str, diffs: &mut Vec<String>) {
     }
 }
 
-/// How the tool's metrics document for `period` differs from the oracle's, computed
-/// from the same store (empty when they agree).
-pub fn oracle_diffs(store: &std::path::Path, period: &str, tool: &Value) -> Vec<String> {
+/// The oracle's metrics document for `period` of `store`.
+fn oracle_doc(store: &std::path::Path, period: &str) -> Value {
     let oracle = std::process::Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -79,9 +78,17 @@ pub fn oracle_diffs(store: &std::path::Path, period: &str, tool: &Value) -> Vec<
         "oracle failed: {}",
         String::from_utf8_lossy(&oracle.stderr)
     );
-    let oracle: Value = serde_json::from_slice(&oracle.stdout).unwrap();
+    serde_json::from_slice(&oracle.stdout).unwrap()
+}
+
+/// How the tool's metrics document for `period` differs from the oracle's, computed
+/// from the same store (empty when they agree). The findings are held to their own
+/// oracle (`findings_compare_what_the_oracle_computes`).
+pub fn oracle_diffs(store: &std::path::Path, period: &str, tool: &Value) -> Vec<String> {
+    let mut tool = tool.clone();
+    tool.as_object_mut().unwrap().remove("findings");
     let mut diffs = Vec::new();
-    compare(tool, &oracle, "$", &mut diffs);
+    compare(&tool, &oracle_doc(store, period), "$", &mut diffs);
     diffs
 }
 
@@ -97,6 +104,65 @@ fn metrics_match_the_independent_oracle() {
             diffs.join("\n")
         );
     }
+}
+
+#[test]
+fn findings_compare_what_the_oracle_computes() {
+    // Each finding's comparison: this period's counts from the metrics (held to the
+    // oracle above), the previous period's from the oracle run on that period, and the
+    // test, its Holm adjustment, the evidence and the detectable difference worked out
+    // by tests/oracle/findings_oracle.py with scipy.
+    let w = Workdir::with_demo();
+    let mut families = std::collections::BTreeSet::new();
+    for (period, previous) in [
+        ("2026-Q3", "2026-Q2"),
+        ("2026-08", "2026-07"),
+        ("2026", "2025"),
+    ] {
+        let tool = w.metrics_json(&["--period", period]);
+        let before = oracle_doc(&w.store(), previous);
+        let (tool_path, before_path) = (w.path().join("tool.json"), w.path().join("before.json"));
+        std::fs::write(&tool_path, tool.to_string()).unwrap();
+        std::fs::write(&before_path, before.to_string()).unwrap();
+        let out = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/oracle/findings_oracle.py"
+            ))
+            .args([&tool_path, &before_path])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for f in tool["findings"].as_array().unwrap() {
+            let family = f["family"].as_str().unwrap();
+            let mut diffs = Vec::new();
+            compare(
+                &f["comparison"],
+                &expected[family],
+                &format!("{period} {family}"),
+                &mut diffs,
+            );
+            assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+            families.insert(family.to_string());
+        }
+    }
+    // Every family that compares was compared.
+    assert_eq!(
+        families.into_iter().collect::<Vec<_>>(),
+        [
+            "action_items",
+            "comms",
+            "declaration",
+            "hotspots",
+            "responders",
+            "retro"
+        ]
+    );
 }
 
 #[test]
@@ -118,7 +184,8 @@ fn json_keys_follow_the_spec_order() {
             "phases",
             "declaration",
             "comms",
-            "data_quality"
+            "data_quality",
+            "findings"
         ]
     );
     let phase: Vec<&str> = m["phases"]["time_to_ack"]

@@ -886,3 +886,293 @@ fn status_update_cadence_is_a_finding_when_it_matters_and_a_line_otherwise() {
     );
     assert!(!md.contains("Fund reliability work"), "{md}");
 }
+
+/// Every number in the story of an executive report — from its title to the
+/// data-quality box, captions and decisions included; the appendix holds definitions
+/// and file provenance — is a value of its metrics.json as the report rounds it, taken
+/// from the part of the document the line speaks of: a finding's line from its metric
+/// family and its comparison with the previous period, "what did not change" from the
+/// phases, the data-quality box from data_quality, the opening line from incidents.
+/// Every "X of Y" is a count and its population side by side in one object there.
+/// Lines of fixed wording (captions, decisions) may hold only the numbers the keys name
+/// (p90, done_within_30d, held_within_5_business_days; 60 days is the stale horizon).
+/// Returns how many numbers were checked.
+fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
+    use regex::Regex;
+    use serde_json::Value;
+    let trim = incidentlens::findings::trim;
+    // Numeric leaves with their keys, and each object's (or array's) numeric members.
+    fn leaves(v: &Value, key: &str, out: &mut Vec<(String, f64)>, groups: &mut Vec<Vec<f64>>) {
+        match v {
+            Value::Object(o) => {
+                groups.push(o.values().filter_map(Value::as_f64).collect());
+                for (k, x) in o {
+                    leaves(x, k, out, groups);
+                }
+            }
+            Value::Array(a) => {
+                groups.push(a.iter().filter_map(Value::as_f64).collect());
+                // "1 source": a list's length.
+                out.push((format!("{key}.len"), a.len() as f64));
+                for x in a {
+                    leaves(x, key, out, groups);
+                }
+            }
+            Value::Number(n) => out.push((key.to_string(), n.as_f64().unwrap())),
+            _ => {}
+        }
+    }
+    fn keys_of(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => o.iter().for_each(|(k, x)| {
+                out.push(k.clone());
+                keys_of(x, out)
+            }),
+            Value::Array(a) => a.iter().for_each(|x| keys_of(x, out)),
+            _ => {}
+        }
+    }
+    let mut keys = Vec::new();
+    keys_of(doc, &mut keys);
+    let key_number = Regex::new(r"(?:^p|_)(\d+)(?:_|d$|d_|$)").unwrap();
+    let mut named: Vec<String> = vec!["60".into()];
+    for k in &keys {
+        named.extend(key_number.captures_iter(k).map(|c| c[1].to_string()));
+    }
+    let findings = doc["findings"].as_array().unwrap();
+    fn family_key(f: &str) -> &str {
+        match f {
+            "retro" => "time_to_retro",
+            other => other,
+        }
+    }
+    // The part of the document a line speaks of: a finding's family and comparison from
+    // its heading (the top insight is the first finding) to the next heading.
+    fn scope_of<'a>(
+        doc: &'a Value,
+        line: &str,
+        finding: Option<&'a Value>,
+        first: bool,
+    ) -> Vec<&'a Value> {
+        let findings = doc["findings"].as_array().unwrap();
+        if line.starts_with('*') && !line.starts_with("**Top insight.**") {
+            // Captions and decisions: fixed wording.
+            return Vec::new();
+        }
+        if let Some(f) = finding {
+            let family = f["family"].as_str().unwrap();
+            return vec![
+                &doc[family_key(family)],
+                &f["comparison"],
+                &doc["incidents"],
+            ];
+        }
+        if line.starts_with("- The median time to") {
+            vec![&doc["phases"]]
+        } else if line.starts_with("- The median gap between status updates") {
+            let comms = findings.iter().find(|f| f["family"] == "comms").unwrap();
+            vec![&doc["comms"], &comms["comparison"]]
+        } else if line.starts_with("> ") {
+            vec![&doc["data_quality"]]
+        } else if first || line.starts_with("- Hotspots: the service is known") {
+            vec![&doc["incidents"]]
+        } else {
+            Vec::new()
+        }
+    }
+    let dates = Regex::new(r"\d{4}-\d{2}-\d{2}|SEV\d(–\d)?|^(## )?\d+\. ").unwrap();
+    let p = Regex::new(r"p (=|<) (\d+(?:\.\d+)?)").unwrap();
+    let pair =
+        Regex::new(r"(\d{1,3}(?:,\d{3})+|\d+) of (?:the )?(\d{1,3}(?:,\d{3})+|\d+)").unwrap();
+    let rest =
+        Regex::new(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)( ?%| percentage points| days)?")
+            .unwrap();
+    let number = |s: &str| s.replace(',', "");
+    let story = &md[..md.find("## Appendix").expect("an appendix")];
+    let (mut checked, mut missing) = (0, Vec::new());
+    // Names from the exports ("errors-0") are names, not numbers.
+    let mut names: Vec<&str> = ["hotspots", "hotspots_by_team", "hotspots_by_product_area"]
+        .iter()
+        .flat_map(|k| doc[k].as_array().unwrap())
+        .filter_map(|h| {
+            ["service", "team", "product_area"]
+                .iter()
+                .find_map(|k| h[k].as_str())
+        })
+        .collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let (mut first, mut finding) = (true, None);
+    // Line by line; the title (the organisation and the period's name) and image links
+    // are names.
+    for line in story.lines().skip(1) {
+        if line.trim().is_empty() || line.starts_with("![") {
+            continue;
+        }
+        let mut line = line.replace('\\', "");
+        if line.starts_with("**Top insight.**") {
+            finding = findings.first();
+        } else if line.starts_with("## ") {
+            finding = findings
+                .iter()
+                .find(|f| line.ends_with(f["title"].as_str().unwrap()));
+        }
+        for name in &names {
+            line = line.replace(name, "");
+        }
+        let scope = scope_of(doc, &line, finding, first);
+        first = false;
+        let (mut all, mut groups) = (Vec::new(), Vec::new());
+        for part in &scope {
+            leaves(part, "", &mut all, &mut groups);
+        }
+        let line = dates.replace_all(&line, "").into_owned();
+        let mut miss = |what: &str| missing.push(format!("{what:?} in {line:?}"));
+        for c in p.captures_iter(&line) {
+            checked += 1;
+            let p_values = || {
+                all.iter()
+                    .filter(|(k, _)| k.ends_with("p_value") || k.ends_with("_p"))
+                    .map(|(_, v)| *v)
+            };
+            let ok = if &c[1] == "<" {
+                p_values().any(|v| v < c[2].parse::<f64>().unwrap())
+            } else {
+                p_values().any(|v| trim(v, 3) == c[2])
+            };
+            if !ok {
+                miss(&c[0]);
+            }
+        }
+        let line = p.replace_all(&line, "").into_owned();
+        for c in pair.captures_iter(&line) {
+            checked += 1;
+            let (x, y): (f64, f64) = (
+                number(&c[1]).parse().unwrap(),
+                number(&c[2]).parse().unwrap(),
+            );
+            let side_by_side = groups.iter().any(|g| {
+                g.contains(&x)
+                    && g.contains(&y)
+                    && (x != y || g.iter().filter(|v| **v == x).count() >= 2)
+            });
+            if !side_by_side {
+                miss(&c[0]);
+            }
+        }
+        let line = pair.replace_all(&line, "").into_owned();
+        // A share is a leaf or a count over its population ({"count", "of"}).
+        let shares: Vec<f64> = all
+            .iter()
+            .map(|(_, v)| *v)
+            .chain(
+                groups
+                    .iter()
+                    .filter(|g| g.len() == 2 && g[1] > 0.0)
+                    .map(|g| g[0] / g[1]),
+            )
+            .collect();
+        for c in rest.captures_iter(&line) {
+            checked += 1;
+            let n = number(&c[1]);
+            let ok = named.contains(&n)
+                || match c.get(2).map(|m| m.as_str().trim()) {
+                    Some("%") | Some("percentage points") => {
+                        shares.iter().any(|v| trim(v * 100.0, 0) == n)
+                    }
+                    Some("days") => all.iter().any(|(k, v)| {
+                        k.ends_with("_hours") && trim(v / 24.0, 1) == n
+                            || k.ends_with("_days") && trim(*v, 1) == n
+                    }),
+                    _ => all.iter().any(|(k, v)| {
+                        // Hours are said in hours below two days.
+                        trim(*v, 1) == n || trim(*v, 0) == n && !k.ends_with("_hours")
+                    }),
+                };
+            if !ok {
+                miss(&c[0]);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "numbers in the report that its part of metrics.json does not hold: {missing:#?}"
+    );
+    checked
+}
+
+#[test]
+fn every_number_in_the_executive_report_is_in_its_metrics_json() {
+    // The demo's review, and a synthetic organisation's in its vendor formats.
+    let w = Workdir::with_demo();
+    let review = |w: &Workdir, period: &str| -> (String, serde_json::Value) {
+        let out = w.path().join(format!("review-{period}"));
+        let store = w.store();
+        let o = w.run(&[
+            "review",
+            "--store",
+            store.to_str().unwrap(),
+            "--period",
+            period,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+        let md = std::fs::read_to_string(out.join("exec.md")).unwrap();
+        let doc = serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap())
+            .unwrap();
+        (md, doc)
+    };
+    let (md, doc) = review(&w, "2026-Q3");
+    // All of them: the sentences of the demo's Q3 hold 70-odd numbers.
+    let checked = numbers_trace_to_the_document(&md, &doc);
+    assert!(checked > 60, "{checked}");
+    // The previous period's numbers are the findings' comparisons: the most-loaded
+    // person's 16 of 28 in Q2.
+    let responders = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["family"] == "responders")
+        .unwrap();
+    assert_eq!(
+        responders["comparison"]["before"],
+        serde_json::json!({"count": 16, "of": 28})
+    );
+    // A number the document does not hold, or holds in another part, is caught: the
+    // retro sentence's population, the hotspot's score, a phase's median, a p-value.
+    for (right, wrong) in [
+        ("(12 of 24)", "(12 of 25)"),
+        ("(score 44,", "(score 45,"),
+        ("was 52.5 minutes", "was 52.4 minutes"),
+        ("p = 0.096", "p = 0.095"),
+        ("40% of all participations", "41% of all participations"),
+    ] {
+        let wrong = md.replacen(right, wrong, 1);
+        assert_ne!(wrong, md, "{right}");
+        let caught = std::panic::catch_unwind(|| numbers_trace_to_the_document(&wrong, &doc));
+        assert!(caught.is_err(), "{right} changed was not caught");
+    }
+
+    let s = Workdir::new();
+    let exports = s.path().join("exports");
+    s.run_status(
+        &[
+            "synth",
+            "--incidents",
+            "400",
+            "--messages",
+            "20",
+            "--seed",
+            "11",
+            "--out",
+            exports.to_str().unwrap(),
+        ],
+        0,
+    );
+    s.ingest(&[&exports]);
+    for period in ["2025-Q2", "2025"] {
+        let (md, doc) = review(&s, period);
+        let checked = numbers_trace_to_the_document(&md, &doc);
+        assert!(checked > 40, "{period}: {checked}");
+    }
+}

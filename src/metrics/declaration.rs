@@ -28,26 +28,35 @@ pub fn compute(ctx: &Ctx) -> Declaration {
             *by_function.entry(function).or_default() += 1;
         }
     }
-    let known: usize = by_function
-        .iter()
-        .filter(|(f, _)| *f != "unknown")
-        .map(|(_, n)| n)
-        .sum();
-    let non_eng: usize = by_function
-        .iter()
-        .filter(|(f, _)| *f != "unknown" && *f != "engineering")
-        .map(|(_, n)| n)
-        .sum();
     let firsts = &ctx.firsts;
     let gaps: Vec<f64> = ctx
         .current
         .iter()
         .filter_map(|i| Some((i.declared? - firsts.first_page(&i.id)?) as f64 / MINUTE))
         .collect();
-    Declaration {
+    let mut d = Declaration {
         declared_by_function: by_function,
-        non_engineering_share: super::ratio(non_eng, known),
+        non_engineering_share: None,
         page_to_declare_minutes: finite(quantile(&gaps, 0.5)),
         page_to_declare_n: gaps.len(),
+    };
+    let (non_eng, known) = d.non_engineering();
+    d.non_engineering_share = super::ratio(non_eng, known);
+    d
+}
+
+impl Declaration {
+    /// Incidents declared by someone outside engineering, and incidents whose
+    /// declarer's function is known.
+    pub fn non_engineering(&self) -> (usize, usize) {
+        let known = |f: &str| f != "unknown";
+        let count = |keep: &dyn Fn(&str) -> bool| -> usize {
+            self.declared_by_function
+                .iter()
+                .filter(|(f, _)| keep(f))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        (count(&|f| known(f) && f != "engineering"), count(&known))
     }
 }

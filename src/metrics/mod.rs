@@ -67,6 +67,8 @@ pub struct PeriodBlock {
 #[derive(Debug, Serialize)]
 pub struct IncidentsBlock {
     pub count: usize,
+    /// Of `count`, the incidents that name at least one service.
+    pub with_service: usize,
     pub excluded: usize,
     pub by_severity: BTreeMap<&'static str, usize>,
 }
@@ -968,6 +970,7 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         },
         incidents: IncidentsBlock {
             count: ctx.current.len(),
+            with_service: with_service(ctx),
             excluded,
             by_severity,
         },
@@ -982,6 +985,20 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         comms,
         data_quality,
     }
+}
+
+/// The period's incidents that name at least one service.
+pub fn with_service(ctx: &Ctx) -> usize {
+    let named: hashbrown::HashSet<&str> = ctx
+        .data
+        .incident_services
+        .iter()
+        .map(|(i, _)| i.as_str())
+        .collect();
+    ctx.current
+        .iter()
+        .filter(|i| named.contains(i.id.as_str()))
+        .count()
 }
 
 /// What the findings compare a period with: the previous period's incident count, retro

@@ -36,10 +36,9 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 /// A legend entry: its label, its colour, and where it goes.
 type LegendEntry = (String, RGBColor, (i32, i32));
 
-/// The legend entries of the severities that occur in `counts` (and a grey
-/// "previous period" entry when asked), laid out in rows across `width`: their
-/// positions, and the height the rows take.
-fn legend_entries(counts: &[[usize; 6]], previous: bool, width: i32) -> (Vec<LegendEntry>, i32) {
+/// The legend of the severities that occur in `counts`, and a grey "previous period"
+/// entry when asked.
+fn severity_legend(counts: &[[usize; 6]], previous: bool) -> Vec<(String, RGBColor)> {
     let labels = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"];
     let mut entries: Vec<(String, RGBColor)> = (0..6)
         .filter(|&k| counts.iter().any(|c| c[k] > 0))
@@ -48,6 +47,12 @@ fn legend_entries(counts: &[[usize; 6]], previous: bool, width: i32) -> (Vec<Leg
     if previous {
         entries.push(("previous period".into(), GREY));
     }
+    entries
+}
+
+/// Legend entries laid out in rows across `width`: their positions, and the height the
+/// rows take.
+fn legend_entries(entries: Vec<(String, RGBColor)>, width: i32) -> (Vec<LegendEntry>, i32) {
     let mut placed = Vec::new();
     let (mut x, mut y) = (8, 4);
     for (label, colour) in entries {
@@ -85,6 +90,31 @@ fn draw_legend<DB: DrawingBackend>(
 /// Horizontal bars, one per group (most first): this period's stacked by severity, and
 /// beneath each a thin grey bar of the same group's count in the previous period.
 pub fn hotspots(rows: &[(String, [usize; 6], usize)], unit: &str) -> Result<String> {
+    let counts: Vec<[usize; 6]> = rows.iter().map(|(_, c, _)| *c).collect();
+    bars(rows, unit, severity_legend(&counts, true))
+}
+
+/// Horizontal bars, one per group: this period's count in blue, and beneath each a thin
+/// grey bar of the previous period's.
+pub fn paired(rows: &[(String, usize, usize)], unit: &str) -> Result<String> {
+    // Blue is the palette's fifth colour: the count goes in that slot.
+    let rows: Vec<(String, [usize; 6], usize)> = rows
+        .iter()
+        .map(|(name, now, before)| (name.clone(), [0, 0, 0, 0, *now, 0], *before))
+        .collect();
+    let legend = vec![
+        ("this period".into(), BLUE),
+        ("previous period".into(), GREY),
+    ];
+    bars(&rows, unit, legend)
+}
+
+/// The bars of [`hotspots`] and [`paired`], with the legend given.
+fn bars(
+    rows: &[(String, [usize; 6], usize)],
+    unit: &str,
+    legend: Vec<(String, RGBColor)>,
+) -> Result<String> {
     let mut svg = String::new();
     {
         let n = rows.len().max(1);
@@ -94,8 +124,7 @@ pub fn hotspots(rows: &[(String, [usize; 6], usize)], unit: &str) -> Result<Stri
             .max()
             .unwrap_or(1)
             .max(1);
-        let counts: Vec<[usize; 6]> = rows.iter().map(|(_, c, _)| *c).collect();
-        let (legend, legend_height) = legend_entries(&counts, true, SIZE.0 as i32);
+        let (legend, legend_height) = legend_entries(legend, SIZE.0 as i32);
         let root = SVGBackend::with_string(
             &mut svg,
             (SIZE.0, 56 + legend_height as u32 + 28 * n as u32),
@@ -338,7 +367,7 @@ pub fn monthly(months: &[(String, [usize; 6])], current_from: usize) -> Result<S
     let mut svg = String::new();
     {
         let counts: Vec<[usize; 6]> = months.iter().map(|(_, c)| *c).collect();
-        let (legend, legend_height) = legend_entries(&counts, false, WIDE as i32);
+        let (legend, legend_height) = legend_entries(severity_legend(&counts, false), WIDE as i32);
         let root = SVGBackend::with_string(&mut svg, (WIDE, 200 + legend_height as u32))
             .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;

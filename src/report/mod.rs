@@ -2,8 +2,9 @@
 //! and CSS, a print stylesheet, no script, nothing fetched) and Markdown (charts as SVG
 //! files beside it).
 //!
-//! The report computes the metrics for the period and the previous one, ranks the
-//! findings, draws the charts, and renders minijinja templates from `report-templates/`
+//! A report renders an [`Analysis`] (metrics of the period and the previous one, the
+//! findings ranked, the chart series): it draws the charts from the series and renders
+//! minijinja templates from `report-templates/`
 //! (compiled in; `--templates DIR` overrides them file by file). Auto-escaping is on for
 //! HTML, so text from exports (service names, titles) is data, never markup or template
 //! source. Executive reports name no individual.
@@ -11,9 +12,10 @@
 pub mod charts;
 pub mod team;
 
+use crate::analysis::{Analysis, Series};
 use crate::config::Config;
 use crate::findings::{self, ChartKind, Finding};
-use crate::metrics::{self, Ctx, Data, Metrics, Request};
+use crate::metrics::Data;
 use crate::schema::col;
 use crate::words::count;
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -48,7 +50,8 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("Retro coverage", "share of resolved incidents of the severities the policy names (default SEV1–3) whose retro was held by the as-of time."),
     ("Time to retro", "hours from resolution to the retro; retros still owed are censored at the as-of time (Kaplan–Meier)."),
     ("Action-item completion", "done ÷ (all − dropped); done within 30/60 days is a Kaplan–Meier estimate with open items censored."),
-    ("Hotspot", "incidents touching a service; the change test is an exact binomial test against the previous period of equal length."),
+    ("Hotspot", "incidents touching a service; its change against the previous period (of equal length) is an exact binomial test, Holm-adjusted across the services compared."),
+    ("Calling a change", "with fewer than 20 observations over both periods no change is claimed; otherwise p < 0.01 is strong evidence, p < 0.05 some, and above that the difference could be chance, stated with the smallest difference the samples would show. Shares are compared by Fisher's exact test."),
     ("Participation", "a person acknowledged a page, was assigned, held a role, or posted in the incident's channel; bots never count."),
     ("Off-hours / sleep hours", "outside 08:00–18:00 Monday–Friday / between 22:00 and 08:00, in the responder's own time zone."),
     ("Phases", "medians with a bootstrap interval; a change is only called one when Mann–Whitney p < 0.05 with at least 20 incidents on each side."),
@@ -91,38 +94,29 @@ struct Source {
     rows_read: i64,
 }
 
-/// Renders the executive report for `req`. `label` names the period ("2026-Q3");
-/// `chart_prefix` is the file stem charts get beside a Markdown report.
+/// Renders the executive report of an analysis. `chart_prefix` is the file stem charts
+/// get beside a Markdown report.
 pub fn exec(
-    data: &Data,
-    config: &Config,
-    req: Request,
-    label: &str,
+    a: &Analysis,
     format: Format,
     templates: Option<&Path>,
     chart_prefix: &str,
 ) -> Result<Rendered> {
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
-    let m = metrics::compute_in(&ctx);
-    // What the findings compare this period with.
-    // The previous period as it stands now: what the findings compare with, and the
-    // grey curves of the charts.
-    let before = Ctx::new(data, config, req.period.previous(), None, req.tz);
-    let prev = metrics::baseline_in(&before);
-    crate::timing::lap("report: the previous period's baseline");
-    let coverage = findings::Coverage::of(&ctx);
-    let ranked = findings::findings(&m, &prev, coverage);
+    let (m, config) = (&a.metrics, a.ctx.config);
     let mut views = Vec::new();
-    for f in ranked.into_iter().take(5) {
+    for f in a.shown() {
         let chart = match f.chart {
-            Some(id) => Some(chart(id, &m, &prev, &ctx, &before, chart_prefix)?),
+            Some(id) => Some(chart(id, &a.series, chart_prefix)?),
             None => None,
         };
-        views.push(FindingView { finding: f, chart });
+        views.push(FindingView {
+            finding: f.clone(),
+            chart,
+        });
     }
-    let overview = chart(ChartKind::Monthly, &m, &prev, &ctx, &before, chart_prefix)?;
-    let phases_chart = chart(ChartKind::Phases, &m, &prev, &ctx, &before, chart_prefix)?;
-    crate::timing::lap("report: findings and charts");
+    let overview = chart(ChartKind::Monthly, &a.series, chart_prefix)?;
+    let phases_chart = chart(ChartKind::Phases, &a.series, chart_prefix)?;
+    crate::timing::lap("report: charts");
     let (headline, rest) = match views.split_first() {
         Some((h, r)) => (Some(h), r),
         None => (None, &[][..]),
@@ -133,9 +127,9 @@ pub fn exec(
         .collect();
     // What did not change: the phases, and status-update cadence unless a finding
     // shown already gives it.
-    let mut unchanged = findings::phases_context(&m);
-    if coverage.comms && !views.iter().any(|v| v.finding.family == "comms") {
-        unchanged.extend(findings::comms_line(&m, &prev));
+    let mut unchanged = findings::phases_context(m);
+    if a.coverage.comms && !views.iter().any(|v| v.finding.family == "comms") {
+        unchanged.extend(findings::comms_line(m, &a.previous));
     }
     use minijinja::Value as V;
     let definitions: Vec<V> = DEFINITIONS
@@ -143,22 +137,23 @@ pub fn exec(
         .map(|(t, d)| minijinja::context! { term => *t, text => *d })
         .collect();
     let context = minijinja::context! {
-        title => titled(config, "Incident review", "incident review", label),
+        title => titled(config, "Incident review", "incident review", &a.label),
+        opening => opening(m),
         period => ser(&m.period),
         as_of_date => m.period.as_of[..10].to_string(),
         incidents => ser(&m.incidents),
         headline => ser(headline),
         findings => ser(rest),
         unchanged => unchanged,
-        unmeasured => coverage.unmeasured(),
+        unmeasured => a.coverage.unmeasured(),
         overview => ser(&overview),
         phases_chart => ser(&phases_chart),
         decisions => ser(&decisions),
         quality => ser(&m.data_quality),
         quality_lines => quality_lines(&m.data_quality, &m.period.as_of[..10]),
-        span => incident_span(data),
+        span => incident_span(a.ctx.data),
         definitions => definitions,
-        sources => ser(sources(data)?),
+        sources => ser(sources(a.ctx.data)?),
         version => env!("CARGO_PKG_VERSION"),
         config_hash => config.hash.clone().unwrap_or_else(|| "defaults".into()),
         style => template_text("style.css", templates)?,
@@ -181,22 +176,17 @@ pub fn exec(
     Ok(Rendered { text, charts })
 }
 
-/// Renders a team's report.
-#[allow(clippy::too_many_arguments)]
+/// Renders a team's report from the analysis of its period.
 pub fn team(
-    data: &Data,
-    config: &Config,
-    req: Request,
-    label: &str,
+    a: &Analysis,
     team_name: &str,
     format: Format,
     templates: Option<&Path>,
     pseudonymise: bool,
     chart_prefix: &str,
 ) -> Result<Rendered> {
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
-    let m = metrics::compute_in(&ctx);
-    let known = team::teams(&ctx);
+    let (ctx, m, config, label) = (&a.ctx, &a.metrics, a.ctx.config, a.label.as_str());
+    let known = team::teams(ctx);
     // As written, else the one team that differs only in case.
     let team_name = match known.iter().find(|t| *t == team_name) {
         Some(t) => t.as_str(),
@@ -217,17 +207,18 @@ pub fn team(
             }
         },
     };
-    let view = team::view(&ctx, &m, team_name, pseudonymise);
+    let view = team::view(ctx, m, team_name, pseudonymise);
     // The team's services, this period and the last, as the executive report draws
     // every service.
     let owned: std::collections::HashSet<&str> =
         view.hotspots.iter().map(|h| h.service.as_str()).collect();
-    let rows = hotspot_rows(m.hotspots.iter().filter(|h| {
-        h.key
-            .values()
-            .next()
-            .is_some_and(|s| owned.contains(s.as_str()))
-    }));
+    let rows: Vec<(String, [usize; 6], usize)> = a
+        .series
+        .hotspots
+        .iter()
+        .filter(|(service, _, _)| owned.contains(service.as_str()))
+        .cloned()
+        .collect();
     let chart = (!rows.is_empty())
         .then(|| -> Result<Chart> {
             Ok(Chart {
@@ -350,147 +341,96 @@ fn template_text(name: &str, dir: Option<&Path>) -> Result<String> {
         .ok_or_else(|| anyhow!("no template {name}"))
 }
 
-/// A chart of this period (`ctx`, its metrics `m`), with the previous one (`before`,
-/// its baseline `prev`) where it shows both.
-fn chart(
-    id: ChartKind,
-    m: &Metrics,
-    prev: &metrics::Baseline,
-    ctx: &Ctx,
-    before: &Ctx,
-    prefix: &str,
-) -> Result<Chart> {
+/// A chart of the analysis's series: this period, with the previous one where it shows
+/// both.
+fn chart(id: ChartKind, series: &Series, prefix: &str) -> Result<Chart> {
+    let before =
+        |c: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> { (!c.is_empty()).then(|| c.to_vec()) };
     let (title, caption, svg) = match id {
-        ChartKind::Hotspots => {
-            let rows = hotspot_rows(m.hotspots.iter());
-            (
-                "Incidents per service, this period and the last".to_string(),
-                "This period's incidents stacked by severity, the previous period's count in grey beneath; services ranked by severity-weighted score. Look for a bar long and dark (SEV1–2), and longer than its grey one.".to_string(),
-                charts::hotspots(&rows, "incidents in the period").map_err(|e| anyhow!(e))?,
-            )
-        }
-        ChartKind::Retro => {
-            let days = |c: &Ctx| -> Vec<(f64, f64)> {
-                metrics::retro::curve(c)
-                    .into_iter()
-                    .map(|(h, s)| (h / 24.0, s))
-                    .collect()
-            };
-            let before = days(before);
-            (
-                "Retros held, by days after resolution".to_string(),
-                "Share of incidents needing a retro that had one, by days after resolution (Kaplan–Meier; retros still owed count as not yet held), this period in blue and the previous one in grey. Look at where the lines cross the dashed line of five working days (about seven days).".to_string(),
-                charts::survival(
-                    &days(ctx),
-                    (!before.is_empty()).then_some(&before[..]),
-                    &[(7.0, "5 working days")],
-                    "days after resolution",
-                    "retros held",
-                    30.0,
-                )
-                .map_err(|e| anyhow!(e))?,
-            )
-        }
-        ChartKind::ActionItems => {
-            let before = metrics::action_items::curve(before);
-            (
-                "Action items done, by days after they were written".to_string(),
-                "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out), this period in blue and the previous one in grey. Look at the dashed lines at 30 and 60 days.".to_string(),
-                charts::survival(
-                    &metrics::action_items::curve(ctx),
-                    (!before.is_empty()).then_some(&before[..]),
-                    &[(30.0, "30 days"), (60.0, "60 days")],
-                    "days after the item was written",
-                    "items done",
-                    90.0,
-                )
-                .map_err(|e| anyhow!(e))?,
-            )
-        }
-        ChartKind::Monthly => {
-            let (from, to) = (ctx.period.previous_from, ctx.period.to);
-            let mut months: std::collections::BTreeMap<String, [usize; 6]> =
-                std::collections::BTreeMap::new();
-            for i in ctx
-                .data
-                .incidents
-                .iter()
-                .filter(|i| !i.excluded && i.anchor >= from && i.anchor < to)
-            {
-                let month = crate::time::format_micros(i.anchor)[..7].to_string();
-                let k = metrics::SEVERITY_KEYS
-                    .iter()
-                    .position(|s| *s == i.severity_key())
-                    .unwrap_or(5);
-                months.entry(month).or_default()[k] += 1;
-            }
-            // Every month of both periods, a month without incidents as an empty one.
-            let month_of = |t: i64| crate::time::format_micros(t)[..7].to_string();
-            let (first, last) = (month_of(from), month_of(to - 1));
-            let (mut y, mut mo): (i32, u32) = (
-                first[..4].parse().unwrap_or(1970),
-                first[5..7].parse().unwrap_or(1),
-            );
-            loop {
-                let key = format!("{y}-{mo:02}");
-                months.entry(key.clone()).or_default();
-                if key >= last {
-                    break;
-                }
-                (y, mo) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
-            }
-            let this_period = month_of(ctx.period.from);
-            let rows: Vec<(String, [usize; 6])> = months.into_iter().collect();
-            let current_from = rows
-                .iter()
-                .position(|(m, _)| *m >= this_period)
-                .unwrap_or(rows.len());
-            (
-                "Incidents per month, by severity".to_string(),
-                "The previous period, then this one (shaded), by month of declaration (UTC); drills and maintenance left out.".to_string(),
-                charts::monthly(&rows, current_from).map_err(|e| anyhow!(e))?,
-            )
-        }
-        ChartKind::Phases => {
-            let (cur, prev) = metrics::phases::samples_of(ctx);
-            let rows = [
-                ("acknowledge", cur[0].clone(), prev[0].clone()),
-                ("mitigate", cur[1].clone(), prev[1].clone()),
-                ("resolve", cur[2].clone(), prev[2].clone()),
-            ];
-            (
-                "Time to acknowledge, mitigate and resolve".to_string(),
-                "One dot per incident on a log scale, this period (blue) beside the previous one (grey); the bars are medians. Durations are heavy-tailed: read the medians and the spread, not the longest few.".to_string(),
-                charts::phases(&rows).map_err(|e| anyhow!(e))?,
-            )
-        }
+        ChartKind::Hotspots => (
+            "Incidents per service, this period and the last",
+            "This period's incidents stacked by severity, the previous period's count in grey beneath; services ranked by severity-weighted score. Look for a bar long and dark (SEV1–2), and longer than its grey one.",
+            charts::hotspots(&series.hotspots, "incidents in the period"),
+        ),
+        ChartKind::Retro => (
+            "Retros held, by days after resolution",
+            "Share of incidents needing a retro that had one, by days after resolution (Kaplan–Meier; retros still owed count as not yet held), this period in blue and the previous one in grey. Look at where the lines cross the dashed line of five working days (about seven days).",
+            charts::survival(
+                &series.retro.now,
+                before(&series.retro.before).as_deref(),
+                &[(7.0, "5 working days")],
+                "days after resolution",
+                "retros held",
+                30.0,
+            ),
+        ),
+        ChartKind::ActionItems => (
+            "Action items done, by days after they were written",
+            "Share of the period's follow-ups done, by age (Kaplan–Meier; open items count as not yet done, dropped ones are left out), this period in blue and the previous one in grey. Look at the dashed lines at 30 and 60 days.",
+            charts::survival(
+                &series.action_items.now,
+                before(&series.action_items.before).as_deref(),
+                &[(30.0, "30 days"), (60.0, "60 days")],
+                "days after the item was written",
+                "items done",
+                90.0,
+            ),
+        ),
+        ChartKind::Monthly => (
+            "Incidents per month, by severity",
+            "The previous period, then this one (shaded), by month of declaration (UTC); drills and maintenance left out.",
+            charts::monthly(&series.months.0, series.months.1),
+        ),
+        ChartKind::Phases => (
+            "Time to acknowledge, mitigate and resolve",
+            "One dot per incident on a log scale, this period (blue) beside the previous one (grey); the bars are medians. Durations are heavy-tailed: read the medians and the spread, not the longest few.",
+            charts::phases(&series.phases),
+        ),
         ChartKind::Lorenz => {
-            let counts = |people: &[metrics::responders::PersonLoad]| -> Vec<f64> {
-                people
-                    .iter()
-                    .filter(|p| p.incidents > 0)
-                    .map(|p| p.incidents as f64)
-                    .collect()
-            };
-            let before = counts(&prev.responders.people);
+            let (now, then) = &series.participation;
             (
-                "How participation is spread across people".to_string(),
-                "This period in blue, the previous one in grey. The further a curve bows below the diagonal, the more responding rests on a few people.".to_string(),
-                charts::lorenz(
-                    &counts(&m.responders.people),
-                    (!before.is_empty()).then_some(&before[..]),
-                )
-                .map_err(|e| anyhow!(e))?,
+                "How participation is spread across people",
+                "This period in blue, the previous one in grey. The further a curve bows below the diagonal, the more responding rests on a few people.",
+                charts::lorenz(now, (!then.is_empty()).then_some(&then[..])),
             )
         }
+        ChartKind::Declarers => (
+            "Who declares incidents, this period and the last",
+            "Incidents declared by people of each function (where the declarer's function is known), this period in blue and the previous one in grey beneath.",
+            charts::paired(&series.declarers, "incidents declared"),
+        ),
     };
     Ok(Chart {
         id,
-        title,
-        caption,
-        svg,
+        title: title.to_string(),
+        caption: caption.to_string(),
+        svg: svg.map_err(|e| anyhow!(e))?,
         file: format!("{prefix}-{}.svg", id.name()),
     })
+}
+
+/// The line under the title: how many incidents, over which dates, judged when, and
+/// how many were left out.
+fn opening(m: &crate::metrics::Metrics) -> String {
+    let i = &m.incidents;
+    let left_out = match i.excluded {
+        0 => String::new(),
+        n => format!(
+            "; {} left out",
+            count(
+                n as u64,
+                "drill, test or maintenance window",
+                "drills, tests and maintenance windows"
+            )
+        ),
+    };
+    format!(
+        "{} declared from {} to before {}, judged as of {}{left_out}.",
+        count(i.count as u64, "incident", "incidents"),
+        &m.period.from[..10],
+        &m.period.to[..10],
+        &m.period.as_of[..10]
+    )
 }
 
 /// A report's title: `plain, label` (`Incident review, Q3 2026 (1 Jul – 30 Sep)`), or
@@ -502,34 +442,15 @@ fn titled(config: &Config, plain: &str, after_name: &str, label: &str) -> String
     }
 }
 
-/// The hotspot chart's bars: the first six groups, each with its incidents by severity
-/// and its count in the previous period.
-fn hotspot_rows<'a>(
-    hotspots: impl Iterator<Item = &'a metrics::hotspots::Hotspot>,
-) -> Vec<(String, [usize; 6], usize)> {
-    hotspots
-        .take(6)
-        .map(|h| {
-            let name = h.key.values().next().cloned().unwrap_or_default();
-            let counts = metrics::SEVERITY_KEYS.map(|k| h.by_severity.get(k).copied().unwrap_or(0));
-            (name, counts, h.previous)
-        })
-        .collect()
-}
-
 /// What a report is about: everyone (executive) or one team.
 pub enum Subject<'a> {
     Exec,
     Team { name: &'a str, pseudonymise: bool },
 }
 
-/// Renders a report to `out`, with its chart files beside it (Markdown).
-#[allow(clippy::too_many_arguments)]
+/// Renders a report of an analysis to `out`, with its chart files beside it (Markdown).
 pub fn write(
-    data: &Data,
-    config: &Config,
-    req: Request,
-    label: &str,
+    a: &Analysis,
     subject: Subject,
     format: Format,
     templates: Option<&std::path::Path>,
@@ -539,18 +460,10 @@ pub fn write(
         .file_stem()
         .map_or("report".into(), |s| s.to_string_lossy().into_owned());
     let rendered = match subject {
-        Subject::Exec => exec(data, config, req, label, format, templates, &stem)?,
-        Subject::Team { name, pseudonymise } => team(
-            data,
-            config,
-            req,
-            label,
-            name,
-            format,
-            templates,
-            pseudonymise,
-            &stem,
-        )?,
+        Subject::Exec => exec(a, format, templates, &stem)?,
+        Subject::Team { name, pseudonymise } => {
+            team(a, name, format, templates, pseudonymise, &stem)?
+        }
     };
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -564,24 +477,17 @@ pub fn write(
     Ok(())
 }
 
-/// Writes the executive report and every team's report, in HTML and Markdown, into
-/// `dir` (`exec.html`, `exec.md`, `teams/<team>.html|md`, charts beside the Markdown).
-/// Returns the teams and the main files written, in order.
-pub fn write_set(
-    data: &Data,
-    config: &Config,
-    req: Request,
-    label: &str,
-    dir: &Path,
-) -> Result<(Vec<String>, Vec<std::path::PathBuf>)> {
+/// Writes the executive report and every team's report of one analysis, in HTML and
+/// Markdown, into `dir` (`exec.html`, `exec.md`, `teams/<team>.html|md`, charts beside
+/// the Markdown). Returns the teams and the main files written, in order.
+pub fn write_set(a: &Analysis, dir: &Path) -> Result<(Vec<String>, Vec<std::path::PathBuf>)> {
     let mut written = Vec::new();
     for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
         let path = dir.join(format!("exec.{ext}"));
-        write(data, config, req, label, Subject::Exec, format, None, &path)?;
+        write(a, Subject::Exec, format, None, &path)?;
         written.push(path);
     }
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
-    let teams = team::teams(&ctx);
+    let teams = team::teams(&a.ctx);
     for name in &teams {
         for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
             let path = dir.join("teams").join(format!("{}.{ext}", file_stem(name)));
@@ -589,7 +495,7 @@ pub fn write_set(
                 name,
                 pseudonymise: false,
             };
-            write(data, config, req, label, subject, format, None, &path)?;
+            write(a, subject, format, None, &path)?;
             written.push(path);
         }
     }

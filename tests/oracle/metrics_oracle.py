@@ -150,7 +150,8 @@ cur_ids = set(cur["incident_id"])
 out = {
     "period": {"from": iso(FROM), "to": iso(TO), "as_of": iso(AS_OF),
                "previous_from": iso(PFROM), "previous_to": iso(PTO)},
-    "incidents": {"count": len(cur), "excluded": int((in_p & inc["excluded"]).sum()),
+    "incidents": {"count": len(cur), "with_service": int(cur["incident_id"].isin(set(isv["incident_id"])).sum()),
+                  "excluded": int((in_p & inc["excluded"]).sum()),
                   "by_severity": {s: int((cur["sev"] == s).sum()) for s in SEVS}},
 }
 
