@@ -1176,3 +1176,32 @@ fn every_number_in_the_executive_report_is_in_its_metrics_json() {
         assert!(checked > 40, "{period}: {checked}");
     }
 }
+
+#[test]
+fn who_declares_incidents_is_compared_with_the_previous_period_and_drawn() {
+    let w = Workdir::with_demo();
+    // August 2026: 3 of the 11 incidents with a known declarer were declared outside
+    // engineering (support), against 7 of 18 in July: scipy's fisher_exact([[3, 8],
+    // [7, 11]]) = 0.694; the smallest difference 11 and 18 incidents show, pooled 10 of
+    // 29, is 2.8016 √(0.345 × 0.655 × (1/11 + 1/18)) = 0.51.
+    let md = report_text(&w, &["--period", "2026-08"], "aug.md");
+    assert!(
+        md.contains(
+            "## 4. Support and product declare incidents too.\n\nPeople outside engineering \
+             declared 3 of the 11 incidents with a known declarer (27%), against 39% (7 of 18) \
+             in the previous period; a difference this size could be chance (Fisher's exact \
+             test: p = 0.694); samples this size show a difference reliably only from about \
+             51 percentage points. Outside engineering, by function: support 3.\n"
+        ),
+        "{md}"
+    );
+    // Its chart: each function's bar this period, the previous period's beneath.
+    assert!(md.contains("![Who declares incidents, this period and the last](aug-declarers.svg)"));
+    let svg = std::fs::read_to_string(w.path().join("aug-declarers.svg")).unwrap();
+    for label in ["engineering", "support", "this period", "previous period"] {
+        assert!(
+            svg.contains(&format!(">\n{label}\n</text>")),
+            "{label}: {svg}"
+        );
+    }
+}
