@@ -804,6 +804,21 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
         assert_eq!(found["appendix_page"], 3, "{paper}: {found}");
         let smallest = found["smallest"][0][0].as_f64().unwrap();
         assert!(smallest >= 7.0, "{paper}: {found}");
+        // Each file's SHA-256 prints whole, on one line.
+        let text = std::process::Command::new("pdftotext")
+            .args([pdf.to_str().unwrap(), "-"])
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        let text = String::from_utf8_lossy(&text.stdout);
+        let hashes: Vec<&str> = regex::Regex::new(r"[0-9a-f]{64}")
+            .unwrap()
+            .find_iter(&html)
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(hashes.len(), 8);
+        for h in hashes {
+            assert!(text.contains(h), "{paper}: {h} is broken in print");
+        }
     }
 }
 
