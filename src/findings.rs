@@ -265,6 +265,28 @@ fn detectable(x1: usize, n1: usize, x2: usize, n2: usize) -> Option<f64> {
     crate::stats::detectable_difference(n1, n2, pooled)
 }
 
+/// A decision drawn from a pattern (who responds, how steady updates are, which service
+/// concentrates incidents) is asked only on enough data: with fewer than [`MIN_N`] in
+/// the finding's population (`n` of `one`/`many`) the sentence says so, and nothing is
+/// asked.
+fn asked(
+    decision: Option<String>,
+    n: usize,
+    (one, many): (&str, &str),
+    sentence: &mut String,
+) -> Option<String> {
+    match decision {
+        Some(_) if n < MIN_N => {
+            *sentence += &format!(
+                " With {}, too few to base a decision on.",
+                crate::words::count(n as u64, one, many)
+            );
+            None
+        }
+        d => d,
+    }
+}
+
 /// A count with thousands separators.
 fn n(count: usize) -> String {
     crate::words::thousands(count as u64)
@@ -289,6 +311,15 @@ pub fn trim(x: f64, digits: usize) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
+    }
+}
+
+/// Minutes as a readable duration: minutes under two hours, then hours, then days.
+fn duration_minutes(m: f64) -> String {
+    if m < 120.0 {
+        format!("{} minutes", trim(m, 1))
+    } else {
+        duration_hours(m / 60.0)
     }
 }
 
@@ -592,13 +623,16 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         }
         _ => "Most incidents that need a retrospective get one.".into(),
     };
+    // Retros owed and follow-ups open are facts of the period, whatever its size: they
+    // are asked for on any number.
+    let decision = (coverage < 0.9).then(|| {
+        "Hold a retro within five working days for every incident the policy names, and clear the backlog of those still owed.".into()
+    });
     Some(Finding {
         family: "retro",
         title,
         sentence,
-        decision: (coverage < 0.9).then(|| {
-            "Hold a retro within five working days for every incident the policy names, and clear the backlog of those still owed.".into()
-        }),
+        decision,
         chart: Some(ChartKind::Retro),
         salience: (1.0 - coverage) * 0.7 + late * 0.3,
         keys: vec![
@@ -671,6 +705,10 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         );
     }
     let completion = a.completion_rate.unwrap_or(1.0);
+    let decision = Some(
+        "Every follow-up gets an owner at the retro, and teams review open items older than 30 days each sprint."
+            .into(),
+    );
     Some(Finding {
         family: "action_items",
         title: if completion < 0.7 {
@@ -679,10 +717,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "Follow-ups mostly get finished.".into()
         },
         sentence,
-        decision: Some(
-            "Every follow-up gets an owner at the retro, and teams review open items older than 30 days each sprint."
-                .into(),
-        ),
+        decision,
         chart: Some(ChartKind::ActionItems),
         salience: (1.0 - completion) * 0.6 + (a.stale_open as f64 / a.total as f64) * 0.4,
         keys: vec![
@@ -747,6 +782,15 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     } else {
         0.0
     };
+    // A pattern of who responds is read from enough incidents before anything is asked.
+    let decision = asked(
+        (share >= 0.25).then(|| {
+            "Spread incident knowledge: pair on call, and write runbooks for the services the most-loaded people are pulled into.".into()
+        }),
+        m.incidents.count,
+        ("incident", "incidents"),
+        &mut sentence,
+    );
     Some(Finding {
         family: "responders",
         title: match comparison.as_ref().and_then(Comparison::rose) {
@@ -755,9 +799,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             None => "Responding leans on a few people.".into(),
         },
         sentence,
-        decision: (share >= 0.25).then(|| {
-            "Spread incident knowledge: pair on call, and write runbooks for the services the most-loaded people are pulled into.".into()
-        }),
+        decision,
         chart: Some(ChartKind::Lorenz),
         salience: share.min(1.0) * 0.7 + off * 0.3,
         keys: vec![
@@ -865,8 +907,18 @@ fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<C
 }
 
 fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
-    let (sentence, over, comparison) = comms_sentence(m, prev)?;
-    let matters = over >= COMMS_MATTERS;
+    let (mut sentence, over, comparison) = comms_sentence(m, prev)?;
+    let n = m.comms.incidents_with_updates;
+    // Long gaps matter from a quarter of the incidents, seen over enough incidents.
+    let matters = over >= COMMS_MATTERS && n >= MIN_N;
+    let decision = asked(
+        (over >= COMMS_MATTERS).then(|| {
+            "Agree a status-update interval for each severity, and name who posts the updates in every incident.".into()
+        }),
+        n,
+        ("incident with updates", "incidents with updates"),
+        &mut sentence,
+    );
     Some(Finding {
         family: "comms",
         title: match (matters, comparison.as_ref().and_then(Comparison::rose)) {
@@ -876,11 +928,13 @@ fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             (false, None) => "Status updates keep their rhythm.".into(),
         },
         sentence,
-        decision: matters.then(|| {
-            "Agree a status-update interval for each severity, and name who posts the updates in every incident.".into()
-        }),
+        decision,
         chart: None,
-        salience: if matters { 0.2 + over * 0.4 } else { over * 0.2 },
+        salience: if matters {
+            0.2 + over * 0.4
+        } else {
+            over * 0.2
+        },
         keys: vec![
             "comms.median_gap_minutes",
             "comms.p90_gap_minutes",
@@ -910,21 +964,26 @@ pub fn phases_context(m: &Metrics) -> Vec<String> {
     .filter_map(|(name, p)| {
         let med = p.median_minutes?;
         let prev = p.previous_median_minutes;
-        let base = format!("The median {name} was {} minutes", trim(med, 1));
+        let base = format!("The median {name} was {}", duration_minutes(med));
         Some(match (prev, p.mann_whitney_p) {
             (Some(pm), Some(_)) if p.n + p.previous_n < MIN_N => format!(
                 "{base} (previous period {}); with {} and {} incidents, too few to tell a change from chance.",
-                trim(pm, 1),
+                duration_minutes(pm),
                 p.n,
                 p.previous_n
             ),
             (Some(pm), Some(pv)) if pv < 0.05 && p.n >= MIN_N && p.previous_n >= MIN_N => {
                 let dir = if med < pm { "down" } else { "up" };
-                format!("{base}, {dir} from {} minutes; a real change (Mann–Whitney {}).", trim(pm, 1), p_value(pv))
+                let grade = if pv < 0.01 { "strong" } else { "some" };
+                format!(
+                    "{base}, {dir} from {}: {grade} evidence of a real change (Mann–Whitney {}).",
+                    duration_minutes(pm),
+                    p_value(pv)
+                )
             }
             (Some(pm), Some(pv)) => format!(
                 "{base} (previous period {}); no detectable change (Mann–Whitney {}, n = {} and {}){}.",
-                trim(pm, 1),
+                duration_minutes(pm),
                 p_value(pv),
                 p.n,
                 p.previous_n,
