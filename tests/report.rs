@@ -765,6 +765,7 @@ fn a_team_is_found_whatever_its_case_and_a_typo_gets_a_suggestion() {
 fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
     let w = Workdir::with_demo();
     let html = std::fs::read_to_string(w.path().join("exec.html")).unwrap();
+    let sha256 = regex::Regex::new(r"[0-9a-f]{64}").unwrap();
     // The stylesheet leaves the paper to the printer: each paper in turn, as a print
     // dialog would set it.
     for paper in ["A4", "letter"] {
@@ -810,8 +811,7 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
             .output()
             .expect("pdftotext (poppler-utils)");
         let text = String::from_utf8_lossy(&text.stdout);
-        let hashes: Vec<&str> = regex::Regex::new(r"[0-9a-f]{64}")
-            .unwrap()
+        let hashes: Vec<&str> = sha256
             .find_iter(&html)
             .map(|m| m.as_str())
             .collect();
