@@ -7,7 +7,8 @@
 //! computes a metric or looks at raw incidents.
 
 use crate::config::Config;
-use crate::findings::{self, Coverage, Finding};
+use crate::findings::{self, Ask, Coverage, Finding};
+use crate::followup::{self, Followed};
 use crate::metrics::{self, Baseline, Ctx, Data, Metrics, Request};
 use serde::Serialize;
 
@@ -26,6 +27,8 @@ pub struct Analysis<'a> {
     /// Every finding the data supports, most salient first.
     pub findings: Vec<Finding>,
     pub series: Series,
+    /// What became of the decisions the previous period's report asked for.
+    pub followed: Followed,
 }
 
 /// What the charts draw, for this period and the previous one.
@@ -68,6 +71,29 @@ impl<'a> Analysis<'a> {
         let findings = findings::findings(&metrics, &previous, coverage);
         let series = Series::of(&ctx, &before, &metrics, &previous);
         crate::timing::lap("analysis: findings and chart series");
+        // The decisions the previous report asked for, as it would have asked them (its
+        // period judged as of its end), and those of the report before it.
+        let earlier = |back: usize| {
+            let mut period = req.period;
+            for _ in 0..back {
+                period = period.previous();
+            }
+            decisions_of(
+                data,
+                config,
+                Request {
+                    period,
+                    as_of: None,
+                    tz: req.tz,
+                },
+            )
+        };
+        let (then, asked) = earlier(1);
+        let (_, before_that) = earlier(2);
+        let now = serde_json::to_value(&metrics).unwrap_or_default();
+        let before_that: Vec<Ask> = before_that.into_iter().map(|(_, a)| a).collect();
+        let followed = followup::follow(&asked, &then, &now, &before_that);
+        crate::timing::lap("analysis: the decisions asked before, followed up");
         Analysis {
             ctx,
             label: label.to_string(),
@@ -76,7 +102,36 @@ impl<'a> Analysis<'a> {
             coverage,
             findings,
             series,
+            followed,
         }
+    }
+
+    /// Follows up the decisions a previous report's metrics.json records
+    /// (`report --since-report FILE`) instead of those computed from the store.
+    pub fn follow_since(
+        &mut self,
+        (asked, then): (Vec<(String, Ask)>, serde_json::Value),
+        path: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        // What that report had itself followed up: the decisions asked before it.
+        let before_that: Vec<Ask> = then["decisions_followed"]["decisions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| serde_json::from_value(d["asks"].clone()).ok())
+            .collect();
+        let now = serde_json::to_value(&self.metrics)?;
+        self.followed = followup::follow(&asked, &then, &now, &before_that);
+        let day = |k: &str| {
+            then["period"][k]
+                .as_str()
+                .map(|s| s.chars().take(10).collect::<String>())
+        };
+        self.followed.since = Some(match (day("from"), day("to")) {
+            (Some(from), Some(to)) => format!("in the report of {from} to before {to}"),
+            _ => format!("in {}", path.display()),
+        });
+        Ok(())
     }
 
     /// The findings a report shows.
@@ -90,6 +145,7 @@ impl<'a> Analysis<'a> {
         Document {
             metrics: &self.metrics,
             findings: &self.findings,
+            decisions_followed: &self.followed,
         }
     }
 }
@@ -99,6 +155,22 @@ pub struct Document<'a> {
     #[serde(flatten)]
     pub metrics: &'a Metrics,
     pub findings: &'a [Finding],
+    pub decisions_followed: &'a Followed,
+}
+
+/// A period's metrics document and the decisions its report asks for.
+fn decisions_of(
+    data: &Data,
+    config: &Config,
+    req: Request,
+) -> (serde_json::Value, Vec<(String, Ask)>) {
+    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
+    let metrics = metrics::compute_in(&ctx);
+    let before = Ctx::new(data, config, req.period.previous(), None, req.tz);
+    let previous = metrics::baseline_in(&before);
+    let found = findings::findings(&metrics, &previous, Coverage::of(&ctx));
+    let asked = followup::asked(&found[..found.len().min(SHOWN)]);
+    (serde_json::to_value(&metrics).unwrap_or_default(), asked)
 }
 
 impl Series {

@@ -484,6 +484,12 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     if let Some(dir) = &args.templates {
         crate::report::check_templates(dir)?;
     }
+    // Read before the store: a wrong file fails at once.
+    let since = args
+        .since_report
+        .as_deref()
+        .map(crate::followup::from_report)
+        .transpose()?;
     let store = Store::at(&args.store.store);
     let _reading = store.require()?;
     let mut data = metrics::Data::load(&store)?;
@@ -507,7 +513,10 @@ fn report_command(args: &crate::cli::ReportArgs, config: &Config) -> Result<Exit
     };
     let label = period_label(&req);
     let templates = args.templates.as_deref();
-    let analysis = crate::analysis::Analysis::of(&data, config, req, &label);
+    let mut analysis = crate::analysis::Analysis::of(&data, config, req, &label);
+    if let (Some(file), Some(since)) = (&args.since_report, since) {
+        analysis.follow_since(since, file)?;
+    }
     crate::report::write(&analysis, subject, format, templates, &out)?;
     crate::timing::lap("report: write");
     println!("wrote {}", out.display());

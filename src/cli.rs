@@ -234,6 +234,12 @@ pub struct ReportArgs {
     /// Replace people's names with stable pseudonyms ("Person 3")
     #[arg(long)]
     pub pseudonymise: bool,
+
+    /// Follow up the decisions the previous report asked for as its metrics.json (from
+    /// `review`, or `metrics --format json`) records them, instead of computing them
+    /// from the store (for a store whose data changed since)
+    #[arg(long, value_name = "FILE")]
+    pub since_report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -165,6 +165,8 @@ pub struct Finding {
     pub sentence: String,
     /// What leadership is asked to decide, if anything.
     pub decision: Option<String>,
+    /// Which decision that is, so that the next report can follow it up.
+    pub asks: Option<Ask>,
     /// The chart that goes with it.
     pub chart: Option<ChartKind>,
     /// How much it deserves attention, 0–1; findings are ranked by it.
@@ -174,6 +176,22 @@ pub struct Finding {
     /// Its comparison with the previous period, when there is one: the counts it
     /// compares, the test and the evidence its words grade.
     pub comparison: Option<Comparison>,
+}
+
+/// A decision a finding asks for, by what would show it worked (see `followup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Ask {
+    /// Hold retros within five working days and clear the backlog: retro coverage.
+    HoldRetros,
+    /// Every follow-up gets an owner and open items are reviewed: items done.
+    OwnFollowUps,
+    /// Spread incident knowledge: the most-loaded responder's share of incidents.
+    SpreadKnowledge,
+    /// Fund reliability work on a service: its share of incidents.
+    FundReliability { service: String },
+    /// Agree a status-update interval: incidents with a gap above target.
+    StatusCadence,
 }
 
 /// A count out of a population: `count` of `of`.
@@ -216,6 +234,23 @@ fn compare_shares(
     before: &str,
     what: &str,
 ) -> (String, Comparison) {
+    let (comparison, evidence) = fisher(Share { count: x1, of: n1 }, Share { count: x2, of: n2 });
+    let up = x1 as f64 / n1 as f64 > x2 as f64 / n2 as f64;
+    let clause = Evidence::compare(
+        evidence,
+        before,
+        up,
+        what,
+        "Fisher's exact test: ",
+        comparison.detectable_difference,
+    );
+    (clause, comparison)
+}
+
+/// Two shares compared by Fisher's exact test on count / rest, graded by the module's
+/// rule, with the smallest detectable difference when the difference could be chance.
+fn fisher(now: Share, before: Share) -> (Comparison, Option<Evidence>) {
+    let (Share { count: x1, of: n1 }, Share { count: x2, of: n2 }) = (now, before);
     let test = crate::stats::fisher_exact_p(
         x1 as u64,
         (n1 - x1.min(n1)) as u64,
@@ -223,20 +258,11 @@ fn compare_shares(
         (n2 - x2.min(n2)) as u64,
     );
     let evidence = Evidence::of(n1 + n2, test);
-    let up = x1 as f64 / n1 as f64 > x2 as f64 / n2 as f64;
     let detectable =
         detectable(x1, n1, x2, n2).filter(|_| matches!(evidence, Some(Evidence::Chance(_))));
-    let clause = Evidence::compare(
-        evidence,
-        before,
-        up,
-        what,
-        "Fisher's exact test: ",
-        detectable,
-    );
     let comparison = Comparison {
-        now: Share { count: x1, of: n1 },
-        before: Share { count: x2, of: n2 },
+        now,
+        before,
         test: "fisher_exact",
         p_value: test,
         holm_p_value: None,
@@ -245,12 +271,23 @@ fn compare_shares(
         evidence: evidence.map(Evidence::name),
         detectable_difference: detectable,
     };
-    (clause, comparison)
+    (comparison, evidence)
+}
+
+/// `now` against `before` by Fisher's exact test, graded by the module's rule (what a
+/// follow-up of last period's decisions states).
+pub fn compare(now: Share, before: Share) -> Comparison {
+    fisher(now, before).0
+}
+
+/// A p-value as the report writes it: `p = 0.049`, `p < 0.001`.
+pub fn p_words(p: f64) -> String {
+    p_value(p)
 }
 
 impl Comparison {
     /// Whether the evidence shows a change (strong or some), and which way.
-    fn rose(&self) -> Option<bool> {
+    pub fn rose(&self) -> Option<bool> {
         matches!(self.evidence, Some("strong" | "some")).then(|| {
             self.now.count as f64 / self.now.of.max(1) as f64
                 > self.before.count as f64 / self.before.of.max(1) as f64
@@ -292,7 +329,7 @@ fn n(count: usize) -> String {
     crate::words::thousands(count as u64)
 }
 
-fn pct(x: f64) -> String {
+pub fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
@@ -531,6 +568,7 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
         decision: (known >= MIN_N).then(|| {
             format!("Fund reliability work on {name} and review its ownership and on-call staffing.")
         }),
+        asks: (known >= MIN_N).then(|| Ask::FundReliability { service: name.clone() }),
         chart: Some(ChartKind::Hotspots),
         salience: (share * 1.5).min(0.6) + if significant { 0.4 } else { 0.0 },
         keys: vec!["hotspots[0].incidents", "hotspots[0].share", "hotspots[0].previous", "hotspots[0].change_p_value"],
@@ -632,6 +670,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         family: "retro",
         title,
         sentence,
+        asks: decision.as_ref().map(|_| Ask::HoldRetros),
         decision,
         chart: Some(ChartKind::Retro),
         salience: (1.0 - coverage) * 0.7 + late * 0.3,
@@ -717,6 +756,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "Follow-ups mostly get finished.".into()
         },
         sentence,
+        asks: decision.as_ref().map(|_| Ask::OwnFollowUps),
         decision,
         chart: Some(ChartKind::ActionItems),
         salience: (1.0 - completion) * 0.6 + (a.stale_open as f64 / a.total as f64) * 0.4,
@@ -799,6 +839,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             None => "Responding leans on a few people.".into(),
         },
         sentence,
+        asks: decision.as_ref().map(|_| Ask::SpreadKnowledge),
         decision,
         chart: Some(ChartKind::Lorenz),
         salience: share.min(1.0) * 0.7 + off * 0.3,
@@ -865,6 +906,7 @@ fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         },
         sentence,
         decision: None,
+        asks: None,
         chart: Some(ChartKind::Declarers),
         salience: 0.15,
         keys: vec![
@@ -928,6 +970,7 @@ fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             (false, None) => "Status updates keep their rhythm.".into(),
         },
         sentence,
+        asks: decision.as_ref().map(|_| Ask::StatusCadence),
         decision,
         chart: None,
         salience: if matters {

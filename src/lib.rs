@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod fallback;
 pub mod findings;
+pub mod followup;
 pub mod ingest;
 pub mod link;
 pub mod metrics;

@@ -49,7 +49,14 @@ pub fn run(a: &Analysis, policy_path: Option<&Path>, out: &Path) -> Result<Revie
     write(
         out,
         "summary.md",
-        summary(&a.label, &a.metrics, a.findings.first(), &review, &teams),
+        summary(
+            &a.label,
+            &a.metrics,
+            a.findings.first(),
+            &a.followed,
+            &review,
+            &teams,
+        ),
     )?;
     Ok(review)
 }
@@ -63,6 +70,7 @@ fn summary(
     label: &str,
     m: &metrics::Metrics,
     top: Option<&crate::findings::Finding>,
+    followed: &crate::followup::Followed,
     r: &Review,
     teams: &[String],
 ) -> String {
@@ -92,6 +100,18 @@ fn summary(
             "**Top insight.** {}\n",
             crate::report::markdown(&f.sentence)
         );
+    }
+    if !followed.decisions.is_empty() {
+        let _ = writeln!(s, "**Decisions asked last period, and since.**\n");
+        for d in &followed.decisions {
+            let _ = writeln!(
+                s,
+                "- *{}* {}",
+                crate::report::markdown(&d.decision),
+                crate::report::markdown(&d.sentence)
+            );
+        }
+        let _ = writeln!(s);
     }
     if !r.outcomes.is_empty() {
         let _ = writeln!(s, "| rule | observed | n | result |\n|---|---:|---:|---|");

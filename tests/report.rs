@@ -811,10 +811,7 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
             .output()
             .expect("pdftotext (poppler-utils)");
         let text = String::from_utf8_lossy(&text.stdout);
-        let hashes: Vec<&str> = sha256
-            .find_iter(&html)
-            .map(|m| m.as_str())
-            .collect();
+        let hashes: Vec<&str> = sha256.find_iter(&html).map(|m| m.as_str()).collect();
         assert_eq!(hashes.len(), 8);
         for h in hashes {
             assert!(text.contains(h), "{paper}: {h} is broken in print");
@@ -982,6 +979,15 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
                 &doc["incidents"],
             ];
         }
+        // A decision asked last period: its follow-up's comparison.
+        if let Some(d) = doc["decisions_followed"]["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| line.contains(d["sentence"].as_str().unwrap()))
+        {
+            return vec![&d["comparison"]];
+        }
         if line.starts_with("- The median time to") {
             vec![&doc["phases"]]
         } else if line.starts_with("- The median gap between status updates") {
@@ -1032,10 +1038,10 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
                 .iter()
                 .find(|f| line.ends_with(f["title"].as_str().unwrap()));
         }
+        let scope = scope_of(doc, &line, finding, first);
         for name in &names {
             line = line.replace(name, "");
         }
-        let scope = scope_of(doc, &line, finding, first);
         first = false;
         let (mut all, mut groups) = (Vec::new(), Vec::new());
         for part in &scope {
@@ -1248,4 +1254,224 @@ fn a_decision_drawn_from_a_pattern_needs_enough_incidents() {
         md.contains("*Decision asked:* Spread incident knowledge"),
         "{md}"
     );
+}
+
+/// The review of `period` into `review-{period}` (exit 0 or 1): its exec.md and
+/// metrics.json.
+fn reviewed(w: &Workdir, period: &str, extra: &[&str]) -> (String, serde_json::Value, i32) {
+    let out = w.path().join(format!("review-{period}"));
+    let store = w.store();
+    let mut args = vec![
+        "review",
+        "--store",
+        store.to_str().unwrap(),
+        "--period",
+        period,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = w.run(&args);
+    let code = o.status.code().unwrap();
+    assert!(code <= 1, "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("exec.md")).unwrap();
+    let doc =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    (md, doc, code)
+}
+
+#[test]
+fn each_report_follows_up_the_decisions_the_last_one_asked_for() {
+    let w = Workdir::with_demo();
+    // The Q2 report asked for three decisions; Q3's follows each up by its metric, then
+    // (Q2 as of its end) and now. Fisher's exact tests by scipy: [[27, 7], [16, 12]]
+    // 0.0958, [[22, 20], [23, 22]] 1, [[5, 29], [5, 23]] 0.744; the smallest differences
+    // 0.330, 0.300, 0.263.
+    let q2 = report_text(&w, &["--period", "2026-Q2"], "q2.md");
+    let asked_in_q2: Vec<&str> = q2
+        .split("## Decisions we ask for\n\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_once(". ").unwrap().1)
+        .collect();
+    let (md, doc, _) = reviewed(&w, "2026-Q3", &[]);
+    let followed = &doc["decisions_followed"];
+    let decisions: Vec<&str> = followed["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, asked_in_q2);
+    assert_eq!(
+        (followed["asked"].as_u64(), followed["repeated"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert!(
+        md.contains(
+            "## Decisions asked last period, and since\n\n\
+             - *Spread incident knowledge: pair on call, and write runbooks for the services the \
+             most-loaded people are pulled into.* The most-loaded responder's share of \
+             incidents: 57% (16 of 28) then, 79% (27 of 34) now; no detectable change \
+             (Fisher's exact test: p = 0.096; a change under about 33 percentage points would \
+             not show).\n\
+             - *Every follow-up gets an owner at the retro, and teams review open items older \
+             than 30 days each sprint.* Follow-ups done (dropped ones left out): 51% (23 of 45) \
+             then, 52% (22 of 42) now; no detectable change (Fisher's exact test: p = 1; a \
+             change under about 30 percentage points would not show).\n\
+             - *Fund reliability work on web-frontend and review its ownership and on-call \
+             staffing.* The share of incidents touching web-frontend: 18% (5 of 28) then, 15% \
+             (5 of 34) now; no detectable change (Fisher's exact test: p = 0.744; a change \
+             under about 26 percentage points would not show).\n\n## 1."
+        ),
+        "{md}"
+    );
+    // The summary a CI job shows says the same.
+    let summary = std::fs::read_to_string(w.path().join("review-2026-Q3/summary.md")).unwrap();
+    assert!(
+        summary.contains("**Decisions asked last period, and since.**"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("79% (27 of 34) now; no detectable change"),
+        "{summary}"
+    );
+
+    // August: July asked for retros and follow-ups, as June had: asked two periods
+    // running, neither improved with evidence ([[3, 3], [5, 9]] 0.642; [[3, 7], [1, 18]]
+    // 0.105). A policy rule on it fails the job.
+    let policy = w.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[[rule]]\nmetric = \"decisions_followed.repeated_not_better\"\nop = \"==\"\nvalue = 0\n",
+    )
+    .unwrap();
+    let (md, doc, code) = reviewed(&w, "2026-08", &["--policy", policy.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["decisions_followed"]["repeated_not_better"], 2);
+    assert!(
+        md.contains(
+            "Retro coverage: 36% (5 of 14) then, 50% (3 of 6) now; no detectable change \
+             (Fisher's exact test: p = 0.642; a change under about 67 percentage points would \
+             not show). Asked two periods running.\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "Follow-ups done (dropped ones left out): 5% (1 of 19) then, 30% (3 of 10) now; no \
+             detectable change (Fisher's exact test: p = 0.105; a change under about 38 \
+             percentage points would not show). Asked two periods running.\n"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_synthetic_organisation_follows_up_its_decisions_too() {
+    let w = Workdir::new();
+    let exports = w.path().join("exports");
+    w.run_status(
+        &[
+            "synth",
+            "--incidents",
+            "400",
+            "--messages",
+            "20",
+            "--seed",
+            "11",
+            "--out",
+            exports.to_str().unwrap(),
+        ],
+        0,
+    );
+    w.ingest(&[&exports]);
+    // 2025-Q1 asked four decisions, as 2024-Q4 had. scipy: [[29, 18], [32, 19]] 1,
+    // [[18, 29], [18, 33]] 0.835, [[50, 92], [74, 99]] 0.202, [[22, 7], [23, 8]] 1;
+    // the smallest differences 0.275, 0.273, 0.155, 0.313.
+    let (md, doc, _) = reviewed(&w, "2025-Q2", &[]);
+    let kinds: Vec<String> = doc["decisions_followed"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["asks"].to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            r#"{"kind":"spread_knowledge"}"#,
+            r#"{"kind":"fund_reliability","service":"errors-0"}"#,
+            r#"{"kind":"own_follow_ups"}"#,
+            r#"{"kind":"hold_retros"}"#
+        ]
+    );
+    for line in [
+        "The most-loaded responder's share of incidents: 63% (32 of 51) then, 62% (29 of 47) \
+         now; no detectable change (Fisher's exact test: p = 1; a change under about 27 \
+         percentage points would not show). Asked two periods running.",
+        "The share of incidents touching errors-0: 35% (18 of 51) then, 38% (18 of 47) now; no \
+         detectable change (Fisher's exact test: p = 0.835; a change under about 27 percentage \
+         points would not show). Asked two periods running.",
+        "Follow-ups done (dropped ones left out): 43% (74 of 173) then, 35% (50 of 142) now; no \
+         detectable change (Fisher's exact test: p = 0.202; a change under about 15 percentage \
+         points would not show). Asked two periods running.",
+        "Retro coverage: 74% (23 of 31) then, 76% (22 of 29) now; no detectable change \
+         (Fisher's exact test: p = 1; a change under about 31 percentage points would not \
+         show). Asked two periods running.",
+    ] {
+        assert!(md.contains(line), "{line}\n{md}");
+    }
+}
+
+#[test]
+fn decisions_can_be_read_from_the_last_reports_metrics_json() {
+    let w = Workdir::with_demo();
+    let (_, q2, _) = reviewed(&w, "2026-Q2", &[]);
+    assert_eq!(q2["findings"][0]["asks"]["kind"], "spread_knowledge");
+    let file = w.path().join("review-2026-Q2/metrics.json");
+    let file = file.to_str().unwrap();
+    // The same decisions, the same metric then: the same lines, said to come from that
+    // report.
+    let computed = report_text(&w, &["--period", "2026-Q3"], "computed.md");
+    let read = report_text(
+        &w,
+        &["--period", "2026-Q3", "--since-report", file],
+        "read.md",
+    );
+    let section = |md: &str| -> String {
+        let at = md.find(", and since\n").unwrap();
+        md[at..md[at..].find("\n## 1.").unwrap() + at].to_string()
+    };
+    assert_eq!(section(&computed), section(&read));
+    assert!(read.contains(
+        "## Decisions asked in the report of 2026-04-01 to before 2026-07-01, and since\n"
+    ));
+    // A file that is not a metrics document is refused before any work, by name and path.
+    let bad = w.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"findings": [{"decision": "x", "asks": {"kind": "pray"}}]}"#,
+    )
+    .unwrap();
+    let store = w.store();
+    let out = w.run_status(
+        &[
+            "report",
+            "--store",
+            store.to_str().unwrap(),
+            "--since-report",
+            bad.to_str().unwrap(),
+            "--out",
+            "x.md",
+        ],
+        2,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.json: $.findings[0].asks: expected a decision kind"),
+        "{err}"
+    );
+    assert!(!w.path().join("x.md").exists());
 }

@@ -139,6 +139,8 @@ pub fn exec(
     let context = minijinja::context! {
         title => titled(config, "Incident review", "incident review", &a.label),
         opening => opening(m),
+        followed => ser(&a.followed),
+        followed_when => a.followed.since.clone().unwrap_or_else(|| "last period".into()),
         period => ser(&m.period),
         as_of_date => m.period.as_of[..10].to_string(),
         incidents => ser(&m.incidents),
