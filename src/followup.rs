@@ -26,10 +26,71 @@ pub struct FollowUp {
     pub comparison: Comparison,
     /// `improved`, `worse`, `no_detectable_change` or `too_few`.
     pub outcome: &'static str,
+    /// The metric's companion, then and now, stated without a test: time to retro for
+    /// retros, stale items for follow-ups, the top tenth's share of participations for
+    /// load, the severity-weighted score for a service, the median update gap for cadence.
+    pub also: Also,
     /// Asked in the period before the previous one too.
     pub repeated: bool,
     /// The line the report prints.
     pub sentence: String,
+}
+
+/// A companion metric, then and now, in its `unit` (null where a period cannot say).
+#[derive(Debug, Clone, Serialize)]
+pub struct Also {
+    pub metric: String,
+    /// `days`, `count`, `share` or `minutes`.
+    pub unit: &'static str,
+    pub then: Option<f64>,
+    pub now: Option<f64>,
+}
+
+/// The companion metric of a decision in a metrics document: its words, its unit and
+/// its value in that unit.
+fn companion(ask: &Ask, m: &Value) -> (String, &'static str, Option<f64>) {
+    match ask {
+        Ask::HoldRetros => (
+            "half the retros held within (counting those still owed)".into(),
+            "days",
+            m["time_to_retro"]["km_median_hours"]
+                .as_f64()
+                .map(|h| h / 24.0),
+        ),
+        Ask::OwnFollowUps => (
+            "open items older than 60 days".into(),
+            "count",
+            m["action_items"]["stale_open"].as_f64(),
+        ),
+        Ask::SpreadKnowledge => (
+            "the top tenth of responders' share of participations".into(),
+            "share",
+            m["responders"]["top10pct_share"].as_f64(),
+        ),
+        Ask::FundReliability { service } => (
+            format!("the severity-weighted score of {service}"),
+            "count",
+            m["hotspots"]
+                .as_array()
+                .and_then(|hs| hs.iter().find(|h| h["service"].as_str() == Some(service)))
+                .map_or(Some(0.0), |h| h["weighted_score"].as_f64()),
+        ),
+        Ask::StatusCadence => (
+            "the median gap between status updates".into(),
+            "minutes",
+            m["comms"]["median_gap_minutes"].as_f64(),
+        ),
+    }
+}
+
+/// A companion value as the report writes it.
+fn written(x: f64, unit: &str) -> String {
+    match unit {
+        "days" => format!("{} days", findings::trim(x, 1)),
+        "share" => findings::pct(x),
+        "minutes" => format!("{} minutes", findings::trim(x, 0)),
+        _ => crate::words::decimal(x, 0),
+    }
 }
 
 /// The follow-ups of a report, with the counts a policy rule can check.
@@ -108,6 +169,15 @@ fn measure(ask: &Ask, m: &Value) -> (String, &'static str, Option<Share>) {
     }
 }
 
+/// A metric's words at the start of a sentence.
+fn capitalised(words: &str) -> String {
+    let mut out = words.to_string();
+    if let Some(c) = out.get_mut(0..1) {
+        c.make_ascii_uppercase();
+    }
+    out
+}
+
 fn said(s: Share) -> String {
     format!(
         "{} ({} of {})",
@@ -160,12 +230,20 @@ pub fn follow(asked: &[(String, Ask)], then: &Value, now: &Value, before_that: &
             ),
         };
         let repeated = before_that.contains(ask);
-        let mut first = metric.clone();
-        if let Some(c) = first.get_mut(0..1) {
-            c.make_ascii_uppercase();
-        }
+        let first = capitalised(&metric);
+        let (also_metric, unit, also_then) = companion(ask, then);
+        let (_, _, also_now) = companion(ask, now);
+        let also_said = match (also_then, also_now) {
+            (Some(t), Some(n)) => format!(
+                " {}: {} then, {} now.",
+                capitalised(&also_metric),
+                written(t, unit),
+                written(n, unit)
+            ),
+            _ => String::new(),
+        };
         let sentence = format!(
-            "{first}: {} then, {} now; {verdict}.{}",
+            "{first}: {} then, {} now; {verdict}.{also_said}{}",
             said(was),
             said(is),
             if repeated {
@@ -181,6 +259,12 @@ pub fn follow(asked: &[(String, Ask)], then: &Value, now: &Value, before_that: &
             better,
             comparison,
             outcome,
+            also: Also {
+                metric: also_metric,
+                unit,
+                then: also_then,
+                now: also_now,
+            },
             repeated,
             sentence,
         });

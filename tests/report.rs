@@ -986,7 +986,7 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
             .iter()
             .find(|d| line.contains(d["sentence"].as_str().unwrap()))
         {
-            return vec![&d["comparison"]];
+            return vec![d];
         }
         if line.starts_with("- The median time to") {
             vec![&doc["phases"]]
@@ -1105,6 +1105,8 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
                         k.ends_with("_hours") && trim(v / 24.0, 1) == n
                             || k.ends_with("_minutes") && trim(v / 1440.0, 1) == n
                             || k.ends_with("_days") && trim(*v, 1) == n
+                            // A follow-up's companion, in the unit it is written in.
+                            || (k == "then" || k == "now") && trim(*v, 1) == n
                     }),
                     Some("hours") => all.iter().any(|(k, v)| {
                         k.ends_with("_hours") && trim(*v, 1) == n
@@ -1316,18 +1318,32 @@ fn each_report_follows_up_the_decisions_the_last_one_asked_for() {
              most-loaded people are pulled into.* The most-loaded responder's share of \
              incidents: 57% (16 of 28) then, 79% (27 of 34) now; no detectable change \
              (Fisher's exact test: p = 0.096; a change under about 33 percentage points would \
-             not show).\n\
+             not show). The top tenth of responders' share of participations: 36% then, 40% \
+             now.\n\
              - *Every follow-up gets an owner at the retro, and teams review open items older \
              than 30 days each sprint.* Follow-ups done (dropped ones left out): 51% (23 of 45) \
              then, 52% (22 of 42) now; no detectable change (Fisher's exact test: p = 1; a \
-             change under about 30 percentage points would not show).\n\
+             change under about 30 percentage points would not show). Open items older than 60 \
+             days: 2 then, 10 now.\n\
              - *Fund reliability work on web-frontend and review its ownership and on-call \
              staffing.* The share of incidents touching web-frontend: 18% (5 of 28) then, 15% \
              (5 of 34) now; no detectable change (Fisher's exact test: p = 0.744; a change \
-             under about 26 percentage points would not show).\n\n## 1."
+             under about 26 percentage points would not show). The severity-weighted score of \
+             web-frontend: 18 then, 11 now.\n\n## 1."
         ),
         "{md}"
     );
+    // The companions then are the previous period's own metrics (held to the oracle by
+    // metrics_match_the_independent_oracle), and now this period's.
+    let q2_doc = w.metrics_json(&["--period", "2026-Q2"]);
+    let also = |i: usize| &followed["decisions"][i]["also"];
+    assert_eq!(also(0)["then"], q2_doc["responders"]["top10pct_share"]);
+    assert_eq!(also(0)["now"], doc["responders"]["top10pct_share"]);
+    assert_eq!(
+        also(1)["then"],
+        q2_doc["action_items"]["stale_open"].as_f64().unwrap()
+    );
+    assert_eq!(also(2)["now"], 11.0);
     // The summary a CI job shows says the same.
     let summary = std::fs::read_to_string(w.path().join("review-2026-Q3/summary.md")).unwrap();
     assert!(
@@ -1363,7 +1379,8 @@ fn each_report_follows_up_the_decisions_the_last_one_asked_for() {
         md.contains(
             "Follow-ups done (dropped ones left out): 5% (1 of 19) then, 30% (3 of 10) now; no \
              detectable change (Fisher's exact test: p = 0.105; a change under about 38 \
-             percentage points would not show). Asked two periods running.\n"
+             percentage points would not show). Open items older than 60 days: 0 then, 0 now. \
+             Asked two periods running.\n"
         ),
         "{md}"
     );
@@ -1410,16 +1427,20 @@ fn a_synthetic_organisation_follows_up_its_decisions_too() {
     for line in [
         "The most-loaded responder's share of incidents: 63% (32 of 51) then, 62% (29 of 47) \
          now; no detectable change (Fisher's exact test: p = 1; a change under about 27 \
-         percentage points would not show). Asked two periods running.",
+         percentage points would not show). The top tenth of responders' share of \
+         participations: 22% then, 22% now. Asked two periods running.",
         "The share of incidents touching errors-0: 35% (18 of 51) then, 38% (18 of 47) now; no \
          detectable change (Fisher's exact test: p = 0.835; a change under about 27 percentage \
-         points would not show). Asked two periods running.",
+         points would not show). The severity-weighted score of errors-0: 35 then, 48 now. \
+         Asked two periods running.",
         "Follow-ups done (dropped ones left out): 43% (74 of 173) then, 35% (50 of 142) now; no \
          detectable change (Fisher's exact test: p = 0.202; a change under about 15 percentage \
-         points would not show). Asked two periods running.",
+         points would not show). Open items older than 60 days: 12 then, 17 now. Asked two \
+         periods running.",
         "Retro coverage: 74% (23 of 31) then, 76% (22 of 29) now; no detectable change \
          (Fisher's exact test: p = 1; a change under about 31 percentage points would not \
-         show). Asked two periods running.",
+         show). Half the retros held within (counting those still owed): 5.3 days then, 4.6 \
+         days now. Asked two periods running.",
     ] {
         assert!(md.contains(line), "{line}\n{md}");
     }
