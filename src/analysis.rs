@@ -12,8 +12,7 @@ use crate::followup::{self, Followed};
 use crate::metrics::{self, Baseline, Ctx, Data, Metrics, Request};
 use serde::Serialize;
 
-/// How many findings a report shows, most salient first (the rest are in metrics.json).
-pub const SHOWN: usize = 5;
+pub use crate::findings::SHOWN;
 
 pub struct Analysis<'a> {
     /// The period's context: team reports select their incidents from it.

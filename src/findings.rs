@@ -18,6 +18,9 @@
 use crate::metrics::{Baseline, Metrics};
 use serde::Serialize;
 
+/// How many findings a report shows, most salient first (the rest are in metrics.json).
+pub const SHOWN: usize = 5;
+
 /// Below this many observations (both periods together) no change is claimed.
 pub const MIN_N: usize = 20;
 

@@ -307,7 +307,7 @@ pub fn from_report(path: &std::path::Path) -> Result<(Vec<(String, Ask)>, Value)
             )
         })?;
     let mut asked = Vec::new();
-    for (i, f) in findings.iter().take(crate::analysis::SHOWN).enumerate() {
+    for (i, f) in findings.iter().take(findings::SHOWN).enumerate() {
         let (Some(decision), Some(asks)) = (f.get("decision"), f.get("asks")) else {
             continue;
         };

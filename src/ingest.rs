@@ -235,7 +235,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<(String, &'stati
                 p.display()
             );
         }
-        if meta.is_file() || crate::sources::slack::is_export_dir(p) {
+        if meta.is_file() || sources::reads_folder(p) {
             files.push((p.clone(), shown(p)));
             continue;
         }
@@ -245,11 +245,8 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Inputs, Vec<(String, &'stati
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         while let Some(e) = walker.next() {
             let e = e.with_context(|| format!("cannot walk {}", p.display()))?;
-            // An export folder (Slack) is one input, not a pile of files.
-            if e.file_type().is_dir()
-                && e.depth() > 0
-                && crate::sources::slack::is_export_dir(e.path())
-            {
+            // An export folder (Slack's, unpacked) is one input, not a pile of files.
+            if e.file_type().is_dir() && e.depth() > 0 && sources::reads_folder(e.path()) {
                 files.push((e.path().to_path_buf(), shown(e.path())));
                 walker.skip_current_dir();
                 continue;

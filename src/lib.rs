@@ -5,13 +5,14 @@
 //! [`analysis`] (metrics, findings and chart series of a period) → rendered output. [`app`] wires the commands of [`cli`] to that pipeline.
 
 pub mod analysis;
-pub mod app;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod demo;
 pub mod fallback;
 pub mod findings;
 pub mod followup;
+pub mod identity;
 pub mod ingest;
 pub mod link;
 pub mod metrics;
@@ -22,8 +23,10 @@ pub mod policy;
 pub mod privacy;
 pub mod query;
 pub mod record;
+pub mod refs;
 pub mod report;
 pub mod review;
+pub mod rows;
 pub mod schema;
 pub mod sources;
 pub mod stats;

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         // SAFETY: sets a process-wide allocator option; any value is valid (-1: never purge).
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     }
-    match incidentlens::app::run(cli) {
+    match incidentlens::cmd::run(cli) {
         Ok(code) => code,
         // A reader that stopped early (`| head`) is not an error.
         Err(e)

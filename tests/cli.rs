@@ -58,3 +58,28 @@ fn every_subcommand_help_has_one_layout() {
         .unwrap();
     assert!(!stdout(&out).contains("/secret/place"), "{}", stdout(&out));
 }
+
+#[test]
+fn period_flags_are_checked_before_the_store_is_opened() {
+    let w = Workdir::new();
+    // No store here: the flag is still what is wrong first, for every command that reads
+    // a period.
+    for command in ["metrics", "report", "review", "query"] {
+        let mut args = vec![command];
+        if command == "query" {
+            args.push("hotspots_by_service");
+        }
+        args.extend(["--store", "nowhere", "--tz", "Mars/Olympus"]);
+        if command == "review" {
+            args.extend(["--out", "r"]);
+        }
+        let out = w.run_status(&args, 2);
+        assert!(
+            stderr(&out).contains(
+                "--tz: expected an IANA time zone such as Europe/Berlin, found 'Mars/Olympus'"
+            ),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
+}

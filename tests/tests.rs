@@ -17,5 +17,6 @@ mod privacy;
 mod query;
 mod report;
 mod review;
+mod structure;
 mod synth;
 mod tickets;

@@ -86,6 +86,10 @@ impl Source for Backstage {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Catalog
+    }
+
     fn describe(&self) -> &'static str {
         "Backstage catalog-info.yaml (Component entities as services)"
     }

@@ -160,6 +160,10 @@ impl Source for Canonical {
         "canonical"
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Canonical
+    }
+
     fn describe(&self) -> &'static str {
         "one CSV or JSONL file per canonical table, named after it (incidents.csv) or known by its header; --table names it"
     }

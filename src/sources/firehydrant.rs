@@ -16,8 +16,8 @@ use super::json::{self, Either, Get};
 use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::link::Ref;
 use crate::record::{Item, Row, Value};
+use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -38,6 +38,10 @@ const KEYS: [&str; 6] = [
 impl Source for FireHydrant {
     fn name(&self) -> &'static str {
         SOURCE
+    }
+
+    fn role(&self) -> super::Role {
+        super::Role::Platform
     }
 
     fn describe(&self) -> &'static str {

@@ -23,6 +23,10 @@ impl Source for GitHub {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Ticket
+    }
+
     fn describe(&self) -> &'static str {
         "GitHub issues JSON (REST /repos/{owner}/{repo}/issues)"
     }

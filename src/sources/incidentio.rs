@@ -20,8 +20,8 @@ use super::json::{self, Get};
 use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::link::Ref;
 use crate::record::{Item, Record, Reject, Row, Value};
+use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
 use std::collections::{BTreeSet, HashMap};
@@ -58,6 +58,10 @@ const MARKERS: [&str; 9] = [
 impl Source for IncidentIo {
     fn name(&self) -> &'static str {
         SOURCE
+    }
+
+    fn role(&self) -> super::Role {
+        super::Role::Platform
     }
 
     fn describe(&self) -> &'static str {
@@ -331,7 +335,7 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> 
     }
     let mut refs: Vec<Ref> = Vec::new();
     if let Some(s) = v.str_at("summary") {
-        refs.extend(crate::link::urls_in(s).into_iter().map(Ref::Url));
+        refs.extend(crate::refs::urls_in(s).into_iter().map(Ref::Url));
     }
     let declared = get(col::DECLARED_AT).or(created);
     rows.insert(

@@ -13,8 +13,8 @@
 use super::table_csv::{self, squash, Fields};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::link::Ref;
 use crate::record::{Item, Row};
+use crate::refs::Ref;
 use crate::time::DateLayout;
 use chrono_tz::Tz;
 
@@ -72,6 +72,10 @@ fn field_of(header: &str) -> Option<&'static str> {
 impl Source for JiraCsv {
     fn name(&self) -> &'static str {
         "jira_csv"
+    }
+
+    fn role(&self) -> super::Role {
+        super::Role::Ticket
     }
 
     fn describe(&self) -> &'static str {

@@ -24,6 +24,10 @@ impl Source for Mattermost {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Chat
+    }
+
     fn describe(&self) -> &'static str {
         "Mattermost bulk export JSONL (first line {\"type\":\"version\",…})"
     }

@@ -21,6 +21,10 @@ impl Source for Opsgenie {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Pager
+    }
+
     fn describe(&self) -> &'static str {
         "Opsgenie JSON: v1 incidents, v2 alerts, v2 users"
     }

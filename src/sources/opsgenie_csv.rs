@@ -34,6 +34,10 @@ impl Source for OpsgenieCsv {
         "opsgenie_csv"
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Pager
+    }
+
     fn describe(&self) -> &'static str {
         "Opsgenie alerts CSV (tinyId, message, priority, … by header name)"
     }

@@ -28,6 +28,10 @@ impl Source for PagerDuty {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Pager
+    }
+
     fn describe(&self) -> &'static str {
         "PagerDuty REST v2 JSON: incidents, log entries, users, analytics raw incidents"
     }

@@ -42,6 +42,10 @@ impl Source for PagerDutyCsv {
         "pagerduty_csv"
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Pager
+    }
+
     fn describe(&self) -> &'static str {
         "PagerDuty web-UI incident CSV (incident number, urgency, … by header name)"
     }

@@ -3,8 +3,8 @@
 //! name the same incident elsewhere.
 
 use super::json::Get;
-use crate::link::{Ref, CHANNEL_CLAIM, REFERENCE};
 use crate::record::{Row, Value};
+use crate::refs::{Ref, CHANNEL_CLAIM, REFERENCE};
 use crate::schema::{col, Table};
 use compact_str::format_compact;
 use serde_json::Value as Json;

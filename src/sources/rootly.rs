@@ -17,8 +17,8 @@ use super::json::{self, Either, Get};
 use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::link::Ref;
 use crate::record::{Item, Row, Value};
+use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -29,6 +29,10 @@ pub const SOURCE: &str = "rootly";
 impl Source for Rootly {
     fn name(&self) -> &'static str {
         SOURCE
+    }
+
+    fn role(&self) -> super::Role {
+        super::Role::Platform
     }
 
     fn describe(&self) -> &'static str {

@@ -12,8 +12,8 @@
 use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::link::Ref;
 use crate::record::{Item, Row, Value};
+use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -24,6 +24,10 @@ pub const SOURCE: &str = "servicenow";
 impl Source for ServiceNow {
     fn name(&self) -> &'static str {
         SOURCE
+    }
+
+    fn role(&self) -> super::Role {
+        super::Role::Ticket
     }
 
     fn describe(&self) -> &'static str {

@@ -88,6 +88,10 @@ impl Source for ServiceNowCsv {
         "servicenow_csv"
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Ticket
+    }
+
     fn describe(&self) -> &'static str {
         "ServiceNow CSV export or event log (number, state/incident_state, opened_at, …)"
     }

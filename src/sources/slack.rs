@@ -27,15 +27,23 @@ pub struct Slack;
 
 pub const SOURCE: &str = "slack";
 
-use crate::link::CONVERSATION;
+use crate::refs::CONVERSATION;
 
 impl Source for Slack {
     fn name(&self) -> &'static str {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::Chat
+    }
+
     fn describe(&self) -> &'static str {
         "Slack workspace export: the folder (with channels.json and users.json) or its zip"
+    }
+
+    fn reads_folder(&self, path: &Path) -> bool {
+        is_export_dir(path)
     }
 
     fn detect(&self, input: &Input) -> bool {
@@ -373,7 +381,7 @@ impl<'de> Deserialize<'de> for Field<'de> {
 }
 
 /// Whether a folder is the root of a Slack export.
-pub fn is_export_dir(dir: &Path) -> bool {
+fn is_export_dir(dir: &Path) -> bool {
     dir.join("channels.json").is_file() && dir.join("users.json").is_file()
 }
 

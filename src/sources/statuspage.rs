@@ -24,6 +24,10 @@ impl Source for Statuspage {
         SOURCE
     }
 
+    fn role(&self) -> super::Role {
+        super::Role::StatusPage
+    }
+
     fn describe(&self) -> &'static str {
         "Atlassian Statuspage incidents.json (or summary.json, scheduled maintenances)"
     }
@@ -108,7 +112,7 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String
         .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))];
     // The incident's own reference (`inc-123`) or an incident page's URL, when the
     // public text quotes one, says which internal incident this is.
-    let mut refs: Vec<crate::link::Ref> = Vec::new();
+    let mut refs: Vec<crate::refs::Ref> = Vec::new();
     let texts = std::iter::once(v.str_at("name").unwrap_or("")).chain(
         v.array_at("incident_updates")
             .iter()
@@ -116,17 +120,17 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String
     );
     for text in texts {
         refs.extend(
-            crate::link::urls_in(text)
+            crate::refs::urls_in(text)
                 .into_iter()
-                .map(crate::link::Ref::Url),
+                .map(crate::refs::Ref::Url),
         );
         refs.extend(
             text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-                .filter_map(crate::link::label_number)
-                .map(crate::link::Ref::Number),
+                .filter_map(crate::refs::label_number)
+                .map(crate::refs::Ref::Number),
         );
     }
-    rows[0].set(col::LINK_REFS, crate::link::Ref::cell(&mut refs));
+    rows[0].set(col::LINK_REFS, crate::refs::Ref::cell(&mut refs));
     let mut services: Vec<&str> = v
         .array_at("components")
         .iter()

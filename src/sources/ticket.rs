@@ -7,8 +7,8 @@
 //! so Jira ingested before PagerDuty still links. Ticket text (descriptions, comments) is
 //! scanned for URLs and never stored.
 
-use crate::link::{label_number, urls_in, Ref};
 use crate::record::{Row, Value};
+use crate::refs::{label_number, urls_in, Ref};
 use crate::schema::{col, Table};
 
 /// URLs kept per ticket for linking (a long description can hold hundreds).
