@@ -34,7 +34,7 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Compute every metric family for a period
     #[command(
-        after_help = "Definitions: metrics.md (the report's appendix prints a short \
+        after_help = "Definitions: docs/metrics.md in the repository (the report's appendix prints a short \
         form). Without --period or --from/--to, the period is the calendar quarter of the \
         latest incident in the store. as_of defaults to the period's end, or the latest \
         timestamp in the store if that is earlier: never the current time."

@@ -1,4 +1,4 @@
-//! The canonical data model: every table and column of `data-model.md`, with its type.
+//! The canonical data model: every table and column of `docs/data-model.md`, with its type.
 //!
 //! This module is the one place that spells a column name. Adapters, the store, metrics,
 //! queries and reports refer to columns through the constants in [`col`] and to tables

@@ -78,7 +78,7 @@ impl KaplanMeier {
 
     /// The smallest `t` with `S(t) <= 0.5`, or `None` when the curve never gets there.
     /// A product that lands within 1e-12 of one half counts as reaching it. (lifelines'
-    /// `median_survival_time_` takes `S(t) < 0.5`, strictly; metrics.md says `<=`.)
+    /// `median_survival_time_` takes `S(t) < 0.5`, strictly; the definition says `<=`.)
     pub fn median(&self) -> Option<f64> {
         self.steps
             .iter()

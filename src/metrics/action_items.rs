@@ -1,4 +1,4 @@
-//! Section 2 of metrics.md, Action items: are follow-ups finished, not merely written? Completion as it stood
+//! Section 2 of docs/metrics.md, Action items: are follow-ups finished, not merely written? Completion as it stood
 //! at `as_of`, the Kaplan–Meier share done within 30 and 60 days (open items censored,
 //! dropped ones excluded), age and staleness of open work, and the same per team.
 

@@ -1,4 +1,4 @@
-//! Section 7 of metrics.md, Communication cadence: the gaps between status updates, from declaration up to and
+//! Section 7 of docs/metrics.md, Communication cadence: the gaps between status updates, from declaration up to and
 //! including resolution, and the share of incidents with a gap above target.
 
 use super::{finite, Ctx, MINUTE};

@@ -1,4 +1,4 @@
-//! Section 6 of metrics.md, Declaration: who declares incidents (by function: anyone, support included,
+//! Section 6 of docs/metrics.md, Declaration: who declares incidents (by function: anyone, support included,
 //! should be able to), and how long after the first page.
 
 use super::{finite, Ctx, MINUTE};

@@ -1,4 +1,4 @@
-//! Section 3 of metrics.md, Hotspots: which services (and teams, and product areas) the period's incidents
+//! Section 3 of docs/metrics.md, Hotspots: which services (and teams, and product areas) the period's incidents
 //! touched, weighted by severity, with repeats and a binomial test of the change against
 //! the previous period.
 

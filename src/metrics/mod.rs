@@ -1,4 +1,4 @@
-//! The metrics of `metrics.md`, computed over the canonical store.
+//! The metrics of `docs/metrics.md`, computed over the canonical store.
 //!
 //! [`Period`] and `as_of` fix what is measured; [`Data`] loads the tables once, through
 //! Polars lazy frames that project, cast and derive what the families need (the

@@ -1,4 +1,4 @@
-//! Section 5 of metrics.md, Incident phases: time to acknowledge, mitigate and resolve, as medians with spread,
+//! Section 5 of docs/metrics.md, Incident phases: time to acknowledge, mitigate and resolve, as medians with spread,
 //! a bootstrap interval and a Mann–Whitney test against the previous period. Context,
 //! never a lone headline: these durations are heavy-tailed.
 

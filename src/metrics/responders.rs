@@ -1,4 +1,4 @@
-//! Section 4 of metrics.md, Responder spread: how concentrated responding is on a few people, and how much of
+//! Section 4 of docs/metrics.md, Responder spread: how concentrated responding is on a few people, and how much of
 //! the paging lands outside business hours or in sleep hours, in each person's own zone.
 
 use super::Ctx;

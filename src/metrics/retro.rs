@@ -1,4 +1,4 @@
-//! Section 1 of metrics.md, Time to retrospective: how long after resolution the retro was held, its coverage
+//! Section 1 of docs/metrics.md, Time to retrospective: how long after resolution the retro was held, its coverage
 //! per severity, with the retros still owed right-censored at `as_of` (Kaplan–Meier).
 
 use super::{finite, ratio, Ctx, Incident, HOUR, SEVERITY_KEYS};

@@ -7,7 +7,7 @@ metrics_oracle.py's document of the period before it (judged as it stands now). 
 per finding family, the comparison its sentence should state: this period's count and
 population from the tool's metrics (held to metrics_oracle.py elsewhere), the previous
 period's from the oracle, Fisher's exact test (scipy), the Holm adjustment over the
-services' binomial p-values, the evidence the rule of docs/metrics-notes.md grades, and
+services' binomial p-values, the evidence the rule of docs/metrics.md grades, and
 the smallest detectable difference (80% power, 5% level, normal approximation).
 """
 import json

@@ -2,7 +2,7 @@
 """Recomputes `incidentlens metrics --format json` from the store's Parquet files.
 
 An independent implementation of metrics.md (and of the choices the spec leaves open,
-documented in docs/metrics-notes.md) with pandas, numpy, scipy and lifelines. It reads
+documented in docs/metrics.md) with pandas, numpy, scipy and lifelines. It reads
 only the Parquet store, never the tool's code. The integration test compares its output
 with the tool's: counts exactly, floats to 1e-9 relative; the bootstrap interval `ci90`
 is not recomputed here (the test checks that the tool's brackets the median).
@@ -96,7 +96,7 @@ def fnum(x):
 
 
 # --- one incident seen by two sources counts once --------------------------------------
-# docs/metrics-notes.md: incident_links rows whose two ids are both incidents join them;
+# docs/metrics.md: incident_links rows whose two ids are both incidents join them;
 # the primary (pager/canonical, then platform, then the rest; then id) keeps its values
 # and takes the others' where it has none (the earliest retro dates); the rest of the
 # data follows it.
