@@ -158,10 +158,36 @@ impl ChartKind {
     }
 }
 
+/// The metric family a finding speaks of (its name in metrics.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    Hotspots,
+    Retro,
+    ActionItems,
+    Responders,
+    Declaration,
+    Comms,
+}
+
+impl Family {
+    /// Its name in metrics.json (`action_items`): findings of equal salience are ordered
+    /// by it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Hotspots => "hotspots",
+            Family::Retro => "retro",
+            Family::ActionItems => "action_items",
+            Family::Responders => "responders",
+            Family::Declaration => "declaration",
+            Family::Comms => "comms",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// The metric family: hotspots, retro, action_items, responders, declaration, comms.
-    pub family: &'static str,
+    pub family: Family,
     /// One claim, as a short heading.
     pub title: String,
     /// The number, its comparison, its uncertainty.
@@ -478,7 +504,7 @@ pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding
     out.sort_by(|a, b| {
         b.salience
             .total_cmp(&a.salience)
-            .then_with(|| a.family.cmp(b.family))
+            .then_with(|| a.family.name().cmp(b.family.name()))
     });
     out
 }
@@ -548,7 +574,7 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
     };
     let significant = evidence.is_some_and(Evidence::real) && h.incidents > h.previous;
     Some(Finding {
-        family: "hotspots",
+        family: Family::Hotspots,
         title: if significant {
             format!("{name} is where incidents concentrate, more than before.")
         } else {
@@ -670,7 +696,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         "Hold a retro within five working days for every incident the policy names, and clear the backlog of those still owed.".into()
     });
     Some(Finding {
-        family: "retro",
+        family: Family::Retro,
         title,
         sentence,
         asks: decision.as_ref().map(|_| Ask::HoldRetros),
@@ -752,7 +778,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             .into(),
     );
     Some(Finding {
-        family: "action_items",
+        family: Family::ActionItems,
         title: if completion < 0.7 {
             "Follow-ups are written but not finished.".into()
         } else {
@@ -835,7 +861,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         &mut sentence,
     );
     Some(Finding {
-        family: "responders",
+        family: Family::Responders,
         title: match comparison.as_ref().and_then(Comparison::rose) {
             Some(true) => "Responding leans more on a few people than before.".into(),
             Some(false) => "Responding leans on a few people, less than before.".into(),
@@ -896,7 +922,7 @@ fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         );
     }
     Some(Finding {
-        family: "declaration",
+        family: Family::Declaration,
         title: match (share > 0.0, comparison.as_ref().and_then(Comparison::rose)) {
             (_, Some(true)) => {
                 "More incidents are declared outside engineering than before.".into()
@@ -965,7 +991,7 @@ fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         &mut sentence,
     );
     Some(Finding {
-        family: "comms",
+        family: Family::Comms,
         title: match (matters, comparison.as_ref().and_then(Comparison::rose)) {
             (_, Some(true)) => "Status updates have more long gaps than before.".into(),
             (_, Some(false)) => "Status updates have fewer long gaps than before.".into(),
