@@ -128,7 +128,11 @@ pub fn exec(
     // What did not change: the phases, and status-update cadence unless a finding
     // shown already gives it.
     let mut unchanged = findings::phases_context(m);
-    if a.coverage.comms && !views.iter().any(|v| v.finding.family == findings::Family::Comms) {
+    if a.coverage.comms
+        && !views
+            .iter()
+            .any(|v| v.finding.family == findings::Family::Comms)
+    {
         unchanged.extend(findings::comms_line(m, &a.previous));
     }
     use minijinja::Value as V;

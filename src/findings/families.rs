@@ -1,515 +1,12 @@
-//! Findings: the metrics turned into ranked sentences, each with its number, its
-//! comparison to the previous period and, where it helps, a decision to ask for.
-//!
-//! The wording follows one rule for calling a change, the same in every finding:
-//! - with fewer than [`MIN_N`] observations over both periods, no change is claimed:
-//!   the sentence says there are too few to tell a change from chance;
-//! - otherwise the test's p-value decides the words: below 0.01 "strong evidence of a
-//!   real change", below 0.05 "some evidence", else "a difference this size could be
-//!   chance". A test repeated over several groups (a hotspot's share, tested for every
-//!   service) is judged on its Holm-adjusted p-value, and the sentence says so.
-//!
-//! The tests: binomial for hotspot shares, Fisher's exact for retro coverage,
-//! Mann–Whitney (with `n >= 20` on both sides) for durations. A mean is never
-//! headlined. Every number in a sentence comes from the metrics document, and each
-//! finding lists the JSON keys it used; a sentence's number is the statistic its chart
-//! shows, or the sentence names the population it is taken over.
+//! One finding per metric family: its sentence, comparison, decision and chart.
 
-use crate::metrics::{Baseline, Metrics};
-use serde::Serialize;
+use super::*;
 
-/// How many findings a report shows, most salient first (the rest are in metrics.json).
-pub const SHOWN: usize = 5;
-
-/// Below this many observations (both periods together) no change is claimed.
-pub const MIN_N: usize = 20;
-
-/// Services are ranked only when the service is known for at least this share of the
-/// period's incidents.
-pub const SERVICE_COVERAGE_MIN: f64 = 0.5;
-
-/// How strongly a comparison supports a change, by the rule above.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Evidence {
-    TooFew(usize),
-    Strong(f64),
-    Some(f64),
-    Chance(f64),
-}
-
-impl Evidence {
-    fn of(n: usize, p: Option<f64>) -> Option<Evidence> {
-        let p = p?;
-        Some(if n < MIN_N {
-            Evidence::TooFew(n)
-        } else if p < 0.01 {
-            Evidence::Strong(p)
-        } else if p < 0.05 {
-            Evidence::Some(p)
-        } else {
-            Evidence::Chance(p)
-        })
-    }
-
-    fn real(self) -> bool {
-        matches!(self, Evidence::Strong(_) | Evidence::Some(_))
-    }
-
-    /// Its name in metrics.json.
-    fn name(self) -> &'static str {
-        match self {
-            Evidence::TooFew(_) => "too_few",
-            Evidence::Strong(_) => "strong",
-            Evidence::Some(_) => "some",
-            Evidence::Chance(_) => "chance",
-        }
-    }
-
-    /// The comparison every finding makes with the previous period: ", up from {before}:
-    /// strong evidence …" when the evidence shows a change (its direction `up`), else
-    /// ", against {before}; …".
-    ///
-    /// `detectable`, for a comparison of two shares, is the smallest difference (as a
-    /// share) the samples would show: said when the difference seen could be chance, so
-    /// that "no change" says what it rules out.
-    fn compare(
-        evidence: Option<Evidence>,
-        before: &str,
-        up: bool,
-        what: &str,
-        test: &str,
-        detectable: Option<f64>,
-    ) -> String {
-        match evidence {
-            Some(e) if e.real() => format!(
-                ", {} from {before}{}",
-                if up { "up" } else { "down" },
-                e.clause(what, test)
-            ),
-            Some(e @ Evidence::Chance(_)) => format!(
-                ", against {before}{}{}",
-                e.clause(what, test),
-                detectable.map_or(String::new(), |d| format!(
-                    "; samples this size show a difference reliably only from about {:.0} \
-                     percentage points",
-                    d * 100.0
-                ))
-            ),
-            Some(e) => format!(", against {before}{}", e.clause(what, test)),
-            None => format!(", against {before}"),
-        }
-    }
-
-    /// The clause after the comparison: "; too few …", ": strong evidence …".
-    /// `test` names the test and any adjustment, for the parenthesis.
-    fn clause(self, what: &str, test: &str) -> String {
-        match self {
-            Evidence::TooFew(n) => {
-                format!("; with {n} {what} in both periods, too few to tell a change from chance")
-            }
-            Evidence::Strong(p) => {
-                format!(": strong evidence of a real change ({test}{})", p_value(p))
-            }
-            Evidence::Some(p) => format!(": some evidence of a real change ({test}{})", p_value(p)),
-            Evidence::Chance(p) => {
-                format!(
-                    "; a difference this size could be chance ({test}{})",
-                    p_value(p)
-                )
-            }
-        }
-    }
-}
-
-/// The charts a report draws: one beside each finding that has one, the months
-/// overview and the phases. Named here, where the analysis decides which chart shows a
-/// finding's numbers; drawn by the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChartKind {
-    /// Incidents per service by severity, this period and the last.
-    Hotspots,
-    /// Retros held by days after resolution (Kaplan–Meier), both periods.
-    Retro,
-    /// Action items done by age (Kaplan–Meier), both periods.
-    ActionItems,
-    /// The Lorenz curve of participation, both periods.
-    Lorenz,
-    /// Incidents per month by severity, the previous period then this one.
-    Monthly,
-    /// Phase durations, one dot per incident, both periods.
-    Phases,
-    /// Incidents declared by each function, this period and the last.
-    Declarers,
-}
-
-impl ChartKind {
-    /// Its name in chart file names (`exec-action_items.svg`).
-    pub fn name(self) -> &'static str {
-        match self {
-            ChartKind::Hotspots => "hotspots",
-            ChartKind::Retro => "retro",
-            ChartKind::ActionItems => "action_items",
-            ChartKind::Lorenz => "lorenz",
-            ChartKind::Monthly => "monthly",
-            ChartKind::Phases => "phases",
-            ChartKind::Declarers => "declarers",
-        }
-    }
-}
-
-/// The metric family a finding speaks of (its name in metrics.json).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    Hotspots,
-    Retro,
-    ActionItems,
-    Responders,
-    Declaration,
-    Comms,
-}
-
-impl Family {
-    /// Its name in metrics.json (`action_items`): findings of equal salience are ordered
-    /// by it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Hotspots => "hotspots",
-            Family::Retro => "retro",
-            Family::ActionItems => "action_items",
-            Family::Responders => "responders",
-            Family::Declaration => "declaration",
-            Family::Comms => "comms",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub family: Family,
-    /// One claim, as a short heading.
-    pub title: String,
-    /// The number, its comparison, its uncertainty.
-    pub sentence: String,
-    /// What leadership is asked to decide, if anything.
-    pub decision: Option<String>,
-    /// Which decision that is, so that the next report can follow it up.
-    pub asks: Option<Ask>,
-    /// The chart that goes with it.
-    pub chart: Option<ChartKind>,
-    /// How much it deserves attention, 0–1; findings are ranked by it.
-    pub salience: f64,
-    /// The metrics keys its numbers come from (for traceability).
-    pub keys: Vec<&'static str>,
-    /// Its comparison with the previous period, when there is one: the counts it
-    /// compares, the test and the evidence its words grade.
-    pub comparison: Option<Comparison>,
-}
-
-/// A decision a finding asks for, by what would show it worked (see `followup`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Ask {
-    /// Hold retros within five working days and clear the backlog: retro coverage.
-    HoldRetros,
-    /// Every follow-up gets an owner and open items are reviewed: items done.
-    OwnFollowUps,
-    /// Spread incident knowledge: the most-loaded responder's share of incidents.
-    SpreadKnowledge,
-    /// Fund reliability work on a service: its share of incidents.
-    FundReliability { service: String },
-    /// Agree a status-update interval: incidents with a gap above target.
-    StatusCadence,
-}
-
-/// A count out of a population: `count` of `of`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Share {
-    pub count: usize,
-    pub of: usize,
-}
-
-/// What a finding compares: this period's share against the previous period's, and
-/// what the test says. metrics.json carries it, so that every number of the sentence
-/// can be traced, the previous period's included.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    pub now: Share,
-    pub before: Share,
-    /// `fisher_exact` (two shares) or `binomial` (two counts over periods of equal
-    /// length).
-    pub test: &'static str,
-    pub p_value: Option<f64>,
-    /// When the same test ran for several groups (every service), the Holm-adjusted
-    /// p-value the words judge, and how many groups were compared.
-    pub holm_p_value: Option<f64>,
-    pub groups_compared: usize,
-    /// The observations the small-sample rule counts (both periods together).
-    pub observations: usize,
-    /// `too_few`, `strong`, `some` or `chance` (the module's rule); null without a test.
-    pub evidence: Option<&'static str>,
-    /// The smallest difference of two shares these samples would show (80% power, 5%
-    /// level), when the words say the difference seen could be chance.
-    pub detectable_difference: Option<f64>,
-}
-
-/// A share now, `x1` of `n1`, against the previous period's, `x2` of `n2` (`before`
-/// says it in words), by Fisher's exact test on held / not held: the comparison clause,
-/// and the comparison itself.
-fn compare_shares(
-    (x1, n1): (usize, usize),
-    (x2, n2): (usize, usize),
-    before: &str,
-    what: &str,
-) -> (String, Comparison) {
-    let (comparison, evidence) = fisher(Share { count: x1, of: n1 }, Share { count: x2, of: n2 });
-    let up = x1 as f64 / n1 as f64 > x2 as f64 / n2 as f64;
-    let clause = Evidence::compare(
-        evidence,
-        before,
-        up,
-        what,
-        "Fisher's exact test: ",
-        comparison.detectable_difference,
-    );
-    (clause, comparison)
-}
-
-/// Two shares compared by Fisher's exact test on count / rest, graded by the module's
-/// rule, with the smallest detectable difference when the difference could be chance.
-fn fisher(now: Share, before: Share) -> (Comparison, Option<Evidence>) {
-    let (Share { count: x1, of: n1 }, Share { count: x2, of: n2 }) = (now, before);
-    let test = crate::stats::fisher_exact_p(
-        x1 as u64,
-        (n1 - x1.min(n1)) as u64,
-        x2 as u64,
-        (n2 - x2.min(n2)) as u64,
-    );
-    let evidence = Evidence::of(n1 + n2, test);
-    let detectable =
-        detectable(x1, n1, x2, n2).filter(|_| matches!(evidence, Some(Evidence::Chance(_))));
-    let comparison = Comparison {
-        now,
-        before,
-        test: "fisher_exact",
-        p_value: test,
-        holm_p_value: None,
-        groups_compared: 1,
-        observations: n1 + n2,
-        evidence: evidence.map(Evidence::name),
-        detectable_difference: detectable,
-    };
-    (comparison, evidence)
-}
-
-/// `now` against `before` by Fisher's exact test, graded by the module's rule (what a
-/// follow-up of last period's decisions states).
-pub fn compare(now: Share, before: Share) -> Comparison {
-    fisher(now, before).0
-}
-
-/// A p-value as the report writes it: `p = 0.049`, `p < 0.001`.
-pub fn p_words(p: f64) -> String {
-    p_value(p)
-}
-
-impl Comparison {
-    /// Whether the evidence shows a change (strong or some), and which way.
-    pub fn rose(&self) -> Option<bool> {
-        matches!(self.evidence, Some("strong" | "some")).then(|| {
-            self.now.count as f64 / self.now.of.max(1) as f64
-                > self.before.count as f64 / self.before.of.max(1) as f64
-        })
-    }
-}
-
-/// The smallest difference between `x1` of `n1` and `x2` of `n2` these sample sizes
-/// would show (see `stats::detectable_difference`).
-fn detectable(x1: usize, n1: usize, x2: usize, n2: usize) -> Option<f64> {
-    let pooled = (x1 + x2) as f64 / (n1 + n2).max(1) as f64;
-    crate::stats::detectable_difference(n1, n2, pooled)
-}
-
-/// A decision drawn from a pattern (who responds, how steady updates are, which service
-/// concentrates incidents) is asked only on enough data: with fewer than [`MIN_N`] in
-/// the finding's population (`n` of `one`/`many`) the sentence says so, and nothing is
-/// asked.
-fn asked(
-    decision: Option<String>,
-    n: usize,
-    (one, many): (&str, &str),
-    sentence: &mut String,
-) -> Option<String> {
-    match decision {
-        Some(_) if n < MIN_N => {
-            *sentence += &format!(
-                " With {}, too few to base a decision on.",
-                crate::words::count(n as u64, one, many)
-            );
-            None
-        }
-        d => d,
-    }
-}
-
-/// A count with thousands separators.
-fn n(count: usize) -> String {
-    crate::words::thousands(count as u64)
-}
-
-pub fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
-fn p_value(p: f64) -> String {
-    if p < 0.001 {
-        "p < 0.001".into()
-    } else {
-        format!("p = {}", trim(p, 3))
-    }
-}
-
-/// A number with at most `digits` decimals, trailing zeros dropped.
-pub fn trim(x: f64, digits: usize) -> String {
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// Minutes as a readable duration: minutes under two hours, then hours, then days.
-fn duration_minutes(m: f64) -> String {
-    if m < 120.0 {
-        format!("{} minutes", trim(m, 1))
-    } else {
-        duration_hours(m / 60.0)
-    }
-}
-
-/// Hours as a readable duration: hours under two days, days above.
-fn duration_hours(h: f64) -> String {
-    if h < 48.0 {
-        format!("{} hours", trim(h, 1))
-    } else {
-        format!("{} days", trim(h / 24.0, 1))
-    }
-}
-
-/// Which metric families the store's sources can inform at all. A store filled from a
-/// status page alone knows nothing of retros, follow-ups or responders: its report says
-/// so instead of reporting "0 of 3 retros held".
-#[derive(Debug, Clone, Copy)]
-pub struct Coverage {
-    /// The period's incidents whose service is known, and all of them.
-    pub services: (usize, usize),
-    pub retros: bool,
-    pub action_items: bool,
-    pub responders: bool,
-    pub declaration: bool,
-    pub comms: bool,
-    pub acknowledgement: bool,
-}
-
-impl Coverage {
-    /// Whether any record of the whole store (any period) carries each family's data,
-    /// and for how many of the period's incidents the service is known.
-    pub fn of(ctx: &crate::metrics::Ctx) -> Coverage {
-        let data = ctx.data;
-        Coverage {
-            services: (crate::metrics::with_service(ctx), ctx.current.len()),
-            retros: data
-                .incidents
-                .iter()
-                .any(|i| i.retro_held.or(i.retro_published).is_some()),
-            action_items: !data.items.is_empty(),
-            responders: !data.pages.is_empty()
-                || !data.participants.is_empty()
-                || data.incidents.iter().any(|i| i.commander.is_some())
-                || data.messages.iter().any(|m| m.person.is_some()),
-            declaration: data.incidents.iter().any(|i| i.declared_by.is_some()),
-            comms: data.events.iter().any(|e| e.kind == "status_update"),
-            acknowledgement: data.pages.iter().any(|p| p.acknowledged.is_some())
-                || data.incidents.iter().any(|i| i.acknowledged.is_some())
-                || data.events.iter().any(|e| e.kind == "acknowledged"),
-        }
-    }
-
-    /// Whether the service is known for enough of the period's incidents to rank
-    /// services at all.
-    fn services_enough(&self) -> bool {
-        let (known, total) = self.services;
-        total == 0 || known as f64 >= SERVICE_COVERAGE_MIN * total as f64
-    }
-
-    /// A sentence for each family no source informs, or too few incidents do.
-    pub fn unmeasured(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        if !self.services_enough() {
-            let (known, total) = self.services;
-            out.push(format!(
-                "Hotspots: the service is known for only {known} of {total} incidents ({}), \
-                 under the half that ranking services needs; name services in the exports \
-                 (or map them in the config) to see where incidents concentrate.",
-                pct(known as f64 / total as f64)
-            ));
-        }
-        if !self.retros {
-            out.push("Retrospectives: no source records them (postmortem tickets, an incident platform's postmortems, or retro dates), so retro coverage and time to retro are not measured.".to_string());
-        }
-        if !self.action_items {
-            out.push("Action items: no source records follow-ups (a ticket tracker or an incident platform), so completion is not measured.".to_string());
-        }
-        if !self.responders {
-            out.push("Responders: no source records who was paged, assigned or took part, so responder load and concentration are not measured.".to_string());
-        }
-        if !self.declaration {
-            out.push("Declaration: no source records who declared incidents.".to_string());
-        }
-        if !self.acknowledgement {
-            out.push(
-                "Time to acknowledge: no source records pages or acknowledgements.".to_string(),
-            );
-        }
-        if !self.comms {
-            out.push("Communication: no source records status updates (a status page, an incident platform, or chat messages with the update marker).".to_string());
-        }
-        out
-    }
-}
-
-/// All findings that the data supports, most salient first.
-pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding> {
-    let mut out = Vec::new();
-    if coverage.services_enough() {
-        out.extend(hotspot(m, prev, coverage.services));
-    }
-    if coverage.retros {
-        out.extend(retro(m, prev));
-    }
-    if coverage.action_items {
-        out.extend(action_items(m, prev));
-    }
-    if coverage.responders {
-        out.extend(responders(m, prev));
-    }
-    if coverage.declaration {
-        out.extend(declaration(m, prev));
-    }
-    if coverage.comms {
-        out.extend(comms(m, prev));
-    }
-    out.sort_by(|a, b| {
-        b.salience
-            .total_cmp(&a.salience)
-            .then_with(|| a.family.name().cmp(b.family.name()))
-    });
-    out
-}
-
-fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option<Finding> {
+pub(crate) fn hotspot(
+    m: &Metrics,
+    prev: &Baseline,
+    (known, all): (usize, usize),
+) -> Option<Finding> {
     let h = m.hotspots.first()?;
     let name = h.key.values().next()?.clone();
     let total = m.incidents.count;
@@ -605,7 +102,7 @@ fn hotspot(m: &Metrics, prev: &Baseline, (known, all): (usize, usize)) -> Option
     })
 }
 
-fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+pub(crate) fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let r = &m.time_to_retro;
     let coverage = r.coverage?;
     let as_of = &m.period.as_of[..10];
@@ -715,7 +212,7 @@ fn retro(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     })
 }
 
-fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+pub(crate) fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let a = &m.action_items.all;
     if a.total == 0 {
         return None;
@@ -800,7 +297,7 @@ fn action_items(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     })
 }
 
-fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+pub(crate) fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let r = &m.responders;
     let top = r.people.first()?;
     let share = r.most_loaded_incident_share?;
@@ -883,7 +380,7 @@ fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     })
 }
 
-fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+pub(crate) fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let d = &m.declaration;
     let share = d.non_engineering_share?;
     let (outside, known) = d.non_engineering();
@@ -948,11 +445,14 @@ fn declaration(m: &Metrics, prev: &Baseline) -> Option<Finding> {
 
 /// A share of incidents with a status-update gap above target from which cadence is a
 /// finding with a decision, not only a line among what did not change.
-const COMMS_MATTERS: f64 = 0.25;
+pub(crate) const COMMS_MATTERS: f64 = 0.25;
 
 /// How steady status updates were: the gaps, the share of incidents with a gap above
 /// target, and that share against the previous period's (Fisher's exact test).
-fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<Comparison>)> {
+pub(crate) fn comms_sentence(
+    m: &Metrics,
+    prev: &Baseline,
+) -> Option<(String, f64, Option<Comparison>)> {
     let c = &m.comms;
     let over = c.incidents_over_target?;
     let n = c.incidents_with_updates;
@@ -977,7 +477,7 @@ fn comms_sentence(m: &Metrics, prev: &Baseline) -> Option<(String, f64, Option<C
     Some((sentence, over, comparison))
 }
 
-fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+pub(crate) fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let (mut sentence, over, comparison) = comms_sentence(m, prev)?;
     let n = m.comms.incidents_with_updates;
     // Long gaps matter from a quarter of the incidents, seen over enough incidents.

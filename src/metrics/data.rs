@@ -1,0 +1,781 @@
+//! The tables the metrics read, loaded once: [`Data`], through Polars lazy frames that
+//! project, cast and derive what the families need (the incident's anchor time, its
+//! exclusion), people resolved to one identity, incidents seen by two sources counted
+//! once.
+
+use super::*;
+use crate::link::Identities;
+use crate::store::{strings as strs, Store};
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// An incident as the metrics see it (timestamps in microseconds, UTC).
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    /// The number people call it by in its source (`#131`), when it has one.
+    pub number: Option<i64>,
+    pub title: Option<String>,
+    pub team: Option<String>,
+    pub severity: Option<String>,
+    /// `declared_at`, else `started_at`: what places the incident in a period.
+    pub anchor: i64,
+    pub started: Option<i64>,
+    pub declared: Option<i64>,
+    pub acknowledged: Option<i64>,
+    pub mitigated: Option<i64>,
+    pub resolved: Option<i64>,
+    pub declared_by: Option<String>,
+    pub commander: Option<String>,
+    pub retro_held: Option<i64>,
+    pub retro_published: Option<i64>,
+    /// Drill, test, game day or maintenance window.
+    pub excluded: bool,
+}
+
+impl Incident {
+    /// How people name it: `#131`, else its id in its source (`PD-Q1OHF`).
+    pub fn label(&self) -> String {
+        match self.number {
+            Some(n) => format!("#{n}"),
+            None => self
+                .id
+                .split_once(':')
+                .map_or(self.id.as_str(), |(_, id)| id)
+                .to_string(),
+        }
+    }
+
+    /// The severity key: `SEV1`…`SEV5` or `unknown`.
+    pub fn severity_key(&self) -> &str {
+        self.severity.as_deref().unwrap_or("unknown")
+    }
+
+    /// `started_at`, else the anchor: where a duration from the start begins.
+    pub fn start(&self) -> i64 {
+        self.started.unwrap_or(self.anchor)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub incident: Name,
+    pub person: Option<Name>,
+    pub sent: Option<i64>,
+    pub acknowledged: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub incident: Name,
+    pub person: Name,
+    pub role: Name,
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub incident: Name,
+    pub at: i64,
+    pub kind: Name,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: String,
+    pub title: Option<String>,
+    pub due: Option<i64>,
+    pub incident: Option<String>,
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    pub created: Option<i64>,
+    pub completed: Option<i64>,
+    pub status: String,
+    pub updated: Option<i64>,
+}
+
+/// Someone's chat messages in an incident's channel (one per incident and author, or a
+/// few when the incident's messages lie in several channels; never one per message).
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub incident: Option<Name>,
+    pub person: Option<Name>,
+    /// Whether any of these messages is a post by a person, not a bot (not a join, a
+    /// topic change, a tombstone).
+    pub responded: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Person {
+    pub display_name: Option<String>,
+    pub team: Option<String>,
+    pub function: Option<String>,
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServiceInfo {
+    pub team: Option<String>,
+    pub product_area: Option<String>,
+}
+
+/// The store's tables, loaded once for every family.
+pub struct Data {
+    pub incidents: Vec<Incident>,
+    pub incident_services: Vec<(String, String)>,
+    pub pages: Vec<Page>,
+    pub participants: Vec<Participant>,
+    pub events: Vec<Event>,
+    pub items: Vec<Item>,
+    pub messages: Vec<Message>,
+    pub people: HashMap<String, Person>,
+    pub services: HashMap<String, ServiceInfo>,
+    pub runs: DataFrame,
+    /// The latest timestamp of any data table (due dates aside): the default `as_of`
+    /// when it is earlier than the period's end.
+    pub latest: Option<i64>,
+    /// Chat channels and tickets whose references link ambiguously, or to nothing.
+    pub link_issues: (usize, usize),
+    /// Incidents' documented fallbacks: (incident id, what the fallback set).
+    pub fallbacks: Vec<(String, String)>,
+    /// Input records still waiting for an incident no ingest has brought.
+    pub pending: usize,
+}
+
+/// A timestamp column as Int64 microseconds, for extraction.
+fn ts(name: &str) -> Expr {
+    col(name).cast(DataType::Int64)
+}
+
+/// An integer or timestamp column's values (timestamps as microseconds).
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect())
+}
+
+fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
+    Ok(df.column(name)?.bool()?.iter().collect())
+}
+
+impl Data {
+    pub fn load(store: &Store) -> Result<Data> {
+        // Millions of chat messages are read on a thread of their own, beside the rest.
+        // So are pages, participants and events, a row group at a time.
+        std::thread::scope(|scope| {
+            let chat = scope.spawn(|| beside("chat authors", || chat_authors(store)));
+            let tables = scope.spawn(|| {
+                beside("pages, participants, events", || {
+                    pages_participants_events(store)
+                })
+            });
+            let latest = scope.spawn(|| beside("latest timestamp", || latest_timestamp(store)));
+            Data::load_beside(
+                store,
+                Beside {
+                    chat,
+                    tables,
+                    latest,
+                },
+            )
+        })
+    }
+
+    fn load_beside(store: &Store, beside: Beside<'_>) -> Result<Data> {
+        let Beside {
+            chat,
+            tables,
+            latest,
+        } = beside;
+        // The tables read whole are the small ones read whole below; incidents and action
+        // items are scanned for the columns asked of them, the large tables (messages by
+        // the million, pages, participants, events) are read beside, a row group at a
+        // time.
+        let whole = [
+            Table::IncidentServices,
+            Table::IncidentTags,
+            Table::IncidentLinks,
+            Table::LinkIssues,
+            Table::People,
+            Table::Services,
+            Table::IngestRuns,
+        ];
+        let frames: HashMap<Table, DataFrame> = whole
+            .into_iter()
+            .map(|t| Ok((t, store.read(t)?)))
+            .collect::<Result<_>>()?;
+        crate::timing::lap("load: small tables");
+        let frame = |t: Table| -> &DataFrame { &frames[&t] };
+
+        let inc = store
+            .scan(Table::Incidents)?
+            .select([
+                col(col::INCIDENT_ID),
+                col(col::NUMBER),
+                col(col::TITLE),
+                col(col::TEAM),
+                col(col::SEVERITY),
+                coalesce(&[ts(col::DECLARED_AT), ts(col::STARTED_AT)]).alias("anchor"),
+                ts(col::STARTED_AT),
+                ts(col::DECLARED_AT),
+                ts(col::ACKNOWLEDGED_AT),
+                ts(col::MITIGATED_AT),
+                ts(col::RESOLVED_AT),
+                col(col::DECLARED_BY),
+                col(col::COMMANDER),
+                ts(col::RETRO_HELD_AT),
+                ts(col::RETRO_PUBLISHED_AT),
+                col(col::IS_DRILL)
+                    .fill_null(lit(false))
+                    .or(col(col::IS_MAINTENANCE).fill_null(lit(false)))
+                    .alias("excluded"),
+            ])
+            .filter(col("anchor").is_not_null())
+            .collect()?;
+        let mut ids = strs(&inc, col::INCIDENT_ID)?;
+        let numbers = ints(&inc, col::NUMBER)?;
+        let mut titles = strs(&inc, col::TITLE)?;
+        let mut teams = strs(&inc, col::TEAM)?;
+        let mut sev = strs(&inc, col::SEVERITY)?;
+        let anchor = ints(&inc, "anchor")?;
+        let started = ints(&inc, col::STARTED_AT)?;
+        let declared = ints(&inc, col::DECLARED_AT)?;
+        let acked = ints(&inc, col::ACKNOWLEDGED_AT)?;
+        let mitigated = ints(&inc, col::MITIGATED_AT)?;
+        let resolved = ints(&inc, col::RESOLVED_AT)?;
+        let mut declared_by = strs(&inc, col::DECLARED_BY)?;
+        let mut commander = strs(&inc, col::COMMANDER)?;
+        let held = ints(&inc, col::RETRO_HELD_AT)?;
+        let published = ints(&inc, col::RETRO_PUBLISHED_AT)?;
+        let excluded = bools(&inc, "excluded")?;
+        let incidents = (0..inc.height())
+            .map(|i| Incident {
+                id: ids[i].take().unwrap_or_default(),
+                number: numbers[i],
+                title: titles[i].take(),
+                team: teams[i].take(),
+                severity: sev[i].take(),
+                anchor: anchor[i].expect("filtered"),
+                started: started[i],
+                declared: declared[i],
+                acknowledged: acked[i],
+                mitigated: mitigated[i],
+                resolved: resolved[i],
+                declared_by: declared_by[i].take(),
+                commander: commander[i].take(),
+                retro_held: held[i],
+                retro_published: published[i],
+                excluded: excluded[i].unwrap_or(false),
+            })
+            .collect();
+        crate::timing::lap("load: incidents");
+
+        let df = frame(Table::IncidentServices);
+        let incident_services = strs(df, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(strs(df, col::SERVICE)?)
+            .filter_map(|(i, s)| Some((i?, s?)))
+            .collect();
+
+        let df = store
+            .scan(Table::ActionItems)?
+            .select([
+                col(col::ITEM_ID),
+                col(col::TITLE),
+                ts(col::DUE_AT),
+                col(col::INCIDENT_ID),
+                col(col::OWNER),
+                col(col::TEAM),
+                ts(col::CREATED_AT),
+                ts(col::COMPLETED_AT),
+                col(col::STATUS),
+                ts(col::UPDATED_AT),
+            ])
+            .collect()?;
+        let (mut ii, mut io, mut it, ic, id, mut is, iu) = (
+            strs(&df, col::INCIDENT_ID)?,
+            strs(&df, col::OWNER)?,
+            strs(&df, col::TEAM)?,
+            ints(&df, col::CREATED_AT)?,
+            ints(&df, col::COMPLETED_AT)?,
+            strs(&df, col::STATUS)?,
+            ints(&df, col::UPDATED_AT)?,
+        );
+        let (mut item_ids, mut item_titles, dues) = (
+            strs(&df, col::ITEM_ID)?,
+            strs(&df, col::TITLE)?,
+            ints(&df, col::DUE_AT)?,
+        );
+        let items = (0..df.height())
+            .map(|i| Item {
+                id: item_ids[i].take().unwrap_or_default(),
+                title: item_titles[i].take(),
+                due: dues[i],
+                incident: ii[i].take(),
+                owner: io[i].take(),
+                team: it[i].take(),
+                created: ic[i],
+                completed: id[i],
+                status: is[i].take().unwrap_or_else(|| "open".into()),
+                updated: iu[i],
+            })
+            .collect();
+        crate::timing::lap("load: action items");
+        let (pages, participants, events) =
+            tables.join().expect("the table reader does not panic")?;
+        crate::timing::lap("load: waiting for pages, participants, events");
+
+        let messages = chat.join().expect("the chat reader does not panic")?;
+        crate::timing::lap("load: waiting for chat authors");
+        let link_issues = if store.table_path(Table::LinkIssues).exists() {
+            let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
+            let count = |p: &str| problems.iter().filter(|v| v.as_deref() == Some(p)).count();
+            (count("ambiguous"), count("dangling"))
+        } else {
+            // A store written before ingest kept what linking found: link it here.
+            let mut channels = crate::link::ChannelSet::default();
+            store.batches(
+                Table::Messages,
+                &crate::link::ChannelSet::COLUMNS,
+                &mut |df| channels.add(df),
+            )?;
+            crate::link::issues(
+                &store.read(Table::Incidents)?,
+                &channels.frame()?,
+                &store.read(Table::ActionItems)?,
+                &store.read(Table::Retros)?,
+                frame(Table::IncidentLinks),
+            )?
+        };
+        crate::timing::lap("load: link check");
+
+        let df = frame(Table::People);
+        let people = strs(df, col::PERSON_ID)?
+            .into_iter()
+            .zip(strs(df, col::DISPLAY_NAME)?)
+            .zip(strs(df, col::TEAM)?)
+            .zip(strs(df, col::FUNCTION)?)
+            .zip(strs(df, col::TIMEZONE)?)
+            .filter_map(|((((p, display_name), team), function), timezone)| {
+                Some((
+                    p?,
+                    Person {
+                        display_name,
+                        team,
+                        function,
+                        timezone,
+                    },
+                ))
+            })
+            .collect();
+        let aliases: Vec<(String, Vec<String>)> = strs(df, col::PERSON_ID)?
+            .into_iter()
+            .zip(strs(df, col::ALIASES)?)
+            .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
+            .collect();
+        let ids = Identities::new(aliases.iter().map(|(p, a)| (p.as_str(), a.as_slice())));
+        let mut data = Data {
+            incidents,
+            incident_services,
+            pages,
+            participants,
+            events,
+            items,
+            messages,
+            people,
+            services: HashMap::new(),
+            runs: frame(Table::IngestRuns).clone(),
+            latest: latest
+                .join()
+                .expect("the timestamp reader does not panic")?,
+            link_issues,
+            fallbacks: crate::fallback::tags_of(frame(Table::IncidentTags))?,
+            pending: store.rows(Table::Pending)?,
+        };
+        crate::timing::lap("load: people; waiting for the latest timestamp");
+        data.collapse(frame(Table::IncidentLinks))?;
+        crate::timing::lap("load: collapse");
+        data.resolve_people(&ids);
+        crate::timing::lap("load: identities");
+        // An action item without a team of its own (a ticket with no component) belongs
+        // to its owner's team.
+        for item in &mut data.items {
+            if item.team.is_none() {
+                item.team = item
+                    .owner
+                    .as_ref()
+                    .and_then(|o| data.people.get(o))
+                    .and_then(|p| p.team.clone());
+            }
+        }
+
+        let df = frame(Table::Services);
+        data.services = strs(df, col::SERVICE)?
+            .into_iter()
+            .zip(strs(df, col::TEAM)?)
+            .zip(strs(df, col::PRODUCT_AREA)?)
+            .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
+            .collect();
+        Ok(data)
+    }
+
+    /// Merges incidents that `incident_links` says are one incident seen in two sources
+    /// (a pager's and an incident platform's): the primary source's row (pager, then
+    /// platform, then the rest; then id) keeps its values and takes the others' where it
+    /// has none (the earliest for retro dates), and every row that named another of them
+    /// names the primary now. Links to channels or tickets are not incident pairs.
+    fn collapse(&mut self, links: &DataFrame) -> Result<()> {
+        let known: HashMap<String, usize> = self
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.id.clone(), i))
+            .collect();
+        // Union–find over incident indexes.
+        let mut parent: Vec<usize> = (0..self.incidents.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut any = false;
+        for (a, b) in strs(links, col::INCIDENT_ID)?
+            .into_iter()
+            .zip(strs(links, col::LINKED_ID)?)
+        {
+            if let (Some(&a), Some(&b)) = (
+                a.as_ref().and_then(|a| known.get(a)),
+                b.as_ref().and_then(|b| known.get(b)),
+            ) {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb {
+                    parent[ra] = rb;
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            return Ok(());
+        }
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..self.incidents.len() {
+            let r = root(&mut parent, i);
+            groups.entry(r).or_default().push(i);
+        }
+        let order = |inc: &Incident| {
+            let source = inc.id.split(':').next().unwrap_or("");
+            (crate::link::rank(source), inc.id.clone())
+        };
+        let mut renamed: HashMap<String, String> = HashMap::new();
+        let mut drop = vec![false; self.incidents.len()];
+        for members in groups.into_values().filter(|m| m.len() > 1) {
+            let primary = *members
+                .iter()
+                .min_by_key(|&&i| order(&self.incidents[i]))
+                .expect("a group has members");
+            let mut merged = self.incidents[primary].clone();
+            let mut others: Vec<usize> = members.into_iter().filter(|&i| i != primary).collect();
+            others.sort_by_key(|&i| order(&self.incidents[i]));
+            for i in others {
+                let o = &self.incidents[i];
+                let fill = |a: &mut Option<String>, b: &Option<String>| {
+                    if a.is_none() {
+                        a.clone_from(b);
+                    }
+                };
+                fill(&mut merged.title, &o.title);
+                fill(&mut merged.team, &o.team);
+                fill(&mut merged.severity, &o.severity);
+                fill(&mut merged.declared_by, &o.declared_by);
+                fill(&mut merged.commander, &o.commander);
+                for (a, b) in [
+                    (&mut merged.started, o.started),
+                    (&mut merged.declared, o.declared),
+                    (&mut merged.acknowledged, o.acknowledged),
+                    (&mut merged.mitigated, o.mitigated),
+                    (&mut merged.resolved, o.resolved),
+                ] {
+                    *a = a.or(b);
+                }
+                for (a, b) in [
+                    (&mut merged.retro_held, o.retro_held),
+                    (&mut merged.retro_published, o.retro_published),
+                ] {
+                    *a = match (*a, b) {
+                        (Some(x), Some(y)) => Some(x.min(y)),
+                        (x, y) => x.or(y),
+                    };
+                }
+                merged.excluded |= o.excluded;
+                renamed.insert(o.id.clone(), merged.id.clone());
+                drop[i] = true;
+            }
+            merged.anchor = merged.declared.or(merged.started).unwrap_or(merged.anchor);
+            self.incidents[primary] = merged;
+        }
+        let mut i = 0;
+        self.incidents.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
+        let rename = |id: &mut String| {
+            if let Some(p) = renamed.get(id.as_str()) {
+                id.clone_from(p);
+            }
+        };
+        self.incident_services
+            .iter_mut()
+            .for_each(|(i, _)| rename(i));
+        self.incident_services.sort();
+        self.incident_services.dedup();
+        for item in &mut self.items {
+            if let Some(i) = &mut item.incident {
+                rename(i);
+            }
+        }
+        let renamed: hashbrown::HashMap<&str, Name> = renamed
+            .iter()
+            .map(|(from, to)| (from.as_str(), Name::from(to.as_str())))
+            .collect();
+        let rename = |id: &mut Name| {
+            if let Some(p) = renamed.get(id.as_str()) {
+                id.clone_from(p);
+            }
+        };
+        self.pages.iter_mut().for_each(|p| rename(&mut p.incident));
+        self.participants
+            .iter_mut()
+            .for_each(|p| rename(&mut p.incident));
+        self.events.iter_mut().for_each(|e| rename(&mut e.incident));
+        for m in &mut self.messages {
+            if let Some(i) = &mut m.incident {
+                rename(i);
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces every person reference by the person it names, so that one person seen
+    /// in several sources counts once.
+    fn resolve_people(&mut self, ids: &Identities) {
+        self.map_people(&|r| ids.resolve(r));
+    }
+
+    /// Replaces every person reference of the loaded data (declarers, commanders,
+    /// pages, participants, owners, chat authors) by `f` of it.
+    pub fn map_people(&mut self, f: &dyn Fn(&str) -> String) {
+        let fix = |p: &mut Option<String>| {
+            if let Some(r) = p {
+                *r = f(r);
+            }
+        };
+        for i in &mut self.incidents {
+            fix(&mut i.declared_by);
+            fix(&mut i.commander);
+        }
+        self.items.iter_mut().for_each(|i| fix(&mut i.owner));
+        // The large tables share few names: `f` once per distinct name.
+        let mut done: hashbrown::HashMap<Name, Name> = Default::default();
+        let mut map = |n: &mut Name| {
+            let to = done.entry(n.clone()).or_insert_with(|| Name::from(f(n)));
+            n.clone_from(to);
+        };
+        for p in &mut self.pages {
+            p.person.as_mut().map(&mut map);
+        }
+        self.participants
+            .iter_mut()
+            .for_each(|p| map(&mut p.person));
+        for m in &mut self.messages {
+            m.person.as_mut().map(&mut map);
+        }
+    }
+}
+
+/// Runs one part of the load on a thread of its own, timed alone.
+fn beside<T>(part: &str, f: impl FnOnce() -> T) -> T {
+    crate::timing::alone(&format!("load (beside): {part}"), f)
+}
+
+/// What [`Data::load`] reads on threads of its own, beside the smaller tables.
+struct Beside<'s> {
+    chat: std::thread::ScopedJoinHandle<'s, Result<Vec<Message>>>,
+    tables: std::thread::ScopedJoinHandle<'s, Result<LargeTables>>,
+    latest: std::thread::ScopedJoinHandle<'s, Result<Option<i64>>>,
+}
+
+/// Pages (with an incident), participants and timeline events.
+type LargeTables = (Vec<Page>, Vec<Participant>, Vec<Event>);
+
+/// Reads [`LargeTables`] a row group at a time: a frame of a million rows is never whole.
+fn pages_participants_events(store: &Store) -> Result<LargeTables> {
+    let mut names = Names::default();
+    // Sized from the footers' row counts: a million rows are not copied as a vector grows.
+    let mut pages = Vec::with_capacity(store.rows(Table::Pages)?);
+    let columns = [
+        col::INCIDENT_ID,
+        col::PERSON_ID,
+        col::SENT_AT,
+        col::ACKNOWLEDGED_AT,
+    ];
+    store.batches(Table::Pages, &columns, &mut |df| {
+        let (incidents, persons) = (
+            names.column(df.column(col::INCIDENT_ID)?.str()?),
+            names.column(df.column(col::PERSON_ID)?.str()?),
+        );
+        let (sent, acked) = (ints(df, col::SENT_AT)?, ints(df, col::ACKNOWLEDGED_AT)?);
+        let rows = incidents
+            .into_iter()
+            .zip(persons)
+            .zip(sent.into_iter().zip(acked));
+        pages.extend(
+            rows.filter_map(|((incident, person), (sent, acknowledged))| {
+                Some(Page {
+                    incident: incident?,
+                    person,
+                    sent,
+                    acknowledged,
+                })
+            }),
+        );
+        Ok(())
+    })?;
+    let mut participants = Vec::with_capacity(store.rows(Table::Participants)?);
+    let columns = [col::INCIDENT_ID, col::PERSON_ID, col::ROLE];
+    store.batches(Table::Participants, &columns, &mut |df| {
+        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+        let rows = names
+            .column(text(col::INCIDENT_ID)?)
+            .into_iter()
+            .zip(names.column(text(col::PERSON_ID)?))
+            .zip(names.column(text(col::ROLE)?));
+        participants.extend(rows.filter_map(|((i, p), r)| {
+            Some(Participant {
+                incident: i?,
+                person: p?,
+                role: r?,
+            })
+        }));
+        Ok(())
+    })?;
+    let mut events = Vec::with_capacity(store.rows(Table::Events)?);
+    store.batches(
+        Table::Events,
+        &[col::INCIDENT_ID, col::AT, col::KIND],
+        &mut |df| {
+            let rows = names
+                .column(df.column(col::INCIDENT_ID)?.str()?)
+                .into_iter()
+                .zip(ints(df, col::AT)?)
+                .zip(names.column(df.column(col::KIND)?.str()?));
+            events.extend(rows.filter_map(|((i, a), k)| {
+                Some(Event {
+                    incident: i?,
+                    at: a?,
+                    kind: k?,
+                })
+            }));
+            Ok(())
+        },
+    )?;
+    Ok((pages, participants, events))
+}
+
+/// Who wrote in which incident's channel (see [`Message`]).
+fn chat_authors(store: &Store) -> Result<Vec<Message>> {
+    // Every family asks of chat only who wrote what kind of message in which
+    // incident: (incident, author) pairs, not millions of messages, read a row group
+    // at a time. Messages come channel by channel, so the authors of one run of an
+    // incident's messages are gathered in a small map. An incident whose messages
+    // lie in several runs (two channels) has an entry per run: every reader counts
+    // distinct pairs.
+    let mut messages: Vec<Message> = Vec::new();
+    let mut names = Names::default();
+    // The run's authors, looked up by the row's text (a name is made once per run), and
+    // whether it had messages without an author.
+    #[derive(Default)]
+    struct Authors {
+        named: hashbrown::HashMap<Name, bool>,
+        anonymous: Option<bool>,
+    }
+    let mut authors = Authors::default();
+    let mut run: Option<Name> = None;
+    let mut flush = |run: &Option<Name>, authors: &mut Authors| {
+        if let Some(incident) = run {
+            let named = authors.named.drain().map(|(p, r)| (Some(p), r));
+            let anonymous = authors.anonymous.take().map(|r| (None, r));
+            messages.extend(named.chain(anonymous).map(|(person, responded)| Message {
+                incident: Some(incident.clone()),
+                person,
+                responded,
+            }));
+        }
+    };
+    let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
+    store.batches(Table::Messages, &columns, &mut |df| {
+        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
+        let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
+        let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
+        let rows = incidents
+            .iter()
+            .zip(persons.iter())
+            .zip(bots.iter().zip(subtypes.iter()));
+        for ((incident, person), (bot, subtype)) in rows {
+            let Some(incident) = incident else {
+                continue;
+            };
+            if run.as_deref() != Some(incident) {
+                flush(&run, &mut authors);
+                run = Some(names.of(incident));
+            }
+            let responded = !bot.unwrap_or(false)
+                && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
+            match person {
+                Some(p) => match authors.named.get_mut(p) {
+                    Some(r) => *r |= responded,
+                    None => {
+                        authors.named.insert(names.of(p), responded);
+                    }
+                },
+                None => *authors.anonymous.get_or_insert(false) |= responded,
+            }
+        }
+        Ok(())
+    })?;
+    flush(&run, &mut authors);
+    Ok(messages)
+}
+
+/// The latest value of any timestamp column of the data tables, due dates excepted (a
+/// due date is a plan, not something that happened).
+pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
+    let mut latest: Option<i64> = None;
+    for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
+        let columns = t
+            .columns()
+            .iter()
+            .filter(|c| c.kind == crate::schema::Kind::Timestamp && c.name != col::DUE_AT);
+        for c in columns {
+            // The footer's statistics answer without reading the column (millions of
+            // message times); a file without them is read.
+            let max = match store.column_max(t, c.name)? {
+                Some(max) => max,
+                None => store
+                    .scan(t)?
+                    .select([ts(c.name).max()])
+                    .collect()?
+                    .column(c.name)?
+                    .i64()?
+                    .get(0),
+            };
+            if let Some(v) = max {
+                latest = Some(latest.map_or(v, |l| l.max(v)));
+            }
+        }
+    }
+    Ok(latest)
+}
