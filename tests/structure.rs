@@ -83,3 +83,22 @@ fn no_module_imports_one_that_imports_it_back() {
         .collect();
     assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
 }
+
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut long = Vec::new();
+    let mut files = 0;
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "rs") {
+            files += 1;
+            let lines = std::fs::read_to_string(entry.path()).unwrap().lines().count();
+            if lines > 800 {
+                long.push(format!("{}: {lines} lines", entry.path().display()));
+            }
+        }
+    }
+    assert!(files > 50, "{files}");
+    assert!(long.is_empty(), "split these where a reader would:\n{}", long.join("\n"));
+}

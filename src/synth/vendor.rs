@@ -1,0 +1,324 @@
+//! The organisation in the vendors' formats: PagerDuty incidents with log entries and
+//! users, a Slack export zip, Jira search JSON, a Statuspage export, a roster and a
+//! catalog.
+
+use super::*;
+
+/// The vendors' export formats: PagerDuty incidents with their log entries and users, a
+/// Slack export zip, Jira search JSON, a Statuspage `incidents.json`.
+pub(crate) struct Vendor {
+    pub(crate) out: PathBuf,
+    pub(crate) pd: JsonArray,
+    pub(crate) jira: JsonArray,
+    pub(crate) status: JsonArray,
+    pub(crate) slack: Slack,
+}
+
+impl Vendor {
+    pub(crate) fn create(out: &Path) -> Result<Vendor> {
+        for d in ["pagerduty", "slack", "jira", "statuspage"] {
+            std::fs::create_dir_all(out.join(d))?;
+        }
+        Ok(Vendor {
+            out: out.to_path_buf(),
+            pd: JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents")?,
+            jira: JsonArray::create(&out.join("jira/search.json"), "issues")?,
+            status: JsonArray::create(&out.join("statuspage/incidents.json"), "incidents")?,
+            slack: Slack::create(&out.join("slack/export.zip"))?,
+        })
+    }
+}
+
+impl Render for Vendor {
+    fn incident(&mut self, inc: &Incident, people: &[Person]) -> Result<()> {
+        let Incident {
+            i,
+            number,
+            service,
+            sev,
+            ref title,
+            started: t,
+            acked,
+            resolved,
+            ref responders,
+            ..
+        } = *inc;
+        let acker = responders[0];
+        let mut log = vec![
+            json!({"id": format!("T{i}"), "type": "trigger_log_entry", "created_at": ts(t),
+            "agent": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "incident": {"id": format!("Q{i}")}}),
+        ];
+        for (k, page) in inc.pages.iter().enumerate() {
+            let who = page.who;
+            log.push(json!({"id": format!("N{i}-{k}"), "type": "notify_log_entry",
+                "created_at": ts(page.at),
+                "user": {"id": pd_id(people, who), "type": "user_reference", "summary": who.name},
+                "channel": {"type": "auto", "notification": {"type": page.channel, "address": "redacted"}},
+                "incident": {"id": format!("Q{i}")}}));
+        }
+        log.push(
+            json!({"id": format!("A{i}"), "type": "acknowledge_log_entry", "created_at": ts(acked),
+            "agent": {"id": pd_id(people, acker), "type": "user_reference", "summary": acker.name},
+            "incident": {"id": format!("Q{i}")}}),
+        );
+        log.push(
+            json!({"id": format!("R{i}"), "type": "resolve_log_entry", "created_at": ts(resolved),
+            "agent": {"id": pd_id(people, acker), "type": "user_reference", "summary": acker.name},
+            "incident": {"id": format!("Q{i}")}}),
+        );
+        let url = format!("https://acme.pagerduty.com/incidents/Q{i}");
+        self.pd.push(&json!({"id": format!("Q{i}"), "type": "incident", "incident_number": number,
+            "title": title, "status": "resolved", "urgency": inc.urgency(),
+            "created_at": ts(t), "updated_at": ts(resolved), "resolved_at": ts(resolved), "html_url": url,
+            "service": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "escalation_policy": {"id": "EP1", "type": "escalation_policy_reference", "summary": "Default"},
+            "priority": sev.map(|s| json!({"type": "priority_reference", "summary": format!("P{s}")})),
+            "teams": [{"id": service.team, "type": "team_reference", "summary": service.team}],
+            "assignments": [], "acknowledgements": [], "log_entries": log}))?;
+        let msgs: Vec<(i64, String, &str, bool)> = inc
+            .messages
+            .iter()
+            .map(|m| (m.at, slack_id(people, m.who), m.text.as_str(), m.bot))
+            .collect();
+        self.slack.channel(i, &inc.channel(), t, &msgs, people)?;
+        if let Some(retro) = &inc.retro {
+            self.jira.push(&issue(
+                &format!("PM-{i}"),
+                "Postmortem",
+                &format!("Postmortem: {title}"),
+                number,
+                retro.created,
+                retro.held,
+                false,
+                Some(acker),
+                service.team,
+            ))?;
+        }
+        for (k, f) in inc.follow_ups.iter().enumerate() {
+            self.jira.push(&issue(
+                &format!("FU-{i}-{k}"),
+                "Task",
+                &format!("Follow-up {k} of {title}"),
+                number,
+                f.created,
+                f.completed,
+                f.dropped,
+                f.owner,
+                service.team,
+            ))?;
+        }
+        if let Some(public) = &inc.public {
+            let mut updates: Vec<Value> = public.updates.iter().enumerate().map(|(k, at)| {
+                json!({"id": format!("U{i}-{k}"), "status": "investigating", "body": "We are investigating.",
+                    "incident_id": format!("P{i}"), "created_at": ts(*at), "display_at": ts(*at)})
+            }).collect();
+            let k = public.updates.len();
+            updates.push(json!({"id": format!("U{i}-{k}"), "status": "resolved",
+                "body": format!("Resolved (internal reference inc-{number})."),
+                "incident_id": format!("P{i}"), "created_at": ts(resolved), "display_at": ts(resolved)}));
+            updates.reverse();
+            self.status.push(&json!({"id": format!("P{i}"), "name": title, "status": "resolved",
+                "impact": if sev == Some(1) {"critical"} else {"major"}, "created_at": ts(public.created),
+                "updated_at": ts(resolved), "started_at": ts(t), "resolved_at": ts(resolved),
+                "shortlink": format!("https://stspg.io/P{i}"), "page_id": "acme",
+                "components": [{"id": service.name, "name": service.name, "status": "operational"}],
+                "incident_updates": updates}))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, people: &[Person]) -> Result<Vec<(PathBuf, u64)>> {
+        Ok(vec![
+            self.pd.finish()?,
+            self.jira.finish()?,
+            self.status.finish()?,
+            self.slack.finish(people)?,
+            write_users(&self.out, people)?,
+        ])
+    }
+}
+
+pub(crate) fn index_of(people: &[Person], p: &Person) -> usize {
+    people.iter().position(|x| x.email == p.email).unwrap_or(0)
+}
+
+pub(crate) fn pd_id(people: &[Person], p: &Person) -> String {
+    format!("PU{}", index_of(people, p))
+}
+
+pub(crate) fn slack_id(people: &[Person], p: &Person) -> String {
+    format!("U{}", index_of(people, p))
+}
+
+/// A Jira issue with its changelog: the move into Done (or Won't Do) when completed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn issue(
+    key: &str,
+    kind: &str,
+    summary: &str,
+    incident: i64,
+    created: i64,
+    completed: Option<i64>,
+    dropped: bool,
+    owner: Option<&Person>,
+    team: &str,
+) -> Value {
+    let (status, histories) = match completed {
+        Some(at) => (
+            json!({"id": "10001", "name": "Done", "statusCategory": {"key": "done"}}),
+            json!([{"id": format!("H{key}"), "created": ts(at), "items": [
+                {"field": "resolution", "from": null, "to": "1", "toString": if dropped {"Won't Do"} else {"Done"}},
+                {"field": "status", "from": "3", "fromString": "In Progress", "to": "10001", "toString": "Done"}]}]),
+        ),
+        None => (
+            json!({"id": "3", "name": "In Progress", "statusCategory": {"key": "indeterminate"}}),
+            json!([]),
+        ),
+    };
+    json!({"id": key, "key": key, "self": format!("https://acme.atlassian.net/rest/api/2/issue/{key}"),
+        "fields": {"summary": summary, "issuetype": {"name": kind}, "status": status,
+            "resolution": completed.map(|_| json!({"name": if dropped {"Won't Do"} else {"Done"}})),
+            "resolutiondate": completed.map(ts), "created": ts(created), "updated": ts(completed.unwrap_or(created)),
+            "labels": [format!("inc-{incident}")], "components": [{"name": team}],
+            "assignee": owner.map(|p| json!({"accountId": format!("acc-{}", p.email), "displayName": p.name,
+                "emailAddress": p.email, "timeZone": p.zone}))},
+        "changelog": {"histories": histories}})
+}
+
+/// A JSON document `{"<key>": [ … ]}` written element by element.
+pub(crate) struct JsonArray {
+    pub(crate) path: PathBuf,
+    pub(crate) out: BufWriter<std::fs::File>,
+    pub(crate) first: bool,
+}
+
+impl JsonArray {
+    pub(crate) fn create(path: &Path, key: &str) -> Result<JsonArray> {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        write!(out, "{{\"{key}\":[")?;
+        Ok(JsonArray {
+            path: path.to_path_buf(),
+            out,
+            first: true,
+        })
+    }
+
+    pub(crate) fn push(&mut self, v: &Value) -> Result<()> {
+        if !self.first {
+            self.out.write_all(b",\n")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, v)?;
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<(PathBuf, u64)> {
+        self.out.write_all(b"]}\n")?;
+        self.out.flush()?;
+        let size = std::fs::metadata(&self.path)?.len();
+        Ok((self.path, size))
+    }
+}
+
+/// A Slack workspace export, written into a zip channel by channel.
+pub(crate) struct Slack {
+    pub(crate) path: PathBuf,
+    pub(crate) zip: zip::ZipWriter<BufWriter<std::fs::File>>,
+    pub(crate) channels: Vec<Value>,
+}
+
+impl Slack {
+    pub(crate) fn create(path: &Path) -> Result<Slack> {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Slack {
+            path: path.to_path_buf(),
+            zip: zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file)),
+            channels: Vec::new(),
+        })
+    }
+
+    pub(crate) fn options() -> zip::write::SimpleFileOptions {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+    }
+
+    /// One channel's day files (cut at 08:00 UTC, Pacific midnight, as real exports are).
+    pub(crate) fn channel(
+        &mut self,
+        i: usize,
+        name: &str,
+        created: i64,
+        msgs: &[(i64, String, &str, bool)],
+        people: &[Person],
+    ) -> Result<()> {
+        self.channels.push(json!({"id": format!("C{i}"), "name": name, "created": created / 1_000_000,
+            "creator": msgs.first().map_or("U0".to_string(), |m| m.1.clone()), "is_archived": true}));
+        let mut days: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+        let mut profiled = std::collections::HashSet::new();
+        for (at, user, text, bot) in msgs {
+            let day = crate::time::format_micros(at - 8 * HOUR)[..10].to_string();
+            let ts = format!("{}.{:06}", at / 1_000_000, at % 1_000_000);
+            let m = if *bot {
+                json!({"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "alerts", "text": text, "ts": ts,
+                    "attachments": [{"fallback": text, "color": "d00000", "title": "PagerDuty", "id": 1}]})
+            } else {
+                // As current exports write them: a client id, the team, the text again as
+                // rich-text blocks, and the author's profile on their first message of a day.
+                let h = xxhash_rust::xxh3::xxh3_128(ts.as_bytes());
+                let client_msg_id = format!(
+                    "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                    (h >> 96) as u32,
+                    (h >> 80) as u16,
+                    (h >> 68) as u16 & 0xfff,
+                    (h >> 56) as u16 & 0xfff,
+                    h as u64 & 0xffff_ffff_ffff
+                );
+                let mut m = json!({"client_msg_id": client_msg_id, "type": "message", "text": text, "user": user, "ts": ts,
+                    "team": "T0ACME", "blocks": [{"type": "rich_text", "block_id": format!("{:05x}", h as u32 & 0xfffff),
+                        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]});
+                if profiled.insert((day.clone(), user.clone())) {
+                    let p = &people[user[1..].parse::<usize>().unwrap_or(0)];
+                    let first = p.name.split(' ').next().unwrap_or_default();
+                    let handle = p.email.split('@').next().unwrap_or_default();
+                    m["user_profile"] = json!({"avatar_hash": format!("g{:011x}", h as u64 & 0xfff_ffff_ffff),
+                        "image_72": format!("https://secure.gravatar.com/avatar/{:032x}.jpg?s=72", h),
+                        "first_name": first, "real_name": p.name, "display_name": p.name, "team": "T0ACME", "name": handle,
+                        "is_restricted": false, "is_ultra_restricted": false});
+                }
+                m
+            };
+            days.entry(day).or_default().push(m);
+        }
+        for (day, list) in days {
+            self.zip
+                .start_file(format!("{name}/{day}.json"), Self::options())?;
+            serde_json::to_writer(&mut self.zip, &list)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self, people: &[Person]) -> Result<(PathBuf, u64)> {
+        self.zip.start_file("channels.json", Self::options())?;
+        serde_json::to_writer(&mut self.zip, &self.channels)?;
+        let mut users: Vec<Value> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| json!({"id": format!("U{i}"), "name": p.email.split('@').next(), "real_name": p.name,
+                "tz": p.zone, "is_bot": false, "deleted": false,
+                "profile": {"email": p.email, "display_name": p.name, "real_name": p.name}}))
+            .collect();
+        users.push(
+            json!({"id": "UBOT", "name": "alerts", "is_bot": true, "profile": {"bot_id": "B1"}}),
+        );
+        self.zip.start_file("users.json", Self::options())?;
+        serde_json::to_writer(&mut self.zip, &users)?;
+        self.zip.finish()?.flush()?;
+        let size = std::fs::metadata(&self.path)?.len();
+        Ok((self.path, size))
+    }
+}
