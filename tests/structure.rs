@@ -93,12 +93,19 @@ fn no_source_file_is_over_800_lines() {
         let entry = entry.unwrap();
         if entry.path().extension().is_some_and(|e| e == "rs") {
             files += 1;
-            let lines = std::fs::read_to_string(entry.path()).unwrap().lines().count();
+            let lines = std::fs::read_to_string(entry.path())
+                .unwrap()
+                .lines()
+                .count();
             if lines > 800 {
                 long.push(format!("{}: {lines} lines", entry.path().display()));
             }
         }
     }
     assert!(files > 50, "{files}");
-    assert!(long.is_empty(), "split these where a reader would:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "split these where a reader would:\n{}",
+        long.join("\n")
+    );
 }

@@ -82,6 +82,23 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
     for note in &report.notes {
         crate::say!("note: {note}");
     }
+    print_accounting(report);
+    print_file_notes(report);
+    print_skipped_and_rejected(report);
+    print_links(&report.links);
+    if strict && !report.rejects.is_empty() {
+        crate::say!(
+            "error: --strict: {} rejected; nothing was written",
+            count(report.rejects.len() as u64, "record", "records")
+        );
+    }
+}
+
+/// How many of a kind of problem are listed before "… and N more".
+const SHOWN: usize = 10;
+
+/// The accounting tables (stdout): per file, then per kind of row.
+fn print_accounting(report: &ingest::Report) {
     let files = report.files.iter().map(|f| {
         let status = match (&f.error, f.unchanged) {
             (Some(_), _) => "error".to_string(),
@@ -111,6 +128,10 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             crate::terminal::safe(&accounting_table("rows of", kinds).to_string())
         );
     }
+}
+
+/// Records kept for later or attached now, and each file's warnings (stderr).
+fn print_file_notes(report: &ingest::Report) {
     if report.attached > 0 {
         crate::say!(
             "note: {} kept by earlier runs until their incident was known {} stored",
@@ -157,6 +178,10 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             crate::sources::formats()
         );
     }
+}
+
+/// Skipped files and records, then rejects, grouped by file and reason (stderr).
+fn print_skipped_and_rejected(report: &ingest::Report) {
     // Skipped files, a line per reason with how many and the first.
     let mut reasons: Vec<(&str, usize, &str)> = Vec::new();
     for (file, why) in &report.skipped {
@@ -171,7 +196,6 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             count(n as u64, "file", "files")
         );
     }
-    const SHOWN: usize = 10;
     // Skipped records, then rejects: a line per file and reason, with how many and
     // where the first few are (every reject is also in the store's rejects table).
     for f in &report.files {
@@ -206,7 +230,10 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
             )
         );
     }
-    let l = &report.links;
+}
+
+/// What linking found, and what it could not link (stderr).
+fn print_links(l: &crate::link::Report) {
     if l.linked_channels + l.linked_tickets + l.linked_incidents > 0
         || !l.dangling.is_empty()
         || !l.ambiguous.is_empty()
@@ -238,12 +265,6 @@ pub fn print_report(report: &ingest::Report, strict: bool) {
                 crate::say!("  … and {} more {what} links", list.len() - SHOWN);
             }
         }
-    }
-    if strict && !report.rejects.is_empty() {
-        crate::say!(
-            "error: --strict: {} rejected; nothing was written",
-            count(report.rejects.len() as u64, "record", "records")
-        );
     }
 }
 

@@ -58,6 +58,18 @@ pub fn render(m: &Metrics) -> String {
         m.incidents.excluded
     );
 
+    retro(m, &mut out);
+    action_items(m, &mut out);
+    hotspots(m, &mut out);
+    responders(m, &mut out);
+    phases(m, &mut out);
+    declaration_and_comms(m, &mut out);
+    quality(m, &mut out);
+    out
+}
+
+/// Time to retrospective, per severity.
+fn retro(m: &Metrics, out: &mut String) {
     let r = &m.time_to_retro;
     let _ = writeln!(
         out,
@@ -93,7 +105,10 @@ pub fn render(m: &Metrics) -> String {
         ]);
     }
     let _ = writeln!(out, "{t}\n");
+}
 
+/// Action items, and per team.
+fn action_items(m: &Metrics, out: &mut String) {
     let a = &m.action_items;
     let _ = writeln!(
         out,
@@ -131,7 +146,10 @@ pub fn render(m: &Metrics) -> String {
         ]);
     }
     let _ = writeln!(out, "{t}\n");
+}
 
+/// Hotspots by service, team and product area.
+fn hotspots(m: &Metrics, out: &mut String) {
     for (title, rows) in [
         ("Hotspots by service", &m.hotspots),
         ("Hotspots by team", &m.hotspots_by_team),
@@ -168,7 +186,10 @@ pub fn render(m: &Metrics) -> String {
         }
         let _ = writeln!(out, "{t}\n");
     }
+}
 
+/// Responder spread, the people, and commanders.
+fn responders(m: &Metrics, out: &mut String) {
     let s = &m.responders;
     let _ = writeln!(
         out,
@@ -202,7 +223,10 @@ pub fn render(m: &Metrics) -> String {
         num(c.concentration.gini, 2),
         pct(c.concentration.top1_share)
     );
+}
 
+/// Incident phases.
+fn phases(m: &Metrics, out: &mut String) {
     let _ = writeln!(out, "## Incident phases (minutes; context, not a headline)");
     let mut t = table(&[
         "phase",
@@ -232,7 +256,10 @@ pub fn render(m: &Metrics) -> String {
         ]);
     }
     let _ = writeln!(out, "{t}\n");
+}
 
+/// Declaration and communication cadence.
+fn declaration_and_comms(m: &Metrics, out: &mut String) {
     let d = &m.declaration;
     let by: Vec<String> = d
         .declared_by_function
@@ -251,6 +278,10 @@ pub fn render(m: &Metrics) -> String {
         "## Communication cadence\n{} incidents with status updates, {} gaps: median {} min, p90 {} min; {} of incidents had a gap above target\n",
         c.incidents_with_updates, n(c.gaps), num(c.median_gap_minutes, 1), num(c.p90_gap_minutes, 1), pct(c.incidents_over_target)
     );
+}
+
+/// Data quality, and the small-sample note.
+fn quality(m: &Metrics, out: &mut String) {
     let q = &m.data_quality;
     let _ = writeln!(
         out,
@@ -277,5 +308,4 @@ pub fn render(m: &Metrics) -> String {
         out,
         "\n* small sample (n < {SMALL_SAMPLE}): read as an indication, not a trend"
     );
-    out
 }
