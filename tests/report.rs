@@ -1139,25 +1139,7 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
 fn every_number_in_the_executive_report_is_in_its_metrics_json() {
     // The demo's review, and a synthetic organisation's in its vendor formats.
     let w = Workdir::with_demo();
-    let review = |w: &Workdir, period: &str| -> (String, serde_json::Value) {
-        let out = w.path().join(format!("review-{period}"));
-        let store = w.store();
-        let o = w.run(&[
-            "review",
-            "--store",
-            store.to_str().unwrap(),
-            "--period",
-            period,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
-        let md = std::fs::read_to_string(out.join("exec.md")).unwrap();
-        let doc = serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap())
-            .unwrap();
-        (md, doc)
-    };
-    let (md, doc) = review(&w, "2026-Q3");
+    let (md, doc, _) = reviewed(&w, "2026-Q3", &[]);
     // All of them: the sentences of the demo's Q3 hold 70-odd numbers.
     let checked = numbers_trace_to_the_document(&md, &doc);
     assert!(checked > 60, "{checked}");
@@ -1188,25 +1170,9 @@ fn every_number_in_the_executive_report_is_in_its_metrics_json() {
         assert!(caught.is_err(), "{right} changed was not caught");
     }
 
-    let s = Workdir::new();
-    let exports = s.path().join("exports");
-    s.run_status(
-        &[
-            "synth",
-            "--incidents",
-            "400",
-            "--messages",
-            "20",
-            "--seed",
-            "11",
-            "--out",
-            exports.to_str().unwrap(),
-        ],
-        0,
-    );
-    s.ingest(&[&exports]);
+    let s = synth_organisation();
     for period in ["2025-Q2", "2025"] {
-        let (md, doc) = review(&s, period);
+        let (md, doc, _) = reviewed(&s, period, &[]);
         let checked = numbers_trace_to_the_document(&md, &doc);
         assert!(checked > 40, "{period}: {checked}");
     }
@@ -1262,6 +1228,28 @@ fn a_decision_drawn_from_a_pattern_needs_enough_incidents() {
         md.contains("*Decision asked:* Spread incident knowledge"),
         "{md}"
     );
+}
+
+/// A workdir whose store holds a 400-incident synthetic organisation in the vendors'
+/// formats (seed 11), ingested.
+fn synth_organisation() -> Workdir {
+    let w = Workdir::new();
+    let exports = w.path().join("exports");
+    let out = exports.to_str().unwrap();
+    let args = [
+        "synth",
+        "--incidents",
+        "400",
+        "--messages",
+        "20",
+        "--seed",
+        "11",
+        "--out",
+        out,
+    ];
+    w.run_status(&args, 0);
+    w.ingest(&[&exports]);
+    w
 }
 
 /// The review of `period` into `review-{period}` (exit 0 or 1): its exec.md and
@@ -1394,23 +1382,7 @@ fn each_report_follows_up_the_decisions_the_last_one_asked_for() {
 
 #[test]
 fn a_synthetic_organisation_follows_up_its_decisions_too() {
-    let w = Workdir::new();
-    let exports = w.path().join("exports");
-    w.run_status(
-        &[
-            "synth",
-            "--incidents",
-            "400",
-            "--messages",
-            "20",
-            "--seed",
-            "11",
-            "--out",
-            exports.to_str().unwrap(),
-        ],
-        0,
-    );
-    w.ingest(&[&exports]);
+    let w = synth_organisation();
     // 2025-Q1 asked four decisions, as 2024-Q4 had. scipy: [[29, 18], [32, 19]] 1,
     // [[18, 29], [18, 33]] 0.835, [[50, 92], [74, 99]] 0.202, [[22, 7], [23, 8]] 1;
     // the smallest differences 0.275, 0.273, 0.155, 0.313.
