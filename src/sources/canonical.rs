@@ -709,12 +709,7 @@ mod tests {
     #[test]
     fn roster_rows_get_ids_from_email() {
         let config = Config::default();
-        let ctx = Context {
-            config: &config,
-            keep_text: false,
-            timezone: None,
-            table: None,
-        };
+        let ctx = Context::plain(&config);
         let cells = Cells {
             table: Table::People,
             zone: None,
@@ -737,12 +732,7 @@ mod tests {
     #[test]
     fn an_unmapped_severity_is_kept_as_unknown_with_its_label() {
         let config = Config::default();
-        let ctx = Context {
-            config: &config,
-            keep_text: false,
-            timezone: None,
-            table: None,
-        };
+        let ctx = Context::plain(&config);
         let cells = Cells {
             table: Table::Incidents,
             zone: None,

@@ -152,7 +152,17 @@ pub struct Context<'a> {
     pub table: Option<crate::schema::Table>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context with no flags given: text not kept, no `--timezone`, no `--table`.
+    pub fn plain(config: &'a Config) -> Context<'a> {
+        Context {
+            config,
+            keep_text: false,
+            timezone: None,
+            table: None,
+        }
+    }
+
     /// The zone of a source's offset-less timestamps, if any: its configuration's, else
     /// `--timezone`.
     pub fn zone_of(&self, source: &str) -> Result<Option<chrono_tz::Tz>, FileError> {

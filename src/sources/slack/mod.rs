@@ -347,10 +347,8 @@ mod tests {
     fn day(content: &[u8]) -> Vec<Item> {
         let config = crate::config::Config::default();
         let ctx = Context {
-            config: &config,
             keep_text: true,
-            timezone: None,
-            table: None,
+            ..Context::plain(&config)
         };
         let reader = Reader {
             ctx: &ctx,
