@@ -1,6 +1,6 @@
 //! The command line: clap types only. Work happens in the modules these values reach.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Cross-incident analytics: ingest pager, chat, ticket and status-page exports into one
@@ -189,7 +189,7 @@ pub struct QueryArgs {
     /// Output format (arrow: an Arrow IPC file for pyarrow and other Arrow readers)
     /// [default: table on a terminal, csv otherwise]
     #[arg(long, value_enum)]
-    pub format: Option<crate::query::Format>,
+    pub format: Option<QueryFormat>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -217,7 +217,7 @@ pub struct ReportArgs {
     /// HTML (one self-contained file) or Markdown (charts as SVG files beside it)
     /// [default: from --out's extension (.md, .markdown), else html]
     #[arg(long, value_enum)]
-    pub format: Option<crate::report::Format>,
+    pub format: Option<ReportFormat>,
 
     /// Where to write it [default: report.html or report.md]
     #[arg(long, value_name = "PATH")]
@@ -283,8 +283,8 @@ pub struct SynthArgs {
 
     /// vendor: the vendors' export formats; canonical: the same organisation as canonical
     /// CSV tables, written from what the generator drew
-    #[arg(long, value_enum, default_value_t = crate::synth::Form::Vendor)]
-    pub form: crate::synth::Form,
+    #[arg(long, value_enum, default_value_t = SynthForm::Vendor)]
+    pub form: SynthForm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -420,5 +420,63 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+}
+
+/// `report --format`: the values clap offers, mapped onto the report's own type (clap
+/// stays in this module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Md,
+}
+
+impl From<ReportFormat> for crate::report::Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Html => crate::report::Format::Html,
+            ReportFormat::Md => crate::report::Format::Md,
+        }
+    }
+}
+
+/// `query --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+    // An Arrow IPC file, for pyarrow and other Arrow readers.
+    Arrow,
+}
+
+impl From<QueryFormat> for crate::query::Format {
+    fn from(f: QueryFormat) -> Self {
+        use crate::query::Format;
+        match f {
+            QueryFormat::Table => Format::Table,
+            QueryFormat::Csv => Format::Csv,
+            QueryFormat::Json => Format::Json,
+            QueryFormat::Arrow => Format::Arrow,
+        }
+    }
+}
+
+/// `synth --form`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthForm {
+    // The vendors' export formats.
+    Vendor,
+    // The canonical tables as CSV, written from what the generator drew (not from the
+    // vendor files).
+    Canonical,
+}
+
+impl From<SynthForm> for crate::synth::Form {
+    fn from(f: SynthForm) -> Self {
+        match f {
+            SynthForm::Vendor => crate::synth::Form::Vendor,
+            SynthForm::Canonical => crate::synth::Form::Canonical,
+        }
     }
 }

@@ -518,12 +518,13 @@ pub fn render(df: &DataFrame, format: Format, out: &mut dyn std::io::Write) -> R
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What a query's result is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Csv,
     Json,
-    // An Arrow IPC file, for pyarrow and other Arrow readers.
+    /// An Arrow IPC file, for pyarrow and other Arrow readers.
     Arrow,
 }
 

@@ -83,7 +83,7 @@ pub fn run(args: &QueryArgs) -> Result<ExitCode> {
         crate::query::run(&store, &sql)
     }
     .with_context(|| format!("query {}", query.name))?;
-    let format = super::format_or(args.format, Format::Table, Format::Csv);
+    let format = super::format_or(args.format.map(Into::into), Format::Table, Format::Csv);
     if format == Format::Arrow && std::io::stdout().is_terminal() {
         bail!("--format arrow writes binary Arrow IPC: redirect it to a file (> result.arrow)");
     }

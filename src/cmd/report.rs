@@ -58,7 +58,7 @@ pub fn run(args: &crate::cli::ReportArgs, config: &Config) -> Result<ExitCode> {
         .transpose()?;
     let opened = Opened::at(&args.store, &args.period, args.pseudonymise)?;
     let (data, req) = (&opened.data, opened.req);
-    let (format, out) = report_target(args.format, args.out.as_deref())?;
+    let (format, out) = report_target(args.format.map(Into::into), args.out.as_deref())?;
     use crate::cli::Audience;
     let subject = match (args.audience, &args.team) {
         (None | Some(Audience::Exec), None) => crate::report::Subject::Exec,

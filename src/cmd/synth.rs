@@ -8,7 +8,7 @@ pub fn run(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
         incidents: args.incidents,
         seed: args.seed,
         messages: args.messages,
-        form: args.form,
+        form: args.form.into(),
     };
     let s = crate::synth::write(&args.out, &opts)?;
     for (path, bytes) in &s.files {

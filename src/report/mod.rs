@@ -57,7 +57,8 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("Phases", "medians with a bootstrap interval; a change is only called one when Mann–Whitney p < 0.05 with at least 20 incidents on each side."),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What a report is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Html,
     Md,

@@ -34,13 +34,13 @@ pub struct Options {
 
 /// Which rendering of the organisation to write. The generator draws the same
 /// organisation for a seed whichever is chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Form {
-    // The vendors' export formats.
+    /// The vendors' export formats.
     #[default]
     Vendor,
-    // The canonical tables as CSV, written from what the generator drew (not from the
-    // vendor files).
+    /// The canonical tables as CSV, written from what the generator drew (not from the
+    /// vendor files).
     Canonical,
 }
 
