@@ -109,3 +109,29 @@ fn no_source_file_is_over_800_lines() {
         long.join("\n")
     );
 }
+
+#[test]
+fn clap_stays_in_the_command_line_layer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let command_line = rel == "cli.rs" || rel == "main.rs" || rel.starts_with("cmd");
+        if entry.path().extension().is_some_and(|e| e == "rs") && !command_line {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if text.contains("clap::") {
+                found.push(rel);
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "clap used outside cli.rs, main.rs and cmd/: {found:?}"
+    );
+}
