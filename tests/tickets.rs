@@ -318,14 +318,38 @@ fn tickets_link_to_pagerduty_whatever_the_order_and_give_retro_and_item_metrics(
         "{changed:?}"
     );
 
-    // A store written before `link_issues` existed: metrics do the linking themselves,
-    // and the next ingest that links writes the table.
+    // A store written before `link_issues` existed: metrics never link, so they say the
+    // links were not checked (null, and a line in the report's data-quality box), and
+    // the next ingest that links writes the table.
     std::fs::remove_dir_all(s.join("link_issues")).unwrap();
-    let old = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
-    assert_eq!(old["data_quality"]["dangling_links"], 1);
-    assert_eq!(old, m);
+    let args = ["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"];
+    let old = w.metrics_json(&args);
+    assert_eq!(
+        old["data_quality"]["dangling_links"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        old["data_quality"]["ambiguous_links"],
+        serde_json::Value::Null
+    );
+    let report = w.path().join("old.md");
+    let mut report_args = vec![
+        "report",
+        "--store",
+        &store,
+        "--out",
+        report.to_str().unwrap(),
+    ];
+    report_args.extend(args);
+    w.run_status(&report_args, 0);
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        md.contains("links not checked: the store was written before incidentlens kept what linking found; ingest again (any export, or --force) to check them"),
+        "{md}"
+    );
     w.run_status(&["ingest", "--force", "--store", &store, &jira, &pd], 0);
     assert_eq!(issues(&s), ["jira:OPS-8 dangling nothing matches #999"]);
+    assert_eq!(w.metrics_json(&args), m);
 }
 
 #[test]

@@ -133,8 +133,10 @@ pub struct Data {
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
     pub latest: Option<i64>,
-    /// Chat channels and tickets whose references link ambiguously, or to nothing.
-    pub link_issues: (usize, usize),
+    /// Chat channels and tickets whose references link ambiguously, or to nothing, as
+    /// the last ingest's linking found them; none for a store written before ingest kept
+    /// them (metrics never link: the next ingest does).
+    pub link_issues: Option<(usize, usize)>,
     /// Incidents' documented fallbacks: (incident id, what the fallback set).
     pub fallbacks: Vec<(String, String)>,
     /// Input records still waiting for an incident no ingest has brought.
@@ -332,22 +334,9 @@ impl Data {
         let link_issues = if store.table_path(Table::LinkIssues).exists() {
             let problems = strs(frame(Table::LinkIssues), col::PROBLEM)?;
             let count = |p: &str| problems.iter().filter(|v| v.as_deref() == Some(p)).count();
-            (count("ambiguous"), count("dangling"))
+            Some((count("ambiguous"), count("dangling")))
         } else {
-            // A store written before ingest kept what linking found: link it here.
-            let mut channels = crate::link::ChannelSet::default();
-            store.batches(
-                Table::Messages,
-                &crate::link::ChannelSet::COLUMNS,
-                &mut |df| channels.add(df),
-            )?;
-            crate::link::issues(
-                &store.read(Table::Incidents)?,
-                &channels.frame()?,
-                &store.read(Table::ActionItems)?,
-                &store.read(Table::Retros)?,
-                frame(Table::IncidentLinks),
-            )?
+            None
         };
         crate::timing::lap("load: link check");
 

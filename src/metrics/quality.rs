@@ -21,10 +21,11 @@ pub struct DataQuality {
     /// before the start): left out of the phases, counted here.
     pub negative_durations: usize,
     pub services_not_in_catalog: usize,
-    /// Chat channels named like incident channels whose number matches several
-    /// incidents of the same source rank (never guessed), or none.
-    pub ambiguous_links: usize,
-    pub dangling_links: usize,
+    /// Chat channels and tickets whose references match several incidents of the same
+    /// source rank (never guessed), or none; null for a store written before ingest kept
+    /// what linking found (ingest again to check them).
+    pub ambiguous_links: Option<usize>,
+    pub dangling_links: Option<usize>,
     /// The period's incidents whose field came from a documented fallback, by what it
     /// set (`resolved_at: resolve log entry`).
     pub fallbacks: BTreeMap<String, usize>,
@@ -129,8 +130,8 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         unmatched_people: referenced.iter().filter(|p| !known.contains(*p)).count(),
         negative_durations,
         services_not_in_catalog: missing_services.len(),
-        ambiguous_links: data.link_issues.0,
-        dangling_links: data.link_issues.1,
+        ambiguous_links: data.link_issues.map(|(a, _)| a),
+        dangling_links: data.link_issues.map(|(_, d)| d),
         fallbacks,
         records_pending: data.pending,
     }

@@ -625,15 +625,21 @@ fn quality_lines(q: &crate::metrics::quality::DataQuality, as_of: &str) -> Vec<S
                 "negative durations",
             ) + " left out"
         }),
-        (q.dangling_links > 0).then(|| {
+        q.dangling_links.filter(|n| *n > 0).map(|n| {
             count(
-                u(q.dangling_links),
+                u(n),
                 "incident channel or ticket",
                 "incident channels or tickets",
             ) + " linked to no incident"
         }),
-        (q.ambiguous_links > 0)
-            .then(|| count(u(q.ambiguous_links), "link", "links") + " matching several incidents"),
+        q.ambiguous_links
+            .filter(|n| *n > 0)
+            .map(|n| count(u(n), "link", "links") + " matching several incidents"),
+        q.dangling_links.is_none().then(|| {
+            "links not checked: the store was written before incidentlens kept what linking \
+             found; ingest again (any export, or --force) to check them"
+                .to_string()
+        }),
         (q.records_pending > 0).then(|| {
             count(u(q.records_pending), "record waits", "records wait")
                 + " for an incident no export has brought"
