@@ -211,67 +211,7 @@ impl Data {
         crate::timing::lap("load: small tables");
         let frame = |t: Table| -> &DataFrame { &frames[&t] };
 
-        let inc = store
-            .scan(Table::Incidents)?
-            .select([
-                col(col::INCIDENT_ID),
-                col(col::NUMBER),
-                col(col::TITLE),
-                col(col::TEAM),
-                col(col::SEVERITY),
-                coalesce(&[ts(col::DECLARED_AT), ts(col::STARTED_AT)]).alias("anchor"),
-                ts(col::STARTED_AT),
-                ts(col::DECLARED_AT),
-                ts(col::ACKNOWLEDGED_AT),
-                ts(col::MITIGATED_AT),
-                ts(col::RESOLVED_AT),
-                col(col::DECLARED_BY),
-                col(col::COMMANDER),
-                ts(col::RETRO_HELD_AT),
-                ts(col::RETRO_PUBLISHED_AT),
-                col(col::IS_DRILL)
-                    .fill_null(lit(false))
-                    .or(col(col::IS_MAINTENANCE).fill_null(lit(false)))
-                    .alias("excluded"),
-            ])
-            .filter(col("anchor").is_not_null())
-            .collect()?;
-        let mut ids = strs(&inc, col::INCIDENT_ID)?;
-        let numbers = ints(&inc, col::NUMBER)?;
-        let mut titles = strs(&inc, col::TITLE)?;
-        let mut teams = strs(&inc, col::TEAM)?;
-        let mut sev = strs(&inc, col::SEVERITY)?;
-        let anchor = ints(&inc, "anchor")?;
-        let started = ints(&inc, col::STARTED_AT)?;
-        let declared = ints(&inc, col::DECLARED_AT)?;
-        let acked = ints(&inc, col::ACKNOWLEDGED_AT)?;
-        let mitigated = ints(&inc, col::MITIGATED_AT)?;
-        let resolved = ints(&inc, col::RESOLVED_AT)?;
-        let mut declared_by = strs(&inc, col::DECLARED_BY)?;
-        let mut commander = strs(&inc, col::COMMANDER)?;
-        let held = ints(&inc, col::RETRO_HELD_AT)?;
-        let published = ints(&inc, col::RETRO_PUBLISHED_AT)?;
-        let excluded = bools(&inc, "excluded")?;
-        let incidents = (0..inc.height())
-            .map(|i| Incident {
-                id: ids[i].take().unwrap_or_default(),
-                number: numbers[i],
-                title: titles[i].take(),
-                team: teams[i].take(),
-                severity: sev[i].take(),
-                anchor: anchor[i].expect("filtered"),
-                started: started[i],
-                declared: declared[i],
-                acknowledged: acked[i],
-                mitigated: mitigated[i],
-                resolved: resolved[i],
-                declared_by: declared_by[i].take(),
-                commander: commander[i].take(),
-                retro_held: held[i],
-                retro_published: published[i],
-                excluded: excluded[i].unwrap_or(false),
-            })
-            .collect();
+        let incidents = read_incidents(store)?;
         crate::timing::lap("load: incidents");
 
         let df = frame(Table::IncidentServices);
@@ -281,49 +221,7 @@ impl Data {
             .filter_map(|(i, s)| Some((i?, s?)))
             .collect();
 
-        let df = store
-            .scan(Table::ActionItems)?
-            .select([
-                col(col::ITEM_ID),
-                col(col::TITLE),
-                ts(col::DUE_AT),
-                col(col::INCIDENT_ID),
-                col(col::OWNER),
-                col(col::TEAM),
-                ts(col::CREATED_AT),
-                ts(col::COMPLETED_AT),
-                col(col::STATUS),
-                ts(col::UPDATED_AT),
-            ])
-            .collect()?;
-        let (mut ii, mut io, mut it, ic, id, mut is, iu) = (
-            strs(&df, col::INCIDENT_ID)?,
-            strs(&df, col::OWNER)?,
-            strs(&df, col::TEAM)?,
-            ints(&df, col::CREATED_AT)?,
-            ints(&df, col::COMPLETED_AT)?,
-            strs(&df, col::STATUS)?,
-            ints(&df, col::UPDATED_AT)?,
-        );
-        let (mut item_ids, mut item_titles, dues) = (
-            strs(&df, col::ITEM_ID)?,
-            strs(&df, col::TITLE)?,
-            ints(&df, col::DUE_AT)?,
-        );
-        let items = (0..df.height())
-            .map(|i| Item {
-                id: item_ids[i].take().unwrap_or_default(),
-                title: item_titles[i].take(),
-                due: dues[i],
-                incident: ii[i].take(),
-                owner: io[i].take(),
-                team: it[i].take(),
-                created: ic[i],
-                completed: id[i],
-                status: is[i].take().unwrap_or_else(|| "open".into()),
-                updated: iu[i],
-            })
-            .collect();
+        let items = read_action_items(store)?;
         crate::timing::lap("load: action items");
         let (pages, participants, events) =
             tables.join().expect("the table reader does not panic")?;
@@ -767,4 +665,116 @@ pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
         }
     }
     Ok(latest)
+}
+
+/// The incidents with an anchor (declared, else started), the columns the metrics use.
+fn read_incidents(store: &Store) -> Result<Vec<Incident>> {
+    let inc = store
+        .scan(Table::Incidents)?
+        .select([
+            col(col::INCIDENT_ID),
+            col(col::NUMBER),
+            col(col::TITLE),
+            col(col::TEAM),
+            col(col::SEVERITY),
+            coalesce(&[ts(col::DECLARED_AT), ts(col::STARTED_AT)]).alias("anchor"),
+            ts(col::STARTED_AT),
+            ts(col::DECLARED_AT),
+            ts(col::ACKNOWLEDGED_AT),
+            ts(col::MITIGATED_AT),
+            ts(col::RESOLVED_AT),
+            col(col::DECLARED_BY),
+            col(col::COMMANDER),
+            ts(col::RETRO_HELD_AT),
+            ts(col::RETRO_PUBLISHED_AT),
+            col(col::IS_DRILL)
+                .fill_null(lit(false))
+                .or(col(col::IS_MAINTENANCE).fill_null(lit(false)))
+                .alias("excluded"),
+        ])
+        .filter(col("anchor").is_not_null())
+        .collect()?;
+    let mut ids = strs(&inc, col::INCIDENT_ID)?;
+    let numbers = ints(&inc, col::NUMBER)?;
+    let mut titles = strs(&inc, col::TITLE)?;
+    let mut teams = strs(&inc, col::TEAM)?;
+    let mut sev = strs(&inc, col::SEVERITY)?;
+    let anchor = ints(&inc, "anchor")?;
+    let started = ints(&inc, col::STARTED_AT)?;
+    let declared = ints(&inc, col::DECLARED_AT)?;
+    let acked = ints(&inc, col::ACKNOWLEDGED_AT)?;
+    let mitigated = ints(&inc, col::MITIGATED_AT)?;
+    let resolved = ints(&inc, col::RESOLVED_AT)?;
+    let mut declared_by = strs(&inc, col::DECLARED_BY)?;
+    let mut commander = strs(&inc, col::COMMANDER)?;
+    let held = ints(&inc, col::RETRO_HELD_AT)?;
+    let published = ints(&inc, col::RETRO_PUBLISHED_AT)?;
+    let excluded = bools(&inc, "excluded")?;
+    Ok((0..inc.height())
+        .map(|i| Incident {
+            id: ids[i].take().unwrap_or_default(),
+            number: numbers[i],
+            title: titles[i].take(),
+            team: teams[i].take(),
+            severity: sev[i].take(),
+            anchor: anchor[i].expect("filtered"),
+            started: started[i],
+            declared: declared[i],
+            acknowledged: acked[i],
+            mitigated: mitigated[i],
+            resolved: resolved[i],
+            declared_by: declared_by[i].take(),
+            commander: commander[i].take(),
+            retro_held: held[i],
+            retro_published: published[i],
+            excluded: excluded[i].unwrap_or(false),
+        })
+        .collect())
+}
+
+/// The action items, the columns the metrics use.
+fn read_action_items(store: &Store) -> Result<Vec<Item>> {
+    let df = store
+        .scan(Table::ActionItems)?
+        .select([
+            col(col::ITEM_ID),
+            col(col::TITLE),
+            ts(col::DUE_AT),
+            col(col::INCIDENT_ID),
+            col(col::OWNER),
+            col(col::TEAM),
+            ts(col::CREATED_AT),
+            ts(col::COMPLETED_AT),
+            col(col::STATUS),
+            ts(col::UPDATED_AT),
+        ])
+        .collect()?;
+    let (mut ii, mut io, mut it, ic, id, mut is, iu) = (
+        strs(&df, col::INCIDENT_ID)?,
+        strs(&df, col::OWNER)?,
+        strs(&df, col::TEAM)?,
+        ints(&df, col::CREATED_AT)?,
+        ints(&df, col::COMPLETED_AT)?,
+        strs(&df, col::STATUS)?,
+        ints(&df, col::UPDATED_AT)?,
+    );
+    let (mut item_ids, mut item_titles, dues) = (
+        strs(&df, col::ITEM_ID)?,
+        strs(&df, col::TITLE)?,
+        ints(&df, col::DUE_AT)?,
+    );
+    Ok((0..df.height())
+        .map(|i| Item {
+            id: item_ids[i].take().unwrap_or_default(),
+            title: item_titles[i].take(),
+            due: dues[i],
+            incident: ii[i].take(),
+            owner: io[i].take(),
+            team: it[i].take(),
+            created: ic[i],
+            completed: id[i],
+            status: is[i].take().unwrap_or_else(|| "open".into()),
+            updated: iu[i],
+        })
+        .collect())
 }
