@@ -230,6 +230,77 @@ trait Render {
     fn finish(self: Box<Self>, people: &[Person]) -> Result<Vec<(PathBuf, u64)>>;
 }
 
+/// An incident channel's messages from its start `t` to its resolution: mostly its
+/// responders, some status updates at log-normal intervals, a bot now and then.
+fn draw_messages<'a>(
+    g: &mut Gen,
+    per_channel: usize,
+    (t, resolved): (i64, i64),
+    responders: &[&'a Person],
+    people: &'a [Person],
+    service: &Service,
+) -> Vec<Message<'a>> {
+    let n_msgs = (per_channel as f64 * (0.5 + g.unit())) as usize;
+    let mut messages = Vec::with_capacity(n_msgs);
+    let length = (resolved - t).max(10 * MINUTE);
+    let mut next_update = t + 10 * MINUTE;
+    for k in 0..n_msgs {
+        let at = t + length * k as i64 / n_msgs.max(1) as i64 + g.below(50) as i64 * 1000;
+        let who = if g.unit() < 0.8 {
+            responders[g.below(responders.len())]
+        } else {
+            g.pick(people, |_| 1.0)
+        };
+        let (text, bot, update) = if at >= next_update {
+            next_update = at + g.lognormal(40 * MINUTE, 0.5);
+            let word = WORDS[g.below(WORDS.len())];
+            (format!("update: still working on {word}"), false, true)
+        } else if k % 25 == 3 {
+            ("Alert fired again".to_string(), true, false)
+        } else {
+            let word = WORDS[g.below(WORDS.len())];
+            (
+                format!("looking at {word} on {}", service.name),
+                false,
+                false,
+            )
+        };
+        messages.push(Message {
+            at,
+            who,
+            text,
+            bot,
+            update,
+        });
+    }
+    messages
+}
+
+/// An incident's follow-ups: most done within weeks, some dropped, some open, a few
+/// without an owner.
+fn draw_follow_ups<'a>(g: &mut Gen, resolved: i64, owners: &[&'a Person]) -> Vec<FollowUp<'a>> {
+    (0..g.below(9))
+        .map(|_| {
+            let created = resolved + DAY + g.lognormal(DAY, 0.7);
+            let x = g.unit();
+            let (completed, dropped) = if x < 0.6 {
+                (Some(created + g.lognormal(20 * DAY, 1.0)), false)
+            } else if x < 0.68 {
+                (Some(created + g.lognormal(10 * DAY, 1.0)), true)
+            } else {
+                (None, false)
+            };
+            let owner = (g.unit() > 0.12).then(|| *g.pick(owners, |p| p.weight));
+            FollowUp {
+                created,
+                completed,
+                dropped,
+                owner,
+            }
+        })
+        .collect()
+}
+
 /// Writes the organisation below `out`.
 pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
     let mut g = Gen {
@@ -314,39 +385,14 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
             .collect();
         summary.pages += pages.len();
         // The incident channel.
-        let n_msgs = (opts.messages as f64 * (0.5 + g.unit())) as usize;
-        let mut messages = Vec::with_capacity(n_msgs);
-        let length = (resolved - t).max(10 * MINUTE);
-        let mut next_update = t + 10 * MINUTE;
-        for k in 0..n_msgs {
-            let at = t + length * k as i64 / n_msgs.max(1) as i64 + g.below(50) as i64 * 1000;
-            let who = if g.unit() < 0.8 {
-                responders[g.below(responders.len())]
-            } else {
-                g.pick(&people, |_| 1.0)
-            };
-            let (text, bot, update) = if at >= next_update {
-                next_update = at + g.lognormal(40 * MINUTE, 0.5);
-                let word = WORDS[g.below(WORDS.len())];
-                (format!("update: still working on {word}"), false, true)
-            } else if k % 25 == 3 {
-                ("Alert fired again".to_string(), true, false)
-            } else {
-                let word = WORDS[g.below(WORDS.len())];
-                (
-                    format!("looking at {word} on {}", service.name),
-                    false,
-                    false,
-                )
-            };
-            messages.push(Message {
-                at,
-                who,
-                text,
-                bot,
-                update,
-            });
-        }
+        let messages = draw_messages(
+            &mut g,
+            opts.messages,
+            (t, resolved),
+            &responders,
+            &people,
+            service,
+        );
         summary.messages += messages.len();
         // The retro and the follow-ups.
         let retro = (sev.is_some_and(|s| s <= 3) && g.unit() < 0.8).then(|| {
@@ -356,26 +402,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
                 held: (held < EPOCH + span).then_some(held),
             }
         });
-        let follow_ups: Vec<FollowUp> = (0..g.below(9))
-            .map(|_| {
-                let created = resolved + DAY + g.lognormal(DAY, 0.7);
-                let x = g.unit();
-                let (completed, dropped) = if x < 0.6 {
-                    (Some(created + g.lognormal(20 * DAY, 1.0)), false)
-                } else if x < 0.68 {
-                    (Some(created + g.lognormal(10 * DAY, 1.0)), true)
-                } else {
-                    (None, false)
-                };
-                let owner = (g.unit() > 0.12).then(|| *g.pick(&owners, |p| p.weight));
-                FollowUp {
-                    created,
-                    completed,
-                    dropped,
-                    owner,
-                }
-            })
-            .collect();
+        let follow_ups = draw_follow_ups(&mut g, resolved, &owners);
         summary.action_items += follow_ups.len();
         // Customer-facing incidents reach the status page.
         let public = (sev.is_some_and(|s| s <= 2) && g.unit() < 0.5).then(|| {
