@@ -167,59 +167,10 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
                 .is_some_and(|s| s.iter().any(|x| owned.contains(x)))
     };
     let mine: Vec<_> = ctx.current.iter().filter(touches).copied().collect();
-    let policy = &ctx.config.retro.required_severities;
-    let mut incidents = Vec::new();
-    let mut backlog = Vec::new();
-    for i in &mine {
-        let held = ctx.by_as_of(i.retro_held.or(i.retro_published));
-        let resolved = ctx.by_as_of(i.resolved);
-        let required = i.severity.as_ref().is_some_and(|s| policy.contains(s));
-        let retro = match (held, resolved) {
-            (Some(h), _) => format!("held {}", date(h)),
-            (None, Some(r)) if required => {
-                let days = (ctx.as_of - r) as f64 / DAY;
-                backlog.push(BacklogRow {
-                    id: i.label(),
-                    title: i.title.clone().unwrap_or_default(),
-                    severity: i.severity_key().to_string(),
-                    days_waiting: format!("{days:.1}"),
-                });
-                format!("owed ({days:.0} days)")
-            }
-            _ => "not required".into(),
-        };
-        let mut services: Vec<&str> = services_of.get(i.id.as_str()).cloned().unwrap_or_default();
-        services.sort();
-        incidents.push(IncidentRow {
-            id: i.label(),
-            title: i.title.clone().unwrap_or_default(),
-            severity: i.severity_key().to_string(),
-            started: crate::time::format_micros(i.start())[..16].replace('T', " "),
-            resolve_minutes: resolved.map(|r| format!("{:.0}", (r - i.start()) as f64 / MINUTE)),
-            services: services.iter().map(|s| s.to_string()).collect(),
-            retro,
-        });
-    }
-    backlog.sort_by(|a, b| {
-        b.days_waiting
-            .parse::<f64>()
-            .unwrap_or(0.0)
-            .total_cmp(&a.days_waiting.parse().unwrap_or(0.0))
-    });
+    let (incidents, backlog) = incident_rows(ctx, &mine, &services_of);
 
     // Open items of the team, as they stood at as_of (any period: open work is open).
-    let mut items: Vec<_> = data
-        .items
-        .iter()
-        .filter(|it| it.team.as_deref() == Some(team))
-        .filter(|it| it.created.is_some_and(|c| c <= ctx.as_of))
-        .filter(|it| match it.status.as_str() {
-            "done" => it.completed.is_some_and(|c| c > ctx.as_of),
-            "wont_do" => it.updated.or(it.completed).is_some_and(|u| u > ctx.as_of),
-            _ => true,
-        })
-        .collect();
-    items.sort_by_key(|it| (it.created, it.id.clone()));
+    let items = open_items(ctx, team);
 
     let members: BTreeSet<String> = data
         .people
@@ -267,23 +218,7 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
             sleep_hours_pages: p.sleep_hours_pages,
         })
         .collect();
-    let hotspots: Vec<HotspotRow> = m
-        .hotspots
-        .iter()
-        .filter(|h: &&Hotspot| {
-            h.key
-                .values()
-                .next()
-                .is_some_and(|s| owned.contains(s.as_str()))
-        })
-        .map(|h| HotspotRow {
-            service: h.key.values().next().cloned().unwrap_or_default(),
-            incidents: h.incidents,
-            weighted_score: crate::findings::trim(h.weighted_score, 1),
-            repeat_incidents: h.repeat_incidents,
-            previous: h.previous,
-        })
-        .collect();
+    let hotspots = hotspot_rows(m, &owned);
     let previous_incidents = ctx.previous.iter().filter(touches).count();
     let summary = Summary {
         incidents: incidents.len(),
@@ -320,4 +255,91 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
         load,
         hotspots,
     }
+}
+
+/// The team's incidents as rows, and the retros they owe (longest waiting first).
+fn incident_rows(
+    ctx: &Ctx,
+    mine: &[&crate::metrics::Incident],
+    services_of: &HashMap<&str, Vec<&str>>,
+) -> (Vec<IncidentRow>, Vec<BacklogRow>) {
+    let policy = &ctx.config.retro.required_severities;
+    let mut incidents = Vec::new();
+    let mut backlog = Vec::new();
+    for i in mine {
+        let held = ctx.by_as_of(i.retro_held.or(i.retro_published));
+        let resolved = ctx.by_as_of(i.resolved);
+        let required = i.severity.as_ref().is_some_and(|s| policy.contains(s));
+        let retro = match (held, resolved) {
+            (Some(h), _) => format!("held {}", date(h)),
+            (None, Some(r)) if required => {
+                let days = (ctx.as_of - r) as f64 / DAY;
+                backlog.push(BacklogRow {
+                    id: i.label(),
+                    title: i.title.clone().unwrap_or_default(),
+                    severity: i.severity_key().to_string(),
+                    days_waiting: format!("{days:.1}"),
+                });
+                format!("owed ({days:.0} days)")
+            }
+            _ => "not required".into(),
+        };
+        let mut services: Vec<&str> = services_of.get(i.id.as_str()).cloned().unwrap_or_default();
+        services.sort();
+        incidents.push(IncidentRow {
+            id: i.label(),
+            title: i.title.clone().unwrap_or_default(),
+            severity: i.severity_key().to_string(),
+            started: crate::time::format_micros(i.start())[..16].replace('T', " "),
+            resolve_minutes: resolved.map(|r| format!("{:.0}", (r - i.start()) as f64 / MINUTE)),
+            services: services.iter().map(|s| s.to_string()).collect(),
+            retro,
+        });
+    }
+    backlog.sort_by(|a, b| {
+        b.days_waiting
+            .parse::<f64>()
+            .unwrap_or(0.0)
+            .total_cmp(&a.days_waiting.parse().unwrap_or(0.0))
+    });
+    (incidents, backlog)
+}
+
+/// The team's open action items as they stood at `as_of`, whatever the period of their
+/// incident (open work is open), oldest first.
+fn open_items<'a>(ctx: &Ctx<'a>, team: &str) -> Vec<&'a crate::metrics::Item> {
+    let mut items: Vec<_> = ctx
+        .data
+        .items
+        .iter()
+        .filter(|it| it.team.as_deref() == Some(team))
+        .filter(|it| it.created.is_some_and(|c| c <= ctx.as_of))
+        .filter(|it| match it.status.as_str() {
+            "done" => it.completed.is_some_and(|c| c > ctx.as_of),
+            "wont_do" => it.updated.or(it.completed).is_some_and(|u| u > ctx.as_of),
+            _ => true,
+        })
+        .collect();
+    items.sort_by_key(|it| (it.created, it.id.clone()));
+    items
+}
+
+/// The team's services among the period's hotspots.
+fn hotspot_rows(m: &Metrics, owned: &HashSet<&str>) -> Vec<HotspotRow> {
+    m.hotspots
+        .iter()
+        .filter(|h: &&Hotspot| {
+            h.key
+                .values()
+                .next()
+                .is_some_and(|s| owned.contains(s.as_str()))
+        })
+        .map(|h| HotspotRow {
+            service: h.key.values().next().cloned().unwrap_or_default(),
+            incidents: h.incidents,
+            weighted_score: crate::findings::trim(h.weighted_score, 1),
+            repeat_incidents: h.repeat_incidents,
+            previous: h.previous,
+        })
+        .collect()
 }
