@@ -63,35 +63,39 @@ impl<'a> Analysis<'a> {
     pub fn of(data: &'a Data, config: &'a Config, req: Request, label: &str) -> Analysis<'a> {
         let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
         let metrics = metrics::compute_in(&ctx);
-        let before = Ctx::new(data, config, req.period.previous(), None, req.tz);
-        let previous = metrics::baseline_in(&before);
-        crate::timing::lap("analysis: the previous period's baseline");
-        let coverage = Coverage::of(&ctx);
-        let findings = findings::findings(&metrics, &previous, coverage);
-        let series = Series::of(&ctx, &before, &metrics, &previous);
-        crate::timing::lap("analysis: findings and chart series");
-        // The decisions the previous report asked for, as it would have asked them (its
-        // period judged as of its end), and those of the report before it.
-        let earlier = |back: usize| {
+        // The previous period as it stands now (judged as of its end): what the findings
+        // compare with, and, whole, what its own report asked for. The period before
+        // it likewise, for the decisions asked two periods running; the one before that
+        // only as a baseline. Each period is computed once.
+        let period_ctx = |back: usize| {
             let mut period = req.period;
             for _ in 0..back {
                 period = period.previous();
             }
-            decisions_of(
-                data,
-                config,
-                Request {
-                    period,
-                    as_of: None,
-                    tz: req.tz,
-                },
-            )
+            Ctx::new(data, config, period, None, req.tz)
         };
-        let (then, asked) = earlier(1);
-        let (_, before_that) = earlier(2);
-        let now = serde_json::to_value(&metrics).unwrap_or_default();
-        let before_that: Vec<Ask> = before_that.into_iter().map(|(_, a)| a).collect();
-        let followed = followup::follow(&asked, &then, &now, &before_that);
+        let before = period_ctx(1);
+        let then = metrics::compute_in(&before);
+        let previous = Baseline::of(&then);
+        crate::timing::lap("analysis: the previous period");
+        let coverage = Coverage::of(&ctx, &metrics);
+        let findings = findings::findings(&metrics, &previous, coverage);
+        let series = Series::of(&ctx, &before, &metrics, &previous);
+        crate::timing::lap("analysis: findings and chart series");
+        let earlier = period_ctx(2);
+        let earlier_metrics = metrics::compute_in(&earlier);
+        let asked = decisions(&then, &Baseline::of(&earlier_metrics), &before);
+        let before_that: Vec<Ask> = decisions(
+            &earlier_metrics,
+            &metrics::baseline_in(&period_ctx(3)),
+            &earlier,
+        )
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+        let to_value = |m: &Metrics| serde_json::to_value(m).unwrap_or_default();
+        let followed =
+            followup::follow(&asked, &to_value(&then), &to_value(&metrics), &before_that);
         crate::timing::lap("analysis: the decisions asked before, followed up");
         Analysis {
             ctx,
@@ -157,19 +161,11 @@ pub struct Document<'a> {
     pub decisions_followed: &'a Followed,
 }
 
-/// A period's metrics document and the decisions its report asks for.
-fn decisions_of(
-    data: &Data,
-    config: &Config,
-    req: Request,
-) -> (serde_json::Value, Vec<(String, Ask)>) {
-    let ctx = Ctx::new(data, config, req.period, req.as_of, req.tz);
-    let metrics = metrics::compute_in(&ctx);
-    let before = Ctx::new(data, config, req.period.previous(), None, req.tz);
-    let previous = metrics::baseline_in(&before);
-    let found = findings::findings(&metrics, &previous, Coverage::of(&ctx));
-    let asked = followup::asked(&found[..found.len().min(SHOWN)]);
-    (serde_json::to_value(&metrics).unwrap_or_default(), asked)
+/// The decisions the report of a period (its metrics `m`, the period before it
+/// `previous`) asks for.
+fn decisions(m: &Metrics, previous: &Baseline, ctx: &Ctx) -> Vec<(String, Ask)> {
+    let found = findings::findings(m, previous, Coverage::of(ctx, m));
+    followup::asked(&found[..found.len().min(SHOWN)])
 }
 
 impl Series {
@@ -188,17 +184,7 @@ impl Series {
         let [ack, mitigate, resolve] = now;
         let [ack_then, mitigate_then, resolve_then] = then;
         Series {
-            hotspots: m
-                .hotspots
-                .iter()
-                .take(6)
-                .map(|h| {
-                    let name = h.key.values().next().cloned().unwrap_or_default();
-                    let counts =
-                        metrics::SEVERITY_KEYS.map(|k| h.by_severity.get(k).copied().unwrap_or(0));
-                    (name, counts, h.previous)
-                })
-                .collect(),
+            hotspots: hotspot_bars(m.hotspots.iter()),
             retro: Curves {
                 now: days(metrics::retro::curve(ctx)),
                 before: days(metrics::retro::curve(before)),
@@ -220,6 +206,21 @@ impl Series {
             declarers: declarers(m, prev),
         }
     }
+}
+
+/// The hotspot chart's bars: the first six groups, each with its incidents by severity
+/// and its count in the previous period.
+pub fn hotspot_bars<'a>(
+    hotspots: impl Iterator<Item = &'a metrics::hotspots::Hotspot>,
+) -> Vec<(String, [usize; 6], usize)> {
+    hotspots
+        .take(6)
+        .map(|h| {
+            let name = h.key.values().next().cloned().unwrap_or_default();
+            let counts = metrics::SEVERITY_KEYS.map(|k| h.by_severity.get(k).copied().unwrap_or(0));
+            (name, counts, h.previous)
+        })
+        .collect()
 }
 
 /// Incidents per month of both periods by severity (a month without incidents as an

@@ -199,16 +199,15 @@ pub fn follow(asked: &[(String, Ask)], then: &Value, now: &Value, before_that: &
             continue;
         };
         let comparison = findings::compare(is, was);
-        let up = is.count as f64 / is.of as f64 > was.count as f64 / was.of as f64;
-        let outcome = match comparison.evidence {
-            Some("too_few") => "too_few",
-            Some("strong" | "some") if up == (better == "up") => "improved",
-            Some("strong" | "some") => "worse",
+        let outcome = match (comparison.evidence, comparison.rose()) {
+            (Some("too_few"), _) => "too_few",
+            (_, Some(up)) if up == (better == "up") => "improved",
+            (_, Some(_)) => "worse",
             _ => "no_detectable_change",
         };
         let p = comparison
             .p_value
-            .map(findings::p_words)
+            .map(findings::p_value)
             .unwrap_or_default();
         let verdict = match outcome {
             "too_few" => format!(

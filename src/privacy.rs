@@ -5,9 +5,9 @@
 //! A person is known by several references: their person id (a lower-cased e-mail or a
 //! source id), their e-mail, their display name and their source aliases
 //! (`pagerduty:PU1`, `slack:U3`). Pseudonyms and forgetting work on all of them at once,
-//! through the same identity resolution the metrics use ([`crate::link::Identities`]).
+//! through the same identity resolution the metrics use ([`crate::identity::Identities`]).
 
-use crate::link::Identities;
+use crate::identity::Identities;
 use crate::record::{split_list, Value};
 use crate::schema::{col, Table};
 use crate::store::{row_at, strings as strs, Store, Writer};

@@ -34,7 +34,7 @@ pub fn run(a: &Analysis, policy_path: Option<&Path>, out: &Path) -> Result<Revie
     write(
         out,
         "metrics.json",
-        serde_json::to_string_pretty(&a.document())? + "\n",
+        serde_json::to_string_pretty(&doc)? + "\n",
     )?;
     let outcomes = policy.map(|p| p.judge(&doc)).unwrap_or_default();
     write(

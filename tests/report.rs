@@ -1474,3 +1474,12 @@ fn decisions_can_be_read_from_the_last_reports_metrics_json() {
     );
     assert!(!w.path().join("x.md").exists());
 }
+
+#[test]
+fn a_team_chart_draws_the_teams_own_services_whatever_their_overall_rank() {
+    // auth-service is the platform team's and the seventh service overall: the
+    // executive chart stops at six, the team's chart still draws it.
+    let w = Workdir::with_demo();
+    let svg = std::fs::read_to_string(w.path().join("teams/platform-hotspots.svg")).unwrap();
+    assert!(svg.contains(">\nauth-service\n</text>"), "{svg}");
+}

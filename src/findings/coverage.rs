@@ -21,10 +21,10 @@ pub struct Coverage {
 impl Coverage {
     /// Whether any record of the whole store (any period) carries each family's data,
     /// and for how many of the period's incidents the service is known.
-    pub fn of(ctx: &crate::metrics::Ctx) -> Coverage {
+    pub fn of(ctx: &crate::metrics::Ctx, m: &Metrics) -> Coverage {
         let data = ctx.data;
         Coverage {
-            services: (crate::metrics::with_service(ctx), ctx.current.len()),
+            services: (m.incidents.with_service, m.incidents.count),
             retros: data
                 .incidents
                 .iter()

@@ -183,11 +183,6 @@ pub fn compare(now: Share, before: Share) -> Comparison {
     fisher(now, before).0
 }
 
-/// A p-value as the report writes it: `p = 0.049`, `p < 0.001`.
-pub fn p_words(p: f64) -> String {
-    p_value(p)
-}
-
 impl Comparison {
     /// Whether the evidence shows a change (strong or some), and which way.
     pub fn rose(&self) -> Option<bool> {
@@ -209,7 +204,7 @@ pub(crate) fn detectable(x1: usize, n1: usize, x2: usize, n2: usize) -> Option<f
 /// concentrates incidents) is asked only on enough data: with fewer than [`MIN_N`] in
 /// the finding's population (`n` of `one`/`many`) the sentence says so, and nothing is
 /// asked.
-pub(crate) fn asked(
+pub(crate) fn ask_on_enough(
     decision: Option<String>,
     n: usize,
     (one, many): (&str, &str),
@@ -236,7 +231,8 @@ pub fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
-pub(crate) fn p_value(p: f64) -> String {
+/// A p-value as the report writes it: `p = 0.049`, `p < 0.001`.
+pub fn p_value(p: f64) -> String {
     if p < 0.001 {
         "p < 0.001".into()
     } else {

@@ -349,7 +349,7 @@ pub(crate) fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         0.0
     };
     // A pattern of who responds is read from enough incidents before anything is asked.
-    let decision = asked(
+    let decision = ask_on_enough(
         (share >= 0.25).then(|| {
             "Spread incident knowledge: pair on call, and write runbooks for the services the most-loaded people are pulled into.".into()
         }),
@@ -482,7 +482,7 @@ pub(crate) fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     let n = m.comms.incidents_with_updates;
     // Long gaps matter from a quarter of the incidents, seen over enough incidents.
     let matters = over >= COMMS_MATTERS && n >= MIN_N;
-    let decision = asked(
+    let decision = ask_on_enough(
         (over >= COMMS_MATTERS).then(|| {
             "Agree a status-update interval for each severity, and name who posts the updates in every incident.".into()
         }),

@@ -20,7 +20,7 @@ mod evidence;
 mod families;
 
 pub use coverage::Coverage;
-pub use evidence::{compare, p_words, pct, trim, Comparison, Share};
+pub use evidence::{compare, p_value, pct, trim, Comparison, Share};
 pub use families::{comms_line, phases_context};
 
 use crate::metrics::{Baseline, Metrics};

@@ -51,7 +51,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// How primary a source's incidents are, lower first, by the source's role (see
 /// [`crate::sources::Role::rank`]); a name no source has ranks last.
 pub fn rank(source: &str) -> u8 {
-    crate::sources::role_of(source).map_or(2, crate::sources::Role::rank)
+    // Called per incident: the sources' ranks by name, gathered once.
+    static RANKS: std::sync::LazyLock<HashMap<&'static str, u8>> = std::sync::LazyLock::new(|| {
+        crate::sources::all()
+            .iter()
+            .map(|s| (s.name(), s.role().rank()))
+            .collect()
+    });
+    RANKS.get(source).copied().unwrap_or(2)
 }
 
 /// What a channel or a ticket links to.

@@ -7,7 +7,7 @@ use crate::stats::{quantile, KaplanMeier};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ActionItems {
     #[serde(flatten)]
     pub all: Block,
@@ -15,7 +15,7 @@ pub struct ActionItems {
     pub by_team: BTreeMap<String, Block>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Block {
     pub total: usize,
     pub done: usize,

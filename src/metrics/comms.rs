@@ -6,7 +6,7 @@ use crate::stats::quantile;
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Comms {
     pub incidents_with_updates: usize,
     pub gaps: usize,

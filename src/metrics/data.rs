@@ -4,7 +4,7 @@
 //! once.
 
 use super::*;
-use crate::link::Identities;
+use crate::identity::Identities;
 use crate::store::{strings as strs, Store};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -620,7 +620,7 @@ fn chat_authors(store: &Store) -> Result<Vec<Message>> {
                 run = Some(names.of(incident));
             }
             let responded = !bot.unwrap_or(false)
-                && subtype.is_none_or(|s| crate::link::CONVERSATION.contains(&s));
+                && subtype.is_none_or(|s| crate::refs::CONVERSATION.contains(&s));
             match person {
                 Some(p) => match authors.named.get_mut(p) {
                     Some(r) => *r |= responded,

@@ -6,7 +6,7 @@ use crate::stats::quantile;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Declaration {
     /// Incidents of the period with a known declarer, by the declarer's function.
     pub declared_by_function: BTreeMap<String, usize>,

@@ -242,9 +242,18 @@ pub struct Baseline {
     pub comms: comms::Comms,
 }
 
-/// The [`Baseline`] of the period before `req`'s, as it stands now (no `as_of`).
-pub fn baseline(data: &Data, config: &Config, req: Request) -> Baseline {
-    baseline_in(&Ctx::new(data, config, req.period.previous(), None, req.tz))
+impl Baseline {
+    /// The baseline a period's whole metrics already hold (when they are computed anyway).
+    pub fn of(m: &Metrics) -> Baseline {
+        Baseline {
+            incidents: m.incidents.count,
+            time_to_retro: m.time_to_retro.clone(),
+            declaration: m.declaration.clone(),
+            responders: m.responders.clone(),
+            action_items: m.action_items.clone(),
+            comms: m.comms.clone(),
+        }
+    }
 }
 
 /// The [`Baseline`] of a context made for the previous period (a report also draws

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Responders {
     pub distinct_responders: usize,
     #[serde(flatten)]
@@ -24,7 +24,7 @@ pub struct Responders {
     pub commanders: Commanders,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Concentration {
     pub gini: Option<f64>,
     pub entropy_norm: Option<f64>,
@@ -32,13 +32,13 @@ pub struct Concentration {
     pub top10pct_share: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Hero {
     pub person_id: String,
     pub incidents: usize,
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct PersonLoad {
     pub person_id: String,
     pub incidents: usize,
@@ -47,7 +47,7 @@ pub struct PersonLoad {
     pub sleep_hours_pages: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Commanders {
     pub distinct_commanders: usize,
     #[serde(flatten)]

@@ -7,7 +7,7 @@ use chrono::{Datelike, Weekday};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TimeToRetro {
     pub required: usize,
     pub held: usize,
@@ -21,7 +21,7 @@ pub struct TimeToRetro {
     pub by_severity: BTreeMap<&'static str, SeverityBlock>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SeverityBlock {
     pub in_policy: bool,
     /// Incidents of this severity in the period, resolved by `as_of`.

@@ -81,9 +81,9 @@ struct Chart {
 }
 
 #[derive(Serialize)]
-struct FindingView {
+struct FindingView<'a> {
     #[serde(flatten)]
-    finding: Finding,
+    finding: &'a Finding,
     chart: Option<Chart>,
 }
 
@@ -110,10 +110,7 @@ pub fn exec(
             Some(id) => Some(chart(id, &a.series, chart_prefix)?),
             None => None,
         };
-        views.push(FindingView {
-            finding: f.clone(),
-            chart,
-        });
+        views.push(FindingView { finding: f, chart });
     }
     let overview = chart(ChartKind::Monthly, &a.series, chart_prefix)?;
     let phases_chart = chart(ChartKind::Phases, &a.series, chart_prefix)?;
@@ -219,13 +216,13 @@ pub fn team(
     // every service.
     let owned: std::collections::HashSet<&str> =
         view.hotspots.iter().map(|h| h.service.as_str()).collect();
-    let rows: Vec<(String, [usize; 6], usize)> = a
-        .series
-        .hotspots
-        .iter()
-        .filter(|(service, _, _)| owned.contains(service.as_str()))
-        .cloned()
-        .collect();
+    // The team's own first six services, whatever their rank among all services.
+    let rows = crate::analysis::hotspot_bars(m.hotspots.iter().filter(|h| {
+        h.key
+            .values()
+            .next()
+            .is_some_and(|s| owned.contains(s.as_str()))
+    }));
     let chart = (!rows.is_empty())
         .then(|| -> Result<Chart> {
             Ok(Chart {

@@ -233,11 +233,6 @@ pub fn reads_folder(path: &Path) -> bool {
     all().iter().any(|s| s.reads_folder(path))
 }
 
-/// The role of the source a stored row names (`incidents.source`), if it is one.
-pub fn role_of(name: &str) -> Option<Role> {
-    by_name(name).map(|s| s.role())
-}
-
 /// One export format.
 pub trait Source: Sync {
     /// The source's name: its file stem here, its `--source` value, its fixture folder.
