@@ -285,6 +285,17 @@ pub struct SynthArgs {
     /// CSV tables, written from what the generator drew
     #[arg(long, value_enum, default_value_t = SynthForm::Vendor)]
     pub form: SynthForm,
+
+    /// Where PagerDuty's log entries go: inside their incidents, one file per incident
+    /// (pagerduty/log_entries/), or one account-wide pagerduty/log_entries.json
+    #[arg(long, value_enum, default_value_t = SynthPagerLog::Embedded)]
+    pub pagerduty_log: SynthPagerLog,
+
+    /// How the JSON exports hold their records: an object with an array under a key, a
+    /// bare array, an array of API pages, the pages one document after another, or JSON
+    /// Lines (Slack's export keeps its own layout)
+    #[arg(long, value_enum, default_value_t = SynthLayout::Object)]
+    pub layout: SynthLayout,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -477,6 +488,46 @@ impl From<SynthForm> for crate::synth::Form {
         match f {
             SynthForm::Vendor => crate::synth::Form::Vendor,
             SynthForm::Canonical => crate::synth::Form::Canonical,
+        }
+    }
+}
+
+/// `synth --pagerduty-log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthPagerLog {
+    Embedded,
+    PerIncident,
+    Global,
+}
+
+impl From<SynthPagerLog> for crate::synth::PagerLog {
+    fn from(l: SynthPagerLog) -> Self {
+        match l {
+            SynthPagerLog::Embedded => crate::synth::PagerLog::Embedded,
+            SynthPagerLog::PerIncident => crate::synth::PagerLog::PerIncident,
+            SynthPagerLog::Global => crate::synth::PagerLog::Global,
+        }
+    }
+}
+
+/// `synth --layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthLayout {
+    Object,
+    Array,
+    Pages,
+    Documents,
+    Lines,
+}
+
+impl From<SynthLayout> for crate::synth::Layout {
+    fn from(l: SynthLayout) -> Self {
+        match l {
+            SynthLayout::Object => crate::synth::Layout::Object,
+            SynthLayout::Array => crate::synth::Layout::Array,
+            SynthLayout::Pages => crate::synth::Layout::Pages,
+            SynthLayout::Documents => crate::synth::Layout::Documents,
+            SynthLayout::Lines => crate::synth::Layout::Lines,
         }
     }
 }

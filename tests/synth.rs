@@ -154,3 +154,84 @@ fn vendor_exports_and_canonical_tables_of_one_organisation_give_the_same_metrics
         assert_eq!(x, y, "{period:?}");
     }
 }
+
+#[test]
+fn every_export_layout_gives_the_same_store_and_metrics() {
+    // PagerDuty's log entries inside their incidents, in a file per incident, or in one
+    // account-wide file; each JSON export as one object, a bare array, an array of
+    // pages, pages one document after another, or JSON Lines (whose lines are
+    // incidents holding their log entries). Every record arrives, none waits or is
+    // rejected, and the metrics are those of the default layout.
+    let w = Workdir::new();
+    let write = |name: &str, log: &str, layout: &str| {
+        let dir = w.path().join(name);
+        w.run_status(
+            &[
+                "synth",
+                "--incidents",
+                "60",
+                "--messages",
+                "20",
+                "--seed",
+                "11",
+                "--pagerduty-log",
+                log,
+                "--layout",
+                layout,
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            0,
+        );
+        dir
+    };
+    let base = write("base", "embedded", "object");
+    let base_store = w.path().join("s-base");
+    w.run_status(
+        &[
+            "ingest",
+            "--store",
+            base_store.to_str().unwrap(),
+            base.to_str().unwrap(),
+        ],
+        0,
+    );
+    let want = metrics_without_provenance(&w, &base_store, &["--period", "2025"]);
+    for (log, layout) in [
+        ("embedded", "lines"),
+        ("embedded", "documents"),
+        ("per-incident", "array"),
+        ("global", "pages"),
+        ("global", "lines"),
+    ] {
+        let name = format!("{log}-{layout}");
+        let dir = write(&name, log, layout);
+        let store = w.path().join(format!("s-{name}"));
+        let out = w.run_status(
+            &[
+                "ingest",
+                "--store",
+                store.to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
+            0,
+        );
+        let err = stderr(&out);
+        assert!(
+            !err.contains("rejected:") && !err.contains("wait for"),
+            "{name}: {err}"
+        );
+        let cells = accounting(&out, "pagerduty/incidents.json");
+        assert_eq!(cells[2..], ["60", "60", "0", "0", "0"], "{name}: {cells:?}");
+        if log == "global" {
+            let cells = accounting(&out, "pagerduty/log_entries.json");
+            assert_eq!(
+                cells[2..],
+                ["791", "791", "0", "0", "0"],
+                "{name}: {cells:?}"
+            );
+        }
+        let got = metrics_without_provenance(&w, &store, &["--period", "2025"]);
+        assert_eq!(got, want, "{name}");
+    }
+}

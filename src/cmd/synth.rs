@@ -9,6 +9,10 @@ pub fn run(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
         seed: args.seed,
         messages: args.messages,
         form: args.form.into(),
+        shapes: crate::synth::Shapes {
+            pagerduty_log: args.pagerduty_log.into(),
+            layout: args.layout.into(),
+        },
     };
     let s = crate::synth::write(&args.out, &opts)?;
     for (path, bytes) in &s.files {

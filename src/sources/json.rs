@@ -55,10 +55,12 @@ struct State<'a> {
 /// The records of the first document have paths from `$`, those of document N from
 /// `document N: $`. An object holding none of `array_keys` is a record itself when the
 /// file holds more than one document (a JSONL line), and the envelope when it is the
-/// only one.
+/// only one. The documents `records` lists (by index, in order) are records whole: the
+/// splitter found an `id` of their own (see [`split`]).
 pub fn stream(
     reader: impl Read,
     array_keys: &[&str],
+    records: &[usize],
     emit: &mut dyn FnMut(String, Value),
 ) -> Result<Envelope, StreamError> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
@@ -85,6 +87,17 @@ pub fn stream(
         };
         state.borrow_mut().path = root.clone();
         let mut de = serde_json::Deserializer::from_reader(&mut reader);
+        if records.binary_search(&doc).is_ok() {
+            let record = serde::Deserialize::deserialize(&mut de).map_err(|e| StreamError {
+                path: root.clone(),
+                message: describe(&e),
+                elements: state.borrow().elements,
+            })?;
+            let mut s = state.borrow_mut();
+            s.elements += 1;
+            (s.emit)(root, record);
+            continue;
+        }
         let parsed = de.deserialize_any(Top {
             keys: array_keys,
             root: &root,
@@ -316,6 +329,15 @@ pub fn stream_file_with<T: Send>(
             rejects.extend(bad.into_iter().map(Item::Reject));
         },
     );
+    for path in std::mem::take(&mut split.misread) {
+        rejects.push(Item::Reject(Reject::new(
+            path,
+            "a top-level object whose own 'id' comes after its first MiB: its arrays were \
+             read as records of an envelope, the object itself was not read as a record \
+             (write 'id' before the large arrays, as the APIs do)",
+            "",
+        )));
+    }
     if !split.broken {
         return Ok((split.envelope, rejects));
     }
@@ -339,7 +361,7 @@ pub fn stream_file_with<T: Send>(
             consume(convert(path, v));
         }
     };
-    match stream(file, array_keys, element) {
+    match stream(file, array_keys, &split.record_docs, element) {
         Ok(env) => Ok((env, Vec::new())),
         Err(e) if e.elements == 0 && e.path == "$" => Err(e.into()),
         Err(e) => Ok((
@@ -530,7 +552,7 @@ mod tests {
 
     fn run(text: &str, keys: &[&str]) -> (Vec<(String, Value)>, Result<Envelope, StreamError>) {
         let mut got = Vec::new();
-        let r = stream(text.as_bytes(), keys, &mut |p, v| got.push((p, v)));
+        let r = stream(text.as_bytes(), keys, &[], &mut |p, v| got.push((p, v)));
         (got, r)
     }
 
@@ -574,7 +596,7 @@ mod tests {
     fn one_thread(path: &std::path::Path, keys: &[&str]) -> String {
         let mut got = Vec::new();
         let file = std::fs::File::open(path).unwrap();
-        let r = stream(file, keys, &mut |p, v| got.push((p, v)));
+        let r = stream(file, keys, &[], &mut |p, v| got.push((p, v)));
         let outcome = match r {
             Ok(env) => format!("ok {env:?}"),
             Err(e) if e.elements == 0 && e.path == "$" => format!("err {}: {}", e.path, e.message),
@@ -626,6 +648,17 @@ mod tests {
             format!("{{\"incidents\": [{}], \"x\": 1}} trailing", many(1600)),
             format!("{{\"incidents\": 7, \"alerts\": [{}]}}", many(1600)),
             "[{\"id\": 1}, 2, \"three\", null, [4]]".to_string(),
+            // JSON Lines, whole and cut off; pages one document after another.
+            (0..3000).map(record).collect::<Vec<_>>().join("\n"),
+            format!(
+                "{}\n{{\"id\": 1",
+                (0..2900).map(record).collect::<Vec<_>>().join("\n")
+            ),
+            format!(
+                "{{\"incidents\":[{}],\"more\":true}}\n{{\"incidents\":[{}],\"more\":false}}",
+                many(1500),
+                many(1500)
+            ),
         ];
         for (i, text) in documents.iter().enumerate() {
             let path = dir.path().join(format!("{i}.json"));

@@ -18,8 +18,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 mod canonical;
+mod json_out;
 mod vendor;
 use canonical::*;
+pub use json_out::Layout;
+use json_out::*;
 use vendor::*;
 
 /// What to generate.
@@ -30,6 +33,28 @@ pub struct Options {
     /// Chat messages per incident channel, on average.
     pub messages: usize,
     pub form: Form,
+    /// How the vendor form writes its exports.
+    pub shapes: Shapes,
+}
+
+/// The layouts of the vendor exports: real ones differ by who saved them and how.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shapes {
+    pub pagerduty_log: PagerLog,
+    /// Of every JSON export but Slack's (whose layout is fixed).
+    pub layout: Layout,
+}
+
+/// Where PagerDuty's log entries are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PagerLog {
+    /// Inside their incidents (`include[]=log_entries`, as collectors export them).
+    #[default]
+    Embedded,
+    /// One file per incident (`/incidents/{id}/log_entries`).
+    PerIncident,
+    /// One account-wide file (`/log_entries`), every incident's entries interleaved.
+    Global,
 }
 
 /// Which rendering of the organisation to write. The generator draws the same
@@ -349,7 +374,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
         ..Summary::default()
     };
     let mut render: Box<dyn Render> = match opts.form {
-        Form::Vendor => Box::new(Vendor::create(out)?),
+        Form::Vendor => Box::new(Vendor::create(out, opts.shapes)?),
         Form::Canonical => Box::new(Canonical::create(out)?),
     };
     let span = 730 * DAY;
@@ -439,8 +464,8 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
     Ok(summary)
 }
 
-fn write_users(out: &Path, people: &[Person]) -> Result<(PathBuf, u64)> {
-    let mut users = JsonArray::create(&out.join("pagerduty/users.json"), "users")?;
+fn write_users(out: &Path, people: &[Person], layout: Layout) -> Result<(PathBuf, u64)> {
+    let mut users = JsonArray::create(&out.join("pagerduty/users.json"), "users", layout)?;
     for (i, p) in people.iter().enumerate() {
         users.push(&json!({"id": format!("PU{i}"), "type": "user", "name": p.name, "email": p.email,
             "self": format!("https://api.pagerduty.com/users/PU{i}"),

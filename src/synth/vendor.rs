@@ -8,23 +8,112 @@ use super::*;
 /// Slack export zip, Jira search JSON, a Statuspage `incidents.json`.
 pub(crate) struct Vendor {
     pub(crate) out: PathBuf,
+    pub(crate) shapes: Shapes,
     pub(crate) pd: JsonArray,
+    pub(crate) log: LogOut,
     pub(crate) jira: JsonArray,
     pub(crate) status: JsonArray,
     pub(crate) slack: Slack,
 }
 
+/// Where PagerDuty's log entries are being written.
+pub(crate) enum LogOut {
+    /// In their incidents.
+    Embedded,
+    /// One `/incidents/{id}/log_entries` file per incident.
+    PerIncident,
+    /// One account-wide `/log_entries` file, oldest first. Entries wait in the heap
+    /// (serialised, by time) until no incident drawn later can have an earlier one.
+    Global {
+        file: JsonArray,
+        waiting: std::collections::BinaryHeap<std::cmp::Reverse<(i64, u64, Vec<u8>)>>,
+        seq: u64,
+    },
+}
+
 impl Vendor {
-    pub(crate) fn create(out: &Path) -> Result<Vendor> {
+    pub(crate) fn create(out: &Path, shapes: Shapes) -> Result<Vendor> {
         for d in ["pagerduty", "slack", "jira", "statuspage"] {
             std::fs::create_dir_all(out.join(d))?;
         }
+        let layout = shapes.layout;
+        let log = match shapes.pagerduty_log {
+            PagerLog::Embedded => LogOut::Embedded,
+            PagerLog::PerIncident => {
+                std::fs::create_dir_all(out.join("pagerduty/log_entries"))?;
+                LogOut::PerIncident
+            }
+            PagerLog::Global => LogOut::Global {
+                file: JsonArray::create(
+                    &out.join("pagerduty/log_entries.json"),
+                    "log_entries",
+                    layout,
+                )?,
+                waiting: Default::default(),
+                seq: 0,
+            },
+        };
         Ok(Vendor {
             out: out.to_path_buf(),
-            pd: JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents")?,
-            jira: JsonArray::create(&out.join("jira/search.json"), "issues")?,
-            status: JsonArray::create(&out.join("statuspage/incidents.json"), "incidents")?,
+            shapes,
+            pd: JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents", layout)?,
+            log,
+            jira: JsonArray::create(&out.join("jira/search.json"), "issues", layout)?,
+            status: JsonArray::create(&out.join("statuspage/incidents.json"), "incidents", layout)?,
             slack: Slack::create(&out.join("slack/export.zip"))?,
+        })
+    }
+
+    /// Writes an incident's log entries where the shape puts them; what goes into the
+    /// incident itself.
+    fn log_entries(&mut self, i: usize, started: i64, log: Vec<(i64, Value)>) -> Result<Value> {
+        match &mut self.log {
+            LogOut::Embedded => return Ok(Value::Array(log.into_iter().map(|(_, e)| e).collect())),
+            LogOut::PerIncident => {
+                // As the API lists them: newest first.
+                let path = self.out.join(format!("pagerduty/log_entries/Q{i}.json"));
+                let mut file = JsonArray::create(&path, "log_entries", self.shapes.layout)?;
+                for (_, e) in log.iter().rev() {
+                    file.push(e)?;
+                }
+                file.finish()?;
+            }
+            LogOut::Global { file, waiting, seq } => {
+                // Incidents are drawn in order of their start: whatever waits from
+                // before this one's start can be written.
+                while waiting.peek().is_some_and(|w| w.0 .0 < started) {
+                    let std::cmp::Reverse((_, _, bytes)) = waiting.pop().expect("peeked");
+                    file.push_raw(&bytes)?;
+                }
+                for (at, e) in log {
+                    *seq += 1;
+                    waiting.push(std::cmp::Reverse((at, *seq, serde_json::to_vec(&e)?)));
+                }
+            }
+        }
+        Ok(Value::Null)
+    }
+
+    fn finish_log(log: LogOut, out: &Path) -> Result<Vec<(PathBuf, u64)>> {
+        Ok(match log {
+            LogOut::Embedded => Vec::new(),
+            LogOut::PerIncident => {
+                let dir = out.join("pagerduty/log_entries");
+                let bytes = std::fs::read_dir(&dir)?
+                    .map(|e| Ok(e?.metadata()?.len()))
+                    .sum::<Result<u64>>()?;
+                vec![(dir, bytes)]
+            }
+            LogOut::Global {
+                mut file,
+                mut waiting,
+                ..
+            } => {
+                while let Some(std::cmp::Reverse((_, _, bytes))) = waiting.pop() {
+                    file.push_raw(&bytes)?;
+                }
+                vec![file.finish()?]
+            }
         })
     }
 }
@@ -38,44 +127,27 @@ impl Render for Vendor {
             sev,
             ref title,
             started: t,
-            acked,
             resolved,
             ref responders,
             ..
         } = *inc;
         let acker = responders[0];
-        let mut log = vec![
-            json!({"id": format!("T{i}"), "type": "trigger_log_entry", "created_at": ts(t),
-            "agent": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
-            "incident": {"id": format!("Q{i}")}}),
-        ];
-        for (k, page) in inc.pages.iter().enumerate() {
-            let who = page.who;
-            log.push(json!({"id": format!("N{i}-{k}"), "type": "notify_log_entry",
-                "created_at": ts(page.at),
-                "user": {"id": pd_id(people, who), "type": "user_reference", "summary": who.name},
-                "channel": {"type": "auto", "notification": {"type": page.channel, "address": "redacted"}},
-                "incident": {"id": format!("Q{i}")}}));
-        }
-        log.push(
-            json!({"id": format!("A{i}"), "type": "acknowledge_log_entry", "created_at": ts(acked),
-            "agent": {"id": pd_id(people, acker), "type": "user_reference", "summary": acker.name},
-            "incident": {"id": format!("Q{i}")}}),
-        );
-        log.push(
-            json!({"id": format!("R{i}"), "type": "resolve_log_entry", "created_at": ts(resolved),
-            "agent": {"id": pd_id(people, acker), "type": "user_reference", "summary": acker.name},
-            "incident": {"id": format!("Q{i}")}}),
-        );
+        let log = log_entries(inc, people);
+        let log = self.log_entries(i, t, log)?;
         let url = format!("https://acme.pagerduty.com/incidents/Q{i}");
-        self.pd.push(&json!({"id": format!("Q{i}"), "type": "incident", "incident_number": number,
-            "title": title, "status": "resolved", "urgency": inc.urgency(),
+        let mut incident = json!({"id": format!("Q{i}"), "type": "incident", "incident_number": number,
+            "title": title, "summary": format!("[#{number}] {title}"), "status": "resolved", "urgency": inc.urgency(),
             "created_at": ts(t), "updated_at": ts(resolved), "resolved_at": ts(resolved), "html_url": url,
+            "self": format!("https://api.pagerduty.com/incidents/Q{i}"),
             "service": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
             "escalation_policy": {"id": "EP1", "type": "escalation_policy_reference", "summary": "Default"},
             "priority": sev.map(|s| json!({"type": "priority_reference", "summary": format!("P{s}")})),
             "teams": [{"id": service.team, "type": "team_reference", "summary": service.team}],
-            "assignments": [], "acknowledgements": [], "log_entries": log}))?;
+            "assignments": [], "acknowledgements": []});
+        if !log.is_null() {
+            incident["log_entries"] = log;
+        }
+        self.pd.push(&incident)?;
         let msgs: Vec<(i64, String, &str, bool)> = inc
             .messages
             .iter()
@@ -129,14 +201,82 @@ impl Render for Vendor {
     }
 
     fn finish(self: Box<Self>, people: &[Person]) -> Result<Vec<(PathBuf, u64)>> {
-        Ok(vec![
-            self.pd.finish()?,
+        let mut files = vec![self.pd.finish()?];
+        files.extend(Vendor::finish_log(self.log, &self.out)?);
+        files.extend([
             self.jira.finish()?,
             self.status.finish()?,
             self.slack.finish(people)?,
-            write_users(&self.out, people)?,
-        ])
+            write_users(&self.out, people, self.shapes.layout)?,
+        ]);
+        Ok(files)
     }
+}
+
+/// An incident's PagerDuty log entries with their times, oldest first, as the API
+/// writes them: each names its incident, service and teams.
+fn log_entries(inc: &Incident, people: &[Person]) -> Vec<(i64, Value)> {
+    let (i, service) = (inc.i, inc.service);
+    let acker = inc.responders[0];
+    let user = |p: &Person| {
+        json!({"id": pd_id(people, p), "type": "user_reference", "summary": p.name,
+            "self": format!("https://api.pagerduty.com/users/{}", pd_id(people, p)),
+            "html_url": format!("https://acme.pagerduty.com/users/{}", pd_id(people, p))})
+    };
+    let entry = |id: String, kind: &str, at: i64, summary: String| {
+        json!({"id": id, "type": kind, "summary": summary, "created_at": ts(at),
+            "self": format!("https://api.pagerduty.com/log_entries/{id}"),
+            "html_url": format!("https://acme.pagerduty.com/incidents/Q{i}/log_entries/{id}"),
+            "incident": {"id": format!("Q{i}"), "type": "incident_reference",
+                "summary": format!("[#{}] {}", inc.number, inc.title),
+                "self": format!("https://api.pagerduty.com/incidents/Q{i}"),
+                "html_url": format!("https://acme.pagerduty.com/incidents/Q{i}")},
+            "service": {"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name},
+            "teams": [{"id": service.team, "type": "team_reference", "summary": service.team}],
+            "contexts": []})
+    };
+    let mut trigger = entry(
+        format!("T{i}"),
+        "trigger_log_entry",
+        inc.started,
+        "Triggered through the API.".into(),
+    );
+    trigger["agent"] = json!({"id": format!("S{}", service.name), "type": "service_reference", "summary": service.name});
+    trigger["channel"] = json!({"type": "api", "summary": inc.title, "details": {}});
+    let mut log = vec![(inc.started, trigger)];
+    for (k, page) in inc.pages.iter().enumerate() {
+        let who = page.who;
+        let mut e = entry(
+            format!("N{i}-{k}"),
+            "notify_log_entry",
+            page.at,
+            format!("Notified {} by {}.", who.name, page.channel),
+        );
+        e["user"] = user(who);
+        e["channel"] =
+            json!({"type": "auto", "notification": {"type": page.channel, "address": "redacted"}});
+        log.push((page.at, e));
+    }
+    for (id, kind, at, verb) in [
+        (
+            format!("A{i}"),
+            "acknowledge_log_entry",
+            inc.acked,
+            "Acknowledged",
+        ),
+        (
+            format!("R{i}"),
+            "resolve_log_entry",
+            inc.resolved,
+            "Resolved",
+        ),
+    ] {
+        let mut e = entry(id, kind, at, format!("{verb} by {}.", acker.name));
+        e["agent"] = user(acker);
+        e["channel"] = json!({"type": "web_ui"});
+        log.push((at, e));
+    }
+    log
 }
 
 pub(crate) fn index_of(people: &[Person], p: &Person) -> usize {
@@ -184,43 +324,6 @@ pub(crate) fn issue(
             "assignee": owner.map(|p| json!({"accountId": format!("acc-{}", p.email), "displayName": p.name,
                 "emailAddress": p.email, "timeZone": p.zone}))},
         "changelog": {"histories": histories}})
-}
-
-/// A JSON document `{"<key>": [ … ]}` written element by element.
-pub(crate) struct JsonArray {
-    pub(crate) path: PathBuf,
-    pub(crate) out: BufWriter<std::fs::File>,
-    pub(crate) first: bool,
-}
-
-impl JsonArray {
-    pub(crate) fn create(path: &Path, key: &str) -> Result<JsonArray> {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        write!(out, "{{\"{key}\":[")?;
-        Ok(JsonArray {
-            path: path.to_path_buf(),
-            out,
-            first: true,
-        })
-    }
-
-    pub(crate) fn push(&mut self, v: &Value) -> Result<()> {
-        if !self.first {
-            self.out.write_all(b",\n")?;
-        }
-        self.first = false;
-        serde_json::to_writer(&mut self.out, v)?;
-        Ok(())
-    }
-
-    pub(crate) fn finish(mut self) -> Result<(PathBuf, u64)> {
-        self.out.write_all(b"]}\n")?;
-        self.out.flush()?;
-        let size = std::fs::metadata(&self.path)?.len();
-        Ok((self.path, size))
-    }
 }
 
 /// A Slack workspace export, written into a zip channel by channel.

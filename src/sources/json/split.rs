@@ -1,10 +1,14 @@
 //! Where the records of a JSON export begin and end, found without parsing them, so
 //! that they can be parsed on every core.
 //!
-//! The splitter reads the document a block at a time and follows only its structure:
-//! the top-level array, or the top-level object and the arrays under the streamed keys.
-//! Each record's bytes go into a [`Batch`]; other top-level values (the envelope) are
-//! parsed as they come. It checks just enough to be sure of the boundaries: strings
+//! The splitter reads the file a block at a time and follows only its structure: the
+//! top-level array, or the top-level object and the arrays under the streamed keys, of
+//! each document in the file (pages written one after another, JSON Lines). A top-level
+//! object with an `id` of its own is a record (a JSON Lines record, which may hold
+//! arrays under the streamed keys itself: an incident with its log entries), and so is
+//! one holding neither `id` nor a streamed key when the file has other documents. Each
+//! record's bytes go into a [`Batch`]; other top-level values (the envelope) are parsed
+//! as they come. It checks just enough to be sure of the boundaries: strings
 //! (with their escapes), nesting, and the commas and brackets between records. A
 //! document the splitter cannot follow — broken, cut off, nested too deep, or unusual
 //! in a way the streaming parser words an error for — is left to that parser: the
@@ -20,6 +24,11 @@ pub const BATCH_BYTES: usize = 1 << 20;
 
 /// Bytes read from the file at a time.
 const BLOCK: usize = 1 << 18;
+
+/// How far into a top-level object the splitter looks for an `id` member, which makes
+/// it a record rather than an envelope. An object whose `id` comes later is read as an
+/// envelope and said to be misread (see [`Split::misread`]).
+const LOOKAHEAD: usize = BATCH_BYTES;
 
 /// Nesting the splitter follows. It only counts brackets, so depth costs it nothing; a
 /// record nested deeper than the parser's limit (128) is refused on its own when it is
@@ -38,6 +47,17 @@ pub struct Batch {
     /// Records over the size limit, by index in the batch, with their size: they hold no
     /// bytes here, and were never whole in memory.
     pub too_large: Vec<(usize, u64)>,
+    /// When the records are whole documents: the index of each one's document.
+    pub docs: Vec<usize>,
+}
+
+/// The JSON path of a document of the file: `$`, then `document 2: $`, ….
+pub fn doc_root(doc: usize) -> String {
+    if doc == 0 {
+        "$".to_string()
+    } else {
+        format!("document {}: $", doc + 1)
+    }
 }
 
 impl Batch {
@@ -56,10 +76,11 @@ impl Batch {
             .zip(&self.ends)
             .enumerate()
             .map(|(i, (start, &end))| {
-                (
-                    format!("{}[{}]", self.prefix, self.first + i),
-                    &self.bytes[start..end],
-                )
+                let path = match self.docs.get(i) {
+                    Some(&doc) => doc_root(doc),
+                    None => format!("{}[{}]", self.prefix, self.first + i),
+                };
+                (path, &self.bytes[start..end])
             })
     }
 }
@@ -97,6 +118,20 @@ pub struct Split<'k, R> {
     consumed: u64,
     /// The array being read and its next record's index, for [`Split::path`].
     array: (String, usize),
+    /// The document being read (0 for the first), its path, and whether it is a record.
+    doc: usize,
+    root: String,
+    doc_is_record: bool,
+    /// The top-level members of the document being read other than streamed arrays,
+    /// while it is an object that is not a record; whether it held a streamed array.
+    doc_env: Option<Envelope>,
+    doc_streamed: bool,
+    /// The documents read whole as records because they have an `id` (in order), for
+    /// the streaming parser to read them the same way.
+    pub record_docs: Vec<usize>,
+    /// Documents read as an envelope that turned out to have an `id` of their own past
+    /// the look-ahead: their paths. Their records were handed on; they were not.
+    pub misread: Vec<String>,
     /// The most bytes one value may have before it is let go of as it is read.
     max: usize,
     /// Where the value being read starts in `buf`, and how many of its bytes were let
@@ -118,6 +153,13 @@ impl<'k, R: Read> Split<'k, R> {
             broken: false,
             consumed: 0,
             array: ("$".to_string(), 0),
+            doc: 0,
+            root: "$".to_string(),
+            doc_is_record: false,
+            doc_env: None,
+            doc_streamed: false,
+            record_docs: Vec::new(),
+            misread: Vec::new(),
             max: super::max_record(),
             value_from: 0,
             dropped: 0,
@@ -128,7 +170,7 @@ impl<'k, R: Read> Split<'k, R> {
     /// `max` bytes, the bytes scanned so far are let go of (`i` moves back with them), so
     /// that a huge record never sits in memory whole.
     fn shed(&mut self, i: &mut usize) {
-        if *i >= self.buf.len() && *i - self.value_from > self.max {
+        if *i - self.value_from > self.max {
             self.buf.drain(self.value_from..*i);
             self.dropped += (*i - self.value_from) as u64;
             self.consumed += (*i - self.value_from) as u64;
@@ -143,7 +185,89 @@ impl<'k, R: Read> Split<'k, R> {
 
     /// Where the splitter is in the document, as a JSON path: the next record's place.
     pub fn path(&self) -> String {
+        if self.doc_is_record {
+            return self.root.clone();
+        }
         format!("{}[{}]", self.array.0, self.array.1)
+    }
+
+    /// Whether the object starting at the position has an `id` member within the first
+    /// [`LOOKAHEAD`] bytes: a record, not an envelope. Reads ahead without consuming.
+    fn has_id(&mut self) -> bool {
+        let from = self.pos;
+        let (mut i, mut depth, mut key_next) = (from, 0usize, false);
+        loop {
+            if i - from > LOOKAHEAD {
+                return false;
+            }
+            let Some(b) = self.at(i) else {
+                return false;
+            };
+            match b {
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    loop {
+                        match memchr::memchr2(b'"', b'\\', &self.buf[i..]) {
+                            Some(k) if self.buf[i + k] == b'"' => {
+                                i += k + 1;
+                                break;
+                            }
+                            Some(k) => {
+                                if self.at(i + k + 1).is_none() {
+                                    return false;
+                                }
+                                i += k + 2;
+                            }
+                            None => {
+                                i = self.buf.len();
+                                if i - from > LOOKAHEAD || !self.fill() {
+                                    return false;
+                                }
+                            }
+                        }
+                    }
+                    if depth == 1 && key_next && &self.buf[start..i] == b"\"id\"" {
+                        return true;
+                    }
+                    key_next = false;
+                    continue;
+                }
+                b'{' => {
+                    depth += 1;
+                    key_next = depth == 1;
+                }
+                b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                b',' if depth == 1 => key_next = true,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    /// Adds the value from `start` to `end` (the position) to the batch as a whole
+    /// document's record.
+    fn push_doc(&mut self, batch: &mut Option<Batch>, start: usize, end: usize) -> Step {
+        let b = batch.get_or_insert_with(|| Batch::new(String::new(), self.doc));
+        if self.dropped > 0 {
+            b.too_large
+                .push((b.ends.len(), self.dropped + (end - start) as u64));
+        } else {
+            b.bytes.extend_from_slice(&self.buf[start..end]);
+        }
+        b.ends.push(b.bytes.len());
+        b.docs.push(self.doc);
+        if b.bytes.len() >= BATCH_BYTES {
+            Step::Full
+        } else {
+            Step::Go
+        }
     }
 
     /// Reads another block onto the buffer; false at the end of the file (or when it
@@ -320,21 +444,40 @@ impl<'k, R: Read> Split<'k, R> {
     fn step(&mut self, batch: &mut Option<Batch>) -> Step {
         match std::mem::replace(&mut self.place, Place::Done) {
             Place::Top => {
-                if self.at(0).is_none() {
-                    return Step::Stop;
-                }
-                let _ = self.at(2);
-                if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                    self.pos = 3;
+                if self.doc == 0 && self.consumed == 0 && self.pos == 0 {
+                    if self.at(0).is_none() {
+                        return Step::Stop;
+                    }
+                    let _ = self.at(2);
+                    if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                        self.pos = 3;
+                    }
                 }
                 match self.peek() {
                     Some(b'[') => {
                         self.pos += 1;
-                        self.array = ("$".into(), 0);
-                        self.place = array("$".into(), false);
+                        self.array = (self.root.clone(), 0);
+                        self.place = array(self.root.clone(), false);
+                    }
+                    Some(b'{') if self.has_id() => {
+                        // A batch holds the records of one array, or whole documents.
+                        if batch.as_ref().is_some_and(|b| b.docs.is_empty()) {
+                            self.place = Place::Top;
+                            return Step::Full;
+                        }
+                        self.doc_is_record = true;
+                        let start = self.pos;
+                        let Some(end) = self.value() else {
+                            return Step::Stop;
+                        };
+                        self.record_docs.push(self.doc);
+                        self.place = Place::End;
+                        return self.push_doc(batch, start, end);
                     }
                     Some(b'{') => {
                         self.pos += 1;
+                        self.doc_env = Some(Envelope::new());
+                        self.doc_streamed = false;
                         self.place = Place::Object {
                             after_member: false,
                         };
@@ -366,8 +509,10 @@ impl<'k, R: Read> Split<'k, R> {
                 }
                 if self.keys.contains(&key.as_str()) {
                     if self.eat(b'[') {
-                        self.array = (format!("$.{key}"), 0);
-                        self.place = array(format!("$.{key}"), true);
+                        let prefix = format!("{}.{key}", self.root);
+                        self.array = (prefix.clone(), 0);
+                        self.place = array(prefix, true);
+                        self.doc_streamed = true;
                         return Step::Go;
                     }
                     // A null or an object where records were expected holds none; any
@@ -384,7 +529,9 @@ impl<'k, R: Read> Split<'k, R> {
                 if !self.keys.contains(&key.as_str()) {
                     match serde_json::from_slice::<Value>(value) {
                         Ok(v) => {
-                            self.envelope.insert(key, v);
+                            self.doc_env
+                                .get_or_insert_with(Envelope::new)
+                                .insert(key, v);
                         }
                         Err(_) => return Step::Stop,
                     }
@@ -399,6 +546,17 @@ impl<'k, R: Read> Split<'k, R> {
                 next,
                 in_object,
             } => {
+                if batch
+                    .as_ref()
+                    .is_some_and(|b| !b.docs.is_empty() || b.prefix != prefix)
+                {
+                    self.place = Place::Array {
+                        prefix,
+                        next,
+                        in_object,
+                    };
+                    return Step::Full;
+                }
                 if self.eat(b']') {
                     self.place = if in_object {
                         Place::Object { after_member: true }
@@ -422,13 +580,7 @@ impl<'k, R: Read> Split<'k, R> {
                 let Some(end) = self.value() else {
                     return Step::Stop;
                 };
-                let b = batch.get_or_insert_with(|| Batch {
-                    prefix: prefix.clone(),
-                    first: next,
-                    bytes: Vec::with_capacity(BATCH_BYTES + BLOCK),
-                    ends: Vec::new(),
-                    too_large: Vec::new(),
-                });
+                let b = batch.get_or_insert_with(|| Batch::new(prefix.clone(), next));
                 if self.dropped > 0 {
                     b.too_large
                         .push((b.ends.len(), self.dropped + (end - start) as u64));
@@ -450,12 +602,60 @@ impl<'k, R: Read> Split<'k, R> {
                 }
             }
             Place::End => {
-                if self.peek().is_some() {
+                let more = self.peek().is_some();
+                if let Some(env) = self.doc_env.take() {
+                    // An object without records or an id of its own: a record when the
+                    // file has other documents (a JSON Lines record), else the envelope.
+                    if !self.doc_streamed && !env.is_empty() && (self.doc > 0 || more) {
+                        if batch.as_ref().is_some_and(|b| b.docs.is_empty()) {
+                            self.doc_env = Some(env);
+                            self.place = Place::End;
+                            return Step::Full;
+                        }
+                        let bytes = serde_json::to_vec(&Value::Object(env)).unwrap_or_default();
+                        let b = batch.get_or_insert_with(|| Batch::new(String::new(), self.doc));
+                        b.bytes.extend_from_slice(&bytes);
+                        b.ends.push(b.bytes.len());
+                        b.docs.push(self.doc);
+                    } else {
+                        if env.contains_key("id") {
+                            self.misread.push(self.root.clone());
+                        }
+                        self.envelope.extend(env);
+                    }
+                }
+                if !more {
+                    return Step::End;
+                }
+                // Another document: pages one after another, or a JSON Lines file.
+                if !matches!(self.peek(), Some(b'{' | b'[')) {
                     return Step::Stop;
                 }
-                Step::End
+                self.doc += 1;
+                self.root = doc_root(self.doc);
+                self.doc_is_record = false;
+                self.array = (self.root.clone(), 0);
+                self.place = Place::Top;
+                if batch.as_ref().is_some_and(|b| b.bytes.len() >= BATCH_BYTES) {
+                    Step::Full
+                } else {
+                    Step::Go
+                }
             }
             Place::Done => Step::End,
+        }
+    }
+}
+
+impl Batch {
+    fn new(prefix: String, first: usize) -> Batch {
+        Batch {
+            prefix,
+            first,
+            bytes: Vec::with_capacity(BATCH_BYTES + BLOCK),
+            ends: Vec::new(),
+            too_large: Vec::new(),
+            docs: Vec::new(),
         }
     }
 }
@@ -476,109 +676,4 @@ enum Step {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every record and the envelope, or where the splitter gave up.
-    fn split(text: &str, keys: &[&str]) -> (Vec<(String, String)>, Envelope, bool) {
-        // A tiny reader: blocks end everywhere, inside strings and escapes too.
-        struct Trickle<'a>(&'a [u8]);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(out.len()).min(3);
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut s = Split::new(Trickle(text.as_bytes()), keys);
-        let mut records = Vec::new();
-        while let Some(b) = s.next_batch() {
-            for (path, bytes) in b.records() {
-                records.push((path, String::from_utf8(bytes.to_vec()).unwrap()));
-            }
-        }
-        (records, s.envelope, s.broken)
-    }
-
-    #[test]
-    fn records_and_envelopes() {
-        let (records, env, broken) = split(
-            "\u{feff} {\"more\": false, \"incidents\" : [ {\"id\":\"A\\\"]}\"} ,\n\
-             {\"id\":[1,{\"x\":\"]\"}]}, 7, \"s\", null ], \"log_entries\": null,\
-             \"time_zone\": \"UTC\", \"alerts\": {\"a\": 1}} \n",
-            &["incidents", "log_entries", "alerts"],
-        );
-        assert!(!broken);
-        assert_eq!(
-            records,
-            [
-                ("$.incidents[0]", r#"{"id":"A\"]}"}"#),
-                ("$.incidents[1]", r#"{"id":[1,{"x":"]"}]}"#),
-                ("$.incidents[2]", "7"),
-                ("$.incidents[3]", r#""s""#),
-                ("$.incidents[4]", "null"),
-            ]
-            .map(|(p, r)| (p.to_string(), r.to_string()))
-        );
-        assert_eq!(env.len(), 2);
-        assert_eq!(env["more"], false);
-        assert_eq!(env["time_zone"], "UTC");
-        let (records, _, broken) = split("[[1], [], {}]", &[]);
-        assert!(!broken);
-        assert_eq!(records.len(), 3);
-        assert_eq!(records[2], ("$[2]".to_string(), "{}".to_string()));
-        let (records, env, broken) = split("[]", &[]);
-        assert!(records.is_empty() && env.is_empty() && !broken);
-    }
-
-    #[test]
-    fn what_it_cannot_follow_it_leaves() {
-        for text in [
-            "",
-            "   ",
-            "nope",
-            "[{\"a\":1}",
-            "[{\"a\":1} {\"b\":2}]",
-            "[{\"a\":1}] x",
-            "{\"incidents\": 7}",
-            "{\"incidents\": [1], }",
-            "{\"incidents\": nul}",
-            "{\"alerts\": {\"a\": tru}}",
-            "{\"x\": tru}",
-            "[\"unterminated",
-        ] {
-            let (_, _, broken) = split(text, &["incidents"]);
-            assert!(broken, "{text:?}");
-        }
-        // Depth is no reason to stop: a record too deep to parse is refused on its own.
-        let deep = format!("[{}{}]", "[".repeat(1000), "]".repeat(1000));
-        assert!(!split(&deep, &[]).2);
-    }
-
-    #[test]
-    fn batches_hold_about_a_megabyte_of_one_array() {
-        let record = format!("{{\"t\":\"{}\"}}", "x".repeat(1000));
-        let text = format!(
-            "{{\"a\":[{}],\"b\":[{}]}}",
-            vec![record.as_str(); 2500].join(","),
-            record
-        );
-        let mut s = Split::new(text.as_bytes(), &["a", "b"]);
-        let mut sizes = Vec::new();
-        while let Some(b) = s.next_batch() {
-            sizes.push((b.prefix.clone(), b.first, b.ends.len()));
-        }
-        assert!(!s.broken);
-        // 1,008 bytes a record: 1,041 records pass a mebibyte.
-        assert_eq!(
-            sizes,
-            [
-                ("$.a".to_string(), 0, 1041),
-                ("$.a".to_string(), 1041, 1041),
-                ("$.a".to_string(), 2082, 418),
-                ("$.b".to_string(), 0, 1)
-            ]
-        );
-    }
-}
+mod tests;

@@ -98,7 +98,7 @@ impl Source for Slack {
         for name in ["users.json", "org_users.json"] {
             if let Some(r) = export.open(name)? {
                 let mut users = Vec::new();
-                let result = json::stream(r, &[], &mut |path, v| users.push((path, v)));
+                let result = json::stream(r, &[], &[], &mut |path, v| users.push((path, v)));
                 for (path, u) in &users {
                     if let Some(id) = u.str_at("id") {
                         let bot = u.get("is_bot").and_then(Json::as_bool).unwrap_or(false)
