@@ -271,6 +271,73 @@ fn log_entries_before_their_incidents_wait_and_are_then_stored() {
     );
 }
 
+#[test]
+fn separate_log_entries_read_alike_in_any_order() {
+    // The account-wide export lists entries newest first or oldest first, every
+    // incident's interleaved with the others': an acknowledgement may come before the
+    // page it acknowledges, and a name in a sentence before the entry showing its id.
+    let split = fixtures().join("pagerduty/split");
+    let (_, mut entries) = records_of(&split.join("log_entries.json"));
+    // Ana Berg assigned to PI3, named in the sentence only (her id shows in PI1's).
+    entries.push(serde_json::json!({"id": "L35", "type": "assign_log_entry",
+        "created_at": "2026-07-18T02:10:00Z", "summary": "Assigned to Ana Berg.",
+        "incident": {"id": "PI3", "type": "incident_reference"}}));
+    let mut by_time = entries.clone();
+    by_time.sort_by_key(|e| e["created_at"].as_str().unwrap().to_string());
+    let mut newest_first = by_time.clone();
+    newest_first.reverse();
+    let mut stores = Vec::new();
+    for (name, list) in [
+        ("as-written", &entries),
+        ("newest-first", &newest_first),
+        ("oldest-first", &by_time),
+    ] {
+        let w = Workdir::new();
+        let path = w.path().join(format!("{name}.json"));
+        std::fs::write(
+            &path,
+            serde_json::to_vec(&serde_json::json!({"log_entries": list})).unwrap(),
+        )
+        .unwrap();
+        let out = w.ingest(&[&path, &split.join("incidents.json")]);
+        assert_eq!(
+            accounting(&out, &format!("{name}.json"))[1..],
+            ["pagerduty", "14", "14", "0", "0", "0"]
+        );
+        let store = w.store();
+        // The page of PI1 is acknowledged by Ana Berg's acknowledgement after it.
+        let page = one(&store, Table::Pages, col::PAGE_ID, "pagerduty:L12");
+        assert_eq!(
+            page[col::ACKNOWLEDGED_AT],
+            t("2026-07-08T21:36:00Z"),
+            "{name}"
+        );
+        // The sentence's name is her id, whichever entry came first.
+        let ana: Vec<_> = rows(
+            &store,
+            Table::Participants,
+            col::INCIDENT_ID,
+            "pagerduty:PI3",
+        )
+        .into_iter()
+        .filter(|r| r[col::PERSON_ID] == text("pagerduty:PU1"))
+        .collect();
+        assert_eq!(ana.len(), 1, "{name}");
+        assert_eq!(
+            ana[0][col::FIRST_ACTIVE_AT],
+            t("2026-07-18T02:10:00Z"),
+            "{name}"
+        );
+        stores.push((name, data_files(&store), w));
+    }
+    for (name, files, _) in &stores[1..] {
+        assert!(
+            *files == stores[0].1,
+            "{name}: another store than as written"
+        );
+    }
+}
+
 /// The records of an export and the key they sit under (`None`: a bare array).
 fn records_of(path: &Path) -> (Option<String>, Vec<serde_json::Value>) {
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();

@@ -19,6 +19,9 @@ use compact_str::format_compact;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
+mod log;
+use log::{timeline, Glance, Separate};
+
 pub struct PagerDuty;
 
 pub const SOURCE: &str = "pagerduty";
@@ -57,7 +60,7 @@ impl Source for PagerDuty {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let mut log_entries: Vec<(String, Json)> = Vec::new();
+        let mut separate = Separate::default();
         let mut analytics: Vec<(String, Json)> = Vec::new();
         let mut reader = Reader {
             ctx,
@@ -71,14 +74,17 @@ impl Source for PagerDuty {
             "notes",
             "alerts",
         ];
-        // Incidents are read on every core, each with the names it shows; the rest (log
-        // entries, users, …) in order on this thread.
+        // Incidents are read on every core, each with the names it shows, and so are
+        // log entries (a first glance: see `log`); the rest (users, …) in order on this
+        // thread.
         let (envelope, rejects) = json::stream_file_with(
             &input.path,
             &keys,
             |path, v| {
-                if kind(&path, &v) != Kind::Incident {
-                    return Element::Other(path, v);
+                match kind(&path, &v) {
+                    Kind::Incident => {}
+                    Kind::LogEntry => return Element::Entry(Glance::of(path, &v)),
+                    _ => return Element::Other(path, v),
                 }
                 let mut own = Reader {
                     ctx,
@@ -95,9 +101,8 @@ impl Source for PagerDuty {
                 }
             },
             &mut |e| match e {
-                Element::Other(path, v) => {
-                    reader.element(&path, v, emit, &mut log_entries, &mut analytics)
-                }
+                Element::Other(path, v) => reader.element(&path, v, emit, &mut analytics),
+                Element::Entry(glance) => separate.add(glance),
                 Element::Incident { item, names } => {
                     reader.names.ids.extend(names.ids);
                     emit(item);
@@ -120,7 +125,17 @@ impl Source for PagerDuty {
             Some(one @ Json::Object(_)) => emit(reader.response("$.responses", one, incident)),
             _ => {}
         }
-        reader.log_entries(log_entries, emit);
+        if separate.entries > 0 {
+            // The second reading of the log entries: each one's record, at once. The
+            // file reads as it did the first time (its rejects are counted already).
+            separate.finish(&reader.names.ids);
+            json::stream_file_with(
+                &input.path,
+                &keys,
+                |path, v| (kind(&path, &v) == Kind::LogEntry).then(|| separate.item(&path, &v)),
+                &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
+            )?;
+        }
         if !analytics.is_empty() {
             let zone = envelope
                 .get("time_zone")
@@ -178,13 +193,10 @@ impl Names {
 
     /// The person id for a name: the PagerDuty id when the export showed it, else the name.
     fn person(&self, name: &str) -> String {
-        match self.ids.get(name) {
-            Some(id) => format!("{SOURCE}:{id}"),
-            None => {
-                self.missed.set(true);
-                format!("{SOURCE}:name:{name}")
-            }
+        if !self.ids.contains_key(name) {
+            self.missed.set(true);
         }
+        log::id_for_name(&self.ids, name)
     }
 }
 
@@ -192,7 +204,12 @@ impl Names {
 /// or anything else (an incident that asked for a name it did not show, too), for the
 /// reader in order.
 enum Element {
-    Incident { item: Item, names: Names },
+    Incident {
+        item: Item,
+        names: Names,
+    },
+    /// A log entry of a separate export, as its first reading keeps it.
+    Entry(Glance),
     Other(String, Json),
 }
 
@@ -264,27 +281,16 @@ struct Reader<'a> {
     names: Names,
 }
 
-/// What a set of log entries says about their incident. Each row is tagged with the id
-/// of the entry it came from.
-#[derive(Default)]
-struct Timeline {
-    rows: Vec<(String, Row)>,
-    resolved: Option<i64>,
-    first_ack: Option<i64>,
-    declared_by: Option<String>,
-}
-
 impl Reader<'_> {
     fn element(
         &mut self,
         path: &str,
         v: Json,
         emit: &mut dyn FnMut(Item),
-        log_entries: &mut Vec<(String, Json)>,
         analytics: &mut Vec<(String, Json)>,
     ) {
         match kind(path, &v) {
-            Kind::LogEntry => log_entries.push((path.to_string(), v)),
+            Kind::LogEntry => unreachable!("log entries are glanced at on any core"),
             Kind::Analytics => analytics.push((path.to_string(), v)),
             Kind::User => emit(self.user(path, &v)),
             Kind::Note => emit(Item::Reject(Reject::new(
@@ -371,7 +377,9 @@ impl Reader<'_> {
         let urgency = v.str_at("urgency");
         let created = v.ts_at("created_at")?;
         let entries: Vec<&Json> = v.array_at("log_entries").iter().collect();
-        let tl = self.timeline(&incident_id, service, urgency, &entries)?;
+        let tl = timeline(&incident_id, service, urgency, &entries, &|n| {
+            self.names.person(n)
+        })?;
         let mut rows = Vec::new();
         let raw_priority = v.str_at("priority.summary").or(v.str_at("priority.name"));
         let mut acked = tl.first_ack;
@@ -448,206 +456,6 @@ impl Reader<'_> {
         }
         rows.extend(tl.rows.into_iter().map(|(_, r)| r));
         Ok(dedup_participants(rows))
-    }
-
-    /// Log entries of separate exports: grouped by incident so that acknowledgements
-    /// can be matched to the pages before them; each entry stays one record.
-    fn log_entries(&mut self, entries: Vec<(String, Json)>, emit: &mut dyn FnMut(Item)) {
-        for (_, e) in &entries {
-            self.names.learn(e);
-        }
-        let mut by_incident: Vec<(String, Vec<(String, Json)>)> = Vec::new();
-        for (path, e) in entries {
-            match e.str_at("incident.id") {
-                None => emit(Item::Reject(Reject::new(
-                    path,
-                    "a log entry without 'incident.id'",
-                    &e.to_string(),
-                ))),
-                Some(id) => {
-                    let id = format!("{SOURCE}:{id}");
-                    match by_incident.iter_mut().find(|(i, _)| *i == id) {
-                        Some((_, v)) => v.push((path, e)),
-                        None => by_incident.push((id, vec![(path, e)])),
-                    }
-                }
-            }
-        }
-        for (incident_id, group) in by_incident {
-            let all: Vec<&Json> = group.iter().map(|(_, e)| e).collect();
-            let service = all.iter().find_map(|e| e.str_at("service.summary"));
-            let tl = match self.timeline(&incident_id, service, None, &all) {
-                Ok(tl) => tl,
-                Err(reason) => {
-                    for (path, e) in &group {
-                        emit(Item::Reject(Reject::new(
-                            path.clone(),
-                            reason.clone(),
-                            &e.to_string(),
-                        )));
-                    }
-                    continue;
-                }
-            };
-            // A person's participation, merged over the group, goes with their first entry.
-            let mut rows: Vec<(String, Row)> = Vec::new();
-            let mut first_of: HashMap<String, usize> = HashMap::new();
-            for (tag, row) in tl.rows {
-                if row.table == Table::Participants {
-                    let who = row.get(col::PERSON_ID).to_string();
-                    if let Some(&i) = first_of.get(&who) {
-                        let merged = dedup_participants(vec![rows[i].1.clone(), row]);
-                        rows[i].1 = merged.into_iter().next().expect("one row");
-                        continue;
-                    }
-                    first_of.insert(who, rows.len());
-                }
-                rows.push((tag, row));
-            }
-            for (path, e) in group.iter() {
-                let id = e.str_at("id").unwrap_or("");
-                let mine: Vec<Row> = rows
-                    .iter()
-                    .filter(|(t, _)| t == id)
-                    .map(|(_, r)| r.clone())
-                    .collect();
-                let mut r = Record::new(path.clone(), mine);
-                r.requires.push(incident_id.clone());
-                emit(Item::Record(r));
-            }
-        }
-    }
-
-    fn timeline(
-        &mut self,
-        incident_id: &str,
-        service: Option<&str>,
-        urgency: Option<&str>,
-        entries: &[&Json],
-    ) -> Result<Timeline, String> {
-        let mut tl = Timeline::default();
-        let mut acks: Vec<(String, i64)> = Vec::new();
-        let mut parsed = Vec::new();
-        for e in entries {
-            let at = e
-                .ts_at("created_at")?
-                .ok_or("a log entry without 'created_at'")?;
-            parsed.push((*e, at));
-            if e.str_at("type") == Some("acknowledge_log_entry") {
-                if let Some(p) = user(e.get("agent")) {
-                    acks.push((p, at));
-                }
-            }
-        }
-        for (e, at) in parsed {
-            let kind = e.str_at("type").unwrap_or("");
-            let entry_id = e.str_at("id").unwrap_or("");
-            let agent = user(e.get("agent"));
-            let summary = e.str_at("summary").unwrap_or("");
-            let (canonical, person) = match kind {
-                "trigger_log_entry" => {
-                    tl.declared_by = tl.declared_by.take().or(agent.clone());
-                    ("declared", agent.clone())
-                }
-                "acknowledge_log_entry" => {
-                    tl.first_ack = Some(tl.first_ack.map_or(at, |x| x.min(at)));
-                    if let Some(p) = &agent {
-                        tl.rows.push((
-                            entry_id.to_string(),
-                            participant(incident_id, p, Some(at), Some(at)),
-                        ));
-                    }
-                    ("acknowledged", agent.clone())
-                }
-                "notify_log_entry" => {
-                    let (person, channel) =
-                        match (user(e.get("user")), e.str_at("channel.notification.type")) {
-                            (Some(p), Some(c)) => (Some(p), Some(c.to_string())),
-                            (p, c) => {
-                                let said = sentence(summary, "Notified ");
-                                (
-                                    p.or_else(|| said.map(|(n, _)| self.names.person(n))),
-                                    c.map(str::to_string)
-                                        .or_else(|| said.map(|(_, t)| t.to_string())),
-                                )
-                            }
-                        };
-                    let channel = channel.as_deref().and_then(normalize::page_channel);
-                    let acked = person.as_ref().and_then(|p| {
-                        acks.iter()
-                            .filter(|(q, t)| q == p && *t >= at)
-                            .map(|(_, t)| *t)
-                            .min()
-                    });
-                    tl.rows.push((
-                        entry_id.to_string(),
-                        Row::new(Table::Pages)
-                            .with(
-                                col::PAGE_ID,
-                                Value::text(if entry_id.is_empty() {
-                                    format_compact!(
-                                        "{SOURCE}:{incident_id}:{at}:{}:{}",
-                                        person.as_deref().unwrap_or(""),
-                                        channel.unwrap_or("")
-                                    )
-                                } else {
-                                    format_compact!("{SOURCE}:{entry_id}")
-                                }),
-                            )
-                            .with(col::INCIDENT_ID, Value::text(incident_id))
-                            .with(col::SERVICE, Value::opt_text(service))
-                            .with(col::PERSON_ID, Value::opt_text(person.as_deref()))
-                            .with(col::SENT_AT, Value::Ts(at))
-                            .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
-                            .with(col::CHANNEL, Value::opt_text(channel))
-                            .with(col::URGENCY, Value::opt_text(urgency))
-                            .with(col::SOURCE, Value::text(SOURCE)),
-                    ));
-                    ("paged", person)
-                }
-                "escalate_log_entry" => {
-                    let target = user(e.get("user")).or_else(|| {
-                        sentence(summary, "Escalated to ").map(|(n, _)| self.names.person(n))
-                    });
-                    ("escalated", target)
-                }
-                "assign_log_entry" => {
-                    let mut assignees: Vec<String> = e
-                        .array_at("assignees")
-                        .iter()
-                        .filter_map(|a| user(Some(a)))
-                        .collect();
-                    if assignees.is_empty() {
-                        assignees.extend(
-                            sentence(summary, "Assigned to ").map(|(n, _)| self.names.person(n)),
-                        );
-                    }
-                    for a in &assignees {
-                        tl.rows.push((
-                            entry_id.to_string(),
-                            participant(incident_id, a, Some(at), Some(at)),
-                        ));
-                    }
-                    ("note", assignees.first().cloned())
-                }
-                "resolve_log_entry" => {
-                    tl.resolved = Some(tl.resolved.map_or(at, |x| x.max(at)));
-                    ("resolved", agent.clone())
-                }
-                _ => ("note", agent.clone()),
-            };
-            let id = Some(entry_id).filter(|i| !i.is_empty());
-            tl.rows.push((
-                entry_id.to_string(),
-                super::event_row(incident_id, id, at, canonical, SOURCE)
-                    .with(col::PERSON_ID, Value::opt_text(person))
-                    .with(
-                        col::DETAIL,
-                        Value::text(format_compact!("{kind} {entry_id}")),
-                    ),
-            ));
-        }
-        Ok(tl)
     }
 
     /// An Analytics raw incident: flat, with times in the envelope's zone.

@@ -1,0 +1,368 @@
+//! PagerDuty log entries: the rows each entry makes, for entries embedded in their
+//! incident and for separate exports (the account-wide `/log_entries`, or one file per
+//! incident).
+//!
+//! One entry's rows need a little of its incident's other entries: a page is
+//! acknowledged at its person's first acknowledgement after it, a page names its
+//! incident's service, a person takes part once per incident (first to last activity),
+//! and a notify or assign entry that names its person only in a sentence needs the ids
+//! the export shows anywhere. A separate export is therefore read twice: the first
+//! reading keeps only that ([`Separate`]: acknowledgements, services, participations,
+//! names; never an entry), the second turns every entry into its record on every core
+//! and hands it on at once. Memory holds a few small values per incident, not the
+//! entries.
+
+use super::*;
+
+/// What a set of log entries says about their incident. Each row is tagged with the id
+/// of the entry it came from.
+#[derive(Default)]
+pub(super) struct Timeline {
+    pub(super) rows: Vec<(String, Row)>,
+    pub(super) resolved: Option<i64>,
+    pub(super) first_ack: Option<i64>,
+    pub(super) declared_by: Option<String>,
+}
+
+/// The log entries embedded in an incident: their rows, in order.
+pub(super) fn timeline(
+    incident_id: &str,
+    service: Option<&str>,
+    urgency: Option<&str>,
+    entries: &[&Json],
+    name: &dyn Fn(&str) -> String,
+) -> Result<Timeline, String> {
+    let mut tl = Timeline::default();
+    let mut parsed = Vec::new();
+    for e in entries {
+        let at = e
+            .ts_at("created_at")?
+            .ok_or("a log entry without 'created_at'")?;
+        parsed.push((*e, at));
+    }
+    let acks: Vec<(String, i64)> = parsed.iter().filter_map(|(e, at)| ack(e, *at)).collect();
+    for (e, at) in parsed {
+        let agent = user(e.get("agent"));
+        match e.str_at("type").unwrap_or("") {
+            "trigger_log_entry" => tl.declared_by = tl.declared_by.take().or(agent),
+            "acknowledge_log_entry" => tl.first_ack = Some(tl.first_ack.map_or(at, |x| x.min(at))),
+            "resolve_log_entry" => tl.resolved = Some(tl.resolved.map_or(at, |x| x.max(at))),
+            _ => {}
+        }
+        let id = e.str_at("id").unwrap_or("");
+        for row in entry_rows(incident_id, service, urgency, e, at, &acks, name) {
+            tl.rows.push((id.to_string(), row));
+        }
+    }
+    Ok(tl)
+}
+
+/// An acknowledgement by a person: who, when.
+fn ack(e: &Json, at: i64) -> Option<(String, i64)> {
+    (e.str_at("type") == Some("acknowledge_log_entry"))
+        .then(|| user(e.get("agent")))
+        .flatten()
+        .map(|p| (p, at))
+}
+
+/// The people an assign entry names: its assignees, else the name in its sentence.
+fn assignees(e: &Json) -> Vec<Who> {
+    let ids: Vec<Who> = e
+        .array_at("assignees")
+        .iter()
+        .filter_map(|a| user(Some(a)))
+        .map(Who::Id)
+        .collect();
+    if !ids.is_empty() {
+        return ids;
+    }
+    let summary = e.str_at("summary").unwrap_or("");
+    sentence(summary, "Assigned to ")
+        .map(|(n, _)| Who::Name(n.to_string()))
+        .into_iter()
+        .collect()
+}
+
+/// A person as an entry names them: by id, or by name only.
+#[derive(Clone)]
+enum Who {
+    Id(String),
+    Name(String),
+}
+
+impl Who {
+    fn person(&self, name: &dyn Fn(&str) -> String) -> String {
+        match self {
+            Who::Id(id) => id.clone(),
+            Who::Name(n) => name(n),
+        }
+    }
+}
+
+/// One log entry's rows: the participants it makes (acknowledge, assign) or its page
+/// (notify: acknowledged at its person's first acknowledgement among `acks` at or after
+/// it), then its event.
+fn entry_rows(
+    incident_id: &str,
+    service: Option<&str>,
+    urgency: Option<&str>,
+    e: &Json,
+    at: i64,
+    acks: &[(String, i64)],
+    name: &dyn Fn(&str) -> String,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let kind = e.str_at("type").unwrap_or("");
+    let entry_id = e.str_at("id").unwrap_or("");
+    let agent = user(e.get("agent"));
+    let summary = e.str_at("summary").unwrap_or("");
+    let (canonical, person) = match kind {
+        "trigger_log_entry" => ("declared", agent),
+        "acknowledge_log_entry" => {
+            if let Some(p) = &agent {
+                rows.push(participant(incident_id, p, Some(at), Some(at)));
+            }
+            ("acknowledged", agent)
+        }
+        "notify_log_entry" => {
+            let (person, channel) =
+                match (user(e.get("user")), e.str_at("channel.notification.type")) {
+                    (Some(p), Some(c)) => (Some(p), Some(c.to_string())),
+                    (p, c) => {
+                        let said = sentence(summary, "Notified ");
+                        (
+                            p.or_else(|| said.map(|(n, _)| name(n))),
+                            c.map(str::to_string)
+                                .or_else(|| said.map(|(_, t)| t.to_string())),
+                        )
+                    }
+                };
+            let channel = channel.as_deref().and_then(normalize::page_channel);
+            let acked = person.as_ref().and_then(|p| {
+                acks.iter()
+                    .filter(|(q, t)| q == p && *t >= at)
+                    .map(|(_, t)| *t)
+                    .min()
+            });
+            rows.push(
+                Row::new(Table::Pages)
+                    .with(
+                        col::PAGE_ID,
+                        Value::text(if entry_id.is_empty() {
+                            format_compact!(
+                                "{SOURCE}:{incident_id}:{at}:{}:{}",
+                                person.as_deref().unwrap_or(""),
+                                channel.unwrap_or("")
+                            )
+                        } else {
+                            format_compact!("{SOURCE}:{entry_id}")
+                        }),
+                    )
+                    .with(col::INCIDENT_ID, Value::text(incident_id))
+                    .with(col::SERVICE, Value::opt_text(service))
+                    .with(col::PERSON_ID, Value::opt_text(person.as_deref()))
+                    .with(col::SENT_AT, Value::Ts(at))
+                    .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                    .with(col::CHANNEL, Value::opt_text(channel))
+                    .with(col::URGENCY, Value::opt_text(urgency))
+                    .with(col::SOURCE, Value::text(SOURCE)),
+            );
+            ("paged", person)
+        }
+        "escalate_log_entry" => {
+            let target = user(e.get("user"))
+                .or_else(|| sentence(summary, "Escalated to ").map(|(n, _)| name(n)));
+            ("escalated", target)
+        }
+        "assign_log_entry" => {
+            let people: Vec<String> = assignees(e).iter().map(|w| w.person(name)).collect();
+            for a in &people {
+                rows.push(participant(incident_id, a, Some(at), Some(at)));
+            }
+            ("note", people.into_iter().next())
+        }
+        "resolve_log_entry" => ("resolved", agent),
+        _ => ("note", agent),
+    };
+    let id = Some(entry_id).filter(|i| !i.is_empty());
+    rows.push(
+        super::super::event_row(incident_id, id, at, canonical, SOURCE)
+            .with(col::PERSON_ID, Value::opt_text(person))
+            .with(
+                col::DETAIL,
+                Value::text(format_compact!("{kind} {entry_id}")),
+            ),
+    );
+    rows
+}
+
+/// What the first reading of one separate log entry keeps (worked out on any core).
+pub(super) struct Glance {
+    path: String,
+    incident: Option<String>,
+    service: Option<String>,
+    /// The entry's time, or why it has none.
+    at: Result<i64, String>,
+    ack: Option<(String, i64)>,
+    /// The people it makes participants (acknowledge, assign).
+    takes_part: Vec<Who>,
+    /// The user references it shows: name → id.
+    names: Vec<(String, String)>,
+}
+
+impl Glance {
+    pub(super) fn of(path: String, e: &Json) -> Glance {
+        let at = match e.ts_at("created_at") {
+            Ok(Some(at)) => Ok(at),
+            Ok(None) => Err("a log entry without 'created_at'".to_string()),
+            Err(err) => Err(err),
+        };
+        let mut learned = Names::default();
+        learned.learn(e);
+        let mut takes_part = Vec::new();
+        let ack = at.as_ref().ok().and_then(|at| ack(e, *at));
+        if let Some((p, _)) = &ack {
+            takes_part.push(Who::Id(p.clone()));
+        }
+        if e.str_at("type") == Some("assign_log_entry") {
+            takes_part.extend(assignees(e));
+        }
+        Glance {
+            path,
+            incident: e.str_at("incident.id").map(|id| format!("{SOURCE}:{id}")),
+            service: e.str_at("service.summary").map(str::to_string),
+            at,
+            ack,
+            takes_part,
+            names: learned.ids.into_iter().collect(),
+        }
+    }
+}
+
+/// An incident's log entries, as the first reading saw them.
+#[derive(Default)]
+struct Group {
+    /// The service of its first entry that names one.
+    service: Option<String>,
+    acks: Vec<(String, i64)>,
+    /// Why its entries cannot be read: the first entry without a readable time.
+    error: Option<String>,
+}
+
+/// What the first reading of a separate export keeps.
+#[derive(Default)]
+pub(super) struct Separate {
+    pub(super) entries: usize,
+    groups: HashMap<String, Group>,
+    /// Participations as entries name them: incident, person, time, the entry's path.
+    taking_part: Vec<(String, Who, i64, String)>,
+    /// Per incident and person: first and last activity, and the entry whose record
+    /// holds the participation (their first).
+    participants: HashMap<(String, String), (i64, i64, String)>,
+    /// Name → id, of every user reference the entries show.
+    names: HashMap<String, String>,
+}
+
+impl Separate {
+    /// Takes in one entry's glance, in the order of the file.
+    pub(super) fn add(&mut self, g: Glance) {
+        self.entries += 1;
+        self.names.extend(g.names);
+        let Some(incident) = g.incident else {
+            return;
+        };
+        let group = self.groups.entry(incident.clone()).or_default();
+        if group.service.is_none() {
+            group.service = g.service;
+        }
+        match g.at {
+            Err(reason) => {
+                group.error.get_or_insert(reason);
+            }
+            Ok(at) => {
+                group.acks.extend(g.ack);
+                for who in g.takes_part {
+                    self.taking_part
+                        .push((incident.clone(), who, at, g.path.clone()));
+                }
+            }
+        }
+    }
+
+    /// After the first reading: participations merged per person, names resolved with
+    /// every id the file (and the incidents before it) showed.
+    pub(super) fn finish(&mut self, known: &HashMap<String, String>) {
+        for (k, v) in known {
+            self.names.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let ids = &self.names;
+        for (incident, who, at, path) in std::mem::take(&mut self.taking_part) {
+            let person = who.person(&|n| id_for_name(ids, n));
+            self.participants
+                .entry((incident, person))
+                .and_modify(|(first, last, _)| {
+                    *first = (*first).min(at);
+                    *last = (*last).max(at);
+                })
+                .or_insert((at, at, path));
+        }
+    }
+
+    /// One entry's record, on the second reading (on any core).
+    pub(super) fn item(&self, path: &str, e: &Json) -> Item {
+        let Some(id) = e.str_at("incident.id") else {
+            return Item::Reject(Reject::new(
+                path,
+                "a log entry without 'incident.id'",
+                &e.to_string(),
+            ));
+        };
+        let incident_id = format!("{SOURCE}:{id}");
+        let group = self.groups.get(&incident_id);
+        let at = match (group.and_then(|g| g.error.as_ref()), e.ts_at("created_at")) {
+            (None, Ok(Some(at))) => at,
+            (Some(reason), _) => {
+                return Item::Reject(Reject::new(path, reason.clone(), &e.to_string()))
+            }
+            (None, _) => {
+                return Item::Reject(Reject::new(
+                    path,
+                    "a log entry without 'created_at'",
+                    &e.to_string(),
+                ))
+            }
+        };
+        let ids = &self.names;
+        let name = |n: &str| id_for_name(ids, n);
+        let service = group.and_then(|g| g.service.as_deref());
+        let acks = group.map_or(&[][..], |g| g.acks.as_slice());
+        let rows = entry_rows(&incident_id, service, None, e, at, acks, &name)
+            .into_iter()
+            .filter_map(|mut row| {
+                if row.table != Table::Participants {
+                    return Some(row);
+                }
+                // A person's participation, merged over the incident's entries, goes
+                // with their first entry.
+                let key = (incident_id.clone(), row.get(col::PERSON_ID).to_string());
+                let (first, last, first_path) = self.participants.get(&key)?;
+                (first_path == path).then(|| {
+                    row.set(col::FIRST_ACTIVE_AT, Value::Ts(*first));
+                    row.set(col::LAST_ACTIVE_AT, Value::Ts(*last));
+                    row
+                })
+            })
+            .collect();
+        let mut r = Record::new(path, rows);
+        r.requires.push(incident_id);
+        Item::Record(r)
+    }
+}
+
+/// The person id for a name: the PagerDuty id when the export showed it, else the name.
+pub(super) fn id_for_name(ids: &HashMap<String, String>, name: &str) -> String {
+    match ids.get(name) {
+        Some(id) => format!("{SOURCE}:{id}"),
+        None => format!("{SOURCE}:name:{name}"),
+    }
+}
