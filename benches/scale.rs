@@ -12,54 +12,14 @@
 //!
 //! Smaller runs: `cargo bench --bench scale -- --incidents 5000 [--messages 100]`.
 
+mod common;
+
+use common::*;
 use serde::Deserialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-
-struct Run {
-    seconds: f64,
-    max_rss_mib: f64,
-}
-
-/// Three runs of a step: the one of median wall time, and the spread printed.
-fn median_of_three(run: impl Fn() -> Run) -> Run {
-    let mut runs = [run(), run(), run()];
-    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-    eprintln!(
-        "three runs: {:.2}, {:.2}, {:.2} s",
-        runs[0].seconds, runs[1].seconds, runs[2].seconds
-    );
-    let [_, median, _] = runs;
-    median
-}
-
-/// Runs a command to completion; wall time and the child's peak resident memory.
-// The child is reaped by wait4 (which also gives its rusage), not by `Child::wait`.
-#[allow(clippy::zombie_processes)]
-fn measure(cmd: &mut Command) -> Run {
-    let start = Instant::now();
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 on our own child, with valid pointers; std's Child is not waited on.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let seconds = start.elapsed().as_secs_f64();
-    assert_eq!(r, pid, "wait4 failed");
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        panic!("{cmd:?} failed (status {status}); its messages are above");
-    }
-    Run {
-        seconds,
-        max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
-    }
-}
 
 // Typed structs for the baseline parse: the fields ingest reads.
 #[derive(Deserialize)]
@@ -78,6 +38,13 @@ struct PdIncident {
     resolved_at: Option<String>,
     service: Ref,
     priority: Option<Ref>,
+    /// Absent when the log entries are exported apart (`--pagerduty-log global`).
+    #[serde(default)]
+    log_entries: Vec<LogEntry>,
+}
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PdLog {
     log_entries: Vec<LogEntry>,
 }
 #[derive(Deserialize)]
@@ -125,6 +92,10 @@ fn bare_parse(org: &Path) -> (f64, u64) {
     let pd = read(org.join("pagerduty/incidents.json"));
     bytes += pd.len() as u64;
     let _: PdPage = serde_json::from_slice(&pd).expect("pagerduty");
+    if let Ok(log) = std::fs::read(org.join("pagerduty/log_entries.json")) {
+        bytes += log.len() as u64;
+        let _: PdLog = serde_json::from_slice(&log).expect("pagerduty log entries");
+    }
     let jira = read(org.join("jira/search.json"));
     bytes += jira.len() as u64;
     let _: JiraPage = serde_json::from_slice(&jira).expect("jira");
@@ -154,26 +125,23 @@ fn unpacked(zip_path: &Path) -> u64 {
         .sum()
 }
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     let incidents = arg("--incidents", 50_000);
     let messages = arg("--messages", 100);
+    // `--pagerduty-log global`: the mixed-shape organisation, its log entries in one
+    // account-wide file as users export them.
+    let log = arg_text("--pagerduty-log", "embedded");
     let bin = env!("CARGO_BIN_EXE_incidentlens");
-    let root =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("scale-{incidents}-{messages}"));
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("scale-{incidents}-{messages}-{log}"));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
     let org = root.join("org");
     let store = root.join("store");
-    println!("incidentlens scale benchmark: {incidents} incidents, ~{messages} chat messages each");
+    println!(
+        "incidentlens scale benchmark: {incidents} incidents, ~{messages} chat messages each, \
+         PagerDuty log entries {log}"
+    );
     let synth = measure(
         Command::new(bin)
             .args([
@@ -184,6 +152,8 @@ fn main() {
                 &messages.to_string(),
                 "--seed",
                 "1",
+                "--pagerduty-log",
+                &log,
                 "--out",
             ])
             .arg(&org),

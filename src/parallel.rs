@@ -8,7 +8,6 @@
 //! files of one ingest): a few are read at once, and their items are taken input by
 //! input.
 
-use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Inputs a worker may hold at once (queued, in work, or done and not yet taken).
@@ -16,7 +15,9 @@ const DEPTH: usize = 2;
 
 /// Worker threads for parsing beside the thread that consumes: one per core.
 pub fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    // Asked once: the answer reads the cgroup's files, and ingest asks per input file.
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Maps `inputs` through `f` on `workers` threads and hands each result to `consume`
@@ -75,44 +76,58 @@ pub fn ordered_map<I: Send, O: Send>(
     });
 }
 
-/// Runs `produce` over `inputs`, up to `ahead` of them at once on threads of their own,
-/// and hands what they emit to `consume` on the calling thread: every item of the first
-/// input in the order emitted, then every item of the second, and so on. An input read
-/// ahead of its turn holds at most `depth` items before its producer waits, so memory
-/// stays bounded whatever the inputs' sizes.
+/// Runs `produce` over `inputs`, up to `ahead` of them at once, and hands what they
+/// emit to `consume` on the calling thread: every item of the first input in the order
+/// emitted, then every item of the second, and so on. An input read ahead of its turn
+/// holds at most `depth` items before its producer waits, so memory stays bounded
+/// whatever the inputs' sizes. The inputs are dealt round-robin to `ahead` threads
+/// started once (a folder of twenty thousand small files starts two threads, not
+/// twenty thousand).
 ///
 /// `consume` returns false to stop: the inputs not started are skipped, and the `emit`
 /// of those running returns false from then on (their producers should return). A
 /// producer's panic is raised on the calling thread when its input's turn comes.
-pub fn ordered_streams<'a, I: Sync, T: Send>(
-    inputs: &'a [I],
+pub fn ordered_streams<I: Sync, T: Send>(
+    inputs: &[I],
     ahead: usize,
     depth: usize,
     produce: impl Fn(&I, &mut dyn FnMut(T) -> bool) + Sync,
     mut consume: impl FnMut(T) -> bool,
 ) {
+    let lanes = ahead.max(1).min(inputs.len()).max(1);
     std::thread::scope(|scope| {
         let produce = &produce;
-        let start = |input: &'a I| {
-            let (tx, rx) = sync_channel::<T>(depth);
-            let handle = scope.spawn(move || produce(input, &mut |t| tx.send(t).is_ok()));
-            (rx, handle)
-        };
-        let mut running: VecDeque<_> = inputs.iter().take(ahead.max(1)).map(start).collect();
-        let mut next = running.len();
-        while let Some((items, handle)) = running.pop_front() {
+        // Each thread hands over, for each of its inputs in turn, the receiving end of
+        // that input's items.
+        let mut threads: Vec<_> = (0..lanes)
+            .map(|lane| {
+                let (give, take) = sync_channel::<Receiver<T>>(1);
+                let handle = scope.spawn(move || {
+                    for input in inputs.iter().skip(lane).step_by(lanes) {
+                        let (tx, rx) = sync_channel::<T>(depth);
+                        if give.send(rx).is_err() {
+                            return;
+                        }
+                        produce(input, &mut |t| tx.send(t).is_ok());
+                    }
+                });
+                (Some(take), handle)
+            })
+            .collect();
+        'inputs: for i in 0..inputs.len() {
+            let Some(Ok(items)) = threads[i % lanes].0.as_ref().map(Receiver::recv) else {
+                break; // its thread panicked: raised below
+            };
             for item in items {
                 if !consume(item) {
-                    // Dropping the receivers makes every running producer's emit fail.
-                    return;
+                    break 'inputs;
                 }
             }
+        }
+        for (take, handle) in threads.drain(..) {
+            drop(take);
             if let Err(panic) = handle.join() {
                 std::panic::resume_unwind(panic);
-            }
-            if let Some(input) = inputs.get(next) {
-                running.push_back(start(input));
-                next += 1;
             }
         }
     });

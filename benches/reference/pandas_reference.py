@@ -7,6 +7,7 @@ Usage: pandas_reference.py ORG_DIR YEAR   (prints a JSON summary)
 Written for the benchmark, not for reuse: it reads only what the figures need.
 """
 import json
+import os
 import sys
 import zipfile
 
@@ -27,10 +28,20 @@ inc = pd.DataFrame({
     "resolved": pd.to_datetime([i["resolved_at"] for i in incidents], utc=True),
     "priority": [(i["priority"] or {}).get("summary") for i in incidents],
 })
-pages = pd.DataFrame([
-    {"id": i["id"], "user": e["user"]["id"]}
-    for i in incidents for e in i["log_entries"] if e["type"] == "notify_log_entry"
-])
+# Log entries embedded in the incidents, or (`synth --pagerduty-log global`) one
+# account-wide /log_entries file.
+if os.path.exists(f"{org}/pagerduty/log_entries.json"):
+    with open(f"{org}/pagerduty/log_entries.json") as f:
+        entries = json.load(f)["log_entries"]
+    pages = pd.DataFrame([
+        {"id": e["incident"]["id"], "user": e["user"]["id"]}
+        for e in entries if e["type"] == "notify_log_entry"
+    ])
+else:
+    pages = pd.DataFrame([
+        {"id": i["id"], "user": e["user"]["id"]}
+        for i in incidents for e in i["log_entries"] if e["type"] == "notify_log_entry"
+    ])
 with open(f"{org}/pagerduty/users.json") as f:
     email_of = {u["id"]: u["email"] for u in json.load(f)["users"]}
 pages["person"] = pages["user"].map(email_of)

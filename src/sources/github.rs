@@ -32,7 +32,7 @@ impl Source for GitHub {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && ((head.contains("api.github.com/repos/")
                 && (head.contains("\"repository_url\"") || head.contains("\"pull_request\"")))

@@ -35,7 +35,7 @@ impl Source for Jira {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && (head.contains("\"issuetype\"")
                 || head.contains("\"statusCategory\"")

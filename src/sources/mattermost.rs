@@ -33,13 +33,17 @@ impl Source for Mattermost {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         let first = head
             .trim_start_matches('\u{feff}')
             .lines()
             .next()
             .unwrap_or("");
-        serde_json::from_str::<Json>(first).is_ok_and(|v| v.str_at("type") == Some("version"))
+        // Parsed only when it can be the version line: other JSON files' first line may
+        // be the whole file.
+        first.contains("\"version\"")
+            && serde_json::from_str::<Json>(first)
+                .is_ok_and(|v| v.str_at("type") == Some("version"))
     }
 
     fn read(

@@ -50,6 +50,8 @@ pub struct Input {
     pub display: String,
     /// The first bytes of the file, for detection.
     pub head: Vec<u8>,
+    /// The head as text (invalid UTF-8 replaced), made once for every adapter's look.
+    text: std::sync::OnceLock<String>,
     /// The file name, lower-cased, without its directory and a `.gz` ending.
     name: String,
     _inflated: Option<tempfile::TempPath>,
@@ -68,6 +70,7 @@ impl Input {
             path: path.to_path_buf(),
             display,
             head: Vec::with_capacity(HEAD_BYTES),
+            text: Default::default(),
             name: String::new(),
             _inflated: None,
         };
@@ -100,9 +103,17 @@ impl Input {
             path,
             display,
             head,
+            text: Default::default(),
             name,
             _inflated: None,
         }
+    }
+
+    /// The head as text, for detection: invalid UTF-8 (a character the head cuts in
+    /// two, say) replaced.
+    pub fn text(&self) -> &str {
+        self.text
+            .get_or_init(|| String::from_utf8_lossy(&self.head).into_owned())
     }
 
     /// Whether the file is named as JSON: one document or several (`.json`), or one
@@ -430,7 +441,7 @@ fn closest(input: &Input) -> Option<String> {
     if !input.is_json() {
         return None;
     }
-    let head = String::from_utf8_lossy(&input.head);
+    let head = input.text();
     let (name, has, lacks) = FIELDS
         .iter()
         .map(|(name, fields)| {

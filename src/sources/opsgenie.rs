@@ -30,7 +30,7 @@ impl Source for Opsgenie {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && (head.contains("opsgenie.com")
                 || (head.contains("\"tinyId\"") && head.contains("\"createdAt\""))

@@ -40,7 +40,7 @@ impl Source for Rootly {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && head.contains("\"attributes\"")
             && (head.contains("rootly.com")

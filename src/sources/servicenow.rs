@@ -35,7 +35,7 @@ impl Source for ServiceNow {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && head.contains("\"sys_id\"")
             // The Table API's envelope, or bare records: every one has its system dates.

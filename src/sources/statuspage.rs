@@ -33,7 +33,7 @@ impl Source for Statuspage {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && (head.contains("statuspage.io")
                 || head.contains("\"scheduled_maintenances\"")

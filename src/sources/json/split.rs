@@ -22,8 +22,10 @@ use std::io::Read;
 /// A batch holds records until it has about this many bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
 
-/// Bytes read from the file at a time.
+/// Bytes read from the file at a time, at most; the first read is of [`FIRST_BLOCK`]
+/// and each next one twice the last, so that a small file costs little.
 const BLOCK: usize = 1 << 18;
+const FIRST_BLOCK: usize = 1 << 14;
 
 /// How far into a top-level object the splitter looks for an `id` member, which makes
 /// it a record rather than an envelope. An object whose `id` comes later is read as an
@@ -116,6 +118,8 @@ pub struct Split<'k, R> {
     pub broken: bool,
     /// Bytes let go of: everything before `buf`.
     consumed: u64,
+    /// The size of the last read.
+    block: usize,
     /// The array being read and its next record's index, for [`Split::path`].
     array: (String, usize),
     /// The document being read (0 for the first), its path, and whether it is a record.
@@ -152,6 +156,7 @@ impl<'k, R: Read> Split<'k, R> {
             envelope: Envelope::new(),
             broken: false,
             consumed: 0,
+            block: FIRST_BLOCK / 2,
             array: ("$".to_string(), 0),
             doc: 0,
             root: "$".to_string(),
@@ -277,7 +282,8 @@ impl<'k, R: Read> Split<'k, R> {
             return false;
         }
         let len = self.buf.len();
-        self.buf.resize(len + BLOCK, 0);
+        self.block = (self.block * 2).clamp(FIRST_BLOCK, BLOCK);
+        self.buf.resize(len + self.block, 0);
         let n = loop {
             match self.reader.read(&mut self.buf[len..]) {
                 Ok(n) => break n,
@@ -652,7 +658,7 @@ impl Batch {
         Batch {
             prefix,
             first,
-            bytes: Vec::with_capacity(BATCH_BYTES + BLOCK),
+            bytes: Vec::new(),
             ends: Vec::new(),
             too_large: Vec::new(),
             docs: Vec::new(),

@@ -24,6 +24,9 @@ use log::{timeline, Glance, Separate};
 
 pub struct PagerDuty;
 
+/// A file of separate log entries up to this size is read once, its entries kept.
+const KEEP_WHOLE_BYTES: u64 = 1 << 20;
+
 pub const SOURCE: &str = "pagerduty";
 
 impl Source for PagerDuty {
@@ -40,7 +43,7 @@ impl Source for PagerDuty {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = String::from_utf8_lossy(&input.head);
+        let head = input.text();
         input.is_json()
             && (head.contains("pagerduty.com")
                 || head.contains("_log_entry")
@@ -61,6 +64,10 @@ impl Source for PagerDuty {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let mut separate = Separate::default();
+        // The log entries of a small file (one per incident, say), kept from the first
+        // reading for the second.
+        let small = std::fs::metadata(&input.path).is_ok_and(|m| m.len() <= KEEP_WHOLE_BYTES);
+        let mut kept: Vec<(String, Json)> = Vec::new();
         let mut analytics: Vec<(String, Json)> = Vec::new();
         let mut reader = Reader {
             ctx,
@@ -83,7 +90,10 @@ impl Source for PagerDuty {
             |path, v| {
                 match kind(&path, &v) {
                     Kind::Incident => {}
-                    Kind::LogEntry => return Element::Entry(Glance::of(path, &v)),
+                    Kind::LogEntry => {
+                        let glance = Glance::of(path.clone(), &v);
+                        return Element::Entry(glance, small.then_some((path, v)));
+                    }
                     _ => return Element::Other(path, v),
                 }
                 let mut own = Reader {
@@ -102,7 +112,10 @@ impl Source for PagerDuty {
             },
             &mut |e| match e {
                 Element::Other(path, v) => reader.element(&path, v, emit, &mut analytics),
-                Element::Entry(glance) => separate.add(glance),
+                Element::Entry(glance, entry) => {
+                    separate.add(glance);
+                    kept.extend(entry);
+                }
                 Element::Incident { item, names } => {
                     reader.names.ids.extend(names.ids);
                     emit(item);
@@ -125,7 +138,12 @@ impl Source for PagerDuty {
             Some(one @ Json::Object(_)) => emit(reader.response("$.responses", one, incident)),
             _ => {}
         }
-        if separate.entries > 0 {
+        if separate.entries > 0 && small {
+            separate.finish(&reader.names.ids);
+            for (path, v) in &kept {
+                emit(separate.item(path, v));
+            }
+        } else if separate.entries > 0 {
             // The second reading of the log entries: each one's record, at once. The
             // file reads as it did the first time (its rejects are counted already).
             separate.finish(&reader.names.ids);
@@ -208,8 +226,9 @@ enum Element {
         item: Item,
         names: Names,
     },
-    /// A log entry of a separate export, as its first reading keeps it.
-    Entry(Glance),
+    /// A log entry of a separate export, as its first reading keeps it, with the entry
+    /// itself when the file is small enough to keep whole (no second reading then).
+    Entry(Glance, Option<(String, Json)>),
     Other(String, Json),
 }
 
