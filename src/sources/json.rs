@@ -280,6 +280,20 @@ pub fn stream_file_with<T: Send>(
     convert: impl Fn(String, Value) -> T + Sync,
     consume: &mut dyn FnMut(T),
 ) -> Result<(Envelope, Vec<crate::record::Item>), FileError> {
+    stream_file_raw(path, array_keys, |_, _| None, convert, consume)
+}
+
+/// [`stream_file_with`], where `raw` may read a record straight from its bytes (into
+/// the adapter's own types, no [`Value`] tree built): what it returns is handed on as
+/// is; when it returns `None` the record is parsed and `convert`ed as usual. It must
+/// come to what `convert` would.
+pub fn stream_file_raw<T: Send>(
+    path: &std::path::Path,
+    array_keys: &[&str],
+    raw: impl Fn(&str, &[u8]) -> Option<T> + Sync,
+    convert: impl Fn(String, Value) -> T + Sync,
+    consume: &mut dyn FnMut(T),
+) -> Result<(Envelope, Vec<crate::record::Item>), FileError> {
     use crate::record::{Item, Reject};
     let file = std::fs::File::open(path)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -308,6 +322,10 @@ pub fn stream_file_with<T: Send>(
                         ),
                         "",
                     ));
+                    continue;
+                }
+                if let Some(t) = raw(&path, bytes) {
+                    done.push(t);
                     continue;
                 }
                 match serde_json::from_slice::<Value>(bytes) {

@@ -84,7 +84,7 @@ fn assignees(e: &Json) -> Vec<Who> {
 }
 
 /// A person as an entry names them: by id, or by name only.
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq)]
 enum Who {
     Id(String),
     Name(String),
@@ -197,6 +197,7 @@ fn entry_rows(
 }
 
 /// What the first reading of one separate log entry keeps (worked out on any core).
+#[derive(Debug, PartialEq)]
 pub(super) struct Glance {
     path: String,
     incident: Option<String>,
@@ -236,6 +237,130 @@ impl Glance {
             takes_part,
             names: learned.ids.into_iter().collect(),
         }
+    }
+}
+
+/// A log entry's fields the first reading needs, read straight from its bytes.
+#[derive(serde::Deserialize)]
+struct RawEntry<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    summary: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    agent: Option<RawRef<'a>>,
+    #[serde(borrow)]
+    user: Option<RawRef<'a>>,
+    #[serde(borrow, default)]
+    assignees: Vec<RawRef<'a>>,
+    #[serde(borrow)]
+    incident: Option<RawRef<'a>>,
+    #[serde(borrow)]
+    service: Option<RawRef<'a>>,
+}
+
+/// A reference: `{"id", "type", "summary"}`.
+#[derive(serde::Deserialize)]
+struct RawRef<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    summary: Option<Cow<'a, str>>,
+}
+
+use std::borrow::Cow;
+
+/// A text field as `Get::str_at` reads it: absent when empty.
+fn some<'a>(s: &'a Option<Cow<'_, str>>) -> Option<&'a str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+impl RawRef<'_> {
+    /// As [`user`] reads a reference.
+    fn user(&self) -> Option<String> {
+        let kind = some(&self.kind).unwrap_or("user_reference");
+        let id = some(&self.id)?;
+        (kind == "user_reference" || kind == "user").then(|| format!("{SOURCE}:{id}"))
+    }
+
+    /// As [`Names::learn`] takes a user reference: its summary and id.
+    fn name(&self) -> Option<(String, String)> {
+        (self.kind.as_deref() == Some("user_reference"))
+            .then(|| {
+                Some((
+                    self.summary.as_deref()?.to_string(),
+                    self.id.as_deref()?.to_string(),
+                ))
+            })
+            .flatten()
+    }
+}
+
+impl Glance {
+    /// [`Glance::of`] without building the entry's JSON tree, when every user
+    /// reference the entry holds is one of the fields read here; `None` otherwise (the
+    /// entry is then parsed whole).
+    pub(super) fn from_bytes(path: &str, bytes: &[u8]) -> Option<Glance> {
+        let e: RawEntry = serde_json::from_slice(bytes).ok()?;
+        let refs: Vec<&RawRef> = e.agent.iter().chain(&e.user).chain(&e.assignees).collect();
+        let shown = refs
+            .iter()
+            .filter(|r| r.kind.as_deref() == Some("user_reference"))
+            .count();
+        if memchr::memmem::find_iter(bytes, b"\"user_reference\"").count() != shown {
+            return None;
+        }
+        let at = match some(&e.created_at) {
+            Some(s) => {
+                crate::time::parse_timestamp(s, None).map_err(|err| format!("created_at: {err}"))
+            }
+            None => Err("a log entry without 'created_at'".to_string()),
+        };
+        let kind = some(&e.kind);
+        let ack = match (&at, kind) {
+            (Ok(at), Some("acknowledge_log_entry")) => {
+                e.agent.as_ref().and_then(RawRef::user).map(|p| (p, *at))
+            }
+            _ => None,
+        };
+        let mut takes_part: Vec<Who> = ack.iter().map(|(p, _)| Who::Id(p.clone())).collect();
+        if kind == Some("assign_log_entry") {
+            let ids: Vec<Who> = e
+                .assignees
+                .iter()
+                .filter_map(RawRef::user)
+                .map(Who::Id)
+                .collect();
+            if ids.is_empty() {
+                let summary = some(&e.summary).unwrap_or("");
+                takes_part.extend(
+                    sentence(summary, "Assigned to ").map(|(n, _)| Who::Name(n.to_string())),
+                );
+            } else {
+                takes_part.extend(ids);
+            }
+        }
+        Some(Glance {
+            path: path.to_string(),
+            incident: e
+                .incident
+                .as_ref()
+                .and_then(|i| some(&i.id))
+                .map(|id| format!("{SOURCE}:{id}")),
+            service: e
+                .service
+                .as_ref()
+                .and_then(|s| some(&s.summary))
+                .map(str::to_string),
+            at,
+            ack,
+            takes_part,
+            names: refs.iter().filter_map(|r| r.name()).collect(),
+        })
     }
 }
 
@@ -364,5 +489,38 @@ pub(super) fn id_for_name(ids: &HashMap<String, String>, name: &str) -> String {
     match ids.get(name) {
         Some(id) => format!("{SOURCE}:{id}"),
         None => format!("{SOURCE}:name:{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_glance_from_the_bytes_is_the_glance_from_the_tree() {
+        let entries = [
+            r#"{"id":"L1","type":"acknowledge_log_entry","created_at":"2026-07-08T21:36:00Z","agent":{"id":"PU1","type":"user_reference","summary":"Ana Berg"},"incident":{"id":"PI1"},"service":{"summary":"checkout"}}"#,
+            r#"{"id":"L2","type":"assign_log_entry","created_at":"2026-07-08T21:40:00+02:00","summary":"Assigned to Bo \"B\" Reyes.","incident":{"id":"PI1"}}"#,
+            r#"{"id":"L3","type":"assign_log_entry","created_at":"2026-07-08T21:40:00Z","assignees":[{"id":"PU2","type":"user_reference","summary":"Bo"},{"id":"S1","type":"service_reference"}],"incident":{"id":"PI1"}}"#,
+            r#"{"id":"L4","type":"notify_log_entry","created_at":"yesterday","user":{"id":"PU3","summary":"Cy"},"incident":{"id":""}}"#,
+            r#"{"id":"L5","type":"acknowledge_log_entry","agent":{"id":"PU1","type":"user_reference","summary":"Ana"}}"#,
+            r#"{"type":"trigger_log_entry","created_at":"2026-07-08T21:00:00Z","agent":{"id":"S1","type":"service_reference","summary":"api"},"incident":{"id":"PI2"},"service":{"summary":""}}"#,
+        ];
+        for text in entries {
+            let tree: Json = serde_json::from_str(text).unwrap();
+            let want = Glance::of("$.log_entries[0]".into(), &tree);
+            assert_eq!(
+                Glance::from_bytes("$.log_entries[0]", text.as_bytes()),
+                Some(want),
+                "{text}"
+            );
+        }
+        // A user reference elsewhere, or a field of another type: read from the tree.
+        for text in [
+            r#"{"type":"note_log_entry","created_at":"2026-07-08T21:00:00Z","channel":{"user":{"id":"PU9","type":"user_reference","summary":"Di"}}}"#,
+            r#"{"type":"note_log_entry","created_at":7}"#,
+        ] {
+            assert_eq!(Glance::from_bytes("$", text.as_bytes()), None, "{text}");
+        }
     }
 }
