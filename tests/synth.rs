@@ -4,21 +4,25 @@
 use crate::util::*;
 
 fn synth(w: &Workdir, out: &str, seed: &str) -> std::path::PathBuf {
+    synth_with(w, out, seed, &[])
+}
+
+/// 60 incidents of 20 chat messages each, with `more` flags for synth.
+fn synth_with(w: &Workdir, out: &str, seed: &str, more: &[&str]) -> std::path::PathBuf {
     let dir = w.path().join(out);
-    w.run_status(
-        &[
-            "synth",
-            "--incidents",
-            "60",
-            "--messages",
-            "20",
-            "--seed",
-            seed,
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        0,
-    );
+    let mut args = vec![
+        "synth",
+        "--incidents",
+        "60",
+        "--messages",
+        "20",
+        "--seed",
+        seed,
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+    args.extend(more);
+    w.run_status(&args, 0);
     dir
 }
 
@@ -105,23 +109,7 @@ fn vendor_exports_and_canonical_tables_of_one_organisation_give_the_same_metrics
     // the same incidents, times, people and follow-ups.
     let w = Workdir::new();
     let vendor = synth(&w, "vendor", "11");
-    let canonical = w.path().join("canonical");
-    w.run_status(
-        &[
-            "synth",
-            "--incidents",
-            "60",
-            "--messages",
-            "20",
-            "--seed",
-            "11",
-            "--form",
-            "canonical",
-            "--out",
-            canonical.to_str().unwrap(),
-        ],
-        0,
-    );
+    let canonical = synth_with(&w, "canonical", "11", &["--form", "canonical"]);
     let (a, b) = (w.path().join("a"), w.path().join("b"));
     for (dir, store) in [(&vendor, &a), (&canonical, &b)] {
         w.run_status(
@@ -164,26 +152,12 @@ fn every_export_layout_gives_the_same_store_and_metrics() {
     // rejected, and the metrics are those of the default layout.
     let w = Workdir::new();
     let write = |name: &str, log: &str, layout: &str| {
-        let dir = w.path().join(name);
-        w.run_status(
-            &[
-                "synth",
-                "--incidents",
-                "60",
-                "--messages",
-                "20",
-                "--seed",
-                "11",
-                "--pagerduty-log",
-                log,
-                "--layout",
-                layout,
-                "--out",
-                dir.to_str().unwrap(),
-            ],
-            0,
-        );
-        dir
+        synth_with(
+            &w,
+            name,
+            "11",
+            &["--pagerduty-log", log, "--layout", layout],
+        )
     };
     let base = write("base", "embedded", "object");
     let base_store = w.path().join("s-base");

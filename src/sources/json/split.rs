@@ -260,13 +260,7 @@ impl<'k, R: Read> Split<'k, R> {
     /// document's record.
     fn push_doc(&mut self, batch: &mut Option<Batch>, start: usize, end: usize) -> Step {
         let b = batch.get_or_insert_with(|| Batch::new(String::new(), self.doc));
-        if self.dropped > 0 {
-            b.too_large
-                .push((b.ends.len(), self.dropped + (end - start) as u64));
-        } else {
-            b.bytes.extend_from_slice(&self.buf[start..end]);
-        }
-        b.ends.push(b.bytes.len());
+        b.push(&self.buf[start..end], self.dropped);
         b.docs.push(self.doc);
         if b.bytes.len() >= BATCH_BYTES {
             Step::Full
@@ -587,13 +581,7 @@ impl<'k, R: Read> Split<'k, R> {
                     return Step::Stop;
                 };
                 let b = batch.get_or_insert_with(|| Batch::new(prefix.clone(), next));
-                if self.dropped > 0 {
-                    b.too_large
-                        .push((b.ends.len(), self.dropped + (end - start) as u64));
-                } else {
-                    b.bytes.extend_from_slice(&self.buf[start..end]);
-                }
-                b.ends.push(b.bytes.len());
+                b.push(&self.buf[start..end], self.dropped);
                 let full = b.bytes.len() >= BATCH_BYTES;
                 self.array.1 = next + 1;
                 self.place = Place::Array {
@@ -620,8 +608,7 @@ impl<'k, R: Read> Split<'k, R> {
                         }
                         let bytes = serde_json::to_vec(&Value::Object(env)).unwrap_or_default();
                         let b = batch.get_or_insert_with(|| Batch::new(String::new(), self.doc));
-                        b.bytes.extend_from_slice(&bytes);
-                        b.ends.push(b.bytes.len());
+                        b.push(&bytes, 0);
                         b.docs.push(self.doc);
                     } else {
                         if env.contains_key("id") {
@@ -654,6 +641,18 @@ impl<'k, R: Read> Split<'k, R> {
 }
 
 impl Batch {
+    /// Adds a record: its bytes, or, when `dropped` of them were let go of as it was
+    /// read (it is over the size limit), its size alone.
+    fn push(&mut self, kept: &[u8], dropped: u64) {
+        if dropped > 0 {
+            self.too_large
+                .push((self.ends.len(), dropped + kept.len() as u64));
+        } else {
+            self.bytes.extend_from_slice(kept);
+        }
+        self.ends.push(self.bytes.len());
+    }
+
     fn new(prefix: String, first: usize) -> Batch {
         Batch {
             prefix,

@@ -282,6 +282,13 @@ fn kind(path: &str, v: &Json) -> Kind {
     }
 }
 
+/// The name of the first team a user or incident lists.
+fn first_team(v: &Json) -> Option<&str> {
+    v.array_at("teams")
+        .first()
+        .and_then(|t| t.str_at("summary"))
+}
+
 /// A user reference as a person id, if it is a user (not a service or a bot).
 fn user(v: Option<&Json>) -> Option<String> {
     let v = v?;
@@ -374,14 +381,7 @@ impl Reader<'_> {
             v.str_at("email"),
             v.str_at("name"),
         )
-        .with(
-            col::TEAM,
-            Value::opt_text(
-                v.array_at("teams")
-                    .first()
-                    .and_then(|t| t.str_at("summary")),
-            ),
-        );
+        .with(col::TEAM, Value::opt_text(first_team(v)));
         if let Some(tz) = v.str_at("time_zone") {
             match crate::time::parse_zone(tz) {
                 Ok(_) => row.set(col::TIMEZONE, Value::text(tz)),
@@ -447,14 +447,7 @@ impl Reader<'_> {
                 .with(col::URL, Value::opt_text(v.str_at("html_url")))
                 .with_all(super::severity_cells(raw_priority, self.ctx))
                 .with(col::STATUS, Value::opt_text(v.str_at("status")))
-                .with(
-                    col::TEAM,
-                    Value::opt_text(
-                        v.array_at("teams")
-                            .first()
-                            .and_then(|t| t.str_at("summary")),
-                    ),
-                )
+                .with(col::TEAM, Value::opt_text(first_team(v)))
                 .with(col::STARTED_AT, Value::opt_ts(created))
                 .with(col::DECLARED_AT, Value::opt_ts(created))
                 .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
