@@ -88,8 +88,10 @@ pub enum Command {
     #[command(
         after_help = "Writes pagerduty/incidents.json and users.json, slack/export.zip, \
         jira/search.json, statuspage/incidents.json, people.csv and services.csv: about 10 \
-        pages, 4 follow-ups and --messages chat messages per incident, over two years. The \
-        same --seed gives byte-identical files. With --form canonical, the same organisation \
+        pages, 4 follow-ups and --messages chat messages per incident, over two years. \
+        --pagerduty-log and --layout choose how the exports are laid out, as real exports \
+        differ (the same records whichever is chosen). The same --seed gives \
+        byte-identical files. With --form canonical, the same organisation \
         as canonical CSV tables (incidents.csv, pages.csv, events.csv, …), written from what \
         was drawn rather than from the vendor files: both ingest to the same metrics."
     )]
@@ -288,13 +290,13 @@ pub struct SynthArgs {
 
     /// Where PagerDuty's log entries go: inside their incidents, one file per incident
     /// (pagerduty/log_entries/), or one account-wide pagerduty/log_entries.json
-    #[arg(long, value_enum, default_value_t = SynthPagerLog::Embedded)]
+    #[arg(long, value_enum, value_name = "WHERE", default_value_t = SynthPagerLog::Embedded)]
     pub pagerduty_log: SynthPagerLog,
 
     /// How the JSON exports hold their records: an object with an array under a key, a
     /// bare array, an array of API pages, the pages one document after another, or JSON
     /// Lines (Slack's export keeps its own layout)
-    #[arg(long, value_enum, default_value_t = SynthLayout::Object)]
+    #[arg(long, value_enum, value_name = "LAYOUT", default_value_t = SynthLayout::Object)]
     pub layout: SynthLayout,
 }
 

@@ -95,8 +95,12 @@ pub fn ordered_streams<I: Sync, T: Send>(
     mut consume: impl FnMut(T) -> bool,
 ) {
     let lanes = ahead.max(1).min(inputs.len()).max(1);
+    // Set before the consumer lets go of an input's items, so that a thread whose
+    // producer stops for it does not start its next input.
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let produce = &produce;
+        let stopped = &stopped;
         // Each thread hands over, for each of its inputs in turn, the receiving end of
         // that input's items.
         let mut threads: Vec<_> = (0..lanes)
@@ -104,6 +108,9 @@ pub fn ordered_streams<I: Sync, T: Send>(
                 let (give, take) = sync_channel::<Receiver<T>>(1);
                 let handle = scope.spawn(move || {
                     for input in inputs.iter().skip(lane).step_by(lanes) {
+                        if stopped.load(std::sync::atomic::Ordering::Acquire) {
+                            return;
+                        }
                         let (tx, rx) = sync_channel::<T>(depth);
                         if give.send(rx).is_err() {
                             return;
@@ -120,6 +127,7 @@ pub fn ordered_streams<I: Sync, T: Send>(
             };
             for item in items {
                 if !consume(item) {
+                    stopped.store(true, std::sync::atomic::Ordering::Release);
                     break 'inputs;
                 }
             }
