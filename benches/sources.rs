@@ -7,7 +7,8 @@
 //! store as the real binary, and prints per source and layout: the input's size (a zip
 //! unpacked), the records read (from ingest's accounting), wall time, input MB/s, peak
 //! memory (from `wait4`), and the time serde_json takes merely to walk the same JSON
-//! (`IgnoredAny`, document after document; a zip inflated too): the floor for reading.
+//! (`IgnoredAny`, document after document; a zip inflated too; a CSV file's records
+//! with the csv crate): the floor for reading.
 
 mod common;
 
@@ -23,6 +24,8 @@ struct Case {
     /// `synth --pagerduty-log` and `--layout`.
     log: &'static str,
     layout: &'static str,
+    /// `synth --tickets`.
+    tickets: &'static str,
     /// The files or folder ingested, below the organisation.
     input: &'static str,
 }
@@ -32,54 +35,70 @@ const CASES: &[Case] = &[
         label: "pagerduty, log entries embedded",
         log: "embedded",
         layout: "object",
+        tickets: "jira-json",
         input: "pagerduty",
     },
     Case {
         label: "pagerduty, one global log_entries",
         log: "global",
         layout: "object",
+        tickets: "jira-json",
         input: "pagerduty",
     },
     Case {
         label: "pagerduty, log entries per incident",
         log: "per-incident",
         layout: "object",
+        tickets: "jira-json",
         input: "pagerduty",
     },
     Case {
         label: "pagerduty, embedded, JSON Lines",
         log: "embedded",
         layout: "lines",
+        tickets: "jira-json",
         input: "pagerduty",
     },
     Case {
         label: "pagerduty, global, pages as documents",
         log: "global",
         layout: "documents",
+        tickets: "jira-json",
         input: "pagerduty",
     },
     Case {
         label: "jira search, one object",
         log: "embedded",
         layout: "object",
+        tickets: "jira-json",
         input: "jira",
     },
     Case {
         label: "jira search, array of pages",
         log: "embedded",
         layout: "pages",
+        tickets: "jira-json",
         input: "jira",
+    },
+    Case {
+        label: "jira CSV export",
+        log: "embedded",
+        layout: "object",
+        tickets: "jira-csv",
+        input: "jira/issues.csv",
     },
     Case {
         label: "statuspage, bare array",
         log: "embedded",
         layout: "array",
+        tickets: "jira-json",
         input: "statuspage",
     },
     Case {
         label: "slack export zip",
         log: "embedded",
         layout: "object",
+        tickets: "jira-json",
         input: "slack/export.zip",
     },
 ];
@@ -118,6 +137,12 @@ fn bare_parse(input: &Path) -> (u64, f64) {
                 bytes += buf.len() as u64;
                 walk(&buf);
             }
+        } else if f.extension().is_some_and(|e| e == "csv") {
+            let buf = std::fs::read(&f).unwrap();
+            bytes += buf.len() as u64;
+            let mut record = csv::ByteRecord::new();
+            let mut reader = csv::Reader::from_reader(buf.as_slice());
+            while reader.read_byte_record(&mut record).expect("CSV") {}
         } else {
             let buf = std::fs::read(&f).unwrap();
             bytes += buf.len() as u64;
@@ -162,7 +187,7 @@ fn main() {
         "parse MB/s"
     );
     for case in CASES {
-        let org = root.join(format!("{}-{}", case.log, case.layout));
+        let org = root.join(format!("{}-{}-{}", case.log, case.layout, case.tickets));
         if !org.exists() {
             measure(
                 Command::new(bin)

@@ -298,6 +298,12 @@ pub struct SynthArgs {
     /// Lines (Slack's export keeps its own layout)
     #[arg(long, value_enum, value_name = "LAYOUT", default_value_t = SynthLayout::Object)]
     pub layout: SynthLayout,
+
+    /// Jira's issues as the search API's JSON (jira/search.json), or as the web UI's
+    /// CSV export (jira/issues.csv: dates to the minute in UTC; ingest it with
+    /// --timezone UTC)
+    #[arg(long, value_enum, value_name = "FORM", default_value_t = SynthTickets::JiraJson)]
+    pub tickets: SynthTickets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -530,6 +536,22 @@ impl From<SynthLayout> for crate::synth::Layout {
             SynthLayout::Pages => crate::synth::Layout::Pages,
             SynthLayout::Documents => crate::synth::Layout::Documents,
             SynthLayout::Lines => crate::synth::Layout::Lines,
+        }
+    }
+}
+
+/// `synth --tickets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthTickets {
+    JiraJson,
+    JiraCsv,
+}
+
+impl From<SynthTickets> for crate::synth::Tickets {
+    fn from(t: SynthTickets) -> Self {
+        match t {
+            SynthTickets::JiraJson => crate::synth::Tickets::JiraJson,
+            SynthTickets::JiraCsv => crate::synth::Tickets::JiraCsv,
         }
     }
 }

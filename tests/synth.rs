@@ -209,3 +209,54 @@ fn every_export_layout_gives_the_same_store_and_metrics() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+#[test]
+fn jira_as_its_csv_export_gives_the_tickets_of_its_json() {
+    // The CSV export holds dates to the minute, without a zone (synth writes UTC):
+    // counts are those of the search JSON, durations within a minute of them.
+    let w = Workdir::new();
+    let json = synth(&w, "json", "11");
+    let csv = synth_with(&w, "csv", "11", &["--tickets", "jira-csv"]);
+    let (a, b) = (w.path().join("a"), w.path().join("b"));
+    w.run_status(
+        &[
+            "ingest",
+            "--store",
+            a.to_str().unwrap(),
+            json.to_str().unwrap(),
+        ],
+        0,
+    );
+    let out = w.run_status(
+        &[
+            "ingest",
+            "--timezone",
+            "UTC",
+            "--store",
+            b.to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(
+        accounting(&out, "jira/issues.csv")[1..],
+        ["jira_csv", "277", "277", "0", "0", "0"]
+    );
+    let (x, y) = (
+        metrics(&w, &a, &["--period", "2025"]),
+        metrics(&w, &b, &["--period", "2025"]),
+    );
+    for key in ["total", "done", "wont_do", "open", "stale_open", "unowned"] {
+        assert_eq!(x["action_items"][key], y["action_items"][key], "{key}");
+    }
+    for key in ["required", "held", "held_within_5_business_days"] {
+        assert_eq!(x["time_to_retro"][key], y["time_to_retro"][key], "{key}");
+    }
+    let hours = |m: &serde_json::Value| m["time_to_retro"]["median_hours"].as_f64().unwrap();
+    assert!(
+        (hours(&x) - hours(&y)).abs() <= 1.0 / 60.0,
+        "{} {}",
+        hours(&x),
+        hours(&y)
+    );
+}

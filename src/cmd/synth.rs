@@ -11,6 +11,7 @@ pub fn run(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
         form: args.form.into(),
         shapes: crate::synth::Shapes {
             pagerduty_log: args.pagerduty_log.into(),
+            tickets: args.tickets.into(),
             layout: args.layout.into(),
         },
     };

@@ -41,8 +41,19 @@ pub struct Options {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shapes {
     pub pagerduty_log: PagerLog,
+    pub tickets: Tickets,
     /// Of every JSON export but Slack's (whose layout is fixed).
     pub layout: Layout,
+}
+
+/// How Jira's issues are exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tickets {
+    /// The search API's JSON, with changelogs (`jira/search.json`).
+    #[default]
+    JiraJson,
+    /// The web UI's CSV export (`jira/issues.csv`): dates to the minute, no zone.
+    JiraCsv,
 }
 
 /// Where PagerDuty's log entries are.

@@ -11,7 +11,7 @@ pub(crate) struct Vendor {
     pub(crate) shapes: Shapes,
     pub(crate) pd: JsonArray,
     pub(crate) log: LogOut,
-    pub(crate) jira: JsonArray,
+    pub(crate) jira: JiraOut,
     pub(crate) status: JsonArray,
     pub(crate) slack: Slack,
 }
@@ -58,7 +58,7 @@ impl Vendor {
             shapes,
             pd: JsonArray::create(&out.join("pagerduty/incidents.json"), "incidents", layout)?,
             log,
-            jira: JsonArray::create(&out.join("jira/search.json"), "issues", layout)?,
+            jira: JiraOut::create(out, shapes.tickets, layout)?,
             status: JsonArray::create(&out.join("statuspage/incidents.json"), "incidents", layout)?,
             slack: Slack::create(&out.join("slack/export.zip"))?,
         })
@@ -155,30 +155,30 @@ impl Render for Vendor {
             .collect();
         self.slack.channel(i, &inc.channel(), t, &msgs, people)?;
         if let Some(retro) = &inc.retro {
-            self.jira.push(&issue(
-                &format!("PM-{i}"),
-                "Postmortem",
-                &format!("Postmortem: {title}"),
-                number,
-                retro.created,
-                retro.held,
-                false,
-                Some(acker),
-                service.team,
-            ))?;
+            self.jira.push(&JiraIssue {
+                key: format!("PM-{i}"),
+                kind: "Postmortem",
+                summary: format!("Postmortem: {title}"),
+                incident: number,
+                created: retro.created,
+                completed: retro.held,
+                dropped: false,
+                owner: Some(acker),
+                team: service.team,
+            })?;
         }
         for (k, f) in inc.follow_ups.iter().enumerate() {
-            self.jira.push(&issue(
-                &format!("FU-{i}-{k}"),
-                "Task",
-                &format!("Follow-up {k} of {title}"),
-                number,
-                f.created,
-                f.completed,
-                f.dropped,
-                f.owner,
-                service.team,
-            ))?;
+            self.jira.push(&JiraIssue {
+                key: format!("FU-{i}-{k}"),
+                kind: "Task",
+                summary: format!("Follow-up {k} of {title}"),
+                incident: number,
+                created: f.created,
+                completed: f.completed,
+                dropped: f.dropped,
+                owner: f.owner,
+                team: service.team,
+            })?;
         }
         if let Some(public) = &inc.public {
             let mut updates: Vec<Value> = public.updates.iter().enumerate().map(|(k, at)| {
@@ -291,39 +291,148 @@ pub(crate) fn slack_id(people: &[Person], p: &Person) -> String {
     format!("U{}", index_of(people, p))
 }
 
-/// A Jira issue with its changelog: the move into Done (or Won't Do) when completed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn issue(
-    key: &str,
-    kind: &str,
-    summary: &str,
-    incident: i64,
-    created: i64,
-    completed: Option<i64>,
-    dropped: bool,
-    owner: Option<&Person>,
-    team: &str,
-) -> Value {
-    let (status, histories) = match completed {
-        Some(at) => (
-            json!({"id": "10001", "name": "Done", "statusCategory": {"key": "done"}}),
-            json!([{"id": format!("H{key}"), "created": ts(at), "items": [
-                {"field": "resolution", "from": null, "to": "1", "toString": if dropped {"Won't Do"} else {"Done"}},
-                {"field": "status", "from": "3", "fromString": "In Progress", "to": "10001", "toString": "Done"}]}]),
-        ),
-        None => (
-            json!({"id": "3", "name": "In Progress", "statusCategory": {"key": "indeterminate"}}),
-            json!([]),
-        ),
-    };
-    json!({"id": key, "key": key, "self": format!("https://acme.atlassian.net/rest/api/2/issue/{key}"),
-        "fields": {"summary": summary, "issuetype": {"name": kind}, "status": status,
-            "resolution": completed.map(|_| json!({"name": if dropped {"Won't Do"} else {"Done"}})),
-            "resolutiondate": completed.map(ts), "created": ts(created), "updated": ts(completed.unwrap_or(created)),
-            "labels": [format!("inc-{incident}")], "components": [{"name": team}],
-            "assignee": owner.map(|p| json!({"accountId": format!("acc-{}", p.email), "displayName": p.name,
-                "emailAddress": p.email, "timeZone": p.zone}))},
-        "changelog": {"histories": histories}})
+/// A Jira issue as the generator drew it.
+pub(crate) struct JiraIssue<'a> {
+    pub(crate) key: String,
+    pub(crate) kind: &'static str,
+    pub(crate) summary: String,
+    pub(crate) incident: i64,
+    pub(crate) created: i64,
+    pub(crate) completed: Option<i64>,
+    /// Closed without being done.
+    pub(crate) dropped: bool,
+    pub(crate) owner: Option<&'a Person>,
+    pub(crate) team: &'static str,
+}
+
+/// The columns of Jira's CSV export that synth writes (a subset, in its order).
+const JIRA_CSV: [&str; 15] = [
+    "Summary",
+    "Issue key",
+    "Issue id",
+    "Issue Type",
+    "Status",
+    "Status Category",
+    "Resolution",
+    "Assignee",
+    "Assignee Id",
+    "Created",
+    "Updated",
+    "Resolved",
+    "Labels",
+    "Component/s",
+    "Description",
+];
+
+impl JiraIssue<'_> {
+    fn resolution(&self) -> &'static str {
+        if self.dropped {
+            "Won't Do"
+        } else {
+            "Done"
+        }
+    }
+
+    /// In the search API's JSON, with its changelog: the move into Done (or Won't Do)
+    /// when completed.
+    fn json(&self) -> Value {
+        let key = &self.key;
+        let (status, histories) = match self.completed {
+            Some(at) => (
+                json!({"id": "10001", "name": "Done", "statusCategory": {"key": "done"}}),
+                json!([{"id": format!("H{key}"), "created": ts(at), "items": [
+                    {"field": "resolution", "from": null, "to": "1", "toString": self.resolution()},
+                    {"field": "status", "from": "3", "fromString": "In Progress", "to": "10001", "toString": "Done"}]}]),
+            ),
+            None => (
+                json!({"id": "3", "name": "In Progress", "statusCategory": {"key": "indeterminate"}}),
+                json!([]),
+            ),
+        };
+        json!({"id": key, "key": key, "self": format!("https://acme.atlassian.net/rest/api/2/issue/{key}"),
+            "fields": {"summary": self.summary, "issuetype": {"name": self.kind}, "status": status,
+                "resolution": self.completed.map(|_| json!({"name": self.resolution()})),
+                "resolutiondate": self.completed.map(ts), "created": ts(self.created),
+                "updated": ts(self.completed.unwrap_or(self.created)),
+                "labels": [format!("inc-{}", self.incident)], "components": [{"name": self.team}],
+                "assignee": self.owner.map(|p| json!({"accountId": format!("acc-{}", p.email), "displayName": p.name,
+                    "emailAddress": p.email, "timeZone": p.zone}))},
+            "changelog": {"histories": histories}})
+    }
+
+    /// A row of the CSV export ("Export Excel CSV"), dates in Jira's default layout
+    /// (`17/Jul/25 10:44 AM`, minutes only, the exporting user's zone: UTC here).
+    fn csv_row(&self) -> [String; 15] {
+        let date = |t: i64| {
+            chrono::DateTime::from_timestamp_micros(t)
+                .map(|d| d.format("%d/%b/%y %-I:%M %p").to_string())
+                .unwrap_or_default()
+        };
+        let done = self.completed.is_some();
+        [
+            self.summary.clone(),
+            self.key.clone(),
+            self.key.clone(),
+            self.kind.to_string(),
+            if done { "Done" } else { "In Progress" }.to_string(),
+            if done { "Done" } else { "In Progress" }.to_string(),
+            if done { self.resolution() } else { "" }.to_string(),
+            self.owner.map(|p| p.name.clone()).unwrap_or_default(),
+            self.owner
+                .map(|p| format!("acc-{}", p.email))
+                .unwrap_or_default(),
+            date(self.created),
+            date(self.completed.unwrap_or(self.created)),
+            self.completed.map(date).unwrap_or_default(),
+            format!("inc-{}", self.incident),
+            self.team.to_string(),
+            String::new(),
+        ]
+    }
+}
+
+/// Where Jira's issues are being written.
+pub(crate) enum JiraOut {
+    Json(JsonArray),
+    Csv(PathBuf, Box<csv::Writer<BufWriter<std::fs::File>>>),
+}
+
+impl JiraOut {
+    fn create(out: &Path, tickets: Tickets, layout: Layout) -> Result<JiraOut> {
+        Ok(match tickets {
+            Tickets::JiraJson => JiraOut::Json(JsonArray::create(
+                &out.join("jira/search.json"),
+                "issues",
+                layout,
+            )?),
+            Tickets::JiraCsv => {
+                let path = out.join("jira/issues.csv");
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+                w.write_record(JIRA_CSV)?;
+                JiraOut::Csv(path, Box::new(w))
+            }
+        })
+    }
+
+    fn push(&mut self, issue: &JiraIssue) -> Result<()> {
+        match self {
+            JiraOut::Json(a) => a.push(&issue.json()),
+            JiraOut::Csv(_, w) => Ok(w.write_record(issue.csv_row())?),
+        }
+    }
+
+    fn finish(self) -> Result<(PathBuf, u64)> {
+        match self {
+            JiraOut::Json(a) => a.finish(),
+            JiraOut::Csv(path, mut w) => {
+                w.flush()?;
+                let size = std::fs::metadata(&path)?.len();
+                Ok((path, size))
+            }
+        }
+    }
 }
 
 /// A Slack workspace export, written into a zip channel by channel.
