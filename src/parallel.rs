@@ -118,11 +118,11 @@ pub fn ordered_streams<I: Sync, T: Send>(
                         produce(input, &mut |t| tx.send(t).is_ok());
                     }
                 });
-                (Some(take), handle)
+                (take, handle)
             })
             .collect();
         'inputs: for i in 0..inputs.len() {
-            let Some(Ok(items)) = threads[i % lanes].0.as_ref().map(Receiver::recv) else {
+            let Ok(items) = threads[i % lanes].0.recv() else {
                 break; // its thread panicked: raised below
             };
             for item in items {

@@ -54,21 +54,19 @@ pub fn measure_into(cmd: &mut Command, out: impl Into<std::process::Stdio>) -> R
     }
 }
 
+/// A number argument's value (`--incidents 5000`).
 pub fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    given(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// A text argument's value.
 pub fn arg_text(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| default.to_string())
+    given(name).unwrap_or_else(|| default.to_string())
+}
+
+/// The value after `name` on the command line.
+fn given(name: &str) -> Option<String> {
+    let mut args = std::env::args().skip_while(|a| a != name);
+    args.next()?;
+    args.next()
 }

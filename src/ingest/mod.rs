@@ -371,12 +371,12 @@ const BATCH: usize = 1024;
 /// (a file read ahead of its turn, or the current one).
 const AHEAD_BATCHES: usize = 4;
 
-/// One file's events: its start, its records in batches, and its end; the file is
-/// detected, hashed, and parsed unless already ingested. Returns early once `emit`
-/// reports that nobody takes them any more (the writer failed).
 /// Files at least this large are hashed on a thread of their own beside their parsing.
 const HASH_BESIDE_BYTES: u64 = 4 << 20;
 
+/// One file's events: its start, its records in batches, and its end; the file is
+/// detected, hashed, and parsed unless already ingested. Returns early once `emit`
+/// reports that nobody takes them any more (the writer failed).
 fn read_file(
     path: &Path,
     display: &str,
@@ -398,7 +398,9 @@ fn read_file(
     // A file whose content cannot have been ingested before is hashed while it is
     // parsed, on a thread of its own: the hash is only needed for its accounting. A
     // small one is hashed here: a thread would cost more than the hash.
-    let small = std::fs::metadata(path).is_ok_and(|m| m.len() < HASH_BESIDE_BYTES);
+    let small = prepared
+        .as_ref()
+        .is_some_and(|(input, _)| input.size < HASH_BESIDE_BYTES);
     let (result, sha256) = std::thread::scope(|scope| {
         let hashing = (hash_beside && !small).then(|| scope.spawn(|| sha256_file(path)));
         let inline = (hash_beside && small).then(|| sha256_file(path));

@@ -50,6 +50,9 @@ pub struct Input {
     pub display: String,
     /// The first bytes of the file, for detection.
     pub head: Vec<u8>,
+    /// The size of the file the adapter reads (inflated, when it came compressed); 0
+    /// for a folder.
+    pub size: u64,
     /// The head as text (invalid UTF-8 replaced), made once for every adapter's look.
     text: std::sync::OnceLock<String>,
     /// The file name, lower-cased, without its directory and a `.gz` ending.
@@ -70,6 +73,7 @@ impl Input {
             path: path.to_path_buf(),
             display,
             head: Vec::with_capacity(HEAD_BYTES),
+            size: 0,
             text: Default::default(),
             name: String::new(),
             _inflated: None,
@@ -85,9 +89,9 @@ impl Input {
                     name = stem.to_string();
                 }
             }
-            std::fs::File::open(&input.path)?
-                .take(HEAD_BYTES as u64)
-                .read_to_end(&mut input.head)?;
+            let file = std::fs::File::open(&input.path)?;
+            input.size = file.metadata()?.len();
+            file.take(HEAD_BYTES as u64).read_to_end(&mut input.head)?;
         }
         input.name = name;
         Ok(input)
@@ -102,6 +106,7 @@ impl Input {
         Input {
             path,
             display,
+            size: head.len() as u64,
             head,
             text: Default::default(),
             name,

@@ -13,6 +13,7 @@
 //! entries.
 
 use super::*;
+use std::borrow::Cow;
 
 /// What a set of log entries says about their incident. Each row is tagged with the id
 /// of the entry it came from.
@@ -35,12 +36,9 @@ pub(super) fn timeline(
     let mut tl = Timeline::default();
     let mut parsed = Vec::new();
     for e in entries {
-        let at = e
-            .ts_at("created_at")?
-            .ok_or("a log entry without 'created_at'")?;
-        parsed.push((*e, at));
+        parsed.push((*e, time_of(*e)?));
     }
-    let acks: Vec<(String, i64)> = parsed.iter().filter_map(|(e, at)| ack(e, *at)).collect();
+    let acks: Vec<(String, i64)> = parsed.iter().filter_map(|(e, at)| ack(*e, *at)).collect();
     for (e, at) in parsed {
         let agent = user(e.get("agent"));
         match e.str_at("type").unwrap_or("") {
@@ -57,27 +55,81 @@ pub(super) fn timeline(
     Ok(tl)
 }
 
+/// The fields of a log entry that more than its own rows need, read from its JSON tree
+/// or straight from its bytes ([`RawEntry`]): one reading of each for both.
+pub(super) trait Fields {
+    /// Text fields as `Get::str_at` reads them: absent when empty.
+    fn kind(&self) -> Option<&str>;
+    fn created_at(&self) -> Option<&str>;
+    fn summary(&self) -> Option<&str>;
+    fn incident(&self) -> Option<&str>;
+    fn service(&self) -> Option<&str>;
+    /// The agent, when a user (as [`user`] reads a reference).
+    fn agent(&self) -> Option<String>;
+    /// The assignees that are users.
+    fn assignee_ids(&self) -> Vec<String>;
+    /// Every user reference shown: name → id (as [`Names::learn`] takes them).
+    fn names(&self) -> Vec<(String, String)>;
+}
+
+impl Fields for Json {
+    fn kind(&self) -> Option<&str> {
+        self.str_at("type")
+    }
+    fn created_at(&self) -> Option<&str> {
+        self.str_at("created_at")
+    }
+    fn summary(&self) -> Option<&str> {
+        self.str_at("summary")
+    }
+    fn incident(&self) -> Option<&str> {
+        self.str_at("incident.id")
+    }
+    fn service(&self) -> Option<&str> {
+        self.str_at("service.summary")
+    }
+    fn agent(&self) -> Option<String> {
+        user(self.get("agent"))
+    }
+    fn assignee_ids(&self) -> Vec<String> {
+        self.array_at("assignees")
+            .iter()
+            .filter_map(|a| user(Some(a)))
+            .collect()
+    }
+    fn names(&self) -> Vec<(String, String)> {
+        let mut learned = Names::default();
+        learned.learn(self);
+        learned.ids.into_iter().collect()
+    }
+}
+
+/// The entry's time, or why it has none (a created_at that is not text reads as none,
+/// as `Get::ts_at` reads it).
+fn time_of(e: &impl Fields) -> Result<i64, String> {
+    match e.created_at() {
+        Some(s) => {
+            crate::time::parse_timestamp(s, None).map_err(|err| format!("created_at: {err}"))
+        }
+        None => Err("a log entry without 'created_at'".to_string()),
+    }
+}
+
 /// An acknowledgement by a person: who, when.
-fn ack(e: &Json, at: i64) -> Option<(String, i64)> {
-    (e.str_at("type") == Some("acknowledge_log_entry"))
-        .then(|| user(e.get("agent")))
+fn ack(e: &impl Fields, at: i64) -> Option<(String, i64)> {
+    (e.kind() == Some("acknowledge_log_entry"))
+        .then(|| e.agent())
         .flatten()
         .map(|p| (p, at))
 }
 
 /// The people an assign entry names: its assignees, else the name in its sentence.
-fn assignees(e: &Json) -> Vec<Who> {
-    let ids: Vec<Who> = e
-        .array_at("assignees")
-        .iter()
-        .filter_map(|a| user(Some(a)))
-        .map(Who::Id)
-        .collect();
+fn assignees(e: &impl Fields) -> Vec<Who> {
+    let ids = e.assignee_ids();
     if !ids.is_empty() {
-        return ids;
+        return ids.into_iter().map(Who::Id).collect();
     }
-    let summary = e.str_at("summary").unwrap_or("");
-    sentence(summary, "Assigned to ")
+    sentence(e.summary().unwrap_or(""), "Assigned to ")
         .map(|(n, _)| Who::Name(n.to_string()))
         .into_iter()
         .collect()
@@ -212,31 +264,37 @@ pub(super) struct Glance {
 }
 
 impl Glance {
-    pub(super) fn of(path: String, e: &Json) -> Glance {
-        let at = match e.ts_at("created_at") {
-            Ok(Some(at)) => Ok(at),
-            Ok(None) => Err("a log entry without 'created_at'".to_string()),
-            Err(err) => Err(err),
-        };
-        let mut learned = Names::default();
-        learned.learn(e);
-        let mut takes_part = Vec::new();
+    pub(super) fn of(path: String, e: &impl Fields) -> Glance {
+        let at = time_of(e);
         let ack = at.as_ref().ok().and_then(|at| ack(e, *at));
-        if let Some((p, _)) = &ack {
-            takes_part.push(Who::Id(p.clone()));
-        }
-        if e.str_at("type") == Some("assign_log_entry") {
+        let mut takes_part: Vec<Who> = ack.iter().map(|(p, _)| Who::Id(p.clone())).collect();
+        if e.kind() == Some("assign_log_entry") {
             takes_part.extend(assignees(e));
         }
         Glance {
             path,
-            incident: e.str_at("incident.id").map(|id| format!("{SOURCE}:{id}")),
-            service: e.str_at("service.summary").map(str::to_string),
+            incident: e.incident().map(|id| format!("{SOURCE}:{id}")),
+            service: e.service().map(str::to_string),
             at,
             ack,
             takes_part,
-            names: learned.ids.into_iter().collect(),
+            names: e.names(),
         }
+    }
+
+    /// [`Glance::of`] without building the entry's JSON tree, when every user
+    /// reference the entry holds is one of the fields read here; `None` otherwise (the
+    /// entry is then parsed whole).
+    pub(super) fn from_bytes(path: &str, bytes: &[u8]) -> Option<Glance> {
+        let e: RawEntry = serde_json::from_slice(bytes).ok()?;
+        let shown = e
+            .refs()
+            .filter(|r| r.kind.as_deref() == Some("user_reference"))
+            .count();
+        if memchr::memmem::find_iter(bytes, b"\"user_reference\"").count() != shown {
+            return None;
+        }
+        Some(Glance::of(path.to_string(), &e))
     }
 }
 
@@ -272,8 +330,6 @@ struct RawRef<'a> {
     summary: Option<Cow<'a, str>>,
 }
 
-use std::borrow::Cow;
-
 /// A text field as `Get::str_at` reads it: absent when empty.
 fn some<'a>(s: &'a Option<Cow<'_, str>>) -> Option<&'a str> {
     s.as_deref().filter(|s| !s.is_empty())
@@ -286,81 +342,47 @@ impl RawRef<'_> {
         let id = some(&self.id)?;
         (kind == "user_reference" || kind == "user").then(|| format!("{SOURCE}:{id}"))
     }
+}
 
-    /// As [`Names::learn`] takes a user reference: its summary and id.
-    fn name(&self) -> Option<(String, String)> {
-        (self.kind.as_deref() == Some("user_reference"))
-            .then(|| {
-                Some((
-                    self.summary.as_deref()?.to_string(),
-                    self.id.as_deref()?.to_string(),
-                ))
-            })
-            .flatten()
+impl RawEntry<'_> {
+    /// The references that may be users: agent, user, assignees.
+    fn refs(&self) -> impl Iterator<Item = &RawRef<'_>> {
+        self.agent.iter().chain(&self.user).chain(&self.assignees)
     }
 }
 
-impl Glance {
-    /// [`Glance::of`] without building the entry's JSON tree, when every user
-    /// reference the entry holds is one of the fields read here; `None` otherwise (the
-    /// entry is then parsed whole).
-    pub(super) fn from_bytes(path: &str, bytes: &[u8]) -> Option<Glance> {
-        let e: RawEntry = serde_json::from_slice(bytes).ok()?;
-        let refs: Vec<&RawRef> = e.agent.iter().chain(&e.user).chain(&e.assignees).collect();
-        let shown = refs
-            .iter()
+impl Fields for RawEntry<'_> {
+    fn kind(&self) -> Option<&str> {
+        some(&self.kind)
+    }
+    fn created_at(&self) -> Option<&str> {
+        some(&self.created_at)
+    }
+    fn summary(&self) -> Option<&str> {
+        some(&self.summary)
+    }
+    fn incident(&self) -> Option<&str> {
+        self.incident.as_ref().and_then(|i| some(&i.id))
+    }
+    fn service(&self) -> Option<&str> {
+        self.service.as_ref().and_then(|s| some(&s.summary))
+    }
+    fn agent(&self) -> Option<String> {
+        self.agent.as_ref().and_then(RawRef::user)
+    }
+    fn assignee_ids(&self) -> Vec<String> {
+        self.assignees.iter().filter_map(RawRef::user).collect()
+    }
+    fn names(&self) -> Vec<(String, String)> {
+        self.refs()
             .filter(|r| r.kind.as_deref() == Some("user_reference"))
-            .count();
-        if memchr::memmem::find_iter(bytes, b"\"user_reference\"").count() != shown {
-            return None;
-        }
-        let at = match some(&e.created_at) {
-            Some(s) => {
-                crate::time::parse_timestamp(s, None).map_err(|err| format!("created_at: {err}"))
-            }
-            None => Err("a log entry without 'created_at'".to_string()),
-        };
-        let kind = some(&e.kind);
-        let ack = match (&at, kind) {
-            (Ok(at), Some("acknowledge_log_entry")) => {
-                e.agent.as_ref().and_then(RawRef::user).map(|p| (p, *at))
-            }
-            _ => None,
-        };
-        let mut takes_part: Vec<Who> = ack.iter().map(|(p, _)| Who::Id(p.clone())).collect();
-        if kind == Some("assign_log_entry") {
-            let ids: Vec<Who> = e
-                .assignees
-                .iter()
-                .filter_map(RawRef::user)
-                .map(Who::Id)
-                .collect();
-            if ids.is_empty() {
-                let summary = some(&e.summary).unwrap_or("");
-                takes_part.extend(
-                    sentence(summary, "Assigned to ").map(|(n, _)| Who::Name(n.to_string())),
-                );
-            } else {
-                takes_part.extend(ids);
-            }
-        }
-        Some(Glance {
-            path: path.to_string(),
-            incident: e
-                .incident
-                .as_ref()
-                .and_then(|i| some(&i.id))
-                .map(|id| format!("{SOURCE}:{id}")),
-            service: e
-                .service
-                .as_ref()
-                .and_then(|s| some(&s.summary))
-                .map(str::to_string),
-            at,
-            ack,
-            takes_part,
-            names: refs.iter().filter_map(|r| r.name()).collect(),
-        })
+            .filter_map(|r| {
+                Some((
+                    r.summary.as_deref()?.to_string(),
+                    r.id.as_deref()?.to_string(),
+                ))
+            })
+            .collect()
     }
 }
 
@@ -444,18 +466,13 @@ impl Separate {
         };
         let incident_id = format!("{SOURCE}:{id}");
         let group = self.groups.get(&incident_id);
-        let at = match (group.and_then(|g| g.error.as_ref()), e.ts_at("created_at")) {
-            (None, Ok(Some(at))) => at,
-            (Some(reason), _) => {
-                return Item::Reject(Reject::new(path, reason.clone(), &e.to_string()))
-            }
-            (None, _) => {
-                return Item::Reject(Reject::new(
-                    path,
-                    "a log entry without 'created_at'",
-                    &e.to_string(),
-                ))
-            }
+        // An entry without a readable time rejects its incident's entries with its reason.
+        let at = match group
+            .and_then(|g| g.error.clone())
+            .map_or_else(|| time_of(e), Err)
+        {
+            Ok(at) => at,
+            Err(reason) => return Item::Reject(Reject::new(path, reason, &e.to_string())),
         };
         let ids = &self.names;
         let name = |n: &str| id_for_name(ids, n);

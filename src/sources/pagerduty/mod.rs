@@ -66,7 +66,7 @@ impl Source for PagerDuty {
         let mut separate = Separate::default();
         // The log entries of a small file (one per incident, say), kept from the first
         // reading for the second.
-        let small = std::fs::metadata(&input.path).is_ok_and(|m| m.len() <= KEEP_WHOLE_BYTES);
+        let small = input.size <= KEEP_WHOLE_BYTES;
         let mut kept: Vec<(String, Json)> = Vec::new();
         let mut analytics: Vec<(String, Json)> = Vec::new();
         let mut reader = Reader {
@@ -89,7 +89,7 @@ impl Source for PagerDuty {
             &keys,
             // An entry of a large separate export is glanced at from its bytes.
             |path, bytes| {
-                (!small && path.contains("$.log_entries["))
+                (!small && under(path, "log_entries"))
                     .then(|| Glance::from_bytes(path, bytes))
                     .flatten()
                     .map(|g| Element::Entry(g, None))
@@ -145,18 +145,25 @@ impl Source for PagerDuty {
             Some(one @ Json::Object(_)) => emit(reader.response("$.responses", one, incident)),
             _ => {}
         }
-        if separate.entries > 0 && small {
+        if separate.entries > 0 {
             separate.finish(&reader.names.ids);
+        }
+        if small {
             for (path, v) in &kept {
                 emit(separate.item(path, v));
             }
         } else if separate.entries > 0 {
             // The second reading of the log entries: each one's record, at once. The
-            // file reads as it did the first time (its rejects are counted already).
-            separate.finish(&reader.names.ids);
-            json::stream_file_with(
+            // file reads as it did the first time (its rejects are counted already);
+            // records under the other keys are passed over unparsed.
+            json::stream_file_raw(
                 &input.path,
                 &keys,
+                |path, _| {
+                    keys.iter()
+                        .any(|k| *k != "log_entries" && under(path, k))
+                        .then_some(None)
+                },
                 |path, v| (kind(&path, &v) == Kind::LogEntry).then(|| separate.item(&path, &v)),
                 &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
             )?;
@@ -250,18 +257,24 @@ enum Kind {
     Incident,
 }
 
+/// Whether a record's path is in the array under `key`: `$.log_entries[3]`, or the
+/// same in a later document (`document 2: $.log_entries[0]`).
+fn under(path: &str, key: &str) -> bool {
+    path.split_once("$.")
+        .and_then(|(_, rest)| rest.strip_prefix(key))
+        .is_some_and(|rest| rest.starts_with('['))
+}
+
 fn kind(path: &str, v: &Json) -> Kind {
-    // `$.log_entries[3]`, or the same in a later document (`document 2: $.log_entries[0]`).
-    let under = |key: &str| path.contains(&format!("$.{key}["));
-    if under("log_entries") {
+    if under(path, "log_entries") {
         Kind::LogEntry
-    } else if under("data") {
+    } else if under(path, "data") {
         Kind::Analytics
-    } else if under("users") {
+    } else if under(path, "users") {
         Kind::User
-    } else if under("notes") {
+    } else if under(path, "notes") {
         Kind::Note
-    } else if under("alerts") {
+    } else if under(path, "alerts") {
         Kind::Alert
     } else {
         // Pages of results in an array were opened by the JSON reader. A bare record (a bare array, a JSONL line): what it is by its own `type`,
