@@ -224,6 +224,8 @@ impl Row {
             // `event_id` is filled in from the content where the source gives none.
             Table::Events => &[col::INCIDENT_ID, col::AT, col::KIND],
             Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE],
+            // A link a user gives need not name its rule.
+            Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
             _ => t.key(),
         };
         for k in required {

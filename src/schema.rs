@@ -473,7 +473,9 @@ impl Table {
             Table::Incidents => &[col::INCIDENT_ID],
             Table::IncidentServices => &[col::INCIDENT_ID, col::SERVICE],
             Table::IncidentTags => &[col::INCIDENT_ID, col::TAG, col::VALUE],
-            Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
+            // The rule is part of the key: a pair a source links and linking's choice of
+            // the pair's primary incident are two rows.
+            Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID, col::RULE],
             Table::LinkIssues => &[col::KIND, col::LINKED_ID],
             Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE, col::SOURCE],
             Table::Pages => &[col::PAGE_ID],

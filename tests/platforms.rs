@@ -127,14 +127,14 @@ fn a_platform_incident_and_its_pager_incident_count_once() {
     );
     let s = w.store();
     // INC-7 names PI1 through its alert's source URL; INC-8 names PI2's page in its
-    // summary.
+    // summary. Linking makes the pager's incident the primary one.
     for (platform, pager) in [
         ("incidentio:01INC7", "pagerduty:PI1"),
         ("incidentio:01INC8", "pagerduty:PI2"),
     ] {
         assert_eq!(
             link_rules(&s, platform, pager),
-            ["incident-url"],
+            ["incident-url", "primary"],
             "{platform} → {pager}"
         );
     }
@@ -200,6 +200,68 @@ fn a_platform_incident_and_its_pager_incident_count_once() {
     let m = w.metrics_json(&["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"]);
     // OPS-2, OPS-3, OPS-4, OPS-6 from Jira; FU2 and FU3 from incident.io.
     assert_eq!(m["action_items"]["total"], 6);
+}
+
+/// A store linked before linking chose primary incidents (its `primary` rows taken out
+/// here) is not merged by metrics: they count both incidents, say why, and the next
+/// ingest merges them.
+#[test]
+fn a_store_linked_before_primaries_were_chosen_says_to_ingest_again() {
+    use polars::prelude::{lit, IntoLazy, ParquetWriter};
+    let w = Workdir::new();
+    w.ingest(&[
+        &fixtures().join("incidentio/org"),
+        &fixtures().join("pagerduty/org"),
+    ]);
+    let args = ["--period", "2026-Q3", "--as-of", "2026-08-01T00:00:00Z"];
+    let m = w.metrics_json(&args);
+    assert_eq!(m["incidents"]["count"], 3);
+    assert_eq!(m["data_quality"]["unmerged_links"], 0);
+
+    let store = incidentlens::store::Store::at(w.store());
+    let path = store.table_path(Table::IncidentLinks);
+    let links = store.read(Table::IncidentLinks).unwrap();
+    let mut older = links
+        .clone()
+        .lazy()
+        .filter(polars::prelude::col(col::RULE).neq(lit("primary")))
+        .collect()
+        .unwrap();
+    // The two primary rows: PI1 for INC-7, PI2 for INC-8.
+    assert_eq!(links.height() - older.height(), 2);
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut older)
+        .unwrap();
+    let m = w.metrics_json(&args);
+    // PI1 = INC-7 and PI2 = INC-8 count apart: five incidents, not three.
+    assert_eq!(m["incidents"]["count"], 5);
+    assert_eq!(m["data_quality"]["unmerged_links"], 2);
+    let store_arg = w.store().display().to_string();
+    let out = w.run_status(
+        &[
+            "metrics", "--store", &store_arg, "--period", "2026-Q3", "--format", "table",
+        ],
+        0,
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("2 links between incidents seen in two sources not merged"),
+        "{text}"
+    );
+
+    w.run_status(
+        &[
+            "ingest",
+            "--store",
+            &store_arg,
+            "--force",
+            fixtures().join("pagerduty/org").to_str().unwrap(),
+        ],
+        0,
+    );
+    let m = w.metrics_json(&args);
+    assert_eq!(m["incidents"]["count"], 3);
+    assert_eq!(m["data_quality"]["unmerged_links"], 0);
 }
 
 #[test]
@@ -310,7 +372,10 @@ fn rootly_and_firehydrant_exports_give_phases_retros_and_follow_ups() {
     assert_eq!(m["comms"]["median_gap_minutes"], 12.0);
     // r1 names its PagerDuty incident by id: once PagerDuty is in, they are one.
     w.ingest(&[&fixtures().join("pagerduty/org")]);
-    assert_eq!(link_rules(&s, "rootly:r1", "pagerduty:PI3"), ["explicit"]);
+    assert_eq!(
+        link_rules(&s, "rootly:r1", "pagerduty:PI3"),
+        ["explicit", "primary"]
+    );
 }
 
 #[test]

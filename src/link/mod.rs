@@ -104,9 +104,15 @@ pub struct Report {
     derived: HashMap<Table, HashSet<u128>>,
 }
 
+/// The rule of the `incident_links` rows that name, for each incident seen in several
+/// sources, the one that stands for them all (see [`primaries`]): the only links metrics
+/// read to merge incidents.
+pub const PRIMARY: &str = "primary";
+
 /// Rules of the `incident_links` rows linking derives (as opposed to the references
 /// sources store for it to resolve, and links a user gives in the canonical form).
-const DERIVED_RULES: [&str; 8] = [
+const DERIVED_RULES: [&str; 9] = [
+    PRIMARY,
     "explicit",
     "ticket-url",
     "ticket-label",
@@ -250,6 +256,8 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     crate::timing::lap("link: channels, chat participants");
     relink_tickets(writer, &incidents, &inc, &mut report)?;
     crate::timing::lap("link: tickets, retros");
+    primaries(writer, &inc, &mut report)?;
+    crate::timing::lap("link: primary incidents");
     remove_stale(writer, &report)?;
     crate::timing::lap("link: stale links removed");
     // `link_issues` becomes what this linking found: issues resolved since are removed.

@@ -56,3 +56,100 @@ pub fn same_incidents(
     }
     Ok(out)
 }
+
+/// Chooses, for every group of incidents that links join (one incident seen by a pager,
+/// a platform and a ticket), the primary one: the incident of the best-ranked source
+/// ([`rank`], from the source's role), then the least id. Each other member gets a
+/// derived row `(member, primary, "primary")`, and metrics merge by these rows alone.
+///
+/// The groups come from this linking's own links (those it derived again, not the
+/// stale ones it is about to remove) and the links a user gave in the canonical form.
+pub(super) fn primaries(writer: &mut Writer, inc: &DataFrame, report: &mut Report) -> Result<()> {
+    let source_of: HashMap<String, String> = strs(inc, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(inc, col::SOURCE)?)
+        .filter_map(|(id, source)| Some((id?, source.unwrap_or_default())))
+        .collect();
+    let links = writer.rows(Table::IncidentLinks)?;
+    let derived = report.derived.get(&Table::IncidentLinks);
+    let mut groups = Groups::default();
+    for ((a, b), rule) in strs(&links, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(&links, col::LINKED_ID)?)
+        .zip(strs(&links, col::RULE)?)
+    {
+        let (Some(a), Some(b)) = (a, b) else { continue };
+        let rule = rule.unwrap_or_default();
+        let current = if DERIVED_RULES.contains(&rule.as_str()) {
+            rule != PRIMARY
+                && derived.is_some_and(|d| {
+                    d.contains(&xxhash_rust::xxh3::xxh3_128(
+                        link_row(&a, &b, &rule).key().as_bytes(),
+                    ))
+                })
+        } else {
+            rule != REFERENCE
+        };
+        if current && source_of.contains_key(&a) && source_of.contains_key(&b) {
+            groups.join(&a, &b);
+        }
+    }
+    for members in groups.into_sets() {
+        let order = |id: &String| (rank(&source_of[id]), id.clone());
+        let primary = members.iter().min_by_key(|id| order(id)).expect("a group");
+        for member in members.iter().filter(|m| *m != primary) {
+            put_derived(writer, report, link_row(member, primary, PRIMARY))?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets of ids joined pairwise (union–find).
+#[derive(Default)]
+struct Groups {
+    index: HashMap<String, usize>,
+    parent: Vec<usize>,
+    ids: Vec<String>,
+}
+
+impl Groups {
+    fn at(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.ids.len();
+        self.index.insert(id.to_string(), i);
+        self.parent.push(i);
+        self.ids.push(id.to_string());
+        i
+    }
+
+    fn root(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    fn join(&mut self, a: &str, b: &str) {
+        let (a, b) = (self.at(a), self.at(b));
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra != rb {
+            self.parent[ra] = rb;
+        }
+    }
+
+    /// The sets of more than one id, each sorted, in the order of their least id.
+    fn into_sets(mut self) -> Vec<Vec<String>> {
+        let mut sets: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for i in 0..self.ids.len() {
+            let r = self.root(i);
+            sets.entry(r).or_default().push(self.ids[i].clone());
+        }
+        let mut sets: Vec<Vec<String>> = sets.into_values().filter(|s| s.len() > 1).collect();
+        sets.iter_mut().for_each(|s| s.sort());
+        sets.sort();
+        sets
+    }
+}

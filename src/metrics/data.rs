@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::identity::Identities;
+use crate::link::PRIMARY;
 use crate::store::{strings as strs, Store};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -137,6 +138,9 @@ pub struct Data {
     /// the last ingest's linking found them; none for a store written before ingest kept
     /// them (metrics never link: the next ingest does).
     pub link_issues: Option<(usize, usize)>,
+    /// Links joining two incidents in a store linked before linking chose primary
+    /// incidents: their incidents are counted apart until the next ingest merges them.
+    pub unmerged: usize,
     /// Incidents' documented fallbacks: (incident id, what the fallback set).
     pub fallbacks: Vec<(String, String)>,
     /// Input records still waiting for an incident no ingest has brought.
@@ -278,6 +282,7 @@ impl Data {
                 .join()
                 .expect("the timestamp reader does not panic")?,
             link_issues,
+            unmerged: 0,
             fallbacks: crate::fallback::tags_of(frame(Table::IncidentTags))?,
             pending: store.rows(Table::Pending)?,
         };
@@ -308,11 +313,15 @@ impl Data {
         Ok(data)
     }
 
-    /// Merges incidents that `incident_links` says are one incident seen in two sources
-    /// (a pager's and an incident platform's): the primary source's row (pager, then
-    /// platform, then the rest; then id) keeps its values and takes the others' where it
-    /// has none (the earliest for retro dates), and every row that named another of them
-    /// names the primary now. Links to channels or tickets are not incident pairs.
+    /// Merges incidents that linking found to be one incident seen in several sources:
+    /// each `incident_links` row of rule [`PRIMARY`] names a member and the incident that
+    /// stands for its group (linking chose it, by the sources' roles). The primary's row
+    /// keeps its values and takes the others' (in id order) where it has none (the
+    /// earliest for retro dates), and every row that named another of them names the
+    /// primary now.
+    ///
+    /// A store linked before linking chose primaries has incident pairs but no such row:
+    /// nothing is merged here (metrics never link), and data quality says to ingest again.
     fn collapse(&mut self, links: &DataFrame) -> Result<()> {
         let known: HashMap<String, usize> = self
             .incidents
@@ -320,53 +329,34 @@ impl Data {
             .enumerate()
             .map(|(i, inc)| (inc.id.clone(), i))
             .collect();
-        // Union–find over incident indexes.
-        let mut parent: Vec<usize> = (0..self.incidents.len()).collect();
-        fn root(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
-        let mut any = false;
-        for (a, b) in strs(links, col::INCIDENT_ID)?
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut pairs = 0;
+        for ((a, b), rule) in strs(links, col::INCIDENT_ID)?
             .into_iter()
             .zip(strs(links, col::LINKED_ID)?)
+            .zip(strs(links, col::RULE)?)
         {
-            if let (Some(&a), Some(&b)) = (
+            let (Some(&a), Some(&b)) = (
                 a.as_ref().and_then(|a| known.get(a)),
                 b.as_ref().and_then(|b| known.get(b)),
-            ) {
-                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                if ra != rb {
-                    parent[ra] = rb;
-                    any = true;
-                }
+            ) else {
+                continue;
+            };
+            if rule.as_deref() == Some(PRIMARY) {
+                groups.entry(b).or_default().push(a);
+            } else {
+                pairs += 1;
             }
         }
-        if !any {
+        if groups.is_empty() {
+            self.unmerged = pairs;
             return Ok(());
         }
-        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for i in 0..self.incidents.len() {
-            let r = root(&mut parent, i);
-            groups.entry(r).or_default().push(i);
-        }
-        let order = |inc: &Incident| {
-            let source = inc.id.split(':').next().unwrap_or("");
-            (crate::link::rank(source), inc.id.clone())
-        };
         let mut renamed: HashMap<String, String> = HashMap::new();
         let mut drop = vec![false; self.incidents.len()];
-        for members in groups.into_values().filter(|m| m.len() > 1) {
-            let primary = *members
-                .iter()
-                .min_by_key(|&&i| order(&self.incidents[i]))
-                .expect("a group has members");
+        for (primary, mut others) in groups {
+            others.sort_by(|&x, &y| self.incidents[x].id.cmp(&self.incidents[y].id));
             let mut merged = self.incidents[primary].clone();
-            let mut others: Vec<usize> = members.into_iter().filter(|&i| i != primary).collect();
-            others.sort_by_key(|&i| order(&self.incidents[i]));
             for i in others {
                 let o = &self.incidents[i];
                 let fill = |a: &mut Option<String>, b: &Option<String>| {

@@ -32,6 +32,9 @@ pub struct DataQuality {
     /// Input records kept until an incident they refer to is ingested (the `pending`
     /// table), whatever their period.
     pub records_pending: usize,
+    /// Links joining two incidents that were not merged, because the store was linked
+    /// before linking chose primary incidents (ingest again to merge them).
+    pub unmerged_links: usize,
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -134,5 +137,6 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
         dangling_links: data.link_issues.map(|(_, d)| d),
         fallbacks,
         records_pending: data.pending,
+        unmerged_links: data.unmerged,
     }
 }

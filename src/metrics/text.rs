@@ -289,6 +289,13 @@ fn quality(m: &Metrics, out: &mut String) {
         q.rows_read, q.rows_ingested, q.rows_skipped, q.rows_rejected, q.incidents_without_severity, q.incidents_without_resolution,
         q.unmatched_people, q.negative_durations, q.services_not_in_catalog
     );
+    if q.unmerged_links > 0 {
+        let _ = writeln!(
+            out,
+            "{} links between incidents seen in two sources not merged: the store was linked before incidentlens chose primary incidents; ingest again (any export, or --force) to merge them",
+            q.unmerged_links
+        );
+    }
     if q.records_pending > 0 {
         let _ = writeln!(
             out,

