@@ -329,6 +329,9 @@ fn unreadable_files_are_errors_that_name_them() {
         err.contains("  canonical (one CSV or JSONL file per canonical table"),
         "{err}"
     );
+    // The accounting table says what kind of fault each file has.
+    assert_eq!(accounting(&out, "empty/incidents.csv")[1], "error: layout");
+    assert_eq!(accounting(&out, "notes.json")[1], "error: unrecognised");
     // The readable file still went in.
     assert_eq!(count(&w.store(), Table::Incidents), 3);
 }

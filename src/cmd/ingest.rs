@@ -101,7 +101,7 @@ const SHOWN: usize = 10;
 fn print_accounting(report: &ingest::Report) {
     let files = report.files.iter().map(|f| {
         let status = match (&f.error, f.unchanged) {
-            (Some(_), _) => "error".to_string(),
+            (Some((fault, _)), _) => format!("error: {}", fault.label()),
             (None, true) => format!("{} (unchanged)", f.source),
             (None, false) => f.source.clone(),
         };
@@ -155,7 +155,7 @@ fn print_file_notes(report: &ingest::Report) {
         for w in &f.warnings {
             crate::say!("warning: {}: {w}", f.file);
         }
-        if let Some(e) = &f.error {
+        if let Some((_, e)) = &f.error {
             crate::say!("error: {}: {e}", f.file);
         }
         if let Some((at, unread)) = &f.cut {
@@ -169,8 +169,8 @@ fn print_file_notes(report: &ingest::Report) {
     }
     let unknown = |f: &&ingest::FileReport| {
         f.error
-            .as_deref()
-            .is_some_and(|e| e.starts_with(crate::sources::NOT_RECOGNISED))
+            .as_ref()
+            .is_some_and(|(fault, _)| *fault == crate::sources::Fault::Unrecognised)
     };
     if report.files.iter().any(|f| unknown(&f)) {
         crate::say!(

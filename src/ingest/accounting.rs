@@ -97,7 +97,7 @@ pub struct FileReport {
     /// known) were not read. The run fails.
     pub cut: Option<(String, Option<u64>)>,
     /// Why the file could not be read at all.
-    pub error: Option<String>,
+    pub error: Option<(crate::sources::Fault, String)>,
     pub warnings: Vec<String>,
 }
 

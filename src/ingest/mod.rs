@@ -460,7 +460,7 @@ fn prepare(
     let input = match Input::open(path, display.to_string()) {
         Ok(i) => i,
         Err(e) => {
-            fr.error = Some(format!("cannot read: {e}"));
+            fr.error = Some((sources::Fault::Unreadable, format!("cannot read: {e}")));
             return None;
         }
     };
@@ -469,7 +469,7 @@ fn prepare(
         None => match sources::detect(&input) {
             Ok(s) => s,
             Err(e) => {
-                fr.error = Some(e);
+                fr.error = Some((e.fault, e.message));
                 return None;
             }
         },
@@ -482,7 +482,7 @@ fn prepare(
     fr.sha256 = match sha256_file(path) {
         Ok(h) => h,
         Err(e) => {
-            fr.error = Some(format!("cannot read: {e:#}"));
+            fr.error = Some((sources::Fault::Unreadable, format!("cannot read: {e:#}")));
             return None;
         }
     };

@@ -127,7 +127,7 @@ pub(crate) fn finish(
                 "",
             ));
         }
-        Some(Err(e)) => fr.error = Some(e.to_string()),
+        Some(Err(e)) => fr.error = Some((e.fault, e.to_string())),
     }
 }
 

@@ -8,7 +8,7 @@
 //! team, and the file's warnings name it: its incidents count under no team. Other kinds
 //! (System, Group, API, Resource, …) are not services: they are counted as skipped.
 
-use super::{Context, FileError, Input, Source};
+use super::{Context, Fault, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -110,16 +110,19 @@ impl Source for Backstage {
         let size = std::fs::metadata(&input.path)?.len();
         if size > MAX_BYTES {
             return Err(FileError::new(
+                Fault::Refused,
                 "file",
                 format!("{size} bytes: a catalog descriptor is expected to be under {MAX_BYTES}"),
             ));
         }
-        let text = std::fs::read_to_string(&input.path)
-            .map_err(|e| FileError::new("file", format!("expected UTF-8 YAML: {e}")))?;
+        let text = std::fs::read_to_string(&input.path).map_err(|e| {
+            FileError::new(Fault::Syntax, "file", format!("expected UTF-8 YAML: {e}"))
+        })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let invalid = |e: yaml_rust2::ScanError| {
             let m = e.marker();
             FileError::new(
+                Fault::Syntax,
                 format!("line {} column {}", m.line(), m.col() + 1),
                 format!("invalid YAML: {}", e.info()),
             )
@@ -129,6 +132,7 @@ impl Source for Backstage {
         let (nodes, expanded) = Expansion::count(text).map_err(invalid)?;
         if expanded > nodes.saturating_mul(MAX_EXPANSION) + 10_000 {
             return Err(FileError::new(
+                Fault::Refused,
                 "file",
                 format!(
                     "its aliases would expand {nodes} YAML nodes into {expanded}: \

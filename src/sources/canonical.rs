@@ -9,7 +9,7 @@
 //! timestamp without a zone, a duplicate key within one file — the last is enforced by
 //! the store).
 
-use super::{table_csv, Context, FileError, Input, Source};
+use super::{table_csv, Context, Fault, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Kind, Table};
@@ -180,6 +180,7 @@ impl Source for Canonical {
     ) -> Result<Vec<String>, FileError> {
         let (table, format) = classify(input, ctx.table).ok_or_else(|| {
             FileError::new(
+                Fault::Layout,
                 "file",
                 "neither named after a canonical table (incidents.csv, …) nor with a header \
                  that fits exactly one; name the table with --table",
@@ -260,6 +261,7 @@ fn map_header(
             })
             .unwrap_or_default();
         return Err(FileError::new(
+            Fault::Layout,
             "line 1",
             format!(
                 "the header cannot identify {} rows: expected the column(s) {}, found {}{fits}",
@@ -274,6 +276,7 @@ fn map_header(
         if let Some(c) = c {
             if !seen.insert(*c) {
                 return Err(FileError::new(
+                    Fault::Layout,
                     "line 1",
                     format!("the header names column '{c}' twice (as '{h}')"),
                 ));
@@ -426,6 +429,7 @@ fn read_jsonl(
     }
     if !saw_line {
         return Err(FileError::new(
+            Fault::Layout,
             "line 1",
             "the file is empty: expected one JSON object per line",
         ));

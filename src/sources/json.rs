@@ -8,7 +8,7 @@
 //! envelope keys are returned whole (they are small: paging fields, `time_zone`, a single
 //! `incident`). serde_json's recursion limit bounds nesting depth.
 
-use super::FileError;
+use super::{Fault, FileError};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -36,7 +36,7 @@ pub struct StreamError {
 
 impl From<StreamError> for FileError {
     fn from(e: StreamError) -> FileError {
-        FileError::new(e.path, e.message)
+        FileError::new(Fault::Syntax, e.path, e.message)
     }
 }
 

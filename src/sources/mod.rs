@@ -184,9 +184,50 @@ impl<'a> Context<'a> {
     pub fn zone_of(&self, source: &str) -> Result<Option<chrono_tz::Tz>, FileError> {
         match self.config.sources.timezone(source) {
             None => Ok(self.timezone),
-            Some(z) => crate::time::parse_zone(z)
-                .map(Some)
-                .map_err(|e| FileError::new("config", format!("sources.{source}.timezone: {e}"))),
+            Some(z) => crate::time::parse_zone(z).map(Some).map_err(|e| {
+                FileError::new(
+                    Fault::Config,
+                    "config",
+                    format!("sources.{source}.timezone: {e}"),
+                )
+            }),
+        }
+    }
+}
+
+/// Why a whole file cannot be used: what the user has to do about it differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Its bytes cannot be had: an I/O error, an unreadable zip or gzip.
+    Unreadable,
+    /// No source reads it.
+    Unrecognised,
+    /// Not the syntax its format requires: JSON, CSV, YAML, UTF-8.
+    Syntax,
+    /// Well-formed, but not laid out as the source's export is: an empty file, a header
+    /// without the columns that identify its rows.
+    Layout,
+    /// It reads more than one way and says not which (day or month first, dates without
+    /// a zone): a setting decides.
+    Ambiguous,
+    /// A limit that guards against hostile input refused it (a zip bomb, YAML aliases
+    /// that expand without end).
+    Refused,
+    /// The configuration the source reads it with is wrong.
+    Config,
+}
+
+impl Fault {
+    /// A word or two for the accounting table's status column.
+    pub fn label(self) -> &'static str {
+        match self {
+            Fault::Unreadable => "unreadable",
+            Fault::Unrecognised => "unrecognised",
+            Fault::Syntax => "syntax",
+            Fault::Layout => "layout",
+            Fault::Ambiguous => "ambiguous",
+            Fault::Refused => "refused",
+            Fault::Config => "configuration",
         }
     }
 }
@@ -195,14 +236,16 @@ impl<'a> Context<'a> {
 #[derive(Debug, thiserror::Error)]
 #[error("{location}: {message}")]
 pub struct FileError {
+    pub fault: Fault,
     /// `line 1`, `$`, or `file` when the problem is the file as a whole.
     pub location: String,
     pub message: String,
 }
 
 impl FileError {
-    pub fn new(location: impl Into<String>, message: impl Into<String>) -> FileError {
+    pub fn new(fault: Fault, location: impl Into<String>, message: impl Into<String>) -> FileError {
         FileError {
+            fault,
             location: location.into(),
             message: message.into(),
         }
@@ -211,7 +254,7 @@ impl FileError {
 
 impl From<std::io::Error> for FileError {
     fn from(e: std::io::Error) -> FileError {
-        FileError::new("file", format!("cannot read: {e}"))
+        FileError::new(Fault::Unreadable, "file", format!("cannot read: {e}"))
     }
 }
 
@@ -325,23 +368,28 @@ pub fn by_name(name: &str) -> Option<&'static dyn Source> {
     all().iter().copied().find(|s| s.name() == name)
 }
 
-/// The source that recognises `input`, or a message naming the formats tried.
-pub fn detect(input: &Input) -> Result<&'static dyn Source, String> {
+/// The source that recognises `input`, or why none does: an empty file, a damaged zip
+/// or JSON file, or a message naming the closest of the formats tried.
+pub fn detect(input: &Input) -> Result<&'static dyn Source, FileError> {
     if input.head.is_empty() && !input.path.is_dir() {
-        return Err("the file is empty".to_string());
+        return Err(FileError::new(Fault::Layout, "file", "the file is empty"));
     }
     all()
         .iter()
         .copied()
         .find(|s| s.detect(input))
         .ok_or_else(|| match damaged(input) {
-            Some(what) => what,
-            None => match closest(input) {
-                Some(hint) => {
-                    format!("{NOT_RECOGNISED}; {hint} (the formats tried are listed below)")
-                }
-                None => format!("{NOT_RECOGNISED} (the formats tried are listed below)"),
-            },
+            Some((fault, what)) => FileError::new(fault, "file", what),
+            None => FileError::new(
+                Fault::Unrecognised,
+                "file",
+                match closest(input) {
+                    Some(hint) => {
+                        format!("{NOT_RECOGNISED}; {hint} (the formats tried are listed below)")
+                    }
+                    None => format!("{NOT_RECOGNISED} (the formats tried are listed below)"),
+                },
+            ),
         })
 }
 
@@ -466,18 +514,25 @@ fn closest(input: &Input) -> Option<String> {
 }
 
 /// What is wrong with a file no source recognised, when it is damaged rather than of
-/// another format: a zip that does not open, a JSON file that is not JSON.
-fn damaged(input: &Input) -> Option<String> {
+/// another format (a zip that does not open, a JSON file that is not JSON), with its
+/// fault.
+fn damaged(input: &Input) -> Option<(Fault, String)> {
     let name = input.file_name();
     if name.ends_with(".zip") {
         let zip = std::fs::File::open(&input.path)
             .map_err(|e| e.to_string())
             .and_then(|f| zip::ZipArchive::new(f).map_err(|e| e.to_string()));
         return Some(match zip {
-            Err(e) => format!("not a readable zip archive (truncated or corrupt?): {e}"),
-            Ok(_) => "a zip archive without a Slack export in it (no channels.json at its top \
-                      or in its one folder)"
-                .to_string(),
+            Err(e) => (
+                Fault::Unreadable,
+                format!("not a readable zip archive (truncated or corrupt?): {e}"),
+            ),
+            Ok(_) => (
+                Fault::Unrecognised,
+                "a zip archive without a Slack export in it (no channels.json at its top or in \
+                 its one folder)"
+                    .to_string(),
+            ),
         });
     }
     if input.is_json() {
@@ -491,9 +546,12 @@ fn damaged(input: &Input) -> Option<String> {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            return Some(format!(
-                "not JSON: expected '[' or '{{' at the start, found '{}'",
-                shown.trim()
+            return Some((
+                Fault::Syntax,
+                format!(
+                    "not JSON: expected '[' or '{{' at the start, found '{}'",
+                    shown.trim()
+                ),
             ));
         }
     }
@@ -501,7 +559,7 @@ fn damaged(input: &Input) -> Option<String> {
 }
 
 /// How [`detect`] begins its message for a file no source reads.
-pub const NOT_RECOGNISED: &str = "format not recognised";
+const NOT_RECOGNISED: &str = "format not recognised";
 
 /// Every format, one a line: what `ingest` prints once when a file fits none.
 pub fn formats() -> String {

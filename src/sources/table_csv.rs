@@ -8,7 +8,7 @@
 //! fields it uses and the spellings accepted for each (compared without case, spaces or
 //! punctuation), and [`read`] reports the columns no field claims.
 
-use super::FileError;
+use super::{Fault, FileError};
 use crate::record::{Item, Reject};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -319,6 +319,7 @@ pub fn dates(
     let configured = ctx.config.sources.date_format(source);
     let layout = crate::time::DateLayout::detect(&refs, configured).map_err(|e| {
         FileError::new(
+            Fault::Ambiguous,
             "file",
             e.replace("the source's", &format!("[sources.{source}]")),
         )
@@ -331,6 +332,7 @@ pub fn dates(
             .copied()
             .unwrap_or_default();
         return Err(FileError::new(
+            Fault::Ambiguous,
             "file",
             format!(
                 "dates in this file (such as '{example}') carry no zone; give the zone they were \
@@ -360,19 +362,24 @@ pub fn read_rows(
     let header = match records.next() {
         None => {
             return Err(FileError::new(
+                Fault::Layout,
                 "line 1",
                 "the file is empty: expected a header line naming the columns",
             ))
         }
-        Some(h) => {
-            h.map_err(|e| FileError::new("line 1", format!("unreadable CSV header: {e}")))?
-        }
+        Some(h) => h.map_err(|e| {
+            FileError::new(
+                Fault::Syntax,
+                "line 1",
+                format!("unreadable CSV header: {e}"),
+            )
+        })?,
     };
     let header: Vec<String> = header
         .iter()
         .map(|f| String::from_utf8(f.to_vec()))
         .collect::<Result<_, _>>()
-        .map_err(|_| FileError::new("line 1", "the header is not valid UTF-8"))?;
+        .map_err(|_| FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8"))?;
     let (mapped, warnings) = map_header(&header)?;
     for rec in records {
         let rec = match rec {

@@ -119,7 +119,7 @@ impl Export for Folder {
             _ => return Ok(None),
         }
         let f = std::fs::File::open(&p)
-            .map_err(|e| FileError::new(member, format!("cannot read: {e}")))?;
+            .map_err(|e| FileError::new(Fault::Unreadable, member, format!("cannot read: {e}")))?;
         Ok(Some(Box::new(f)))
     }
 
@@ -147,16 +147,25 @@ impl Zipped {
     pub(crate) fn open(path: &Path, max_ratio: f64, max_bytes: u64) -> Result<Zipped, FileError> {
         let file = std::fs::File::open(path)?;
         let archive_size = file.metadata()?.len();
-        let mut zip = zip::ZipArchive::new(file)
-            .map_err(|e| FileError::new("file", format!("not a readable zip: {e}")))?;
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| {
+            FileError::new(
+                Fault::Unreadable,
+                "file",
+                format!("not a readable zip: {e}"),
+            )
+        })?;
         let root = export_root(&zip.file_names().collect::<Vec<_>>()).unwrap_or_default();
         let mut inflated: u64 = 0;
         let mut days = Vec::new();
         let mut refused = Vec::new();
         for i in 0..zip.len() {
-            let entry = zip
-                .by_index_raw(i)
-                .map_err(|e| FileError::new("file", format!("unreadable zip entry {i}: {e}")))?;
+            let entry = zip.by_index_raw(i).map_err(|e| {
+                FileError::new(
+                    Fault::Unreadable,
+                    "file",
+                    format!("unreadable zip entry {i}: {e}"),
+                )
+            })?;
             inflated = inflated.saturating_add(entry.size());
             let name = entry.name().to_string();
             if entry.enclosed_name().is_none()
@@ -186,7 +195,7 @@ impl Zipped {
         let limit = ((archive_size as f64 * max_ratio) as u64).min(max_bytes);
         if inflated > limit {
             return Err(FileError::new(
-                "file",
+                Fault::Refused, "file",
                 format!(
                     "the archive would inflate to {inflated} bytes, more than {limit} ({max_ratio}× its {archive_size} bytes, at most {max_bytes}); refused as a possible zip bomb (raise [slack] max_inflate_ratio / max_inflate_bytes if it is genuine)"
                 ),
@@ -215,7 +224,11 @@ impl Export for Zipped {
                 Ok(Some(Box::new(f.take(size))))
             }
             Err(zip::result::ZipError::FileNotFound) => Ok(None),
-            Err(e) => Err(FileError::new(member, format!("unreadable zip entry: {e}"))),
+            Err(e) => Err(FileError::new(
+                Fault::Unreadable,
+                member,
+                format!("unreadable zip entry: {e}"),
+            )),
         }
     }
 

@@ -10,7 +10,7 @@
 //! channels to incidents happens over the whole store (`link.rs`), not here.
 
 use super::json::{self, Get};
-use super::{Context, FileError, Input, Source};
+use super::{Context, Fault, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Row, Value};
 use crate::schema::{col, Table};
 use compact_str::format_compact;
@@ -86,8 +86,9 @@ impl Source for Slack {
         // Context first: channel names by id, and which users are bots.
         for name in ["channels.json", "groups.json"] {
             if let Some(r) = export.open(name)? {
-                let list: Json = serde_json::from_reader(r)
-                    .map_err(|e| FileError::new(name, format!("invalid JSON: {e}")))?;
+                let list: Json = serde_json::from_reader(r).map_err(|e| {
+                    FileError::new(Fault::Syntax, name, format!("invalid JSON: {e}"))
+                })?;
                 for c in list.as_array().map_or(&[][..], Vec::as_slice) {
                     if let (Some(id), Some(n)) = (c.str_at("id"), c.str_at("name")) {
                         reader.channels.insert(n.to_string(), id.to_string());
