@@ -135,16 +135,7 @@ pub fn run(
     opts: &Options,
 ) -> Result<Report> {
     crate::sources::json::set_max_record(config.limits.max_record_bytes());
-    let forced = match &opts.source {
-        Some(name) => Some(sources::by_name(name).ok_or_else(|| {
-            let known: Vec<&str> = sources::all().iter().map(|s| s.name()).collect();
-            anyhow::anyhow!(
-                "unknown source '{name}'; known sources: {}",
-                known.join(", ")
-            )
-        })?),
-        None => None,
-    };
+    let forced = forced_source(opts)?;
     let lock = store.lock()?;
     let mut report = Report {
         notes: lock.notes.clone(),
@@ -152,15 +143,7 @@ pub fn run(
     };
     let mut writer = Writer::new(store, &lock);
     let runs = writer.rows(Table::IngestRuns)?;
-    let run_id = runs
-        .column(col::RUN_ID)?
-        .as_materialized_series()
-        .i64()?
-        .iter()
-        .flatten()
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let run_id = next_run_id(&runs)?;
     let seen = previous_runs(&runs)?;
     let timezone = opts
         .timezone
@@ -176,17 +159,7 @@ pub fn run(
     };
     let started = chrono::Utc::now().timestamp_micros();
     let total: u64 = inputs.iter().map(|(p, _)| size_of(p)).sum();
-    let bar = (opts.progress && total > PROGRESS_BYTES).then(|| {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} ingesting [{bar:30}] {bytes}/{total_bytes} {msg}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    });
+    let bar = (opts.progress && total > PROGRESS_BYTES).then(|| progress_bar(total));
 
     // Two stages: threads detect, hash and parse the files, a few at once
     // (`parallel::ordered_streams`; large JSON exports and Slack day files are also
@@ -249,12 +222,66 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    store_what_was_read(writer, run_id, started, opts.strict, &mut report)?;
+    Ok(report)
+}
+
+/// The `--source` adapter, if one was named.
+fn forced_source(opts: &Options) -> Result<Option<&'static dyn sources::Source>> {
+    let Some(name) = &opts.source else {
+        return Ok(None);
+    };
+    let source = sources::by_name(name).ok_or_else(|| {
+        let known: Vec<&str> = sources::all().iter().map(|s| s.name()).collect();
+        anyhow::anyhow!(
+            "unknown source '{name}'; known sources: {}",
+            known.join(", ")
+        )
+    })?;
+    Ok(Some(source))
+}
+
+/// The id of the run after the stored ones.
+fn next_run_id(runs: &polars::prelude::DataFrame) -> Result<i64> {
+    let last = runs
+        .column(col::RUN_ID)?
+        .as_materialized_series()
+        .i64()?
+        .iter()
+        .flatten()
+        .max();
+    Ok(last.unwrap_or(0) + 1)
+}
+
+/// The progress line for `total` bytes of input, on stderr.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} ingesting [{bar:30}] {bytes}/{total_bytes} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// After every file was read: records kept from earlier runs attached, resolutions
+/// from log entries, each file's accounting, linking over the whole store, and the
+/// commit (not under `--strict` with rejects).
+fn store_what_was_read(
+    mut writer: Writer,
+    run_id: i64,
+    started: i64,
+    strict: bool,
+    report: &mut Report,
+) -> Result<()> {
     let changed = report
         .files
         .iter()
         .any(|f| !f.unchanged && f.error.is_none());
     if changed {
-        attach_pending(&mut writer, run_id, &mut report)?;
+        attach_pending(&mut writer, run_id, report)?;
         crate::timing::lap("ingest: attach pending records");
         crate::fallback::resolutions_from_entries(&mut writer)?;
         crate::timing::lap("ingest: resolutions from log entries");
@@ -277,11 +304,11 @@ pub fn run(
         report.links = crate::link::relink(&mut writer)?;
         crate::timing::lap("ingest: link over the whole store");
     }
-    if !opts.strict || report.rejects.is_empty() {
+    if !strict || report.rejects.is_empty() {
         report.committed = writer.commit()?;
         crate::timing::lap("ingest: commit");
     }
-    Ok(report)
+    Ok(())
 }
 
 /// A file's name for the progress line: the path when short, else `…/` and as much of

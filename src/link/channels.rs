@@ -72,35 +72,8 @@ pub(crate) fn relink_channels(
     links: &DataFrame,
     report: &mut Report,
 ) -> Result<()> {
-    // One pass over the messages, a part at a time, each part read in slices on every
-    // core: the distinct channels, and who wrote in each channel, when, how often.
-    // Which channel is which incident's is known only once every channel is.
     // Without incidents no channel links: the channels are all that is read then.
-    let gather = !incidents.is_empty();
-    let read = if gather {
-        &Written::COLUMNS[..]
-    } else {
-        &ChannelSet::COLUMNS[..]
-    };
-    let workers = crate::parallel::workers();
-    let mut written = Written::default();
-    writer.each_part(Table::Messages, read, &mut |df| {
-        let per = df.height().div_ceil(workers).max(1);
-        let slices = (0..df.height())
-            .step_by(per)
-            .map(|offset| df.slice(offset as i64, per));
-        let mut failed = None;
-        crate::parallel::ordered_map(
-            slices,
-            workers,
-            |slice| Written::read(&slice, gather),
-            |found| match found {
-                Ok(found) => written.append(found),
-                Err(e) => failed = failed.take().or(Some(e)),
-            },
-        );
-        failed.map_or(Ok(()), Err)
-    })?;
+    let written = who_wrote_where(writer, !incidents.is_empty())?;
     let Written {
         channels: set,
         mut names,
@@ -138,6 +111,70 @@ pub(crate) fn relink_channels(
         .map(|t| t.map(|t| names.of(t)))
         .collect();
     let claimed = claims(links)?;
+    status_updates(writer, report, updates, &target_of, &names)?;
+    crate::timing::lap("link: who wrote where");
+    writer.set_text_by(
+        Table::Messages,
+        col::INCIDENT_ID,
+        [col::SOURCE, col::CHANNEL_ID],
+        incident_of,
+    )?;
+    // Nothing changes the messages after this: they are written while linking goes on.
+    writer.seal(Table::Messages)?;
+    crate::timing::lap("link: messages' incidents");
+    chat_participants(writer, report, participation, &target_of, &names)?;
+    let channel_rows: BTreeSet<(&str, &str)> = with_messages
+        .iter()
+        .filter_map(|&ch| Some((names.name(target_of[ch as usize]?), names.name(ch))))
+        .collect();
+    for (incident, channel) in channel_rows {
+        // A claimed channel already has its row (rule explicit-channel).
+        if claimed.get(channel).map(String::as_str) != Some(incident) {
+            put_derived(writer, report, link_row(incident, channel, "channel-name"))?;
+        }
+    }
+    Ok(())
+}
+
+/// One pass over the messages, a part at a time, each part read in slices on every
+/// core: the distinct channels, and (with `gather`) who wrote in each channel, when,
+/// how often. Which channel is which incident's is known only once every channel is.
+fn who_wrote_where(writer: &mut Writer, gather: bool) -> Result<Written> {
+    let read = if gather {
+        &Written::COLUMNS[..]
+    } else {
+        &ChannelSet::COLUMNS[..]
+    };
+    let workers = crate::parallel::workers();
+    let mut written = Written::default();
+    writer.each_part(Table::Messages, read, &mut |df| {
+        let per = df.height().div_ceil(workers).max(1);
+        let slices = (0..df.height())
+            .step_by(per)
+            .map(|offset| df.slice(offset as i64, per));
+        let mut failed = None;
+        crate::parallel::ordered_map(
+            slices,
+            workers,
+            |slice| Written::read(&slice, gather),
+            |found| match found {
+                Ok(found) => written.append(found),
+                Err(e) => failed = failed.take().or(Some(e)),
+            },
+        );
+        failed.map_or(Ok(()), Err)
+    })?;
+    Ok(written)
+}
+
+/// The status updates posted in incident channels, as the incidents' events.
+fn status_updates(
+    writer: &mut Writer,
+    report: &mut Report,
+    updates: Vec<(u32, i64, u32, Option<String>, u32)>,
+    target_of: &[Option<u32>],
+    names: &Interner,
+) -> Result<()> {
     for (ch, at, person, id, source) in updates {
         let Some(target) = target_of[ch as usize] else {
             continue;
@@ -152,17 +189,19 @@ pub(crate) fn relink_channels(
             .with(col::SOURCE, Value::text(names.name(source)));
         put_derived(writer, report, event)?;
     }
-    crate::timing::lap("link: who wrote where");
-    writer.set_text_by(
-        Table::Messages,
-        col::INCIDENT_ID,
-        [col::SOURCE, col::CHANNEL_ID],
-        incident_of,
-    )?;
-    // Nothing changes the messages after this: they are written while linking goes on.
-    writer.seal(Table::Messages)?;
-    crate::timing::lap("link: messages' incidents");
-    // A person's activity in an incident: over every channel that is the incident's.
+    Ok(())
+}
+
+/// A person's activity in an incident, over every channel that is the incident's: a
+/// participant row per incident, person and source, with their first and last message
+/// and how many.
+fn chat_participants(
+    writer: &mut Writer,
+    report: &mut Report,
+    participation: hashbrown::HashMap<(u32, u32, u32), (i64, i64, i64)>,
+    target_of: &[Option<u32>],
+    names: &Interner,
+) -> Result<()> {
     // Numbers, not names, per entry: there are millions in a large organisation. They
     // are sorted by the names' order, for the rows to come in a stable order.
     let mut by_incident: Vec<([u32; 3], (i64, i64, i64))> = Vec::with_capacity(participation.len());
@@ -188,16 +227,6 @@ pub(crate) fn relink_channels(
         let p = crate::rows::responder_row(incident, person, Some(first), Some(last), source)
             .with(col::MESSAGES, Value::Int(count));
         put_derived(writer, report, p)?;
-    }
-    let channel_rows: BTreeSet<(&str, &str)> = with_messages
-        .iter()
-        .filter_map(|&ch| Some((names.name(target_of[ch as usize]?), names.name(ch))))
-        .collect();
-    for (incident, channel) in channel_rows {
-        // A claimed channel already has its row (rule explicit-channel).
-        if claimed.get(channel).map(String::as_str) != Some(incident) {
-            put_derived(writer, report, link_row(incident, channel, "channel-name"))?;
-        }
     }
     Ok(())
 }

@@ -441,201 +441,225 @@ impl<'k, R: Read> Split<'k, R> {
         batch
     }
 
+    /// One step of the walk, from where it is (`place`).
     fn step(&mut self, batch: &mut Option<Batch>) -> Step {
         match std::mem::replace(&mut self.place, Place::Done) {
-            Place::Top => {
-                if self.doc == 0 && self.consumed == 0 && self.pos == 0 {
-                    if self.at(0).is_none() {
-                        return Step::Stop;
-                    }
-                    let _ = self.at(2);
-                    if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                        self.pos = 3;
-                    }
-                }
-                match self.peek() {
-                    Some(b'[') => {
-                        self.pos += 1;
-                        self.array = (self.root.clone(), 0);
-                        self.place = array(self.root.clone(), false);
-                    }
-                    Some(b'{') if self.has_id() => {
-                        // A batch holds the records of one array, or whole documents.
-                        if batch.as_ref().is_some_and(|b| b.docs.is_empty()) {
-                            self.place = Place::Top;
-                            return Step::Full;
-                        }
-                        self.doc_is_record = true;
-                        let start = self.pos;
-                        let Some(end) = self.value() else {
-                            return Step::Stop;
-                        };
-                        self.record_docs.push(self.doc);
-                        self.place = Place::End;
-                        return self.push_doc(batch, start, end);
-                    }
-                    Some(b'{') => {
-                        self.pos += 1;
-                        self.doc_env = Some(Envelope::new());
-                        self.doc_streamed = false;
-                        self.place = Place::Object {
-                            after_member: false,
-                        };
-                    }
-                    _ => return Step::Stop,
-                }
-                Step::Go
-            }
-            Place::Object { after_member } => {
-                if self.eat(b'}') {
-                    self.place = Place::End;
-                    return Step::Go;
-                }
-                if after_member && !self.eat(b',') {
-                    return Step::Stop;
-                }
-                if self.peek() != Some(b'"') {
-                    return Step::Stop;
-                }
-                let start = self.pos;
-                let Some(end) = self.value().filter(|_| self.dropped == 0) else {
-                    return Step::Stop;
-                };
-                let Ok(key) = serde_json::from_slice::<String>(&self.buf[start..end]) else {
-                    return Step::Stop;
-                };
-                if !self.eat(b':') || self.peek().is_none() {
-                    return Step::Stop;
-                }
-                if self.keys.contains(&key.as_str()) {
-                    if self.eat(b'[') {
-                        let prefix = format!("{}.{key}", self.root);
-                        self.array = (prefix.clone(), 0);
-                        self.place = array(prefix, true);
-                        self.doc_streamed = true;
-                        return Step::Go;
-                    }
-                    // A null or an object where records were expected holds none; any
-                    // other value is an error, worded by the streaming parser.
-                    if !matches!(self.peek(), Some(b'n' | b'{')) {
-                        return Step::Stop;
-                    }
-                }
-                let start = self.pos;
-                let Some(end) = self.value().filter(|_| self.dropped == 0) else {
-                    return Step::Stop;
-                };
-                let value = &self.buf[start..end];
-                if !self.keys.contains(&key.as_str()) {
-                    match serde_json::from_slice::<Value>(value) {
-                        Ok(v) => {
-                            self.doc_env
-                                .get_or_insert_with(Envelope::new)
-                                .insert(key, v);
-                        }
-                        Err(_) => return Step::Stop,
-                    }
-                } else if serde_json::from_slice::<serde::de::IgnoredAny>(value).is_err() {
-                    return Step::Stop;
-                }
-                self.place = Place::Object { after_member: true };
-                Step::Go
-            }
+            Place::Top => self.document(batch),
+            Place::Object { after_member } => self.member(after_member),
             Place::Array {
                 prefix,
                 next,
                 in_object,
-            } => {
-                if batch
-                    .as_ref()
-                    .is_some_and(|b| !b.docs.is_empty() || b.prefix != prefix)
-                {
-                    self.place = Place::Array {
-                        prefix,
-                        next,
-                        in_object,
-                    };
+            } => self.element(batch, prefix, next, in_object),
+            Place::End => self.end_of_document(batch),
+            Place::Done => Step::End,
+        }
+    }
+
+    /// At the start of a document: an array of records, an object that is a record
+    /// (it has an `id` of its own), or an envelope whose members are read next.
+    fn document(&mut self, batch: &mut Option<Batch>) -> Step {
+        if self.doc == 0 && self.consumed == 0 && self.pos == 0 {
+            if self.at(0).is_none() {
+                return Step::Stop;
+            }
+            let _ = self.at(2);
+            if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                self.pos = 3;
+            }
+        }
+        match self.peek() {
+            Some(b'[') => {
+                self.pos += 1;
+                self.array = (self.root.clone(), 0);
+                self.place = array(self.root.clone(), false);
+            }
+            Some(b'{') if self.has_id() => {
+                // A batch holds the records of one array, or whole documents.
+                if batch.as_ref().is_some_and(|b| b.docs.is_empty()) {
+                    self.place = Place::Top;
                     return Step::Full;
                 }
-                if self.eat(b']') {
-                    self.place = if in_object {
-                        Place::Object { after_member: true }
-                    } else {
-                        Place::End
-                    };
-                    // A batch holds the records of one array.
-                    return if batch.is_some() {
-                        Step::Full
-                    } else {
-                        Step::Go
-                    };
-                }
-                if next > 0 && !self.eat(b',') {
-                    return Step::Stop;
-                }
-                if self.peek().is_none() {
-                    return Step::Stop;
-                }
+                self.doc_is_record = true;
                 let start = self.pos;
                 let Some(end) = self.value() else {
                     return Step::Stop;
                 };
-                let b = batch.get_or_insert_with(|| Batch::new(prefix.clone(), next));
-                b.push(&self.buf[start..end], self.dropped);
-                let full = b.bytes.len() >= BATCH_BYTES;
-                self.array.1 = next + 1;
-                self.place = Place::Array {
-                    prefix,
-                    next: next + 1,
-                    in_object,
+                self.record_docs.push(self.doc);
+                self.place = Place::End;
+                return self.push_doc(batch, start, end);
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                self.doc_env = Some(Envelope::new());
+                self.doc_streamed = false;
+                self.place = Place::Object {
+                    after_member: false,
                 };
-                if full {
-                    Step::Full
-                } else {
-                    Step::Go
-                }
             }
-            Place::End => {
-                let more = self.peek().is_some();
-                if let Some(env) = self.doc_env.take() {
-                    // An object without records or an id of its own: a record when the
-                    // file has other documents (a JSON Lines record), else the envelope.
-                    if !self.doc_streamed && !env.is_empty() && (self.doc > 0 || more) {
-                        if batch.as_ref().is_some_and(|b| b.docs.is_empty()) {
-                            self.doc_env = Some(env);
-                            self.place = Place::End;
-                            return Step::Full;
-                        }
-                        let bytes = serde_json::to_vec(&Value::Object(env)).unwrap_or_default();
-                        let b = batch.get_or_insert_with(|| Batch::new(String::new(), self.doc));
-                        b.push(&bytes, 0);
-                        b.docs.push(self.doc);
-                    } else {
-                        if env.contains_key("id") {
-                            self.misread.push(self.root.clone());
-                        }
-                        self.envelope.extend(env);
-                    }
-                }
-                if !more {
-                    return Step::End;
-                }
-                // Another document: pages one after another, or a JSON Lines file.
-                if !matches!(self.peek(), Some(b'{' | b'[')) {
-                    return Step::Stop;
-                }
-                self.doc += 1;
-                self.root = doc_root(self.doc);
-                self.doc_is_record = false;
-                self.array = (self.root.clone(), 0);
-                self.place = Place::Top;
-                if batch.as_ref().is_some_and(|b| b.bytes.len() >= BATCH_BYTES) {
-                    Step::Full
-                } else {
-                    Step::Go
-                }
+            _ => return Step::Stop,
+        }
+        Step::Go
+    }
+
+    /// In an envelope, at a member (after one when `after_member`): the array of records
+    /// under one of the streamed keys is walked next; any other member is kept in the
+    /// envelope.
+    fn member(&mut self, after_member: bool) -> Step {
+        if self.eat(b'}') {
+            self.place = Place::End;
+            return Step::Go;
+        }
+        if after_member && !self.eat(b',') {
+            return Step::Stop;
+        }
+        if self.peek() != Some(b'"') {
+            return Step::Stop;
+        }
+        let start = self.pos;
+        let Some(end) = self.value().filter(|_| self.dropped == 0) else {
+            return Step::Stop;
+        };
+        let Ok(key) = serde_json::from_slice::<String>(&self.buf[start..end]) else {
+            return Step::Stop;
+        };
+        if !self.eat(b':') || self.peek().is_none() {
+            return Step::Stop;
+        }
+        if self.keys.contains(&key.as_str()) {
+            if self.eat(b'[') {
+                let prefix = format!("{}.{key}", self.root);
+                self.array = (prefix.clone(), 0);
+                self.place = array(prefix, true);
+                self.doc_streamed = true;
+                return Step::Go;
             }
-            Place::Done => Step::End,
+            // A null or an object where records were expected holds none; any
+            // other value is an error, worded by the streaming parser.
+            if !matches!(self.peek(), Some(b'n' | b'{')) {
+                return Step::Stop;
+            }
+        }
+        let start = self.pos;
+        let Some(end) = self.value().filter(|_| self.dropped == 0) else {
+            return Step::Stop;
+        };
+        let value = &self.buf[start..end];
+        if !self.keys.contains(&key.as_str()) {
+            match serde_json::from_slice::<Value>(value) {
+                Ok(v) => {
+                    self.doc_env
+                        .get_or_insert_with(Envelope::new)
+                        .insert(key, v);
+                }
+                Err(_) => return Step::Stop,
+            }
+        } else if serde_json::from_slice::<serde::de::IgnoredAny>(value).is_err() {
+            return Step::Stop;
+        }
+        self.place = Place::Object { after_member: true };
+        Step::Go
+    }
+
+    /// In the array of records under `prefix`, at element `next`: adds it to the batch,
+    /// which holds the records of one array only.
+    fn element(
+        &mut self,
+        batch: &mut Option<Batch>,
+        prefix: String,
+        next: usize,
+        in_object: bool,
+    ) -> Step {
+        if batch
+            .as_ref()
+            .is_some_and(|b| !b.docs.is_empty() || b.prefix != prefix)
+        {
+            self.place = Place::Array {
+                prefix,
+                next,
+                in_object,
+            };
+            return Step::Full;
+        }
+        if self.eat(b']') {
+            self.place = if in_object {
+                Place::Object { after_member: true }
+            } else {
+                Place::End
+            };
+            // A batch holds the records of one array.
+            return if batch.is_some() {
+                Step::Full
+            } else {
+                Step::Go
+            };
+        }
+        if next > 0 && !self.eat(b',') {
+            return Step::Stop;
+        }
+        if self.peek().is_none() {
+            return Step::Stop;
+        }
+        let start = self.pos;
+        let Some(end) = self.value() else {
+            return Step::Stop;
+        };
+        let b = batch.get_or_insert_with(|| Batch::new(prefix.clone(), next));
+        b.push(&self.buf[start..end], self.dropped);
+        let full = b.bytes.len() >= BATCH_BYTES;
+        self.array.1 = next + 1;
+        self.place = Place::Array {
+            prefix,
+            next: next + 1,
+            in_object,
+        };
+        if full {
+            Step::Full
+        } else {
+            Step::Go
+        }
+    }
+
+    /// After a document: its envelope is kept (or, in a file of several documents, it is
+    /// a record itself); another document may follow.
+    fn end_of_document(&mut self, batch: &mut Option<Batch>) -> Step {
+        let more = self.peek().is_some();
+        if let Some(env) = self.doc_env.take() {
+            // An object without records or an id of its own: a record when the
+            // file has other documents (a JSON Lines record), else the envelope.
+            if !self.doc_streamed && !env.is_empty() && (self.doc > 0 || more) {
+                if batch.as_ref().is_some_and(|b| b.docs.is_empty()) {
+                    self.doc_env = Some(env);
+                    self.place = Place::End;
+                    return Step::Full;
+                }
+                let bytes = serde_json::to_vec(&Value::Object(env)).unwrap_or_default();
+                let b = batch.get_or_insert_with(|| Batch::new(String::new(), self.doc));
+                b.push(&bytes, 0);
+                b.docs.push(self.doc);
+            } else {
+                if env.contains_key("id") {
+                    self.misread.push(self.root.clone());
+                }
+                self.envelope.extend(env);
+            }
+        }
+        if !more {
+            return Step::End;
+        }
+        // Another document: pages one after another, or a JSON Lines file.
+        if !matches!(self.peek(), Some(b'{' | b'[')) {
+            return Step::Stop;
+        }
+        self.doc += 1;
+        self.root = doc_root(self.doc);
+        self.doc_is_record = false;
+        self.array = (self.root.clone(), 0);
+        self.place = Place::Top;
+        if batch.as_ref().is_some_and(|b| b.bytes.len() >= BATCH_BYTES) {
+            Step::Full
+        } else {
+            Step::Go
         }
     }
 }

@@ -73,14 +73,7 @@ impl Source for PagerDuty {
             ctx,
             names: Names::default(),
         };
-        let keys = [
-            "incidents",
-            "log_entries",
-            "users",
-            "data",
-            "notes",
-            "alerts",
-        ];
+        let keys = KEYS;
         // Incidents are read on every core, each with the names it shows, and so are
         // log entries (a first glance: see `log`); the rest (users, …) in order on this
         // thread.
@@ -130,21 +123,7 @@ impl Source for PagerDuty {
             },
         )?;
         rejects.into_iter().for_each(&mut *emit);
-        if let Some(incident) = envelope.get("incident") {
-            let item = reader.incident("$.incident", incident);
-            emit(item);
-        }
-        // Analytics responder responses: `responses` is an array, or one object.
-        let incident = envelope.get("incident_id").and_then(Json::as_str);
-        match envelope.get("responses") {
-            Some(Json::Array(all)) => {
-                for (i, v) in all.iter().enumerate() {
-                    emit(reader.response(&format!("$.responses[{i}]"), v, incident));
-                }
-            }
-            Some(one @ Json::Object(_)) => emit(reader.response("$.responses", one, incident)),
-            _ => {}
-        }
+        reader.in_envelope(&envelope, emit);
         if separate.entries > 0 {
             separate.finish(&reader.names.ids);
         }
@@ -153,42 +132,43 @@ impl Source for PagerDuty {
                 emit(separate.item(path, v));
             }
         } else if separate.entries > 0 {
-            // The second reading of the log entries: each one's record, at once. The
-            // file reads as it did the first time (its rejects are counted already);
-            // records under the other keys are passed over unparsed.
-            json::stream_file_raw(
-                &input.path,
-                &keys,
-                |path, _| {
-                    keys.iter()
-                        .any(|k| *k != "log_entries" && under(path, k))
-                        .then_some(None)
-                },
-                |path, v| (kind(&path, &v) == Kind::LogEntry).then(|| separate.item(&path, &v)),
-                &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
-            )?;
+            read_entries_again(input, &separate, emit)?;
         }
-        if !analytics.is_empty() {
-            let zone = envelope
-                .get("time_zone")
-                .and_then(Json::as_str)
-                .map(crate::time::parse_zone);
-            for (path, row) in analytics {
-                emit(match &zone {
-                    Some(Ok(tz)) => reader.analytics(&path, &row, *tz),
-                    Some(Err(e)) => {
-                        Item::Reject(Reject::new(path, format!("$.time_zone: {e}"), ""))
-                    }
-                    None => Item::Reject(Reject::new(
-                        path,
-                        "analytics timestamps have no offset and the response has no time_zone",
-                        "",
-                    )),
-                });
-            }
-        }
+        reader.analytics_rows(&envelope, analytics, emit);
         Ok(Vec::new())
     }
+}
+
+/// The keys under which a PagerDuty export holds its records.
+const KEYS: [&str; 6] = [
+    "incidents",
+    "log_entries",
+    "users",
+    "data",
+    "notes",
+    "alerts",
+];
+
+/// The second reading of a large file's separate log entries: each one's record, at
+/// once. The file reads as it did the first time (its rejects are counted already);
+/// records under the other keys are passed over unparsed.
+fn read_entries_again(
+    input: &Input,
+    separate: &Separate,
+    emit: &mut dyn FnMut(Item),
+) -> Result<(), FileError> {
+    json::stream_file_raw(
+        &input.path,
+        &KEYS,
+        |path, _| {
+            KEYS.iter()
+                .any(|k| *k != "log_entries" && under(path, k))
+                .then_some(None)
+        },
+        |path, v| (kind(&path, &v) == Kind::LogEntry).then(|| separate.item(&path, &v)),
+        &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
+    )?;
+    Ok(())
 }
 
 /// PagerDuty user names seen in references, for notify sentences that give only a name.
@@ -328,6 +308,54 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// The records a response holds beside its arrays: one incident (`GET
+    /// /incidents/{id}`), and an Analytics responder response (`responses`, an array or
+    /// one object, for the envelope's `incident_id`).
+    fn in_envelope(&mut self, envelope: &json::Envelope, emit: &mut dyn FnMut(Item)) {
+        if let Some(incident) = envelope.get("incident") {
+            let item = self.incident("$.incident", incident);
+            emit(item);
+        }
+        let incident = envelope.get("incident_id").and_then(Json::as_str);
+        match envelope.get("responses") {
+            Some(Json::Array(all)) => {
+                for (i, v) in all.iter().enumerate() {
+                    emit(self.response(&format!("$.responses[{i}]"), v, incident));
+                }
+            }
+            Some(one @ Json::Object(_)) => emit(self.response("$.responses", one, incident)),
+            _ => {}
+        }
+    }
+
+    /// Analytics raw incidents, read once the response's `time_zone` (which may come
+    /// after them) is known: their timestamps carry no offset.
+    fn analytics_rows(
+        &mut self,
+        envelope: &json::Envelope,
+        rows: Vec<(String, Json)>,
+        emit: &mut dyn FnMut(Item),
+    ) {
+        if rows.is_empty() {
+            return;
+        }
+        let zone = envelope
+            .get("time_zone")
+            .and_then(Json::as_str)
+            .map(crate::time::parse_zone);
+        for (path, row) in rows {
+            emit(match &zone {
+                Some(Ok(tz)) => self.analytics(&path, &row, *tz),
+                Some(Err(e)) => Item::Reject(Reject::new(path, format!("$.time_zone: {e}"), "")),
+                None => Item::Reject(Reject::new(
+                    path,
+                    "analytics timestamps have no offset and the response has no time_zone",
+                    "",
+                )),
+            });
+        }
+    }
+
     fn element(
         &mut self,
         path: &str,
