@@ -98,11 +98,15 @@ pub fn bands(t: i64, tz: Tz, business: [u32; 2], sleep: [u32; 2]) -> (bool, bool
     (!in_business, in_sleep)
 }
 
-pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
+/// Distinct (incident, person) pairs.
+type Pairs<'c> = hashbrown::HashSet<(&'c str, &'c str)>;
+
+/// Participations in the period's incidents: distinct (incident, person) pairs, and
+/// those of commanders. A person takes part by acknowledging a page, by a role other
+/// than observer, by commanding, or by writing in the incident's channel.
+fn participations<'c>(ctx: &'c Ctx<'_>) -> (Pairs<'c>, Pairs<'c>) {
     let data = ctx.data;
     let in_p = &ctx.in_current;
-    let cfg = &ctx.config.responders;
-
     // Participations: distinct (incident, person) pairs, counted per person below (in
     // no particular order: a hash set, over a million pairs on a large organisation).
     let mut pairs: hashbrown::HashSet<(&str, &str)> =
@@ -117,7 +121,7 @@ pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
     // Participants and chat authors come incident by incident: the last incident's
     // answer is kept rather than looked up again.
     let mut last: Option<(&str, bool)> = None;
-    let mut in_period = |id: &'a str| -> bool {
+    let mut in_period = |id: &'c str| -> bool {
         match last {
             Some((l, m)) if l == id => m,
             _ => {
@@ -149,6 +153,15 @@ pub fn compute<'a>(ctx: &Ctx<'a>) -> Responders {
             }
         }
     }
+
+    (pairs, command)
+}
+
+pub fn compute(ctx: &Ctx<'_>) -> Responders {
+    let data = ctx.data;
+    let in_p = &ctx.in_current;
+    let cfg = &ctx.config.responders;
+    let (pairs, command) = participations(ctx);
 
     // Counted in hash maps (a million participations, a few hundred people), then put
     // in person order.

@@ -238,18 +238,13 @@ fn timestamp_column(name: &str) -> Option<&'static str> {
     }
 }
 
-fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("an incident without 'id'")?;
-    let incident_id = format!("{SOURCE}:{id}");
-    let category = v.str_at("incident_status.category");
-    if let Some(c @ ("declined" | "merged" | "canceled" | "cancelled")) = category {
-        return Err(format!(
-            "status category '{c}': never an incident (declined, merged into another, or \
-             cancelled), so not counted"
-        ));
-    }
-    let created = v.ts_at("created_at")?;
-    let mut times: HashMap<&'static str, i64> = HashMap::new();
+/// Times by the canonical column they set.
+type Times = HashMap<&'static str, i64>;
+
+/// An incident's named timestamps by the canonical column each stands for (the first of
+/// each), and the time it was closed, if a timestamp says so.
+fn timestamps(v: &Json) -> Result<(Times, Option<i64>), String> {
+    let mut times = Times::new();
     let mut closed = None;
     for (i, t) in v.array_at("incident_timestamp_values").iter().enumerate() {
         let name = t.str_at("incident_timestamp.name").unwrap_or("");
@@ -265,46 +260,55 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> 
             None => {}
         }
     }
-    let get = |c: &str| times.get(c).copied();
-    let resolved = get(col::RESOLVED_AT).or(match category {
-        Some("closed" | "learning") => closed,
-        _ => None,
-    });
-    let raw_sev = v.str_at("severity.name");
-    let [mut sev, sev_raw] = super::severity_cells(raw_sev, ctx);
-    if sev.1.is_null() {
-        if let Some(s) = v.i64_at("severity.rank").and_then(|r| ranks.0.get(&r)) {
-            sev.1 = Value::text(*s);
-        }
-    }
-    let mode = v.str_at("mode").unwrap_or("standard");
-    let mut rows = Vec::new();
-    let mut people = Vec::new();
-    let mut declared_by = None;
-    let mut commander = None;
-    for a in v.array_at("incident_role_assignments") {
-        let Some((person, row)) = a.at("assignee").and_then(|u| platform::user(SOURCE, u)) else {
-            continue;
+    Ok((times, closed))
+}
+
+/// Who held which role in an incident: participant rows (pushed to the incident's rows),
+/// the people's own rows, the declarer (the reporter, else the creator) and the
+/// commander (the lead).
+struct Roles {
+    people: Vec<Row>,
+    declared_by: Option<String>,
+    commander: Option<String>,
+}
+
+impl Roles {
+    fn read(v: &Json, incident_id: &str, rows: &mut Vec<Row>) -> Roles {
+        let mut r = Roles {
+            people: Vec::new(),
+            declared_by: None,
+            commander: None,
         };
-        people.push(row);
-        let kind = a.str_at("role.role_type").unwrap_or("");
-        let role = match kind {
-            "lead" => "commander",
-            "reporter" => {
-                declared_by.get_or_insert(person.clone());
-                "responder"
+        for a in v.array_at("incident_role_assignments") {
+            let Some((person, row)) = a.at("assignee").and_then(|u| platform::user(SOURCE, u))
+            else {
+                continue;
+            };
+            r.people.push(row);
+            let role = match a.str_at("role.role_type").unwrap_or("") {
+                "lead" => "commander",
+                "reporter" => {
+                    r.declared_by.get_or_insert(person.clone());
+                    "responder"
+                }
+                _ => platform::role(a.str_at("role.name").unwrap_or("")),
+            };
+            if role == "commander" {
+                r.commander.get_or_insert(person.clone());
             }
-            _ => platform::role(a.str_at("role.name").unwrap_or("")),
-        };
-        if role == "commander" {
-            commander.get_or_insert(person.clone());
+            rows.push(platform::role_row(incident_id, &person, role, SOURCE));
         }
-        rows.push(platform::role_row(&incident_id, &person, role, SOURCE));
+        if let Some((person, row)) = v.at("creator.user").and_then(|u| platform::user(SOURCE, u)) {
+            r.people.push(row);
+            r.declared_by.get_or_insert(person);
+        }
+        r
     }
-    if let Some((person, row)) = v.at("creator.user").and_then(|u| platform::user(SOURCE, u)) {
-        people.push(row);
-        declared_by.get_or_insert(person);
-    }
+}
+
+/// An incident's custom fields: a service field's values become its services, the first
+/// team field's value its team (returned), and every other value a tag.
+fn custom_fields(v: &Json, incident_id: &str, rows: &mut Vec<Row>) -> Option<String> {
     let mut team = None;
     for e in v.array_at("custom_field_entries") {
         let field = e.str_at("custom_field.name").unwrap_or("custom field");
@@ -319,14 +323,46 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> 
                 continue;
             };
             if lower.contains("service") {
-                rows.push(super::service_row(&incident_id, text));
+                rows.push(super::service_row(incident_id, text));
             } else if lower.contains("team") && team.is_none() {
                 team = Some(text.to_string());
             } else {
-                rows.push(platform::tag(&incident_id, field, text));
+                rows.push(platform::tag(incident_id, field, text));
             }
         }
     }
+    team
+}
+
+fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> {
+    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+    let incident_id = format!("{SOURCE}:{id}");
+    let category = v.str_at("incident_status.category");
+    if let Some(c @ ("declined" | "merged" | "canceled" | "cancelled")) = category {
+        return Err(format!(
+            "status category '{c}': never an incident (declined, merged into another, or \
+             cancelled), so not counted"
+        ));
+    }
+    let created = v.ts_at("created_at")?;
+    let (times, closed) = timestamps(v)?;
+    let get = |c: &str| times.get(c).copied();
+    let resolved = get(col::RESOLVED_AT).or(match category {
+        Some("closed" | "learning") => closed,
+        _ => None,
+    });
+    let raw_sev = v.str_at("severity.name");
+    let [mut sev, sev_raw] = super::severity_cells(raw_sev, ctx);
+    if sev.1.is_null() {
+        if let Some(s) = v.i64_at("severity.rank").and_then(|r| ranks.0.get(&r)) {
+            sev.1 = Value::text(*s);
+        }
+    }
+    let mode = v.str_at("mode").unwrap_or("standard");
+    let mut rows = Vec::new();
+    let roles = Roles::read(v, &incident_id, &mut rows);
+    let team = custom_fields(v, &incident_id, &mut rows);
+    let (people, declared_by, commander) = (roles.people, roles.declared_by, roles.commander);
     if let Some(t) = v.str_at("incident_type.name") {
         rows.push(platform::tag(&incident_id, "incident type", t));
     }

@@ -129,35 +129,14 @@ impl Canonical {
     }
 }
 
-impl Render for Canonical {
-    fn incident(&mut self, inc: &Incident, _: &[Person]) -> Result<()> {
-        let id = format!("acme:{}", inc.number);
-        let severity = inc.sev.map(|s| format!("SEV{s}")).unwrap_or_default();
-        let (started, resolved) = (ts(inc.started), ts(inc.resolved));
+impl Canonical {
+    /// The pager's story: declared, paged, acknowledged (each page the acknowledger had
+    /// received by then), resolved.
+    fn story(&mut self, inc: &Incident, id: &str) -> Result<()> {
+        let resolved = ts(inc.resolved);
+        let started = ts(inc.started);
         let acker = inc.responders[0];
-        self.row(
-            INCIDENTS,
-            &[
-                &id,
-                &inc.number.to_string(),
-                &inc.number.to_string(),
-                &inc.title,
-                "",
-                &severity,
-                "resolved",
-                inc.service.team,
-                &started,
-                &started,
-                &ts(inc.acked),
-                &resolved,
-                &resolved,
-                "",
-            ],
-        )?;
-        self.row(SERVICES, &[&id, &inc.service.name])?;
-        // The pager's story: declared, paged, acknowledged (each page the acknowledger
-        // had received by then), resolved.
-        self.row(EVENTS, &[&id, "declared", &started, "declared", ""])?;
+        self.row(EVENTS, &[id, "declared", &started, "declared", ""])?;
         for (k, page) in inc.pages.iter().enumerate() {
             let page_id = format!("{id}:page-{k}");
             let acked = if page.who.email == acker.email && page.at <= inc.acked {
@@ -170,7 +149,7 @@ impl Render for Canonical {
                 PAGES,
                 &[
                     &page_id,
-                    &id,
+                    id,
                     &inc.service.name,
                     &page.who.email,
                     &sent,
@@ -179,12 +158,12 @@ impl Render for Canonical {
                     inc.urgency(),
                 ],
             )?;
-            self.row(EVENTS, &[&id, &page_id, &sent, "paged", &page.who.email])?;
+            self.row(EVENTS, &[id, &page_id, &sent, "paged", &page.who.email])?;
         }
         self.row(
             EVENTS,
             &[
-                &id,
+                id,
                 "acknowledged",
                 &ts(inc.acked),
                 "acknowledged",
@@ -193,9 +172,14 @@ impl Render for Canonical {
         )?;
         self.row(
             EVENTS,
-            &[&id, "resolved", &resolved, "resolved", &acker.email],
+            &[id, "resolved", &resolved, "resolved", &acker.email],
         )?;
-        // Who took part: the acknowledger, and whoever wrote in the channel.
+        Ok(())
+    }
+
+    /// Who took part: the acknowledger, and whoever wrote in the channel.
+    fn took_part(&mut self, inc: &Incident, id: &str) -> Result<()> {
+        let acker = inc.responders[0];
         let mut took_part: std::collections::BTreeMap<&str, (i64, i64, usize)> = Default::default();
         for m in inc.messages.iter().filter(|m| !m.bot) {
             let e = took_part.entry(&m.who.email).or_insert((m.at, m.at, 0));
@@ -218,10 +202,14 @@ impl Render for Canonical {
             };
             self.row(
                 PARTICIPANTS,
-                &[&id, person, "responder", &ts(first), &ts(last), &messages],
+                &[id, person, "responder", &ts(first), &ts(last), &messages],
             )?;
         }
-        // The incident channel, and the status updates posted in it.
+        Ok(())
+    }
+
+    /// The incident channel, and the status updates posted in it.
+    fn channel(&mut self, inc: &Incident, id: &str) -> Result<()> {
         let channel_id = format!("C{}", inc.i);
         for (k, m) in inc.messages.iter().enumerate() {
             let message_id = format!("{channel_id}:{k}");
@@ -237,7 +225,7 @@ impl Render for Canonical {
                     &message_id,
                     &channel_id,
                     &inc.channel(),
-                    &id,
+                    id,
                     &at,
                     person,
                     bot,
@@ -246,9 +234,14 @@ impl Render for Canonical {
                 ],
             )?;
             if m.update {
-                self.row(EVENTS, &[&id, &message_id, &at, "status_update", person])?;
+                self.row(EVENTS, &[id, &message_id, &at, "status_update", person])?;
             }
         }
+        Ok(())
+    }
+
+    /// The retro and the follow-ups.
+    fn follow_ups(&mut self, inc: &Incident, id: &str) -> Result<()> {
         if let Some(retro) = &inc.retro {
             let (held, status) = match retro.held {
                 Some(at) => (ts(at), "done"),
@@ -259,7 +252,7 @@ impl Render for Canonical {
                 RETROS,
                 &[
                     &format!("{id}:retro"),
-                    &id,
+                    id,
                     &format!("Postmortem: {}", inc.title),
                     &held,
                     status,
@@ -278,7 +271,7 @@ impl Render for Canonical {
                 ACTION_ITEMS,
                 &[
                     &format!("{id}:follow-up-{k}"),
-                    &id,
+                    id,
                     &format!("Follow-up {k} of {}", inc.title),
                     f.owner.map_or("", |p| p.email.as_str()),
                     inc.service.team,
@@ -289,7 +282,12 @@ impl Render for Canonical {
                 ],
             )?;
         }
-        // The status page's own incident, the same incident seen by customers.
+        Ok(())
+    }
+
+    /// The status page's own incident, the same incident seen by customers.
+    fn public(&mut self, inc: &Incident, severity: &str) -> Result<()> {
+        let (started, resolved) = (ts(inc.started), ts(inc.resolved));
         if let Some(public) = &inc.public {
             let public_id = format!("acme:status-{}", inc.i);
             let declared = ts(public.created);
@@ -301,7 +299,7 @@ impl Render for Canonical {
                     "",
                     &inc.title,
                     "",
-                    &severity,
+                    severity,
                     "resolved",
                     "",
                     &started,
@@ -327,6 +325,39 @@ impl Render for Canonical {
             }
         }
         Ok(())
+    }
+}
+
+impl Render for Canonical {
+    fn incident(&mut self, inc: &Incident, _: &[Person]) -> Result<()> {
+        let id = format!("acme:{}", inc.number);
+        let severity = inc.sev.map(|s| format!("SEV{s}")).unwrap_or_default();
+        let (started, resolved) = (ts(inc.started), ts(inc.resolved));
+        self.row(
+            INCIDENTS,
+            &[
+                &id,
+                &inc.number.to_string(),
+                &inc.number.to_string(),
+                &inc.title,
+                "",
+                &severity,
+                "resolved",
+                inc.service.team,
+                &started,
+                &started,
+                &ts(inc.acked),
+                &resolved,
+                &resolved,
+                "",
+            ],
+        )?;
+        self.row(SERVICES, &[&id, &inc.service.name])?;
+        self.story(inc, &id)?;
+        self.took_part(inc, &id)?;
+        self.channel(inc, &id)?;
+        self.follow_ups(inc, &id)?;
+        self.public(inc, &severity)
     }
 
     fn finish(self: Box<Self>, _: &[Person]) -> Result<Vec<(PathBuf, u64)>> {
