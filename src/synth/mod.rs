@@ -337,13 +337,11 @@ fn draw_follow_ups<'a>(g: &mut Gen, resolved: i64, owners: &[&'a Person]) -> Vec
         .collect()
 }
 
-/// Writes the organisation below `out`.
-pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
-    let mut g = Gen {
-        rng: Pcg64::seed_from_u64(opts.seed),
-    };
-    let n_people = (opts.incidents / 100).clamp(24, 2000);
-    let people: Vec<Person> = (0..n_people)
+/// The organisation's people: a few in every hundred pulled into far more than their
+/// share.
+fn draw_people(incidents: usize) -> Vec<Person> {
+    let n_people = (incidents / 100).clamp(24, 2000);
+    (0..n_people)
         .map(|i| {
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i / FIRST.len()) % LAST.len()];
@@ -367,9 +365,13 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
                 weight: if i % 33 == 1 { 12.0 } else { 1.0 },
             }
         })
-        .collect();
-    let n_services = (opts.incidents / 1000).clamp(8, 200);
-    let services: Vec<Service> = (0..n_services)
+        .collect()
+}
+
+/// The services, a few of them hot (Zipf weights).
+fn draw_services(incidents: usize) -> Vec<Service> {
+    let n_services = (incidents / 1000).clamp(8, 200);
+    (0..n_services)
         .map(|i| Service {
             name: format!("{}-{}", WORDS[i % WORDS.len()].replace(' ', "-"), i),
             team: TEAMS[i % TEAMS.len()],
@@ -378,7 +380,31 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
             // Zipf: a few hot services.
             weight: 1.0 / ((i + 1) as f64).powf(1.1),
         })
-        .collect();
+        .collect()
+}
+
+/// A customer-facing incident's status page incident (half of SEV1–2 reach it): when
+/// it was posted, and its updates until the resolution.
+fn draw_public(g: &mut Gen, sev: Option<u8>, t: i64, resolved: i64) -> Option<Public> {
+    (sev.is_some_and(|s| s <= 2) && g.unit() < 0.5).then(|| {
+        let created = t + g.lognormal(10 * MINUTE, 0.5);
+        let mut updates = Vec::new();
+        let mut at = created;
+        while at < resolved {
+            updates.push(at);
+            at += g.lognormal(45 * MINUTE, 0.6);
+        }
+        Public { created, updates }
+    })
+}
+
+/// Writes the organisation below `out`.
+pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
+    let mut g = Gen {
+        rng: Pcg64::seed_from_u64(opts.seed),
+    };
+    let people = draw_people(opts.incidents);
+    let services = draw_services(opts.incidents);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut summary = Summary {
         incidents: opts.incidents,
@@ -441,16 +467,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
         let follow_ups = draw_follow_ups(&mut g, resolved, &owners);
         summary.action_items += follow_ups.len();
         // Customer-facing incidents reach the status page.
-        let public = (sev.is_some_and(|s| s <= 2) && g.unit() < 0.5).then(|| {
-            let created = t + g.lognormal(10 * MINUTE, 0.5);
-            let mut updates = Vec::new();
-            let mut at = created;
-            while at < resolved {
-                updates.push(at);
-                at += g.lognormal(45 * MINUTE, 0.6);
-            }
-            Public { created, updates }
-        });
+        let public = draw_public(&mut g, sev, t, resolved);
         let inc = Incident {
             i,
             number: 1000 + i as i64,
