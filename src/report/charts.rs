@@ -483,7 +483,10 @@ pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
             .margin(10)
             .x_label_area_size(44)
             .y_label_area_size(16 + 9 * longest)
-            .build_cartesian_2d((lo..hi).log_scale(), -0.5..(n as f64 - 0.5))
+            .build_cartesian_2d(
+                (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
+                -0.5..(n as f64 - 0.5),
+            )
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -532,6 +535,24 @@ pub fn phases(rows: &[(&str, Vec<f64>, Vec<f64>)]) -> Result<String> {
     Ok(svg)
 }
 
+/// The ticks of a log axis from `lo` to `hi`: the values 1, 2 and 5 times a power of ten
+/// within it (the ticks between, 30 or 70, would run into each other), or, when it holds
+/// none of those, its two ends rounded to two significant digits.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let ticks: Vec<f64> = (lo.log10().floor() as i32..=hi.log10().ceil() as i32)
+        .flat_map(|e| [1.0, 2.0, 5.0].map(|k| k * 10f64.powi(e)))
+        .filter(|x| *x >= lo && *x <= hi)
+        .collect();
+    if !ticks.is_empty() {
+        return ticks;
+    }
+    let round = |x: f64| {
+        let unit = 10f64.powf(x.log10().floor() - 1.0);
+        (x / unit).round() * unit
+    };
+    vec![round(lo), round(hi)]
+}
+
 /// A tick on a count axis: whole numbers only (with few incidents, plotters places
 /// ticks at halves, which would print as repeated integers).
 fn count_label(v: &f64) -> String {
@@ -545,6 +566,14 @@ fn count_label(v: &f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_axis_ticks_at_one_two_five() {
+        assert_eq!(log_ticks(3.0, 180.0), [5.0, 10.0, 20.0, 50.0, 100.0]);
+        assert_eq!(log_ticks(0.1, 1.0), [0.1, 0.2, 0.5, 1.0]);
+        // A narrow range between 2 and 5: its ends.
+        assert_eq!(log_ticks(2.23, 4.87), [2.2, 4.9]);
+    }
 
     #[test]
     fn charts_are_svg_with_escaped_labels() {
