@@ -102,6 +102,9 @@ pub struct Report {
     /// updates), as 128-bit hashes (a million participants' keys as text would take
     /// 100 MiB): a stored one it did not derive again is stale, and removed.
     derived: HashMap<Table, HashSet<u128>>,
+    /// The (incident, linked) pairs of the `incident_links` rows derived so far, for
+    /// choosing primaries without reading the table back.
+    pairs: Vec<(String, String)>,
 }
 
 /// The rule of the `incident_links` rows that name, for each incident seen in several
@@ -144,6 +147,13 @@ fn derived_by(table: Table) -> Option<(&'static str, &'static [&'static str])> {
 /// Stores a row linking derived, and notes it as derived.
 fn put_derived(writer: &mut Writer, report: &mut Report, mut row: Row) -> Result<()> {
     row.complete();
+    if let (Table::IncidentLinks, Some(a), Some(b)) = (
+        row.table,
+        row.get(col::INCIDENT_ID).as_str(),
+        row.get(col::LINKED_ID).as_str(),
+    ) {
+        report.pairs.push((a.to_string(), b.to_string()));
+    }
     report
         .derived
         .entry(row.table)
@@ -256,7 +266,7 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     crate::timing::lap("link: channels, chat participants");
     relink_tickets(writer, &incidents, &inc, &mut report)?;
     crate::timing::lap("link: tickets, retros");
-    primaries(writer, &inc, &mut report)?;
+    primaries(writer, &inc, &links, &mut report)?;
     crate::timing::lap("link: primary incidents");
     remove_stale(writer, &report)?;
     crate::timing::lap("link: stale links removed");

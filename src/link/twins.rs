@@ -62,35 +62,31 @@ pub fn same_incidents(
 /// ([`rank`], from the source's role), then the least id. Each other member gets a
 /// derived row `(member, primary, "primary")`, and metrics merge by these rows alone.
 ///
-/// The groups come from this linking's own links (those it derived again, not the
-/// stale ones it is about to remove) and the links a user gave in the canonical form.
-pub(super) fn primaries(writer: &mut Writer, inc: &DataFrame, report: &mut Report) -> Result<()> {
+/// The groups come from the links this linking derived (`Report::pairs`; stale
+/// stored ones are about to be removed) and the links a user gave in the canonical form
+/// (`links`, the stored rows, which linking leaves as they are).
+pub(super) fn primaries(
+    writer: &mut Writer,
+    inc: &DataFrame,
+    links: &DataFrame,
+    report: &mut Report,
+) -> Result<()> {
     let source_of: HashMap<String, String> = strs(inc, col::INCIDENT_ID)?
         .into_iter()
         .zip(strs(inc, col::SOURCE)?)
         .filter_map(|(id, source)| Some((id?, source.unwrap_or_default())))
         .collect();
-    let links = writer.rows(Table::IncidentLinks)?;
-    let derived = report.derived.get(&Table::IncidentLinks);
-    let mut groups = Groups::default();
-    for ((a, b), rule) in strs(&links, col::INCIDENT_ID)?
+    let given = strs(links, col::INCIDENT_ID)?
         .into_iter()
-        .zip(strs(&links, col::LINKED_ID)?)
-        .zip(strs(&links, col::RULE)?)
-    {
-        let (Some(a), Some(b)) = (a, b) else { continue };
-        let rule = rule.unwrap_or_default();
-        let current = if DERIVED_RULES.contains(&rule.as_str()) {
-            rule != PRIMARY
-                && derived.is_some_and(|d| {
-                    d.contains(&xxhash_rust::xxh3::xxh3_128(
-                        link_row(&a, &b, &rule).key().as_bytes(),
-                    ))
-                })
-        } else {
-            rule != REFERENCE
-        };
-        if current && source_of.contains_key(&a) && source_of.contains_key(&b) {
+        .zip(strs(links, col::LINKED_ID)?)
+        .zip(strs(links, col::RULE)?)
+        .filter_map(|((a, b), rule)| {
+            let rule = rule.unwrap_or_default();
+            (rule != REFERENCE && !DERIVED_RULES.contains(&rule.as_str())).then_some((a?, b?))
+        });
+    let mut groups = Groups::default();
+    for (a, b) in given.chain(std::mem::take(&mut report.pairs)) {
+        if source_of.contains_key(&a) && source_of.contains_key(&b) {
             groups.join(&a, &b);
         }
     }

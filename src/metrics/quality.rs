@@ -47,6 +47,11 @@ pub struct SourceCount {
     pub rows_rejected: u64,
 }
 
+/// What follows the count of `unmerged_links` wherever it is printed.
+pub const NOT_MERGED: &str = "between incidents seen in two sources not merged: the store \
+     was linked before incidentlens chose primary incidents; ingest again (any export, or \
+     --force) to merge them";
+
 pub fn compute(ctx: &Ctx) -> DataQuality {
     let data = ctx.data;
     let runs = &data.runs;

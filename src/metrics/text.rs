@@ -292,8 +292,9 @@ fn quality(m: &Metrics, out: &mut String) {
     if q.unmerged_links > 0 {
         let _ = writeln!(
             out,
-            "{} links between incidents seen in two sources not merged: the store was linked before incidentlens chose primary incidents; ingest again (any export, or --force) to merge them",
-            q.unmerged_links
+            "{} links {}",
+            q.unmerged_links,
+            super::quality::NOT_MERGED
         );
     }
     if q.records_pending > 0 {

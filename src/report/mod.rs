@@ -638,10 +638,11 @@ fn quality_lines(q: &crate::metrics::quality::DataQuality, as_of: &str) -> Vec<S
                 .to_string()
         }),
         (q.unmerged_links > 0).then(|| {
-            count(u(q.unmerged_links), "link", "links")
-                + " between incidents seen in two sources not merged: the store was linked \
-                   before incidentlens chose primary incidents; ingest again (any export, or \
-                   --force) to merge them"
+            format!(
+                "{} {}",
+                count(u(q.unmerged_links), "link", "links"),
+                crate::metrics::quality::NOT_MERGED
+            )
         }),
         (q.records_pending > 0).then(|| {
             count(u(q.records_pending), "record waits", "records wait")

@@ -73,13 +73,12 @@ impl Source for PagerDuty {
             ctx,
             names: Names::default(),
         };
-        let keys = KEYS;
         // Incidents are read on every core, each with the names it shows, and so are
         // log entries (a first glance: see `log`); the rest (users, …) in order on this
         // thread.
         let (envelope, rejects) = json::stream_file_raw(
             &input.path,
-            &keys,
+            &KEYS,
             // An entry of a large separate export is glanced at from its bytes.
             |path, bytes| {
                 (!small && under(path, "log_entries"))
