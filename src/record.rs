@@ -11,6 +11,7 @@
 use crate::schema::{col, vocab, Kind, Table};
 use compact_str::CompactString;
 use polars::prelude::AnyValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The longest text a cell may hold (1 MiB): a title or message longer than this is
@@ -190,16 +191,19 @@ impl Row {
 
     /// Checks what every source must respect: key cells present, cell types right, closed
     /// vocabularies obeyed. Returns the reason a user reads when it is not.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Rejection> {
         let t = self.table;
         for (c, v) in t.columns().iter().zip(&self.values) {
             if let Value::Str(s) = v {
                 if s.len() > MAX_CELL_BYTES {
-                    return Err(format!(
-                        "{}: a value of {} bytes, more than the {} a cell may hold",
-                        c.name,
-                        s.len(),
-                        MAX_CELL_BYTES
+                    return Err(Rejection::new(
+                        Problem::TooLarge,
+                        format!(
+                            "{}: a value of {} bytes, more than the {} a cell may hold",
+                            c.name,
+                            s.len(),
+                            MAX_CELL_BYTES
+                        ),
                     ));
                 }
             }
@@ -213,11 +217,11 @@ impl Row {
                     | (Kind::StrList, Value::List(_))
             );
             if !ok {
-                return Err(format!(
+                return Err(Rejection::invalid(format!(
                     "{}: expected {}, found {v:?}",
                     c.name,
                     c.kind.describe()
-                ));
+                )));
             }
         }
         let required: &[&str] = match t {
@@ -230,7 +234,7 @@ impl Row {
         };
         for k in required {
             if self.get(k).is_null() {
-                return Err(format!("missing required value '{k}'"));
+                return Err(Rejection::missing(format!("missing required value '{k}'")));
             }
         }
         let closed: &[(&str, &[&str])] = match t {
@@ -244,10 +248,10 @@ impl Row {
         for (column, allowed) in closed {
             if let Value::Str(s) = self.get(column) {
                 if !allowed.contains(&s.as_str()) {
-                    return Err(format!(
+                    return Err(Rejection::invalid(format!(
                         "{column}: expected one of {}, found '{s}'",
                         allowed.join(", ")
-                    ));
+                    )));
                 }
             }
         }
@@ -337,10 +341,110 @@ impl Record {
     }
 }
 
+/// What kind of fault made a record unusable. The accounting counts rejects by it, and
+/// the store keeps it beside the message, so a user can tell a broken export (syntax,
+/// an unread rest) from records the export left incomplete (missing, invalid) and from
+/// records that contradict one another (conflict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Problem {
+    /// The record's text does not parse: broken JSON, a CSV row of the wrong width.
+    Syntax,
+    /// A value the record needs is absent: its id, its incident, its time.
+    Missing,
+    /// A value is there but is not what its field holds: a time, a zone, a number, a
+    /// word outside a closed vocabulary, a value of the wrong type.
+    Invalid,
+    /// Larger than the store takes: a record or a cell over its limit.
+    TooLarge,
+    /// Not a record of the kind the file's format holds, or one the source itself says
+    /// is no incident (a Rootly incident cancelled before it started).
+    Unexpected,
+    /// Contradicts another record: the same key with different content in one file.
+    Conflict,
+    /// Not read, for safety: a link out of an export folder, a zip entry whose name
+    /// escapes the archive, a zip inside a zip.
+    Refused,
+    /// Its bytes could not be read: a zip entry that fails its checksum.
+    Unreadable,
+    /// Reading stopped here: the rest of the file was not read.
+    Cut,
+}
+
+impl Problem {
+    /// The word the accounting and the `rejects` table use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Problem::Syntax => "syntax",
+            Problem::Missing => "missing value",
+            Problem::Invalid => "invalid value",
+            Problem::TooLarge => "too large",
+            Problem::Unexpected => "unexpected record",
+            Problem::Conflict => "conflict",
+            Problem::Refused => "refused",
+            Problem::Unreadable => "unreadable",
+            Problem::Cut => "unread rest",
+        }
+    }
+}
+
+/// Why a record is refused: its kind of fault and a message that names the field, what
+/// was expected and what was found. Row builders return it; a message that is a literal
+/// costs no allocation, so building one on the good path (`ok_or`) is free.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub problem: Problem,
+    pub message: Cow<'static, str>,
+}
+
+impl Rejection {
+    pub fn new(problem: Problem, message: impl Into<Cow<'static, str>>) -> Rejection {
+        Rejection {
+            problem,
+            message: message.into(),
+        }
+    }
+
+    pub fn missing(message: impl Into<Cow<'static, str>>) -> Rejection {
+        Rejection::new(Problem::Missing, message)
+    }
+
+    pub fn invalid(message: impl Into<Cow<'static, str>>) -> Rejection {
+        Rejection::new(Problem::Invalid, message)
+    }
+
+    pub fn syntax(message: impl Into<Cow<'static, str>>) -> Rejection {
+        Rejection::new(Problem::Syntax, message)
+    }
+
+    pub fn too_large(message: impl Into<Cow<'static, str>>) -> Rejection {
+        Rejection::new(Problem::TooLarge, message)
+    }
+
+    pub fn unexpected(message: impl Into<Cow<'static, str>>) -> Rejection {
+        Rejection::new(Problem::Unexpected, message)
+    }
+
+    /// The same fault, its message placed inside an enclosing field (`fields.` +
+    /// `duedate: …`).
+    pub fn within(self, prefix: impl fmt::Display) -> Rejection {
+        Rejection {
+            problem: self.problem,
+            message: format!("{prefix}{}", self.message).into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// An input record that could not be used, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {
     pub location: String,
+    pub problem: Problem,
     pub reason: String,
     /// A short piece of the input, so the user can find it.
     pub excerpt: String,
@@ -350,10 +454,11 @@ pub struct Reject {
 }
 
 impl Reject {
-    pub fn new(location: impl Into<String>, reason: impl Into<String>, raw: &str) -> Reject {
+    pub fn new(location: impl Into<String>, why: Rejection, raw: &str) -> Reject {
         Reject {
             location: location.into(),
-            reason: reason.into(),
+            problem: why.problem,
+            reason: why.message.into_owned(),
             excerpt: excerpt(raw),
             unread: None,
         }
@@ -363,6 +468,7 @@ impl Reject {
     pub fn cut(location: impl Into<String>, reason: &str, unread: u64) -> Reject {
         Reject {
             location: location.into(),
+            problem: Problem::Cut,
             reason: format!("{reason}; reading stopped here and the rest of the file ({unread} bytes) was not read"),
             excerpt: String::new(),
             unread: Some(unread),
@@ -402,7 +508,7 @@ impl Item {
     /// excerpt of the input (made only for a reject).
     pub fn of(
         location: impl Into<String>,
-        rows: Result<Vec<Row>, String>,
+        rows: Result<Vec<Row>, Rejection>,
         excerpt: impl FnOnce() -> String,
     ) -> Item {
         match rows {
@@ -444,7 +550,9 @@ mod tests {
         let err = row.validate().unwrap_err();
         assert_eq!(
             err,
-            "role: expected one of commander, comms, scribe, responder, observer, found 'hero'"
+            Rejection::invalid(
+                "role: expected one of commander, comms, scribe, responder, observer, found 'hero'"
+            )
         );
     }
 
@@ -453,7 +561,7 @@ mod tests {
         let row = Row::new(Table::Incidents).with(col::TITLE, Value::text("x"));
         assert_eq!(
             row.validate().unwrap_err(),
-            "missing required value 'incident_id'"
+            Rejection::missing("missing required value 'incident_id'")
         );
     }
 

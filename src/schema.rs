@@ -370,6 +370,7 @@ const REJECTS: &[Column] = &[
     c(col::RUN_ID, Int),
     c(col::FILE, Str),
     c(col::LOCATION, Str),
+    c(col::PROBLEM, Str),
     c(col::REASON, Str),
     c(col::EXCERPT, Str),
 ];

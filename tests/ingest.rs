@@ -55,6 +55,20 @@ fn bad_rows_are_rejected_and_accounted_for() {
         .map(|s| s.unwrap().to_string())
         .collect();
     assert_eq!(locations, ["line 3", "line 4", "line 5", "line 8"]);
+    // Each with its kind of problem, and counted by kind on stderr.
+    assert_eq!(
+        column(&w.store(), Table::Rejects, col::PROBLEM),
+        [
+            text("syntax"),
+            text("invalid value"),
+            text("invalid value"),
+            text("conflict")
+        ]
+    );
+    assert!(
+        err.contains("rejected 4 records: 1 syntax, 2 invalid value, 1 conflict"),
+        "{err}"
+    );
     assert_eq!(
         cell(&w.store(), Table::Incidents, "acme:14", col::SEVERITY),
         Value::Null
@@ -414,6 +428,43 @@ fn records_that_do_not_apply_are_skipped_not_rejected_even_under_strict() {
 }
 
 #[test]
+fn a_rejects_table_written_before_problems_were_kept_reads_on_and_grows() {
+    // A store from before the `problem` column: its rejects read with the column null,
+    // and the next ingest's rejects are kept beside them, with theirs.
+    let w = Workdir::new();
+    w.ingest(&[&canonical("bad-rows")]);
+    let store = Store::at(w.store());
+    let path = store.table_path(Table::Rejects);
+    let mut older = store
+        .read(Table::Rejects)
+        .unwrap()
+        .drop(col::PROBLEM)
+        .unwrap();
+    polars::prelude::ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut older)
+        .unwrap();
+    assert_eq!(
+        column(&w.store(), Table::Rejects, col::PROBLEM),
+        [Value::Null, Value::Null, Value::Null, Value::Null]
+    );
+    let f = w.path().join("late.csv");
+    std::fs::write(
+        &f,
+        "incident_id,number,title,severity,started_at\nacme:90,90,Late,SEV2,yesterday\n",
+    )
+    .unwrap();
+    let out = w.ingest(&[&f]);
+    assert_eq!(
+        accounting(&out, "late.csv")[1..],
+        ["canonical", "1", "0", "0", "0", "1"]
+    );
+    let mut problems = column(&w.store(), Table::Rejects, col::PROBLEM);
+    problems.sort_by_key(|v| v.to_string());
+    assert_eq!(problems.iter().filter(|v| v.is_null()).count(), 4);
+    assert_eq!(problems.last(), Some(&text("invalid value")));
+}
+
+#[test]
 fn many_rejects_of_one_reason_are_one_line_with_the_first_places() {
     let w = Workdir::new();
     let f = w.path().join("incidents.csv");
@@ -429,12 +480,14 @@ fn many_rejects_of_one_reason_are_one_line_with_the_first_places() {
         ["incidents.csv", "canonical", "7", "1", "0", "0", "6"]
     );
     let err = stderr(&out);
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("rejected:")).collect();
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("rejected")).collect();
     assert_eq!(
         lines,
         [
-            "rejected: incidents.csv: 6 records: started_at: expected an ISO-8601 timestamp \
-          such as 2026-07-01T09:30:00Z, found 'not a date' (at line 2, line 3, line 4, …)"
+            "rejected (invalid value): incidents.csv: 6 records: started_at: expected an \
+          ISO-8601 timestamp such as 2026-07-01T09:30:00Z, found 'not a date' (at line 2, \
+          line 3, line 4, …)",
+            "rejected 6 records: 6 invalid value"
         ],
         "{err}"
     );

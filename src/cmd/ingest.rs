@@ -3,10 +3,12 @@
 use crate::cli::IngestArgs;
 use crate::config::Config;
 use crate::ingest;
+use crate::record::{Problem, Reject};
 use crate::store::Store;
 use crate::words::count;
 use anyhow::{bail, Result};
 use comfy_table::{presets, CellAlignment, Table as TextTable};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -203,22 +205,28 @@ fn print_skipped_and_rejected(report: &ingest::Report) {
             crate::say!("skipped: {}", grouped(&f.file, why, e));
         }
     }
-    let mut rejects: Vec<(&str, &str, ingest::Examples)> = Vec::new();
+    let mut rejects: Vec<(&str, &Reject, ingest::Examples)> = Vec::new();
+    let mut by_problem: BTreeMap<Problem, u64> = BTreeMap::new();
     for (file, r) in &report.rejects {
+        *by_problem.entry(r.problem).or_default() += 1;
         match rejects
             .iter_mut()
-            .find(|(f, why, _)| *f == file.as_str() && *why == r.reason.as_str())
+            .find(|(f, first, _)| *f == file.as_str() && first.reason == r.reason)
         {
             Some((_, _, e)) => e.add(&r.location),
             None => {
                 let mut e = ingest::Examples::default();
                 e.add(&r.location);
-                rejects.push((file, &r.reason, e));
+                rejects.push((file, r, e));
             }
         }
     }
-    for (file, why, e) in rejects.iter().take(SHOWN) {
-        crate::say!("rejected: {}", grouped(file, why, e));
+    for (file, r, e) in rejects.iter().take(SHOWN) {
+        crate::say!(
+            "rejected ({}): {}",
+            r.problem.label(),
+            grouped(file, &r.reason, e)
+        );
     }
     if rejects.len() > SHOWN {
         crate::say!(
@@ -228,6 +236,17 @@ fn print_skipped_and_rejected(report: &ingest::Report) {
                 "reason or file",
                 "reasons or files"
             )
+        );
+    }
+    if !by_problem.is_empty() {
+        let kinds: Vec<String> = by_problem
+            .iter()
+            .map(|(p, n)| format!("{} {}", crate::words::thousands(*n), p.label()))
+            .collect();
+        crate::say!(
+            "rejected {}: {}",
+            count(report.rejects.len() as u64, "record", "records"),
+            kinds.join(", ")
         );
     }
 }

@@ -9,7 +9,7 @@
 //! again: its records are all accounted as duplicates (or as the rejects they were).
 
 use crate::config::Config;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Problem, Record, Reject, Rejection, Row, Value};
 use crate::schema::{col, Table};
 use crate::sources::{self, Context, Input};
 use crate::store::{Applied, Outcome, Store, Writer};

@@ -4,7 +4,7 @@
 use super::*;
 
 /// The reject of a record the store refused, with its first row as the excerpt.
-pub(crate) fn rejected(reason: String, rec: &crate::record::Record) -> Reject {
+pub(crate) fn rejected(reason: Rejection, rec: &crate::record::Record) -> Reject {
     let raw = rec.rows.first().map(|r| {
         r.values
             .iter()
@@ -67,7 +67,7 @@ pub(crate) fn attach_pending(writer: &mut Writer, run_id: i64, report: &mut Repo
                 rec.rows = rows;
                 writer.apply(rec)?
             }
-            Err(reason) => Applied::Rejected(reason, rec),
+            Err(reason) => Applied::Rejected(Rejection::syntax(reason), rec),
         };
         let fr = report
             .files
@@ -123,7 +123,10 @@ pub(crate) fn finish(
             fr.cut = Some((e.location.clone(), None));
             rejects.push(Reject::new(
                 e.location.clone(),
-                format!("the rest of the file could not be read: {}", e.message),
+                Rejection::new(
+                    Problem::Cut,
+                    format!("the rest of the file could not be read: {}", e.message),
+                ),
                 "",
             ));
         }
@@ -169,6 +172,7 @@ pub(crate) fn reject_row(run_id: i64, file: &str, r: &Reject) -> Row {
         .with(col::RUN_ID, Value::Int(run_id))
         .with(col::FILE, Value::text(file))
         .with(col::LOCATION, Value::text(r.location.as_str()))
+        .with(col::PROBLEM, Value::text(r.problem.label()))
         .with(col::REASON, Value::text(r.reason.as_str()))
         .with(col::EXCERPT, Value::text(r.excerpt.as_str()))
 }

@@ -9,7 +9,7 @@
 //! (System, Group, API, Resource, …) are not services: they are counted as skipped.
 
 use super::{Context, Fault, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Record, Reject, Rejection, Row, Value};
 use crate::schema::{col, Table};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -189,15 +189,17 @@ fn text(y: &Yaml) -> Option<String> {
     }
 }
 
-fn component(doc: &Yaml, tier_key: &str) -> Result<(Row, Option<String>), String> {
+fn component(doc: &Yaml, tier_key: &str) -> Result<(Row, Option<String>), Rejection> {
     let kind = doc["kind"].as_str().unwrap_or("");
     if kind.is_empty() {
-        return Err("not a catalog entity: expected a document with 'kind: Component'".into());
+        return Err(Rejection::unexpected(
+            "not a catalog entity: expected a document with 'kind: Component'",
+        ));
     }
     let name = doc["metadata"]["name"]
         .as_str()
         .filter(|n| !n.is_empty())
-        .ok_or("a Component without 'metadata.name'")?;
+        .ok_or(Rejection::missing("a Component without 'metadata.name'"))?;
     let owner = doc["spec"]["owner"].as_str().map(entity_ref);
     let (team, warning) = match owner {
         None => (

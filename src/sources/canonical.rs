@@ -11,7 +11,7 @@
 
 use super::{table_csv, Context, Fault, FileError, Input, Source};
 use crate::normalize;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Record, Reject, Rejection, Row, Value};
 use crate::schema::{col, Kind, Table};
 use chrono_tz::Tz;
 use compact_str::format_compact;
@@ -347,11 +347,11 @@ fn read_jsonl(
             saw_line = true;
             emit(Item::Reject(Reject::new(
                 location,
-                format!(
+                Rejection::too_large(format!(
                     "the line has {size} bytes, more than the {} MiB one record may have \
                      ([limits] max_record_mib); it is skipped without being read",
                     max >> 20
-                ),
+                )),
                 "",
             )));
             continue;
@@ -361,7 +361,7 @@ fn read_jsonl(
             Err(_) => {
                 emit(Item::Reject(Reject::new(
                     location,
-                    "expected UTF-8 text, found invalid bytes",
+                    Rejection::syntax("expected UTF-8 text, found invalid bytes"),
                     &String::from_utf8_lossy(&line),
                 )));
                 continue;
@@ -376,7 +376,10 @@ fn read_jsonl(
             Ok(other) => {
                 emit(Item::Reject(Reject::new(
                     location,
-                    format!("expected a JSON object, found {}", json_kind(&other)),
+                    Rejection::syntax(format!(
+                        "expected a JSON object, found {}",
+                        json_kind(&other)
+                    )),
                     text,
                 )));
                 continue;
@@ -384,7 +387,7 @@ fn read_jsonl(
             Err(e) => {
                 emit(Item::Reject(Reject::new(
                     location,
-                    format!("expected a JSON object, found invalid JSON ({e})"),
+                    Rejection::syntax(format!("expected a JSON object, found invalid JSON ({e})")),
                     text,
                 )));
                 continue;
@@ -413,10 +416,10 @@ fn read_jsonl(
                     .collect::<Vec<_>>()
                     .join(";"),
                 other => {
-                    problem = Some(format!(
+                    problem = Some(Rejection::invalid(format!(
                         "$.{k}: expected a string, number or boolean, found {}",
                         json_kind(other)
-                    ));
+                    )));
                     break;
                 }
             };
@@ -510,7 +513,7 @@ impl Cells<'_> {
         }
     }
 
-    fn row(&self, values: &[(&'static str, String)]) -> Result<Row, String> {
+    fn row(&self, values: &[(&'static str, String)]) -> Result<Row, Rejection> {
         let table = self.table;
         let mut row = Row::new(table);
         let mut raw_severity = None;
@@ -533,18 +536,24 @@ impl Cells<'_> {
             let value = match column.kind {
                 Kind::Str => Value::text(text),
                 Kind::Int => Value::Int(text.parse().map_err(|_| {
-                    format!("{}: expected an integer, found '{text}'", column.name)
+                    Rejection::invalid(format!(
+                        "{}: expected an integer, found '{text}'",
+                        column.name
+                    ))
                 })?),
                 Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| {
-                    format!("{}: expected true or false, found '{text}'", column.name)
+                    Rejection::invalid(format!(
+                        "{}: expected true or false, found '{text}'",
+                        column.name
+                    ))
                 })?),
                 Kind::Timestamp if column.name == col::DUE_AT => Value::Ts(
                     crate::time::parse_date_or_timestamp(text, self.zone)
-                        .map_err(|e| format!("{}: {e}", column.name))?,
+                        .map_err(|e| Rejection::invalid(format!("{}: {e}", column.name)))?,
                 ),
                 Kind::Timestamp => Value::Ts(
                     crate::time::parse_timestamp(text, self.zone)
-                        .map_err(|e| format!("{}: {e}", column.name))?,
+                        .map_err(|e| Rejection::invalid(format!("{}: {e}", column.name)))?,
                 ),
                 Kind::StrList => Value::List(crate::record::split_list(text)),
             };
@@ -560,7 +569,7 @@ impl Cells<'_> {
         row: &mut Row,
         raw_severity: Option<String>,
         raw_status: Option<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejection> {
         // People are referred to by lower-cased e-mail wherever an e-mail is used.
         for c in [col::PERSON_ID, col::OWNER, col::DECLARED_BY, col::COMMANDER] {
             if let Value::Str(s) = row.get(c) {
@@ -611,7 +620,7 @@ impl Cells<'_> {
             Table::ActionItems => {
                 let status = match &raw_status {
                     Some(raw) => normalize::item_status(raw).ok_or_else(|| {
-                        format!("status: expected open, done or wont_do (or a tracker word such as Closed, Won't Do), found '{raw}'")
+                        Rejection::invalid(format!("status: expected open, done or wont_do (or a tracker word such as Closed, Won't Do), found '{raw}'"))
                     })?,
                     None if row.get(col::COMPLETED_AT).is_null() => "open",
                     None => "done",
@@ -648,13 +657,18 @@ impl Cells<'_> {
             }
             Table::People => {
                 if let Value::Str(tz) = row.get(col::TIMEZONE) {
-                    crate::time::parse_zone(tz).map_err(|e| format!("timezone: {e}"))?;
+                    crate::time::parse_zone(tz)
+                        .map_err(|e| Rejection::invalid(format!("timezone: {e}")))?;
                 }
                 if row.get(col::PERSON_ID).is_null() {
                     let id = match (row.get(col::EMAIL), row.get(col::ALIASES)) {
                         (Value::Str(e), _) => e.to_lowercase(),
                         (_, Value::List(a)) if !a.is_empty() => a[0].as_str().into(),
-                        _ => return Err("a person needs a person_id, an email or an alias".into()),
+                        _ => {
+                            return Err(Rejection::missing(
+                                "a person needs a person_id, an email or an alias",
+                            ))
+                        }
                     };
                     row.set(col::PERSON_ID, Value::Str(id));
                 }
@@ -670,9 +684,10 @@ fn map_closed(
     row: &mut Row,
     column: &str,
     f: fn(&str) -> Option<&'static str>,
-) -> Result<(), String> {
+) -> Result<(), Rejection> {
     if let Value::Str(raw) = row.get(column).clone() {
-        let v = f(&raw).ok_or_else(|| format!("{column}: unknown value '{raw}'"))?;
+        let v = f(&raw)
+            .ok_or_else(|| Rejection::invalid(format!("{column}: unknown value '{raw}'")))?;
         row.set(column, Value::text(v));
     }
     Ok(())

@@ -16,7 +16,7 @@ use super::json::{self, Either, Get};
 use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
@@ -129,7 +129,7 @@ fn element(path: &str, v: &Json, ctx: &Context) -> Item {
 }
 
 /// A milestone's name (`type` or `slug`) and time.
-fn milestones(e: &Either) -> Result<HashMap<String, i64>, String> {
+fn milestones(e: &Either) -> Result<HashMap<String, i64>, Rejection> {
     let mut all: Vec<&Json> = e.list("milestones").iter().collect();
     for phase in e.list("lifecycle_phases") {
         all.extend(Either(phase).list("milestones"));
@@ -142,7 +142,7 @@ fn milestones(e: &Either) -> Result<HashMap<String, i64>, String> {
         };
         let at = m
             .ts_at("occurred_at")
-            .map_err(|e| format!("milestones[{i}].{e}"))?
+            .map_err(|e| e.within(format_args!("milestones[{i}].")))?
             .or(m.ts_at("created_at").ok().flatten());
         if let Some(at) = at {
             out.entry(name.to_ascii_lowercase().replace([' ', '-'], "_"))
@@ -160,9 +160,11 @@ fn name_of(v: &Json) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let e = Either(v);
-    let id = e.str_at("id").ok_or("an incident without 'id'")?;
+    let id = e
+        .str_at("id")
+        .ok_or(Rejection::missing("an incident without 'id'"))?;
     let incident_id = format!("{SOURCE}:{id}");
     let m = milestones(&e)?;
     let at = |k: &str| m.get(k).copied();
@@ -248,10 +250,14 @@ fn incident_of(e: &Either) -> Option<String> {
         .map(|id| format!("{SOURCE}:{id}"))
 }
 
-fn item(v: &Json) -> Result<Vec<Row>, String> {
+fn item(v: &Json) -> Result<Vec<Row>, Rejection> {
     let e = Either(v);
-    let id = e.str_at("id").ok_or("a task or follow-up without 'id'")?;
-    let incident = incident_of(&e).ok_or("a task or follow-up without 'incident_id'")?;
+    let id = e
+        .str_at("id")
+        .ok_or(Rejection::missing("a task or follow-up without 'id'"))?;
+    let incident = incident_of(&e).ok_or(Rejection::missing(
+        "a task or follow-up without 'incident_id'",
+    ))?;
     let mut f = platform::FollowUp::read(SOURCE, id, incident, &e, "open", e.get("assignee"))?;
     let t = &mut f.ticket;
     t.title = e
@@ -266,10 +272,13 @@ fn item(v: &Json) -> Result<Vec<Row>, String> {
     Ok(f.rows())
 }
 
-fn retro(v: &Json) -> Result<Vec<Row>, String> {
+fn retro(v: &Json) -> Result<Vec<Row>, Rejection> {
     let e = Either(v);
-    let id = e.str_at("id").ok_or("a retrospective without 'id'")?;
-    let incident = incident_of(&e).ok_or("a retrospective without 'incident_id'")?;
+    let id = e
+        .str_at("id")
+        .ok_or(Rejection::missing("a retrospective without 'id'"))?;
+    let incident =
+        incident_of(&e).ok_or(Rejection::missing("a retrospective without 'incident_id'"))?;
     let mut t = Ticket::new(SOURCE, id);
     t.postmortem = true;
     t.refs.push(Ref::Incident(incident));

@@ -11,7 +11,7 @@
 use super::json::{self, Either, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row};
+use crate::record::{Item, Rejection, Row};
 use serde_json::Value as Json;
 
 pub struct GitHub;
@@ -86,12 +86,16 @@ fn repository(v: &Json) -> Option<String> {
     (parts.len() == 2).then(|| parts.join("/"))
 }
 
-fn rows(json: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+fn rows(json: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     // The REST API writes snake_case (`closed_at`, `state_reason`: `not_planned`), the
     // gh CLI's `--json` camelCase in capitals (`closedAt`, `stateReason`: `NOT_PLANNED`).
     let v = &Either(json);
-    let number = v.i64_at("number").ok_or("an issue without 'number'")?;
-    let repo = repository(json).ok_or("an issue without 'repository_url', 'html_url' or 'url'")?;
+    let number = v
+        .i64_at("number")
+        .ok_or(Rejection::missing("an issue without 'number'"))?;
+    let repo = repository(json).ok_or(Rejection::missing(
+        "an issue without 'repository_url', 'html_url' or 'url'",
+    ))?;
     let tickets = &ctx.config.tickets;
     let mut t = Ticket::new(SOURCE, format!("{repo}#{number}"));
     t.title = v.str_at("title").map(str::to_string);

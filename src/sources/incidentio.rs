@@ -20,7 +20,7 @@ use super::json::{self, Get};
 use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Record, Reject, Rejection, Row, Value};
 use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
@@ -186,10 +186,10 @@ fn element(path: &str, v: &Json) -> Item {
 }
 
 /// incident.io's `incident_id` as the store's id.
-fn incident_ref(v: &Json, path: &str) -> Result<String, String> {
+fn incident_ref(v: &Json, path: &str) -> Result<String, Rejection> {
     v.str_at(path)
         .map(|id| format!("{SOURCE}:{id}"))
-        .ok_or_else(|| format!("a record without '{path}'"))
+        .ok_or_else(|| Rejection::missing(format!("a record without '{path}'")))
 }
 
 /// Severities whose names no rule knows, ranked among the export's: highest rank SEV1.
@@ -243,14 +243,14 @@ type Times = HashMap<&'static str, i64>;
 
 /// An incident's named timestamps by the canonical column each stands for (the first of
 /// each), and the time it was closed, if a timestamp says so.
-fn timestamps(v: &Json) -> Result<(Times, Option<i64>), String> {
+fn timestamps(v: &Json) -> Result<(Times, Option<i64>), Rejection> {
     let mut times = Times::new();
     let mut closed = None;
     for (i, t) in v.array_at("incident_timestamp_values").iter().enumerate() {
         let name = t.str_at("incident_timestamp.name").unwrap_or("");
         let at = t
             .ts_at("value.value")
-            .map_err(|e| format!("incident_timestamp_values[{i}].{e}"))?;
+            .map_err(|e| e.within(format_args!("incident_timestamp_values[{i}].")))?;
         let Some(at) = at else { continue };
         match timestamp_column(name) {
             Some(c) => {
@@ -334,15 +334,17 @@ fn custom_fields(v: &Json, incident_id: &str, rows: &mut Vec<Row>) -> Option<Str
     team
 }
 
-fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("an incident without 'id'"))?;
     let incident_id = format!("{SOURCE}:{id}");
     let category = v.str_at("incident_status.category");
     if let Some(c @ ("declined" | "merged" | "canceled" | "cancelled")) = category {
-        return Err(format!(
+        return Err(Rejection::unexpected(format!(
             "status category '{c}': never an incident (declined, merged into another, or \
              cancelled), so not counted"
-        ));
+        )));
     }
     let created = v.ts_at("created_at")?;
     let (times, closed) = timestamps(v)?;
@@ -421,8 +423,10 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, String> 
     Ok(platform::dedup(rows))
 }
 
-fn follow_up(v: &Json) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("a follow-up without 'id'")?;
+fn follow_up(v: &Json) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("a follow-up without 'id'"))?;
     let incident = incident_ref(v, "incident_id")?;
     let mut f = platform::FollowUp::read(SOURCE, id, incident, v, "outstanding", v.at("assignee"))?;
     let t = &mut f.ticket;
@@ -443,11 +447,11 @@ fn follow_up(v: &Json) -> Result<Vec<Row>, String> {
     Ok(f.rows())
 }
 
-fn update(v: &Json) -> Result<Vec<Row>, String> {
+fn update(v: &Json) -> Result<Vec<Row>, Rejection> {
     let incident = incident_ref(v, "incident_id")?;
     let at = v
         .ts_at("created_at")?
-        .ok_or("an update without 'created_at'")?;
+        .ok_or(Rejection::missing("an update without 'created_at'"))?;
     let mut rows = vec![
         super::event_row(&incident, v.str_at("id"), at, "status_update", SOURCE)
             .with(col::DETAIL, Value::opt_text(v.str_at("id"))),
@@ -459,8 +463,10 @@ fn update(v: &Json) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-fn postmortem(v: &Json) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("a postmortem document without 'id'")?;
+fn postmortem(v: &Json) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("a postmortem document without 'id'"))?;
     let mut t = Ticket::new(SOURCE, id);
     t.postmortem = true;
     t.refs.push(Ref::Incident(incident_ref(v, "incident_id")?));
@@ -475,11 +481,11 @@ fn postmortem(v: &Json) -> Result<Vec<Row>, String> {
     Ok(vec![t.into_row()])
 }
 
-fn alert(v: &Json) -> Result<Vec<Row>, String> {
+fn alert(v: &Json) -> Result<Vec<Row>, Rejection> {
     let incident = incident_ref(v, "incident.id")?;
-    let url = v
-        .str_at("alert.source_url")
-        .ok_or("an alert without 'alert.source_url' names no incident elsewhere")?;
+    let url = v.str_at("alert.source_url").ok_or(Rejection::missing(
+        "an alert without 'alert.source_url' names no incident elsewhere",
+    ))?;
     Ok(vec![platform::reference(
         &incident,
         &Ref::Url(url.to_string()),
@@ -490,8 +496,10 @@ fn participant(path: &str, p: &Json, incident: Option<&str>) -> Item {
     let Some(incident) = incident else {
         return Item::Reject(Reject::new(
             path,
-            "participants exported without 'incident_id' do not say which incident they \
-             took part in; add the incident_id the export was made for",
+            Rejection::missing(
+                "participants exported without 'incident_id' do not say which incident they \
+                 took part in; add the incident_id the export was made for",
+            ),
             "",
         ));
     };
@@ -504,7 +512,11 @@ fn participant(path: &str, p: &Json, incident: Option<&str>) -> Item {
             let part = platform::role_row(&format!("{SOURCE}:{incident}"), &person, role, SOURCE);
             Item::Record(Record::new(path, vec![part, row]))
         }
-        None => Item::Reject(Reject::new(path, "a participant without a user", "")),
+        None => Item::Reject(Reject::new(
+            path,
+            Rejection::missing("a participant without a user"),
+            "",
+        )),
     }
 }
 

@@ -12,7 +12,7 @@
 use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
@@ -101,15 +101,15 @@ fn excerpt(v: &Json) -> String {
     )
 }
 
-fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let key = v
         .str_at("key")
         .or(v.str_at("id"))
-        .ok_or("an issue without 'key' or 'id'")?;
+        .ok_or(Rejection::missing("an issue without 'key' or 'id'"))?;
     let f = v
         .at("fields")
         .filter(|f| f.is_object())
-        .ok_or("an issue without 'fields'")?;
+        .ok_or(Rejection::missing("an issue without 'fields'"))?;
     let tickets = &ctx.config.tickets;
     let mut t = Ticket::new(SOURCE, key);
     t.title = f.str_at("summary").map(str::to_string);
@@ -132,7 +132,7 @@ fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
         .str_at("duedate")
         .map(|d| {
             crate::time::parse_date_or_timestamp(d, None)
-                .map_err(|e| format!("fields.duedate: {e}"))
+                .map_err(|e| Rejection::invalid(format!("fields.duedate: {e}")))
         })
         .transpose()?;
     t.completed = match t.status {
@@ -177,8 +177,8 @@ fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-fn ts(f: &Json, field: &str) -> Result<Option<i64>, String> {
-    f.ts_at(field).map_err(|e| format!("fields.{e}"))
+fn ts(f: &Json, field: &str) -> Result<Option<i64>, Rejection> {
+    f.ts_at(field).map_err(|e| e.within("fields."))
 }
 
 /// `https://host/browse/KEY` from the issue's API `self` link.
@@ -217,13 +217,13 @@ fn person(u: &Json) -> (Option<String>, Option<Row>) {
 /// resolved at that moment (Jira workflows set the resolution on the way into done and
 /// clear it on the way out). `None` when the changelog shows no status change, or ends
 /// in a status other than the current one (a truncated changelog).
-fn done_since(v: &Json, f: &Json) -> Result<Option<i64>, String> {
+fn done_since(v: &Json, f: &Json) -> Result<Option<i64>, Rejection> {
     let current = f.str_at("status.id");
     let mut histories: Vec<(i64, &Json)> = Vec::new();
     for (i, h) in v.array_at("changelog.histories").iter().enumerate() {
         let at = h
             .ts_at("created")
-            .map_err(|e| format!("changelog.histories[{i}].{e}"))?;
+            .map_err(|e| e.within(format_args!("changelog.histories[{i}].")))?;
         if let Some(at) = at {
             histories.push((at, h));
         }

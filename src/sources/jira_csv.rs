@@ -13,7 +13,7 @@
 use super::table_csv::{self, squash, Fields};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row};
+use crate::record::{Item, Rejection, Row};
 use crate::refs::Ref;
 use crate::time::DateLayout;
 use chrono_tz::Tz;
@@ -106,11 +106,17 @@ fn rows(
     ctx: &Context,
     layout: &DateLayout,
     zone: Option<Tz>,
-) -> Result<Vec<Row>, String> {
-    let key = f.get("key").ok_or("a row without 'Issue key'")?;
-    let date = |field: &str| -> Result<Option<i64>, String> {
+) -> Result<Vec<Row>, Rejection> {
+    let key = f
+        .get("key")
+        .ok_or(Rejection::missing("a row without 'Issue key'"))?;
+    let date = |field: &str| -> Result<Option<i64>, Rejection> {
         f.get(field)
-            .map(|v| layout.parse(v, zone).map_err(|e| format!("{field}: {e}")))
+            .map(|v| {
+                layout
+                    .parse(v, zone)
+                    .map_err(|e| Rejection::invalid(format!("{field}: {e}")))
+            })
             .transpose()
     };
     let tickets = &ctx.config.tickets;

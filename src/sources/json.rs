@@ -9,6 +9,7 @@
 //! `incident`). serde_json's recursion limit bounds nesting depth.
 
 use super::{Fault, FileError};
+use crate::record::Rejection;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -315,11 +316,11 @@ pub fn stream_file_raw<T: Send>(
                 if let Some(size) = batch.too_large(i) {
                     bad.push(Reject::new(
                         path,
-                        format!(
+                        Rejection::too_large(format!(
                             "the record has {size} bytes, more than the {} MiB one record may \
                              have ([limits] max_record_mib); it is skipped without being read",
                             max_record() >> 20
-                        ),
+                        )),
                         "",
                     ));
                     continue;
@@ -332,7 +333,7 @@ pub fn stream_file_raw<T: Send>(
                     Ok(v) => each_record(path, v, array_keys, &mut |p, v| done.push(convert(p, v))),
                     Err(e) => bad.push(Reject::new(
                         path,
-                        format!("{}; the record is skipped", describe(&e)),
+                        Rejection::syntax(format!("{}; the record is skipped", describe(&e))),
                         &String::from_utf8_lossy(&bytes[..bytes.len().min(400)]),
                     )),
                 }
@@ -350,9 +351,11 @@ pub fn stream_file_raw<T: Send>(
     for path in std::mem::take(&mut split.misread) {
         rejects.push(Item::Reject(Reject::new(
             path,
-            "a top-level object whose own 'id' comes after its first MiB: its arrays were \
-             read as records of an envelope, the object itself was not read as a record \
-             (write 'id' before the large arrays, as the APIs do)",
+            Rejection::too_large(
+                "a top-level object whose own 'id' comes after its first MiB: its arrays were \
+                 read as records of an envelope, the object itself was not read as a record \
+                 (write 'id' before the large arrays, as the APIs do)",
+            ),
             "",
         )));
     }

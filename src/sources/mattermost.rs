@@ -9,7 +9,7 @@
 
 use super::json::Get;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Reject, Row, Value};
+use crate::record::{Item, Reject, Rejection, Row, Value};
 use crate::schema::{col, Table};
 use compact_str::format_compact;
 use serde_json::Value as Json;
@@ -69,7 +69,7 @@ impl Source for Mattermost {
                 Ok(v) => Item::of(location, line_rows(&v, ctx), || text.to_string()),
                 Err(e) => Item::Reject(Reject::new(
                     location,
-                    format!("expected a JSON object, found invalid JSON ({e})"),
+                    Rejection::syntax(format!("expected a JSON object, found invalid JSON ({e})")),
                     text,
                 )),
             };
@@ -87,19 +87,26 @@ fn is_structure(v: &Json) -> bool {
     )
 }
 
-fn line_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
+fn line_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     match v.str_at("type") {
-        Some("user") => user(v.get("user").ok_or("a user line without 'user'")?),
+        Some("user") => user(
+            v.get("user")
+                .ok_or(Rejection::missing("a user line without 'user'"))?,
+        ),
         Some("post") => {
-            let p = v.get("post").ok_or("a post line without 'post'")?;
+            let p = v
+                .get("post")
+                .ok_or(Rejection::missing("a post line without 'post'"))?;
             let team = p.str_at("team").unwrap_or("");
-            let channel = p.str_at("channel").ok_or("a post without 'channel'")?;
+            let channel = p
+                .str_at("channel")
+                .ok_or(Rejection::missing("a post without 'channel'"))?;
             posts(p, &format!("{team}:{channel}"), channel, ctx)
         }
         Some("direct_post") => {
-            let p = v
-                .get("direct_post")
-                .ok_or("a direct_post line without 'direct_post'")?;
+            let p = v.get("direct_post").ok_or(Rejection::missing(
+                "a direct_post line without 'direct_post'",
+            ))?;
             let mut members: Vec<&str> = p
                 .array_at("channel_members")
                 .iter()
@@ -109,13 +116,17 @@ fn line_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
             let name = format!("dm-{}", members.join("-"));
             posts(p, &name, &name, ctx)
         }
-        Some(other) => Err(format!("unknown line type '{other}'")),
-        None => Err("a line without 'type'".into()),
+        Some(other) => Err(Rejection::unexpected(format!(
+            "unknown line type '{other}'"
+        ))),
+        None => Err(Rejection::missing("a line without 'type'")),
     }
 }
 
-fn user(u: &Json) -> Result<Vec<Row>, String> {
-    let username = u.str_at("username").ok_or("a user without 'username'")?;
+fn user(u: &Json) -> Result<Vec<Row>, Rejection> {
+    let username = u
+        .str_at("username")
+        .ok_or(Rejection::missing("a user without 'username'"))?;
     let email = u.str_at("email");
     let name = match (u.str_at("first_name"), u.str_at("last_name")) {
         (Some(f), Some(l)) => Some(format!("{f} {l}")),
@@ -141,7 +152,7 @@ fn posts(
     channel_id: &str,
     channel_name: &str,
     ctx: &Context,
-) -> Result<Vec<Row>, String> {
+) -> Result<Vec<Row>, Rejection> {
     let parent = message(p, channel_id, channel_name, None, ctx)?;
     let parent_id = parent.get(col::MESSAGE_ID).to_string();
     let mut rows = vec![parent];
@@ -157,11 +168,13 @@ fn message(
     channel_name: &str,
     thread: Option<&str>,
     ctx: &Context,
-) -> Result<Row, String> {
-    let at = p
-        .i64_at("create_at")
-        .ok_or("a post without 'create_at' (epoch milliseconds)")?;
-    let user = p.str_at("user").ok_or("a post without 'user'")?;
+) -> Result<Row, Rejection> {
+    let at = p.i64_at("create_at").ok_or(Rejection::missing(
+        "a post without 'create_at' (epoch milliseconds)",
+    ))?;
+    let user = p
+        .str_at("user")
+        .ok_or(Rejection::missing("a post without 'user'"))?;
     let text = p.str_at("message").unwrap_or("");
     let is_bot = p.str_at("props.from_bot") == Some("true")
         || p.at("props.from_bot").and_then(Json::as_bool) == Some(true);

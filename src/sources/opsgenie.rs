@@ -8,7 +8,7 @@
 
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -62,25 +62,31 @@ fn record(path: &str, v: &Json, ctx: &Context) -> Item {
             "an Opsgenie team: teams come from the service catalog or the roster",
         );
     } else {
-        Err("not an Opsgenie incident, alert or user".into())
+        Err(Rejection::unexpected(
+            "not an Opsgenie incident, alert or user",
+        ))
     };
     Item::of(path, rows, || v.to_string())
 }
 
-fn user(v: &Json) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("a user without 'id'")?;
+fn user(v: &Json) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("a user without 'id'"))?;
     let email = v.str_at("username").filter(|u| u.contains('@'));
     let mut row = super::person_row(format!("{SOURCE}:{id}"), email, v.str_at("fullName"));
     if let Some(tz) = v.str_at("timeZone") {
-        crate::time::parse_zone(tz).map_err(|e| format!("timeZone: {e}"))?;
+        crate::time::parse_zone(tz).map_err(|e| Rejection::invalid(format!("timeZone: {e}")))?;
         row.set(col::TIMEZONE, Value::text(tz));
     }
     Ok(vec![row])
 }
 
 /// A v1 incident or a v2 alert.
-fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("an incident without 'id'"))?;
     let incident_id = format!("{SOURCE}:{id}");
     let created = v.ts_at("createdAt")?;
     let started = v.ts_at("impactStartDate")?.or(created);

@@ -4,7 +4,7 @@
 
 use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::schema::col;
 
 pub struct OpsgenieCsv;
@@ -59,9 +59,11 @@ impl Source for OpsgenieCsv {
     }
 }
 
-fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row>, String> {
+fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row>, Rejection> {
     let source = super::opsgenie::SOURCE;
-    let id = f.get("id").ok_or("a row without an alert id")?;
+    let id = f
+        .get("id")
+        .ok_or(Rejection::missing("a row without an alert id"))?;
     let incident_id = format!("{source}:{id}");
     let created = table_csv::timestamp(f, "created", zone)?;
     let status = f.get("status").map(|s| s.to_lowercase());

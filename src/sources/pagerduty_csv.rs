@@ -4,7 +4,7 @@
 
 use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::schema::col;
 
 pub struct PagerDutyCsv;
@@ -67,12 +67,12 @@ impl Source for PagerDutyCsv {
     }
 }
 
-fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row>, String> {
+fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row>, Rejection> {
     let source = super::pagerduty::SOURCE;
     let id = f
         .get("id")
         .or(f.get("number"))
-        .ok_or("a row without an incident id or number")?;
+        .ok_or(Rejection::missing("a row without an incident id or number"))?;
     let incident_id = format!("{source}:{id}");
     let created = table_csv::timestamp(f, "created", zone)?;
     let raw = f.get("priority").map(String::as_str);

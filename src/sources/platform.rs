@@ -3,7 +3,7 @@
 //! name the same incident elsewhere.
 
 use super::json::Get;
-use crate::record::{Row, Value};
+use crate::record::{Rejection, Row, Value};
 use crate::refs::{Ref, CHANNEL_CLAIM, REFERENCE};
 use crate::schema::{col, Table};
 use compact_str::format_compact;
@@ -68,7 +68,7 @@ impl FollowUp {
         fields: &dyn Get,
         default_status: &str,
         assignee: Option<&Json>,
-    ) -> Result<FollowUp, String> {
+    ) -> Result<FollowUp, Rejection> {
         let mut t = crate::sources::ticket::Ticket::new(source, id);
         t.refs.push(Ref::Incident(incident));
         let (key, raw) = match (fields.str_at("status"), fields.str_at("state")) {
@@ -77,7 +77,7 @@ impl FollowUp {
             (None, None) => ("status", default_status),
         };
         t.status = item_status(raw).ok_or_else(|| {
-            format!("{key}: expected open, in progress, done or cancelled (or the platform's words for them), found '{raw}'")
+            Rejection::invalid(format!("{key}: expected open, in progress, done or cancelled (or the platform's words for them), found '{raw}'"))
         })?;
         t.status_raw = Some(raw.to_string());
         t.created = fields.ts_at("created_at")?;

@@ -17,7 +17,7 @@ use super::json::{self, Either, Get};
 use super::platform;
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
@@ -85,10 +85,10 @@ fn element(path: &str, v: &Json, ctx: &Context) -> Item {
             post_mortem(v)
         }
         "incident_events" | "incident_event" => event(v),
-        other => Err(format!(
+        other => Err(Rejection::unexpected(format!(
             "a '{other}' resource: expected incidents, incident_action_items, \
              incident_post_mortems or incident_events"
-        )),
+        ))),
     };
     Item::of(path, result, || {
         format!("{} {}", kind, v.str_at("id").unwrap_or(""))
@@ -112,16 +112,20 @@ fn name_of(v: &Json) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("an incident without 'id'"))?;
     let a = Either(
         v.at("attributes")
-            .ok_or("an incident without 'attributes'")?,
+            .ok_or(Rejection::missing("an incident without 'attributes'"))?,
     );
     let incident_id = format!("{SOURCE}:{id}");
     let status = a.str_at("status");
     if matches!(status, Some("cancelled" | "canceled")) {
-        return Err("status 'cancelled': never an incident, so not counted".into());
+        return Err(Rejection::unexpected(
+            "status 'cancelled': never an incident, so not counted",
+        ));
     }
     let kind = a.str_at("kind").unwrap_or("normal");
     let severity = a.at("severity");
@@ -206,14 +210,17 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, String> {
     Ok(platform::dedup(rows))
 }
 
-fn action_item(v: &Json) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("an action item without 'id'")?;
+fn action_item(v: &Json) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("an action item without 'id'"))?;
     let a = Either(
         v.at("attributes")
-            .ok_or("an action item without 'attributes'")?,
+            .ok_or(Rejection::missing("an action item without 'attributes'"))?,
     );
-    let incident = incident_of(v)
-        .ok_or("an action item without its incident ('incident_id' or relationships.incident)")?;
+    let incident = incident_of(v).ok_or(Rejection::missing(
+        "an action item without its incident ('incident_id' or relationships.incident)",
+    ))?;
     let mut f = platform::FollowUp::read(SOURCE, id, incident, &a, "open", a.get("assigned_to"))?;
     let t = &mut f.ticket;
     t.title = a
@@ -223,7 +230,8 @@ fn action_item(v: &Json) -> Result<Vec<Row>, String> {
     t.due = a
         .str_at("due_date")
         .map(|d| {
-            crate::time::parse_date_or_timestamp(d, None).map_err(|e| format!("due_date: {e}"))
+            crate::time::parse_date_or_timestamp(d, None)
+                .map_err(|e| Rejection::invalid(format!("due_date: {e}")))
         })
         .transpose()?;
     if let Some(u) = a.str_at("jira_issue_url") {
@@ -235,14 +243,17 @@ fn action_item(v: &Json) -> Result<Vec<Row>, String> {
     Ok(f.rows())
 }
 
-fn post_mortem(v: &Json) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("a post mortem without 'id'")?;
+fn post_mortem(v: &Json) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("a post mortem without 'id'"))?;
     let a = Either(
         v.at("attributes")
-            .ok_or("a post mortem without 'attributes'")?,
+            .ok_or(Rejection::missing("a post mortem without 'attributes'"))?,
     );
-    let incident = incident_of(v)
-        .ok_or("a post mortem without its incident ('incident_id' or relationships.incident)")?;
+    let incident = incident_of(v).ok_or(Rejection::missing(
+        "a post mortem without its incident ('incident_id' or relationships.incident)",
+    ))?;
     let mut t = Ticket::new(SOURCE, id);
     t.postmortem = true;
     t.refs.push(Ref::Incident(incident));
@@ -257,14 +268,18 @@ fn post_mortem(v: &Json) -> Result<Vec<Row>, String> {
     Ok(vec![t.into_row()])
 }
 
-fn event(v: &Json) -> Result<Vec<Row>, String> {
-    let a = Either(v.at("attributes").ok_or("an event without 'attributes'")?);
-    let incident = incident_of(v)
-        .ok_or("an event without its incident ('incident_id' or relationships.incident)")?;
+fn event(v: &Json) -> Result<Vec<Row>, Rejection> {
+    let a = Either(
+        v.at("attributes")
+            .ok_or(Rejection::missing("an event without 'attributes'"))?,
+    );
+    let incident = incident_of(v).ok_or(Rejection::missing(
+        "an event without its incident ('incident_id' or relationships.incident)",
+    ))?;
     let at = a
         .ts_at("occurred_at")?
         .or(a.ts_at("created_at")?)
-        .ok_or("an event without 'occurred_at'")?;
+        .ok_or(Rejection::missing("an event without 'occurred_at'"))?;
     let kind = if a.str_at("visibility") == Some("external") {
         "status_update"
     } else {

@@ -12,7 +12,7 @@
 use super::json::{self, Get};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
 use crate::schema::col;
 use serde_json::Value as Json;
@@ -160,9 +160,9 @@ fn class(c: &dyn Cells) -> String {
 /// Reads a timestamp cell; an error names the field.
 pub type Ts<'a> = dyn Fn(&str) -> Result<i64, String> + 'a;
 
-fn time(c: &dyn Cells, field: &str, ts: &Ts) -> Result<Option<i64>, String> {
+fn time(c: &dyn Cells, field: &str, ts: &Ts) -> Result<Option<i64>, Rejection> {
     c.raw(field)
-        .map(|s| ts(&s).map_err(|e| format!("{field}: {e}")))
+        .map(|s| ts(&s).map_err(|e| Rejection::invalid(format!("{field}: {e}"))))
         .transpose()
 }
 
@@ -177,7 +177,7 @@ fn person(c: &dyn Cells, field: &str) -> Option<String> {
 }
 
 /// The canonical rows of one record (an incident, or a problem or task).
-pub fn record(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, String> {
+pub fn record(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     if class(c) == "incident" {
         incident(c, ts, ctx)
     } else {
@@ -185,12 +185,12 @@ pub fn record(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, String>
     }
 }
 
-fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, String> {
+fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let number = c.shown("number");
     let id = c
         .raw("sys_id")
         .or(number.clone())
-        .ok_or("a record without 'sys_id' or 'number'")?;
+        .ok_or(Rejection::missing("a record without 'sys_id' or 'number'"))?;
     let incident_id = format!("{SOURCE}:{id}");
     let opened = time(c, "opened_at", ts)?.or(time(c, "sys_created_on", ts)?);
     let state = c.shown("state").or(c.shown("incident_state"));
@@ -299,11 +299,11 @@ fn item_status(c: &dyn Cells, ctx: &Context) -> &'static str {
     })
 }
 
-fn item(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, String> {
+fn item(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let id = c
         .shown("number")
         .or(c.raw("sys_id"))
-        .ok_or("a record without 'number' or 'sys_id'")?;
+        .ok_or(Rejection::missing("a record without 'number' or 'sys_id'"))?;
     let mut t = Ticket::new(SOURCE, id);
     t.title = c.shown("short_description");
     t.status = item_status(c, ctx);

@@ -11,7 +11,7 @@
 
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
-use crate::record::{Item, Row, Value};
+use crate::record::{Item, Rejection, Row, Value};
 use crate::schema::col;
 use serde_json::Value as Json;
 
@@ -85,8 +85,10 @@ const NO_COMPONENTS: &str = "No components were affected by this update.";
 /// Statuses only maintenances have.
 const MAINTENANCE_STATUSES: [&str; 4] = ["scheduled", "in_progress", "verifying", "completed"];
 
-fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String> {
-    let id = v.str_at("id").ok_or("an incident without 'id'")?;
+fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, Rejection> {
+    let id = v
+        .str_at("id")
+        .ok_or(Rejection::missing("an incident without 'id'"))?;
     let incident_id = format!("{SOURCE}:{id}");
     let impact = v.str_at("impact");
     let status = v.str_at("status");
@@ -168,12 +170,14 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, String
         // entered, days later for a backfilled one.
         let field = |name: &str| {
             u.ts_at(name)
-                .map_err(|e| format!("incident_updates[{i}].{e}"))
+                .map_err(|e| e.within(format_args!("incident_updates[{i}].")))
         };
         let at = match field("display_at")? {
             Some(at) => at,
             None => field("created_at")?.ok_or_else(|| {
-                format!("incident_updates[{i}]: an update without 'display_at' or 'created_at'")
+                Rejection::missing(format!(
+                    "incident_updates[{i}]: an update without 'display_at' or 'created_at'"
+                ))
             })?,
         };
         rows.push(

@@ -9,7 +9,7 @@
 //! punctuation), and [`read`] reports the columns no field claims.
 
 use super::{Fault, FileError};
-use crate::record::{Item, Reject};
+use crate::record::{Item, Reject, Rejection};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -388,7 +388,7 @@ pub fn read_rows(
                 let line = e.position().map_or(0, |p| p.line());
                 emit(Item::Reject(Reject::new(
                     format!("line {line}"),
-                    format!("unreadable CSV: {e}"),
+                    Rejection::syntax(format!("unreadable CSV: {e}")),
                     "",
                 )));
                 continue;
@@ -397,11 +397,11 @@ pub fn read_rows(
         let line = rec.position().map_or(0, |p| p.line());
         let location = format!("line {line}");
         if let Some(size) = cut.borrow_mut().remove(&line) {
-            let reason = format!(
+            let reason = Rejection::too_large(format!(
                 "the row has {size} bytes, more than the {} MiB one record may have \
                  ([limits] max_record_mib); it is skipped without being read",
                 max >> 20
-            );
+            ));
             emit(Item::Reject(Reject::new(location, reason, "")));
             continue;
         }
@@ -411,11 +411,11 @@ pub fn read_rows(
             .collect::<Vec<_>>()
             .join(",");
         if rec.len() != header.len() {
-            let reason = format!(
+            let reason = Rejection::syntax(format!(
                 "expected {} fields as in the header, found {}",
                 header.len(),
                 rec.len()
-            );
+            ));
             emit(Item::Reject(Reject::new(location, reason, &raw)));
             continue;
         }
@@ -427,11 +427,17 @@ pub fn read_rows(
                     // A NUL is no character of any text a tracker exports: a file that
                     // holds one is binary or damaged there.
                     Ok(s) if s.contains('\0') => {
-                        bad = Some(format!("{f}: expected text, found a NUL byte"));
+                        bad = Some(Rejection::syntax(format!(
+                            "{f}: expected text, found a NUL byte"
+                        )));
                     }
                     Ok(s) if !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
                     Ok(_) => {}
-                    Err(_) => bad = Some(format!("{f}: expected UTF-8 text, found invalid bytes")),
+                    Err(_) => {
+                        bad = Some(Rejection::syntax(format!(
+                            "{f}: expected UTF-8 text, found invalid bytes"
+                        )))
+                    }
                 }
             }
         }
@@ -444,8 +450,11 @@ pub fn read_rows(
 }
 
 /// How a vendor CSV adapter turns one row's fields into canonical rows.
-pub type RowFn =
-    fn(&Fields, &super::Context, Option<chrono_tz::Tz>) -> Result<Vec<crate::record::Row>, String>;
+pub type RowFn = fn(
+    &Fields,
+    &super::Context,
+    Option<chrono_tz::Tz>,
+) -> Result<Vec<crate::record::Row>, Rejection>;
 
 /// Reads a vendor CSV whose times without an offset are in `source`'s configured zone,
 /// each row a record of the rows `row` makes, or a reject with its reason.
@@ -475,7 +484,7 @@ pub fn timestamp(
     fields: &Fields,
     field: &str,
     zone: Option<chrono_tz::Tz>,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<i64>, Rejection> {
     let Some(s) = fields.get(field) else {
         return Ok(None);
     };
@@ -486,7 +495,7 @@ pub fn timestamp(
     }
     crate::time::parse_timestamp(s, zone)
         .map(Some)
-        .map_err(|e| format!("{field}: {e}"))
+        .map_err(|e| Rejection::invalid(format!("{field}: {e}")))
 }
 
 #[cfg(test)]

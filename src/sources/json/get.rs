@@ -1,6 +1,7 @@
 //! Reading a record's fields leniently: dotted paths, numbers written as strings,
 //! timestamps with the path in the error, snake_case or camelCase keys.
 
+use crate::record::Rejection;
 use serde_json::Value;
 
 /// Helpers to read fields of a record leniently.
@@ -18,9 +19,12 @@ pub trait Get {
     }
     /// An ISO-8601 timestamp at a path: `None` when absent, an error naming the path when
     /// it does not parse.
-    fn ts_at(&self, path: &str) -> Result<Option<i64>, String> {
+    fn ts_at(&self, path: &str) -> Result<Option<i64>, Rejection> {
         self.str_at(path)
-            .map(|s| crate::time::parse_timestamp(s, None).map_err(|e| format!("{path}: {e}")))
+            .map(|s| {
+                crate::time::parse_timestamp(s, None)
+                    .map_err(|e| Rejection::invalid(format!("{path}: {e}")))
+            })
             .transpose()
     }
     fn array_at(&self, path: &str) -> &[Value] {

@@ -32,7 +32,7 @@ pub(super) fn timeline(
     urgency: Option<&str>,
     entries: &[&Json],
     name: &dyn Fn(&str) -> String,
-) -> Result<Timeline, String> {
+) -> Result<Timeline, Rejection> {
     let mut tl = Timeline::default();
     let mut parsed = Vec::new();
     for e in entries {
@@ -106,12 +106,11 @@ impl Fields for Json {
 
 /// The entry's time, or why it has none (a created_at that is not text reads as none,
 /// as `Get::ts_at` reads it).
-fn time_of(e: &impl Fields) -> Result<i64, String> {
+fn time_of(e: &impl Fields) -> Result<i64, Rejection> {
     match e.created_at() {
-        Some(s) => {
-            crate::time::parse_timestamp(s, None).map_err(|err| format!("created_at: {err}"))
-        }
-        None => Err("a log entry without 'created_at'".to_string()),
+        Some(s) => crate::time::parse_timestamp(s, None)
+            .map_err(|err| Rejection::invalid(format!("created_at: {err}"))),
+        None => Err(Rejection::missing("a log entry without 'created_at'")),
     }
 }
 
@@ -255,7 +254,7 @@ pub(super) struct Glance {
     incident: Option<String>,
     service: Option<String>,
     /// The entry's time, or why it has none.
-    at: Result<i64, String>,
+    at: Result<i64, Rejection>,
     ack: Option<(String, i64)>,
     /// The people it makes participants (acknowledge, assign).
     takes_part: Vec<Who>,
@@ -393,7 +392,7 @@ struct Group {
     service: Option<String>,
     acks: Vec<(String, i64)>,
     /// Why its entries cannot be read: the first entry without a readable time.
-    error: Option<String>,
+    error: Option<Rejection>,
 }
 
 /// What the first reading of a separate export keeps.
@@ -460,7 +459,7 @@ impl Separate {
         let Some(id) = e.str_at("incident.id") else {
             return Item::Reject(Reject::new(
                 path,
-                "a log entry without 'incident.id'",
+                Rejection::missing("a log entry without 'incident.id'"),
                 &e.to_string(),
             ));
         };

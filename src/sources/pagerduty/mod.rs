@@ -12,7 +12,7 @@
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::normalize;
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Record, Reject, Rejection, Row, Value};
 use crate::schema::{col, Table};
 use chrono_tz::Tz;
 use compact_str::format_compact;
@@ -345,10 +345,16 @@ impl Reader<'_> {
         for (path, row) in rows {
             emit(match &zone {
                 Some(Ok(tz)) => self.analytics(&path, &row, *tz),
-                Some(Err(e)) => Item::Reject(Reject::new(path, format!("$.time_zone: {e}"), "")),
+                Some(Err(e)) => Item::Reject(Reject::new(
+                    path,
+                    Rejection::invalid(format!("$.time_zone: {e}")),
+                    "",
+                )),
                 None => Item::Reject(Reject::new(
                     path,
-                    "analytics timestamps have no offset and the response has no time_zone",
+                    Rejection::missing(
+                        "analytics timestamps have no offset and the response has no time_zone",
+                    ),
                     "",
                 )),
             });
@@ -368,7 +374,7 @@ impl Reader<'_> {
             Kind::User => emit(self.user(path, &v)),
             Kind::Note => emit(Item::Reject(Reject::new(
                 path,
-                "a notes export does not say which incident its notes belong to; export log entries (annotate entries) instead",
+                Rejection::missing("a notes export does not say which incident its notes belong to; export log entries (annotate entries) instead"),
                 "",
             ))),
             Kind::Alert => emit(Item::skip(
@@ -384,14 +390,14 @@ impl Reader<'_> {
         let (Some(incident), Some(who)) = (incident, v.str_at("responder_id")) else {
             return Item::Reject(Reject::new(
                 path,
-                "a response without 'incident_id' or 'responder_id'",
+                Rejection::missing("a response without 'incident_id' or 'responder_id'"),
                 &v.to_string(),
             ));
         };
         if v.str_at("response_status") != Some("accepted") {
             return Item::Reject(Reject::new(
                 path,
-                "the responder did not accept the request: no participation",
+                Rejection::unexpected("the responder did not accept the request: no participation"),
                 &v.to_string(),
             ));
         }
@@ -414,7 +420,11 @@ impl Reader<'_> {
 
     fn user(&self, path: &str, v: &Json) -> Item {
         let Some(id) = v.str_at("id") else {
-            return Item::Reject(Reject::new(path, "a user without 'id'", &v.to_string()));
+            return Item::Reject(Reject::new(
+                path,
+                Rejection::missing("a user without 'id'"),
+                &v.to_string(),
+            ));
         };
         let mut row = super::person_row(
             format!("{SOURCE}:{id}"),
@@ -425,7 +435,13 @@ impl Reader<'_> {
         if let Some(tz) = v.str_at("time_zone") {
             match crate::time::parse_zone(tz) {
                 Ok(_) => row.set(col::TIMEZONE, Value::text(tz)),
-                Err(e) => return Item::Reject(Reject::new(path, format!("time_zone: {e}"), tz)),
+                Err(e) => {
+                    return Item::Reject(Reject::new(
+                        path,
+                        Rejection::invalid(format!("time_zone: {e}")),
+                        tz,
+                    ))
+                }
             };
         }
         Item::Record(Record::new(path, vec![row]))
@@ -435,8 +451,10 @@ impl Reader<'_> {
         Item::of(path, self.incident_rows(v), || v.to_string())
     }
 
-    fn incident_rows(&mut self, v: &Json) -> Result<Vec<Row>, String> {
-        let id = v.str_at("id").ok_or("an incident without 'id'")?;
+    fn incident_rows(&mut self, v: &Json) -> Result<Vec<Row>, Rejection> {
+        let id = v
+            .str_at("id")
+            .ok_or(Rejection::missing("an incident without 'id'"))?;
         self.names.learn(v);
         let incident_id = format!("{SOURCE}:{id}");
         let service = v.str_at("service.summary");
@@ -519,13 +537,15 @@ impl Reader<'_> {
 
     /// An Analytics raw incident: flat, with times in the envelope's zone.
     fn analytics(&mut self, path: &str, v: &Json, tz: Tz) -> Item {
-        let rows = (|| -> Result<Vec<Row>, String> {
-            let id = v.str_at("id").ok_or("an incident without 'id'")?;
-            let at = |name: &str| -> Result<Option<i64>, String> {
+        let rows = (|| -> Result<Vec<Row>, Rejection> {
+            let id = v
+                .str_at("id")
+                .ok_or(Rejection::missing("an incident without 'id'"))?;
+            let at = |name: &str| -> Result<Option<i64>, Rejection> {
                 v.str_at(name)
                     .map(|s| {
                         crate::time::parse_timestamp(s, Some(tz))
-                            .map_err(|e| format!("{name}: {e}"))
+                            .map_err(|e| Rejection::invalid(format!("{name}: {e}")))
                     })
                     .transpose()
             };

@@ -12,7 +12,7 @@ pub(crate) const BATCH_BYTES: usize = 1 << 20;
 pub(crate) struct DayFile {
     pub(crate) member: String,
     pub(crate) channel: String,
-    pub(crate) content: Result<Vec<u8>, String>,
+    pub(crate) content: Result<Vec<u8>, crate::record::Rejection>,
 }
 
 /// The keys of a message [`Reader::message`] reads; the rest (rich-text blocks, the

@@ -11,7 +11,7 @@
 
 use super::json::{self, Get};
 use super::{Context, Fault, FileError, Input, Source};
-use crate::record::{Item, Record, Reject, Row, Value};
+use crate::record::{Item, Problem, Record, Reject, Rejection, Row, Value};
 use crate::schema::{col, Table};
 use compact_str::format_compact;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -76,7 +76,11 @@ impl Source for Slack {
             )?)
         };
         for (member, reason) in export.refused() {
-            emit(Item::Reject(Reject::new(member, reason, "")));
+            emit(Item::Reject(Reject::new(
+                member,
+                Rejection::new(Problem::Refused, reason),
+                "",
+            )));
         }
         let mut reader = Reader {
             ctx,
@@ -111,7 +115,7 @@ impl Source for Slack {
                 if let Err(e) = result {
                     emit(Item::Reject(Reject::new(
                         format!("{name}{}", &e.path[1..]),
-                        e.message,
+                        Rejection::syntax(e.message),
                         "",
                     )));
                 }
@@ -134,9 +138,9 @@ impl Source for Slack {
                 let content = match export.open(&member) {
                     Ok(Some(mut r)) => {
                         let mut content = Vec::new();
-                        r.read_to_end(&mut content)
-                            .map(|_| content)
-                            .map_err(|e| format!("cannot read: {e}"))
+                        r.read_to_end(&mut content).map(|_| content).map_err(|e| {
+                            Rejection::new(Problem::Unreadable, format!("cannot read: {e}"))
+                        })
                     }
                     Ok(None) => continue,
                     Err(e) => {
@@ -177,7 +181,11 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn user(&self, location: &str, u: &Json) -> Item {
         let Some(id) = u.str_at("id") else {
-            return Item::Reject(Reject::new(location, "a user without 'id'", &u.to_string()));
+            return Item::Reject(Reject::new(
+                location,
+                Rejection::missing("a user without 'id'"),
+                &u.to_string(),
+            ));
         };
         let email = u.str_at("profile.email");
         let name = u
@@ -200,7 +208,7 @@ impl Reader<'_> {
     fn day(&self, d: &DayFile) -> Vec<Item> {
         let bytes = match &d.content {
             Ok(bytes) => bytes,
-            Err(reason) => return vec![Item::Reject(Reject::new(&d.member, reason, ""))],
+            Err(why) => return vec![Item::Reject(Reject::new(&d.member, why.clone(), ""))],
         };
         let channel_id = self.channels.get(&d.channel).unwrap_or(&d.channel);
         let mut items = Vec::new();
@@ -211,7 +219,11 @@ impl Reader<'_> {
         match &result {
             // Not an array of messages at all: one reject for the file.
             Err(e) if e.path == "$" => {
-                items.push(Item::Reject(Reject::new(&d.member, e.message.clone(), "")));
+                items.push(Item::Reject(Reject::new(
+                    &d.member,
+                    Rejection::syntax(e.message.clone()),
+                    "",
+                )));
                 return items;
             }
             _ => {}
@@ -229,7 +241,10 @@ impl Reader<'_> {
                     Ok(m) => self.message(location, &d.channel, channel_id, &m),
                     Err(err) => Item::Reject(Reject::new(
                         location,
-                        format!("{}; the message is skipped", json::describe(&err)),
+                        Rejection::syntax(format!(
+                            "{}; the message is skipped",
+                            json::describe(&err)
+                        )),
                         &String::from_utf8_lossy(&element[..element.len().min(400)]),
                     )),
                 });
@@ -249,14 +264,16 @@ impl Reader<'_> {
         let Some(ts) = m.str(key::TS) else {
             return Item::Reject(Reject::new(
                 location,
-                "a message without 'ts'",
+                Rejection::missing("a message without 'ts'"),
                 &m.json().to_string(),
             ));
         };
         let Some(at) = slack_ts(ts) else {
             return Item::Reject(Reject::new(
                 location,
-                format!("ts: expected epoch seconds such as 1736478630.905399, found '{ts}'"),
+                Rejection::invalid(format!(
+                    "ts: expected epoch seconds such as 1736478630.905399, found '{ts}'"
+                )),
                 &m.json().to_string(),
             ));
         };

@@ -18,7 +18,7 @@ use super::{
     crash_point, key_strings, pause, read_slice, row_at, rows_to_frame, sync_dir, with_schema,
     Lock, Store, JOURNAL, TMP_MARK,
 };
-use crate::record::{Record, Row, Value};
+use crate::record::{Problem, Record, Rejection, Row, Value};
 use crate::schema::{Kind, Table};
 use anyhow::{Context, Result};
 use polars::prelude::{
@@ -57,7 +57,7 @@ pub enum Applied {
     /// run: nothing of it is stored yet.
     Pending(Vec<String>, Record),
     /// It cannot be used, for the reason given: nothing of it is stored.
-    Rejected(String, Record),
+    Rejected(Rejection, Record),
 }
 
 impl Applied {
@@ -258,10 +258,13 @@ impl<'s> Writer<'s> {
             if let Some(j) = keys[..i].iter().position(|&k| k == key) {
                 let other = &record.rows[j];
                 if other.table == row.table && other.values != row.values {
-                    let reason = format!(
-                        "two {} of this record share the key {} with different content",
-                        row.table.name(),
-                        describe_key(row),
+                    let reason = Rejection::new(
+                        Problem::Conflict,
+                        format!(
+                            "two {} of this record share the key {} with different content",
+                            row.table.name(),
+                            describe_key(row),
+                        ),
                     );
                     return Ok(Applied::Rejected(reason, record));
                 }
@@ -277,9 +280,12 @@ impl<'s> Writer<'s> {
             if s.replaces(pos, &row.values) {
                 let first = s.locations[pos - s.file_start];
                 let first = self.locations.get(first);
-                let reason = format!(
-                    "duplicate key {} with different content within this file (first at {first})",
-                    describe_key(row),
+                let reason = Rejection::new(
+                    Problem::Conflict,
+                    format!(
+                        "duplicate key {} with different content within this file (first at {first})",
+                        describe_key(row),
+                    ),
                 );
                 return Ok(Applied::Rejected(reason, record));
             }

@@ -185,11 +185,11 @@ fn rows_in_frozen_chunks_behave_like_open_ones() {
             Applied::Rejected(reason, _) => Some(reason),
             _ => None,
         },
-        Some(
+        Some(Rejection::new(
+            Problem::Conflict,
             "duplicate key message_id=m1 with different content within this file \
              (first at f.json[1])"
-                .to_string()
-        )
+        ))
     );
     let same = Record::new("f.json[7]", vec![message("m2", "C1")]);
     assert_eq!(outcome(w.apply(same).unwrap()), Some(Outcome::Duplicate));
