@@ -8,7 +8,7 @@
 //! through the same identity resolution the metrics use ([`crate::identity::Identities`]).
 
 use crate::identity::Identities;
-use crate::record::{split_list, Value};
+use crate::record::{split_list, Row, Value};
 use crate::schema::{col, Table};
 use crate::store::{row_at, strings as strs, Store, Writer};
 use anyhow::{bail, Result};
@@ -40,6 +40,53 @@ struct Known {
 }
 
 impl Known {
+    /// The person `given` names: a person id or email as given, then a reference
+    /// resolved to a person, then the same ignoring case.
+    fn find(&self, given: &str) -> Option<String> {
+        let same = |a: &str| a == given;
+        let alike = |a: &str| a.eq_ignore_ascii_case(given);
+        let in_people = |m: &dyn Fn(&str) -> bool| {
+            self.people
+                .iter()
+                .find(|(id, (_, e, _))| m(id) || e.as_deref().is_some_and(m))
+                .map(|(id, _)| id.clone())
+        };
+        let referred = |m: &dyn Fn(&str) -> bool| {
+            self.references
+                .iter()
+                .map(|r| self.identities.resolve(r))
+                .find(|p| m(p))
+        };
+        in_people(&same)
+            .or_else(|| referred(&same))
+            .or_else(|| in_people(&alike))
+            .or_else(|| referred(&alike))
+    }
+
+    /// Every word that names the person, lower-cased (matched ignoring ASCII case, so
+    /// lower-cased once here, not per cell): the id, what was given, their aliases,
+    /// email and name, and references the people table does not resolve (an alias
+    /// spelt otherwise) but that name them.
+    fn words_for(&self, person: &str, given: &str) -> Vec<String> {
+        let mut words: BTreeSet<String> = [person.to_string(), given.to_string()].into();
+        if let Some((n, e, aliases)) = self.people.get(person) {
+            words.extend(aliases.iter().cloned());
+            words.extend(e.iter().cloned());
+            words.extend(n.iter().cloned());
+        }
+        words.extend(
+            self.references
+                .iter()
+                .filter(|r| self.identities.resolve(r) == person)
+                .cloned(),
+        );
+        words
+            .into_iter()
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| w.to_ascii_lowercase())
+            .collect()
+    }
+
     fn load(store: &Store) -> Result<Known> {
         let df = store.read(Table::People)?;
         let mut people = BTreeMap::new();
@@ -263,50 +310,10 @@ pub fn forget(store: &Store, who: &str, commit: bool) -> Result<Forgotten> {
     let mut writer = Writer::new(store, &lock);
     let known = Known::load(store)?;
     let given = who.trim();
-    let same = |a: &str| a == given;
-    let alike = |a: &str| a.eq_ignore_ascii_case(given);
-    let in_people = |m: &dyn Fn(&str) -> bool| {
-        known
-            .people
-            .iter()
-            .find(|(id, (_, e, _))| m(id) || e.as_deref().is_some_and(m))
-            .map(|(id, _)| id.clone())
-    };
-    let referred = |m: &dyn Fn(&str) -> bool| {
-        known
-            .references
-            .iter()
-            .map(|r| known.identities.resolve(r))
-            .find(|p| m(p))
-    };
-    let person = in_people(&same)
-        .or_else(|| referred(&same))
-        .or_else(|| in_people(&alike))
-        .or_else(|| referred(&alike));
-    let Some(person) = person else {
+    let Some(person) = known.find(given) else {
         bail!("no person '{who}' in the store (see `incidentlens people` for who is there)");
     };
-    let mut words: BTreeSet<String> = [person.clone(), given.to_string()].into();
-    if let Some((n, e, aliases)) = known.people.get(&person) {
-        words.extend(aliases.iter().cloned());
-        words.extend(e.iter().cloned());
-        words.extend(n.iter().cloned());
-    }
-    // References the people table does not resolve (an alias spelt otherwise) but
-    // that name the person.
-    words.extend(
-        known
-            .references
-            .iter()
-            .filter(|r| known.identities.resolve(r) == person)
-            .cloned(),
-    );
-    // Matched ignoring ASCII case: lower-cased once here, not per cell.
-    let words: Vec<String> = words
-        .into_iter()
-        .filter(|w| !w.trim().is_empty())
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
+    let words = known.words_for(&person, given);
     let pseudonym = format!("forgotten:{:016x}", random_u64());
     let mut done = Forgotten {
         person: person.clone(),
@@ -342,24 +349,7 @@ pub fn forget(store: &Store, who: &str, commit: bool) -> Result<Forgotten> {
         let df = writer.rows(table)?;
         for i in 0..df.height() {
             let row = row_at(&df, table, i)?;
-            let mut new = row.clone();
-            for v in &mut new.values {
-                match v {
-                    Value::Str(text) => {
-                        if let Some(t) = scrub(text, &words, &pseudonym) {
-                            *v = Value::text(t);
-                        }
-                    }
-                    Value::List(items) => {
-                        for item in items.iter_mut() {
-                            if let Some(t) = scrub(item, &words, &pseudonym) {
-                                *item = t;
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            let mut new = scrub_row(&row, &words, &pseudonym);
             if new == row {
                 continue;
             }
@@ -377,6 +367,29 @@ pub fn forget(store: &Store, who: &str, commit: bool) -> Result<Forgotten> {
         writer.commit()?;
     }
     Ok(done)
+}
+
+/// The row with every text and list item scrubbed of `words` (see [`scrub`]).
+fn scrub_row(row: &Row, words: &[String], pseudonym: &str) -> Row {
+    let mut new = row.clone();
+    for v in &mut new.values {
+        match v {
+            Value::Str(text) => {
+                if let Some(t) = scrub(text, words, pseudonym) {
+                    *v = Value::text(t);
+                }
+            }
+            Value::List(items) => {
+                for item in items.iter_mut() {
+                    if let Some(t) = scrub(item, words, pseudonym) {
+                        *item = t;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    new
 }
 
 /// `text` with every whole-word occurrence of any of `words` (given in ASCII lower

@@ -56,6 +56,40 @@ impl Incident {
     pub fn start(&self) -> i64 {
         self.started.unwrap_or(self.anchor)
     }
+
+    /// Takes another record of the same incident's values where this one has none; of
+    /// two retro dates, the earlier. Excluded when either is.
+    fn fill_from(&mut self, o: &Incident) {
+        let fill = |a: &mut Option<String>, b: &Option<String>| {
+            if a.is_none() {
+                a.clone_from(b);
+            }
+        };
+        fill(&mut self.title, &o.title);
+        fill(&mut self.team, &o.team);
+        fill(&mut self.severity, &o.severity);
+        fill(&mut self.declared_by, &o.declared_by);
+        fill(&mut self.commander, &o.commander);
+        for (a, b) in [
+            (&mut self.started, o.started),
+            (&mut self.declared, o.declared),
+            (&mut self.acknowledged, o.acknowledged),
+            (&mut self.mitigated, o.mitigated),
+            (&mut self.resolved, o.resolved),
+        ] {
+            *a = a.or(b);
+        }
+        for (a, b) in [
+            (&mut self.retro_held, o.retro_held),
+            (&mut self.retro_published, o.retro_published),
+        ] {
+            *a = match (*a, b) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            };
+        }
+        self.excluded |= o.excluded;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -218,12 +252,7 @@ impl Data {
         let incidents = read_incidents(store)?;
         crate::timing::lap("load: incidents");
 
-        let df = frame(Table::IncidentServices);
-        let incident_services = strs(df, col::INCIDENT_ID)?
-            .into_iter()
-            .zip(strs(df, col::SERVICE)?)
-            .filter_map(|(i, s)| Some((i?, s?)))
-            .collect();
+        let incident_services = pairs(frame(Table::IncidentServices), col::SERVICE)?;
 
         let items = read_action_items(store)?;
         crate::timing::lap("load: action items");
@@ -242,30 +271,7 @@ impl Data {
         };
         crate::timing::lap("load: link check");
 
-        let df = frame(Table::People);
-        let people = strs(df, col::PERSON_ID)?
-            .into_iter()
-            .zip(strs(df, col::DISPLAY_NAME)?)
-            .zip(strs(df, col::TEAM)?)
-            .zip(strs(df, col::FUNCTION)?)
-            .zip(strs(df, col::TIMEZONE)?)
-            .filter_map(|((((p, display_name), team), function), timezone)| {
-                Some((
-                    p?,
-                    Person {
-                        display_name,
-                        team,
-                        function,
-                        timezone,
-                    },
-                ))
-            })
-            .collect();
-        let aliases: Vec<(String, Vec<String>)> = strs(df, col::PERSON_ID)?
-            .into_iter()
-            .zip(strs(df, col::ALIASES)?)
-            .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
-            .collect();
+        let (people, aliases) = read_people(frame(Table::People))?;
         let ids = Identities::new(aliases.iter().map(|(p, a)| (p.as_str(), a.as_slice())));
         let mut data = Data {
             incidents,
@@ -291,26 +297,24 @@ impl Data {
         crate::timing::lap("load: collapse");
         data.resolve_people(&ids);
         crate::timing::lap("load: identities");
-        // An action item without a team of its own (a ticket with no component) belongs
-        // to its owner's team.
-        for item in &mut data.items {
+        data.items_take_owners_teams();
+
+        data.services = read_services(frame(Table::Services))?;
+        Ok(data)
+    }
+
+    /// An action item without a team of its own (a ticket with no component) belongs to
+    /// its owner's team.
+    fn items_take_owners_teams(&mut self) {
+        for item in &mut self.items {
             if item.team.is_none() {
                 item.team = item
                     .owner
                     .as_ref()
-                    .and_then(|o| data.people.get(o))
+                    .and_then(|o| self.people.get(o))
                     .and_then(|p| p.team.clone());
             }
         }
-
-        let df = frame(Table::Services);
-        data.services = strs(df, col::SERVICE)?
-            .into_iter()
-            .zip(strs(df, col::TEAM)?)
-            .zip(strs(df, col::PRODUCT_AREA)?)
-            .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
-            .collect();
-        Ok(data)
     }
 
     /// Merges incidents that linking found to be one incident seen in several sources:
@@ -359,35 +363,7 @@ impl Data {
             let mut merged = self.incidents[primary].clone();
             for i in others {
                 let o = &self.incidents[i];
-                let fill = |a: &mut Option<String>, b: &Option<String>| {
-                    if a.is_none() {
-                        a.clone_from(b);
-                    }
-                };
-                fill(&mut merged.title, &o.title);
-                fill(&mut merged.team, &o.team);
-                fill(&mut merged.severity, &o.severity);
-                fill(&mut merged.declared_by, &o.declared_by);
-                fill(&mut merged.commander, &o.commander);
-                for (a, b) in [
-                    (&mut merged.started, o.started),
-                    (&mut merged.declared, o.declared),
-                    (&mut merged.acknowledged, o.acknowledged),
-                    (&mut merged.mitigated, o.mitigated),
-                    (&mut merged.resolved, o.resolved),
-                ] {
-                    *a = a.or(b);
-                }
-                for (a, b) in [
-                    (&mut merged.retro_held, o.retro_held),
-                    (&mut merged.retro_published, o.retro_published),
-                ] {
-                    *a = match (*a, b) {
-                        (Some(x), Some(y)) => Some(x.min(y)),
-                        (x, y) => x.or(y),
-                    };
-                }
-                merged.excluded |= o.excluded;
+                merged.fill_from(o);
                 renamed.insert(o.id.clone(), merged.id.clone());
                 drop[i] = true;
             }
@@ -399,6 +375,12 @@ impl Data {
             i += 1;
             !drop[i - 1]
         });
+        self.rename_incidents(&renamed);
+        Ok(())
+    }
+
+    /// Every reference to a merged incident names its primary instead.
+    fn rename_incidents(&mut self, renamed: &HashMap<String, String>) {
         let rename = |id: &mut String| {
             if let Some(p) = renamed.get(id.as_str()) {
                 id.clone_from(p);
@@ -433,7 +415,6 @@ impl Data {
                 rename(i);
             }
         }
-        Ok(())
     }
 
     /// Replaces every person reference by the person it names, so that one person seen
@@ -655,6 +636,53 @@ pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
         }
     }
     Ok(latest)
+}
+
+/// Incident id → value of `column`, for each row with both (an incident's services).
+fn pairs(df: &DataFrame, column: &str) -> Result<Vec<(String, String)>> {
+    Ok(strs(df, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(df, column)?)
+        .filter_map(|(i, v)| Some((i?, v?)))
+        .collect())
+}
+
+/// People by id, and each person's aliases (for resolving who is who).
+type People = (HashMap<String, Person>, Vec<(String, Vec<String>)>);
+
+fn read_people(df: &DataFrame) -> Result<People> {
+    let people = strs(df, col::PERSON_ID)?
+        .into_iter()
+        .zip(strs(df, col::DISPLAY_NAME)?)
+        .zip(strs(df, col::TEAM)?)
+        .zip(strs(df, col::FUNCTION)?)
+        .zip(strs(df, col::TIMEZONE)?)
+        .filter_map(|((((p, display_name), team), function), timezone)| {
+            let person = Person {
+                display_name,
+                team,
+                function,
+                timezone,
+            };
+            Some((p?, person))
+        })
+        .collect();
+    let aliases = strs(df, col::PERSON_ID)?
+        .into_iter()
+        .zip(strs(df, col::ALIASES)?)
+        .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
+        .collect();
+    Ok((people, aliases))
+}
+
+/// The service catalog: each service's team and product area.
+fn read_services(df: &DataFrame) -> Result<HashMap<String, ServiceInfo>> {
+    Ok(strs(df, col::SERVICE)?
+        .into_iter()
+        .zip(strs(df, col::TEAM)?)
+        .zip(strs(df, col::PRODUCT_AREA)?)
+        .filter_map(|((s, team), product_area)| Some((s?, ServiceInfo { team, product_area })))
+        .collect())
 }
 
 /// The incidents with an anchor (declared, else started), the columns the metrics use.

@@ -28,7 +28,7 @@ use polars::prelude::{
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod hashing;
 mod merge;
@@ -430,27 +430,7 @@ impl<'s> Writer<'s> {
             }
             e
         };
-        let written = std::thread::scope(|scope| -> Result<Vec<(PathBuf, PathBuf)>> {
-            let big = big.map(|s| scope.spawn(move || write_table(store, s)));
-            let mut renames = Vec::new();
-            for s in states {
-                renames.push(write_table(store, s)?);
-            }
-            if let Some(big) = big {
-                renames.push(big.join().expect("the table writer does not panic")?);
-            }
-            // Every sealed table is waited for, even after an error, so that none is
-            // still being written when the files are discarded.
-            let mut failed = None;
-            for (t, h) in sealed {
-                match finish_sealed(t, h) {
-                    Ok(r) => renames.push(r),
-                    Err(e) => failed = failed.or(Some(e)),
-                }
-            }
-            failed.map_or(Ok(renames), Err)
-        });
-        let mut renames = written.map_err(discard)?;
+        let mut renames = write_tables(store, states, big, sealed).map_err(discard)?;
         // The journal lists the tables by name, whichever was written first.
         renames.sort();
         crash_point("before-journal");
@@ -458,26 +438,7 @@ impl<'s> Writer<'s> {
         let journal_tmp = self.store.root.join(format!("{JOURNAL}{TMP_MARK}"));
         // From the journal to the last rename, no command reads the store.
         let _renaming = self.store.exclusive().map_err(discard)?;
-        let write_journal = || -> Result<()> {
-            // Paths relative to the store, so that a command run from another working
-            // folder (or naming the store another way) finds them.
-            let relative: Vec<(PathBuf, PathBuf)> = renames
-                .iter()
-                .map(|(from, to)| {
-                    let rel = |p: &PathBuf| {
-                        p.strip_prefix(&self.store.root)
-                            .map(PathBuf::from)
-                            .unwrap_or_else(|_| p.clone())
-                    };
-                    (rel(from), rel(to))
-                })
-                .collect();
-            let mut f = File::create(&journal_tmp)?;
-            f.write_all(serde_json::to_string(&relative)?.as_bytes())?;
-            f.sync_all()?;
-            Ok(())
-        };
-        write_journal()
+        write_journal(&self.store.root, &renames, &journal_tmp)
             .with_context(|| format!("cannot write {}", journal_tmp.display()))
             .map_err(discard)?;
 
@@ -499,6 +460,55 @@ impl<'s> Writer<'s> {
         fs::remove_file(&journal)?;
         Ok(true)
     }
+}
+
+/// Writes every changed table to a temporary file (the largest on a thread of its own)
+/// and waits for the sealed ones: the (temporary, target) renames of the commit.
+fn write_tables(
+    store: &Store,
+    states: Vec<TableState>,
+    big: Option<TableState>,
+    sealed: Vec<(Table, Sealed)>,
+) -> Result<Vec<(PathBuf, PathBuf)>> {
+    std::thread::scope(|scope| {
+        let big = big.map(|s| scope.spawn(move || write_table(store, s)));
+        let mut renames = Vec::new();
+        for s in states {
+            renames.push(write_table(store, s)?);
+        }
+        if let Some(big) = big {
+            renames.push(big.join().expect("the table writer does not panic")?);
+        }
+        // Every sealed table is waited for, even after an error, so that none is still
+        // being written when the files are discarded.
+        let mut failed = None;
+        for (t, h) in sealed {
+            match finish_sealed(t, h) {
+                Ok(r) => renames.push(r),
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        failed.map_or(Ok(renames), Err)
+    })
+}
+
+/// Writes the journal of renames to `tmp`, synced. Paths are relative to the store, so
+/// that a command run from another working folder (or naming the store another way)
+/// finds them.
+fn write_journal(root: &Path, renames: &[(PathBuf, PathBuf)], tmp: &Path) -> Result<()> {
+    let rel = |p: &PathBuf| {
+        p.strip_prefix(root)
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| p.clone())
+    };
+    let relative: Vec<(PathBuf, PathBuf)> = renames
+        .iter()
+        .map(|(from, to)| (rel(from), rel(to)))
+        .collect();
+    let mut f = File::create(tmp)?;
+    f.write_all(serde_json::to_string(&relative)?.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
 }
 
 /// Writes one table's rows to a temporary file beside its Parquet file: (temporary,

@@ -18,6 +18,9 @@ use compact_str::format_compact;
 use std::collections::BTreeSet;
 use std::io::BufRead;
 
+mod jsonl;
+use jsonl::read_jsonl;
+
 pub struct Canonical;
 
 /// The `source` value of rows that do not name one.
@@ -327,177 +330,6 @@ fn read_csv(
     )
 }
 
-fn read_jsonl(
-    reader: impl BufRead,
-    cells: &Cells,
-    emit: &mut dyn FnMut(Item),
-) -> Result<Vec<String>, FileError> {
-    let mut unknown = BTreeSet::new();
-    let mut saw_line = false;
-    let mut header_checked = false;
-    let max = crate::sources::json::max_record();
-    let mut reader = reader;
-    let mut line = Vec::new();
-    for n in 0.. {
-        let Some(size) = read_line_capped(&mut reader, &mut line, max)? else {
-            break;
-        };
-        let location = format!("line {}", n + 1);
-        if size > max as u64 {
-            saw_line = true;
-            emit(Item::Reject(Reject::new(
-                location,
-                Rejection::too_large(format!(
-                    "the line has {size} bytes, more than the {} MiB one record may have \
-                     ([limits] max_record_mib); it is skipped without being read",
-                    max >> 20
-                )),
-                "",
-            )));
-            continue;
-        }
-        let text = match std::str::from_utf8(&line) {
-            Ok(t) => t.trim_end_matches('\r'),
-            Err(_) => {
-                emit(Item::Reject(Reject::new(
-                    location,
-                    Rejection::syntax("expected UTF-8 text, found invalid bytes"),
-                    &String::from_utf8_lossy(&line),
-                )));
-                continue;
-            }
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        saw_line = true;
-        let object = match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(o)) => o,
-            Ok(other) => {
-                emit(Item::Reject(Reject::new(
-                    location,
-                    Rejection::syntax(format!(
-                        "expected a JSON object, found {}",
-                        json_kind(&other)
-                    )),
-                    text,
-                )));
-                continue;
-            }
-            Err(e) => {
-                emit(Item::Reject(Reject::new(
-                    location,
-                    Rejection::syntax(format!("expected a JSON object, found invalid JSON ({e})")),
-                    text,
-                )));
-                continue;
-            }
-        };
-        let keys: Vec<String> = object.keys().cloned().collect();
-        if !header_checked {
-            map_header(cells.table, &keys)?;
-            header_checked = true;
-        }
-        let mut values = Vec::new();
-        let mut problem = None;
-        for (k, v) in &object {
-            let Some(column) = column_for(cells.table, k) else {
-                unknown.insert(k.clone());
-                continue;
-            };
-            let s = match v {
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Bool(b) => b.to_string(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Array(a) if a.iter().all(|x| x.is_string()) => a
-                    .iter()
-                    .filter_map(|x| x.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                other => {
-                    problem = Some(Rejection::invalid(format!(
-                        "$.{k}: expected a string, number or boolean, found {}",
-                        json_kind(other)
-                    )));
-                    break;
-                }
-            };
-            values.push((column, s));
-        }
-        emit(match problem {
-            Some(p) => Item::Reject(Reject::new(location, p, text)),
-            None => cells.item(location, &values, text),
-        });
-    }
-    if !saw_line {
-        return Err(FileError::new(
-            Fault::Layout,
-            "line 1",
-            "the file is empty: expected one JSON object per line",
-        ));
-    }
-    let mut warnings = Vec::new();
-    if !unknown.is_empty() {
-        let list: Vec<String> = unknown.iter().map(|k| format!("'{k}'")).collect();
-        warnings.push(format!(
-            "ignoring key(s) {} not in the {} table",
-            list.join(", "),
-            cells.table.name()
-        ));
-    }
-    Ok(warnings)
-}
-
-/// Reads the next line (without its `\n`) into `line`, keeping at most `max` bytes of
-/// it: returns its whole size (more than `max`: the line was too long, and `line` holds
-/// none of it), or `None` at the end of the input.
-fn read_line_capped(
-    reader: &mut impl BufRead,
-    line: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<Option<u64>> {
-    line.clear();
-    let mut size = 0u64;
-    let mut any = false;
-    loop {
-        let (done, used) = {
-            let buf = reader.fill_buf()?;
-            if buf.is_empty() {
-                break;
-            }
-            any = true;
-            let (part, done) = match memchr::memchr(b'\n', buf) {
-                Some(k) => (&buf[..k], Some(k + 1)),
-                None => (buf, None),
-            };
-            size += part.len() as u64;
-            if size <= max as u64 {
-                line.extend_from_slice(part);
-            } else {
-                line.clear();
-            }
-            (done.is_some(), done.unwrap_or(buf.len()))
-        };
-        reader.consume(used);
-        if done {
-            break;
-        }
-    }
-    Ok(any.then_some(size))
-}
-
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
 /// Turns named text cells into a typed canonical row.
 struct Cells<'a> {
     table: Table,
@@ -584,68 +416,10 @@ impl Cells<'_> {
             row.set(col::SOURCE, Value::text(SOURCE));
         }
         match row.table {
-            Table::Incidents => {
-                let source = row.get(col::SOURCE).to_string();
-                match (
-                    row.get(col::INCIDENT_ID).clone(),
-                    row.get(col::EXTERNAL_ID).clone(),
-                ) {
-                    (Value::Null, Value::Str(ext)) => {
-                        row.set(
-                            col::INCIDENT_ID,
-                            Value::text(format_compact!("{source}:{ext}")),
-                        );
-                    }
-                    (Value::Str(id), Value::Null) => {
-                        let ext = id.split_once(':').map_or(id.as_str(), |(_, e)| e);
-                        row.set(col::EXTERNAL_ID, Value::text(ext));
-                    }
-                    _ => {}
-                }
-                // A label no rule maps leaves the severity unknown, the label kept: the
-                // ingest warns once per label, naming the setting that maps it.
-                if let Some(raw) = raw_severity {
-                    let sev = normalize::severity(&raw, &self.ctx.config.severity.map);
-                    row.set(col::SEVERITY, Value::opt_text(sev));
-                    if row.get(col::SEVERITY_RAW).is_null() {
-                        row.set(col::SEVERITY_RAW, Value::text(raw));
-                    }
-                }
-                for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
-                    if row.get(flag).is_null() {
-                        row.set(flag, Value::Bool(false));
-                    }
-                }
-            }
-            Table::ActionItems => {
-                let status = match &raw_status {
-                    Some(raw) => normalize::item_status(raw).ok_or_else(|| {
-                        Rejection::invalid(format!("status: expected open, done or wont_do (or a tracker word such as Closed, Won't Do), found '{raw}'"))
-                    })?,
-                    None if row.get(col::COMPLETED_AT).is_null() => "open",
-                    None => "done",
-                };
-                row.set(col::STATUS, Value::text(status));
-                if row.get(col::STATUS_RAW).is_null() {
-                    row.set(col::STATUS_RAW, Value::opt_text(raw_status));
-                }
-            }
+            Table::Incidents => self.complete_incident(row, raw_severity),
+            Table::ActionItems => complete_item(row, raw_status)?,
             Table::Participants => map_closed(row, col::ROLE, normalize::role)?,
-            Table::Pages => {
-                map_closed(row, col::CHANNEL, normalize::page_channel)?;
-                // Without an id a page is known by whom it reached, when and how: the
-                // same minute's SMS and push notification are two pages.
-                if row.get(col::PAGE_ID).is_null() {
-                    let id = format!(
-                        "{}:{}:{}:{}",
-                        row.get(col::INCIDENT_ID),
-                        row.get(col::PERSON_ID),
-                        row.get(col::SENT_AT),
-                        row.get(col::CHANNEL)
-                    );
-                    row.set(col::PAGE_ID, Value::text(id));
-                }
-            }
+            Table::Pages => complete_page(row)?,
             Table::Events => map_closed(row, col::KIND, normalize::event_kind)?,
             Table::Messages => {
                 if !self.ctx.keep_text {
@@ -655,28 +429,101 @@ impl Cells<'_> {
                     row.set(col::IS_BOT, Value::Bool(false));
                 }
             }
-            Table::People => {
-                if let Value::Str(tz) = row.get(col::TIMEZONE) {
-                    crate::time::parse_zone(tz)
-                        .map_err(|e| Rejection::invalid(format!("timezone: {e}")))?;
-                }
-                if row.get(col::PERSON_ID).is_null() {
-                    let id = match (row.get(col::EMAIL), row.get(col::ALIASES)) {
-                        (Value::Str(e), _) => e.to_lowercase(),
-                        (_, Value::List(a)) if !a.is_empty() => a[0].as_str().into(),
-                        _ => {
-                            return Err(Rejection::missing(
-                                "a person needs a person_id, an email or an alias",
-                            ))
-                        }
-                    };
-                    row.set(col::PERSON_ID, Value::Str(id));
-                }
-            }
+            Table::People => complete_person(row)?,
             _ => {}
         }
         row.validate()
     }
+
+    /// An incident's id from its external id (or the other way), its severity mapped
+    /// from the label (a label no rule maps leaves it unknown, the label kept: the
+    /// ingest warns once per label), and its flags false unless set.
+    fn complete_incident(&self, row: &mut Row, raw_severity: Option<String>) {
+        let source = row.get(col::SOURCE).to_string();
+        match (
+            row.get(col::INCIDENT_ID).clone(),
+            row.get(col::EXTERNAL_ID).clone(),
+        ) {
+            (Value::Null, Value::Str(ext)) => {
+                row.set(
+                    col::INCIDENT_ID,
+                    Value::text(format_compact!("{source}:{ext}")),
+                );
+            }
+            (Value::Str(id), Value::Null) => {
+                let ext = id.split_once(':').map_or(id.as_str(), |(_, e)| e);
+                row.set(col::EXTERNAL_ID, Value::text(ext));
+            }
+            _ => {}
+        }
+        if let Some(raw) = raw_severity {
+            let sev = normalize::severity(&raw, &self.ctx.config.severity.map);
+            row.set(col::SEVERITY, Value::opt_text(sev));
+            if row.get(col::SEVERITY_RAW).is_null() {
+                row.set(col::SEVERITY_RAW, Value::text(raw));
+            }
+        }
+        for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
+            if row.get(flag).is_null() {
+                row.set(flag, Value::Bool(false));
+            }
+        }
+    }
+}
+
+/// An action item's status from the tracker's word, else from whether it was
+/// completed; the word kept.
+fn complete_item(row: &mut Row, raw_status: Option<String>) -> Result<(), Rejection> {
+    let status = match &raw_status {
+        Some(raw) => normalize::item_status(raw).ok_or_else(|| {
+            Rejection::invalid(format!("status: expected open, done or wont_do (or a tracker word such as Closed, Won't Do), found '{raw}'"))
+        })?,
+        None if row.get(col::COMPLETED_AT).is_null() => "open",
+        None => "done",
+    };
+    row.set(col::STATUS, Value::text(status));
+    if row.get(col::STATUS_RAW).is_null() {
+        row.set(col::STATUS_RAW, Value::opt_text(raw_status));
+    }
+    Ok(())
+}
+
+/// A page's channel from the closed vocabulary; without an id a page is known by whom
+/// it reached, when and how (the same minute's SMS and push notification are two pages).
+fn complete_page(row: &mut Row) -> Result<(), Rejection> {
+    map_closed(row, col::CHANNEL, normalize::page_channel)?;
+    if row.get(col::PAGE_ID).is_null() {
+        let id = format!(
+            "{}:{}:{}:{}",
+            row.get(col::INCIDENT_ID),
+            row.get(col::PERSON_ID),
+            row.get(col::SENT_AT),
+            row.get(col::CHANNEL)
+        );
+        row.set(col::PAGE_ID, Value::text(id));
+    }
+    Ok(())
+}
+
+/// A person's zone checked, and an id from their email or first alias when they have
+/// none.
+fn complete_person(row: &mut Row) -> Result<(), Rejection> {
+    if let Value::Str(tz) = row.get(col::TIMEZONE) {
+        crate::time::parse_zone(tz).map_err(|e| Rejection::invalid(format!("timezone: {e}")))?;
+    }
+    if row.get(col::PERSON_ID).is_null() {
+        let id = match (row.get(col::EMAIL), row.get(col::ALIASES)) {
+            (Value::Str(e), _) => e.to_lowercase(),
+            (_, Value::List(a)) if !a.is_empty() => a[0].as_str().into(),
+            _ => {
+                return Err(Rejection::missing(
+                    "a person needs a person_id, an email or an alias",
+                ))
+            }
+        };
+        row.set(col::PERSON_ID, Value::Str(id));
+    }
+    Ok(())
 }
 
 /// Maps a closed-vocabulary column through `f`, rejecting labels it does not know.
