@@ -10,7 +10,7 @@
 //! quality counts them.
 
 use crate::record::Value;
-use crate::schema::{col, Table};
+use crate::schema::{cell, col, Table};
 use crate::sources::{
     fallback_row, FALLBACK_TAG, RESOLVED_FROM_ENTRY, RESOLVED_FROM_STATUS_CHANGE,
 };
@@ -73,10 +73,10 @@ pub fn resolutions_from_entries(writer: &mut Writer) -> Result<usize> {
         let Some(&at) = latest.get(&id) else {
             continue;
         };
-        row.set(col::RESOLVED_AT, Value::Ts(at));
+        row.set(cell::RESOLVED_AT, Value::Ts(at));
         writer.put(row, "links")?;
         if from_status.contains(&id) {
-            writer.remove(&fallback_row(&id, RESOLVED_FROM_STATUS_CHANGE))?;
+            writer.remove(&fallback_row(&id, RESOLVED_FROM_STATUS_CHANGE).row())?;
         }
         writer.put(fallback_row(&id, RESOLVED_FROM_ENTRY), "links")?;
         set += 1;

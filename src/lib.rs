@@ -1,8 +1,10 @@
 //! incidentlens: cross-incident analytics over pager, chat, ticket, incident-platform and
 //! status-page exports.
 //!
-//! Data flows one way: [`sources`] → [`store`] (canonical Parquet tables) → metrics →
-//! [`analysis`] (metrics, findings and chart series of a period) → rendered output. [`app`] wires the commands of [`cli`] to that pipeline.
+//! Data flows one way: [`sources`] → [`store`] (canonical Parquet tables) → [`link`] →
+//! [`metrics`] → [`analysis`] (metrics, findings and chart series of a period) → rendered
+//! output. [`cmd`] has one module per command of [`cli`], each running a part of that
+//! pipeline.
 
 pub mod analysis;
 pub mod cli;

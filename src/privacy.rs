@@ -9,7 +9,7 @@
 
 use crate::identity::Identities;
 use crate::record::{split_list, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::{cell, col, Table};
 use crate::store::{row_at, strings as strs, Store, Writer};
 use anyhow::{bail, Result};
 use polars::prelude::DataFrame;
@@ -329,10 +329,10 @@ pub fn forget(store: &Store, who: &str, commit: bool) -> Result<Forgotten> {
             writer.remove(&row)?;
             let replaced = row
                 .clone()
-                .with(col::PERSON_ID, Value::text(pseudonym.as_str()))
-                .with(col::DISPLAY_NAME, Value::text(pseudonym.as_str()))
-                .with(col::EMAIL, Value::Null)
-                .with(col::ALIASES, Value::List(Vec::new()));
+                .with(cell::PERSON_ID, Value::text(pseudonym.as_str()))
+                .with(cell::DISPLAY_NAME, Value::text(pseudonym.as_str()))
+                .with(cell::EMAIL, Value::Null)
+                .with(cell::ALIASES, Value::List(Vec::new()));
             writer.put(replaced, "forget")?;
             *done.rows.entry("people").or_default() += 1;
         }
@@ -354,7 +354,7 @@ pub fn forget(store: &Store, who: &str, commit: bool) -> Result<Forgotten> {
                 continue;
             }
             if table == Table::Messages && new.get(col::PERSON_ID) != row.get(col::PERSON_ID) {
-                new.set(col::TEXT, Value::Null);
+                new.set(cell::TEXT, Value::Null);
             }
             if new.key() != row.key() {
                 writer.remove(&row)?;

@@ -8,11 +8,12 @@
 //! Validation that every source shares (closed vocabularies, required keys) lives here in
 //! [`Row::validate`], so that each adapter gets the same rejects for free.
 
-use crate::schema::{col, vocab, Kind, Table};
+use crate::schema::{cell, col, position, vocab, Kind, Named, Table, TableType};
 use compact_str::CompactString;
 use polars::prelude::AnyValue;
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// The longest text a cell may hold (1 MiB): a title or message longer than this is
 /// not one, and would only bloat the store.
@@ -129,8 +130,28 @@ impl Row {
         }
     }
 
-    /// Sets a cell. A column the table lacks is a programming error, caught in tests.
-    pub fn set(&mut self, column: &str, value: Value) -> &mut Row {
+    /// A row being built for a table known when compiled, its cells checked then:
+    /// `Row::of(tables::Incidents).with(cell::TITLE, …)`.
+    pub fn of<T: TableType>(_table: T) -> RowOf<T> {
+        RowOf::new()
+    }
+
+    /// Sets a cell of a row whose table is known only when it runs (rows handed
+    /// around as `Row`). A column the table lacks is a programming error, caught in
+    /// tests; a row built for a table known when compiled is a [`RowOf`], whose cells
+    /// are checked then.
+    pub fn set<C: Named>(&mut self, _column: C, value: Value) -> &mut Row {
+        self.set_named(C::NAME, value)
+    }
+
+    pub fn with<C: Named>(mut self, column: C, value: Value) -> Row {
+        self.set(column, value);
+        self
+    }
+
+    /// Sets a cell by a column name found when reading (a header, another table's
+    /// column); panics when the table lacks it, as [`Row::set`].
+    pub fn set_named(&mut self, column: &str, value: Value) -> &mut Row {
         let i = self
             .table
             .index_of(column)
@@ -139,15 +160,10 @@ impl Row {
         self
     }
 
-    pub fn with(mut self, column: &str, value: Value) -> Row {
-        self.set(column, value);
-        self
-    }
-
-    /// Sets several cells at once.
+    /// Sets several cells at once, by name.
     pub fn with_all<'c>(mut self, cells: impl IntoIterator<Item = (&'c str, Value)>) -> Row {
         for (c, v) in cells {
-            self.set(c, v);
+            self.set_named(c, v);
         }
         self
     }
@@ -173,7 +189,7 @@ impl Row {
         }
         let digest = xxhash_rust::xxh3::xxh3_128(content.as_bytes());
         self.set(
-            col::EVENT_ID,
+            cell::EVENT_ID,
             Value::text(compact_str::format_compact!("digest:{digest:032x}")),
         );
     }
@@ -256,6 +272,83 @@ impl Row {
             }
         }
         Ok(())
+    }
+}
+
+/// A row being built for a table known when compiled. Each cell's position is worked out
+/// when compiled, and a column the table lacks stops the build ("this table has no such
+/// column", naming the table and the column). [`RowOf::row`] (or `into`) hands the
+/// finished row on as a [`Row`].
+///
+/// ```
+/// use incidentlens::record::{Row, Value};
+/// use incidentlens::schema::{cell, col, tables};
+/// let row = Row::of(tables::IncidentServices)
+///     .with(cell::INCIDENT_ID, Value::text("pagerduty:P1"))
+///     .with(cell::SERVICE, Value::text("checkout"))
+///     .row();
+/// assert_eq!(row.get(col::SERVICE), &Value::text("checkout"));
+/// ```
+///
+/// ```compile_fail,E0080
+/// use incidentlens::record::{Row, Value};
+/// use incidentlens::schema::{cell, tables};
+/// // incident_services has no title: this does not compile.
+/// let row = Row::of(tables::IncidentServices).with(cell::TITLE, Value::text("x"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowOf<T: TableType>(Row, PhantomData<T>);
+
+impl<T: TableType> RowOf<T> {
+    pub fn new() -> RowOf<T> {
+        RowOf(Row::new(T::TABLE), PhantomData)
+    }
+
+    pub fn with<C: Named>(mut self, column: C, value: Value) -> RowOf<T> {
+        self.set(column, value);
+        self
+    }
+
+    pub fn set<C: Named>(&mut self, _column: C, value: Value) -> &mut RowOf<T> {
+        let i = const { position(T::TABLE.columns(), C::NAME) };
+        self.0.values[i] = value;
+        self
+    }
+
+    /// Sets several cells at once, by name (counts named by a table of their own).
+    pub fn with_all<'c>(mut self, cells: impl IntoIterator<Item = (&'c str, Value)>) -> RowOf<T> {
+        self.0 = self.0.with_all(cells);
+        self
+    }
+
+    pub fn get<C: Named>(&self, _column: C) -> &Value {
+        &self.0.values[const { position(T::TABLE.columns(), C::NAME) }]
+    }
+
+    pub fn row(self) -> Row {
+        self.0
+    }
+}
+
+impl<T: TableType> Default for RowOf<T> {
+    fn default() -> Self {
+        RowOf::new()
+    }
+}
+
+/// Read access to the row being built (its values, key, validation); cells are set
+/// only through [`RowOf::set`], so they stay checked.
+impl<T: TableType> std::ops::Deref for RowOf<T> {
+    type Target = Row;
+
+    fn deref(&self) -> &Row {
+        &self.0
+    }
+}
+
+impl<T: TableType> From<RowOf<T>> for Row {
+    fn from(r: RowOf<T>) -> Row {
+        r.0
     }
 }
 
@@ -540,13 +633,14 @@ pub fn excerpt(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::tables;
 
     #[test]
     fn validate_names_the_bad_vocabulary_value() {
-        let row = Row::new(Table::Participants)
-            .with(col::INCIDENT_ID, Value::text("csv:1"))
-            .with(col::PERSON_ID, Value::text("a@x.io"))
-            .with(col::ROLE, Value::text("hero"));
+        let row = Row::of(tables::Participants)
+            .with(cell::INCIDENT_ID, Value::text("csv:1"))
+            .with(cell::PERSON_ID, Value::text("a@x.io"))
+            .with(cell::ROLE, Value::text("hero"));
         let err = row.validate().unwrap_err();
         assert_eq!(
             err,
@@ -558,7 +652,7 @@ mod tests {
 
     #[test]
     fn validate_requires_the_key() {
-        let row = Row::new(Table::Incidents).with(col::TITLE, Value::text("x"));
+        let row = Row::of(tables::Incidents).with(cell::TITLE, Value::text("x"));
         assert_eq!(
             row.validate().unwrap_err(),
             Rejection::missing("missing required value 'incident_id'")
@@ -567,32 +661,35 @@ mod tests {
 
     #[test]
     fn keys_separate_columns() {
-        let a = Row::new(Table::IncidentServices)
-            .with(col::INCIDENT_ID, Value::text("a"))
-            .with(col::SERVICE, Value::text("bc"));
-        let b = Row::new(Table::IncidentServices)
-            .with(col::INCIDENT_ID, Value::text("ab"))
-            .with(col::SERVICE, Value::text("c"));
+        let a = Row::of(tables::IncidentServices)
+            .with(cell::INCIDENT_ID, Value::text("a"))
+            .with(cell::SERVICE, Value::text("bc"));
+        let b = Row::of(tables::IncidentServices)
+            .with(cell::INCIDENT_ID, Value::text("ab"))
+            .with(cell::SERVICE, Value::text("c"));
         assert_ne!(a.key(), b.key());
     }
 
     #[test]
     fn kept_rows_read_back_equal() {
-        let rows = vec![
-            Row::new(Table::Events)
-                .with(col::INCIDENT_ID, Value::text("pagerduty:P1"))
-                .with(col::EVENT_ID, Value::text("pagerduty:R1"))
-                .with(col::AT, Value::Ts(-5))
-                .with(col::KIND, Value::text("resolved")),
-            Row::new(Table::People)
-                .with(col::PERSON_ID, Value::text("a@x.io"))
+        let rows: Vec<Row> = vec![
+            Row::of(tables::Events)
+                .with(cell::INCIDENT_ID, Value::text("pagerduty:P1"))
+                .with(cell::EVENT_ID, Value::text("pagerduty:R1"))
+                .with(cell::AT, Value::Ts(-5))
+                .with(cell::KIND, Value::text("resolved"))
+                .into(),
+            Row::of(tables::People)
+                .with(cell::PERSON_ID, Value::text("a@x.io"))
                 .with(
-                    col::ALIASES,
+                    cell::ALIASES,
                     Value::List(vec!["pd:P".into(), "slack:U".into()]),
-                ),
-            Row::new(Table::IngestRuns)
-                .with(col::RUN_ID, Value::Int(i64::MAX))
-                .with(col::FILE, Value::text("f\"\n")),
+                )
+                .into(),
+            Row::of(tables::IngestRuns)
+                .with(cell::RUN_ID, Value::Int(i64::MAX))
+                .with(cell::FILE, Value::text("f\"\n"))
+                .into(),
         ];
         let rec = Record::new("$[0]", rows.clone());
         assert_eq!(Record::rows_from_json(&rec.rows_to_json()).unwrap(), rows);

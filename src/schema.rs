@@ -2,7 +2,10 @@
 //!
 //! This module is the one place that spells a column name. Adapters, the store, metrics,
 //! queries and reports refer to columns through the constants in [`col`] and to tables
-//! through [`Table`], so a rename is one edit and a typo is a compile error.
+//! through [`Table`], so a rename is one edit and a typo is a compile error. Rows are
+//! built through the typed handles in [`cell`] and the table types in [`tables`]
+//! ([`RowOf`](crate::record::RowOf)), so a cell set on a column its table lacks is a
+//! compile error too.
 //!
 //! Timestamps are `Datetime(us, UTC)`; lists are lists of strings. The Polars schema of a
 //! table is derived from [`Table::columns`], which is also the column order of the Parquet
@@ -10,91 +13,120 @@
 
 use polars::prelude::{DataType, Field, PlSmallStr, Schema, TimeUnit, TimeZone};
 
-/// Column names. Grouped in one module so that `col::INCIDENT_ID` reads like the name.
-pub mod col {
-    pub const INCIDENT_ID: &str = "incident_id";
-    pub const SOURCE: &str = "source";
-    pub const EXTERNAL_ID: &str = "external_id";
-    pub const NUMBER: &str = "number";
-    pub const TITLE: &str = "title";
-    pub const URL: &str = "url";
-    pub const SEVERITY: &str = "severity";
-    pub const SEVERITY_RAW: &str = "severity_raw";
-    pub const STATUS: &str = "status";
-    pub const STATUS_RAW: &str = "status_raw";
-    pub const TEAM: &str = "team";
-    pub const STARTED_AT: &str = "started_at";
-    pub const DETECTED_AT: &str = "detected_at";
-    pub const DECLARED_AT: &str = "declared_at";
-    pub const ACKNOWLEDGED_AT: &str = "acknowledged_at";
-    pub const MITIGATED_AT: &str = "mitigated_at";
-    pub const RESOLVED_AT: &str = "resolved_at";
-    pub const DECLARED_BY: &str = "declared_by";
-    pub const COMMANDER: &str = "commander";
-    pub const IS_DRILL: &str = "is_drill";
-    pub const IS_MAINTENANCE: &str = "is_maintenance";
-    pub const RETRO_HELD_AT: &str = "retro_held_at";
-    pub const RETRO_PUBLISHED_AT: &str = "retro_published_at";
-    pub const RETRO_URL: &str = "retro_url";
-    pub const UPDATED_AT: &str = "updated_at";
-    pub const SERVICE: &str = "service";
-    pub const LINKED_ID: &str = "linked_id";
-    pub const RULE: &str = "rule";
-    pub const PERSON_ID: &str = "person_id";
-    pub const ROLE: &str = "role";
-    pub const FIRST_ACTIVE_AT: &str = "first_active_at";
-    pub const LAST_ACTIVE_AT: &str = "last_active_at";
-    pub const MESSAGES: &str = "messages";
-    pub const PAGE_ID: &str = "page_id";
-    pub const SENT_AT: &str = "sent_at";
-    pub const CHANNEL: &str = "channel";
-    pub const URGENCY: &str = "urgency";
-    pub const AT: &str = "at";
-    pub const EVENT_ID: &str = "event_id";
-    pub const KIND: &str = "kind";
-    pub const DETAIL: &str = "detail";
-    pub const PROBLEM: &str = "problem";
-    pub const NAME: &str = "name";
-    pub const ITEM_ID: &str = "item_id";
-    pub const OWNER: &str = "owner";
-    pub const CREATED_AT: &str = "created_at";
-    pub const DUE_AT: &str = "due_at";
-    pub const COMPLETED_AT: &str = "completed_at";
-    pub const MESSAGE_ID: &str = "message_id";
-    pub const CHANNEL_ID: &str = "channel_id";
-    pub const CHANNEL_NAME: &str = "channel_name";
-    pub const THREAD_ID: &str = "thread_id";
-    pub const IS_BOT: &str = "is_bot";
-    pub const TEXT: &str = "text";
-    pub const SUBTYPE: &str = "subtype";
-    pub const STATUS_UPDATE: &str = "status_update";
-    pub const DISPLAY_NAME: &str = "display_name";
-    pub const EMAIL: &str = "email";
-    pub const FUNCTION: &str = "function";
-    pub const TIMEZONE: &str = "timezone";
-    pub const ALIASES: &str = "aliases";
-    pub const TIER: &str = "tier";
-    pub const PRODUCT_AREA: &str = "product_area";
-    pub const RUN_ID: &str = "run_id";
-    pub const FILE: &str = "file";
-    pub const SHA256: &str = "sha256";
-    pub const ROWS_READ: &str = "rows_read";
-    pub const ROWS_INGESTED: &str = "rows_ingested";
-    pub const ROWS_DUPLICATE: &str = "rows_duplicate";
-    pub const ROWS_REJECTED: &str = "rows_rejected";
-    pub const ROWS_PENDING: &str = "rows_pending";
-    pub const ROWS_SKIPPED: &str = "rows_skipped";
-    pub const REQUIRES: &str = "requires";
-    pub const RECORD: &str = "record";
-    pub const LOCATION: &str = "location";
-    pub const REASON: &str = "reason";
-    pub const EXCERPT: &str = "excerpt";
-    pub const LINK_REFS: &str = "link_refs";
-    pub const RETRO_ID: &str = "retro_id";
-    pub const HELD_AT: &str = "held_at";
-    pub const PUBLISHED_AT: &str = "published_at";
-    pub const TAG: &str = "tag";
-    pub const VALUE: &str = "value";
+/// Declares every column once: its name in [`col`] (for reading frames, SQL, Parquet)
+/// and its typed handle in [`cell`] (for setting a row's cell, checked when compiled).
+macro_rules! columns {
+    ($($name:ident = $text:literal),* $(,)?) => {
+        /// Column names. Grouped in one module so that `col::INCIDENT_ID` reads like the name.
+        pub mod col {
+            $(pub const $name: &str = $text;)*
+        }
+
+        /// Typed column handles: `cell::TITLE` is the column `title` as a type, so that a
+        /// row built for one table ([`RowOf`](crate::record::RowOf)) takes only that table's columns, and a cell
+        /// set on another table's column is a compile error, not a panic.
+        pub mod cell {
+            $(
+                #[allow(non_camel_case_types)]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl super::Named for $name {
+                    const NAME: &'static str = super::col::$name;
+                }
+            )*
+        }
+    };
+}
+
+/// A column handle of [`cell`]: the column's name, known when compiled.
+pub trait Named: Copy {
+    const NAME: &'static str;
+}
+
+columns! {
+    INCIDENT_ID = "incident_id",
+    SOURCE = "source",
+    EXTERNAL_ID = "external_id",
+    NUMBER = "number",
+    TITLE = "title",
+    URL = "url",
+    SEVERITY = "severity",
+    SEVERITY_RAW = "severity_raw",
+    STATUS = "status",
+    STATUS_RAW = "status_raw",
+    TEAM = "team",
+    STARTED_AT = "started_at",
+    DETECTED_AT = "detected_at",
+    DECLARED_AT = "declared_at",
+    ACKNOWLEDGED_AT = "acknowledged_at",
+    MITIGATED_AT = "mitigated_at",
+    RESOLVED_AT = "resolved_at",
+    DECLARED_BY = "declared_by",
+    COMMANDER = "commander",
+    IS_DRILL = "is_drill",
+    IS_MAINTENANCE = "is_maintenance",
+    RETRO_HELD_AT = "retro_held_at",
+    RETRO_PUBLISHED_AT = "retro_published_at",
+    RETRO_URL = "retro_url",
+    UPDATED_AT = "updated_at",
+    SERVICE = "service",
+    LINKED_ID = "linked_id",
+    RULE = "rule",
+    PERSON_ID = "person_id",
+    ROLE = "role",
+    FIRST_ACTIVE_AT = "first_active_at",
+    LAST_ACTIVE_AT = "last_active_at",
+    MESSAGES = "messages",
+    PAGE_ID = "page_id",
+    SENT_AT = "sent_at",
+    CHANNEL = "channel",
+    URGENCY = "urgency",
+    AT = "at",
+    EVENT_ID = "event_id",
+    KIND = "kind",
+    DETAIL = "detail",
+    PROBLEM = "problem",
+    NAME = "name",
+    ITEM_ID = "item_id",
+    OWNER = "owner",
+    CREATED_AT = "created_at",
+    DUE_AT = "due_at",
+    COMPLETED_AT = "completed_at",
+    MESSAGE_ID = "message_id",
+    CHANNEL_ID = "channel_id",
+    CHANNEL_NAME = "channel_name",
+    THREAD_ID = "thread_id",
+    IS_BOT = "is_bot",
+    TEXT = "text",
+    SUBTYPE = "subtype",
+    STATUS_UPDATE = "status_update",
+    DISPLAY_NAME = "display_name",
+    EMAIL = "email",
+    FUNCTION = "function",
+    TIMEZONE = "timezone",
+    ALIASES = "aliases",
+    TIER = "tier",
+    PRODUCT_AREA = "product_area",
+    RUN_ID = "run_id",
+    FILE = "file",
+    SHA256 = "sha256",
+    ROWS_READ = "rows_read",
+    ROWS_INGESTED = "rows_ingested",
+    ROWS_DUPLICATE = "rows_duplicate",
+    ROWS_REJECTED = "rows_rejected",
+    ROWS_PENDING = "rows_pending",
+    ROWS_SKIPPED = "rows_skipped",
+    REQUIRES = "requires",
+    RECORD = "record",
+    LOCATION = "location",
+    REASON = "reason",
+    EXCERPT = "excerpt",
+    LINK_REFS = "link_refs",
+    RETRO_ID = "retro_id",
+    HELD_AT = "held_at",
+    PUBLISHED_AT = "published_at",
+    TAG = "tag",
+    VALUE = "value",
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -375,6 +407,68 @@ const REJECTS: &[Column] = &[
     c(col::EXCERPT, Str),
 ];
 
+/// A table as a type, for rows built for it ([`RowOf`](crate::record::RowOf)).
+pub trait TableType {
+    const TABLE: Table;
+}
+
+/// The tables as types: `tables::Incidents` is [`Table::Incidents`].
+pub mod tables {
+    use super::{Table, TableType};
+
+    macro_rules! table_types {
+        ($($name:ident),*) => {
+            $(
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl TableType for $name {
+                    const TABLE: Table = Table::$name;
+                }
+            )*
+        };
+    }
+
+    table_types!(
+        Incidents,
+        IncidentServices,
+        IncidentTags,
+        IncidentLinks,
+        LinkIssues,
+        Participants,
+        Pages,
+        Events,
+        ActionItems,
+        Retros,
+        Messages,
+        People,
+        Services,
+        IngestRuns,
+        IngestCounts,
+        Rejects,
+        Pending
+    );
+}
+
+/// The position of column `name` among `columns`, worked out when compiled: a column
+/// the table lacks stops the build (see [`RowOf`](crate::record::RowOf)).
+pub const fn position(columns: &[Column], name: &str) -> usize {
+    let mut i = 0;
+    while i < columns.len() {
+        let (a, b) = (columns[i].name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("this table has no such column")
+}
+
 /// The canonical tables, in the order the store lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
@@ -445,7 +539,7 @@ impl Table {
         Table::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    pub fn columns(self) -> &'static [Column] {
+    pub const fn columns(self) -> &'static [Column] {
         match self {
             Table::Incidents => INCIDENTS,
             Table::IncidentServices => INCIDENT_SERVICES,

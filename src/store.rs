@@ -544,7 +544,7 @@ fn with_schema(mut df: DataFrame, t: Table) -> Result<DataFrame> {
 pub fn row_at(df: &DataFrame, table: Table, i: usize) -> Result<Row> {
     let mut row = Row::new(table);
     for c in table.columns() {
-        row.set(
+        row.set_named(
             c.name,
             Value::from_stored(df.column(c.name)?.get(i)?, c.kind),
         );

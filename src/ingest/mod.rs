@@ -9,8 +9,8 @@
 //! again: its records are all accounted as duplicates (or as the rejects they were).
 
 use crate::config::Config;
-use crate::record::{Item, Problem, Record, Reject, Rejection, Row, Value};
-use crate::schema::{col, Table};
+use crate::record::{Item, Problem, Record, Reject, Rejection, Row, RowOf, Value};
+use crate::schema::{cell, col, tables, Table};
 use crate::sources::{self, Context, Input};
 use crate::store::{Applied, Outcome, Store, Writer};
 use anyhow::{Context as _, Result};

@@ -21,13 +21,13 @@ pub(crate) fn pending_row(
     file: &str,
     missing: &[String],
     rec: &crate::record::Record,
-) -> Row {
-    Row::new(Table::Pending)
-        .with(col::FILE, Value::text(file))
-        .with(col::LOCATION, Value::text(rec.location.as_str()))
-        .with(col::REQUIRES, Value::List(missing.to_vec()))
-        .with(col::RECORD, Value::text(rec.rows_to_json()))
-        .with(col::RUN_ID, Value::Int(run_id))
+) -> RowOf<tables::Pending> {
+    Row::of(tables::Pending)
+        .with(cell::FILE, Value::text(file))
+        .with(cell::LOCATION, Value::text(rec.location.as_str()))
+        .with(cell::REQUIRES, Value::List(missing.to_vec()))
+        .with(cell::RECORD, Value::text(rec.rows_to_json()))
+        .with(cell::RUN_ID, Value::Int(run_id))
 }
 
 /// Stores every pending record (of this run, or kept by an earlier one) whose incidents
@@ -143,20 +143,20 @@ pub(crate) fn account(
     rejects: &[&Reject],
 ) -> Result<()> {
     let display = &fr.file;
-    let run_row = Row::new(Table::IngestRuns)
-        .with(col::RUN_ID, Value::Int(run_id))
-        .with(col::FILE, Value::text(display.as_str()))
-        .with(col::SHA256, Value::text(fr.sha256.as_str()))
-        .with(col::SOURCE, Value::text(fr.source.as_str()))
+    let run_row = Row::of(tables::IngestRuns)
+        .with(cell::RUN_ID, Value::Int(run_id))
+        .with(cell::FILE, Value::text(display.as_str()))
+        .with(cell::SHA256, Value::text(fr.sha256.as_str()))
+        .with(cell::SOURCE, Value::text(fr.source.as_str()))
         .with_all(fr.counts.cells())
-        .with(col::ROWS_SKIPPED, Value::Int(fr.counts.skipped as i64))
-        .with(col::STARTED_AT, Value::Ts(started));
+        .with(cell::ROWS_SKIPPED, Value::Int(fr.counts.skipped as i64))
+        .with(cell::STARTED_AT, Value::Ts(started));
     writer.put(run_row, display)?;
     for (table, t) in &fr.kinds {
-        let row = Row::new(Table::IngestCounts)
-            .with(col::RUN_ID, Value::Int(run_id))
-            .with(col::FILE, Value::text(display.as_str()))
-            .with(col::KIND, Value::text(table.name()))
+        let row = Row::of(tables::IngestCounts)
+            .with(cell::RUN_ID, Value::Int(run_id))
+            .with(cell::FILE, Value::text(display.as_str()))
+            .with(cell::KIND, Value::text(table.name()))
             .with_all(t.cells());
         writer.put(row, display)?;
     }
@@ -167,12 +167,12 @@ pub(crate) fn account(
 }
 
 /// A reject's row in the `rejects` table.
-pub(crate) fn reject_row(run_id: i64, file: &str, r: &Reject) -> Row {
-    Row::new(Table::Rejects)
-        .with(col::RUN_ID, Value::Int(run_id))
-        .with(col::FILE, Value::text(file))
-        .with(col::LOCATION, Value::text(r.location.as_str()))
-        .with(col::PROBLEM, Value::text(r.problem.label()))
-        .with(col::REASON, Value::text(r.reason.as_str()))
-        .with(col::EXCERPT, Value::text(r.excerpt.as_str()))
+pub(crate) fn reject_row(run_id: i64, file: &str, r: &Reject) -> RowOf<tables::Rejects> {
+    Row::of(tables::Rejects)
+        .with(cell::RUN_ID, Value::Int(run_id))
+        .with(cell::FILE, Value::text(file))
+        .with(cell::LOCATION, Value::text(r.location.as_str()))
+        .with(cell::PROBLEM, Value::text(r.problem.label()))
+        .with(cell::REASON, Value::text(r.reason.as_str()))
+        .with(cell::EXCERPT, Value::text(r.excerpt.as_str()))
 }

@@ -179,14 +179,14 @@ fn status_updates(
         let Some(target) = target_of[ch as usize] else {
             continue;
         };
-        let event = Row::new(Table::Events)
-            .with(col::INCIDENT_ID, Value::text(names.name(target)))
-            .with(col::EVENT_ID, Value::opt_text(id.as_deref()))
-            .with(col::AT, Value::Ts(at))
-            .with(col::KIND, Value::text("status_update"))
-            .with(col::PERSON_ID, Value::text(names.name(person)))
-            .with(col::DETAIL, Value::opt_text(id))
-            .with(col::SOURCE, Value::text(names.name(source)));
+        let event = Row::of(tables::Events)
+            .with(cell::INCIDENT_ID, Value::text(names.name(target)))
+            .with(cell::EVENT_ID, Value::opt_text(id.as_deref()))
+            .with(cell::AT, Value::Ts(at))
+            .with(cell::KIND, Value::text("status_update"))
+            .with(cell::PERSON_ID, Value::text(names.name(person)))
+            .with(cell::DETAIL, Value::opt_text(id))
+            .with(cell::SOURCE, Value::text(names.name(source)));
         put_derived(writer, report, event)?;
     }
     Ok(())
@@ -225,7 +225,7 @@ fn chat_participants(
         let (incident, person, source) =
             (names.name(incident), names.name(person), names.name(source));
         let p = crate::rows::responder_row(incident, person, Some(first), Some(last), source)
-            .with(col::MESSAGES, Value::Int(count));
+            .with(cell::MESSAGES, Value::Int(count));
         put_derived(writer, report, p)?;
     }
     Ok(())

@@ -41,8 +41,8 @@ pub use messages::*;
 pub use tickets::*;
 pub use twins::*;
 
-use crate::record::{split_list, Row, Value};
-use crate::schema::{col, Table};
+use crate::record::{split_list, Row, RowOf, Value};
+use crate::schema::{cell, col, tables, Table};
 use crate::store::{row_at, strings as strs, TextMap, Writer};
 use anyhow::Result;
 use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
@@ -108,7 +108,7 @@ pub struct Report {
 }
 
 /// The rule of the `incident_links` rows that name, for each incident seen in several
-/// sources, the one that stands for them all (see [`primaries`]): the only links metrics
+/// sources, the one that stands for them all (see `twins::primaries`): the only links metrics
 /// read to merge incidents.
 pub const PRIMARY: &str = "primary";
 
@@ -145,7 +145,8 @@ fn derived_by(table: Table) -> Option<(&'static str, &'static [&'static str])> {
 }
 
 /// Stores a row linking derived, and notes it as derived.
-fn put_derived(writer: &mut Writer, report: &mut Report, mut row: Row) -> Result<()> {
+fn put_derived(writer: &mut Writer, report: &mut Report, row: impl Into<Row>) -> Result<()> {
+    let mut row = row.into();
     row.complete();
     if let (Table::IncidentLinks, Some(a), Some(b)) = (
         row.table,
@@ -202,7 +203,7 @@ fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
                 if !derived.contains(&xxhash_rust::xxh3::xxh3_128(key.as_bytes())) {
                     let mut row = Row::new(t);
                     for c in &columns {
-                        row.set(c, Value::from_any(stored.column(c)?.get(i)?));
+                        row.set_named(c, Value::from_any(stored.column(c)?.get(i)?));
                     }
                     stale.push(row);
                 }
@@ -232,12 +233,13 @@ impl Report {
             }
         };
         self.issues.push(
-            Row::new(Table::LinkIssues)
-                .with(col::KIND, Value::text(kind))
-                .with(col::LINKED_ID, Value::text(id))
-                .with(col::NAME, Value::text(name))
-                .with(col::PROBLEM, Value::text(problem))
-                .with(col::DETAIL, Value::text(&detail)),
+            Row::of(tables::LinkIssues)
+                .with(cell::KIND, Value::text(kind))
+                .with(cell::LINKED_ID, Value::text(id))
+                .with(cell::NAME, Value::text(name))
+                .with(cell::PROBLEM, Value::text(problem))
+                .with(cell::DETAIL, Value::text(&detail))
+                .into(),
         );
     }
 }
@@ -288,9 +290,9 @@ pub fn relink(writer: &mut Writer) -> Result<Report> {
     Ok(report)
 }
 
-fn link_row(incident: &str, linked: &str, rule: &str) -> Row {
-    Row::new(Table::IncidentLinks)
-        .with(col::INCIDENT_ID, Value::text(incident))
-        .with(col::LINKED_ID, Value::text(linked))
-        .with(col::RULE, Value::text(rule))
+fn link_row(incident: &str, linked: &str, rule: &str) -> RowOf<tables::IncidentLinks> {
+    Row::of(tables::IncidentLinks)
+        .with(cell::INCIDENT_ID, Value::text(incident))
+        .with(cell::LINKED_ID, Value::text(linked))
+        .with(cell::RULE, Value::text(rule))
 }

@@ -216,15 +216,15 @@ pub(crate) fn relink_tickets(
         };
         let mut new = row.clone();
         new.set(
-            col::RETRO_HELD_AT,
+            cell::RETRO_HELD_AT,
             earliest(row.get(col::RETRO_HELD_AT), *held),
         );
         new.set(
-            col::RETRO_PUBLISHED_AT,
+            cell::RETRO_PUBLISHED_AT,
             earliest(row.get(col::RETRO_PUBLISHED_AT), *published),
         );
         if row.get(col::RETRO_URL).is_null() {
-            new.set(col::RETRO_URL, url.clone());
+            new.set(cell::RETRO_URL, url.clone());
         }
         if new != row {
             writer.put(new, "links")?;

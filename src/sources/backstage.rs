@@ -10,7 +10,7 @@
 
 use super::{Context, Fault, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Rejection, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::{cell, tables};
 use yaml_rust2::{Yaml, YamlLoader};
 
 pub struct Backstage;
@@ -219,11 +219,12 @@ fn component(doc: &Yaml, tier_key: &str) -> Result<(Row, Option<String>), Reject
     let tier =
         text(&metadata["annotations"][tier_key]).or_else(|| text(&metadata["labels"][tier_key]));
     Ok((
-        Row::new(Table::Services)
-            .with(col::SERVICE, Value::text(name))
-            .with(col::TEAM, Value::opt_text(team))
-            .with(col::TIER, Value::opt_text(tier))
-            .with(col::PRODUCT_AREA, Value::opt_text(system)),
+        Row::of(tables::Services)
+            .with(cell::SERVICE, Value::text(name))
+            .with(cell::TEAM, Value::opt_text(team))
+            .with(cell::TIER, Value::opt_text(tier))
+            .with(cell::PRODUCT_AREA, Value::opt_text(system))
+            .into(),
         warning,
     ))
 }

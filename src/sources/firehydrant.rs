@@ -18,7 +18,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
-use crate::schema::col;
+use crate::schema::cell;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
@@ -172,29 +172,30 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let started = e.ts_at("started_at")?.or(at("started")).or(created);
     let raw = e.at("severity").and_then(name_of);
     let retro = at("postmortem_completed").or(at("retrospective_completed"));
-    let mut rows = vec![super::incident_row(SOURCE, id)
+    let mut incident = super::incident_row(SOURCE, id)
         .with(
-            col::NUMBER,
+            cell::NUMBER,
             e.i64_at("number").map_or(Value::Null, Value::Int),
         )
-        .with(col::TITLE, Value::opt_text(e.str_at("name")))
-        .with(col::URL, Value::opt_text(e.str_at("incident_url")))
+        .with(cell::TITLE, Value::opt_text(e.str_at("name")))
+        .with(cell::URL, Value::opt_text(e.str_at("incident_url")))
         .with_all(super::severity_cells(raw, ctx))
         .with(
-            col::STATUS,
+            cell::STATUS,
             Value::opt_text(e.at("current_milestone").and_then(name_of)),
         )
-        .with(col::STARTED_AT, Value::opt_ts(started))
-        .with(col::DETECTED_AT, Value::opt_ts(at("detected")))
-        .with(col::DECLARED_AT, Value::opt_ts(created))
-        .with(col::ACKNOWLEDGED_AT, Value::opt_ts(at("acknowledged")))
-        .with(col::MITIGATED_AT, Value::opt_ts(at("mitigated")))
+        .with(cell::STARTED_AT, Value::opt_ts(started))
+        .with(cell::DETECTED_AT, Value::opt_ts(at("detected")))
+        .with(cell::DECLARED_AT, Value::opt_ts(created))
+        .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(at("acknowledged")))
+        .with(cell::MITIGATED_AT, Value::opt_ts(at("mitigated")))
         .with(
-            col::RESOLVED_AT,
+            cell::RESOLVED_AT,
             Value::opt_ts(at("resolved").or(at("closed"))),
         )
-        .with(col::RETRO_HELD_AT, Value::opt_ts(retro))
-        .with(col::UPDATED_AT, Value::opt_ts(e.ts_at("updated_at")?))];
+        .with(cell::RETRO_HELD_AT, Value::opt_ts(retro))
+        .with(cell::UPDATED_AT, Value::opt_ts(e.ts_at("updated_at")?));
+    let mut rows: Vec<Row> = Vec::new();
     let services: Vec<&str> = e
         .array_at("services")
         .iter()
@@ -208,10 +209,10 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
         }))
         .collect();
     for s in services {
-        rows.push(super::service_row(&incident_id, s));
+        rows.push(super::service_row(&incident_id, s).into());
     }
     if let Some(team) = e.array_at("teams").iter().find_map(name_of) {
-        rows[0].set(col::TEAM, Value::text(team));
+        incident.set(cell::TEAM, Value::text(team));
     }
     for r in e.array_at("role_assignments") {
         let r = Either(r);
@@ -219,28 +220,29 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
             continue;
         };
         let role = platform::role(r.at("incident_role").and_then(name_of).unwrap_or(""));
-        if role == "commander" && rows[0].get(col::COMMANDER).is_null() {
-            rows[0].set(col::COMMANDER, Value::text(person.as_str()));
+        if role == "commander" && incident.get(cell::COMMANDER).is_null() {
+            incident.set(cell::COMMANDER, Value::text(person.as_str()));
         }
-        rows.push(platform::role_row(&incident_id, &person, role, SOURCE));
+        rows.push(platform::role_row(&incident_id, &person, role, SOURCE).into());
         rows.push(row);
     }
     if let Some((person, row)) = e.at("created_by").and_then(|u| platform::user(SOURCE, u)) {
-        rows[0].set(col::DECLARED_BY, Value::text(person));
+        incident.set(cell::DECLARED_BY, Value::text(person));
         rows.push(row);
     }
     if let Some(channel) = e.str_at("channel_id") {
-        rows.push(platform::channel_claim(&incident_id, "slack", channel));
+        rows.push(platform::channel_claim(&incident_id, "slack", channel).into());
     }
     if let Some(Json::Object(labels)) = e.at("labels") {
         for (k, val) in labels {
             let text = val.as_str().map_or_else(|| val.to_string(), str::to_string);
-            rows.push(platform::tag(&incident_id, k, &text));
+            rows.push(platform::tag(&incident_id, k, &text).into());
         }
     }
     for t in e.array_at("tag_list").iter().filter_map(Json::as_str) {
-        rows.push(platform::tag(&incident_id, "tag", t));
+        rows.push(platform::tag(&incident_id, "tag", t).into());
     }
+    rows.insert(0, incident.into());
     Ok(platform::dedup(rows))
 }
 

@@ -22,7 +22,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Record, Reject, Rejection, Row, Value};
 use crate::refs::Ref;
-use crate::schema::col;
+use crate::schema::{cell, col};
 use serde_json::Value as Json;
 use std::collections::{BTreeSet, HashMap};
 
@@ -296,7 +296,7 @@ impl Roles {
             if role == "commander" {
                 r.commander.get_or_insert(person.clone());
             }
-            rows.push(platform::role_row(incident_id, &person, role, SOURCE));
+            rows.push(platform::role_row(incident_id, &person, role, SOURCE).into());
         }
         if let Some((person, row)) = v.at("creator.user").and_then(|u| platform::user(SOURCE, u)) {
             r.people.push(row);
@@ -323,11 +323,11 @@ fn custom_fields(v: &Json, incident_id: &str, rows: &mut Vec<Row>) -> Option<Str
                 continue;
             };
             if lower.contains("service") {
-                rows.push(super::service_row(incident_id, text));
+                rows.push(super::service_row(incident_id, text).into());
             } else if lower.contains("team") && team.is_none() {
                 team = Some(text.to_string());
             } else {
-                rows.push(platform::tag(incident_id, field, text));
+                rows.push(platform::tag(incident_id, field, text).into());
             }
         }
     }
@@ -361,15 +361,15 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, Rejectio
         }
     }
     let mode = v.str_at("mode").unwrap_or("standard");
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let roles = Roles::read(v, &incident_id, &mut rows);
     let team = custom_fields(v, &incident_id, &mut rows);
     let (people, declared_by, commander) = (roles.people, roles.declared_by, roles.commander);
     if let Some(t) = v.str_at("incident_type.name") {
-        rows.push(platform::tag(&incident_id, "incident type", t));
+        rows.push(platform::tag(&incident_id, "incident type", t).into());
     }
     if let Some(channel) = v.str_at("slack_channel_id") {
-        rows.push(platform::channel_claim(&incident_id, "slack", channel));
+        rows.push(platform::channel_claim(&incident_id, "slack", channel).into());
     }
     let mut refs: Vec<Ref> = Vec::new();
     if let Some(s) = v.str_at("summary") {
@@ -380,7 +380,7 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, Rejectio
         0,
         super::incident_row(SOURCE, id)
             .with(
-                col::NUMBER,
+                cell::NUMBER,
                 v.str_at("reference")
                     .and_then(|r| {
                         r.trim_start_matches(|c: char| !c.is_ascii_digit())
@@ -389,35 +389,36 @@ fn incident(v: &Json, ctx: &Context, ranks: &Ranks) -> Result<Vec<Row>, Rejectio
                     })
                     .map_or(Value::Null, Value::Int),
             )
-            .with(col::TITLE, Value::opt_text(v.str_at("name")))
-            .with(col::URL, Value::opt_text(v.str_at("permalink")))
+            .with(cell::TITLE, Value::opt_text(v.str_at("name")))
+            .with(cell::URL, Value::opt_text(v.str_at("permalink")))
             .with_all([sev, sev_raw])
-            .with(col::STATUS, Value::opt_text(category))
-            .with(col::TEAM, Value::opt_text(team))
+            .with(cell::STATUS, Value::opt_text(category))
+            .with(cell::TEAM, Value::opt_text(team))
             .with(
-                col::STARTED_AT,
+                cell::STARTED_AT,
                 Value::opt_ts(get(col::STARTED_AT).or(declared)),
             )
-            .with(col::DETECTED_AT, Value::opt_ts(get(col::DETECTED_AT)))
-            .with(col::DECLARED_AT, Value::opt_ts(declared))
+            .with(cell::DETECTED_AT, Value::opt_ts(get(col::DETECTED_AT)))
+            .with(cell::DECLARED_AT, Value::opt_ts(declared))
             .with(
-                col::ACKNOWLEDGED_AT,
+                cell::ACKNOWLEDGED_AT,
                 Value::opt_ts(get(col::ACKNOWLEDGED_AT)),
             )
-            .with(col::MITIGATED_AT, Value::opt_ts(get(col::MITIGATED_AT)))
-            .with(col::RESOLVED_AT, Value::opt_ts(resolved))
-            .with(col::DECLARED_BY, Value::opt_text(declared_by))
-            .with(col::COMMANDER, Value::opt_text(commander))
+            .with(cell::MITIGATED_AT, Value::opt_ts(get(col::MITIGATED_AT)))
+            .with(cell::RESOLVED_AT, Value::opt_ts(resolved))
+            .with(cell::DECLARED_BY, Value::opt_text(declared_by))
+            .with(cell::COMMANDER, Value::opt_text(commander))
             .with(
-                col::IS_DRILL,
+                cell::IS_DRILL,
                 Value::Bool(matches!(mode, "test" | "tutorial")),
             )
             .with(
-                col::RETRO_URL,
+                cell::RETRO_URL,
                 Value::opt_text(v.str_at("postmortem_document_url")),
             )
-            .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))
-            .with(col::LINK_REFS, Ref::cell(&mut refs)),
+            .with(cell::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))
+            .with(cell::LINK_REFS, Ref::cell(&mut refs))
+            .into(),
     );
     rows.extend(people);
     Ok(platform::dedup(rows))
@@ -452,14 +453,14 @@ fn update(v: &Json) -> Result<Vec<Row>, Rejection> {
     let at = v
         .ts_at("created_at")?
         .ok_or(Rejection::missing("an update without 'created_at'"))?;
-    let mut rows = vec![
-        super::event_row(&incident, v.str_at("id"), at, "status_update", SOURCE)
-            .with(col::DETAIL, Value::opt_text(v.str_at("id"))),
-    ];
+    let mut event = super::event_row(&incident, v.str_at("id"), at, "status_update", SOURCE)
+        .with(cell::DETAIL, Value::opt_text(v.str_at("id")));
+    let mut rows: Vec<Row> = Vec::new();
     if let Some((person, row)) = v.at("updater.user").and_then(|u| platform::user(SOURCE, u)) {
-        rows[0].set(col::PERSON_ID, Value::text(person));
+        event.set(cell::PERSON_ID, Value::text(person));
         rows.push(row);
     }
+    rows.insert(0, event.into());
     Ok(rows)
 }
 
@@ -489,7 +490,8 @@ fn alert(v: &Json) -> Result<Vec<Row>, Rejection> {
     Ok(vec![platform::reference(
         &incident,
         &Ref::Url(url.to_string()),
-    )])
+    )
+    .into()])
 }
 
 fn participant(path: &str, p: &Json, incident: Option<&str>) -> Item {
@@ -510,7 +512,7 @@ fn participant(path: &str, p: &Json, incident: Option<&str>) -> Item {
                 _ => "responder",
             };
             let part = platform::role_row(&format!("{SOURCE}:{incident}"), &person, role, SOURCE);
-            Item::Record(Record::new(path, vec![part, row]))
+            Item::Record(Record::new(path, vec![part.into(), row]))
         }
         None => Item::Reject(Reject::new(
             path,

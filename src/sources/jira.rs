@@ -14,7 +14,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
-use crate::schema::col;
+use crate::schema::cell;
 use serde_json::Value as Json;
 
 pub struct Jira;
@@ -167,7 +167,7 @@ fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
             }
         }
     }
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     if let Some(a) = f.at("assignee") {
         let (person, row) = person(a);
         t.owner = person;
@@ -200,14 +200,14 @@ fn person(u: &Json) -> (Option<String>, Option<Row>) {
     };
     let email = u.str_at("emailAddress").filter(|e| e.contains('@'));
     let row = super::person_row(format!("{SOURCE}:{id}"), email, u.str_at("displayName")).with(
-        col::TIMEZONE,
+        cell::TIMEZONE,
         Value::opt_text(
             u.str_at("timeZone")
                 .filter(|z| crate::time::parse_zone(z).is_ok()),
         ),
     );
-    let reference = row.get(col::PERSON_ID).as_str().map(str::to_string);
-    (reference, Some(row))
+    let reference = row.get(cell::PERSON_ID).as_str().map(str::to_string);
+    (reference, Some(row.into()))
 }
 
 /// When a done issue last entered the done category, from its changelog.

@@ -157,7 +157,7 @@ fn rows(
     for k in f.all("links") {
         t.refs.push(Ref::Ticket(format!("{SOURCE}:{k}")));
     }
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let id = f.get("assignee_id").or(f.get("assignee"));
     if let Some(id) = id {
         let name = f.get("assignee").map(String::as_str);
@@ -169,10 +169,10 @@ fn rows(
         };
         let person = super::person_row(alias, email, name);
         t.owner = person
-            .get(crate::schema::col::PERSON_ID)
+            .get(crate::schema::cell::PERSON_ID)
             .as_str()
             .map(str::to_string);
-        rows.push(person);
+        rows.push(person.into());
     }
     rows.insert(0, t.into_row());
     Ok(rows)

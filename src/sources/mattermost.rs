@@ -10,7 +10,7 @@
 use super::json::Get;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Reject, Rejection, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::{cell, col, tables};
 use compact_str::format_compact;
 use serde_json::Value as Json;
 use std::io::BufRead;
@@ -143,7 +143,8 @@ fn user(u: &Json) -> Result<Vec<Row>, Rejection> {
         email,
         name.as_deref(),
     )
-    .with(col::TIMEZONE, Value::opt_text(zone))])
+    .with(cell::TIMEZONE, Value::opt_text(zone))
+    .into()])
 }
 
 /// A post and its replies.
@@ -155,7 +156,7 @@ fn posts(
 ) -> Result<Vec<Row>, Rejection> {
     let parent = message(p, channel_id, channel_name, None, ctx)?;
     let parent_id = parent.get(col::MESSAGE_ID).to_string();
-    let mut rows = vec![parent];
+    let mut rows: Vec<Row> = vec![parent];
     for r in p.array_at("replies") {
         rows.push(message(r, channel_id, channel_name, Some(&parent_id), ctx)?);
     }
@@ -178,31 +179,32 @@ fn message(
     let text = p.str_at("message").unwrap_or("");
     let is_bot = p.str_at("props.from_bot") == Some("true")
         || p.at("props.from_bot").and_then(Json::as_bool) == Some(true);
-    Ok(Row::new(Table::Messages)
+    Ok(Row::of(tables::Messages)
         .with(
-            col::MESSAGE_ID,
+            cell::MESSAGE_ID,
             Value::text(format_compact!("{SOURCE}:{channel_id}:{at}:{user}")),
         )
-        .with(col::CHANNEL_ID, Value::text(channel_id))
-        .with(col::CHANNEL_NAME, Value::text(channel_name))
-        .with(col::AT, Value::Ts(at * 1000))
+        .with(cell::CHANNEL_ID, Value::text(channel_id))
+        .with(cell::CHANNEL_NAME, Value::text(channel_name))
+        .with(cell::AT, Value::Ts(at * 1000))
         .with(
-            col::PERSON_ID,
+            cell::PERSON_ID,
             Value::text(format_compact!("{SOURCE}:{user}")),
         )
-        .with(col::THREAD_ID, Value::opt_text(thread))
-        .with(col::IS_BOT, Value::Bool(is_bot))
+        .with(cell::THREAD_ID, Value::opt_text(thread))
+        .with(cell::IS_BOT, Value::Bool(is_bot))
         .with(
-            col::STATUS_UPDATE,
+            cell::STATUS_UPDATE,
             Value::Bool(!is_bot && ctx.config.chat.is_status_update(text)),
         )
         .with(
-            col::TEXT,
+            cell::TEXT,
             if ctx.keep_text {
                 Value::text(text)
             } else {
                 Value::Null
             },
         )
-        .with(col::SOURCE, Value::text(SOURCE)))
+        .with(cell::SOURCE, Value::text(SOURCE))
+        .into())
 }

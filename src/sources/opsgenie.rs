@@ -9,7 +9,7 @@
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
-use crate::schema::col;
+use crate::schema::cell;
 use serde_json::Value as Json;
 
 pub struct Opsgenie;
@@ -77,9 +77,9 @@ fn user(v: &Json) -> Result<Vec<Row>, Rejection> {
     let mut row = super::person_row(format!("{SOURCE}:{id}"), email, v.str_at("fullName"));
     if let Some(tz) = v.str_at("timeZone") {
         crate::time::parse_zone(tz).map_err(|e| Rejection::invalid(format!("timeZone: {e}")))?;
-        row.set(col::TIMEZONE, Value::text(tz));
+        row.set(cell::TIMEZONE, Value::text(tz));
     }
-    Ok(vec![row])
+    Ok(vec![row.into()])
 }
 
 /// A v1 incident or a v2 alert.
@@ -109,28 +109,29 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let team = v
         .str_at("ownerTeam")
         .or_else(|| v.array_at("teams").first().and_then(|t| t.str_at("name")));
-    let mut rows = vec![super::incident_row(SOURCE, id)
+    let mut rows: Vec<Row> = vec![super::incident_row(SOURCE, id)
         .with(
-            col::NUMBER,
+            cell::NUMBER,
             v.i64_at("tinyId").map_or(Value::Null, Value::Int),
         )
-        .with(col::TITLE, Value::opt_text(v.str_at("message")))
-        .with(col::URL, Value::opt_text(v.str_at("links.web")))
+        .with(cell::TITLE, Value::opt_text(v.str_at("message")))
+        .with(cell::URL, Value::opt_text(v.str_at("links.web")))
         .with_all(super::severity_cells(raw, ctx))
-        .with(col::STATUS, Value::opt_text(status))
-        .with(col::TEAM, Value::opt_text(team))
-        .with(col::STARTED_AT, Value::opt_ts(started))
-        .with(col::DECLARED_AT, Value::opt_ts(created))
-        .with(col::ACKNOWLEDGED_AT, Value::opt_ts(ms("report.ackTime")))
-        .with(col::RESOLVED_AT, Value::opt_ts(resolved))
-        .with(col::IS_DRILL, Value::Bool(drill))
-        .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updatedAt")?))];
+        .with(cell::STATUS, Value::opt_text(status))
+        .with(cell::TEAM, Value::opt_text(team))
+        .with(cell::STARTED_AT, Value::opt_ts(started))
+        .with(cell::DECLARED_AT, Value::opt_ts(created))
+        .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(ms("report.ackTime")))
+        .with(cell::RESOLVED_AT, Value::opt_ts(resolved))
+        .with(cell::IS_DRILL, Value::Bool(drill))
+        .with(cell::UPDATED_AT, Value::opt_ts(v.ts_at("updatedAt")?))
+        .into()];
     for service in v
         .array_at("impactedServices")
         .iter()
         .filter_map(Json::as_str)
     {
-        rows.push(super::service_row(&incident_id, service));
+        rows.push(super::service_row(&incident_id, service).into());
     }
     let mut people: Vec<String> = v
         .array_at("responders")
@@ -149,7 +150,7 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     people.sort();
     people.dedup();
     for p in people {
-        rows.push(super::responder_row(&incident_id, &p, None, None, SOURCE));
+        rows.push(super::responder_row(&incident_id, &p, None, None, SOURCE).into());
     }
     Ok(rows)
 }

@@ -5,7 +5,7 @@
 use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
-use crate::schema::col;
+use crate::schema::cell;
 
 pub struct OpsgenieCsv;
 
@@ -82,49 +82,44 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
             )
         })
     });
-    let mut rows = vec![super::incident_row(source, id)
+    let mut rows: Vec<Row> = vec![super::incident_row(source, id)
         .with(
-            col::NUMBER,
+            cell::NUMBER,
             f.get("tiny_id")
                 .and_then(|n| n.parse().ok())
                 .map_or(Value::Null, Value::Int),
         )
-        .with(col::TITLE, Value::opt_text(f.get("message").cloned()))
+        .with(cell::TITLE, Value::opt_text(f.get("message").cloned()))
         .with_all(super::severity_cells(raw, ctx))
-        .with(col::STATUS, Value::opt_text(status))
+        .with(cell::STATUS, Value::opt_text(status))
         .with(
-            col::TEAM,
+            cell::TEAM,
             Value::opt_text(
                 f.get("teams")
                     .and_then(|t| t.split([',', ';']).next())
                     .map(|t| t.trim().to_string()),
             ),
         )
-        .with(col::STARTED_AT, Value::opt_ts(created))
-        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(cell::STARTED_AT, Value::opt_ts(created))
+        .with(cell::DECLARED_AT, Value::opt_ts(created))
         .with(
-            col::ACKNOWLEDGED_AT,
+            cell::ACKNOWLEDGED_AT,
             Value::opt_ts(table_csv::timestamp(f, "acknowledged", zone)?),
         )
-        .with(col::RESOLVED_AT, Value::opt_ts(closed))
-        .with(col::IS_DRILL, Value::Bool(drill))
+        .with(cell::RESOLVED_AT, Value::opt_ts(closed))
+        .with(cell::IS_DRILL, Value::Bool(drill))
         .with(
-            col::UPDATED_AT,
+            cell::UPDATED_AT,
             Value::opt_ts(table_csv::timestamp(f, "updated", zone)?),
-        )];
+        )
+        .into()];
     if let Some(who) = f.get("acknowledged_by") {
         let person = if who.contains('@') {
             who.to_lowercase()
         } else {
             format!("{source}:{who}")
         };
-        rows.push(super::responder_row(
-            &incident_id,
-            &person,
-            None,
-            None,
-            source,
-        ));
+        rows.push(super::responder_row(&incident_id, &person, None, None, source).into());
     }
     Ok(rows)
 }

@@ -5,7 +5,7 @@
 use super::table_csv::{self, Fields, Spellings};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
-use crate::schema::col;
+use crate::schema::cell;
 
 pub struct PagerDutyCsv;
 
@@ -79,28 +79,29 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
     let number = f
         .get("number")
         .and_then(|n| n.trim_start_matches('#').parse().ok());
-    let mut rows = vec![super::incident_row(source, id)
-        .with(col::NUMBER, number.map_or(Value::Null, Value::Int))
-        .with(col::TITLE, Value::opt_text(f.get("title").cloned()))
-        .with(col::URL, Value::opt_text(f.get("url").cloned()))
+    let mut rows: Vec<Row> = vec![super::incident_row(source, id)
+        .with(cell::NUMBER, number.map_or(Value::Null, Value::Int))
+        .with(cell::TITLE, Value::opt_text(f.get("title").cloned()))
+        .with(cell::URL, Value::opt_text(f.get("url").cloned()))
         .with_all(super::severity_cells(raw, ctx))
         .with(
-            col::STATUS,
+            cell::STATUS,
             Value::opt_text(f.get("status").map(|s| s.to_lowercase())),
         )
-        .with(col::TEAM, Value::opt_text(f.get("team").cloned()))
-        .with(col::STARTED_AT, Value::opt_ts(created))
-        .with(col::DECLARED_AT, Value::opt_ts(created))
+        .with(cell::TEAM, Value::opt_text(f.get("team").cloned()))
+        .with(cell::STARTED_AT, Value::opt_ts(created))
+        .with(cell::DECLARED_AT, Value::opt_ts(created))
         .with(
-            col::ACKNOWLEDGED_AT,
+            cell::ACKNOWLEDGED_AT,
             Value::opt_ts(table_csv::timestamp(f, "acknowledged", zone)?),
         )
         .with(
-            col::RESOLVED_AT,
+            cell::RESOLVED_AT,
             Value::opt_ts(table_csv::timestamp(f, "resolved", zone)?),
-        )];
+        )
+        .into()];
     if let Some(s) = f.get("service") {
-        rows.push(super::service_row(&incident_id, s));
+        rows.push(super::service_row(&incident_id, s).into());
     }
     // People appear by name (or e-mail) only; several are separated by commas or ';'.
     let mut people: Vec<String> = ["acknowledged_by", "assigned_to"]
@@ -124,7 +125,7 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
     people.sort();
     people.dedup();
     for p in people {
-        rows.push(super::responder_row(&incident_id, &p, None, None, source));
+        rows.push(super::responder_row(&incident_id, &p, None, None, source).into());
     }
     Ok(rows)
 }

@@ -3,9 +3,9 @@
 //! name the same incident elsewhere.
 
 use super::json::Get;
-use crate::record::{Rejection, Row, Value};
+use crate::record::{Rejection, Row, RowOf, Value};
 use crate::refs::{Ref, CHANNEL_CLAIM, REFERENCE};
-use crate::schema::{col, Table};
+use crate::schema::{cell, tables};
 use compact_str::format_compact;
 use serde_json::Value as Json;
 
@@ -30,8 +30,8 @@ pub fn user(source: &str, u: &Json) -> Option<(String, Row)> {
         .or(attrs.str_at("full_name"))
         .or(attrs.str_at("fullName"));
     let row = super::person_row(alias, email, name);
-    let reference = row.get(col::PERSON_ID).as_str()?.to_string();
-    Some((reference, row))
+    let reference = row.get(cell::PERSON_ID).as_str()?.to_string();
+    Some((reference, row.into()))
 }
 
 /// `open`, `done` or `wont_do` of a platform's follow-up, task or action item.
@@ -105,40 +105,49 @@ impl FollowUp {
 
 /// The row by which a platform claims its incident's chat channel (`slack:<id>`): that
 /// channel's messages belong to the incident whatever its name says.
-pub fn channel_claim(incident_id: &str, chat: &str, channel_id: &str) -> Row {
-    Row::new(Table::IncidentLinks)
-        .with(col::INCIDENT_ID, Value::text(incident_id))
+pub fn channel_claim(
+    incident_id: &str,
+    chat: &str,
+    channel_id: &str,
+) -> RowOf<tables::IncidentLinks> {
+    Row::of(tables::IncidentLinks)
+        .with(cell::INCIDENT_ID, Value::text(incident_id))
         .with(
-            col::LINKED_ID,
+            cell::LINKED_ID,
             Value::text(format_compact!("{chat}:{channel_id}")),
         )
-        .with(col::RULE, Value::text(CHANNEL_CLAIM))
+        .with(cell::RULE, Value::text(CHANNEL_CLAIM))
 }
 
 /// A reference from an incident to the same incident elsewhere, kept until linking
 /// resolves it (an alert's source URL that is a pager incident's page).
-pub fn reference(incident_id: &str, r: &Ref) -> Row {
-    Row::new(Table::IncidentLinks)
-        .with(col::INCIDENT_ID, Value::text(incident_id))
-        .with(col::LINKED_ID, Value::text(r.encode()))
-        .with(col::RULE, Value::text(REFERENCE))
+pub fn reference(incident_id: &str, r: &Ref) -> RowOf<tables::IncidentLinks> {
+    Row::of(tables::IncidentLinks)
+        .with(cell::INCIDENT_ID, Value::text(incident_id))
+        .with(cell::LINKED_ID, Value::text(r.encode()))
+        .with(cell::RULE, Value::text(REFERENCE))
 }
 
 /// An incident tag row.
-pub fn tag(incident_id: &str, tag: &str, value: &str) -> Row {
-    Row::new(Table::IncidentTags)
-        .with(col::INCIDENT_ID, Value::text(incident_id))
-        .with(col::TAG, Value::text(tag))
-        .with(col::VALUE, Value::text(value))
+pub fn tag(incident_id: &str, tag: &str, value: &str) -> RowOf<tables::IncidentTags> {
+    Row::of(tables::IncidentTags)
+        .with(cell::INCIDENT_ID, Value::text(incident_id))
+        .with(cell::TAG, Value::text(tag))
+        .with(cell::VALUE, Value::text(value))
 }
 
 /// A participant row with a role.
-pub fn role_row(incident_id: &str, person: &str, role: &str, source: &str) -> Row {
-    Row::new(Table::Participants)
-        .with(col::INCIDENT_ID, Value::text(incident_id))
-        .with(col::PERSON_ID, Value::text(person))
-        .with(col::ROLE, Value::text(role))
-        .with(col::SOURCE, Value::text(source))
+pub fn role_row(
+    incident_id: &str,
+    person: &str,
+    role: &str,
+    source: &str,
+) -> RowOf<tables::Participants> {
+    Row::of(tables::Participants)
+        .with(cell::INCIDENT_ID, Value::text(incident_id))
+        .with(cell::PERSON_ID, Value::text(person))
+        .with(cell::ROLE, Value::text(role))
+        .with(cell::SOURCE, Value::text(source))
 }
 
 /// The canonical role of a platform role: commander, comms, scribe, else responder.
@@ -160,6 +169,7 @@ pub fn dedup(rows: Vec<Row>) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::col;
     use serde_json::json;
 
     #[test]

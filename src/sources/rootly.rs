@@ -19,7 +19,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
-use crate::schema::col;
+use crate::schema::cell;
 use serde_json::Value as Json;
 
 pub struct Rootly;
@@ -149,31 +149,32 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     let created = ts("created_at")?;
     let started = ts("started_at")?.or(created);
     let team = a.array_at("groups").iter().find_map(name_of);
-    let mut rows = vec![super::incident_row(SOURCE, id)
+    let mut incident = super::incident_row(SOURCE, id)
         .with(
-            col::NUMBER,
+            cell::NUMBER,
             a.i64_at("sequential_id").map_or(Value::Null, Value::Int),
         )
-        .with(col::TITLE, Value::opt_text(a.str_at("title")))
-        .with(col::URL, Value::opt_text(a.str_at("url")))
+        .with(cell::TITLE, Value::opt_text(a.str_at("title")))
+        .with(cell::URL, Value::opt_text(a.str_at("url")))
         .with_all([sev, sev_raw])
-        .with(col::STATUS, Value::opt_text(status))
-        .with(col::TEAM, Value::opt_text(team))
-        .with(col::STARTED_AT, Value::opt_ts(started))
-        .with(col::DETECTED_AT, Value::opt_ts(ts("detected_at")?))
-        .with(col::DECLARED_AT, Value::opt_ts(created))
-        .with(col::ACKNOWLEDGED_AT, Value::opt_ts(ts("acknowledged_at")?))
-        .with(col::MITIGATED_AT, Value::opt_ts(ts("mitigated_at")?))
-        .with(col::RESOLVED_AT, Value::opt_ts(ts("resolved_at")?))
+        .with(cell::STATUS, Value::opt_text(status))
+        .with(cell::TEAM, Value::opt_text(team))
+        .with(cell::STARTED_AT, Value::opt_ts(started))
+        .with(cell::DETECTED_AT, Value::opt_ts(ts("detected_at")?))
+        .with(cell::DECLARED_AT, Value::opt_ts(created))
+        .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(ts("acknowledged_at")?))
+        .with(cell::MITIGATED_AT, Value::opt_ts(ts("mitigated_at")?))
+        .with(cell::RESOLVED_AT, Value::opt_ts(ts("resolved_at")?))
         .with(
-            col::IS_DRILL,
+            cell::IS_DRILL,
             Value::Bool(kind.starts_with("test") || kind.starts_with("example")),
         )
         .with(
-            col::IS_MAINTENANCE,
+            cell::IS_MAINTENANCE,
             Value::Bool(kind.starts_with("scheduled")),
         )
-        .with(col::UPDATED_AT, Value::opt_ts(ts("updated_at")?))];
+        .with(cell::UPDATED_AT, Value::opt_ts(ts("updated_at")?));
+    let mut rows: Vec<Row> = Vec::new();
     let mut refs: Vec<Ref> = Vec::new();
     for f in [
         "source_url",
@@ -187,26 +188,27 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     if let Some(pd) = a.str_at("pagerduty_incident_id") {
         refs.push(Ref::Incident(format!("pagerduty:{pd}")));
     }
-    rows[0].set(col::LINK_REFS, Ref::cell(&mut refs));
+    incident.set(cell::LINK_REFS, Ref::cell(&mut refs));
     for s in a.array_at("services").iter().filter_map(name_of) {
-        rows.push(super::service_row(&incident_id, s));
+        rows.push(super::service_row(&incident_id, s).into());
     }
     if let Some(Json::Object(labels)) = a.at("labels") {
         for (k, val) in labels {
             let text = val.as_str().map_or_else(|| val.to_string(), str::to_string);
-            rows.push(platform::tag(&incident_id, k, &text));
+            rows.push(platform::tag(&incident_id, k, &text).into());
         }
     }
     if let Some(channel) = a.str_at("slack_channel_id") {
-        rows.push(platform::channel_claim(&incident_id, "slack", channel));
+        rows.push(platform::channel_claim(&incident_id, "slack", channel).into());
     }
     for field in ["user", "started_by", "created_by"] {
         if let Some((person, row)) = a.at(field).and_then(|u| platform::user(SOURCE, u)) {
-            rows[0].set(col::DECLARED_BY, Value::text(person));
+            incident.set(cell::DECLARED_BY, Value::text(person));
             rows.push(row);
             break;
         }
     }
+    rows.insert(0, incident.into());
     Ok(platform::dedup(rows))
 }
 
@@ -292,5 +294,6 @@ fn event(v: &Json) -> Result<Vec<Row>, Rejection> {
         kind,
         SOURCE,
     )
-    .with(col::DETAIL, Value::opt_text(v.str_at("id")))])
+    .with(cell::DETAIL, Value::opt_text(v.str_at("id")))
+    .into()])
 }

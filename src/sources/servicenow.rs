@@ -14,7 +14,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
-use crate::schema::col;
+use crate::schema::cell;
 use serde_json::Value as Json;
 
 pub struct ServiceNow;
@@ -220,9 +220,9 @@ fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection
         _ => None,
     });
     let priority = c.shown("priority");
-    let mut rows = vec![super::incident_row(SOURCE, &id)
+    let mut rows: Vec<Row> = vec![super::incident_row(SOURCE, &id)
         .with(
-            col::NUMBER,
+            cell::NUMBER,
             number
                 .as_deref()
                 .and_then(|n| {
@@ -232,26 +232,27 @@ fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection
                 })
                 .map_or(Value::Null, Value::Int),
         )
-        .with(col::TITLE, Value::opt_text(c.shown("short_description")))
+        .with(cell::TITLE, Value::opt_text(c.shown("short_description")))
         .with_all(super::severity_cells(priority.as_deref(), ctx))
         .with(
-            col::STATUS,
+            cell::STATUS,
             Value::opt_text(state_label.filter(|s| !s.is_empty())),
         )
-        .with(col::TEAM, Value::opt_text(c.shown("assignment_group")))
-        .with(col::STARTED_AT, Value::opt_ts(opened))
-        .with(col::DECLARED_AT, Value::opt_ts(opened))
-        .with(col::RESOLVED_AT, Value::opt_ts(resolved))
-        .with(col::DECLARED_BY, Value::opt_text(person(c, "opened_by")))
+        .with(cell::TEAM, Value::opt_text(c.shown("assignment_group")))
+        .with(cell::STARTED_AT, Value::opt_ts(opened))
+        .with(cell::DECLARED_AT, Value::opt_ts(opened))
+        .with(cell::RESOLVED_AT, Value::opt_ts(resolved))
+        .with(cell::DECLARED_BY, Value::opt_text(person(c, "opened_by")))
         .with(
-            col::UPDATED_AT,
+            cell::UPDATED_AT,
             Value::opt_ts(time(c, "sys_updated_on", ts)?.or(time(c, "sys_updated_at", ts)?)),
-        )];
+        )
+        .into()];
     if own.is_none() && resolved.is_some() {
-        rows.push(super::fallback_row(&incident_id, "resolved_at: closed_at"));
+        rows.push(super::fallback_row(&incident_id, "resolved_at: closed_at").into());
     }
     if let Some(service) = c.shown("business_service").or(c.shown("cmdb_ci")) {
-        rows.push(super::service_row(&incident_id, &service));
+        rows.push(super::service_row(&incident_id, &service).into());
     }
     let mut people: Vec<String> = ["assigned_to", "resolved_by"]
         .iter()
@@ -260,7 +261,7 @@ fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection
     people.sort();
     people.dedup();
     for p in people {
-        rows.push(super::responder_row(&incident_id, &p, None, None, SOURCE));
+        rows.push(super::responder_row(&incident_id, &p, None, None, SOURCE).into());
     }
     Ok(rows)
 }

@@ -12,7 +12,7 @@
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
-use crate::schema::col;
+use crate::schema::cell;
 use serde_json::Value as Json;
 
 pub struct Statuspage;
@@ -97,21 +97,22 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, Reject
         || status.is_some_and(|s| MAINTENANCE_STATUSES.contains(&s));
     let created = v.ts_at("created_at")?;
     let started = v.ts_at("started_at")?.or(created);
-    let mut rows = vec![super::incident_row(SOURCE, id)
-        .with(col::TITLE, Value::opt_text(v.str_at("name")))
-        .with(col::URL, Value::opt_text(v.str_at("shortlink")))
+    let mut incident = super::incident_row(SOURCE, id)
+        .with(cell::TITLE, Value::opt_text(v.str_at("name")))
+        .with(cell::URL, Value::opt_text(v.str_at("shortlink")))
         .with(
-            col::SEVERITY,
+            cell::SEVERITY,
             Value::opt_text(impact.and_then(|i| severity(i, ctx))),
         )
-        .with(col::SEVERITY_RAW, Value::opt_text(impact))
-        .with(col::STATUS, Value::opt_text(status))
-        .with(col::STARTED_AT, Value::opt_ts(started))
-        .with(col::DECLARED_AT, Value::opt_ts(created))
-        .with(col::MITIGATED_AT, Value::opt_ts(v.ts_at("monitoring_at")?))
-        .with(col::RESOLVED_AT, Value::opt_ts(v.ts_at("resolved_at")?))
-        .with(col::IS_MAINTENANCE, Value::Bool(maintenance))
-        .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))];
+        .with(cell::SEVERITY_RAW, Value::opt_text(impact))
+        .with(cell::STATUS, Value::opt_text(status))
+        .with(cell::STARTED_AT, Value::opt_ts(started))
+        .with(cell::DECLARED_AT, Value::opt_ts(created))
+        .with(cell::MITIGATED_AT, Value::opt_ts(v.ts_at("monitoring_at")?))
+        .with(cell::RESOLVED_AT, Value::opt_ts(v.ts_at("resolved_at")?))
+        .with(cell::IS_MAINTENANCE, Value::Bool(maintenance))
+        .with(cell::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?));
+    let mut rows: Vec<Row> = Vec::new();
     // The incident's own reference (`inc-123`) or an incident page's URL, when the
     // public text quotes one, says which internal incident this is.
     let mut refs: Vec<crate::refs::Ref> = Vec::new();
@@ -132,7 +133,7 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, Reject
                 .map(crate::refs::Ref::Number),
         );
     }
-    rows[0].set(col::LINK_REFS, crate::refs::Ref::cell(&mut refs));
+    incident.set(cell::LINK_REFS, crate::refs::Ref::cell(&mut refs));
     let mut services: Vec<&str> = v
         .array_at("components")
         .iter()
@@ -154,16 +155,19 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, Reject
             .filter(|n| *n != NO_COMPONENTS)
             .collect();
         if !services.is_empty() {
-            rows.push(super::fallback_row(
-                &incident_id,
-                "services: incident_updates.affected_components",
-            ));
+            rows.push(
+                super::fallback_row(
+                    &incident_id,
+                    "services: incident_updates.affected_components",
+                )
+                .into(),
+            );
         }
     }
     services.sort_unstable();
     services.dedup();
     for name in services {
-        rows.push(super::service_row(&incident_id, name));
+        rows.push(super::service_row(&incident_id, name).into());
     }
     for (i, u) in v.array_at("incident_updates").iter().enumerate() {
         // `display_at` is the time the page shows; `created_at` is when the update was
@@ -182,8 +186,10 @@ fn incident(v: &Json, ctx: &Context, scheduled: bool) -> Result<Vec<Row>, Reject
         };
         rows.push(
             super::event_row(&incident_id, u.str_at("id"), at, "status_update", SOURCE)
-                .with(col::DETAIL, Value::opt_text(u.str_at("id"))),
+                .with(cell::DETAIL, Value::opt_text(u.str_at("id")))
+                .into(),
         );
     }
+    rows.insert(0, incident.into());
     Ok(rows)
 }

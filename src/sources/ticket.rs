@@ -9,7 +9,7 @@
 
 use crate::record::{Row, Value};
 use crate::refs::{label_number, urls_in, Ref};
-use crate::schema::{col, Table};
+use crate::schema::{cell, col, tables};
 
 /// URLs kept per ticket for linking (a long description can hold hundreds).
 pub const MAX_URLS: usize = 20;
@@ -110,26 +110,29 @@ impl Ticket {
             } else {
                 None
             };
-            return Row::new(Table::Retros)
-                .with(col::RETRO_ID, Value::text(self.key()))
-                .with(col::HELD_AT, Value::opt_ts(held))
-                .with(col::PUBLISHED_AT, Value::opt_ts(self.published))
-                .with_all(common);
+            return Row::of(tables::Retros)
+                .with(cell::RETRO_ID, Value::text(self.key()))
+                .with(cell::HELD_AT, Value::opt_ts(held))
+                .with(cell::PUBLISHED_AT, Value::opt_ts(self.published))
+                .with_all(common)
+                .into();
         }
-        Row::new(Table::ActionItems)
-            .with(col::ITEM_ID, Value::text(self.key()))
-            .with(col::OWNER, Value::opt_text(self.owner.as_deref()))
-            .with(col::TEAM, Value::opt_text(self.team.as_deref()))
-            .with(col::CREATED_AT, Value::opt_ts(self.created))
-            .with(col::DUE_AT, Value::opt_ts(self.due))
-            .with(col::COMPLETED_AT, Value::opt_ts(self.completed))
+        Row::of(tables::ActionItems)
+            .with(cell::ITEM_ID, Value::text(self.key()))
+            .with(cell::OWNER, Value::opt_text(self.owner.as_deref()))
+            .with(cell::TEAM, Value::opt_text(self.team.as_deref()))
+            .with(cell::CREATED_AT, Value::opt_ts(self.created))
+            .with(cell::DUE_AT, Value::opt_ts(self.due))
+            .with(cell::COMPLETED_AT, Value::opt_ts(self.completed))
             .with_all(common)
+            .into()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Table;
 
     #[test]
     fn postmortems_become_retros_held_when_done() {

@@ -12,7 +12,7 @@
 use super::{table_csv, Context, Fault, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Rejection, Row, Value};
-use crate::schema::{col, Kind, Table};
+use crate::schema::{cell, col, Kind, Table};
 use chrono_tz::Tz;
 use compact_str::format_compact;
 use std::collections::BTreeSet;
@@ -389,7 +389,7 @@ impl Cells<'_> {
                 ),
                 Kind::StrList => Value::List(crate::record::split_list(text)),
             };
-            row.set(column.name, value);
+            row.set_named(column.name, value);
         }
         self.complete(&mut row, raw_severity, raw_status)?;
         Ok(row)
@@ -407,13 +407,13 @@ impl Cells<'_> {
             if let Value::Str(s) = row.get(c) {
                 if s.contains('@') {
                     let lower = s.to_lowercase();
-                    row.set(c, Value::Str(lower));
+                    row.set_named(c, Value::Str(lower));
                 }
             }
         }
         let has_source_column = row.table.index_of(col::SOURCE).is_some();
         if has_source_column && row.get(col::SOURCE).is_null() {
-            row.set(col::SOURCE, Value::text(SOURCE));
+            row.set(cell::SOURCE, Value::text(SOURCE));
         }
         match row.table {
             Table::Incidents => self.complete_incident(row, raw_severity),
@@ -423,10 +423,10 @@ impl Cells<'_> {
             Table::Events => map_closed(row, col::KIND, normalize::event_kind)?,
             Table::Messages => {
                 if !self.ctx.keep_text {
-                    row.set(col::TEXT, Value::Null);
+                    row.set(cell::TEXT, Value::Null);
                 }
                 if row.get(col::IS_BOT).is_null() {
-                    row.set(col::IS_BOT, Value::Bool(false));
+                    row.set(cell::IS_BOT, Value::Bool(false));
                 }
             }
             Table::People => complete_person(row)?,
@@ -446,26 +446,26 @@ impl Cells<'_> {
         ) {
             (Value::Null, Value::Str(ext)) => {
                 row.set(
-                    col::INCIDENT_ID,
+                    cell::INCIDENT_ID,
                     Value::text(format_compact!("{source}:{ext}")),
                 );
             }
             (Value::Str(id), Value::Null) => {
                 let ext = id.split_once(':').map_or(id.as_str(), |(_, e)| e);
-                row.set(col::EXTERNAL_ID, Value::text(ext));
+                row.set(cell::EXTERNAL_ID, Value::text(ext));
             }
             _ => {}
         }
         if let Some(raw) = raw_severity {
             let sev = normalize::severity(&raw, &self.ctx.config.severity.map);
-            row.set(col::SEVERITY, Value::opt_text(sev));
+            row.set(cell::SEVERITY, Value::opt_text(sev));
             if row.get(col::SEVERITY_RAW).is_null() {
-                row.set(col::SEVERITY_RAW, Value::text(raw));
+                row.set(cell::SEVERITY_RAW, Value::text(raw));
             }
         }
         for flag in [col::IS_DRILL, col::IS_MAINTENANCE] {
             if row.get(flag).is_null() {
-                row.set(flag, Value::Bool(false));
+                row.set_named(flag, Value::Bool(false));
             }
         }
     }
@@ -481,9 +481,9 @@ fn complete_item(row: &mut Row, raw_status: Option<String>) -> Result<(), Reject
         None if row.get(col::COMPLETED_AT).is_null() => "open",
         None => "done",
     };
-    row.set(col::STATUS, Value::text(status));
+    row.set(cell::STATUS, Value::text(status));
     if row.get(col::STATUS_RAW).is_null() {
-        row.set(col::STATUS_RAW, Value::opt_text(raw_status));
+        row.set(cell::STATUS_RAW, Value::opt_text(raw_status));
     }
     Ok(())
 }
@@ -500,7 +500,7 @@ fn complete_page(row: &mut Row) -> Result<(), Rejection> {
             row.get(col::SENT_AT),
             row.get(col::CHANNEL)
         );
-        row.set(col::PAGE_ID, Value::text(id));
+        row.set(cell::PAGE_ID, Value::text(id));
     }
     Ok(())
 }
@@ -521,7 +521,7 @@ fn complete_person(row: &mut Row) -> Result<(), Rejection> {
                 ))
             }
         };
-        row.set(col::PERSON_ID, Value::Str(id));
+        row.set(cell::PERSON_ID, Value::Str(id));
     }
     Ok(())
 }
@@ -535,7 +535,7 @@ fn map_closed(
     if let Value::Str(raw) = row.get(column).clone() {
         let v = f(&raw)
             .ok_or_else(|| Rejection::invalid(format!("{column}: unknown value '{raw}'")))?;
-        row.set(column, Value::text(v));
+        row.set_named(column, Value::text(v));
     }
     Ok(())
 }

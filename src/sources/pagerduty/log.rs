@@ -162,7 +162,7 @@ fn entry_rows(
     acks: &[(String, i64)],
     name: &dyn Fn(&str) -> String,
 ) -> Vec<Row> {
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let kind = e.str_at("type").unwrap_or("");
     let entry_id = e.str_at("id").unwrap_or("");
     let agent = user(e.get("agent"));
@@ -196,9 +196,9 @@ fn entry_rows(
                     .min()
             });
             rows.push(
-                Row::new(Table::Pages)
+                Row::of(tables::Pages)
                     .with(
-                        col::PAGE_ID,
+                        cell::PAGE_ID,
                         Value::text(if entry_id.is_empty() {
                             format_compact!(
                                 "{SOURCE}:{incident_id}:{at}:{}:{}",
@@ -209,14 +209,15 @@ fn entry_rows(
                             format_compact!("{SOURCE}:{entry_id}")
                         }),
                     )
-                    .with(col::INCIDENT_ID, Value::text(incident_id))
-                    .with(col::SERVICE, Value::opt_text(service))
-                    .with(col::PERSON_ID, Value::opt_text(person.as_deref()))
-                    .with(col::SENT_AT, Value::Ts(at))
-                    .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
-                    .with(col::CHANNEL, Value::opt_text(channel))
-                    .with(col::URGENCY, Value::opt_text(urgency))
-                    .with(col::SOURCE, Value::text(SOURCE)),
+                    .with(cell::INCIDENT_ID, Value::text(incident_id))
+                    .with(cell::SERVICE, Value::opt_text(service))
+                    .with(cell::PERSON_ID, Value::opt_text(person.as_deref()))
+                    .with(cell::SENT_AT, Value::Ts(at))
+                    .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                    .with(cell::CHANNEL, Value::opt_text(channel))
+                    .with(cell::URGENCY, Value::opt_text(urgency))
+                    .with(cell::SOURCE, Value::text(SOURCE))
+                    .into(),
             );
             ("paged", person)
         }
@@ -238,11 +239,12 @@ fn entry_rows(
     let id = Some(entry_id).filter(|i| !i.is_empty());
     rows.push(
         super::super::event_row(incident_id, id, at, canonical, SOURCE)
-            .with(col::PERSON_ID, Value::opt_text(person))
+            .with(cell::PERSON_ID, Value::opt_text(person))
             .with(
-                col::DETAIL,
+                cell::DETAIL,
                 Value::text(format_compact!("{kind} {entry_id}")),
-            ),
+            )
+            .into(),
     );
     rows
 }
@@ -488,8 +490,8 @@ impl Separate {
                 let key = (incident_id.clone(), row.get(col::PERSON_ID).to_string());
                 let (first, last, first_path) = self.participants.get(&key)?;
                 (first_path == path).then(|| {
-                    row.set(col::FIRST_ACTIVE_AT, Value::Ts(*first));
-                    row.set(col::LAST_ACTIVE_AT, Value::Ts(*last));
+                    row.set(cell::FIRST_ACTIVE_AT, Value::Ts(*first));
+                    row.set(cell::LAST_ACTIVE_AT, Value::Ts(*last));
                     row
                 })
             })

@@ -13,7 +13,7 @@ use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Rejection, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::{cell, col, tables, Table};
 use chrono_tz::Tz;
 use compact_str::format_compact;
 use serde_json::Value as Json;
@@ -431,10 +431,10 @@ impl Reader<'_> {
             v.str_at("email"),
             v.str_at("name"),
         )
-        .with(col::TEAM, Value::opt_text(first_team(v)));
+        .with(cell::TEAM, Value::opt_text(first_team(v)));
         if let Some(tz) = v.str_at("time_zone") {
             match crate::time::parse_zone(tz) {
-                Ok(_) => row.set(col::TIMEZONE, Value::text(tz)),
+                Ok(_) => row.set(cell::TIMEZONE, Value::text(tz)),
                 Err(e) => {
                     return Item::Reject(Reject::new(
                         path,
@@ -444,7 +444,7 @@ impl Reader<'_> {
                 }
             };
         }
-        Item::Record(Record::new(path, vec![row]))
+        Item::Record(Record::new(path, vec![row.into()]))
     }
 
     fn incident(&mut self, path: &str, v: &Json) -> Item {
@@ -464,7 +464,7 @@ impl Reader<'_> {
         let tl = timeline(&incident_id, service, urgency, &entries, &|n| {
             self.names.person(n)
         })?;
-        let mut rows = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
         let raw_priority = v.str_at("priority.summary").or(v.str_at("priority.name"));
         let mut acked = tl.first_ack;
         for a in v.array_at("acknowledgements") {
@@ -495,29 +495,33 @@ impl Reader<'_> {
         rows.push(
             super::incident_row(SOURCE, id)
                 .with(
-                    col::NUMBER,
+                    cell::NUMBER,
                     v.i64_at("incident_number").map_or(Value::Null, Value::Int),
                 )
                 .with(
-                    col::TITLE,
+                    cell::TITLE,
                     Value::opt_text(v.str_at("title").or(v.str_at("summary"))),
                 )
-                .with(col::URL, Value::opt_text(v.str_at("html_url")))
+                .with(cell::URL, Value::opt_text(v.str_at("html_url")))
                 .with_all(super::severity_cells(raw_priority, self.ctx))
-                .with(col::STATUS, Value::opt_text(v.str_at("status")))
-                .with(col::TEAM, Value::opt_text(first_team(v)))
-                .with(col::STARTED_AT, Value::opt_ts(created))
-                .with(col::DECLARED_AT, Value::opt_ts(created))
-                .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
-                .with(col::RESOLVED_AT, Value::opt_ts(resolved))
-                .with(col::DECLARED_BY, Value::opt_text(tl.declared_by.as_deref()))
-                .with(col::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?)),
+                .with(cell::STATUS, Value::opt_text(v.str_at("status")))
+                .with(cell::TEAM, Value::opt_text(first_team(v)))
+                .with(cell::STARTED_AT, Value::opt_ts(created))
+                .with(cell::DECLARED_AT, Value::opt_ts(created))
+                .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                .with(cell::RESOLVED_AT, Value::opt_ts(resolved))
+                .with(
+                    cell::DECLARED_BY,
+                    Value::opt_text(tl.declared_by.as_deref()),
+                )
+                .with(cell::UPDATED_AT, Value::opt_ts(v.ts_at("updated_at")?))
+                .into(),
         );
         if let Some(s) = service {
-            rows.push(super::service_row(&incident_id, s));
+            rows.push(super::service_row(&incident_id, s).into());
         }
         if let Some(what) = fallback {
-            rows.push(super::fallback_row(&incident_id, what));
+            rows.push(super::fallback_row(&incident_id, what).into());
         }
         // Assignees and acknowledgers the incident object lists (emptied on resolve).
         for (list, field) in [
@@ -556,22 +560,23 @@ impl Reader<'_> {
                 (Some(c), Some(s)) => Some(c + s * 1_000_000),
                 _ => None,
             };
-            let mut rows = vec![super::incident_row(SOURCE, id)
+            let mut rows: Vec<Row> = vec![super::incident_row(SOURCE, id)
                 .with(
-                    col::NUMBER,
+                    cell::NUMBER,
                     v.i64_at("incident_number").map_or(Value::Null, Value::Int),
                 )
-                .with(col::TITLE, Value::opt_text(v.str_at("description")))
+                .with(cell::TITLE, Value::opt_text(v.str_at("description")))
                 .with_all(super::severity_cells(raw, self.ctx))
-                .with(col::STATUS, Value::opt_text(v.str_at("status")))
-                .with(col::TEAM, Value::opt_text(v.str_at("team_name")))
-                .with(col::STARTED_AT, Value::opt_ts(created))
-                .with(col::DECLARED_AT, Value::opt_ts(created))
-                .with(col::ACKNOWLEDGED_AT, Value::opt_ts(acked))
-                .with(col::RESOLVED_AT, Value::opt_ts(at("resolved_at")?))
-                .with(col::UPDATED_AT, Value::opt_ts(at("updated_at")?))];
+                .with(cell::STATUS, Value::opt_text(v.str_at("status")))
+                .with(cell::TEAM, Value::opt_text(v.str_at("team_name")))
+                .with(cell::STARTED_AT, Value::opt_ts(created))
+                .with(cell::DECLARED_AT, Value::opt_ts(created))
+                .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+                .with(cell::RESOLVED_AT, Value::opt_ts(at("resolved_at")?))
+                .with(cell::UPDATED_AT, Value::opt_ts(at("updated_at")?))
+                .into()];
             if let Some(s) = v.str_at("service_name") {
-                rows.push(super::service_row(&incident_id, s));
+                rows.push(super::service_row(&incident_id, s).into());
             }
             for key in ["assigned_user_ids", "acknowledged_user_ids"] {
                 for u in v.array_at(key).iter().filter_map(Json::as_str) {
@@ -590,7 +595,7 @@ impl Reader<'_> {
 }
 
 fn participant(incident_id: &str, person: &str, first: Option<i64>, last: Option<i64>) -> Row {
-    super::responder_row(incident_id, person, first, last, SOURCE)
+    super::responder_row(incident_id, person, first, last, SOURCE).into()
 }
 
 /// One participant row per person: first and last activity over all their rows.
@@ -624,8 +629,8 @@ fn dedup_participants(rows: Vec<Row>) -> Vec<Row> {
                     row.get(col::LAST_ACTIVE_AT),
                     i64::max,
                 );
-                out[i].set(col::FIRST_ACTIVE_AT, first);
-                out[i].set(col::LAST_ACTIVE_AT, last);
+                out[i].set(cell::FIRST_ACTIVE_AT, first);
+                out[i].set(cell::LAST_ACTIVE_AT, last);
             }
         }
     }

@@ -12,7 +12,7 @@
 use super::json::{self, Get};
 use super::{Context, Fault, FileError, Input, Source};
 use crate::record::{Item, Problem, Record, Reject, Rejection, Row, Value};
-use crate::schema::{col, Table};
+use crate::schema::{cell, tables};
 use compact_str::format_compact;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -195,13 +195,13 @@ impl Reader<'_> {
             .or(u.str_at("name"));
         let bot = self.bots.get(id).copied().unwrap_or(false);
         let mut row = super::person_row(format!("{SOURCE}:{id}"), email, name)
-            .with(col::FUNCTION, Value::opt_text(bot.then_some("bot")));
+            .with(cell::FUNCTION, Value::opt_text(bot.then_some("bot")));
         if let Some(tz) = u.str_at("tz") {
             if crate::time::parse_zone(tz).is_ok() {
-                row.set(col::TIMEZONE, Value::text(tz));
+                row.set(cell::TIMEZONE, Value::text(tz));
             }
         }
-        Item::Record(Record::new(location, vec![row]))
+        Item::Record(Record::new(location, vec![row.into()]))
     }
 
     /// The records of one day file, in order, with a reject for what cannot be read.
@@ -287,35 +287,35 @@ impl Reader<'_> {
         let text = m.str(key::TEXT).unwrap_or("");
         let conversation = subtype.is_none_or(|s| CONVERSATION.contains(&s));
         let status_update = conversation && !is_bot && self.ctx.config.chat.is_status_update(text);
-        let row = Row::new(Table::Messages)
+        let row = Row::of(tables::Messages)
             .with(
-                col::MESSAGE_ID,
+                cell::MESSAGE_ID,
                 Value::text(format_compact!("{SOURCE}:{channel_id}:{ts}")),
             )
-            .with(col::CHANNEL_ID, Value::text(channel_id))
-            .with(col::CHANNEL_NAME, Value::text(channel))
-            .with(col::AT, Value::Ts(at))
+            .with(cell::CHANNEL_ID, Value::text(channel_id))
+            .with(cell::CHANNEL_NAME, Value::text(channel))
+            .with(cell::AT, Value::Ts(at))
             .with(
-                col::PERSON_ID,
+                cell::PERSON_ID,
                 Value::opt_text(user.map(|u| format_compact!("{SOURCE}:{u}"))),
             )
             .with(
-                col::THREAD_ID,
+                cell::THREAD_ID,
                 Value::opt_text(thread.map(|t| format_compact!("{SOURCE}:{channel_id}:{t}"))),
             )
-            .with(col::IS_BOT, Value::Bool(is_bot))
-            .with(col::SUBTYPE, Value::opt_text(subtype))
-            .with(col::STATUS_UPDATE, Value::Bool(status_update))
+            .with(cell::IS_BOT, Value::Bool(is_bot))
+            .with(cell::SUBTYPE, Value::opt_text(subtype))
+            .with(cell::STATUS_UPDATE, Value::Bool(status_update))
             .with(
-                col::TEXT,
+                cell::TEXT,
                 if self.ctx.keep_text {
                     Value::text(text)
                 } else {
                     Value::Null
                 },
             )
-            .with(col::SOURCE, Value::text(SOURCE));
-        Item::Record(Record::new(location, vec![row]))
+            .with(cell::SOURCE, Value::text(SOURCE));
+        Item::Record(Record::new(location, vec![row.into()]))
     }
 }
 
@@ -332,6 +332,7 @@ fn slack_ts(ts: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::col;
 
     #[test]
     fn an_export_zipped_again_inside_its_folder_is_found() {

@@ -19,7 +19,7 @@ use super::{
     Lock, Store, JOURNAL, TMP_MARK,
 };
 use crate::record::{Problem, Record, Rejection, Row, Value};
-use crate::schema::{Kind, Table};
+use crate::schema::{tables, Kind, Table};
 use anyhow::{Context, Result};
 use polars::prelude::{
     BooleanChunked, Column, DataFrame, DataType, IdxCa, IntoColumn, ParquetReader, ParquetWriter,
@@ -301,13 +301,16 @@ impl<'s> Writer<'s> {
     /// Whether the store, as this run leaves it so far, holds the incident `id`.
     pub fn has_incident(&mut self, id: &str) -> Result<bool> {
         let key = row_key_hash(
-            &Row::new(Table::Incidents).with(crate::schema::col::INCIDENT_ID, Value::text(id)),
+            &Row::of(tables::Incidents)
+                .with(crate::schema::cell::INCIDENT_ID, Value::text(id))
+                .row(),
         );
         Ok(self.state(Table::Incidents)?.find(key).is_some())
     }
 
     /// Stores a row, merging it with the row of the same key if there is one.
-    pub fn put(&mut self, mut row: Row, location: &str) -> Result<Outcome> {
+    pub fn put(&mut self, row: impl Into<Row>, location: &str) -> Result<Outcome> {
+        let mut row = row.into();
         row.complete();
         let key = row_key_hash(&row);
         self.insert(row, key, location)

@@ -2,8 +2,8 @@
 //! in runs, frozen chunks.
 
 use super::*;
-use crate::record::Record;
-use crate::schema::col;
+use crate::record::{Record, RowOf};
+use crate::schema::{cell, col, tables};
 use crate::store::strings;
 
 #[test]
@@ -25,9 +25,9 @@ fn locations_read_back_as_pushed() {
 #[test]
 fn values_and_frames_hash_alike() {
     let rows = [
-        message("m1", "C1").with(col::AT, Value::Ts(1_700_000_000_000_000)),
-        message("m2", "C1").with(col::IS_BOT, Value::Bool(true)),
-        Row::new(Table::Messages).with(col::MESSAGE_ID, Value::text("m3")),
+        message("m1", "C1").with(cell::AT, Value::Ts(1_700_000_000_000_000)),
+        message("m2", "C1").with(cell::IS_BOT, Value::Bool(true)),
+        Row::of(tables::Messages).with(cell::MESSAGE_ID, Value::text("m3")),
     ];
     let values: Vec<Vec<Value>> = rows.iter().map(|r| r.values.clone()).collect();
     let df = rows_to_frame(Table::Messages, values.iter()).unwrap();
@@ -36,9 +36,9 @@ fn values_and_frames_hash_alike() {
         .map(|v| value_hash(Table::Messages, v))
         .collect();
     assert_eq!(frame_hashes(Table::Messages, &df).unwrap(), from_values);
-    let people = Row::new(Table::People)
-        .with(col::PERSON_ID, Value::text("p"))
-        .with(col::ALIASES, Value::List(vec!["a".into(), "b".into()]));
+    let people = Row::of(tables::People)
+        .with(cell::PERSON_ID, Value::text("p"))
+        .with(cell::ALIASES, Value::List(vec!["a".into(), "b".into()]));
     let df = rows_to_frame(Table::People, std::iter::once(&people.values)).unwrap();
     assert_eq!(
         frame_hashes(Table::People, &df).unwrap(),
@@ -50,12 +50,13 @@ fn values_and_frames_hash_alike() {
 #[test]
 fn rows_and_frames_key_alike() {
     // One text key (hashed without building it), a null one, and a two-cell key.
-    let rows = [
-        message("slack:C1:1736478630.905399", "C1"),
-        Row::new(Table::Messages),
-        Row::new(Table::IngestRuns)
-            .with(col::RUN_ID, Value::Int(7))
-            .with(col::FILE, Value::text("a.json")),
+    let rows: [Row; 3] = [
+        message("slack:C1:1736478630.905399", "C1").into(),
+        Row::of(tables::Messages).into(),
+        Row::of(tables::IngestRuns)
+            .with(cell::RUN_ID, Value::Int(7))
+            .with(cell::FILE, Value::text("a.json"))
+            .into(),
     ];
     for row in &rows {
         let df = rows_to_frame(row.table, std::iter::once(&row.values)).unwrap();
@@ -66,11 +67,11 @@ fn rows_and_frames_key_alike() {
     assert_ne!(row_key_hash(&rows[0]), row_key_hash(&rows[1]));
 }
 
-fn message(id: &str, channel: &str) -> Row {
-    Row::new(Table::Messages)
-        .with(col::MESSAGE_ID, Value::text(id))
-        .with(col::CHANNEL_ID, Value::text(channel))
-        .with(col::SOURCE, Value::text("slack"))
+fn message(id: &str, channel: &str) -> RowOf<tables::Messages> {
+    Row::of(tables::Messages)
+        .with(cell::MESSAGE_ID, Value::text(id))
+        .with(cell::CHANNEL_ID, Value::text(channel))
+        .with(cell::SOURCE, Value::text("slack"))
 }
 
 fn column(df: &DataFrame, name: &str) -> Vec<Option<String>> {
@@ -141,7 +142,7 @@ fn rows_set_in_runs_compare_as_set() {
     w.set_text_by(Table::Messages, col::INCIDENT_ID, set, in_c1)
         .unwrap();
     assert!(!w.state(Table::Messages).unwrap().run_patches.is_empty());
-    let m1 = message("m1", "C1").with(col::INCIDENT_ID, Value::text("i1"));
+    let m1 = message("m1", "C1").with(cell::INCIDENT_ID, Value::text("i1"));
     assert_eq!(w.put(m1, "g").unwrap(), Outcome::Duplicate);
     assert!(w.state(Table::Messages).unwrap().run_patches.is_empty());
     assert_eq!(
@@ -175,11 +176,11 @@ fn rows_in_frozen_chunks_behave_like_open_ones() {
     for i in 1..=5 {
         let rec = Record::new(
             format!("f.json[{i}]"),
-            vec![message(&format!("m{i}"), "C1")],
+            vec![message(&format!("m{i}"), "C1").into()],
         );
         assert_eq!(outcome(w.apply(rec).unwrap()), Some(Outcome::Ingested));
     }
-    let conflict = Record::new("f.json[6]", vec![message("m1", "C9")]);
+    let conflict = Record::new("f.json[6]", vec![message("m1", "C9").into()]);
     assert_eq!(
         match w.apply(conflict).unwrap() {
             Applied::Rejected(reason, _) => Some(reason),
@@ -191,7 +192,7 @@ fn rows_in_frozen_chunks_behave_like_open_ones() {
              (first at f.json[1])"
         ))
     );
-    let same = Record::new("f.json[7]", vec![message("m2", "C1")]);
+    let same = Record::new("f.json[7]", vec![message("m2", "C1").into()]);
     assert_eq!(outcome(w.apply(same).unwrap()), Some(Outcome::Duplicate));
     w.begin_file();
     assert_eq!(w.put(message("m3", "C2"), "g").unwrap(), Outcome::Ingested);
@@ -229,7 +230,7 @@ fn rows_in_frozen_chunks_behave_like_open_ones() {
     // The stored rows are indexed again by the next writer.
     let mut w = Writer::new(&store, &lock);
     w.begin_file();
-    let m2 = message("m2", "C1").with(col::INCIDENT_ID, Value::text("i1"));
+    let m2 = message("m2", "C1").with(cell::INCIDENT_ID, Value::text("i1"));
     assert_eq!(w.put(m2, "h").unwrap(), Outcome::Duplicate);
     assert_eq!(w.put(message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
     assert_eq!(w.rows(Table::Messages).unwrap().height(), 5);
