@@ -412,43 +412,6 @@ pub trait TableType {
     const TABLE: Table;
 }
 
-/// The tables as types: `tables::Incidents` is [`Table::Incidents`].
-pub mod tables {
-    use super::{Table, TableType};
-
-    macro_rules! table_types {
-        ($($name:ident),*) => {
-            $(
-                #[derive(Debug, Clone, Copy)]
-                pub struct $name;
-                impl TableType for $name {
-                    const TABLE: Table = Table::$name;
-                }
-            )*
-        };
-    }
-
-    table_types!(
-        Incidents,
-        IncidentServices,
-        IncidentTags,
-        IncidentLinks,
-        LinkIssues,
-        Participants,
-        Pages,
-        Events,
-        ActionItems,
-        Retros,
-        Messages,
-        People,
-        Services,
-        IngestRuns,
-        IngestCounts,
-        Rejects,
-        Pending
-    );
-}
-
 /// The position of column `name` among `columns`, worked out when compiled: a column
 /// the table lacks stops the build (see [`RowOf`](crate::record::RowOf)).
 pub const fn position(columns: &[Column], name: &str) -> usize {
@@ -469,9 +432,35 @@ pub const fn position(columns: &[Column], name: &str) -> usize {
     panic!("this table has no such column")
 }
 
-/// The canonical tables, in the order the store lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Table {
+/// Declares every table once: [`Table`], [`Table::ALL`] in the order the store lists
+/// them, and its type in [`tables`] for rows built for it.
+macro_rules! tables {
+    ($($name:ident),* $(,)?) => {
+        /// The canonical tables, in the order the store lists them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Table {
+            $($name,)*
+        }
+
+        impl Table {
+            pub const ALL: [Table; [$(Table::$name),*].len()] = [$(Table::$name),*];
+        }
+
+        /// The tables as types: `tables::Incidents` is [`Table::Incidents`].
+        pub mod tables {
+            use super::{Table, TableType};
+            $(
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl TableType for $name {
+                    const TABLE: Table = Table::$name;
+                }
+            )*
+        }
+    };
+}
+
+tables!(
     Incidents,
     IncidentServices,
     IncidentTags,
@@ -489,29 +478,9 @@ pub enum Table {
     IngestCounts,
     Rejects,
     Pending,
-}
+);
 
 impl Table {
-    pub const ALL: [Table; 17] = [
-        Table::Incidents,
-        Table::IncidentServices,
-        Table::IncidentTags,
-        Table::IncidentLinks,
-        Table::LinkIssues,
-        Table::Participants,
-        Table::Pages,
-        Table::Events,
-        Table::ActionItems,
-        Table::Retros,
-        Table::Messages,
-        Table::People,
-        Table::Services,
-        Table::IngestRuns,
-        Table::IngestCounts,
-        Table::Rejects,
-        Table::Pending,
-    ];
-
     /// The table's name: its store folder, its canonical file stem and its SQL name.
     pub fn name(self) -> &'static str {
         match self {
