@@ -162,22 +162,26 @@ impl Default for TicketsConfig {
 
 /// Ticket vocabulary compares without case, spaces or punctuation: "Post-mortem" is
 /// "postmortem", "Won’t Do" is "Won't Do" is "WONT_DO".
-fn loose(s: &str) -> String {
+/// A word compared loosely: its letters and digits, lower-cased (read as it is
+/// compared, without building a string: this runs for every ticket).
+fn loose(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// Whether `word` is one of `list`, compared loosely; a word of no letters is none.
+fn loosely_in(word: &str, list: &[String]) -> bool {
+    loose(word).next().is_some() && list.iter().any(|t| loose(t).eq(loose(word)))
 }
 
 impl TicketsConfig {
     pub fn is_postmortem(&self, kind: &str) -> bool {
-        let k = loose(kind);
-        !k.is_empty() && self.postmortem_types.iter().any(|t| loose(t) == k)
+        loosely_in(kind, &self.postmortem_types)
     }
 
     pub fn is_wont_do(&self, resolution: &str) -> bool {
-        let r = loose(resolution);
-        !r.is_empty() && self.wont_do_resolutions.iter().any(|t| loose(t) == r)
+        loosely_in(resolution, &self.wont_do_resolutions)
     }
 }
 
