@@ -42,17 +42,17 @@ const KEYS: [&str; 8] = [
     "incident_timestamps",
 ];
 
-/// Keys only incident.io exports use.
+/// Keys only incident.io exports use, as they are written (quoted).
 const MARKERS: [&str; 9] = [
-    "follow_ups",
-    "incident_updates",
-    "postmortem_documents",
-    "incident_alerts",
-    "incident_roles",
-    "incident_timestamps",
-    "incident_participants",
-    "incident_role_assignments",
-    "incident_status",
+    "\"follow_ups\"",
+    "\"incident_updates\"",
+    "\"postmortem_documents\"",
+    "\"incident_alerts\"",
+    "\"incident_roles\"",
+    "\"incident_timestamps\"",
+    "\"incident_participants\"",
+    "\"incident_role_assignments\"",
+    "\"incident_status\"",
 ];
 
 impl Source for IncidentIo {
@@ -74,7 +74,7 @@ impl Source for IncidentIo {
         // incidents have `actions`; Statuspage, read first, has `incident_updates`).
         input.is_json()
             && (head.contains("app.incident.io")
-                || MARKERS.iter().any(|k| head.contains(&format!("\"{k}\"")))
+                || MARKERS.iter().any(|k| head.contains(k))
                 || (head.contains("\"actions\"") && head.contains("\"incident_id\"")))
     }
 
