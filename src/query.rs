@@ -43,6 +43,10 @@ pub const NAMED: &[(&str, &str)] = &[
         include_str!("../queries/open_action_items.sql"),
     ),
     (
+        "rejects_by_problem",
+        include_str!("../queries/rejects_by_problem.sql"),
+    ),
+    (
         "repeat_incidents",
         include_str!("../queries/repeat_incidents.sql"),
     ),

@@ -387,3 +387,26 @@ fn a_terminal_table_rounds_fractions_and_right_aligns_numbers() {
         "hours\n1849.833333\n"
     );
 }
+
+#[test]
+fn rejects_by_problem_counts_what_ingest_refused_and_agrees_with_duckdb() {
+    // The canonical bad-rows file: line 3 of the wrong width, lines 4 and 5 with
+    // values that do not read, line 8 a key given twice with different content.
+    let w = Workdir::new();
+    w.ingest(&[&fixtures().join("canonical").join("bad-rows")]);
+    let tool = tool_json(&w, &["rejects_by_problem"]);
+    let file = fixtures().join("canonical/bad-rows/incidents.csv");
+    let file = file.to_str().unwrap();
+    assert_eq!(
+        tool,
+        serde_json::json!([
+            {"file": file, "problem": "invalid value", "records": 2,
+             "first_reason": "number: expected an integer, found 'twelve'"},
+            {"file": file, "problem": "conflict", "records": 1,
+             "first_reason": "duplicate key incident_id=acme:10 with different content within this file (first at line 2)"},
+            {"file": file, "problem": "syntax", "records": 1,
+             "first_reason": "expected 7 fields as in the header, found 5"},
+        ])
+    );
+    assert!(same(&tool, &duckdb_json(&w, "rejects_by_problem", &[])));
+}
