@@ -230,13 +230,6 @@ fn done_since(v: &Json, f: &Json) -> Result<Option<i64>, Rejection> {
     }
     // Stable: histories at the same instant keep their export order.
     histories.sort_by_key(|(at, _)| *at);
-    let items = |h: &Json, field: &str| -> Vec<Json> {
-        h.array_at("items")
-            .iter()
-            .filter(|i| i.str_at("field") == Some(field))
-            .cloned()
-            .collect()
-    };
     // Resolved before the first recorded change: the first resolution change's `from`.
     let mut resolved = histories
         .iter()
@@ -268,6 +261,13 @@ fn done_since(v: &Json, f: &Json) -> Result<Option<i64>, Rejection> {
         return Ok(None);
     }
     Ok(since)
+}
+
+/// A changelog history's items that change `field`, as exported (not copied).
+fn items<'a>(h: &'a Json, field: &'a str) -> impl Iterator<Item = &'a Json> {
+    h.array_at("items")
+        .iter()
+        .filter(move |i| i.str_at("field") == Some(field))
 }
 
 #[cfg(test)]
