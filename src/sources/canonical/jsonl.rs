@@ -20,15 +20,20 @@ pub(super) fn read_jsonl(
             break;
         };
         let location = format!("line {}", n + 1);
-        let lossy = String::from_utf8_lossy(&line);
-        let text = lossy.trim_end_matches('\r');
-        let object = match line_object(&line, size, max) {
+        let (text, object) = match line_object(&line, size, max) {
             Ok(None) => continue,
-            Ok(Some(o)) => o,
+            Ok(Some(read)) => read,
             Err(why) => {
                 saw_line = true;
-                let shown = if size > max as u64 { "" } else { text };
-                emit(Item::Reject(Reject::new(location, why, shown)));
+                // The excerpt, made only for a reject: none of a line too long to read.
+                let shown = if size > max as u64 {
+                    String::new()
+                } else {
+                    String::from_utf8_lossy(&line)
+                        .trim_end_matches('\r')
+                        .to_string()
+                };
+                emit(Item::Reject(Reject::new(location, why, &shown)));
                 continue;
             }
         };
@@ -50,25 +55,19 @@ pub(super) fn read_jsonl(
             "the file is empty: expected one JSON object per line",
         ));
     }
-    let mut warnings = Vec::new();
-    if !unknown.is_empty() {
-        let list: Vec<String> = unknown.iter().map(|k| format!("'{k}'")).collect();
-        warnings.push(format!(
-            "ignoring key(s) {} not in the {} table",
-            list.join(", "),
-            cells.table.name()
-        ));
-    }
-    Ok(warnings)
+    let unknown: Vec<String> = unknown.into_iter().collect();
+    Ok(ignoring("key(s)", &unknown, cells.table)
+        .into_iter()
+        .collect())
 }
 
-/// One line of a JSON Lines file as its object: `None` for a blank line, a rejection
-/// for a line over the record limit, not UTF-8, or not one JSON object.
-fn line_object(
-    line: &[u8],
-    size: u64,
-    max: usize,
-) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Rejection> {
+/// A line read as JSON Lines: its text (without a `\r`) and its object.
+type Line<'a> = (&'a str, serde_json::Map<String, serde_json::Value>);
+
+/// One line of a JSON Lines file as its text and object (its UTF-8 checked once):
+/// `None` for a blank line, a rejection for a line over the record limit, not UTF-8, or
+/// not one JSON object.
+fn line_object(line: &[u8], size: u64, max: usize) -> Result<Option<Line<'_>>, Rejection> {
     if size > max as u64 {
         return Err(Rejection::too_large(format!(
             "the line has {size} bytes, more than the {} MiB one record may have \
@@ -83,7 +82,7 @@ fn line_object(
         return Ok(None);
     }
     match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(o)) => Ok(Some(o)),
+        Ok(serde_json::Value::Object(o)) => Ok(Some((text, o))),
         Ok(other) => Err(Rejection::syntax(format!(
             "expected a JSON object, found {}",
             json_kind(&other)

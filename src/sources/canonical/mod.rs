@@ -292,15 +292,7 @@ fn map_header(
         .filter(|(_, c)| c.is_none())
         .map(|(h, _)| h)
         .collect();
-    let mut warnings = Vec::new();
-    if !unknown.is_empty() {
-        let list: Vec<String> = unknown.iter().map(|h| format!("'{h}'")).collect();
-        warnings.push(format!(
-            "ignoring column(s) {} not in the {} table",
-            list.join(", "),
-            table.name()
-        ));
-    }
+    let mut warnings: Vec<String> = ignoring("column(s)", &unknown, table).into_iter().collect();
     for h in unknown {
         let files: Vec<String> = belongs_in(table, h)
             .into_iter()
@@ -328,6 +320,20 @@ fn read_csv(
         emit,
         &mut |location, fields, raw| cells.item(location, fields.as_slice(), raw),
     )
+}
+
+/// The warning for the header cells (CSV) or keys (JSON Lines) of a file that name no
+/// column of its table, when there are any.
+fn ignoring(what: &str, names: &[impl std::fmt::Display], table: Table) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    Some(format!(
+        "ignoring {what} {} not in the {} table",
+        list.join(", "),
+        table.name()
+    ))
 }
 
 /// Turns named text cells into a typed canonical row.
