@@ -19,6 +19,8 @@ pub struct Config {
     pub retro: RetroConfig,
     pub hotspots: HotspotsConfig,
     pub responders: RespondersConfig,
+    pub workload: WorkloadConfig,
+    pub recovery: RecoveryConfig,
     pub action_items: ActionItemsConfig,
     pub comms: CommsConfig,
     pub chat: ChatConfig,
@@ -247,6 +249,41 @@ impl Default for RespondersConfig {
     }
 }
 
+/// How a person's activity in an incident becomes stints of work (docs/metrics.md,
+/// Workload).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadConfig {
+    /// A gap between two activities longer than this starts a new stint.
+    pub stint_gap_minutes: f64,
+    /// A stint lasts from its first to its last activity plus this.
+    pub min_stint_minutes: f64,
+}
+
+impl Default for WorkloadConfig {
+    fn default() -> Self {
+        WorkloadConfig {
+            stint_gap_minutes: 30.0,
+            min_stint_minutes: 15.0,
+        }
+    }
+}
+
+/// What counts as rest after a night's work (docs/metrics.md, Recovery).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecoveryConfig {
+    /// A stint with sleep-hours minutes followed by another within this many hours of its
+    /// end is a night without rest.
+    pub hours: f64,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        RecoveryConfig { hours: 12.0 }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActionItemsConfig {
@@ -422,6 +459,21 @@ impl Config {
             (
                 "action_items.stale_days".into(),
                 config.action_items.stale_days,
+                f64::INFINITY,
+            ),
+            (
+                "workload.stint_gap_minutes".into(),
+                config.workload.stint_gap_minutes,
+                f64::INFINITY,
+            ),
+            (
+                "workload.min_stint_minutes".into(),
+                config.workload.min_stint_minutes,
+                f64::INFINITY,
+            ),
+            (
+                "recovery.hours".into(),
+                config.recovery.hours,
                 f64::INFINITY,
             ),
         ];

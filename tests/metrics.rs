@@ -182,6 +182,8 @@ fn json_keys_follow_the_spec_order() {
             "hotspots_by_team",
             "hotspots_by_product_area",
             "responders",
+            "workload",
+            "recovery",
             "phases",
             "declaration",
             "comms",

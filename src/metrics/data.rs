@@ -3,6 +3,7 @@
 //! exclusion), people resolved to one identity, incidents seen by two sources counted
 //! once.
 
+use super::large::{chat_authors, pages_participants_events, Beside};
 use super::*;
 use crate::identity::Identities;
 use crate::link::PRIMARY;
@@ -105,6 +106,9 @@ pub struct Participant {
     pub incident: Name,
     pub person: Name,
     pub role: Name,
+    /// When the role began and ended, where the source says.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +116,8 @@ pub struct Event {
     pub incident: Name,
     pub at: i64,
     pub kind: Name,
+    /// Who acted (or was paged, for `paged` and `escalated`).
+    pub person: Option<Name>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +143,8 @@ pub struct Message {
     /// Whether any of these messages is a post by a person, not a bot (not a join, a
     /// topic change, a tombstone).
     pub responded: bool,
+    /// When each of those posts by a person was written, in the order read.
+    pub posts: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -187,7 +195,7 @@ fn ts(name: &str) -> Expr {
 }
 
 /// An integer or timestamp column's values (timestamps as microseconds).
-fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+pub(super) fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     Ok(df
         .column(name)?
         .cast(&DataType::Int64)?
@@ -448,6 +456,9 @@ impl Data {
         self.participants
             .iter_mut()
             .for_each(|p| map(&mut p.person));
+        for e in &mut self.events {
+            e.person.as_mut().map(&mut map);
+        }
         for m in &mut self.messages {
             m.person.as_mut().map(&mut map);
         }
@@ -457,155 +468,6 @@ impl Data {
 /// Runs one part of the load on a thread of its own, timed alone.
 fn beside<T>(part: &str, f: impl FnOnce() -> T) -> T {
     crate::timing::alone(&format!("load (beside): {part}"), f)
-}
-
-/// What [`Data::load`] reads on threads of its own, beside the smaller tables.
-struct Beside<'s> {
-    chat: std::thread::ScopedJoinHandle<'s, Result<Vec<Message>>>,
-    tables: std::thread::ScopedJoinHandle<'s, Result<LargeTables>>,
-    latest: std::thread::ScopedJoinHandle<'s, Result<Option<i64>>>,
-}
-
-/// Pages (with an incident), participants and timeline events.
-type LargeTables = (Vec<Page>, Vec<Participant>, Vec<Event>);
-
-/// Reads [`LargeTables`] a row group at a time: a frame of a million rows is never whole.
-fn pages_participants_events(store: &Store) -> Result<LargeTables> {
-    let mut names = Names::default();
-    // Sized from the footers' row counts: a million rows are not copied as a vector grows.
-    let mut pages = Vec::with_capacity(store.rows(Table::Pages)?);
-    let columns = [
-        col::INCIDENT_ID,
-        col::PERSON_ID,
-        col::SENT_AT,
-        col::ACKNOWLEDGED_AT,
-    ];
-    store.batches(Table::Pages, &columns, &mut |df| {
-        let (incidents, persons) = (
-            names.column(df.column(col::INCIDENT_ID)?.str()?),
-            names.column(df.column(col::PERSON_ID)?.str()?),
-        );
-        let (sent, acked) = (ints(df, col::SENT_AT)?, ints(df, col::ACKNOWLEDGED_AT)?);
-        let rows = incidents
-            .into_iter()
-            .zip(persons)
-            .zip(sent.into_iter().zip(acked));
-        pages.extend(
-            rows.filter_map(|((incident, person), (sent, acknowledged))| {
-                Some(Page {
-                    incident: incident?,
-                    person,
-                    sent,
-                    acknowledged,
-                })
-            }),
-        );
-        Ok(())
-    })?;
-    let mut participants = Vec::with_capacity(store.rows(Table::Participants)?);
-    let columns = [col::INCIDENT_ID, col::PERSON_ID, col::ROLE];
-    store.batches(Table::Participants, &columns, &mut |df| {
-        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
-        let rows = names
-            .column(text(col::INCIDENT_ID)?)
-            .into_iter()
-            .zip(names.column(text(col::PERSON_ID)?))
-            .zip(names.column(text(col::ROLE)?));
-        participants.extend(rows.filter_map(|((i, p), r)| {
-            Some(Participant {
-                incident: i?,
-                person: p?,
-                role: r?,
-            })
-        }));
-        Ok(())
-    })?;
-    let mut events = Vec::with_capacity(store.rows(Table::Events)?);
-    store.batches(
-        Table::Events,
-        &[col::INCIDENT_ID, col::AT, col::KIND],
-        &mut |df| {
-            let rows = names
-                .column(df.column(col::INCIDENT_ID)?.str()?)
-                .into_iter()
-                .zip(ints(df, col::AT)?)
-                .zip(names.column(df.column(col::KIND)?.str()?));
-            events.extend(rows.filter_map(|((i, a), k)| {
-                Some(Event {
-                    incident: i?,
-                    at: a?,
-                    kind: k?,
-                })
-            }));
-            Ok(())
-        },
-    )?;
-    Ok((pages, participants, events))
-}
-
-/// Who wrote in which incident's channel (see [`Message`]).
-fn chat_authors(store: &Store) -> Result<Vec<Message>> {
-    // Every family asks of chat only who wrote what kind of message in which
-    // incident: (incident, author) pairs, not millions of messages, read a row group
-    // at a time. Messages come channel by channel, so the authors of one run of an
-    // incident's messages are gathered in a small map. An incident whose messages
-    // lie in several runs (two channels) has an entry per run: every reader counts
-    // distinct pairs.
-    let mut messages: Vec<Message> = Vec::new();
-    let mut names = Names::default();
-    // The run's authors, looked up by the row's text (a name is made once per run), and
-    // whether it had messages without an author.
-    #[derive(Default)]
-    struct Authors {
-        named: hashbrown::HashMap<Name, bool>,
-        anonymous: Option<bool>,
-    }
-    let mut authors = Authors::default();
-    let mut run: Option<Name> = None;
-    let mut flush = |run: &Option<Name>, authors: &mut Authors| {
-        if let Some(incident) = run {
-            let named = authors.named.drain().map(|(p, r)| (Some(p), r));
-            let anonymous = authors.anonymous.take().map(|r| (None, r));
-            messages.extend(named.chain(anonymous).map(|(person, responded)| Message {
-                incident: Some(incident.clone()),
-                person,
-                responded,
-            }));
-        }
-    };
-    let columns = [col::INCIDENT_ID, col::PERSON_ID, col::IS_BOT, col::SUBTYPE];
-    store.batches(Table::Messages, &columns, &mut |df| {
-        let text = |c: &str| -> Result<&StringChunked> { Ok(df.column(c)?.str()?) };
-        let (incidents, persons) = (text(col::INCIDENT_ID)?, text(col::PERSON_ID)?);
-        let (bots, subtypes) = (df.column(col::IS_BOT)?.bool()?, text(col::SUBTYPE)?);
-        let rows = incidents
-            .iter()
-            .zip(persons.iter())
-            .zip(bots.iter().zip(subtypes.iter()));
-        for ((incident, person), (bot, subtype)) in rows {
-            let Some(incident) = incident else {
-                continue;
-            };
-            if run.as_deref() != Some(incident) {
-                flush(&run, &mut authors);
-                run = Some(names.of(incident));
-            }
-            let responded = !bot.unwrap_or(false)
-                && subtype.is_none_or(|s| crate::refs::CONVERSATION.contains(&s));
-            match person {
-                Some(p) => match authors.named.get_mut(p) {
-                    Some(r) => *r |= responded,
-                    None => {
-                        authors.named.insert(names.of(p), responded);
-                    }
-                },
-                None => *authors.anonymous.get_or_insert(false) |= responded,
-            }
-        }
-        Ok(())
-    })?;
-    flush(&run, &mut authors);
-    Ok(messages)
 }
 
 /// The latest value of any timestamp column of the data tables, due dates excepted (a

@@ -12,6 +12,7 @@ pub mod comms;
 mod data;
 pub mod declaration;
 pub mod hotspots;
+mod large;
 pub mod name;
 pub mod period;
 pub mod phases;
@@ -19,6 +20,7 @@ pub mod quality;
 pub mod responders;
 pub mod retro;
 pub mod text;
+pub mod workload;
 
 use crate::config::Config;
 use crate::schema::{col, Table};
@@ -49,6 +51,8 @@ pub struct Metrics {
     pub hotspots_by_team: Vec<hotspots::Hotspot>,
     pub hotspots_by_product_area: Vec<hotspots::Hotspot>,
     pub responders: responders::Responders,
+    pub workload: workload::Workload,
+    pub recovery: workload::Recovery,
     pub phases: phases::Phases,
     pub declaration: declaration::Declaration,
     pub comms: comms::Comms,
@@ -170,8 +174,12 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     crate::timing::lap("metrics: context");
     // Responders (a million participations) take about as long as all the other
     // families together: the two halves run on the two cores.
-    let (responders, rest) = rayon::join(
-        || crate::timing::alone("metrics (beside): responders", || responders::compute(ctx)),
+    let ((responders, load), rest) = rayon::join(
+        || {
+            crate::timing::alone("metrics (beside): responders, workload", || {
+                (responders::compute(ctx), workload::compute(ctx))
+            })
+        },
         || {
             crate::timing::alone("metrics (beside): the other families", || {
                 (
@@ -187,7 +195,9 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         },
     );
     crate::timing::lap("metrics: the families");
-    let (hotspots, time_to_retro, action_items, phases, declaration, comms, data_quality) = rest;
+    let (hotspots, time_to_retro, action_items, phases, declaration, comms, mut data_quality) =
+        rest;
+    data_quality.people_without_zone = load.people_without_zone;
     let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
     Metrics {
         period: PeriodBlock {
@@ -209,6 +219,8 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         hotspots_by_team,
         hotspots_by_product_area,
         responders,
+        workload: load.workload,
+        recovery: load.recovery,
         phases,
         declaration,
         comms,
@@ -238,6 +250,8 @@ pub struct Baseline {
     pub time_to_retro: retro::TimeToRetro,
     pub declaration: declaration::Declaration,
     pub responders: responders::Responders,
+    pub workload: workload::Workload,
+    pub recovery: workload::Recovery,
     pub action_items: action_items::ActionItems,
     pub comms: comms::Comms,
 }
@@ -250,6 +264,8 @@ impl Baseline {
             time_to_retro: m.time_to_retro.clone(),
             declaration: m.declaration.clone(),
             responders: m.responders.clone(),
+            workload: m.workload.clone(),
+            recovery: m.recovery.clone(),
             action_items: m.action_items.clone(),
             comms: m.comms.clone(),
         }
@@ -259,7 +275,10 @@ impl Baseline {
 /// The [`Baseline`] of a context made for the previous period (a report also draws
 /// that period's curves from it).
 pub fn baseline_in(ctx: &Ctx) -> Baseline {
+    let load = workload::compute(ctx);
     Baseline {
+        workload: load.workload,
+        recovery: load.recovery,
         incidents: ctx.current.len(),
         time_to_retro: retro::compute(ctx),
         declaration: declaration::compute(ctx),

@@ -17,6 +17,9 @@ pub struct DataQuality {
     pub incidents_without_severity: usize,
     pub incidents_without_resolution: usize,
     pub unmatched_people: usize,
+    /// People active in the period whose zone the roster does not give: their hours
+    /// bands are read in UTC (workload, recovery).
+    pub people_without_zone: usize,
     /// Phase durations of the period's incidents that came out negative (a timestamp
     /// before the start): left out of the phases, counted here.
     pub negative_durations: usize,
@@ -136,6 +139,7 @@ pub fn compute(ctx: &Ctx) -> DataQuality {
             .filter(|i| ctx.by_as_of(i.resolved).is_none())
             .count(),
         unmatched_people: referenced.iter().filter(|p| !known.contains(*p)).count(),
+        people_without_zone: 0,
         negative_durations,
         services_not_in_catalog: missing_services.len(),
         ambiguous_links: data.link_issues.map(|(a, _)| a),

@@ -62,6 +62,7 @@ pub fn render(m: &Metrics) -> String {
     action_items(m, &mut out);
     hotspots(m, &mut out);
     responders(m, &mut out);
+    workload(m, &mut out);
     phases(m, &mut out);
     declaration_and_comms(m, &mut out);
     quality(m, &mut out);
@@ -225,6 +226,53 @@ fn responders(m: &Metrics, out: &mut String) {
     );
 }
 
+/// Workload and recovery: person-hours by band, and nights without rest.
+fn workload(m: &Metrics, out: &mut String) {
+    use super::workload::Hours;
+    let (w, r) = (&m.workload, &m.recovery);
+    let h = &w.hours;
+    let _ = writeln!(
+        out,
+        "## Workload and recovery
+{} person-hours in {} stints by {} people: {} in business hours, {} off-hours, {} in sleep hours; per incident median {} h, p90 {} h (n = {})",
+        num(Some(h.person_hours()), 1), w.stints, w.people, num(Some(Hours::hours(h.business)), 1), num(Some(Hours::hours(h.off)), 1),
+        num(Some(Hours::hours(h.sleep)), 1), num(w.per_incident.median, 1), num(w.per_incident.p90, 1), n(w.per_incident.incidents)
+    );
+    let _ = writeln!(
+        out,
+        "{} nights with incident work by {} people; {} nights without rest (work again within the recovery hours) by {} people; longest streak of days with incident work {}",
+        r.nights_with_activity, r.people_with_night_activity, r.nights_without_rest, r.people_without_rest, r.longest_streak_days
+    );
+    let mut t = table(&[
+        "team",
+        "people",
+        "person-hours",
+        "off-hours",
+        "sleep hours",
+        "nights without rest",
+    ]);
+    for team in &w.by_team {
+        let rest = r
+            .by_team
+            .iter()
+            .find(|x| x.team == team.team)
+            .map_or(0, |x| x.nights_without_rest);
+        t.add_row(vec![
+            team.team.clone(),
+            team.people.to_string(),
+            num(Some(team.hours.person_hours()), 1),
+            num(Some(Hours::hours(team.hours.off)), 1),
+            num(Some(Hours::hours(team.hours.sleep)), 1),
+            rest.to_string(),
+        ]);
+    }
+    let _ = writeln!(
+        out,
+        "{t}
+"
+    );
+}
+
 /// Incident phases.
 fn phases(m: &Metrics, out: &mut String) {
     let _ = writeln!(out, "## Incident phases (minutes; context, not a headline)");
@@ -285,9 +333,9 @@ fn quality(m: &Metrics, out: &mut String) {
     let q = &m.data_quality;
     let _ = writeln!(
         out,
-        "## Data quality\n{} records read, {} ingested, {} skipped, {} rejected; {} incidents without severity, {} without resolution; {} people not in the roster; {} negative durations left out; {} services not in the catalog",
+        "## Data quality\n{} records read, {} ingested, {} skipped, {} rejected; {} incidents without severity, {} without resolution; {} people not in the roster; {} active people without a known zone (read in UTC); {} negative durations left out; {} services not in the catalog",
         q.rows_read, q.rows_ingested, q.rows_skipped, q.rows_rejected, q.incidents_without_severity, q.incidents_without_resolution,
-        q.unmatched_people, q.negative_durations, q.services_not_in_catalog
+        q.unmatched_people, q.people_without_zone, q.negative_durations, q.services_not_in_catalog
     );
     if q.unmerged_links > 0 {
         let _ = writeln!(

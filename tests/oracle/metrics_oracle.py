@@ -328,6 +328,141 @@ out["responders"] = {"distinct_responders": int(len(per_person)), **concentratio
                      "commanders": {"distinct_commanders": int(len(per_cmd)), **concentration(per_cmd.to_numpy()),
                                     "heroes": hero_list(per_cmd)}}
 
+# --- 4b. workload and recovery ---------------------------------------------------------
+# Activity: pages received and acknowledged, acknowledgements and status updates posted,
+# chat posts by people, roles' start and end; of incidents not excluded, as of AS_OF.
+# Bands are read on a UTC quarter-hour grid (every zone's offset is a multiple of 15
+# minutes), an independent cut from the tool's local-hour one.
+GAP, TAIL, REST = 30 * 60 * 10**6, 15 * 60 * 10**6, 12 * 3600 * 10**6
+QUARTER, EPOCH = 15 * 60 * 10**6, pd.Timestamp(0, tz="UTC").to_pydatetime()
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def micros(s):
+    return np.array([x.value // 1000 for x in s], dtype=np.int64)
+
+
+def zone_of(p):
+    z = zones.get(p)
+    try:
+        return ZoneInfo(z), True
+    except Exception:
+        return UTC_ZONE, False
+
+
+def quarters(a, b, zone):
+    """(length in hours, local time) of each piece of [a, b) cut on the UTC quarter-hour grid."""
+    while a < b:
+        e = min((a // QUARTER + 1) * QUARTER, b)
+        yield (e - a) / 3.6e9, (EPOCH + pd.Timedelta(microseconds=a).to_pytimedelta()).astimezone(zone)
+        a = e
+
+
+def band_of(local):
+    if local.weekday() < 5 and 8 <= local.hour < 18:
+        return "business_hours"
+    return "sleep_hours" if (local.hour >= 22 or local.hour < 8) else "off_hours"
+
+
+ev_people = events.assign(person_id=events["person_id"].map(person))
+chat_all = msgs[msgs["person_id"].notna() & ~msgs["is_bot"].fillna(False).astype(bool) & conversation]
+role_rows = parts[parts["role"] != "observer"]
+acts = pd.concat([
+    pages[["person_id", "incident_id", "sent_at"]].set_axis(["person_id", "incident_id", "t"], axis=1),
+    pages[["person_id", "incident_id", "acknowledged_at"]].set_axis(["person_id", "incident_id", "t"], axis=1),
+    ev_people[ev_people["kind"].isin(["acknowledged", "status_update"])][["person_id", "incident_id", "at"]]
+    .set_axis(["person_id", "incident_id", "t"], axis=1),
+    chat_all[["person_id", "incident_id", "at"]].set_axis(["person_id", "incident_id", "t"], axis=1),
+    role_rows[["person_id", "incident_id", "first_active_at"]].set_axis(["person_id", "incident_id", "t"], axis=1),
+    role_rows[["person_id", "incident_id", "last_active_at"]].set_axis(["person_id", "incident_id", "t"], axis=1),
+]).dropna()
+acts = acts[acts["incident_id"].isin(set(inc.loc[~inc["excluded"], "incident_id"])) & (acts["t"] <= AS_OF)].copy()
+acts["t"] = micros(acts["t"])
+acts = acts.sort_values(["person_id", "incident_id", "t"])
+same = (acts["person_id"] == acts["person_id"].shift()) & (acts["incident_id"] == acts["incident_id"].shift())
+acts["stint"] = (~same | (acts["t"] - acts["t"].shift() > GAP)).cumsum()
+st = acts.groupby("stint").agg(person_id=("person_id", "first"), incident_id=("incident_id", "first"),
+                               a=("t", "min"), b=("t", "max"))
+st["b"] = st["b"] + TAIL
+team_of = people.set_index("person_id")["team"].dropna().to_dict()
+BANDS = ["business_hours", "off_hours", "sleep_hours"]
+zoneless = set()
+per_person, per_incident = {}, {}
+for _, s_ in st[st["incident_id"].isin(cur_ids)].iterrows():
+    zone, known = zone_of(s_["person_id"])
+    if not known:
+        zoneless.add(s_["person_id"])
+    rec = per_person.setdefault(s_["person_id"], {"incidents": set(), "stints": 0, **{b: 0.0 for b in BANDS}})
+    rec["incidents"].add(s_["incident_id"])
+    rec["stints"] += 1
+    for h, local in quarters(s_["a"], s_["b"], zone):
+        rec[band_of(local)] += h
+        per_incident[s_["incident_id"]] = per_incident.get(s_["incident_id"], 0.0) + h
+
+
+def hours(rows):
+    d = {b: float(sum(r[b] for r in rows)) for b in BANDS}
+    return {"person_hours": d["business_hours"] + d["off_hours"] + d["sleep_hours"], **d}
+
+
+by_person = [{"person_id": p, "team": team_of.get(p, "unknown"), "incidents": len(r["incidents"]),
+              "stints": r["stints"], **hours([r])} for p, r in per_person.items()]
+by_person.sort(key=lambda r: (-r["person_hours"], r["person_id"]))
+teams = sorted({r["team"] for r in by_person})
+by_team = [{"team": t, "people": sum(r["team"] == t for r in by_person),
+            **hours([r for r in by_person if r["team"] == t])} for t in teams]
+by_team.sort(key=lambda r: (-r["person_hours"], r["team"]))
+ih = np.array(list(per_incident.values()))
+out["workload"] = {"people": len(by_person), "stints": sum(r["stints"] for r in by_person), **hours(by_person),
+                   "per_incident": {"incidents": len(ih), "median": q(ih, 0.5), "p90": q(ih, 0.9),
+                                    "max": float(ih.max()) if len(ih) else None},
+                   "by_team": by_team, "by_person": by_person}
+
+lo, hi = FROM.value // 1000, TO.value // 1000
+rec_people = []
+for p, g in st.groupby("person_id"):
+    spans = []
+    for a, b in sorted(zip(g["a"], g["b"])):
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], b)
+        else:
+            spans.append([a, b])
+    zone, known = zone_of(p)
+    nights, restless, days = set(), set(), set()
+    for k, (a, b) in enumerate(spans):
+        tired = k + 1 < len(spans) and spans[k + 1][0] - b <= REST
+        for _, local in quarters(max(a, lo), min(b, hi), zone):
+            days.add(local.date())
+            if local.hour >= 22 or local.hour < 8:
+                night = local.date() - pd.Timedelta(days=1).to_pytimedelta() if local.hour < 8 else local.date()
+                nights.add(night)
+                if tired:
+                    restless.add(night)
+    if not days:
+        continue
+    if not known:
+        zoneless.add(p)
+    ordered, streak, run = sorted(days), 0, 0
+    for i, d in enumerate(ordered):
+        run = run + 1 if i and (d - ordered[i - 1]).days == 1 else 1
+        streak = max(streak, run)
+    rec_people.append({"person_id": p, "team": team_of.get(p, "unknown"), "nights_with_activity": len(nights),
+                       "nights_without_rest": len(restless), "longest_streak_days": streak})
+rec_people.sort(key=lambda r: (-r["nights_without_rest"], -r["nights_with_activity"], -r["longest_streak_days"],
+                               r["person_id"]))
+night_people = [r for r in rec_people if r["nights_with_activity"] > 0]
+rec_teams = [{"team": t, "people": len(rs), "nights_with_activity": sum(r["nights_with_activity"] for r in rs),
+              "nights_without_rest": sum(r["nights_without_rest"] for r in rs)}
+             for t in sorted({r["team"] for r in night_people})
+             for rs in [[r for r in night_people if r["team"] == t]]]
+rec_teams.sort(key=lambda r: (-r["nights_without_rest"], -r["nights_with_activity"], r["team"]))
+out["recovery"] = {"people_with_night_activity": len(night_people),
+                   "nights_with_activity": sum(r["nights_with_activity"] for r in rec_people),
+                   "nights_without_rest": sum(r["nights_without_rest"] for r in rec_people),
+                   "people_without_rest": sum(r["nights_without_rest"] > 0 for r in rec_people),
+                   "longest_streak_days": max((r["longest_streak_days"] for r in rec_people), default=0),
+                   "by_team": rec_teams, "people": rec_people}
+
 # --- 5. phases -------------------------------------------------------------------------
 ev = events.copy()
 first_page = pd.concat([by_as_of(pages["sent_at"]).rename("t").to_frame().assign(incident_id=pages["incident_id"]),
@@ -420,6 +555,7 @@ out["data_quality"] = {"sources": srcs, "rows_read": sum(s["rows_read"] for s in
                        "incidents_without_severity": int(cur["severity"].isna().sum()),
                        "incidents_without_resolution": int(by_as_of(cur["resolved_at"]).isna().sum()),
                        "unmatched_people": len(referenced - set(people["person_id"])),
+                       "people_without_zone": len(zoneless),
                        "negative_durations": negative,
                        "services_not_in_catalog": len(cur_services - set(services["service"]))}
 

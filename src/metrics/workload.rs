@@ -1,0 +1,736 @@
+//! Workload and recovery (docs/metrics.md, sections Workload and Recovery): how many
+//! hours people spent on incidents, in which hours of their own day, and whether they
+//! got rest after a night's work.
+//!
+//! A person's activity in an incident (pages received, acknowledgements, assignments and
+//! roles, status updates, chat posts) falls into *stints*; stints give person-hours per
+//! incident, person and team. For rest and streaks a person's stints in every incident
+//! are merged into one timeline, so that two incidents at once count each minute once.
+
+use super::{Ctx, Data, Name, HOUR, MINUTE};
+use crate::stats::quantile;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The part of the day a minute falls in, in the person's own zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Business hours, Monday to Friday.
+    Business,
+    /// Sleep hours (any day), outside business hours.
+    Sleep,
+    /// The rest: outside business hours, not sleep hours.
+    Off,
+}
+
+/// A person's clock: their zone and the configured hours bands.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub tz: Tz,
+    pub business: [u32; 2],
+    pub sleep: [u32; 2],
+}
+
+impl Clock {
+    fn in_sleep(&self, hour: u32) -> bool {
+        let [a, b] = self.sleep;
+        if a <= b {
+            hour >= a && hour < b
+        } else {
+            hour >= a || hour < b
+        }
+    }
+
+    /// The band of a local time.
+    pub fn band(&self, local: NaiveDateTime) -> Band {
+        let h = local.hour();
+        let weekday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
+        if weekday && h >= self.business[0] && h < self.business[1] {
+            Band::Business
+        } else if self.in_sleep(h) {
+            Band::Sleep
+        } else {
+            Band::Off
+        }
+    }
+
+    /// The night a sleep-hours local time belongs to, named by the local date on which
+    /// its sleep hours begin (with sleep 22–8, 03:00 on the 2nd is the night of the 1st).
+    pub fn night(&self, local: NaiveDateTime) -> Option<NaiveDate> {
+        if !self.in_sleep(local.hour()) {
+            return None;
+        }
+        let [a, b] = self.sleep;
+        let date = local.date();
+        Some(if a > b && local.hour() < b {
+            date.pred_opt().unwrap_or(date)
+        } else {
+            date
+        })
+    }
+
+    /// `[from, to)` cut at the local hour boundaries: each piece with its local start
+    /// time, so that every instant of a piece has the same band, night and date.
+    pub fn pieces(&self, from: i64, to: i64) -> impl Iterator<Item = (i64, i64, NaiveDateTime)> {
+        let tz = self.tz;
+        let mut at = from;
+        std::iter::from_fn(move || {
+            if at >= to {
+                return None;
+            }
+            let local = chrono::DateTime::from_timestamp_micros(at)?
+                .with_timezone(&tz)
+                .naive_local();
+            let into_hour = i64::from(local.minute()) * 60_000_000
+                + i64::from(local.second()) * 1_000_000
+                + i64::from(local.nanosecond() / 1000);
+            let end = (at - into_hour + 3_600_000_000).min(to);
+            let piece = (at, end, local);
+            at = end;
+            Some(piece)
+        })
+    }
+}
+
+/// A span of time `[from, to)` in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// The stints of one person in one incident: `times` sorted, cut where a gap exceeds
+/// `gap`, each lasting from its first to its last activity plus `tail`.
+pub fn stints(times: &mut [i64], gap: i64, tail: i64) -> Vec<Span> {
+    times.sort_unstable();
+    let mut out: Vec<Span> = Vec::new();
+    let mut iter = times.iter().copied();
+    let Some(first) = iter.next() else {
+        return out;
+    };
+    let (mut start, mut last) = (first, first);
+    for t in iter {
+        if t - last > gap {
+            out.push(Span {
+                from: start,
+                to: last + tail,
+            });
+            start = t;
+        }
+        last = t;
+    }
+    out.push(Span {
+        from: start,
+        to: last + tail,
+    });
+    out
+}
+
+/// Spans merged where they overlap or touch, in time order: one person's timeline.
+pub fn merge(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_unstable();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if s.from <= last.to => last.to = last.to.max(s.to),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+/// Time by band, summed in whole microseconds (exact, in any order), shown in hours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hours {
+    pub business: i64,
+    pub off: i64,
+    pub sleep: i64,
+}
+
+impl Hours {
+    fn add_span(&mut self, clock: &Clock, span: Span) {
+        for (a, b, local) in clock.pieces(span.from, span.to) {
+            match clock.band(local) {
+                Band::Business => self.business += b - a,
+                Band::Off => self.off += b - a,
+                Band::Sleep => self.sleep += b - a,
+            }
+        }
+    }
+
+    fn add(&mut self, o: &Hours) {
+        self.business += o.business;
+        self.off += o.off;
+        self.sleep += o.sleep;
+    }
+
+    pub fn total(&self) -> i64 {
+        self.business + self.off + self.sleep
+    }
+
+    pub fn person_hours(&self) -> f64 {
+        self.total() as f64 / HOUR
+    }
+
+    /// A band's time in hours.
+    pub fn hours(micros: i64) -> f64 {
+        micros as f64 / HOUR
+    }
+}
+
+impl Serialize for Hours {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("person_hours", &self.person_hours())?;
+        m.serialize_entry("business_hours", &Hours::hours(self.business))?;
+        m.serialize_entry("off_hours", &Hours::hours(self.off))?;
+        m.serialize_entry("sleep_hours", &Hours::hours(self.sleep))?;
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Workload {
+    /// People with at least one stint in the period's incidents.
+    pub people: usize,
+    pub stints: usize,
+    #[serde(flatten)]
+    pub hours: Hours,
+    /// Person-hours per incident, over the period's incidents with any stint.
+    pub per_incident: PerIncident,
+    pub by_team: Vec<TeamHours>,
+    pub by_person: Vec<PersonHours>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PerIncident {
+    pub incidents: usize,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamHours {
+    pub team: String,
+    pub people: usize,
+    #[serde(flatten)]
+    pub hours: Hours,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonHours {
+    pub person_id: String,
+    pub team: String,
+    pub incidents: usize,
+    pub stints: usize,
+    #[serde(flatten)]
+    pub hours: Hours,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovery {
+    /// People with any stint minute in sleep hours during the period.
+    pub people_with_night_activity: usize,
+    pub nights_with_activity: usize,
+    pub nights_without_rest: usize,
+    pub people_without_rest: usize,
+    /// The most consecutive days (in the person's zone) with any stint, anyone's.
+    pub longest_streak_days: usize,
+    pub by_team: Vec<TeamRecovery>,
+    pub people: Vec<PersonRecovery>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TeamRecovery {
+    pub team: String,
+    pub people: usize,
+    pub nights_with_activity: usize,
+    pub nights_without_rest: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRecovery {
+    pub person_id: String,
+    pub team: String,
+    pub nights_with_activity: usize,
+    pub nights_without_rest: usize,
+    pub longest_streak_days: usize,
+}
+
+/// The event kinds that are a person's own activity in an incident.
+const ACTIVE_KINDS: [&str; 2] = ["acknowledged", "status_update"];
+
+/// Every activity time of every person in every incident that is not excluded, as of
+/// `as_of`, by (person, incident).
+fn activities<'d>(data: &'d Data, as_of: i64) -> BTreeMap<(&'d Name, &'d Name), Vec<i64>> {
+    let counted: hashbrown::HashSet<&str> = data
+        .incidents
+        .iter()
+        .filter(|i| !i.excluded)
+        .map(|i| i.id.as_str())
+        .collect();
+    let mut by: hashbrown::HashMap<(&Name, &Name), Vec<i64>> = Default::default();
+    let mut add = |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
+        if counted.contains(incident.as_str()) {
+            let v = by.entry((person, incident)).or_default();
+            v.extend(times.filter(|t| *t <= as_of));
+        }
+    };
+    for p in &data.pages {
+        if let Some(person) = &p.person {
+            add(
+                person,
+                &p.incident,
+                &mut p.sent.into_iter().chain(p.acknowledged),
+            );
+        }
+    }
+    for e in &data.events {
+        if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
+            add(person, &e.incident, &mut std::iter::once(e.at));
+        }
+    }
+    for m in &data.messages {
+        if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
+            add(person, incident, &mut m.posts.iter().copied());
+        }
+    }
+    for p in data.participants.iter().filter(|p| p.role != "observer") {
+        add(
+            &p.person,
+            &p.incident,
+            &mut p.first.into_iter().chain(p.last),
+        );
+    }
+    by.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+}
+
+/// What [`compute`] gives: the two families and the people with activity in the period
+/// whose zone is unknown (their hours are read in UTC).
+pub struct Computed {
+    pub workload: Workload,
+    pub recovery: Recovery,
+    pub people_without_zone: usize,
+}
+
+pub fn compute(ctx: &Ctx) -> Computed {
+    let data = ctx.data;
+    let (w, r) = (&ctx.config.workload, &ctx.config.recovery);
+    let (gap, tail) = (
+        (w.stint_gap_minutes * MINUTE) as i64,
+        (w.min_stint_minutes * MINUTE) as i64,
+    );
+    let bands = &ctx.config.responders;
+    let clock_of = |person: &str| -> (Clock, bool) {
+        let tz = data
+            .people
+            .get(person)
+            .and_then(|p| p.timezone.as_deref())
+            .and_then(|z| z.parse::<Tz>().ok());
+        let clock = Clock {
+            tz: tz.unwrap_or(Tz::UTC),
+            business: bands.business_hours,
+            sleep: bands.sleep_hours,
+        };
+        (clock, tz.is_some())
+    };
+    let team_of = |person: &str| -> String {
+        data.people
+            .get(person)
+            .and_then(|p| p.team.clone())
+            .unwrap_or_else(|| "unknown".into())
+    };
+
+    // Stints by person and incident; person-hours of the period's incidents.
+    let mut timeline: BTreeMap<&Name, Vec<Span>> = BTreeMap::new();
+    let mut people: BTreeMap<&str, PersonHours> = BTreeMap::new();
+    let mut per_incident: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut zoneless: BTreeSet<&str> = BTreeSet::new();
+    for ((person, incident), mut times) in activities(data, ctx.as_of) {
+        let spans = stints(&mut times, gap, tail);
+        if ctx.in_current.contains(incident.as_str()) {
+            let (clock, known) = clock_of(person);
+            if !known {
+                zoneless.insert(person.as_str());
+            }
+            let p = people
+                .entry(person.as_str())
+                .or_insert_with(|| PersonHours {
+                    person_id: person.to_string(),
+                    team: team_of(person),
+                    incidents: 0,
+                    stints: 0,
+                    hours: Hours::default(),
+                });
+            p.incidents += 1;
+            p.stints += spans.len();
+            let mut hours = Hours::default();
+            spans.iter().for_each(|s| hours.add_span(&clock, *s));
+            p.hours.add(&hours);
+            *per_incident.entry(incident.as_str()).or_default() += hours.total();
+        }
+        timeline.entry(person).or_default().extend(spans);
+    }
+
+    let mut total = Hours::default();
+    let mut teams: BTreeMap<String, TeamHours> = BTreeMap::new();
+    for p in people.values() {
+        total.add(&p.hours);
+        let t = teams.entry(p.team.clone()).or_insert_with(|| TeamHours {
+            team: p.team.clone(),
+            people: 0,
+            hours: Hours::default(),
+        });
+        t.people += 1;
+        t.hours.add(&p.hours);
+    }
+    let mut by_person: Vec<PersonHours> = people.into_values().collect();
+    by_person.sort_by(|a, b| {
+        (b.hours.total().cmp(&a.hours.total())).then_with(|| a.person_id.cmp(&b.person_id))
+    });
+    let mut by_team: Vec<TeamHours> = teams.into_values().collect();
+    by_team
+        .sort_by(|a, b| (b.hours.total().cmp(&a.hours.total())).then_with(|| a.team.cmp(&b.team)));
+    let incident_hours: Vec<f64> = per_incident
+        .into_values()
+        .map(|t| t as f64 / HOUR)
+        .collect();
+    let workload = Workload {
+        people: by_person.len(),
+        stints: by_person.iter().map(|p| p.stints).sum(),
+        hours: total,
+        per_incident: PerIncident {
+            incidents: incident_hours.len(),
+            median: quantile(&incident_hours, 0.5),
+            p90: quantile(&incident_hours, 0.9),
+            max: incident_hours.iter().copied().reduce(f64::max),
+        },
+        by_team,
+        by_person,
+    };
+
+    let mut rested: Vec<PersonRecovery> = Vec::new();
+    for (person, spans) in timeline {
+        let (clock, known) = clock_of(person);
+        let r = rest(
+            &clock,
+            &merge(spans),
+            ctx.period.from,
+            ctx.period.to,
+            r.hours,
+        );
+        if r.days_active > 0 && !known {
+            zoneless.insert(person.as_str());
+        }
+        if r.days_active > 0 {
+            rested.push(PersonRecovery {
+                person_id: person.to_string(),
+                team: team_of(person),
+                nights_with_activity: r.nights,
+                nights_without_rest: r.without_rest,
+                longest_streak_days: r.streak,
+            });
+        }
+    }
+    Computed {
+        recovery: recovery(rested),
+        workload,
+        people_without_zone: zoneless.len(),
+    }
+}
+
+/// The recovery block from each person's figures.
+fn recovery(mut people: Vec<PersonRecovery>) -> Recovery {
+    let mut teams: BTreeMap<String, TeamRecovery> = BTreeMap::new();
+    for p in people.iter().filter(|p| p.nights_with_activity > 0) {
+        let t = teams.entry(p.team.clone()).or_default();
+        t.team.clone_from(&p.team);
+        t.people += 1;
+        t.nights_with_activity += p.nights_with_activity;
+        t.nights_without_rest += p.nights_without_rest;
+    }
+    let mut by_team: Vec<TeamRecovery> = teams.into_values().collect();
+    by_team.sort_by(|a, b| {
+        (b.nights_without_rest, b.nights_with_activity)
+            .cmp(&(a.nights_without_rest, a.nights_with_activity))
+            .then_with(|| a.team.cmp(&b.team))
+    });
+    people.sort_by(|a, b| {
+        (
+            b.nights_without_rest,
+            b.nights_with_activity,
+            b.longest_streak_days,
+        )
+            .cmp(&(
+                a.nights_without_rest,
+                a.nights_with_activity,
+                a.longest_streak_days,
+            ))
+            .then_with(|| a.person_id.cmp(&b.person_id))
+    });
+    Recovery {
+        people_with_night_activity: people.iter().filter(|p| p.nights_with_activity > 0).count(),
+        nights_with_activity: people.iter().map(|p| p.nights_with_activity).sum(),
+        nights_without_rest: people.iter().map(|p| p.nights_without_rest).sum(),
+        people_without_rest: people.iter().filter(|p| p.nights_without_rest > 0).count(),
+        longest_streak_days: people
+            .iter()
+            .map(|p| p.longest_streak_days)
+            .max()
+            .unwrap_or(0),
+        by_team,
+        people,
+    }
+}
+
+/// One person's rest in `[from, to)`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rest {
+    /// Nights with any active minute in the period.
+    pub nights: usize,
+    /// Of those, the nights some active span with a minute in them was followed by the
+    /// next span within `hours` of its end.
+    pub without_rest: usize,
+    /// The most consecutive local dates with any active minute in the period.
+    pub streak: usize,
+    pub days_active: usize,
+}
+
+/// Nights, nights without rest and the longest streak of a merged `timeline`, counting
+/// the minutes in `[from, to)`; the span that follows may lie after `to`.
+pub fn rest(clock: &Clock, timeline: &[Span], from: i64, to: i64, hours: f64) -> Rest {
+    let limit = (hours * HOUR) as i64;
+    let (mut nights, mut restless) = (BTreeSet::new(), BTreeSet::new());
+    let mut days: BTreeSet<NaiveDate> = BTreeSet::new();
+    for (k, span) in timeline.iter().enumerate() {
+        let without_rest = timeline
+            .get(k + 1)
+            .is_some_and(|next| next.from - span.to <= limit);
+        let (a, b) = (span.from.max(from), span.to.min(to));
+        for (_, _, local) in clock.pieces(a, b) {
+            days.insert(local.date());
+            if let Some(night) = clock.night(local) {
+                nights.insert(night);
+                if without_rest {
+                    restless.insert(night);
+                }
+            }
+        }
+    }
+    let mut streak = 0;
+    let mut run = 0;
+    let mut previous: Option<NaiveDate> = None;
+    for d in &days {
+        run = match previous {
+            Some(p) if p.succ_opt() == Some(*d) => run + 1,
+            _ => 1,
+        };
+        streak = streak.max(run);
+        previous = Some(*d);
+    }
+    Rest {
+        nights: nights.len(),
+        without_rest: restless.len(),
+        streak,
+        days_active: days.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_micros()
+    }
+
+    fn clock(zone: &str) -> Clock {
+        Clock {
+            tz: zone.parse().unwrap(),
+            business: [8, 18],
+            sleep: [22, 8],
+        }
+    }
+
+    const M: i64 = 60_000_000;
+
+    fn hrs(micros: i64) -> f64 {
+        micros as f64 / HOUR
+    }
+
+    #[test]
+    fn a_gap_over_the_setting_starts_a_new_stint() {
+        // 10:00, 10:20, 10:50 (a 30-minute gap is not over 30), 11:21 (31 minutes).
+        let mut times = vec![
+            t("2026-03-02T11:21:00Z"),
+            t("2026-03-02T10:00:00Z"),
+            t("2026-03-02T10:20:00Z"),
+            t("2026-03-02T10:50:00Z"),
+        ];
+        let s = stints(&mut times, 30 * M, 15 * M);
+        assert_eq!(
+            s,
+            vec![
+                Span {
+                    from: t("2026-03-02T10:00:00Z"),
+                    to: t("2026-03-02T11:05:00Z")
+                },
+                Span {
+                    from: t("2026-03-02T11:21:00Z"),
+                    to: t("2026-03-02T11:36:00Z")
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stint_across_midnight_splits_into_bands_by_the_minute() {
+        // Friday 2026-03-06 17:30 to Saturday 00:45 in Berlin (UTC+1): 30 min business,
+        // 4 h off (18–22), 2 h 45 min sleep.
+        let c = clock("Europe/Berlin");
+        let mut h = Hours::default();
+        h.add_span(
+            &c,
+            Span {
+                from: t("2026-03-06T16:30:00Z"),
+                to: t("2026-03-06T23:45:00Z"),
+            },
+        );
+        assert_eq!(h.person_hours(), 7.25);
+        assert_eq!(hrs(h.business), 0.5);
+        assert_eq!(hrs(h.off), 4.0);
+        assert_eq!(hrs(h.sleep), 2.75);
+        // The night is the Friday's, and the span lies on two local dates.
+        let r = rest(
+            &c,
+            &[Span {
+                from: t("2026-03-06T16:30:00Z"),
+                to: t("2026-03-06T23:45:00Z"),
+            }],
+            0,
+            i64::MAX,
+            12.0,
+        );
+        assert_eq!(
+            r,
+            Rest {
+                nights: 1,
+                without_rest: 0,
+                streak: 2,
+                days_active: 2
+            }
+        );
+    }
+
+    #[test]
+    fn daylight_saving_changes_the_local_hours_not_the_length() {
+        // Berlin springs forward on Sunday 2026-03-29 at 02:00 → 03:00. 00:30 to 04:30
+        // local is 00:30+01 to 04:30+02: three hours, all sleep.
+        let c = clock("Europe/Berlin");
+        let mut h = Hours::default();
+        h.add_span(
+            &c,
+            Span {
+                from: t("2026-03-28T23:30:00Z"),
+                to: t("2026-03-29T02:30:00Z"),
+            },
+        );
+        assert_eq!(h.person_hours(), 3.0);
+        assert_eq!(hrs(h.sleep), 3.0);
+        // New York falls back on 2026-11-01 at 02:00 EDT → 01:00 EST: 05:00Z–07:00Z is
+        // 01:00 EDT to 02:00 EST, with 01:00–02:00 lived twice: two hours of sleep.
+        let c = clock("America/New_York");
+        let mut h = Hours::default();
+        h.add_span(
+            &c,
+            Span {
+                from: t("2026-11-01T05:00:00Z"),
+                to: t("2026-11-01T07:00:00Z"),
+            },
+        );
+        assert_eq!((h.person_hours(), hrs(h.sleep)), (2.0, 2.0));
+        // 06:30 EST to 08:30 EST (a Sunday): 1.5 h sleep, 0.5 h off.
+        let mut h = Hours::default();
+        h.add_span(
+            &c,
+            Span {
+                from: t("2026-11-01T11:30:00Z"),
+                to: t("2026-11-01T13:30:00Z"),
+            },
+        );
+        assert_eq!((hrs(h.sleep), hrs(h.off)), (1.5, 0.5));
+    }
+
+    #[test]
+    fn two_incidents_at_once_count_each_minute_once_for_rest() {
+        // Night of 2026-03-02 in UTC: 23:00–01:00 in one incident, 00:00–02:00 in
+        // another: one span 23:00–02:00; the next at 13:00 is 11 h later (within 12).
+        let c = clock("UTC");
+        let spans = vec![
+            Span {
+                from: t("2026-03-02T23:00:00Z"),
+                to: t("2026-03-03T01:00:00Z"),
+            },
+            Span {
+                from: t("2026-03-03T00:00:00Z"),
+                to: t("2026-03-03T02:00:00Z"),
+            },
+            Span {
+                from: t("2026-03-03T13:00:00Z"),
+                to: t("2026-03-03T13:15:00Z"),
+            },
+        ];
+        let timeline = merge(spans);
+        assert_eq!(timeline.len(), 2);
+        let r = rest(&c, &timeline, 0, i64::MAX, 12.0);
+        assert_eq!(
+            r,
+            Rest {
+                nights: 1,
+                without_rest: 1,
+                streak: 2,
+                days_active: 2
+            }
+        );
+        // Twelve hours and one minute later is rest.
+        let later = vec![
+            timeline[0],
+            Span {
+                from: t("2026-03-03T14:01:00Z"),
+                to: t("2026-03-03T14:16:00Z"),
+            },
+        ];
+        assert_eq!(rest(&c, &later, 0, i64::MAX, 12.0).without_rest, 0);
+        // Exactly twelve hours later is not.
+        let edge = vec![
+            timeline[0],
+            Span {
+                from: t("2026-03-03T14:00:00Z"),
+                to: t("2026-03-03T14:15:00Z"),
+            },
+        ];
+        assert_eq!(rest(&c, &edge, 0, i64::MAX, 12.0).without_rest, 1);
+    }
+
+    #[test]
+    fn a_half_hour_zone_cuts_at_its_own_hours() {
+        // Kolkata is UTC+5:30: 16:00Z–17:00Z is 21:30–22:30 local, half off, half sleep
+        // (a Tuesday).
+        let c = clock("Asia/Kolkata");
+        let mut h = Hours::default();
+        h.add_span(
+            &c,
+            Span {
+                from: t("2026-03-03T16:00:00Z"),
+                to: t("2026-03-03T17:00:00Z"),
+            },
+        );
+        assert_eq!((hrs(h.off), hrs(h.sleep)), (0.5, 0.5));
+    }
+}
