@@ -35,6 +35,7 @@ pub const FILES: &[(&str, &str)] = &[
         "action_items.csv",
         include_str!("../fixtures/demo/action_items.csv"),
     ),
+    ("on_call.csv", include_str!("../fixtures/demo/on_call.csv")),
 ];
 
 /// Writes the sample exports into `dir/exports` and ingests them into `dir/store`.

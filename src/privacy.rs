@@ -25,6 +25,7 @@ pub const PERSON_COLUMNS: &[(Table, &str)] = &[
     (Table::Events, col::PERSON_ID),
     (Table::ActionItems, col::OWNER),
     (Table::Messages, col::PERSON_ID),
+    (Table::OnCall, col::PERSON_ID),
 ];
 
 /// What the people table says of a person: display name, e-mail, aliases.

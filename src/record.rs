@@ -8,7 +8,7 @@
 //! Validation that every source shares (closed vocabularies, required keys) lives here in
 //! [`Row::validate`], so that each adapter gets the same rejects for free.
 
-use crate::schema::{cell, col, position, vocab, Kind, Named, Table, TableType};
+use crate::schema::{col, position, vocab, Kind, Named, Table, TableType};
 use compact_str::CompactString;
 use polars::prelude::AnyValue;
 use std::borrow::Cow;
@@ -175,21 +175,41 @@ impl Row {
         }
     }
 
-    /// Fills in an identity the source did not give: an event without `event_id` is
-    /// known by a digest of everything it says, so that the same entry exported twice
-    /// is one row and two entries that differ in anything are two.
+    /// Fills in an identity the source did not give: an event without `event_id` (an
+    /// on-call entry without `entry_id`) is known by a digest of everything it says, so
+    /// that the same entry exported twice is one row and two that differ in anything are
+    /// two.
     pub fn complete(&mut self) {
-        if self.table != Table::Events || !self.get(col::EVENT_ID).is_null() {
+        let (id, content): (&str, &[&str]) = match self.table {
+            Table::Events => (
+                col::EVENT_ID,
+                &[col::AT, col::KIND, col::PERSON_ID, col::DETAIL, col::SOURCE],
+            ),
+            Table::OnCall => (
+                col::ENTRY_ID,
+                &[
+                    col::PERSON_ID,
+                    col::SCHEDULE,
+                    col::ESCALATION_POLICY,
+                    col::LEVEL,
+                    col::STARTED_AT,
+                    col::ENDED_AT,
+                    col::SOURCE,
+                ],
+            ),
+            _ => return,
+        };
+        if !self.get(id).is_null() {
             return;
         }
-        let mut content = String::new();
-        for c in [col::AT, col::KIND, col::PERSON_ID, col::DETAIL, col::SOURCE] {
-            self.get(c).key_part(&mut content);
-            content.push('\u{1f}');
+        let mut text = String::new();
+        for c in content {
+            self.get(c).key_part(&mut text);
+            text.push('\u{1f}');
         }
-        let digest = xxhash_rust::xxh3::xxh3_128(content.as_bytes());
-        self.set(
-            cell::EVENT_ID,
+        let digest = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+        self.set_named(
+            id,
             Value::text(compact_str::format_compact!("digest:{digest:032x}")),
         );
     }
@@ -244,6 +264,8 @@ impl Row {
             // `event_id` is filled in from the content where the source gives none.
             Table::Events => &[col::INCIDENT_ID, col::AT, col::KIND],
             Table::Participants => &[col::INCIDENT_ID, col::PERSON_ID, col::ROLE],
+            // `entry_id` likewise.
+            Table::OnCall => &[col::PERSON_ID],
             // A link a user gives need not name its rule.
             Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
             _ => t.key(),
@@ -633,7 +655,7 @@ pub fn excerpt(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::tables;
+    use crate::schema::{cell, tables};
 
     #[test]
     fn validate_names_the_bad_vocabulary_value() {

@@ -127,6 +127,11 @@ columns! {
     PUBLISHED_AT = "published_at",
     TAG = "tag",
     VALUE = "value",
+    SCHEDULE = "schedule",
+    ESCALATION_POLICY = "escalation_policy",
+    LEVEL = "level",
+    ENDED_AT = "ended_at",
+    ENTRY_ID = "entry_id",
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -344,6 +349,23 @@ const PEOPLE: &[Column] = &[
     c(col::ALIASES, StrList),
 ];
 
+/// Who was on call when: one row per on-call entry of a pager's export (PagerDuty
+/// `/oncalls`). Entries of several escalation policies may overlap; the metrics merge a
+/// person's entries. No start (or no end): on call since (or until) any time, as a
+/// person placed on an escalation level directly is.
+const ON_CALL: &[Column] = &[
+    // The entry's identity: `pagerduty:<policy>:<level>:<schedule>:<user>:<start>`, or
+    // (a canonical file without the column) a digest of everything the row says.
+    c(col::ENTRY_ID, Str),
+    c(col::PERSON_ID, Str),
+    c(col::SCHEDULE, Str),
+    c(col::ESCALATION_POLICY, Str),
+    c(col::LEVEL, Int),
+    c(col::STARTED_AT, Timestamp),
+    c(col::ENDED_AT, Timestamp),
+    c(col::SOURCE, Str),
+];
+
 const SERVICES: &[Column] = &[
     c(col::SERVICE, Str),
     c(col::TEAM, Str),
@@ -474,6 +496,7 @@ tables!(
     Messages,
     People,
     Services,
+    OnCall,
     IngestRuns,
     IngestCounts,
     Rejects,
@@ -497,6 +520,7 @@ impl Table {
             Table::Messages => "messages",
             Table::People => "people",
             Table::Services => "services",
+            Table::OnCall => "on_call",
             Table::IngestRuns => "ingest_runs",
             Table::IngestCounts => "ingest_counts",
             Table::Rejects => "rejects",
@@ -523,6 +547,7 @@ impl Table {
             Table::Messages => MESSAGES,
             Table::People => PEOPLE,
             Table::Services => SERVICES,
+            Table::OnCall => ON_CALL,
             Table::IngestRuns => INGEST_RUNS,
             Table::IngestCounts => INGEST_COUNTS,
             Table::Rejects => REJECTS,
@@ -549,6 +574,7 @@ impl Table {
             Table::Messages => &[col::MESSAGE_ID],
             Table::People => &[col::PERSON_ID],
             Table::Services => &[col::SERVICE],
+            Table::OnCall => &[col::ENTRY_ID],
             Table::IngestRuns => &[col::RUN_ID, col::FILE],
             Table::IngestCounts => &[col::RUN_ID, col::FILE, col::KIND],
             Table::Rejects => &[col::RUN_ID, col::FILE, col::LOCATION],

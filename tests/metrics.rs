@@ -184,6 +184,7 @@ fn json_keys_follow_the_spec_order() {
             "responders",
             "workload",
             "recovery",
+            "on_call",
             "phases",
             "declaration",
             "comms",

@@ -459,3 +459,57 @@ fn names_learned_earlier_in_the_file_give_the_pages_person() {
     assert_eq!(person("pagerduty:Q1500"), text("pagerduty:PANN"));
     assert_eq!(person("pagerduty:Q1501"), text("pagerduty:name:Bo Ray"));
 }
+
+#[test]
+fn pagerduty_on_calls_give_on_call_hours_worked_out_by_hand() {
+    // fixtures/pagerduty/oncall: two pages of /oncalls. Ana (PU1, Europe/Berlin from the
+    // users export) is on "Checkout primary" through two escalation policies for the
+    // same week, Monday 2026-07-06 09:00 CEST to the next Monday: merged, 168 h, of
+    // which business hours are Monday 9–18 (9 h), Tuesday–Friday (40 h) and the next
+    // Monday 8–9 (1 h) = 50 h; outside business 118 h; sleep 7 nights × 10 h = 70 h. She
+    // is paged once inside it (PI1's notify at 21:30Z on 2026-07-08). Bo (PU2, New York)
+    // is on call Wednesday 13:00 to Thursday 13:00 EDT: 24 h, business 5 + 5 h, sleep
+    // 10 h. Cy (PU3, no roster: UTC) is on an escalation level directly (no start, no
+    // end): all of July, 744 h; 23 weekdays × 10 h = 230 h business, so 514 h outside;
+    // sleep 31 × 10 h = 310 h.
+    let w = Workdir::new();
+    let out = w.ingest(&[
+        &fixtures().join("pagerduty/oncall"),
+        &fixtures().join("pagerduty/org"),
+    ]);
+    let (out, err) = (stdout(&out), stderr(&out));
+    assert!(out.contains("on_call 4") || err.contains("on_call 4"), "{out}{err}");
+    assert!(!err.contains("rejected"), "{err}");
+    let m = w.metrics_json(&["--period", "2026-07", "--as-of", "2026-08-01T00:00:00Z"]);
+    let oc = &m["on_call"];
+    let row = |p: &serde_json::Value| {
+        (
+            p["person_id"].as_str().unwrap().to_string(),
+            p["hours"].as_f64().unwrap(),
+            p["outside_business_hours"].as_f64().unwrap(),
+            p["sleep_hours"].as_f64().unwrap(),
+            p["pages"].as_u64().unwrap(),
+        )
+    };
+    let people: Vec<_> = oc["by_person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(row)
+        .collect();
+    assert_eq!(
+        people,
+        [
+            ("pagerduty:PU3".to_string(), 744.0, 514.0, 310.0, 0),
+            ("ana@acme.example".to_string(), 168.0, 118.0, 70.0, 1),
+            ("bo@acme.example".to_string(), 24.0, 14.0, 10.0, 0),
+        ]
+    );
+    assert_eq!(oc["hours"], 936.0);
+    assert_eq!(oc["pages"], 1);
+    assert_eq!(oc["pages_per_hour"].as_f64().unwrap(), 1.0 / 936.0);
+    // As of mid-month, only the hours served by then count: Cy's 744 h become 10 days'.
+    let m = w.metrics_json(&["--period", "2026-07", "--as-of", "2026-07-11T00:00:00Z"]);
+    assert_eq!(m["on_call"]["by_person"][0]["person_id"], "pagerduty:PU3");
+    assert_eq!(m["on_call"]["by_person"][0]["hours"], 240.0);
+}

@@ -155,6 +155,14 @@ pub struct Person {
     pub timezone: Option<String>,
 }
 
+/// An on-call entry: who, from when to when (none: without a bound).
+#[derive(Debug, Clone)]
+pub struct OnCallEntry {
+    pub person: String,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ServiceInfo {
     pub team: Option<String>,
@@ -172,6 +180,7 @@ pub struct Data {
     pub messages: Vec<Message>,
     pub people: HashMap<String, Person>,
     pub services: HashMap<String, ServiceInfo>,
+    pub on_call: Vec<OnCallEntry>,
     pub runs: DataFrame,
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
@@ -248,6 +257,7 @@ impl Data {
             Table::LinkIssues,
             Table::People,
             Table::Services,
+            Table::OnCall,
             Table::IngestRuns,
         ];
         let frames: HashMap<Table, DataFrame> = whole
@@ -291,6 +301,7 @@ impl Data {
             messages,
             people,
             services: HashMap::new(),
+            on_call: read_on_call(frame(Table::OnCall))?,
             runs: frame(Table::IngestRuns).clone(),
             latest: latest
                 .join()
@@ -444,6 +455,9 @@ impl Data {
             fix(&mut i.commander);
         }
         self.items.iter_mut().for_each(|i| fix(&mut i.owner));
+        self.on_call
+            .iter_mut()
+            .for_each(|o| o.person = f(&o.person));
         // The large tables share few names: `f` once per distinct name.
         let mut done: hashbrown::HashMap<Name, Name> = Default::default();
         let mut map = |n: &mut Name| {
@@ -470,11 +484,14 @@ fn beside<T>(part: &str, f: impl FnOnce() -> T) -> T {
     crate::timing::alone(&format!("load (beside): {part}"), f)
 }
 
-/// The latest value of any timestamp column of the data tables, due dates excepted (a
-/// due date is a plan, not something that happened).
+/// The latest value of any timestamp column of the data tables, due dates and on-call
+/// schedules excepted (plans, not something that happened).
 pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
     let mut latest: Option<i64> = None;
-    for t in Table::ALL.into_iter().filter(|t| t.is_data()) {
+    for t in Table::ALL
+        .into_iter()
+        .filter(|t| t.is_data() && *t != Table::OnCall)
+    {
         let columns = t
             .columns()
             .iter()
@@ -535,6 +552,23 @@ fn read_people(df: &DataFrame) -> Result<People> {
         .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
         .collect();
     Ok((people, aliases))
+}
+
+/// The on-call entries that name a person.
+fn read_on_call(df: &DataFrame) -> Result<Vec<OnCallEntry>> {
+    let people = strs(df, col::PERSON_ID)?;
+    let (start, end) = (ints(df, col::STARTED_AT)?, ints(df, col::ENDED_AT)?);
+    Ok(people
+        .into_iter()
+        .zip(start.into_iter().zip(end))
+        .filter_map(|(person, (start, end))| {
+            Some(OnCallEntry {
+                person: person?,
+                start,
+                end,
+            })
+        })
+        .collect())
 }
 
 /// The service catalog: each service's team and product area.

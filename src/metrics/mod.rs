@@ -14,6 +14,7 @@ pub mod declaration;
 pub mod hotspots;
 mod large;
 pub mod name;
+pub mod oncall;
 pub mod period;
 pub mod phases;
 pub mod quality;
@@ -53,6 +54,7 @@ pub struct Metrics {
     pub responders: responders::Responders,
     pub workload: workload::Workload,
     pub recovery: workload::Recovery,
+    pub on_call: oncall::OnCall,
     pub phases: phases::Phases,
     pub declaration: declaration::Declaration,
     pub comms: comms::Comms,
@@ -174,10 +176,13 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     crate::timing::lap("metrics: context");
     // Responders (a million participations) take about as long as all the other
     // families together: the two halves run on the two cores.
-    let ((responders, load), rest) = rayon::join(
+    let ((responders, (load, on_call)), rest) = rayon::join(
         || {
             crate::timing::alone("metrics (beside): responders, workload", || {
-                (responders::compute(ctx), workload::compute(ctx))
+                (
+                    responders::compute(ctx),
+                    (workload::compute(ctx), oncall::compute(ctx)),
+                )
             })
         },
         || {
@@ -221,6 +226,7 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         responders,
         workload: load.workload,
         recovery: load.recovery,
+        on_call,
         phases,
         declaration,
         comms,
@@ -296,4 +302,9 @@ pub fn finite(x: Option<f64>) -> Option<f64> {
 /// `a / b`, or `None` when `b` is zero.
 pub fn ratio(a: usize, b: usize) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// `a / b` of two measures, or `None` when `b` is not above zero.
+pub fn ratio_f(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
 }

@@ -150,7 +150,7 @@ pub struct Hours {
 }
 
 impl Hours {
-    fn add_span(&mut self, clock: &Clock, span: Span) {
+    pub fn add_span(&mut self, clock: &Clock, span: Span) {
         for (a, b, local) in clock.pieces(span.from, span.to) {
             match clock.band(local) {
                 Band::Business => self.business += b - a,
@@ -160,7 +160,7 @@ impl Hours {
         }
     }
 
-    fn add(&mut self, o: &Hours) {
+    pub fn add(&mut self, o: &Hours) {
         self.business += o.business;
         self.off += o.off;
         self.sleep += o.sleep;
@@ -261,6 +261,31 @@ pub struct PersonRecovery {
     pub longest_streak_days: usize,
 }
 
+/// A person's clock (their zone from the roster, else UTC) and whether the zone is known.
+pub fn clock_of(ctx: &Ctx, person: &str) -> (Clock, bool) {
+    let bands = &ctx.config.responders;
+    let tz = ctx
+        .data
+        .people
+        .get(person)
+        .and_then(|p| p.timezone.as_deref())
+        .and_then(|z| z.parse::<Tz>().ok());
+    let clock = Clock {
+        tz: tz.unwrap_or(Tz::UTC),
+        business: bands.business_hours,
+        sleep: bands.sleep_hours,
+    };
+    (clock, tz.is_some())
+}
+
+/// A person's team in the roster, else `unknown`.
+pub fn team_of(data: &Data, person: &str) -> String {
+    data.people
+        .get(person)
+        .and_then(|p| p.team.clone())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// The event kinds that are a person's own activity in an incident.
 const ACTIVE_KINDS: [&str; 2] = ["acknowledged", "status_update"];
 
@@ -324,26 +349,8 @@ pub fn compute(ctx: &Ctx) -> Computed {
         (w.stint_gap_minutes * MINUTE) as i64,
         (w.min_stint_minutes * MINUTE) as i64,
     );
-    let bands = &ctx.config.responders;
-    let clock_of = |person: &str| -> (Clock, bool) {
-        let tz = data
-            .people
-            .get(person)
-            .and_then(|p| p.timezone.as_deref())
-            .and_then(|z| z.parse::<Tz>().ok());
-        let clock = Clock {
-            tz: tz.unwrap_or(Tz::UTC),
-            business: bands.business_hours,
-            sleep: bands.sleep_hours,
-        };
-        (clock, tz.is_some())
-    };
-    let team_of = |person: &str| -> String {
-        data.people
-            .get(person)
-            .and_then(|p| p.team.clone())
-            .unwrap_or_else(|| "unknown".into())
-    };
+    let clock_of = |person: &str| clock_of(ctx, person);
+    let team_of = |person: &str| team_of(data, person);
 
     // Stints by person and incident; person-hours of the period's incidents.
     let mut timeline: BTreeMap<&Name, Vec<Span>> = BTreeMap::new();

@@ -463,6 +463,46 @@ out["recovery"] = {"people_with_night_activity": len(night_people),
                    "longest_streak_days": max((r["longest_streak_days"] for r in rec_people), default=0),
                    "by_team": rec_teams, "people": rec_people}
 
+# --- 4c. on call ------------------------------------------------------------------------
+# Entries without a start or end reach the period's bounds; a person's entries merged;
+# counted in [FROM, min(TO, AS_OF)); pages sent to the person inside their on-call time.
+oc_dir = os.path.join(STORE, "on_call")
+oc = pd.read_parquet(oc_dir) if os.path.isdir(oc_dir) else pd.DataFrame(columns=["person_id", "started_at", "ended_at"])
+oc = oc[oc["person_id"].notna()].copy()
+oc["person_id"] = oc["person_id"].map(person)
+oc_hi = min(TO, AS_OF).value // 1000
+oc_rows, oc_tot = [], {"h": 0.0, "off": 0.0, "sleep": 0.0, "pages": 0}
+for p, g in oc.groupby("person_id"):
+    raw = sorted((max(lo, a.value // 1000) if pd.notna(a) else lo, min(oc_hi, b.value // 1000) if pd.notna(b) else oc_hi)
+                 for a, b in zip(g["started_at"], g["ended_at"]))
+    spans = []
+    for a, b in (x for x in raw if x[0] < x[1]):
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], b)
+        else:
+            spans.append([a, b])
+    if not spans:
+        continue
+    zone, _ = zone_of(p)
+    h = {"business_hours": 0.0, "off_hours": 0.0, "sleep_hours": 0.0}
+    for a, b in spans:
+        for length, local in quarters(a, b, zone):
+            h[band_of(local)] += length
+    sent = [t.value // 1000 for t in pages.loc[pages["person_id"] == p, "sent_at"].dropna()]
+    n_pages = sum(any(a <= t < b for a, b in spans) for t in sent)
+    total = h["business_hours"] + h["off_hours"] + h["sleep_hours"]
+    oc_rows.append({"person_id": p, "team": team_of.get(p, "unknown"), "hours": total,
+                    "outside_business_hours": h["off_hours"] + h["sleep_hours"], "sleep_hours": h["sleep_hours"],
+                    "pages": n_pages, "pages_per_hour": n_pages / total if total > 0 else None})
+    oc_tot["h"] += total
+    oc_tot["off"] += h["off_hours"] + h["sleep_hours"]
+    oc_tot["sleep"] += h["sleep_hours"]
+    oc_tot["pages"] += n_pages
+oc_rows.sort(key=lambda r: (-r["hours"], r["person_id"]))
+out["on_call"] = {"people": len(oc_rows), "hours": oc_tot["h"], "outside_business_hours": oc_tot["off"],
+                  "sleep_hours": oc_tot["sleep"], "pages": oc_tot["pages"],
+                  "pages_per_hour": oc_tot["pages"] / oc_tot["h"] if oc_tot["h"] > 0 else None, "by_person": oc_rows}
+
 # --- 5. phases -------------------------------------------------------------------------
 ev = events.copy()
 first_page = pd.concat([by_as_of(pages["sent_at"]).rename("t").to_frame().assign(incident_id=pages["incident_id"]),

@@ -221,6 +221,7 @@ fn identifies(table: Table, mapped: &[Option<&'static str>]) -> bool {
         Table::Pages => has(col::PAGE_ID) || (has(col::INCIDENT_ID) && has(col::SENT_AT)),
         Table::Events => has(col::INCIDENT_ID) && has(col::AT) && has(col::KIND),
         Table::Participants => has(col::INCIDENT_ID) && has(col::PERSON_ID) && has(col::ROLE),
+        Table::OnCall => has(col::ENTRY_ID) || has(col::PERSON_ID),
         t => t.key().iter().all(|k| has(k)),
     }
 }

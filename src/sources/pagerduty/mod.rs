@@ -20,6 +20,7 @@ use serde_json::Value as Json;
 use std::collections::HashMap;
 
 mod log;
+mod oncall;
 use log::{timeline, Glance, Separate};
 
 pub struct PagerDuty;
@@ -39,7 +40,7 @@ impl Source for PagerDuty {
     }
 
     fn describe(&self) -> &'static str {
-        "PagerDuty REST v2 JSON: incidents, log entries, users, analytics raw incidents"
+        "PagerDuty REST v2 JSON: incidents, log entries, users, on-calls, analytics raw incidents"
     }
 
     fn detect(&self, input: &Input) -> bool {
@@ -139,8 +140,9 @@ impl Source for PagerDuty {
 }
 
 /// The keys under which a PagerDuty export holds its records.
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "incidents",
+    "oncalls",
     "log_entries",
     "users",
     "data",
@@ -233,6 +235,7 @@ enum Kind {
     User,
     Note,
     Alert,
+    OnCall,
     Incident,
 }
 
@@ -255,6 +258,8 @@ fn kind(path: &str, v: &Json) -> Kind {
         Kind::Note
     } else if under(path, "alerts") {
         Kind::Alert
+    } else if under(path, "oncalls") || oncall::is_on_call(v) {
+        Kind::OnCall
     } else {
         // Pages of results in an array were opened by the JSON reader. A bare record (a bare array, a JSONL line): what it is by its own `type`,
         // else by the fields only that kind has.
@@ -381,6 +386,7 @@ impl Reader<'_> {
                 path,
                 "a PagerDuty alert: incidents and their log entries carry what the metrics need",
             )),
+            Kind::OnCall => emit(oncall::item(path, &v)),
             Kind::Incident => emit(self.incident(path, &v)),
         }
     }
