@@ -185,6 +185,7 @@ fn json_keys_follow_the_spec_order() {
             "workload",
             "recovery",
             "on_call",
+            "page_noise",
             "phases",
             "declaration",
             "comms",

@@ -478,7 +478,10 @@ fn pagerduty_on_calls_give_on_call_hours_worked_out_by_hand() {
         &fixtures().join("pagerduty/org"),
     ]);
     let (out, err) = (stdout(&out), stderr(&out));
-    assert!(out.contains("on_call 4") || err.contains("on_call 4"), "{out}{err}");
+    assert!(
+        out.contains("on_call 4") || err.contains("on_call 4"),
+        "{out}{err}"
+    );
     assert!(!err.contains("rejected"), "{err}");
     let m = w.metrics_json(&["--period", "2026-07", "--as-of", "2026-08-01T00:00:00Z"]);
     let oc = &m["on_call"];

@@ -14,6 +14,7 @@ pub mod declaration;
 pub mod hotspots;
 mod large;
 pub mod name;
+pub mod noise;
 pub mod oncall;
 pub mod period;
 pub mod phases;
@@ -55,6 +56,7 @@ pub struct Metrics {
     pub workload: workload::Workload,
     pub recovery: workload::Recovery,
     pub on_call: oncall::OnCall,
+    pub page_noise: noise::PageNoise,
     pub phases: phases::Phases,
     pub declaration: declaration::Declaration,
     pub comms: comms::Comms,
@@ -176,12 +178,16 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     crate::timing::lap("metrics: context");
     // Responders (a million participations) take about as long as all the other
     // families together: the two halves run on the two cores.
-    let ((responders, (load, on_call)), rest) = rayon::join(
+    let ((responders, (load, on_call, page_noise)), rest) = rayon::join(
         || {
             crate::timing::alone("metrics (beside): responders, workload", || {
                 (
                     responders::compute(ctx),
-                    (workload::compute(ctx), oncall::compute(ctx)),
+                    (
+                        workload::compute(ctx),
+                        oncall::compute(ctx),
+                        noise::compute(ctx),
+                    ),
                 )
             })
         },
@@ -227,6 +233,7 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         workload: load.workload,
         recovery: load.recovery,
         on_call,
+        page_noise,
         phases,
         declaration,
         comms,

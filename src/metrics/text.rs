@@ -233,8 +233,7 @@ fn workload(m: &Metrics, out: &mut String) {
     let h = &w.hours;
     let _ = writeln!(
         out,
-        "## Workload and recovery
-{} person-hours in {} stints by {} people: {} in business hours, {} off-hours, {} in sleep hours; per incident median {} h, p90 {} h (n = {})",
+        "## Workload and recovery\n{} person-hours in {} stints by {} people: {} in business hours, {} off-hours, {} in sleep hours; per incident median {} h, p90 {} h (n = {})",
         num(Some(h.person_hours()), 1), w.stints, w.people, num(Some(Hours::hours(h.business)), 1), num(Some(Hours::hours(h.off)), 1),
         num(Some(Hours::hours(h.sleep)), 1), num(w.per_incident.median, 1), num(w.per_incident.p90, 1), n(w.per_incident.incidents)
     );
@@ -266,10 +265,20 @@ fn workload(m: &Metrics, out: &mut String) {
             rest.to_string(),
         ]);
     }
+    let _ = writeln!(out, "{t}");
+    let oc = &m.on_call.hours;
     let _ = writeln!(
         out,
-        "{t}
-"
+        "On call: {} hours by {} people, {} outside business hours ({} in sleep hours); {} pages while on call, {} per 100 on-call hours",
+        num(Some(oc.hours), 0), m.on_call.people, num(Some(oc.outside_business_hours), 0), num(Some(oc.sleep_hours), 0),
+        oc.pages, num(oc.pages_per_hour.map(|r| r * 100.0), 2)
+    );
+    let pn = &m.page_noise;
+    let _ = writeln!(
+        out,
+        "Page noise: {} pages over {} paged incidents, median {} per incident (p90 {}, most {}); {} acknowledged\n",
+        pn.pages, n(pn.paged_incidents), num(pn.pages_per_incident_median, 1), num(pn.pages_per_incident_p90, 1),
+        pn.pages_per_incident_max.map_or("–".into(), |m| m.to_string()), pct(pn.acknowledged_share)
     );
 }
 

@@ -503,6 +503,14 @@ out["on_call"] = {"people": len(oc_rows), "hours": oc_tot["h"], "outside_busines
                   "sleep_hours": oc_tot["sleep"], "pages": oc_tot["pages"],
                   "pages_per_hour": oc_tot["pages"] / oc_tot["h"] if oc_tot["h"] > 0 else None, "by_person": oc_rows}
 
+# --- 4d. page noise --------------------------------------------------------------------
+per_inc = pg.groupby("incident_id").size()
+out["page_noise"] = {"pages": int(len(pg)), "paged_incidents": int(len(per_inc)),
+                     "pages_per_incident_median": q(per_inc.to_numpy(dtype=float), 0.5),
+                     "pages_per_incident_p90": q(per_inc.to_numpy(dtype=float), 0.9),
+                     "pages_per_incident_max": int(per_inc.max()) if len(per_inc) else None,
+                     "acknowledged_share": float(by_as_of(pg["acknowledged_at"]).notna().sum() / len(pg)) if len(pg) else None}
+
 # --- 5. phases -------------------------------------------------------------------------
 ev = events.copy()
 first_page = pd.concat([by_as_of(pages["sent_at"]).rename("t").to_frame().assign(incident_id=pages["incident_id"]),
