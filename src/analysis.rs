@@ -50,6 +50,8 @@ pub struct Series {
     /// Incidents declared by each function (engineering first), this period and the
     /// last.
     pub declarers: Vec<(String, usize, usize)>,
+    /// Nights with incident work and nights without rest, this period and the last.
+    pub recovery: Vec<(String, usize, usize)>,
 }
 
 /// A curve of this period and one of the previous period (empty when it has none).
@@ -204,6 +206,7 @@ impl Series {
                 ("resolve", resolve, resolve_then),
             ],
             declarers: declarers(m, prev),
+            recovery: nights(m, prev),
         }
     }
 }
@@ -262,6 +265,24 @@ fn months(ctx: &Ctx) -> (Vec<(String, [usize; 6])>, usize) {
         .position(|(m, _)| *m >= this_period)
         .unwrap_or(rows.len());
     (rows, current_from)
+}
+
+/// Nights with incident work and nights without rest, this period and the last: the
+/// executive chart gives counts only (team reports give people).
+fn nights(m: &Metrics, prev: &Baseline) -> Vec<(String, usize, usize)> {
+    let (now, then) = (&m.recovery, &prev.recovery);
+    vec![
+        (
+            "worked at night".into(),
+            now.nights_with_activity,
+            then.nights_with_activity,
+        ),
+        (
+            "without rest".into(),
+            now.nights_without_rest,
+            then.nights_without_rest,
+        ),
+    ]
 }
 
 /// Incidents declared by each known function, engineering first, then by this

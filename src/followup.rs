@@ -80,6 +80,11 @@ fn companion(ask: &Ask, m: &Value) -> (String, &'static str, Option<f64>) {
             "minutes",
             m["comms"]["median_gap_minutes"].as_f64(),
         ),
+        Ask::ProtectRest => (
+            "people who worked at night and again within the recovery hours".into(),
+            "count",
+            m["recovery"]["people_without_rest"].as_f64(),
+        ),
     }
 }
 
@@ -164,6 +169,14 @@ fn measure(ask: &Ask, m: &Value) -> (String, &'static str, Option<Share>) {
                 "incidents with a status-update gap above target".into(),
                 "down",
                 share(over, with),
+            )
+        }
+        Ask::ProtectRest => {
+            let r = &m["recovery"];
+            (
+                "nights of incident work without rest".into(),
+                "down",
+                share(n(&r["nights_without_rest"]), n(&r["nights_with_activity"])),
             )
         }
     }

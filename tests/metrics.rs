@@ -160,6 +160,7 @@ fn findings_compare_what_the_oracle_computes() {
             "comms",
             "declaration",
             "hotspots",
+            "recovery",
             "responders",
             "retro"
         ]

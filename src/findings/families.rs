@@ -569,3 +569,70 @@ pub fn phases_context(m: &Metrics) -> Vec<String> {
     })
     .collect()
 }
+
+/// Nights without rest: the share of nights with incident work that were followed by
+/// more work within the recovery hours, compared with the previous period by Fisher's
+/// exact test. Counts only: the executive report names nobody.
+pub(crate) fn recovery(m: &Metrics, prev: &Baseline) -> Option<Finding> {
+    let r = &m.recovery;
+    if r.nights_with_activity == 0 {
+        return None;
+    }
+    let share = r.nights_without_rest as f64 / r.nights_with_activity as f64;
+    let mut sentence = format!(
+        "{} worked at night and again within {} hours on {} of the {} nights with incident work ({})",
+        crate::words::count(r.people_without_rest as u64, "person", "people"),
+        trim(r.recovery_hours, 1),
+        n(r.nights_without_rest),
+        n(r.nights_with_activity),
+        pct(share)
+    );
+    let then = &prev.recovery;
+    let mut comparison = None;
+    if then.nights_with_activity > 0 {
+        let before = format!(
+            "{} of {} ({}) in the previous period",
+            n(then.nights_without_rest),
+            n(then.nights_with_activity),
+            pct(then.nights_without_rest as f64 / then.nights_with_activity as f64)
+        );
+        let (clause, c) = compare_shares(
+            (r.nights_without_rest, r.nights_with_activity),
+            (then.nights_without_rest, then.nights_with_activity),
+            &before,
+            "nights",
+        );
+        sentence += &clause;
+        comparison = Some(c);
+    }
+    sentence.push('.');
+    let decision = ask_on_enough(
+        (share >= 0.25).then(|| {
+            "Protect recovery: after a night of incident work, a second takes the pager.".into()
+        }),
+        r.nights_with_activity,
+        ("night", "nights"),
+        &mut sentence,
+    );
+    Some(Finding {
+        family: Family::Recovery,
+        title: match comparison.as_ref().and_then(Comparison::rose) {
+            Some(true) => "More nights of incident work go without rest than before.".into(),
+            Some(false) => {
+                "Nights of incident work often go without rest, fewer than before.".into()
+            }
+            None => "Nights of incident work often go without rest.".into(),
+        },
+        sentence,
+        asks: decision.as_ref().map(|_| Ask::ProtectRest),
+        decision,
+        chart: Some(ChartKind::Recovery),
+        salience: share.min(1.0) * 0.6,
+        keys: vec![
+            "recovery.people_without_rest",
+            "recovery.nights_without_rest",
+            "recovery.nights_with_activity",
+        ],
+        comparison,
+    })
+}

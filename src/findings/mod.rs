@@ -58,6 +58,8 @@ pub enum ChartKind {
     Phases,
     /// Incidents declared by each function, this period and the last.
     Declarers,
+    /// Nights with incident work and nights without rest, this period and the last.
+    Recovery,
 }
 
 impl ChartKind {
@@ -71,6 +73,7 @@ impl ChartKind {
             ChartKind::Monthly => "monthly",
             ChartKind::Phases => "phases",
             ChartKind::Declarers => "declarers",
+            ChartKind::Recovery => "recovery",
         }
     }
 }
@@ -83,6 +86,7 @@ pub enum Family {
     Retro,
     ActionItems,
     Responders,
+    Recovery,
     Declaration,
     Comms,
 }
@@ -96,6 +100,7 @@ impl Family {
             Family::Retro => "retro",
             Family::ActionItems => "action_items",
             Family::Responders => "responders",
+            Family::Recovery => "recovery",
             Family::Declaration => "declaration",
             Family::Comms => "comms",
         }
@@ -138,6 +143,8 @@ pub enum Ask {
     FundReliability { service: String },
     /// Agree a status-update interval: incidents with a gap above target.
     StatusCadence,
+    /// Protect responders' rest after a night's incident work: nights without rest.
+    ProtectRest,
 }
 
 /// All findings that the data supports, most salient first.
@@ -154,6 +161,7 @@ pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding
     }
     if coverage.responders {
         out.extend(responders(m, prev));
+        out.extend(recovery(m, prev));
     }
     if coverage.declaration {
         out.extend(declaration(m, prev));

@@ -233,6 +233,8 @@ pub struct PersonHours {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recovery {
+    /// The setting `[recovery] hours` these figures use.
+    pub recovery_hours: f64,
     /// People with any stint minute in sleep hours during the period.
     pub people_with_night_activity: usize,
     pub nights_with_activity: usize,
@@ -444,14 +446,14 @@ pub fn compute(ctx: &Ctx) -> Computed {
         }
     }
     Computed {
-        recovery: recovery(rested),
+        recovery: recovery(rested, r.hours),
         workload,
         people_without_zone: zoneless.len(),
     }
 }
 
 /// The recovery block from each person's figures.
-fn recovery(mut people: Vec<PersonRecovery>) -> Recovery {
+fn recovery(mut people: Vec<PersonRecovery>, hours: f64) -> Recovery {
     let mut teams: BTreeMap<String, TeamRecovery> = BTreeMap::new();
     for p in people.iter().filter(|p| p.nights_with_activity > 0) {
         let t = teams.entry(p.team.clone()).or_default();
@@ -480,6 +482,7 @@ fn recovery(mut people: Vec<PersonRecovery>) -> Recovery {
             .then_with(|| a.person_id.cmp(&b.person_id))
     });
     Recovery {
+        recovery_hours: hours,
         people_with_night_activity: people.iter().filter(|p| p.nights_with_activity > 0).count(),
         nights_with_activity: people.iter().map(|p| p.nights_with_activity).sum(),
         nights_without_rest: people.iter().map(|p| p.nights_without_rest).sum(),
@@ -499,8 +502,8 @@ fn recovery(mut people: Vec<PersonRecovery>) -> Recovery {
 pub struct Rest {
     /// Nights with any active minute in the period.
     pub nights: usize,
-    /// Of those, the nights some active span with a minute in them was followed by the
-    /// next span within `hours` of its end.
+    /// Of those, the nights whose last active span (the last with a minute in the
+    /// night) was followed by the next span within `hours` of its end.
     pub without_rest: usize,
     /// The most consecutive local dates with any active minute in the period.
     pub streak: usize,
@@ -511,23 +514,27 @@ pub struct Rest {
 /// the minutes in `[from, to)`; the span that follows may lie after `to`.
 pub fn rest(clock: &Clock, timeline: &[Span], from: i64, to: i64, hours: f64) -> Rest {
     let limit = (hours * HOUR) as i64;
-    let (mut nights, mut restless) = (BTreeSet::new(), BTreeSet::new());
+    // Each night with activity, and the last span of the timeline with a minute in it:
+    // rest is judged after the night's work ends, not between two stints of it.
+    let mut nights: BTreeMap<NaiveDate, usize> = BTreeMap::new();
     let mut days: BTreeSet<NaiveDate> = BTreeSet::new();
     for (k, span) in timeline.iter().enumerate() {
-        let without_rest = timeline
-            .get(k + 1)
-            .is_some_and(|next| next.from - span.to <= limit);
         let (a, b) = (span.from.max(from), span.to.min(to));
         for (_, _, local) in clock.pieces(a, b) {
             days.insert(local.date());
             if let Some(night) = clock.night(local) {
-                nights.insert(night);
-                if without_rest {
-                    restless.insert(night);
-                }
+                nights.insert(night, k);
             }
         }
     }
+    let restless = nights
+        .values()
+        .filter(|k| {
+            timeline
+                .get(**k + 1)
+                .is_some_and(|next| next.from - timeline[**k].to <= limit)
+        })
+        .count();
     let mut streak = 0;
     let mut run = 0;
     let mut previous: Option<NaiveDate> = None;
@@ -541,7 +548,7 @@ pub fn rest(clock: &Clock, timeline: &[Span], from: i64, to: i64, hours: f64) ->
     }
     Rest {
         nights: nights.len(),
-        without_rest: restless.len(),
+        without_rest: restless,
         streak,
         days_active: days.len(),
     }
@@ -714,6 +721,23 @@ mod tests {
             },
         ];
         assert_eq!(rest(&c, &later, 0, i64::MAX, 12.0).without_rest, 0);
+        // Two stints in one night, the second followed by rest: the night had its rest
+        // (the gap between the two stints is not what recovery asks about).
+        let night = vec![
+            Span {
+                from: t("2026-03-02T23:00:00Z"),
+                to: t("2026-03-02T23:30:00Z"),
+            },
+            Span {
+                from: t("2026-03-03T01:00:00Z"),
+                to: t("2026-03-03T01:30:00Z"),
+            },
+            Span {
+                from: t("2026-03-03T14:00:00Z"),
+                to: t("2026-03-03T14:15:00Z"),
+            },
+        ];
+        assert_eq!(rest(&c, &night, 0, i64::MAX, 12.0).without_rest, 0);
         // Exactly twelve hours later is not.
         let edge = vec![
             timeline[0],

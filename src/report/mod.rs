@@ -398,6 +398,11 @@ fn chart(id: ChartKind, series: &Series, prefix: &str) -> Result<Chart> {
                 charts::lorenz(now, (!then.is_empty()).then_some(&then[..])),
             )
         }
+        ChartKind::Recovery => (
+            "Nights of incident work, and those without rest",
+            "Nights with incident work in someone's sleep hours, and those followed by more work within the recovery hours; this period blue, the previous grey.",
+            charts::paired(&series.recovery, "nights"),
+        ),
         ChartKind::Declarers => (
             "Who declares incidents, this period and the last",
             "Incidents declared by people of each function (where the declarer's function is known), this period in blue and the previous one in grey beneath.",

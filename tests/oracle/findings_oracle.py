@@ -73,6 +73,10 @@ if a["completion_rate"] is not None and ab["completion_rate"] is not None:
 if tool["responders"]["people"] and before["responders"]["people"] and before["incidents"]["count"]:
     out["responders"] = shares((tool["responders"]["people"][0]["incidents"], tool["incidents"]["count"]),
                                (before["responders"]["people"][0]["incidents"], before["incidents"]["count"]))
+rc, rcb = tool["recovery"], before["recovery"]
+if rc["nights_with_activity"] and rcb["nights_with_activity"]:
+    out["recovery"] = shares((rc["nights_without_rest"], rc["nights_with_activity"]),
+                             (rcb["nights_without_rest"], rcb["nights_with_activity"]))
 if tool["declaration"]["non_engineering_share"] is not None and before["declaration"]["non_engineering_share"] is not None:
     out["declaration"] = shares(non_engineering(tool), non_engineering(before))
 if over_target(tool) and over_target(before):

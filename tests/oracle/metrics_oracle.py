@@ -428,16 +428,15 @@ for p, g in st.groupby("person_id"):
         else:
             spans.append([a, b])
     zone, known = zone_of(p)
-    nights, restless, days = set(), set(), set()
+    last_span, days = {}, set()  # night -> index of the last span with a minute in it
     for k, (a, b) in enumerate(spans):
-        tired = k + 1 < len(spans) and spans[k + 1][0] - b <= REST
         for _, local in quarters(max(a, lo), min(b, hi), zone):
             days.add(local.date())
             if local.hour >= 22 or local.hour < 8:
                 night = local.date() - pd.Timedelta(days=1).to_pytimedelta() if local.hour < 8 else local.date()
-                nights.add(night)
-                if tired:
-                    restless.add(night)
+                last_span[night] = max(last_span.get(night, k), k)
+    nights = set(last_span)
+    restless = {n for n, k in last_span.items() if k + 1 < len(spans) and spans[k + 1][0] - spans[k][1] <= REST}
     if not days:
         continue
     if not known:
@@ -456,7 +455,7 @@ rec_teams = [{"team": t, "people": len(rs), "nights_with_activity": sum(r["night
              for t in sorted({r["team"] for r in night_people})
              for rs in [[r for r in night_people if r["team"] == t]]]
 rec_teams.sort(key=lambda r: (-r["nights_without_rest"], -r["nights_with_activity"], r["team"]))
-out["recovery"] = {"people_with_night_activity": len(night_people),
+out["recovery"] = {"recovery_hours": 12.0, "people_with_night_activity": len(night_people),
                    "nights_with_activity": sum(r["nights_with_activity"] for r in rec_people),
                    "nights_without_rest": sum(r["nights_without_rest"] for r in rec_people),
                    "people_without_rest": sum(r["nights_without_rest"] > 0 for r in rec_people),
