@@ -244,6 +244,7 @@ pub fn team(
         period => ser(&m.period),
         as_of_date => m.period.as_of[..10].to_string(),
         team => ser(&view),
+        recovery_hours => crate::findings::trim(m.recovery.recovery_hours, 1),
         chart => ser(&chart),
         version => env!("CARGO_PKG_VERSION"),
         style => template_text("style.css", templates)?,

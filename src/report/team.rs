@@ -78,6 +78,14 @@ pub struct LoadRow {
     pub pages: usize,
     pub off_hours_pages: usize,
     pub sleep_hours_pages: usize,
+    /// Incident person-hours (workload), and those in the person's sleep hours.
+    pub person_hours: String,
+    pub sleep_hours: String,
+    /// Nights of incident work, and those without rest after them (recovery).
+    pub nights: usize,
+    pub nights_without_rest: usize,
+    /// Hours on call in the period (on_call), empty without on-call data.
+    pub on_call_hours: String,
 }
 
 #[derive(Serialize)]
@@ -208,14 +216,28 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
                 .map(|d| format!("{:.0}", (ctx.as_of - d) as f64 / DAY)),
         })
         .collect();
+    let hours = |h: f64| crate::words::decimal(h, 1);
     let load = load_people
         .iter()
-        .map(|p| LoadRow {
-            person: names.of(&p.person_id),
-            incidents: p.incidents,
-            pages: p.pages,
-            off_hours_pages: p.off_hours_pages,
-            sleep_hours_pages: p.sleep_hours_pages,
+        .map(|p| {
+            let id = p.person_id.as_str();
+            let work = m.workload.by_person.iter().find(|w| w.person_id == id);
+            let rest = m.recovery.people.iter().find(|r| r.person_id == id);
+            let on_call = m.on_call.by_person.iter().find(|o| o.person_id == id);
+            LoadRow {
+                person: names.of(id),
+                incidents: p.incidents,
+                pages: p.pages,
+                off_hours_pages: p.off_hours_pages,
+                sleep_hours_pages: p.sleep_hours_pages,
+                person_hours: hours(work.map_or(0.0, |w| w.hours.person_hours())),
+                sleep_hours: hours(work.map_or(0.0, |w| {
+                    crate::metrics::workload::Hours::hours(w.hours.sleep)
+                })),
+                nights: rest.map_or(0, |r| r.nights_with_activity),
+                nights_without_rest: rest.map_or(0, |r| r.nights_without_rest),
+                on_call_hours: on_call.map_or(String::new(), |o| hours(o.hours.hours)),
+            }
         })
         .collect();
     let hotspots = hotspot_rows(m, &owned);
