@@ -323,3 +323,40 @@ fn the_example_policy_catches_one_person_in_most_incidents() {
     assert_eq!(rule["status"], "fail");
     assert_eq!(rule["observed"].as_f64().unwrap(), 27.0 / 34.0);
 }
+
+#[test]
+fn the_example_policy_puts_a_ceiling_on_nights_without_rest_per_person() {
+    // Q3 of the demo: Dana Okafor's nights of incident work were twice followed by more
+    // within 12 hours (the most of anyone; the team report lists her 2, the others at
+    // most 1): at the example's ceiling of 2, the rule passes; at 1 it fails.
+    let w = Workdir::with_demo();
+    let p = w.path().join("example.toml");
+    w.run_status(&["init", "--policy", "--out", p.to_str().unwrap()], 0);
+    review(&w, Some(p.to_str().unwrap()), "rev", 1);
+    let outcomes: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("rev/policy.json")).unwrap()).unwrap();
+    let rule = |outcomes: &serde_json::Value| {
+        outcomes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["metric"] == "recovery.most_nights_without_rest")
+            .cloned()
+            .expect("the example policy has a ceiling on nights without rest")
+    };
+    let r = rule(&outcomes);
+    assert_eq!(
+        (r["status"].as_str(), r["observed"].as_f64()),
+        (Some("pass"), Some(2.0))
+    );
+    let strict = w.path().join("strict.toml");
+    std::fs::write(
+        &strict,
+        "[[rule]]\nmetric = \"recovery.most_nights_without_rest\"\nop = \"<=\"\nvalue = 1\n",
+    )
+    .unwrap();
+    review(&w, Some(strict.to_str().unwrap()), "rev2", 1);
+    let outcomes: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("rev2/policy.json")).unwrap()).unwrap();
+    assert_eq!(rule(&outcomes)["status"], "fail");
+}

@@ -240,6 +240,8 @@ pub struct Recovery {
     pub nights_with_activity: usize,
     pub nights_without_rest: usize,
     pub people_without_rest: usize,
+    /// The most nights without rest any one person had (a policy's per-person ceiling).
+    pub most_nights_without_rest: usize,
     /// The most consecutive days (in the person's zone) with any stint, anyone's.
     pub longest_streak_days: usize,
     pub by_team: Vec<TeamRecovery>,
@@ -487,6 +489,11 @@ fn recovery(mut people: Vec<PersonRecovery>, hours: f64) -> Recovery {
         nights_with_activity: people.iter().map(|p| p.nights_with_activity).sum(),
         nights_without_rest: people.iter().map(|p| p.nights_without_rest).sum(),
         people_without_rest: people.iter().filter(|p| p.nights_without_rest > 0).count(),
+        most_nights_without_rest: people
+            .iter()
+            .map(|p| p.nights_without_rest)
+            .max()
+            .unwrap_or(0),
         longest_streak_days: people
             .iter()
             .map(|p| p.longest_streak_days)

@@ -459,6 +459,7 @@ out["recovery"] = {"recovery_hours": 12.0, "people_with_night_activity": len(nig
                    "nights_with_activity": sum(r["nights_with_activity"] for r in rec_people),
                    "nights_without_rest": sum(r["nights_without_rest"] for r in rec_people),
                    "people_without_rest": sum(r["nights_without_rest"] > 0 for r in rec_people),
+                   "most_nights_without_rest": max((r["nights_without_rest"] for r in rec_people), default=0),
                    "longest_streak_days": max((r["longest_streak_days"] for r in rec_people), default=0),
                    "by_team": rec_teams, "people": rec_people}
 
