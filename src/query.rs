@@ -43,6 +43,10 @@ pub const NAMED: &[(&str, &str)] = &[
         include_str!("../queries/open_action_items.sql"),
     ),
     (
+        "person_hours_by_team",
+        include_str!("../queries/person_hours_by_team.sql"),
+    ),
+    (
         "rejects_by_problem",
         include_str!("../queries/rejects_by_problem.sql"),
     ),

@@ -410,3 +410,31 @@ fn rejects_by_problem_counts_what_ingest_refused_and_agrees_with_duckdb() {
     );
     assert!(same(&tool, &duckdb_json(&w, "rejects_by_problem", &[])));
 }
+
+#[test]
+fn person_hours_by_team_agrees_with_the_workload_metrics() {
+    // On the demo (no person under two ids, no incident seen twice) the named query's
+    // stints and person-hours per team are the workload family's, which the pandas
+    // oracle recomputes: the same definition in SQL and in the metrics.
+    let w = Workdir::with_demo();
+    let rows = tool_json(&w, &["person_hours_by_team", "--period", "2026-Q3"]);
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
+    let by_team = m["workload"]["by_team"].as_array().unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), by_team.len());
+    for (r, t) in rows.iter().zip(by_team) {
+        assert_eq!(r["team"], t["team"]);
+        assert_eq!(r["people"], t["people"]);
+        let (a, b) = (
+            r["person_hours"].as_f64().unwrap(),
+            t["person_hours"].as_f64().unwrap(),
+        );
+        assert!(
+            (a - b).abs() < 1e-9 * b.max(1.0),
+            "{}: {a} vs {b}",
+            t["team"]
+        );
+    }
+    let stints: u64 = rows.iter().map(|r| r["stints"].as_u64().unwrap()).sum();
+    assert_eq!(stints, m["workload"]["stints"].as_u64().unwrap());
+}
