@@ -516,3 +516,43 @@ fn pagerduty_on_calls_give_on_call_hours_worked_out_by_hand() {
     assert_eq!(m["on_call"]["by_person"][0]["person_id"], "pagerduty:PU3");
     assert_eq!(m["on_call"]["by_person"][0]["hours"], 240.0);
 }
+
+#[test]
+fn an_opsgenie_schedule_timeline_gives_on_call_hours_worked_out_by_hand() {
+    // fixtures/opsgenie/timeline: a /v2/schedules/{id}/timeline response. Ana's week is
+    // cut in two periods at the moment the timeline was asked for (historical, then
+    // default): merged, Monday 2026-07-06 07:00Z to the next Monday, 168 h in UTC (no
+    // roster here): business Monday 8–18 and Tuesday–Friday, 50 h, so 118 h outside;
+    // sleep 1 h of Sunday night, six nights of 10 h and 9 h of the last = 70 h. Bo from
+    // Monday 07-13 07:00Z to Monday 07-20 00:00Z: 161 h, 50 h business, 111 h outside;
+    // sleep 1 + 6 × 10 + 2 = 63 h. The "Always on call" rotation names a team: skipped.
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("opsgenie/timeline")]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rotations[1].periods[0]: a timeline period of no one person"),
+        "{err}"
+    );
+    assert!(!err.contains("rejected"), "{err}");
+    let m = w.metrics_json(&["--period", "2026-07", "--as-of", "2026-08-01T00:00:00Z"]);
+    let people: Vec<(String, f64, f64, f64)> = m["on_call"]["by_person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["person_id"].as_str().unwrap().to_string(),
+                p["hours"].as_f64().unwrap(),
+                p["outside_business_hours"].as_f64().unwrap(),
+                p["sleep_hours"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        [
+            ("ana@acme.example".to_string(), 168.0, 118.0, 70.0),
+            ("bo@acme.example".to_string(), 161.0, 111.0, 63.0),
+        ]
+    );
+}

@@ -16,6 +16,7 @@ pub mod json;
 pub mod mattermost;
 pub mod opsgenie;
 pub mod opsgenie_csv;
+pub mod opsgenie_timeline;
 pub mod pagerduty;
 pub mod pagerduty_csv;
 pub mod platform;

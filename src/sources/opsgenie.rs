@@ -1,5 +1,6 @@
 //! Opsgenie exports: `/v1/incidents` and `/v2/alerts` (`{"data": [...]}` or a bare
-//! array), and `/v2/users` for people.
+//! array), `/v2/users` for people, and schedule timelines for who was on call (see
+//! `opsgenie_timeline`).
 //!
 //! Incidents map directly; an alert is the pager's unit of work in many Opsgenie set-ups,
 //! so it becomes an incident too, acknowledged and closed at the times its `report`
@@ -26,7 +27,7 @@ impl Source for Opsgenie {
     }
 
     fn describe(&self) -> &'static str {
-        "Opsgenie JSON: v1 incidents, v2 alerts, v2 users"
+        "Opsgenie JSON: v1 incidents, v2 alerts, v2 users, schedule timelines"
     }
 
     fn detect(&self, input: &Input) -> bool {
@@ -34,7 +35,8 @@ impl Source for Opsgenie {
         input.is_json()
             && (head.contains("opsgenie.com")
                 || (head.contains("\"tinyId\"") && head.contains("\"createdAt\""))
-                || (head.contains("\"fullName\"") && head.contains("\"username\"")))
+                || (head.contains("\"fullName\"") && head.contains("\"username\""))
+                || head.contains("\"finalTimeline\""))
     }
 
     fn read(
@@ -43,6 +45,10 @@ impl Source for Opsgenie {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
+        // A schedule timeline is one object (a few weeks of periods), read whole.
+        if input.text().contains("\"finalTimeline\"") {
+            return super::opsgenie_timeline::read(input, emit);
+        }
         let (_, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
             emit(record(&path, &v, ctx))
         })?;
