@@ -556,3 +556,25 @@ fn an_opsgenie_schedule_timeline_gives_on_call_hours_worked_out_by_hand() {
         ]
     );
 }
+
+#[test]
+fn responders_without_a_known_zone_are_read_in_utc_and_counted() {
+    // The PagerDuty organisation without its users export: Ana (PU1) and Bo (PU2) act
+    // in PI1–PI3 but no roster gives their zone, so their hours are read in UTC and data
+    // quality counts the two. With the users export (Berlin, New York) none is counted.
+    let w = Workdir::new();
+    let dir = w.path().join("org");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        fixtures().join("pagerduty/org/incidents.json"),
+        dir.join("incidents.json"),
+    )
+    .unwrap();
+    w.ingest(&[&dir]);
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    assert_eq!(m["data_quality"]["people_without_zone"], 2);
+    assert!(m["workload"]["people"].as_u64().unwrap() >= 2);
+    w.ingest(&[&fixtures().join("pagerduty/org/users.json")]);
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    assert_eq!(m["data_quality"]["people_without_zone"], 0);
+}
