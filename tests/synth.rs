@@ -42,7 +42,7 @@ fn the_same_seed_gives_byte_identical_files() {
             })
             .collect()
     };
-    assert_eq!(a.len(), 7);
+    assert_eq!(a.len(), 8);
     assert_eq!(strip(&a, "a"), strip(&b, "b"));
     assert_ne!(strip(&a, "a"), strip(&c, "c"));
 }
@@ -55,6 +55,7 @@ fn a_synthetic_organisation_ingests_without_a_reject_and_links() {
     for file in [
         "pagerduty/incidents.json",
         "pagerduty/users.json",
+        "pagerduty/oncalls.json",
         "slack/export.zip",
         "jira/search.json",
         "statuspage/incidents.json",

@@ -6,7 +6,8 @@
 //! (about 100 messages, status updates among them, a bot), Jira search JSON with a
 //! postmortem for most SEV1–3 incidents (some late, some missing) and about 4
 //! follow-ups each (some stale, some dropped), a Statuspage `incidents.json` for the
-//! customer-facing ones, a roster and a service catalog. The shapes are those real
+//! customer-facing ones, each team's weekly on-call rotation (PagerDuty `/oncalls`), a
+//! roster and a service catalog. The shapes are those real
 //! organisations show: log-normal durations, a few hot services, a few over-loaded
 //! responders, people in several time zones.
 
@@ -487,6 +488,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
         render.incident(&inc, &people)?;
     }
     summary.files = render.finish(&people)?;
+    summary.files.push(write_on_call(out, &people, opts)?);
     summary.files.push(write_roster(out, &people)?);
     summary.files.push(write_catalog(out, &services)?);
     Ok(summary)
@@ -501,6 +503,81 @@ fn write_users(out: &Path, people: &[Person], layout: Layout) -> Result<(PathBuf
             "time_zone": p.zone, "role": "user", "teams": [{"id": p.team, "type": "team_reference", "summary": p.team}]}))?;
     }
     users.finish()
+}
+
+/// Each team's weekly primary rotation over the two years, its engineers in turn
+/// (Monday 09:00 UTC to the next), as PagerDuty's `/oncalls` export or a canonical
+/// `on_call.csv`. No random draws: the rest of the organisation is unchanged by it.
+fn on_call_weeks(people: &[Person]) -> Vec<(usize, &'static str, i64)> {
+    let mut teams: Vec<&'static str> = people.iter().map(|p| p.team).collect();
+    teams.sort_unstable();
+    teams.dedup();
+    // EPOCH is a Monday (2024-07-01); rotations hand over at 09:00.
+    let first = EPOCH + 9 * HOUR;
+    let mut weeks = Vec::new();
+    for team in teams {
+        let crew: Vec<usize> = (0..people.len())
+            .filter(|i| people[*i].team == team && people[*i].function == "engineering")
+            .collect();
+        if crew.is_empty() {
+            continue;
+        }
+        for (k, start) in (first..EPOCH + 730 * DAY)
+            .step_by(7 * DAY as usize)
+            .enumerate()
+        {
+            weeks.push((crew[k % crew.len()], team, start));
+        }
+    }
+    weeks
+}
+
+fn write_on_call(out: &Path, people: &[Person], opts: &Options) -> Result<(PathBuf, u64)> {
+    let weeks = on_call_weeks(people);
+    match opts.form {
+        Form::Vendor => {
+            let path = out.join("pagerduty/oncalls.json");
+            let mut w = JsonArray::create(&path, "oncalls", opts.shapes.layout)?;
+            for (i, team, start) in weeks {
+                w.push(&json!({
+                    "escalation_policy": {"id": format!("EP-{team}"), "type": "escalation_policy_reference", "summary": team,
+                        "self": format!("https://api.pagerduty.com/escalation_policies/EP-{team}")},
+                    "escalation_level": 1,
+                    "schedule": {"id": format!("S-{team}"), "type": "schedule_reference", "summary": format!("{team} primary"),
+                        "self": format!("https://api.pagerduty.com/schedules/S-{team}")},
+                    "user": {"id": format!("PU{i}"), "type": "user_reference", "summary": people[i].name,
+                        "self": format!("https://api.pagerduty.com/users/PU{i}")},
+                    "start": ts(start),
+                    "end": ts(start + 7 * DAY),
+                }))?;
+            }
+            w.finish()
+        }
+        Form::Canonical => {
+            let path = out.join("on_call.csv");
+            let mut w = csv::Writer::from_path(&path)?;
+            w.write_record([
+                "person_id",
+                "schedule",
+                "escalation_policy",
+                "level",
+                "started_at",
+                "ended_at",
+            ])?;
+            for (i, team, start) in weeks {
+                w.write_record([
+                    people[i].email.as_str(),
+                    &format!("{team} primary"),
+                    team,
+                    "1",
+                    &ts(start),
+                    &ts(start + 7 * DAY),
+                ])?;
+            }
+            w.flush()?;
+            Ok((path.clone(), std::fs::metadata(&path)?.len()))
+        }
+    }
 }
 
 fn write_roster(out: &Path, people: &[Person]) -> Result<(PathBuf, u64)> {
