@@ -54,6 +54,7 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("Calling a change", "with fewer than 20 observations over both periods no change is claimed; otherwise p < 0.01 is strong evidence, p < 0.05 some, and above that the difference could be chance, stated with the smallest difference the samples would show. Shares are compared by Fisher's exact test."),
     ("Participation", "a person acknowledged a page, was assigned, held a role, or posted in the incident's channel; bots never count."),
     ("Off-hours / sleep hours", "outside 08:00–18:00 Monday–Friday / between 22:00 and 08:00, in the responder's own time zone."),
+    ("Night without rest", "a night with incident work in the person's sleep hours whose last stint was followed by more work within the recovery hours (default 12). A stint is a person's activity in one incident; a gap over 30 minutes starts a new one."),
     ("Phases", "medians with a bootstrap interval; a change is only called one when Mann–Whitney p < 0.05 with at least 20 incidents on each side."),
 ];
 
