@@ -132,6 +132,8 @@ columns! {
     LEVEL = "level",
     ENDED_AT = "ended_at",
     ENTRY_ID = "entry_id",
+    ALERT_ID = "alert_id",
+    ALERT_KEY = "alert_key",
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -366,6 +368,19 @@ const ON_CALL: &[Column] = &[
     c(col::SOURCE, Str),
 ];
 
+/// An alert a pager received: the signal before (or without) an incident. PagerDuty's
+/// `/alerts` (`alert_key` its deduplication key; `suppressed` ones never opened an
+/// incident), Opsgenie's alerts (`alias`).
+const ALERTS: &[Column] = &[
+    c(col::ALERT_ID, Str),
+    // The incident it opened or joined; null when it opened none.
+    c(col::INCIDENT_ID, Str),
+    c(col::ALERT_KEY, Str),
+    c(col::SERVICE, Str),
+    c(col::CREATED_AT, Timestamp),
+    c(col::SOURCE, Str),
+];
+
 const SERVICES: &[Column] = &[
     c(col::SERVICE, Str),
     c(col::TEAM, Str),
@@ -497,6 +512,7 @@ tables!(
     People,
     Services,
     OnCall,
+    Alerts,
     IngestRuns,
     IngestCounts,
     Rejects,
@@ -521,6 +537,7 @@ impl Table {
             Table::People => "people",
             Table::Services => "services",
             Table::OnCall => "on_call",
+            Table::Alerts => "alerts",
             Table::IngestRuns => "ingest_runs",
             Table::IngestCounts => "ingest_counts",
             Table::Rejects => "rejects",
@@ -548,6 +565,7 @@ impl Table {
             Table::People => PEOPLE,
             Table::Services => SERVICES,
             Table::OnCall => ON_CALL,
+            Table::Alerts => ALERTS,
             Table::IngestRuns => INGEST_RUNS,
             Table::IngestCounts => INGEST_COUNTS,
             Table::Rejects => REJECTS,
@@ -575,6 +593,7 @@ impl Table {
             Table::People => &[col::PERSON_ID],
             Table::Services => &[col::SERVICE],
             Table::OnCall => &[col::ENTRY_ID],
+            Table::Alerts => &[col::ALERT_ID],
             Table::IngestRuns => &[col::RUN_ID, col::FILE],
             Table::IngestCounts => &[col::RUN_ID, col::FILE, col::KIND],
             Table::Rejects => &[col::RUN_ID, col::FILE, col::LOCATION],

@@ -155,6 +155,14 @@ pub struct Person {
     pub timezone: Option<String>,
 }
 
+/// An alert: when, its deduplication key, and whether it opened or joined an incident.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub at: i64,
+    pub key: Option<String>,
+    pub incident: Option<String>,
+}
+
 /// An on-call entry: who, from when to when (none: without a bound).
 #[derive(Debug, Clone)]
 pub struct OnCallEntry {
@@ -181,6 +189,7 @@ pub struct Data {
     pub people: HashMap<String, Person>,
     pub services: HashMap<String, ServiceInfo>,
     pub on_call: Vec<OnCallEntry>,
+    pub alerts: Vec<Alert>,
     pub runs: DataFrame,
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
@@ -258,6 +267,7 @@ impl Data {
             Table::People,
             Table::Services,
             Table::OnCall,
+            Table::Alerts,
             Table::IngestRuns,
         ];
         let frames: HashMap<Table, DataFrame> = whole
@@ -302,6 +312,7 @@ impl Data {
             people,
             services: HashMap::new(),
             on_call: read_on_call(frame(Table::OnCall))?,
+            alerts: read_alerts(frame(Table::Alerts))?,
             runs: frame(Table::IngestRuns).clone(),
             latest: latest
                 .join()
@@ -552,6 +563,26 @@ fn read_people(df: &DataFrame) -> Result<People> {
         .filter_map(|(p, a)| Some((p?, crate::record::split_list(&a.unwrap_or_default()))))
         .collect();
     Ok((people, aliases))
+}
+
+/// The alerts with a time.
+fn read_alerts(df: &DataFrame) -> Result<Vec<Alert>> {
+    let (at, keys, incidents) = (
+        ints(df, col::CREATED_AT)?,
+        strs(df, col::ALERT_KEY)?,
+        strs(df, col::INCIDENT_ID)?,
+    );
+    Ok(at
+        .into_iter()
+        .zip(keys.into_iter().zip(incidents))
+        .filter_map(|(at, (key, incident))| {
+            Some(Alert {
+                at: at?,
+                key,
+                incident,
+            })
+        })
+        .collect())
 }
 
 /// The on-call entries that name a person.

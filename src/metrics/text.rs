@@ -276,9 +276,10 @@ fn workload(m: &Metrics, out: &mut String) {
     let pn = &m.page_noise;
     let _ = writeln!(
         out,
-        "Page noise: {} pages over {} paged incidents, median {} per incident (p90 {}, most {}); {} acknowledged\n",
+        "Page noise: {} pages over {} paged incidents, median {} per incident (p90 {}, most {}); {} acknowledged; {} alerts, {} without an incident, {} repeats of a key within 24 h\n",
         pn.pages, n(pn.paged_incidents), num(pn.pages_per_incident_median, 1), num(pn.pages_per_incident_p90, 1),
-        pn.pages_per_incident_max.map_or("–".into(), |m| m.to_string()), pct(pn.acknowledged_share)
+        pn.pages_per_incident_max.map_or("–".into(), |m| m.to_string()), pct(pn.acknowledged_share),
+        pn.alerts, pn.alerts_without_incident, pn.repeat_alerts
     );
 }
 

@@ -10,7 +10,7 @@
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
-use crate::schema::cell;
+use crate::schema::{cell, tables};
 use serde_json::Value as Json;
 
 pub struct Opsgenie;
@@ -157,6 +157,27 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     people.dedup();
     for p in people {
         rows.push(super::responder_row(&incident_id, &p, None, None, SOURCE).into());
+    }
+    // An alert (it has an `alias`, its deduplication key) is also kept as the alert it
+    // is, for page noise: the incident it stands for is itself.
+    if let (Some(alias), Some(at)) = (v.str_at("alias"), created) {
+        rows.push(
+            Row::of(tables::Alerts)
+                .with(cell::ALERT_ID, Value::text(&incident_id))
+                .with(cell::INCIDENT_ID, Value::text(&incident_id))
+                .with(cell::ALERT_KEY, Value::text(alias))
+                .with(
+                    cell::SERVICE,
+                    Value::opt_text(
+                        v.array_at("impactedServices")
+                            .first()
+                            .and_then(Json::as_str),
+                    ),
+                )
+                .with(cell::CREATED_AT, Value::Ts(at))
+                .with(cell::SOURCE, Value::text(SOURCE))
+                .into(),
+        );
     }
     Ok(rows)
 }

@@ -510,6 +510,15 @@ out["page_noise"] = {"pages": int(len(pg)), "paged_incidents": int(len(per_inc))
                      "pages_per_incident_p90": q(per_inc.to_numpy(dtype=float), 0.9),
                      "pages_per_incident_max": int(per_inc.max()) if len(per_inc) else None,
                      "acknowledged_share": float(by_as_of(pg["acknowledged_at"]).notna().sum() / len(pg)) if len(pg) else None}
+al_dir = os.path.join(STORE, "alerts")
+al = pd.read_parquet(al_dir) if os.path.isdir(al_dir) else pd.DataFrame(columns=["incident_id", "alert_key", "created_at"])
+al = al[al["created_at"].notna()]
+in_al = al[(al["created_at"] >= FROM) & (al["created_at"] < TO) & (al["created_at"] <= AS_OF)]
+keyed = al[al["alert_key"].notna()]
+repeats = sum(((keyed["alert_key"] == k) & (keyed["created_at"] < t) & (t - keyed["created_at"] <= DAY)).any()
+              for k, t in zip(in_al["alert_key"], in_al["created_at"]) if isinstance(k, str))
+out["page_noise"].update({"alerts": int(len(in_al)), "alerts_without_incident": int(in_al["incident_id"].isna().sum()),
+                          "repeat_alerts": int(repeats)})
 
 # --- 5. phases -------------------------------------------------------------------------
 ev = events.copy()

@@ -279,6 +279,33 @@ fn kind(path: &str, v: &Json) -> Kind {
     }
 }
 
+/// An alert (`/alerts`, `/incidents/{id}/alerts`): its incident, unless it was
+/// suppressed (it then opened none), its deduplication key and service.
+fn alert(path: &str, v: &Json) -> Item {
+    let row = || -> Result<Vec<Row>, Rejection> {
+        let id = v
+            .str_at("id")
+            .ok_or(Rejection::missing("an alert without 'id'"))?;
+        let created = v
+            .ts_at("created_at")?
+            .ok_or(Rejection::missing("an alert without 'created_at'"))?;
+        let suppressed = v.get("suppressed").and_then(Json::as_bool) == Some(true);
+        let incident = v
+            .str_at("incident.id")
+            .filter(|_| !suppressed)
+            .map(|i| format!("{SOURCE}:{i}"));
+        Ok(vec![Row::of(tables::Alerts)
+            .with(cell::ALERT_ID, Value::text(format!("{SOURCE}:{id}")))
+            .with(cell::INCIDENT_ID, Value::opt_text(incident))
+            .with(cell::ALERT_KEY, Value::opt_text(v.str_at("alert_key")))
+            .with(cell::SERVICE, Value::opt_text(v.str_at("service.summary")))
+            .with(cell::CREATED_AT, Value::Ts(created))
+            .with(cell::SOURCE, Value::text(SOURCE))
+            .into()])
+    };
+    Item::of(path, row(), || v.to_string())
+}
+
 /// The name of the first team a user or incident lists.
 fn first_team(v: &Json) -> Option<&str> {
     v.array_at("teams")
@@ -382,10 +409,7 @@ impl Reader<'_> {
                 Rejection::missing("a notes export does not say which incident its notes belong to; export log entries (annotate entries) instead"),
                 "",
             ))),
-            Kind::Alert => emit(Item::skip(
-                path,
-                "a PagerDuty alert: incidents and their log entries carry what the metrics need",
-            )),
+            Kind::Alert => emit(alert(path, &v)),
             Kind::OnCall => emit(oncall::item(path, &v)),
             Kind::Incident => emit(self.incident(path, &v)),
         }
