@@ -304,22 +304,35 @@ fn a_period_without_incidents_says_so_and_does_not_pass() {
     );
 }
 
+/// The outcome of the rule on `metric` when the demo's Q3 is reviewed under `policy` (the
+/// example `init --policy` writes when none), written to `out`.
+fn outcome(w: &Workdir, policy: Option<&str>, out: &str, metric: &str) -> serde_json::Value {
+    let p = w.path().join(format!("{out}.toml"));
+    match policy {
+        Some(text) => std::fs::write(&p, text).unwrap(),
+        None => {
+            w.run_status(&["init", "--policy", "--out", p.to_str().unwrap()], 0);
+        }
+    }
+    review(w, Some(p.to_str().unwrap()), out, 1);
+    let outcomes: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join(out).join("policy.json")).unwrap())
+            .unwrap();
+    outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["metric"] == metric)
+        .cloned()
+        .unwrap_or_else(|| panic!("the policy has a rule on {metric}"))
+}
+
 #[test]
 fn the_example_policy_catches_one_person_in_most_incidents() {
     // The demo's report opens on one person in 27 of 34 incidents; the example policy
     // written by `init --policy` has a rule on that share, and it fails.
     let w = Workdir::with_demo();
-    let p = w.path().join("example.toml");
-    w.run_status(&["init", "--policy", "--out", p.to_str().unwrap()], 0);
-    review(&w, Some(p.to_str().unwrap()), "rev", 1);
-    let outcomes: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path().join("rev/policy.json")).unwrap()).unwrap();
-    let rule = outcomes
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["metric"] == "responders.most_loaded_incident_share")
-        .expect("the example policy has a rule on the most-loaded person's share");
+    let rule = outcome(&w, None, "rev", "responders.most_loaded_incident_share");
     assert_eq!(rule["status"], "fail");
     assert_eq!(rule["observed"].as_f64().unwrap(), 27.0 / 34.0);
 }
@@ -330,33 +343,12 @@ fn the_example_policy_puts_a_ceiling_on_nights_without_rest_per_person() {
     // within 12 hours (the most of anyone; the team report lists her 2, the others at
     // most 1): at the example's ceiling of 2, the rule passes; at 1 it fails.
     let w = Workdir::with_demo();
-    let p = w.path().join("example.toml");
-    w.run_status(&["init", "--policy", "--out", p.to_str().unwrap()], 0);
-    review(&w, Some(p.to_str().unwrap()), "rev", 1);
-    let outcomes: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path().join("rev/policy.json")).unwrap()).unwrap();
-    let rule = |outcomes: &serde_json::Value| {
-        outcomes
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["metric"] == "recovery.most_nights_without_rest")
-            .cloned()
-            .expect("the example policy has a ceiling on nights without rest")
-    };
-    let r = rule(&outcomes);
+    let metric = "recovery.most_nights_without_rest";
+    let r = outcome(&w, None, "rev", metric);
     assert_eq!(
         (r["status"].as_str(), r["observed"].as_f64()),
         (Some("pass"), Some(2.0))
     );
-    let strict = w.path().join("strict.toml");
-    std::fs::write(
-        &strict,
-        "[[rule]]\nmetric = \"recovery.most_nights_without_rest\"\nop = \"<=\"\nvalue = 1\n",
-    )
-    .unwrap();
-    review(&w, Some(strict.to_str().unwrap()), "rev2", 1);
-    let outcomes: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(w.path().join("rev2/policy.json")).unwrap()).unwrap();
-    assert_eq!(rule(&outcomes)["status"], "fail");
+    let strict = format!("[[rule]]\nmetric = \"{metric}\"\nop = \"<=\"\nvalue = 1\n");
+    assert_eq!(outcome(&w, Some(&strict), "rev2", metric)["status"], "fail");
 }
