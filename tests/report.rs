@@ -1483,3 +1483,31 @@ fn a_team_chart_draws_the_teams_own_services_whatever_their_overall_rank() {
     let svg = std::fs::read_to_string(w.path().join("teams/platform-hotspots.svg")).unwrap();
     assert!(svg.contains(">\nauth-service\n</text>"), "{svg}");
 }
+
+#[test]
+fn the_recovery_finding_says_so_when_every_night_was_followed_by_rest() {
+    // The PagerDuty organisation: Ana (Berlin) and Bo (New York) each have one night of
+    // incident work in their own sleep hours (Ana's on PI1 from 23:30 Berlin time), and
+    // no more work follows within 12 hours. The finding is shown among the few this
+    // store supports, and neither its title nor its sentence claims missing rest.
+    let w = Workdir::new();
+    w.ingest(&[
+        &fixtures().join("pagerduty/org"),
+        &fixtures().join("pagerduty/oncall"),
+    ]);
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    let (nights, restless) = (
+        m["recovery"]["nights_with_activity"].as_u64().unwrap(),
+        m["recovery"]["nights_without_rest"].as_u64().unwrap(),
+    );
+    assert_eq!((nights, restless), (2, 0));
+    let md = report_text(&w, &["--period", "2026-07"], "jul.md");
+    assert!(
+        md.contains(
+            ". Nights of incident work were followed by rest.\n\nAll 2 nights with incident \
+             work were followed by at least 12 hours without more."
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("often go without rest"), "{md}");
+}

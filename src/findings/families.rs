@@ -579,14 +579,22 @@ pub(crate) fn recovery(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         return None;
     }
     let share = r.nights_without_rest as f64 / r.nights_with_activity as f64;
-    let mut sentence = format!(
-        "{} worked at night and again within {} hours on {} of the {} nights with incident work ({})",
-        crate::words::count(r.people_without_rest as u64, "person", "people"),
-        trim(r.recovery_hours, 1),
-        n(r.nights_without_rest),
-        n(r.nights_with_activity),
-        pct(share)
-    );
+    let mut sentence = if r.nights_without_rest == 0 {
+        format!(
+            "All {} nights with incident work were followed by at least {} hours without more",
+            n(r.nights_with_activity),
+            trim(r.recovery_hours, 1),
+        )
+    } else {
+        format!(
+            "{} worked at night and again within {} hours on {} of the {} nights with incident work ({})",
+            crate::words::count(r.people_without_rest as u64, "person", "people"),
+            trim(r.recovery_hours, 1),
+            n(r.nights_without_rest),
+            n(r.nights_with_activity),
+            pct(share)
+        )
+    };
     let then = &prev.recovery;
     let mut comparison = None;
     if then.nights_with_activity > 0 {
@@ -616,12 +624,17 @@ pub(crate) fn recovery(m: &Metrics, prev: &Baseline) -> Option<Finding> {
     );
     Some(Finding {
         family: Family::Recovery,
-        title: match comparison.as_ref().and_then(Comparison::rose) {
-            Some(true) => "More nights of incident work go without rest than before.".into(),
-            Some(false) => {
+        title: match (share, comparison.as_ref().and_then(Comparison::rose)) {
+            _ if r.nights_without_rest == 0 => {
+                "Nights of incident work were followed by rest.".into()
+            }
+            (_, Some(true)) => "More nights of incident work go without rest than before.".into(),
+            (s, Some(false)) if s >= 0.25 => {
                 "Nights of incident work often go without rest, fewer than before.".into()
             }
-            None => "Nights of incident work often go without rest.".into(),
+            (_, Some(false)) => "Fewer nights of incident work go without rest than before.".into(),
+            (s, None) if s >= 0.25 => "Nights of incident work often go without rest.".into(),
+            (_, None) => "Some nights of incident work go without rest.".into(),
         },
         sentence,
         asks: decision.as_ref().map(|_| Ask::ProtectRest),
