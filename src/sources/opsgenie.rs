@@ -45,14 +45,19 @@ impl Source for Opsgenie {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        // A schedule timeline is one object (a few weeks of periods), read whole.
-        if input.text().contains("\"finalTimeline\"") {
-            return super::opsgenie_timeline::read(input, emit);
-        }
-        let (_, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
-            emit(record(&path, &v, ctx))
+        let (envelope, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
+            if super::opsgenie_timeline::is_timeline(&v) {
+                super::opsgenie_timeline::items(&path, &v, emit)
+            } else {
+                emit(record(&path, &v, ctx))
+            }
         })?;
         rejects.into_iter().for_each(&mut *emit);
+        // Jira Service Management's timeline is the document itself, without `data`.
+        let whole = Json::Object(envelope);
+        if super::opsgenie_timeline::is_timeline(&whole) {
+            super::opsgenie_timeline::items("$", &whole, emit);
+        }
         Ok(Vec::new())
     }
 }

@@ -14,40 +14,9 @@ use crate::record::{Item, Record, Reject, Rejection, Row, Value};
 use crate::schema::{cell, tables};
 use serde_json::Value as Json;
 
-/// Reads a timeline response whole: its periods, or why it is none.
-pub fn read(
-    input: &super::Input,
-    emit: &mut dyn FnMut(Item),
-) -> Result<Vec<String>, super::FileError> {
-    let text = std::fs::read(&input.path)?;
-    let v: Json = match serde_json::from_slice(&text) {
-        Ok(v) => v,
-        Err(e) => {
-            emit(Item::Reject(Reject::new(
-                format!("line {}", e.line()),
-                Rejection::syntax(format!("expected a schedule timeline response: {e}")),
-                "",
-            )));
-            return Ok(Vec::new());
-        }
-    };
-    match timeline(&v) {
-        Some((at, t)) => items(at, t, emit),
-        None => emit(Item::Reject(Reject::new(
-            "$",
-            Rejection::unexpected("expected 'finalTimeline' under 'data' or at the top"),
-            "",
-        ))),
-    }
-    Ok(Vec::new())
-}
-
-/// The timeline object of a response, if `v` is one: under `data`, or `v` itself.
-pub fn timeline(v: &Json) -> Option<(&str, &Json)> {
-    match v.get("data") {
-        Some(d) if d.get("finalTimeline").is_some() => Some(("$.data", d)),
-        _ => v.get("finalTimeline").is_some().then_some(("$", v)),
-    }
+/// Whether `v` is a schedule timeline (the object under `data`, or JSM's document).
+pub fn is_timeline(v: &Json) -> bool {
+    v.get("finalTimeline").is_some()
 }
 
 /// One item per period of the final timeline, each at its JSON path.
@@ -129,9 +98,9 @@ mod tests {
     use super::*;
 
     fn collect(v: &Json) -> Vec<Item> {
-        let (at, t) = timeline(v).expect("a timeline");
+        assert!(is_timeline(v));
         let mut out = Vec::new();
-        items(at, t, &mut |i| out.push(i));
+        items("$", v, &mut |i| out.push(i));
         out
     }
 

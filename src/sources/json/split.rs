@@ -534,9 +534,11 @@ impl<'k, R: Read> Split<'k, R> {
                 self.doc_streamed = true;
                 return Step::Go;
             }
-            // A null or an object where records were expected holds none; any
-            // other value is an error, worded by the streaming parser.
-            if !matches!(self.peek(), Some(b'n' | b'{')) {
+            // A null where records were expected holds none. One object there is one
+            // record, and any other value an error: both are left to the streaming
+            // parser (such responses are small), which hands on the one and words the
+            // other.
+            if self.peek() != Some(b'n') {
                 return Step::Stop;
             }
         }
