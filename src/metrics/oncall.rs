@@ -2,7 +2,7 @@
 //! period, how many of them fell outside business hours, and how many pages came per
 //! on-call hour.
 
-use super::workload::{clock_of, merge, team_of, Hours, Span};
+use super::workload::{merge, team_of, Clocks, Hours, Span};
 use super::{ratio_f, Ctx};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,10 +68,11 @@ pub fn compute(ctx: &Ctx) -> OnCall {
             }
         }
     }
+    let clocks = Clocks::new(ctx);
     let (mut total, mut total_pages) = (Hours::default(), 0);
     let mut by_person: Vec<PersonOnCall> = Vec::new();
     for (person, spans) in spans {
-        let (clock, _) = clock_of(ctx, person);
+        let (clock, _) = clocks.of(person);
         let timeline = merge(spans);
         let mut h = Hours::default();
         timeline.iter().for_each(|s| h.add_span(&clock, *s));

@@ -1,12 +1,13 @@
 //! Section 4 of docs/metrics.md, Responder spread: how concentrated responding is on a few people, and how much of
 //! the paging lands outside business hours or in sleep hours, in each person's own zone.
 
+use super::workload::{Clock, Clocks};
 use super::Ctx;
 use crate::stats::{entropy_norm, gini, top1_share, top_share};
-use chrono::{Datelike, Timelike, Weekday};
+use chrono::Timelike;
 use chrono_tz::Tz;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Responders {
@@ -82,20 +83,16 @@ fn heroes(per_person: &BTreeMap<&str, usize>, total: usize, share: f64) -> Vec<H
     h
 }
 
-/// Off-hours and sleep-hours flags of an instant in `tz`.
+/// Off-hours and sleep-hours flags of an instant in `tz` (a sleep hour may also be a
+/// business hour, with settings that make them overlap: both flags are given).
 pub fn bands(t: i64, tz: Tz, business: [u32; 2], sleep: [u32; 2]) -> (bool, bool) {
-    let local = chrono::DateTime::from_timestamp_micros(t)
-        .expect("in range")
-        .with_timezone(&tz);
-    let h = local.hour();
-    let weekday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
-    let in_business = weekday && h >= business[0] && h < business[1];
-    let in_sleep = if sleep[0] <= sleep[1] {
-        h >= sleep[0] && h < sleep[1]
-    } else {
-        h >= sleep[0] || h < sleep[1]
+    let clock = Clock {
+        tz,
+        business,
+        sleep,
     };
-    (!in_business, in_sleep)
+    let local = clock.local(t);
+    (!clock.is_business(local), clock.in_sleep(local.hour()))
 }
 
 /// Distinct (incident, person) pairs.
@@ -171,11 +168,7 @@ pub fn compute(ctx: &Ctx<'_>) -> Responders {
         *counted.entry(person).or_default() += 1;
     }
     let per_person: BTreeMap<&str, usize> = counted.into_iter().collect();
-    let zones: HashMap<&str, Tz> = data
-        .people
-        .iter()
-        .filter_map(|(id, p)| Some((id.as_str(), p.timezone.as_deref()?.parse::<Tz>().ok()?)))
-        .collect();
+    let clocks = Clocks::new(ctx);
     let (mut pages, mut off, mut sleep) = (0, 0, 0);
     for p in data
         .pages
@@ -183,15 +176,10 @@ pub fn compute(ctx: &Ctx<'_>) -> Responders {
         .filter(|p| in_p.contains(p.incident.as_str()))
     {
         pages += 1;
-        let tz = p
-            .person
-            .as_deref()
-            .and_then(|id| zones.get(id))
-            .copied()
-            .unwrap_or(Tz::UTC);
-        let (is_off, is_sleep) = p.sent.map_or((false, false), |t| {
-            bands(t, tz, cfg.business_hours, cfg.sleep_hours)
-        });
+        let c = clocks.of(p.person.as_deref().unwrap_or("")).0;
+        let (is_off, is_sleep) = p
+            .sent
+            .map_or((false, false), |t| bands(t, c.tz, c.business, c.sleep));
         off += usize::from(is_off);
         sleep += usize::from(is_sleep);
         if let Some(person) = &p.person {
