@@ -964,8 +964,18 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
             other => other,
         }
     }
-    // The part of the document a line speaks of: a finding's family and comparison from
-    // its heading (the top insight is the first finding) to the next heading.
+    // A key a finding lists ("workload.person_hours", "hotspots[0].share").
+    fn at<'a>(doc: &'a Value, key: &str) -> &'a Value {
+        key.split('.')
+            .fold(doc, |v, part| match part.split_once('[') {
+                Some((name, i)) => &v[name][i.trim_end_matches(']').parse::<usize>().unwrap()],
+                None => &v[part],
+            })
+    }
+    // The part of the document a line speaks of: a finding's family, the other values
+    // its keys name, and its comparison, from its heading (the top insight is the first
+    // finding) to the next heading, or on a line of its own among what did and did not
+    // change.
     fn scope_of<'a>(
         doc: &'a Value,
         line: &str,
@@ -977,13 +987,22 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
             // Captions and decisions: fixed wording.
             return Vec::new();
         }
+        let finding = finding.or_else(|| {
+            let sentence = line.strip_prefix("- ")?;
+            findings.iter().find(|f| f["sentence"] == sentence)
+        });
         if let Some(f) = finding {
-            let family = f["family"].as_str().unwrap();
-            return vec![
-                &doc[family_key(family)],
-                &f["comparison"],
-                &doc["incidents"],
-            ];
+            let family = family_key(f["family"].as_str().unwrap());
+            let mut parts = vec![&doc[family], &f["comparison"], &doc["incidents"]];
+            for k in f["keys"].as_array().unwrap() {
+                let k = k.as_str().unwrap();
+                if !k.starts_with(family) {
+                    let v = at(doc, k);
+                    assert!(!v.is_null(), "{k}: a key the document does not hold");
+                    parts.push(v);
+                }
+            }
+            return parts;
         }
         // A decision asked last period: its follow-up's comparison.
         if let Some(d) = doc["decisions_followed"]["decisions"]
@@ -996,9 +1015,6 @@ fn numbers_trace_to_the_document(md: &str, doc: &serde_json::Value) -> usize {
         }
         if line.starts_with("- The median time to") {
             vec![&doc["phases"]]
-        } else if line.starts_with("- The median gap between status updates") {
-            let comms = findings.iter().find(|f| f["family"] == "comms").unwrap();
-            vec![&doc["comms"], &comms["comparison"]]
         } else if line.starts_with("> ") {
             vec![&doc["data_quality"]]
         } else if first || line.starts_with("- Hotspots: the service is known") {
@@ -1216,6 +1232,7 @@ fn a_decision_drawn_from_a_pattern_needs_enough_incidents() {
     assert!(
         md.contains(
             "12 of 15 pages reached people outside their business hours, 9 of them in sleep \
+             hours. Incident work took 13 person-hours, 8 of them in the responders' sleep \
              hours. With 5 incidents, too few to base a decision on.\n"
         ),
         "{md}"

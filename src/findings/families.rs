@@ -343,6 +343,15 @@ pub(crate) fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             n(r.sleep_hours_pages)
         );
     }
+    let w = &m.workload;
+    if w.stints > 0 {
+        let h = &w.hours;
+        sentence += &format!(
+            " Incident work took {} person-hours, {} of them in the responders' sleep hours.",
+            trim(h.person_hours(), 0),
+            trim(crate::metrics::workload::Hours::hours(h.sleep), 0)
+        );
+    }
     let off = if r.pages > 0 {
         r.off_hours_pages as f64 / r.pages as f64
     } else {
@@ -375,6 +384,8 @@ pub(crate) fn responders(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "responders.top10pct_share",
             "responders.off_hours_pages",
             "responders.sleep_hours_pages",
+            "workload.person_hours",
+            "workload.sleep_hours",
         ],
         comparison,
     })
@@ -515,12 +526,6 @@ pub(crate) fn comms(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         ],
         comparison,
     })
-}
-
-/// The line "what did not change" gives status-update cadence when it is not among
-/// the findings shown.
-pub fn comms_line(m: &Metrics, prev: &Baseline) -> Option<String> {
-    comms_sentence(m, prev).map(|(s, _, _)| s)
 }
 
 /// "What did not change": the phases, each either a tested change or a plain

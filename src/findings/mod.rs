@@ -21,14 +21,15 @@ mod families;
 
 pub use coverage::Coverage;
 pub use evidence::{compare, p_value, pct, trim, Comparison, Share};
-pub use families::{comms_line, phases_context};
+pub use families::phases_context;
 
 use crate::metrics::{Baseline, Metrics};
 use evidence::*;
 use families::*;
 use serde::Serialize;
 
-/// How many findings a report shows, most salient first (the rest are in metrics.json).
+/// How many findings a report shows with their chart and decision, most salient first
+/// (the executive report gives the rest in one line each; all are in metrics.json).
 pub const SHOWN: usize = 5;
 
 /// Below this many observations (both periods together) no change is claimed.

@@ -124,16 +124,10 @@ pub fn exec(
         .iter()
         .filter_map(|v| v.finding.decision.as_ref())
         .collect();
-    // What did not change: the phases, and status-update cadence unless a finding
-    // shown already gives it.
+    // What did not change, and what did: the phases, then in one line each the
+    // findings there is no room to chart (their sentence carries the comparison).
     let mut unchanged = findings::phases_context(m);
-    if a.coverage.comms
-        && !views
-            .iter()
-            .any(|v| v.finding.family == findings::Family::Comms)
-    {
-        unchanged.extend(findings::comms_line(m, &a.previous));
-    }
+    unchanged.extend(a.findings[views.len()..].iter().map(|f| f.sentence.clone()));
     use minijinja::Value as V;
     let definitions: Vec<V> = DEFINITIONS
         .iter()
