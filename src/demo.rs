@@ -36,6 +36,7 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../fixtures/demo/action_items.csv"),
     ),
     ("on_call.csv", include_str!("../fixtures/demo/on_call.csv")),
+    ("alerts.csv", include_str!("../fixtures/demo/alerts.csv")),
 ];
 
 /// Writes the sample exports into `dir/exports` and ingests them into `dir/store`.

@@ -454,3 +454,25 @@ fn periods_as_people_say_them() {
         "{err}"
     );
 }
+
+#[test]
+fn the_demo_s_alerts_flap_more_in_the_third_quarter() {
+    // Counted from fixtures/demo/alerts.csv by a separate script: one alert per
+    // incident (28 in Q2, 34 in Q3) and order-pipeline's consumer-lag bursts (16 and 39
+    // firings in 5 and 12 bursts, none opening an incident); a repeat is an alert whose
+    // key fired in the 24 hours before it (within bursts, and two incidents' keys).
+    let w = Workdir::with_demo();
+    for (period, alerts, without, repeats) in [("2026-Q2", 44, 16, 11), ("2026-Q3", 73, 39, 29)] {
+        let m = w.metrics_json(&["--period", period]);
+        let n = &m["page_noise"];
+        assert_eq!(
+            (
+                &n["alerts"],
+                &n["alerts_without_incident"],
+                &n["repeat_alerts"]
+            ),
+            (&alerts.into(), &without.into(), &repeats.into()),
+            "{period}"
+        );
+    }
+}
