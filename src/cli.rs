@@ -86,9 +86,11 @@ pub enum Command {
     /// Write a synthetic organisation's exports in the real vendor formats (for
     /// benchmarks and trials)
     #[command(
-        after_help = "Writes pagerduty/incidents.json and users.json, slack/export.zip, \
-        jira/search.json, statuspage/incidents.json, people.csv and services.csv: about 10 \
-        pages, 4 follow-ups and --messages chat messages per incident, over two years. \
+        after_help = "Writes pagerduty/incidents.json, users.json, oncalls.json and \
+        alerts.json, slack/export.zip, jira/search.json, statuspage/incidents.json, \
+        people.csv and services.csv: about 10 pages, 4 follow-ups and --messages chat \
+        messages per incident, over two years; weekly on-call rotations; each incident's \
+        alert, and a flapping alert after every seventh that opens none. \
         --pagerduty-log and --layout choose how the exports are laid out, as real exports \
         differ (the same records whichever is chosen). The same --seed gives \
         byte-identical files. With --form canonical, the same organisation \

@@ -42,7 +42,7 @@ fn the_same_seed_gives_byte_identical_files() {
             })
             .collect()
     };
-    assert_eq!(a.len(), 8);
+    assert_eq!(a.len(), 9);
     assert_eq!(strip(&a, "a"), strip(&b, "b"));
     assert_ne!(strip(&a, "a"), strip(&c, "c"));
 }
@@ -56,6 +56,7 @@ fn a_synthetic_organisation_ingests_without_a_reject_and_links() {
         "pagerduty/incidents.json",
         "pagerduty/users.json",
         "pagerduty/oncalls.json",
+        "pagerduty/alerts.json",
         "slack/export.zip",
         "jira/search.json",
         "statuspage/incidents.json",
@@ -259,5 +260,26 @@ fn jira_as_its_csv_export_gives_the_tickets_of_its_json() {
         "{} {}",
         hours(&x),
         hours(&y)
+    );
+}
+
+#[test]
+fn synthetic_alerts_flap_without_an_incident() {
+    // 60 incidents: one alert each, and after incidents 6, 13, …, 55 (8 of them) three
+    // firings of the service's flapping alert an hour apart, suppressed: 84 alerts, 24
+    // without an incident, and 16 repeats (the second and third of each burst; bursts
+    // of one service are days apart).
+    let w = Workdir::new();
+    let dir = synth(&w, "org", "11");
+    w.ingest(&[&dir]);
+    let m = w.metrics_json(&["--from", "2024-01-01", "--to", "2027-01-01"]);
+    let n = &m["page_noise"];
+    assert_eq!(
+        (
+            &n["alerts"],
+            &n["alerts_without_incident"],
+            &n["repeat_alerts"]
+        ),
+        (&84.into(), &24.into(), &16.into())
     );
 }

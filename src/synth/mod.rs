@@ -417,6 +417,7 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
     };
     let span = 730 * DAY;
     let mut t = EPOCH;
+    let mut fired = Vec::with_capacity(opts.incidents);
     for i in 0..opts.incidents {
         t += (g.unit() * 2.0 * span as f64 / opts.incidents as f64) as i64;
         let service = g.pick(&services, |s| s.weight);
@@ -486,9 +487,17 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
             public,
         };
         render.incident(&inc, &people)?;
+        fired.push(Fired {
+            i,
+            number: inc.number,
+            service: &service.name,
+            key: inc.title.replacen(' ', "/", 1),
+            at: t,
+        });
     }
     summary.files = render.finish(&people)?;
     summary.files.push(write_on_call(out, &people, opts)?);
+    summary.files.push(write_alerts(out, &fired, opts)?);
     summary.files.push(write_roster(out, &people)?);
     summary.files.push(write_catalog(out, &services)?);
     Ok(summary)
@@ -572,6 +581,89 @@ fn write_on_call(out: &Path, people: &[Person], opts: &Options) -> Result<(PathB
                     "1",
                     &ts(start),
                     &ts(start + 7 * DAY),
+                ])?;
+            }
+            w.flush()?;
+            Ok((path.clone(), std::fs::metadata(&path)?.len()))
+        }
+    }
+}
+
+/// The alert an incident followed.
+struct Fired<'a> {
+    i: usize,
+    number: i64,
+    service: &'a str,
+    key: String,
+    at: i64,
+}
+
+/// The alerts: each incident follows one, a minute before it started, keyed by its
+/// title; and after every seventh incident its service's `flapping` alert fires three
+/// times, six to eight hours later, opening no incident (PagerDuty suppresses it). As
+/// PagerDuty's `/alerts` export or a canonical `alerts.csv`; no random draws.
+fn write_alerts(out: &Path, fired: &[Fired], opts: &Options) -> Result<(PathBuf, u64)> {
+    struct Alert<'a> {
+        id: String,
+        /// The incident it opened.
+        of: Option<&'a Fired<'a>>,
+        key: String,
+        at: i64,
+        service: &'a str,
+    }
+    let mut alerts = Vec::new();
+    for f in fired {
+        alerts.push(Alert {
+            id: format!("A{}", f.i),
+            of: Some(f),
+            key: f.key.clone(),
+            at: f.at - MINUTE,
+            service: f.service,
+        });
+        if f.i % 7 == 6 {
+            for k in 0..3 {
+                alerts.push(Alert {
+                    id: format!("A{}-{k}", f.i),
+                    of: None,
+                    key: format!("{}/flapping", f.service),
+                    at: f.at + (6 + k) * HOUR,
+                    service: f.service,
+                });
+            }
+        }
+    }
+    match opts.form {
+        Form::Vendor => {
+            let path = out.join("pagerduty/alerts.json");
+            let mut w = JsonArray::create(&path, "alerts", opts.shapes.layout)?;
+            for a in alerts {
+                w.push(&json!({
+                    "id": a.id, "type": "alert", "summary": a.key, "status": "resolved",
+                    "created_at": ts(a.at), "alert_key": a.key, "suppressed": a.of.is_none(),
+                    "service": {"id": format!("S{}", a.service), "type": "service_reference", "summary": a.service},
+                    "incident": a.of.map(|f| json!({"id": format!("Q{}", f.i), "type": "incident_reference"})),
+                }))?;
+            }
+            w.finish()
+        }
+        Form::Canonical => {
+            let path = out.join("alerts.csv");
+            let mut w = csv::Writer::from_path(&path)?;
+            w.write_record([
+                "alert_id",
+                "incident_id",
+                "alert_key",
+                "service",
+                "created_at",
+            ])?;
+            for a in alerts {
+                let incident = a.of.map(|f| format!("acme:{}", f.number));
+                w.write_record([
+                    a.id.as_str(),
+                    incident.as_deref().unwrap_or(""),
+                    &a.key,
+                    a.service,
+                    &ts(a.at),
                 ])?;
             }
             w.flush()?;
