@@ -374,6 +374,12 @@ fn opsgenie_alerts_csv_by_header_name() {
     assert_eq!(drill[col::IS_DRILL], Value::Bool(true));
     let who = &rows(&s, Table::Participants, col::INCIDENT_ID, "opsgenie:a-1")[0];
     assert_eq!(who[col::PERSON_ID], Value::text("ops@acme.example"));
+    // Each alert with its alias is also kept as an alert, for page noise.
+    let alert = &rows(&s, Table::Alerts, col::ALERT_ID, "opsgenie:a-1")[0];
+    assert_eq!(alert[col::ALERT_KEY], Value::text("disk-db3"));
+    assert_eq!(alert[col::INCIDENT_ID], Value::text("opsgenie:a-1"));
+    assert_eq!(alert[col::CREATED_AT], t("2026-07-03T10:00:00Z"));
+    assert_eq!(rows(&s, Table::Alerts, col::SOURCE, "opsgenie").len(), 2);
 }
 
 #[test]

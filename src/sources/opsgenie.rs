@@ -166,23 +166,25 @@ fn incident(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
     // An alert (it has an `alias`, its deduplication key) is also kept as the alert it
     // is, for page noise: the incident it stands for is itself.
     if let (Some(alias), Some(at)) = (v.str_at("alias"), created) {
-        rows.push(
-            Row::of(tables::Alerts)
-                .with(cell::ALERT_ID, Value::text(&incident_id))
-                .with(cell::INCIDENT_ID, Value::text(&incident_id))
-                .with(cell::ALERT_KEY, Value::text(alias))
-                .with(
-                    cell::SERVICE,
-                    Value::opt_text(
-                        v.array_at("impactedServices")
-                            .first()
-                            .and_then(Json::as_str),
-                    ),
-                )
-                .with(cell::CREATED_AT, Value::Ts(at))
-                .with(cell::SOURCE, Value::text(SOURCE))
-                .into(),
-        );
+        let service = v
+            .array_at("impactedServices")
+            .first()
+            .and_then(Json::as_str);
+        rows.push(alert_row(&incident_id, alias, service, at));
     }
     Ok(rows)
+}
+
+/// An alert kept as itself for page noise (the API's and the CSV export's): the
+/// incident it stands for is itself, its `alias` the deduplication key.
+pub(crate) fn alert_row(incident_id: &str, alias: &str, service: Option<&str>, at: i64) -> Row {
+    Row::from(
+        Row::of(tables::Alerts)
+            .with(cell::ALERT_ID, Value::text(incident_id))
+            .with(cell::INCIDENT_ID, Value::text(incident_id))
+            .with(cell::ALERT_KEY, Value::text(alias))
+            .with(cell::SERVICE, Value::opt_text(service))
+            .with(cell::CREATED_AT, Value::Ts(at))
+            .with(cell::SOURCE, Value::text(SOURCE)),
+    )
 }

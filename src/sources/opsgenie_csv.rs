@@ -1,5 +1,5 @@
 //! Opsgenie's alerts CSV, by header name (one table of accepted spellings). Each alert
-//! becomes an incident, as in the alerts API. Times without an offset need
+//! becomes an incident, as in the alerts API, and with its `Alias` is kept as an alert. Times without an offset need
 //! `[sources.opsgenie] timezone`; epoch milliseconds are accepted.
 
 use super::table_csv::{self, Fields, Spellings};
@@ -120,6 +120,9 @@ fn row(f: &Fields, ctx: &Context, zone: Option<chrono_tz::Tz>) -> Result<Vec<Row
             format!("{source}:{who}")
         };
         rows.push(super::responder_row(&incident_id, &person, None, None, source).into());
+    }
+    if let (Some(alias), Some(at)) = (f.get("alias"), created) {
+        rows.push(super::opsgenie::alert_row(&incident_id, alias, None, at));
     }
     Ok(rows)
 }
