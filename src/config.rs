@@ -21,6 +21,8 @@ pub struct Config {
     pub responders: RespondersConfig,
     pub workload: WorkloadConfig,
     pub recovery: RecoveryConfig,
+    pub changes: ChangesConfig,
+    pub recurrence: RecurrenceConfig,
     pub action_items: ActionItemsConfig,
     pub comms: CommsConfig,
     pub chat: ChatConfig,
@@ -284,6 +286,58 @@ impl Default for RecoveryConfig {
     }
 }
 
+/// Which incidents a change induced (docs/metrics.md, Changes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChangesConfig {
+    /// A successful production deployment of an incident's service at most this many
+    /// hours before the incident started may have induced it.
+    pub window_hours: f64,
+    /// Environments that are production (compared without case); a deployment that
+    /// names no environment is taken to be one.
+    pub production: Vec<String>,
+}
+
+impl Default for ChangesConfig {
+    fn default() -> Self {
+        ChangesConfig {
+            window_hours: 24.0,
+            production: ["production", "prod", "prd", "live"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+impl ChangesConfig {
+    pub fn is_production(&self, environment: Option<&str>) -> bool {
+        environment.is_none_or(|e| {
+            self.production
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(e.trim()))
+        })
+    }
+}
+
+/// When an incident recurs (docs/metrics.md, Recurrence).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecurrenceConfig {
+    /// How far back an earlier incident may be, in days.
+    pub days: f64,
+    /// The least Jaccard similarity of two titles' words for them to be similar.
+    pub similarity: f64,
+}
+
+impl Default for RecurrenceConfig {
+    fn default() -> Self {
+        RecurrenceConfig {
+            days: 30.0,
+            similarity: 0.6,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActionItemsConfig {
@@ -475,6 +529,21 @@ impl Config {
                 "recovery.hours".into(),
                 config.recovery.hours,
                 f64::INFINITY,
+            ),
+            (
+                "changes.window_hours".into(),
+                config.changes.window_hours,
+                f64::INFINITY,
+            ),
+            (
+                "recurrence.days".into(),
+                config.recurrence.days,
+                f64::INFINITY,
+            ),
+            (
+                "recurrence.similarity".into(),
+                config.recurrence.similarity,
+                1.0,
             ),
         ];
         numbers.extend(

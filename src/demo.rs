@@ -37,6 +37,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("on_call.csv", include_str!("../fixtures/demo/on_call.csv")),
     ("alerts.csv", include_str!("../fixtures/demo/alerts.csv")),
+    (
+        "deployments.csv",
+        include_str!("../fixtures/demo/deployments.csv"),
+    ),
 ];
 
 /// Writes the sample exports into `dir/exports` and ingests them into `dir/store`.

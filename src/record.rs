@@ -268,6 +268,8 @@ impl Row {
             Table::OnCall => &[col::PERSON_ID],
             // A link a user gives need not name its rule.
             Table::IncidentLinks => &[col::INCIDENT_ID, col::LINKED_ID],
+            // A deployment is placed in time.
+            Table::Deployments => &[col::DEPLOYMENT_ID, col::AT],
             _ => t.key(),
         };
         for k in required {
@@ -281,6 +283,9 @@ impl Row {
             Table::Pages => &[(col::CHANNEL, &vocab::PAGE_CHANNELS)],
             Table::Events => &[(col::KIND, &vocab::EVENT_KINDS)],
             Table::ActionItems | Table::Retros => &[(col::STATUS, &vocab::ITEM_STATUSES)],
+            Table::Deployments | Table::DeploymentStatuses => {
+                &[(col::STATUS, &vocab::DEPLOYMENT_STATUSES)]
+            }
             _ => &[],
         };
         for (column, allowed) in closed {

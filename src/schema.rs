@@ -134,6 +134,8 @@ columns! {
     ENTRY_ID = "entry_id",
     ALERT_ID = "alert_id",
     ALERT_KEY = "alert_key",
+    DEPLOYMENT_ID = "deployment_id",
+    ENVIRONMENT = "environment",
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -381,6 +383,30 @@ const ALERTS: &[Column] = &[
     c(col::SOURCE, Str),
 ];
 
+/// A change reaching an environment: GitHub deployments (settled by their statuses)
+/// and releases, a canonical `deployments.csv`. `status` is `success`, `failure`, or
+/// null while unknown; `incident_id` names an incident the source says the change
+/// caused.
+const DEPLOYMENTS: &[Column] = &[
+    c(col::DEPLOYMENT_ID, Str),
+    c(col::SERVICE, Str),
+    c(col::ENVIRONMENT, Str),
+    c(col::AT, Timestamp),
+    c(col::STATUS, Str),
+    c(col::INCIDENT_ID, Str),
+    c(col::URL, Str),
+    c(col::SOURCE, Str),
+];
+
+/// A status that settled a deployment (GitHub's deployment statuses: `success`, or
+/// `failure` for its `failure` and `error`). A deployment's latest status is its status.
+const DEPLOYMENT_STATUSES: &[Column] = &[
+    c(col::DEPLOYMENT_ID, Str),
+    c(col::STATUS, Str),
+    c(col::AT, Timestamp),
+    c(col::SOURCE, Str),
+];
+
 const SERVICES: &[Column] = &[
     c(col::SERVICE, Str),
     c(col::TEAM, Str),
@@ -513,6 +539,8 @@ tables!(
     Services,
     OnCall,
     Alerts,
+    Deployments,
+    DeploymentStatuses,
     IngestRuns,
     IngestCounts,
     Rejects,
@@ -538,6 +566,8 @@ impl Table {
             Table::Services => "services",
             Table::OnCall => "on_call",
             Table::Alerts => "alerts",
+            Table::Deployments => "deployments",
+            Table::DeploymentStatuses => "deployment_statuses",
             Table::IngestRuns => "ingest_runs",
             Table::IngestCounts => "ingest_counts",
             Table::Rejects => "rejects",
@@ -566,6 +596,8 @@ impl Table {
             Table::Services => SERVICES,
             Table::OnCall => ON_CALL,
             Table::Alerts => ALERTS,
+            Table::Deployments => DEPLOYMENTS,
+            Table::DeploymentStatuses => DEPLOYMENT_STATUSES,
             Table::IngestRuns => INGEST_RUNS,
             Table::IngestCounts => INGEST_COUNTS,
             Table::Rejects => REJECTS,
@@ -594,6 +626,8 @@ impl Table {
             Table::Services => &[col::SERVICE],
             Table::OnCall => &[col::ENTRY_ID],
             Table::Alerts => &[col::ALERT_ID],
+            Table::Deployments => &[col::DEPLOYMENT_ID],
+            Table::DeploymentStatuses => &[col::DEPLOYMENT_ID, col::AT, col::STATUS],
             Table::IngestRuns => &[col::RUN_ID, col::FILE],
             Table::IngestCounts => &[col::RUN_ID, col::FILE, col::KIND],
             Table::Rejects => &[col::RUN_ID, col::FILE, col::LOCATION],
@@ -664,6 +698,7 @@ pub mod vocab {
         "note",
     ];
     pub const ITEM_STATUSES: [&str; 3] = ["open", "done", "wont_do"];
+    pub const DEPLOYMENT_STATUSES: [&str; 2] = ["success", "failure"];
 }
 
 #[cfg(test)]

@@ -187,6 +187,8 @@ fn json_keys_follow_the_spec_order() {
             "recovery",
             "on_call",
             "page_noise",
+            "changes",
+            "recurrence",
             "phases",
             "declaration",
             "comms",

@@ -3,6 +3,7 @@
 #[macro_use]
 mod util;
 
+mod changes;
 mod chat;
 mod cli;
 mod demo;

@@ -190,6 +190,8 @@ pub struct Data {
     pub services: HashMap<String, ServiceInfo>,
     pub on_call: Vec<OnCallEntry>,
     pub alerts: Vec<Alert>,
+    /// Sorted by time, then id.
+    pub deployments: Vec<super::changes::Deployment>,
     pub runs: DataFrame,
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
@@ -268,6 +270,8 @@ impl Data {
             Table::Services,
             Table::OnCall,
             Table::Alerts,
+            Table::Deployments,
+            Table::DeploymentStatuses,
             Table::IngestRuns,
         ];
         let frames: HashMap<Table, DataFrame> = whole
@@ -313,6 +317,10 @@ impl Data {
             services: HashMap::new(),
             on_call: read_on_call(frame(Table::OnCall))?,
             alerts: read_alerts(frame(Table::Alerts))?,
+            deployments: super::changes::read_deployments(
+                frame(Table::Deployments),
+                frame(Table::DeploymentStatuses),
+            )?,
             runs: frame(Table::IngestRuns).clone(),
             latest: latest
                 .join()
@@ -443,6 +451,20 @@ impl Data {
         for m in &mut self.messages {
             if let Some(i) = &mut m.incident {
                 rename(i);
+            }
+        }
+        for a in &mut self.alerts {
+            if let Some(i) = &mut a.incident {
+                if let Some(p) = renamed.get(i.as_str()) {
+                    *i = p.as_str().to_string();
+                }
+            }
+        }
+        for d in &mut self.deployments {
+            if let Some(i) = &mut d.incident {
+                if let Some(p) = renamed.get(i.as_str()) {
+                    *i = p.as_str().to_string();
+                }
             }
         }
     }

@@ -8,6 +8,7 @@
 //! Nothing here reads a clock: the same store and flags give the same document.
 
 pub mod action_items;
+pub mod changes;
 pub mod comms;
 mod data;
 pub mod declaration;
@@ -19,6 +20,7 @@ pub mod oncall;
 pub mod period;
 pub mod phases;
 pub mod quality;
+pub mod recurrence;
 pub mod responders;
 pub mod retro;
 pub mod text;
@@ -57,6 +59,8 @@ pub struct Metrics {
     pub recovery: workload::Recovery,
     pub on_call: oncall::OnCall,
     pub page_noise: noise::PageNoise,
+    pub changes: changes::Changes,
+    pub recurrence: recurrence::Recurrence,
     pub phases: phases::Phases,
     pub declaration: declaration::Declaration,
     pub comms: comms::Comms,
@@ -201,13 +205,22 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
                     declaration::compute(ctx),
                     comms::compute(ctx),
                     quality::compute(ctx),
+                    (changes::compute(ctx), recurrence::compute(ctx)),
                 )
             })
         },
     );
     crate::timing::lap("metrics: the families");
-    let (hotspots, time_to_retro, action_items, phases, declaration, comms, mut data_quality) =
-        rest;
+    let (
+        hotspots,
+        time_to_retro,
+        action_items,
+        phases,
+        declaration,
+        comms,
+        mut data_quality,
+        (changes, recurrence),
+    ) = rest;
     data_quality.people_without_zone = load.people_without_zone;
     let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
     Metrics {
@@ -234,6 +247,8 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         recovery: load.recovery,
         on_call,
         page_noise,
+        changes,
+        recurrence,
         phases,
         declaration,
         comms,

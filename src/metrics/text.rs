@@ -63,6 +63,7 @@ pub fn render(m: &Metrics) -> String {
     hotspots(m, &mut out);
     responders(m, &mut out);
     workload(m, &mut out);
+    changes(m, &mut out);
     phases(m, &mut out);
     declaration_and_comms(m, &mut out);
     quality(m, &mut out);
@@ -281,6 +282,66 @@ fn workload(m: &Metrics, out: &mut String) {
         pn.pages_per_incident_max.map_or("–".into(), |m| m.to_string()), pct(pn.acknowledged_share),
         pn.alerts, pn.alerts_without_incident, pn.repeat_alerts
     );
+}
+
+/// Changes and recurrence.
+fn changes(m: &Metrics, out: &mut String) {
+    let c = &m.changes;
+    let _ = writeln!(out, "## Changes and recurrence");
+    let _ = writeln!(
+        out,
+        "Changes: {} production deployments ({} without a status), {} credited with an incident within {} h: change failure rate {}; {} change-induced incidents, recovery median {} h ({} resolved); {} of {} incidents with a service had no deployment in reach",
+        n(c.deployments), n(c.deployments_status_unknown), n(c.deployments_with_incident),
+        num(Some(c.window_hours), 1), pct(c.change_failure_rate), n(c.change_induced_incidents),
+        num(c.recovery_median_hours, 1), n(c.recovery_resolved),
+        n(c.incidents_without_deployment_in_reach), n(c.incidents_with_service)
+    );
+    if !c.by_service.is_empty() {
+        let mut t = table(&[
+            "service",
+            "deployments",
+            "with incident",
+            "failure rate",
+            "induced incidents",
+        ]);
+        for s in &c.by_service {
+            t.add_row(vec![
+                s.service.clone(),
+                n(s.deployments),
+                n(s.deployments_with_incident),
+                pct(s.change_failure_rate),
+                n(s.change_induced_incidents),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    let r = &m.recurrence;
+    let _ = writeln!(
+        out,
+        "Recurrence: {} of {} incidents ({}) recur after a similar incident within {} days",
+        n(r.recurring),
+        n(r.incidents),
+        pct(r.repeat_rate),
+        num(Some(r.days), 1)
+    );
+    if !r.pairs.is_empty() {
+        let mut t = table(&["incident", "looks like", "days before", "why"]);
+        for p in &r.pairs {
+            let why = match (&p.service, p.same_alert_key) {
+                (Some(s), true) => format!("same alert key; {s}, similar title"),
+                (Some(s), false) => format!("{s}, similar title"),
+                (None, _) => "same alert key".to_string(),
+            };
+            t.add_row(vec![
+                p.incident.clone(),
+                p.earlier.clone(),
+                num(Some(p.days_apart), 1),
+                why,
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    out.push('\n');
 }
 
 /// Incident phases.

@@ -9,6 +9,7 @@ pub mod backstage;
 pub mod canonical;
 pub mod firehydrant;
 pub mod github;
+pub mod github_deploy;
 pub mod incidentio;
 pub mod jira;
 pub mod jira_csv;
@@ -273,6 +274,8 @@ pub enum Role {
     Catalog,
     /// The canonical tables, a team's own tracker: as primary as a pager.
     Canonical,
+    /// Changes: deployments and releases.
+    Changes,
 }
 
 impl Role {
@@ -351,6 +354,7 @@ pub fn all() -> &'static [&'static dyn Source] {
         &jira_csv::JiraCsv,
         &servicenow::ServiceNow,
         &servicenow_csv::ServiceNowCsv,
+        &github_deploy::GitHubDeployments,
         &github::GitHub,
         &statuspage::Statuspage,
         &firehydrant::FireHydrant,

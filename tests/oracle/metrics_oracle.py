@@ -37,6 +37,16 @@ inc, isv, parts = read("incidents"), read("incident_services"), read("participan
 pages, events, items = read("pages"), read("events"), read("action_items")
 msgs, people, services, runs = read("messages"), read("people"), read("services"), read("ingest_runs")
 
+
+def read_opt(table, columns):
+    path = os.path.join(STORE, table)
+    return pd.read_parquet(path) if os.path.isdir(path) else pd.DataFrame(columns=columns)
+
+
+alerts_all = read_opt("alerts", ["incident_id", "alert_key", "created_at"])
+dep = read_opt("deployments", ["deployment_id", "service", "environment", "at", "status", "incident_id"])
+dst = read_opt("deployment_statuses", ["deployment_id", "status", "at"])
+
 # --- identity: references resolve through the people table's aliases ----------------------
 alias_of = {a.strip(): pid for pid, al in zip(people["person_id"], people["aliases"]) if isinstance(al, str)
             for a in al.split(";") if a.strip()}
@@ -72,7 +82,7 @@ def period_bounds(p):
 FROM, TO, PFROM, PTO = period_bounds(PERIOD)
 latest = max(
     df[c].max()
-    for df in (inc, parts, pages, events, items, msgs)
+    for df in (inc, parts, pages, events, items, msgs, alerts_all, dep, dst)
     for c in df.columns
     if isinstance(df[c].dtype, pd.DatetimeTZDtype) and c != "due_at" and df[c].notna().any()
 )
@@ -137,7 +147,7 @@ def collapse(inc):
 
 
 inc, primary_of = collapse(inc)
-for df in (isv, parts, pages, events, items, msgs):
+for df in (isv, parts, pages, events, items, msgs, alerts_all, dep):
     df["incident_id"] = df["incident_id"].map(lambda i: primary_of.get(i, i))
 isv = isv.drop_duplicates(subset=["incident_id", "service"])
 
@@ -519,6 +529,117 @@ repeats = sum(((keyed["alert_key"] == k) & (keyed["created_at"] < t) & (t - keye
               for k, t in zip(in_al["alert_key"], in_al["created_at"]) if isinstance(k, str))
 out["page_noise"].update({"alerts": int(len(in_al)), "alerts_without_incident": int(in_al["incident_id"].isna().sum()),
                           "repeat_alerts": int(repeats)})
+
+# --- 4e. changes -----------------------------------------------------------------------
+WINDOW = 24 * HOUR
+PRODUCTION = {"production", "prod", "prd", "live"}
+# A deployment's status: its latest status (a failure last among ties), else its own.
+settled = dst.dropna(subset=["at", "status"]).assign(fail=lambda d: d["status"] == "failure")
+settled = settled.sort_values(["at", "fail"]).groupby("deployment_id")["status"].last()
+dep["status"] = [settled.get(i, s) for i, s in zip(dep["deployment_id"], dep["status"])]
+dep["prod"] = [not isinstance(e, str) or e.strip().lower() in PRODUCTION for e in dep["environment"]]
+dep["failed"] = dep["status"] == "failure"
+dep = dep.sort_values(["at", "deployment_id"])
+services_of = isv.groupby("incident_id")["service"].apply(set).to_dict()
+# The deployment a source links an incident to (the latest when several are).
+linked = {i: d for i, d in zip(dep["incident_id"], dep["deployment_id"]) if isinstance(i, str)}
+prod_dep = dep[dep["prod"] & dep["service"].notna()]
+credit = {}
+for i, st in zip(inc["incident_id"][~inc["excluded"]], inc["start"][~inc["excluded"]]):
+    if st > AS_OF:
+        continue
+    if i in linked:
+        credit[i] = (linked[i], True)
+        continue
+    near = prod_dep[~prod_dep["failed"] & prod_dep["service"].isin(services_of.get(i, set()))
+                    & (prod_dep["at"] <= st) & (st - prod_dep["at"] <= WINDOW)]
+    if len(near):
+        credit[i] = (near["deployment_id"].iloc[-1], False)
+credited_deps = {d for d, _ in credit.values()}
+in_period = dep[(dep["at"] >= FROM) & (dep["at"] < TO) & (dep["at"] <= AS_OF)]
+counted = in_period[(in_period["prod"] & ~in_period["failed"]) | in_period["incident_id"].notna()]
+by_svc = {}
+for svc, did in zip(counted["service"].fillna("unknown"), counted["deployment_id"]):
+    r = by_svc.setdefault(svc, {"service": svc, "deployments": 0, "deployments_with_incident": 0,
+                                "change_failure_rate": None, "change_induced_incidents": 0})
+    r["deployments"] += 1
+    r["deployments_with_incident"] += int(did in credited_deps)
+dep_by_id = dep.set_index("deployment_id")
+induced, obs = [], []
+for i, st, res in zip(cur["incident_id"], cur["start"], cur["resolved_at"]):
+    if i not in credit:
+        continue
+    did, by_source = credit[i]
+    d = dep_by_id.loc[did]
+    svc = d["service"] if isinstance(d["service"], str) else None
+    r = by_svc.setdefault(svc or "unknown", {"service": svc or "unknown", "deployments": 0,
+                                             "deployments_with_incident": 0, "change_failure_rate": None,
+                                             "change_induced_incidents": 0})
+    r["change_induced_incidents"] += 1
+    done = pd.notna(res) and res <= AS_OF
+    obs.append({"hours": max((res if done else AS_OF) - st, pd.Timedelta(0)) / HOUR, "held": done})
+    induced.append({"incident_id": i, "deployment_id": did, "service": svc,
+                    "hours_before": (st - d["at"]) / HOUR, "linked_by_source": by_source})
+for r in by_svc.values():
+    r["change_failure_rate"] = r["deployments_with_incident"] / r["deployments"] if r["deployments"] else None
+with_svc = [(i, st) for i, st in zip(cur["incident_id"], cur["start"]) if services_of.get(i)]
+blind = sum(i not in linked and not ((prod_dep["service"].isin(services_of[i])) & (prod_dep["at"] <= st)
+                                    & (st - prod_dep["at"] <= WINDOW)).any() for i, st in with_svc)
+n_with = len(counted[counted["deployment_id"].isin(credited_deps)])
+out["changes"] = {
+    "window_hours": 24.0, "deployments": len(counted),
+    "deployments_status_unknown": int(counted["status"].isna().sum()),
+    "deployments_with_incident": n_with,
+    "change_failure_rate": n_with / len(counted) if len(counted) else None,
+    "change_induced_incidents": len(induced), "incidents_with_service": len(with_svc),
+    "incidents_without_deployment_in_reach": int(blind),
+    "recovery_median_hours": km_median(pd.DataFrame(obs, columns=["hours", "held"])),
+    "recovery_resolved": sum(o["held"] for o in obs),
+    "by_service": sorted(by_svc.values(), key=lambda r: (-r["deployments_with_incident"], -r["deployments"], r["service"])),
+    "induced": sorted(induced, key=lambda r: r["incident_id"]),
+}
+
+# --- 4f. recurrence --------------------------------------------------------------------
+def title_words(t):
+    t = t.lower() if isinstance(t, str) else ""
+    words, w = set(), ""
+    for ch in t + " ":
+        if ch.isalnum():
+            w += "" if ch.isnumeric() else ch
+        else:
+            words.add(w)
+            w = ""
+    return words - {""}
+
+
+keys_of = alerts_all.dropna(subset=["incident_id", "alert_key"]).groupby("incident_id")["alert_key"].apply(set).to_dict()
+earlier = inc[~inc["excluded"]].sort_values(["start", "incident_id"])
+
+
+def label(row):
+    return f"#{int(row['number'])}" if pd.notna(row["number"]) else row["incident_id"].split(":", 1)[-1]
+
+
+pairs = []
+for _, row in cur.iterrows():
+    st, mine = row["start"], title_words(row["title"])
+    svc, keys = services_of.get(row["incident_id"], set()), keys_of.get(row["incident_id"], set())
+    window = earlier[(earlier["start"] < st) & (st - earlier["start"] <= 30 * DAY)]
+    for _, o in window.iloc[::-1].iterrows():
+        theirs = title_words(o["title"])
+        union = mine | theirs
+        sim = len(mine & theirs) / len(union) if union else 0.0
+        shared = sorted(svc & services_of.get(o["incident_id"], set())) if sim >= 0.6 else []
+        same_key = bool(keys & keys_of.get(o["incident_id"], set()))
+        if same_key or shared:
+            pairs.append({"incident_id": row["incident_id"], "incident": label(row), "earlier_id": o["incident_id"],
+                          "earlier": label(o), "days_apart": (st - o["start"]) / DAY, "same_alert_key": same_key,
+                          "service": shared[0] if shared else None, "title_similarity": sim,
+                          "team": row["team"] if isinstance(row["team"], str) else None})
+            break
+pairs.sort(key=lambda p: p["incident_id"])
+out["recurrence"] = {"days": 30.0, "similarity": 0.6, "incidents": len(cur), "recurring": len(pairs),
+                     "repeat_rate": len(pairs) / len(cur) if len(cur) else None, "pairs": pairs}
 
 # --- 5. phases -------------------------------------------------------------------------
 ev = events.copy()

@@ -1,0 +1,240 @@
+//! Changes and recurrence, on fixtures/canonical/changes: deployments and incidents
+//! laid out so that each rule of docs/metrics.md (Changes, Recurrence) decides a case.
+
+use crate::util::*;
+use serde_json::{json, Value};
+
+fn changes_store() -> Workdir {
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("canonical/changes")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    w
+}
+
+#[test]
+fn deployments_are_credited_with_incidents_counted_per_deployment() {
+    // July 2026 (as of 1 August: a deployment of 5 August is the latest record).
+    // #101 follows d1 (exactly 24 h before) and d2 (6 h): the later, d2. #102 and #103
+    // both follow d3: d3 counts once. #104 follows d4 by exactly 24 h: within. #109's
+    // d11 is 24 h 1 min before: out of reach. #105 follows only d5, which failed. #106
+    // is linked by its source to d6, a failed deployment of another service. #107 names
+    // no service. #108 starts at the instant d9 ("prod") ships. d7 went to staging.
+    let w = changes_store();
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    let c = &m["changes"];
+    // Deployments: d1 d2 d3 d4 d11 d8 d10 d9, and d6 as linked; d10 has no status.
+    assert_eq!(c["deployments"], 9);
+    assert_eq!(c["deployments_status_unknown"], 1);
+    // Credited: d2, d3, d4, d6, d9.
+    assert_eq!(c["deployments_with_incident"], 5);
+    assert_eq!(c["change_failure_rate"].as_f64().unwrap(), 5.0 / 9.0);
+    assert_eq!(c["change_induced_incidents"], 6);
+    // Eight incidents name a service; #109 alone has nothing in reach (#105 has the
+    // failed d5, #106 its link).
+    assert_eq!(c["incidents_with_service"], 8);
+    assert_eq!(c["incidents_without_deployment_in_reach"], 1);
+    // Recovery: 0.5, 1, 2, 3, 4 h resolved, #108 open (84 h at as_of): S = 5/6, 4/6,
+    // 3/6 at 2 h.
+    assert_eq!(c["recovery_median_hours"], 2.0);
+    assert_eq!(c["recovery_resolved"], 5);
+    let induced: Vec<(String, String, f64, bool)> = c["induced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["incident_id"].as_str().unwrap().to_string(),
+                i["deployment_id"].as_str().unwrap().to_string(),
+                i["hours_before"].as_f64().unwrap(),
+                i["linked_by_source"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("acme:101", "d2", 6.0, false),
+        ("acme:102", "d3", 1.0, false),
+        ("acme:103", "d3", 6.0, false),
+        ("acme:104", "d4", 24.0, false),
+        ("acme:106", "d6", 24.0, true),
+        ("acme:108", "d9", 0.0, false),
+    ];
+    let want: Vec<(String, String, f64, bool)> = want
+        .iter()
+        .map(|(i, d, h, l)| (i.to_string(), d.to_string(), *h, *l))
+        .collect();
+    assert_eq!(induced, want);
+    let by: Vec<(&str, u64, u64, u64)> = c["by_service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap(),
+                s["deployments"].as_u64().unwrap(),
+                s["deployments_with_incident"].as_u64().unwrap(),
+                s["change_induced_incidents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("payments-gateway", 3, 1, 2),
+            ("checkout-api", 2, 1, 1),
+            ("flags", 1, 1, 1),
+            ("search", 1, 1, 1),
+            ("web", 1, 1, 1),
+            ("db", 1, 0, 0),
+        ]
+    );
+}
+
+#[test]
+fn incidents_recur_by_alert_key_or_by_service_and_title() {
+    // #101 after #100, exactly 30 days before, same title. #102's "payments gateway
+    // errors" (#99) is 30 days and 1 minute before: too early. #103 after #102: digits
+    // aside the titles are the same words. #105 after #104: 3 of 4 words (0.75). #107
+    // after #109 through the alert key "disk-full", with no service. #108 and #106 have
+    // the same title but no service or key in common.
+    let w = changes_store();
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    let r = &m["recurrence"];
+    assert_eq!(r["incidents"], 9);
+    assert_eq!(r["recurring"], 4);
+    let pairs: Vec<Value> = r["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            // Days apart, said in hours to the millisecond (JSON floats read back to
+            // within a unit in the last place).
+            let hours = (p["days_apart"].as_f64().unwrap() * 24.0 * 3.6e6).round() / 3.6e6;
+            json!([
+                p["incident"],
+                p["earlier"],
+                hours,
+                p["same_alert_key"],
+                p["service"],
+                p["title_similarity"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            json!(["#101", "#100", 720.0, false, "checkout-api", 1.0]),
+            json!(["#103", "#102", 5.0, false, "payments-gateway", 1.0]),
+            json!(["#105", "#104", 120.0, false, "search", 0.75]),
+            json!(["#107", "#109", 168.0, true, null, 0.4]),
+        ]
+    );
+}
+
+#[test]
+fn changes_and_recurrence_match_the_independent_oracle() {
+    let w = changes_store();
+    for period in ["2026-07", "2026-Q3", "2026"] {
+        let tool = w.metrics_json(&["--period", period]);
+        let diffs = crate::metrics::oracle_diffs(&w.store(), period, &tool);
+        assert!(diffs.is_empty(), "{period}: {}", diffs.join("\n"));
+    }
+}
+
+#[test]
+fn github_deployments_statuses_graphql_and_releases_read_as_deployments() {
+    // fixtures/github/deployments: our own data in the REST and GraphQL shapes.
+    use incidentlens::record::Value as V;
+    use incidentlens::schema::{col, Table};
+    let w = Workdir::new();
+    let out = w.ingest(&[&fixtures().join("github/deployments")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Every record accounted for: read, ingested, duplicate, pending, skipped, rejected.
+    for (file, cells) in [
+        ("deployments.json", ["3", "3", "0", "0", "0", "0"]),
+        // The pending status settles nothing: skipped with its reason.
+        ("statuses-103.json", ["2", "1", "0", "0", "1", "0"]),
+        ("graphql.json", ["3", "3", "0", "0", "0", "0"]),
+        // The draft release: skipped.
+        ("releases.json", ["3", "2", "0", "0", "1", "0"]),
+    ] {
+        let got = accounting(&out, file);
+        assert_eq!(got[1], "github_deployments", "{file}: {got:?}");
+        assert_eq!(got[2..], cells, "{file}: {got:?}");
+    }
+    let s = w.store();
+    let dep = |id: &str| {
+        let r = rows(&s, Table::Deployments, col::DEPLOYMENT_ID, id);
+        assert_eq!(r.len(), 1, "{id}");
+        (
+            r[0][col::SERVICE].clone(),
+            r[0][col::ENVIRONMENT].clone(),
+            r[0][col::AT].clone(),
+            r[0][col::STATUS].clone(),
+        )
+    };
+    let txt = V::text;
+    assert_eq!(
+        dep("github:acme/checkout-api:101"),
+        (
+            txt("checkout-api"),
+            txt("production"),
+            t("2026-07-10T06:00:00Z"),
+            V::Null
+        )
+    );
+    assert_eq!(dep("github:acme/checkout-api:102").1, txt("staging"));
+    // GraphQL: the latest status, else the deployment's state.
+    assert_eq!(
+        dep("github:acme/payments-gateway:202"),
+        (
+            txt("payments-gateway"),
+            txt("production"),
+            t("2026-07-13T09:00:00Z"),
+            txt("failure")
+        )
+    );
+    assert_eq!(dep("github:acme/payments-gateway:203").3, V::Null);
+    // A release: a success at publication, a prerelease to its own environment.
+    assert_eq!(
+        dep("github:acme/search:release:301"),
+        (
+            txt("search"),
+            txt("production"),
+            t("2026-07-14T10:00:00Z"),
+            txt("success")
+        )
+    );
+    assert_eq!(dep("github:acme/search:release:303").1, txt("prerelease"));
+    // The statuses that settle: 101's embedded success, 103's failure from its own
+    // file, 201's latest status.
+    let settled: Vec<(String, V)> = [
+        "checkout-api:101",
+        "checkout-api:103",
+        "payments-gateway:201",
+    ]
+    .iter()
+    .map(|id| {
+        let r = rows(
+            &s,
+            Table::DeploymentStatuses,
+            col::DEPLOYMENT_ID,
+            &format!("github:acme/{id}"),
+        );
+        assert_eq!(r.len(), 1, "{id}");
+        (id.to_string(), r[0][col::STATUS].clone())
+    })
+    .collect();
+    assert_eq!(
+        settled,
+        [
+            ("checkout-api:101".to_string(), txt("success")),
+            ("checkout-api:103".to_string(), txt("failure")),
+            ("payments-gateway:201".to_string(), txt("success")),
+        ]
+    );
+    // July: 101, 201 (successes) and 301 are production deployments that did not fail;
+    // 103 failed by its status, 202 by its state; 102, 203 and 303 are not production.
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    assert_eq!(m["changes"]["deployments"], 3);
+    assert_eq!(m["changes"]["deployments_status_unknown"], 0);
+}
