@@ -23,6 +23,7 @@ pub struct Config {
     pub recovery: RecoveryConfig,
     pub changes: ChangesConfig,
     pub recurrence: RecurrenceConfig,
+    pub themes: ThemesConfig,
     pub action_items: ActionItemsConfig,
     pub comms: CommsConfig,
     pub chat: ChatConfig,
@@ -319,6 +320,58 @@ impl ChangesConfig {
     }
 }
 
+/// Themes (docs/metrics.md, Themes): each theme's patterns, matched without case
+/// against an incident tag's value or its `tag:value`; `*`, `?` and `[…]` are globs.
+/// Empty: every tag value is a theme of its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct ThemesConfig(pub BTreeMap<String, Vec<String>>);
+
+/// [`ThemesConfig`] compiled: which themes a tag stands for.
+pub struct Themes(Vec<(String, globset::GlobSet)>);
+
+impl ThemesConfig {
+    pub fn compile(&self) -> Result<Themes> {
+        let mut themes = Vec::new();
+        for (theme, patterns) in &self.0 {
+            let mut set = globset::GlobSetBuilder::new();
+            for p in patterns {
+                let glob = globset::GlobBuilder::new(p)
+                    .case_insensitive(true)
+                    .literal_separator(false)
+                    .build()
+                    .with_context(|| {
+                        format!("themes.{theme}: '{p}' is not a pattern (use *, ? or [...])")
+                    })?;
+                set.add(glob);
+            }
+            themes.push((theme.clone(), set.build()?));
+        }
+        Ok(Themes(themes))
+    }
+}
+
+impl Themes {
+    /// The themes a tag stands for: those with a pattern matching its value or
+    /// `tag:value`; with no themes set, the value itself.
+    pub fn of(&self, tag: &str, value: &str) -> Vec<String> {
+        if self.0.is_empty() {
+            return vec![value.trim().to_string()];
+        }
+        let both = format!("{tag}:{value}");
+        self.0
+            .iter()
+            .filter(|(_, set)| set.is_match(value) || set.is_match(&both))
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
+    /// Whether themes are set (else each tag value is one).
+    pub fn mapped(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
 /// When an incident recurs (docs/metrics.md, Recurrence).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -560,6 +613,7 @@ impl Config {
                 .iter()
                 .map(|(k, v)| (format!("comms.target_minutes.{k}"), *v, f64::INFINITY)),
         );
+        config.themes.compile()?;
         for (name, value, max) in numbers {
             let expected = if max.is_finite() {
                 format!("a number from 0 to {max}")

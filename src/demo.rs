@@ -38,6 +38,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("on_call.csv", include_str!("../fixtures/demo/on_call.csv")),
     ("alerts.csv", include_str!("../fixtures/demo/alerts.csv")),
     (
+        "incident_tags.csv",
+        include_str!("../fixtures/demo/incident_tags.csv"),
+    ),
+    (
         "deployments.csv",
         include_str!("../fixtures/demo/deployments.csv"),
     ),

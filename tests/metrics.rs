@@ -64,7 +64,13 @@ fn compare(tool: &Value, oracle: &Value, path: &str, diffs: &mut Vec<String>) {
 
 /// The oracle's metrics document for `period` of `store`.
 fn oracle_doc(store: &std::path::Path, period: &str) -> Value {
+    oracle_doc_with(store, period, None)
+}
+
+/// [`oracle_doc`] under a `[themes]` mapping (as JSON) other than none.
+fn oracle_doc_with(store: &std::path::Path, period: &str, themes: Option<&str>) -> Value {
     let oracle = std::process::Command::new("python3")
+        .env("INCIDENTLENS_ORACLE_THEMES", themes.unwrap_or("{}"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/oracle/metrics_oracle.py"
@@ -85,11 +91,26 @@ fn oracle_doc(store: &std::path::Path, period: &str) -> Value {
 /// from the same store (empty when they agree). The findings are held to their own
 /// oracle (`findings_compare_what_the_oracle_computes`).
 pub fn oracle_diffs(store: &std::path::Path, period: &str, tool: &Value) -> Vec<String> {
+    oracle_diffs_with(store, period, tool, None)
+}
+
+/// [`oracle_diffs`] under a `[themes]` mapping, as JSON (`{"theme": ["pattern"]}`).
+pub fn oracle_diffs_with(
+    store: &std::path::Path,
+    period: &str,
+    tool: &Value,
+    themes: Option<&str>,
+) -> Vec<String> {
     let mut tool = tool.clone();
     tool.as_object_mut().unwrap().remove("findings");
     tool.as_object_mut().unwrap().remove("decisions_followed");
     let mut diffs = Vec::new();
-    compare(&tool, &oracle_doc(store, period), "$", &mut diffs);
+    compare(
+        &tool,
+        &oracle_doc_with(store, period, themes),
+        "$",
+        &mut diffs,
+    );
     diffs
 }
 
@@ -187,6 +208,7 @@ fn json_keys_follow_the_spec_order() {
             "recovery",
             "on_call",
             "page_noise",
+            "themes",
             "changes",
             "recurrence",
             "phases",

@@ -181,6 +181,8 @@ pub struct ServiceInfo {
 pub struct Data {
     pub incidents: Vec<Incident>,
     pub incident_services: Vec<(String, String)>,
+    /// Incident tags a source gave (incident, tag, value); the tool's own aside.
+    pub tags: Vec<(String, String, String)>,
     pub pages: Vec<Page>,
     pub participants: Vec<Participant>,
     pub events: Vec<Event>,
@@ -308,6 +310,7 @@ impl Data {
         let mut data = Data {
             incidents,
             incident_services,
+            tags: read_tags(frame(Table::IncidentTags))?,
             pages,
             participants,
             events,
@@ -429,6 +432,7 @@ impl Data {
             .for_each(|(i, _)| rename(i));
         self.incident_services.sort();
         self.incident_services.dedup();
+        self.tags.iter_mut().for_each(|(i, _, _)| rename(i));
         for item in &mut self.items {
             if let Some(i) = &mut item.incident {
                 rename(i);
@@ -551,6 +555,16 @@ pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
 }
 
 /// Incident id → value of `column`, for each row with both (an incident's services).
+fn read_tags(df: &DataFrame) -> Result<Vec<(String, String, String)>> {
+    Ok(strs(df, col::INCIDENT_ID)?
+        .into_iter()
+        .zip(strs(df, col::TAG)?)
+        .zip(strs(df, col::VALUE)?)
+        .filter_map(|((i, t), v)| Some((i?, t?, v?)))
+        .filter(|(_, t, _)| !t.starts_with("incidentlens:"))
+        .collect())
+}
+
 fn pairs(df: &DataFrame, column: &str) -> Result<Vec<(String, String)>> {
     Ok(strs(df, col::INCIDENT_ID)?
         .into_iter()

@@ -24,6 +24,7 @@ pub mod recurrence;
 pub mod responders;
 pub mod retro;
 pub mod text;
+pub mod themes;
 pub mod workload;
 
 use crate::config::Config;
@@ -59,6 +60,7 @@ pub struct Metrics {
     pub recovery: workload::Recovery,
     pub on_call: oncall::OnCall,
     pub page_noise: noise::PageNoise,
+    pub themes: themes::Themes,
     pub changes: changes::Changes,
     pub recurrence: recurrence::Recurrence,
     pub phases: phases::Phases,
@@ -205,7 +207,11 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
                     declaration::compute(ctx),
                     comms::compute(ctx),
                     quality::compute(ctx),
-                    (changes::compute(ctx), recurrence::compute(ctx)),
+                    (
+                        themes::compute(ctx),
+                        changes::compute(ctx),
+                        recurrence::compute(ctx),
+                    ),
                 )
             })
         },
@@ -219,7 +225,7 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         declaration,
         comms,
         mut data_quality,
-        (changes, recurrence),
+        (themes, changes, recurrence),
     ) = rest;
     data_quality.people_without_zone = load.people_without_zone;
     let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
@@ -247,6 +253,7 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
         recovery: load.recovery,
         on_call,
         page_noise,
+        themes,
         changes,
         recurrence,
         phases,

@@ -284,10 +284,46 @@ fn workload(m: &Metrics, out: &mut String) {
     );
 }
 
-/// Changes and recurrence.
+/// Themes, changes and recurrence.
 fn changes(m: &Metrics, out: &mut String) {
+    let th = &m.themes;
+    let _ = writeln!(out, "## Themes, changes and recurrence");
+    let _ = writeln!(
+        out,
+        "Themes: {} of {} incidents ({}) carry a theme{}; previous period {} of {}",
+        n(th.tagged),
+        n(th.incidents),
+        pct(th.coverage),
+        if th.mapped {
+            ""
+        } else {
+            " (each tag value a theme: no [themes] set)"
+        },
+        n(th.previous_tagged),
+        n(th.previous_incidents)
+    );
+    if !th.by_theme.is_empty() {
+        let mut t = table(&[
+            "theme",
+            "incidents",
+            "share",
+            "previous",
+            "previous share",
+            "Holm p",
+        ]);
+        for x in &th.by_theme {
+            t.add_row(vec![
+                x.theme.clone(),
+                n(x.incidents),
+                pct(x.share),
+                n(x.previous),
+                pct(x.previous_share),
+                num(x.holm_p_value, 3),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
     let c = &m.changes;
-    let _ = writeln!(out, "## Changes and recurrence");
     let _ = writeln!(
         out,
         "Changes: {} production deployments ({} without a status), {} credited with an incident within {} h: change failure rate {}; {} change-induced incidents, recovery median {} h ({} resolved); {} of {} incidents with a service had no deployment in reach",

@@ -9,6 +9,7 @@ is not recomputed here (the test checks that the tool's brackets the median).
 
 Usage: metrics_oracle.py STORE_DIR PERIOD       (PERIOD: 2026-Q3, 2026-07 or 2026)
 """
+import fnmatch
 import json
 import math
 import os
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from scipy.stats import binomtest, entropy, mannwhitneyu, norm
+from scipy.stats import binomtest, entropy, fisher_exact, mannwhitneyu, norm
 
 STORE, PERIOD = sys.argv[1], sys.argv[2]
 SEVS = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"]
@@ -530,7 +531,55 @@ repeats = sum(((keyed["alert_key"] == k) & (keyed["created_at"] < t) & (t - keye
 out["page_noise"].update({"alerts": int(len(in_al)), "alerts_without_incident": int(in_al["incident_id"].isna().sum()),
                           "repeat_alerts": int(repeats)})
 
-# --- 4e. changes -----------------------------------------------------------------------
+# --- 4e. themes ------------------------------------------------------------------------
+# [themes] as JSON in INCIDENTLENS_ORACLE_THEMES (the test passes the file's mapping).
+THEMES = json.loads(os.environ.get("INCIDENTLENS_ORACLE_THEMES", "{}"))
+tg = read("incident_tags")
+tg = tg[~tg["tag"].str.startswith("incidentlens:") & tg["value"].notna()].copy()
+tg["incident_id"] = tg["incident_id"].map(lambda i: primary_of.get(i, i))
+
+
+def themes_of(tag, value):
+    if not THEMES:
+        return {value.strip()}
+    v, both = value.lower(), f"{tag}:{value}".lower()
+    return {t for t, pats in THEMES.items()
+            if any(fnmatch.fnmatchcase(v, p.lower()) or fnmatch.fnmatchcase(both, p.lower()) for p in pats)}
+
+
+theme_sets = {}
+for i, t, v in zip(tg["incident_id"], tg["tag"], tg["value"]):
+    theme_sets.setdefault(i, set()).update(themes_of(t, v))
+
+
+def theme_counts(ids):
+    tagged = [i for i in ids if theme_sets.get(i)]
+    counts = {}
+    for i in tagged:
+        for t in theme_sets[i]:
+            counts[t] = counts.get(t, 0) + 1
+    return len(tagged), counts
+
+
+n_t, now_t = theme_counts(cur["incident_id"])
+n_p, before_t = theme_counts(prev["incident_id"])
+rows_t = []
+for t in sorted(set(now_t) | set(before_t)):
+    k, k0 = now_t.get(t, 0), before_t.get(t, 0)
+    p = float(fisher_exact([[k, n_t - k], [k0, n_p - k0]]).pvalue) if n_t and n_p else None
+    rows_t.append({"theme": t, "incidents": k, "share": k / n_t if n_t else None, "previous": k0,
+                   "previous_share": k0 / n_p if n_p else None, "p_value": p, "holm_p_value": None})
+tested = sorted([r for r in rows_t if r["p_value"] is not None], key=lambda r: r["p_value"])
+running = 0.0
+for rank, r in enumerate(tested):
+    running = max(running, min(1.0, (len(tested) - rank) * r["p_value"]))
+    r["holm_p_value"] = running
+rows_t.sort(key=lambda r: (-r["incidents"], -r["previous"], r["theme"]))
+out["themes"] = {"mapped": bool(THEMES), "incidents": len(cur), "tagged": n_t,
+                 "coverage": n_t / len(cur) if len(cur) else None, "previous_incidents": len(prev),
+                 "previous_tagged": n_p, "by_theme": rows_t}
+
+# --- 4f. changes -----------------------------------------------------------------------
 WINDOW = 24 * HOUR
 PRODUCTION = {"production", "prod", "prd", "live"}
 # A deployment's status: its latest status (a failure last among ties), else its own.
@@ -599,7 +648,7 @@ out["changes"] = {
     "induced": sorted(induced, key=lambda r: r["incident_id"]),
 }
 
-# --- 4f. recurrence --------------------------------------------------------------------
+# --- 4g. recurrence --------------------------------------------------------------------
 def title_words(t):
     t = t.lower() if isinstance(t, str) else ""
     words, w = set(), ""
