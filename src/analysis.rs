@@ -52,6 +52,11 @@ pub struct Series {
     pub declarers: Vec<(String, usize, usize)>,
     /// Nights with incident work and nights without rest, this period and the last.
     pub recovery: Vec<(String, usize, usize)>,
+    /// Incidents per theme (the six most common), this period and the last.
+    pub themes: Vec<(String, usize, usize)>,
+    /// Deployments followed by an incident, per service (the four with most), this
+    /// period and the last.
+    pub changes: Vec<(String, usize, usize)>,
 }
 
 /// A curve of this period and one of the previous period (empty when it has none).
@@ -207,6 +212,31 @@ impl Series {
             ],
             declarers: declarers(m, prev),
             recovery: nights(m, prev),
+            themes: m
+                .themes
+                .by_theme
+                .iter()
+                .take(6)
+                .map(|t| (t.theme.clone(), t.incidents, t.previous))
+                .collect(),
+            changes: m
+                .changes
+                .by_service
+                .iter()
+                .take(4)
+                .map(|s| {
+                    let then = prev
+                        .changes
+                        .by_service
+                        .iter()
+                        .find(|p| p.service == s.service);
+                    (
+                        s.service.clone(),
+                        s.deployments_with_incident,
+                        then.map_or(0, |p| p.deployments_with_incident),
+                    )
+                })
+                .collect(),
         }
     }
 }

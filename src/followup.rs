@@ -85,6 +85,16 @@ fn companion(ask: &Ask, m: &Value) -> (String, &'static str, Option<f64>) {
             "count",
             m["recovery"]["people_without_rest"].as_f64(),
         ),
+        Ask::GuardChanges { .. } => (
+            "the change failure rate of all deployments".into(),
+            "share",
+            m["changes"]["change_failure_rate"].as_f64(),
+        ),
+        Ask::AddressTheme { .. } => (
+            "the share of incidents with a recorded theme".into(),
+            "share",
+            m["themes"]["coverage"].as_f64(),
+        ),
     }
 }
 
@@ -177,6 +187,28 @@ fn measure(ask: &Ask, m: &Value) -> (String, &'static str, Option<Share>) {
                 "nights of incident work without rest".into(),
                 "down",
                 share(n(&r["nights_without_rest"]), n(&r["nights_with_activity"])),
+            )
+        }
+        Ask::GuardChanges { service } => {
+            let s = m["changes"]["by_service"]
+                .as_array()
+                .and_then(|ss| ss.iter().find(|s| s["service"].as_str() == Some(service)));
+            (
+                format!("{service}'s deployments followed by an incident"),
+                "down",
+                s.and_then(|s| share(n(&s["deployments_with_incident"]), n(&s["deployments"]))),
+            )
+        }
+        Ask::AddressTheme { theme } => {
+            let th = &m["themes"];
+            let count = th["by_theme"]
+                .as_array()
+                .and_then(|ts| ts.iter().find(|t| t["theme"].as_str() == Some(theme)))
+                .map_or(Some(0), |t| n(&t["incidents"]));
+            (
+                format!("the share of incidents with a theme that relate to {theme}"),
+                "down",
+                share(count, n(&th["tagged"])),
             )
         }
     }

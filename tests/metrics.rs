@@ -178,12 +178,14 @@ fn findings_compare_what_the_oracle_computes() {
         families.into_iter().collect::<Vec<_>>(),
         [
             "action_items",
+            "changes",
             "comms",
             "declaration",
             "hotspots",
             "recovery",
             "responders",
-            "retro"
+            "retro",
+            "themes"
         ]
     );
 }

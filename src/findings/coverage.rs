@@ -16,6 +16,9 @@ pub struct Coverage {
     pub declaration: bool,
     pub comms: bool,
     pub acknowledgement: bool,
+    /// Incident tags (for themes), deployments (for changes).
+    pub themes: bool,
+    pub deployments: bool,
 }
 
 impl Coverage {
@@ -39,6 +42,8 @@ impl Coverage {
             acknowledgement: data.pages.iter().any(|p| p.acknowledged.is_some())
                 || data.incidents.iter().any(|i| i.acknowledged.is_some())
                 || data.events.iter().any(|e| e.kind == "acknowledged"),
+            themes: !data.tags.is_empty(),
+            deployments: !data.deployments.is_empty(),
         }
     }
 
@@ -80,6 +85,9 @@ impl Coverage {
         }
         if !self.comms {
             out.push("Communication: no source records status updates (a status page, an incident platform, or chat messages with the update marker).".to_string());
+        }
+        if !self.deployments {
+            out.push("Changes: no source records deployments (GitHub deployments or releases, a deployments.csv), so change-induced incidents and the change failure rate are not measured.".to_string());
         }
         out
     }

@@ -15,6 +15,7 @@
 //! finding lists the JSON keys it used; a sentence's number is the statistic its chart
 //! shows, or the sentence names the population it is taken over.
 
+mod changes;
 mod coverage;
 mod evidence;
 mod families;
@@ -61,6 +62,10 @@ pub enum ChartKind {
     Declarers,
     /// Nights with incident work and nights without rest, this period and the last.
     Recovery,
+    /// Incidents per theme, this period and the last.
+    Themes,
+    /// Deployments followed by an incident, per service, this period and the last.
+    Changes,
 }
 
 impl ChartKind {
@@ -75,6 +80,8 @@ impl ChartKind {
             ChartKind::Phases => "phases",
             ChartKind::Declarers => "declarers",
             ChartKind::Recovery => "recovery",
+            ChartKind::Themes => "themes",
+            ChartKind::Changes => "changes",
         }
     }
 }
@@ -90,6 +97,8 @@ pub enum Family {
     Recovery,
     Declaration,
     Comms,
+    Themes,
+    Changes,
 }
 
 impl Family {
@@ -104,6 +113,8 @@ impl Family {
             Family::Recovery => "recovery",
             Family::Declaration => "declaration",
             Family::Comms => "comms",
+            Family::Themes => "themes",
+            Family::Changes => "changes",
         }
     }
 }
@@ -146,6 +157,10 @@ pub enum Ask {
     StatusCadence,
     /// Protect responders' rest after a night's incident work: nights without rest.
     ProtectRest,
+    /// Guard a service's releases: its deployments followed by an incident.
+    GuardChanges { service: String },
+    /// Take a theme on as a programme: its share of the incidents with a theme.
+    AddressTheme { theme: String },
 }
 
 /// All findings that the data supports, most salient first.
@@ -169,6 +184,12 @@ pub fn findings(m: &Metrics, prev: &Baseline, coverage: Coverage) -> Vec<Finding
     }
     if coverage.comms {
         out.extend(comms(m, prev));
+    }
+    if coverage.themes {
+        out.extend(changes::themes(m, prev));
+    }
+    if coverage.deployments {
+        out.extend(changes::changes(m, prev));
     }
     out.sort_by(|a, b| {
         b.salience

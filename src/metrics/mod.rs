@@ -289,6 +289,8 @@ pub struct Baseline {
     pub recovery: workload::Recovery,
     pub action_items: action_items::ActionItems,
     pub comms: comms::Comms,
+    pub themes: themes::Themes,
+    pub changes: changes::Changes,
 }
 
 impl Baseline {
@@ -303,6 +305,8 @@ impl Baseline {
             recovery: m.recovery.clone(),
             action_items: m.action_items.clone(),
             comms: m.comms.clone(),
+            themes: m.themes.clone(),
+            changes: m.changes.clone(),
         }
     }
 }
@@ -320,6 +324,8 @@ pub fn baseline_in(ctx: &Ctx) -> Baseline {
         responders: responders::compute(ctx),
         action_items: action_items::compute(ctx),
         comms: comms::compute(ctx),
+        themes: themes::compute(ctx),
+        changes: changes::compute(ctx),
     }
 }
 

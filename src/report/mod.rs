@@ -125,9 +125,18 @@ pub fn exec(
         .filter_map(|v| v.finding.decision.as_ref())
         .collect();
     // What did not change, and what did: the phases, then in one line each the
-    // findings there is no room to chart (their sentence carries the comparison).
-    let mut unchanged = findings::phases_context(m);
-    unchanged.extend(a.findings[views.len()..].iter().map(|f| f.sentence.clone()));
+    // findings there is no room to chart whose comparison shows a real change (their
+    // sentence carries it), and status-update cadence whatever it shows; the others
+    // are in metrics.json.
+    let unchanged = findings::phases_context(m);
+    let changed: Vec<String> = a.findings[views.len()..]
+        .iter()
+        .filter(|f| {
+            f.family == findings::Family::Comms
+                || f.comparison.as_ref().and_then(|c| c.rose()).is_some()
+        })
+        .map(|f| f.sentence.clone())
+        .collect();
     use minijinja::Value as V;
     let definitions: Vec<V> = DEFINITIONS
         .iter()
@@ -144,6 +153,7 @@ pub fn exec(
         headline => ser(headline),
         findings => ser(rest),
         unchanged => unchanged,
+        changed => changed,
         unmeasured => a.coverage.unmeasured(),
         overview => ser(&overview),
         phases_chart => ser(&phases_chart),
@@ -398,6 +408,16 @@ fn chart(id: ChartKind, series: &Series, prefix: &str) -> Result<Chart> {
             "Nights of incident work, and those without rest",
             "Nights with incident work in someone's sleep hours, and those followed by more work within the recovery hours; this period blue, the previous grey.",
             charts::paired(&series.recovery, "nights"),
+        ),
+        ChartKind::Themes => (
+            "Incidents per theme, this period and the last",
+            "Incidents with each theme (an incident may have several), this period in blue and the previous one in grey beneath; incidents without a recorded theme are not shown.",
+            charts::paired(&series.themes, "incidents"),
+        ),
+        ChartKind::Changes => (
+            "Deployments followed by an incident, per service",
+            "Production deployments that an incident started after within the window, for the four services with most, this period in blue and the previous one in grey beneath.",
+            charts::paired(&series.changes, "deployments followed by an incident"),
         ),
         ChartKind::Declarers => (
             "Who declares incidents, this period and the last",

@@ -93,4 +93,22 @@ if tool["hotspots"]:
                        "groups_compared": len(tested), "observations": n,
                        "evidence": evidence(n, adjusted) if h["previous"] > 0 else None,
                        "detectable_difference": None}
+c, cb = tool["changes"], before["changes"]
+if c["deployments"] and cb["deployments"] and tool["incidents"]["count"]:
+    out["changes"] = shares((c["deployments_with_incident"], c["deployments"]),
+                            (cb["deployments_with_incident"], cb["deployments"]))
+th, thb = tool["themes"], before["themes"]
+if th["by_theme"] and th["by_theme"][0]["incidents"] and thb["tagged"]:
+    t = th["by_theme"][0]
+    k0 = next((x["incidents"] for x in thb["by_theme"] if x["theme"] == t["theme"]), 0)
+    p = float(fisher_exact([[t["incidents"], th["tagged"] - t["incidents"]], [k0, thb["tagged"] - k0]])[1])
+    ps = [float(fisher_exact([[x["incidents"], th["tagged"] - x["incidents"]],
+                              [x["previous"], thb["tagged"] - x["previous"]]])[1]) for x in th["by_theme"]]
+    adjusted = holm(ps)[0]
+    n = th["tagged"] + thb["tagged"]
+    out["themes"] = {"now": {"count": t["incidents"], "of": th["tagged"]},
+                     "before": {"count": k0, "of": thb["tagged"]}, "test": "fisher_exact", "p_value": p,
+                     "holm_p_value": adjusted if len(ps) > 1 else None, "groups_compared": len(ps),
+                     "observations": n, "evidence": evidence(n, adjusted if len(ps) > 1 else p),
+                     "detectable_difference": None}
 json.dump(out, sys.stdout, indent=1)
