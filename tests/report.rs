@@ -1557,3 +1557,30 @@ fn the_recovery_finding_says_so_when_every_night_was_followed_by_rest() {
     );
     assert!(!md.contains("often go without rest"), "{md}");
 }
+
+#[test]
+fn team_reports_list_the_incidents_that_look_like_an_earlier_one() {
+    // Demo Q3: three of payments' checkout-api incidents follow one with the same alert
+    // key and title (recurrence.pairs, held to the oracle), 11, 15 and 28 days before.
+    let w = Workdir::with_demo();
+    let md = std::fs::read_to_string(w.path().join("teams/payments.md")).unwrap();
+    assert!(
+        md.contains(
+            "## Incidents that look like an earlier one (3)\n\n- \\#140 checkout-api: elevated \
+             5xx rate: this looks like \\#133 from 11 days before (same alert key; same service \
+             (checkout-api), similar title).\n"
+        ),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(w.path().join("teams/payments.html")).unwrap();
+    assert!(
+        html.contains("this looks like <span class=\"token\">#144</span> from 15 days before"),
+        "{html}"
+    );
+    // Storefront's one: web-frontend's.
+    let md = std::fs::read_to_string(w.path().join("teams/storefront.md")).unwrap();
+    assert!(
+        md.contains("## Incidents that look like an earlier one (1)"),
+        "{md}"
+    );
+}

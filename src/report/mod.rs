@@ -250,6 +250,7 @@ pub fn team(
         as_of_date => m.period.as_of[..10].to_string(),
         team => ser(&view),
         recovery_hours => crate::findings::trim(m.recovery.recovery_hours, 1),
+        recurrence_days => crate::findings::trim(m.recurrence.days, 0),
         chart => ser(&chart),
         version => env!("CARGO_PKG_VERSION"),
         style => template_text("style.css", templates)?,

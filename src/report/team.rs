@@ -17,8 +17,20 @@ pub struct TeamView {
     pub incidents: Vec<IncidentRow>,
     pub open_items: Vec<ItemRow>,
     pub backlog: Vec<BacklogRow>,
+    /// The team's incidents that look like an earlier one (docs/metrics.md, Recurrence).
+    pub recurring: Vec<RecurRow>,
     pub load: Vec<LoadRow>,
     pub hotspots: Vec<HotspotRow>,
+}
+
+#[derive(Serialize)]
+pub struct RecurRow {
+    pub id: String,
+    pub title: String,
+    pub earlier: String,
+    pub days: String,
+    /// "same alert key", "same service, similar title" or both.
+    pub why: String,
 }
 
 /// What the team owes and where it hurts, in a few numbers: the report's opening.
@@ -176,6 +188,7 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
     };
     let mine: Vec<_> = ctx.current.iter().filter(touches).copied().collect();
     let (incidents, backlog) = incident_rows(ctx, &mine, &services_of);
+    let recurring = recurring(m, &mine);
 
     // Open items of the team, as they stood at as_of (any period: open work is open).
     let items = open_items(ctx, team);
@@ -274,9 +287,37 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
         incidents,
         open_items,
         backlog,
+        recurring,
         load,
         hotspots,
     }
+}
+
+/// The recurrence pairs whose later incident is one of the team's.
+fn recurring(m: &Metrics, mine: &[&crate::metrics::Incident]) -> Vec<RecurRow> {
+    let titles: HashMap<&str, &str> = mine
+        .iter()
+        .map(|i| (i.id.as_str(), i.title.as_deref().unwrap_or("")))
+        .collect();
+    m.recurrence
+        .pairs
+        .iter()
+        .filter_map(|p| {
+            let title = titles.get(p.incident_id.as_str())?;
+            let why = match (&p.service, p.same_alert_key) {
+                (Some(s), true) => format!("same alert key; same service ({s}), similar title"),
+                (Some(s), false) => format!("same service ({s}), similar title"),
+                (None, _) => "same alert key".to_string(),
+            };
+            Some(RecurRow {
+                id: p.incident.clone(),
+                title: title.to_string(),
+                earlier: p.earlier.clone(),
+                days: crate::findings::trim(p.days_apart, 0),
+                why,
+            })
+        })
+        .collect()
 }
 
 /// The team's incidents as rows, and the retros they owe (longest waiting first).
