@@ -207,6 +207,7 @@ fn sample_size(doc: &Value, path: &str) -> Option<u64> {
         "incidents",
         "incidents_with_updates",
         "distinct_responders",
+        "deployments",
     ]
     .iter()
     .find_map(|k| siblings.and_then(|s| s.get(k)).and_then(Value::as_u64))

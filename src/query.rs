@@ -17,6 +17,10 @@ use std::collections::BTreeMap;
 
 /// The named queries, as the binary carries them.
 pub const NAMED: &[(&str, &str)] = &[
+    (
+        "change_failure_by_service",
+        include_str!("../queries/change_failure_by_service.sql"),
+    ),
     ("comms_gaps", include_str!("../queries/comms_gaps.sql")),
     (
         "followups_without_owner",
@@ -47,6 +51,10 @@ pub const NAMED: &[(&str, &str)] = &[
         include_str!("../queries/person_hours_by_team.sql"),
     ),
     (
+        "recurring_incidents",
+        include_str!("../queries/recurring_incidents.sql"),
+    ),
+    (
         "rejects_by_problem",
         include_str!("../queries/rejects_by_problem.sql"),
     ),
@@ -65,6 +73,10 @@ pub const NAMED: &[(&str, &str)] = &[
     (
         "services_without_owner",
         include_str!("../queries/services_without_owner.sql"),
+    ),
+    (
+        "themes_by_quarter",
+        include_str!("../queries/themes_by_quarter.sql"),
     ),
     ("who_declares", include_str!("../queries/who_declares.sql")),
 ];

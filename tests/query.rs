@@ -197,7 +197,10 @@ fn bad_parameters_and_bad_sql_are_explained() {
     );
     let out = w.run_status(&["query", "no_such_query", "--store", s], 2);
     assert!(
-        stderr(&out).contains("no named query 'no_such_query'; the named queries are: comms_gaps,"),
+        stderr(&out).contains(
+            "no named query 'no_such_query'; the named queries are: change_failure_by_service, \
+             comms_gaps,"
+        ),
         "{}",
         stderr(&out)
     );
@@ -437,4 +440,103 @@ fn person_hours_by_team_agrees_with_the_workload_metrics() {
     }
     let stints: u64 = rows.iter().map(|r| r["stints"].as_u64().unwrap()).sum();
     assert_eq!(stints, m["workload"]["stints"].as_u64().unwrap());
+}
+
+#[test]
+fn the_change_and_theme_queries_agree_with_the_metrics() {
+    // On the demo's Q3 (no incident seen twice): deployments and those an incident is
+    // credited to, per service, are the changes family's (held to the pandas oracle);
+    // the tag values of the quarter are the themes family's with no [themes] set.
+    let w = Workdir::with_demo();
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
+    let rows = tool_json(&w, &["change_failure_by_service", "--period", "2026-Q3"]);
+    let by_service: Vec<(String, u64, u64)> = m["changes"]["by_service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["deployments"].as_u64().unwrap() > 0)
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap().to_string(),
+                s["deployments"].as_u64().unwrap(),
+                s["deployments_with_incident"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let from_sql: Vec<(String, u64, u64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["service"].as_str().unwrap().to_string(),
+                r["deployments"].as_u64().unwrap(),
+                r["deployments_with_incident"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(from_sql, by_service);
+    let themes = tool_json(&w, &["themes_by_quarter", "--period", "2026-Q3"]);
+    let from_sql: Vec<(String, u64)> = themes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap().to_string(),
+                r["incidents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let by_theme: Vec<(String, u64)> = m["themes"]["by_theme"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["incidents"].as_u64().unwrap() > 0)
+        .map(|t| {
+            (
+                t["theme"].as_str().unwrap().to_string(),
+                t["incidents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(from_sql, by_theme);
+}
+
+#[test]
+fn recurring_incidents_finds_shared_alert_keys_and_titles() {
+    // fixtures/canonical/changes, July: #101 repeats #100's title on checkout-api
+    // exactly 30 days later; #107 shares #109's alert key. (#103 and #105 recur by the
+    // words of their titles, which the metrics count and this query does not.)
+    let w = Workdir::new();
+    w.ingest(&[&fixtures().join("canonical/changes")]);
+    let rows = tool_json(&w, &["recurring_incidents", "--period", "2026-07"]);
+    let pairs: Vec<(u64, u64, f64, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["number"].as_u64().unwrap(),
+                r["earlier_number"].as_u64().unwrap(),
+                r["days_apart"].as_f64().unwrap(),
+                r["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (101, 100, 30.0, "same service, same title"),
+            (107, 109, 7.0, "same alert key")
+        ]
+    );
+    assert!(same(
+        &rows,
+        &duckdb_json(
+            &w,
+            "recurring_incidents",
+            &["since=2026-07-01", "until=2026-08-01"]
+        )
+    ));
 }

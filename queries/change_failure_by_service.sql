@@ -1,0 +1,80 @@
+-- Change failure rate by service: production deployments in the period that did not fail (or that a source links to an incident), and those an incident is credited to: the one its source links, else the latest successful production deployment of one of its services at most window_hours before it started. Counted per deployment, over every incident stored (the metrics also merge one incident seen in two sources and stop at as_of).
+-- param since date 2000-01-01: first day counted (by deployment time)
+-- param until date 2100-01-01: day after the last day counted
+-- param window_hours number 24: how long before an incident a deployment may have induced it
+WITH last_time AS (
+    SELECT s.deployment_id, MAX(EXTRACT(EPOCH FROM s.at)) AS t
+    FROM deployment_statuses s
+    GROUP BY s.deployment_id
+),
+-- A deployment's latest status; at one instant a failure ('failure' < 'success').
+last_status AS (
+    SELECT s.deployment_id, MIN(s.status) AS status
+    FROM deployment_statuses s
+    JOIN last_time l ON l.deployment_id = s.deployment_id AND EXTRACT(EPOCH FROM s.at) = l.t
+    GROUP BY s.deployment_id
+),
+dep AS (
+    SELECT d.deployment_id, d.service, d.incident_id, EXTRACT(EPOCH FROM d.at) AS t,
+           COALESCE(ls.status, d.status) AS status,
+           CASE WHEN d.environment IS NULL THEN TRUE
+                WHEN LOWER(TRIM(d.environment)) IN ('production', 'prod', 'prd', 'live') THEN TRUE
+                ELSE FALSE END AS production
+    FROM deployments d
+    LEFT JOIN last_status ls ON ls.deployment_id = d.deployment_id
+    WHERE d.at IS NOT NULL
+),
+inc AS (
+    SELECT incident_id, EXTRACT(EPOCH FROM COALESCE(started_at, declared_at)) AS t
+    FROM incidents
+    WHERE NOT COALESCE(is_drill, FALSE) AND NOT COALESCE(is_maintenance, FALSE)
+      AND COALESCE(started_at, declared_at) IS NOT NULL
+),
+-- The deployment a source links an incident to: the latest when several are.
+linked_time AS (
+    SELECT incident_id, MAX(t) AS t FROM dep WHERE incident_id IS NOT NULL GROUP BY incident_id
+),
+linked AS (
+    SELECT d.incident_id, MAX(d.deployment_id) AS deployment_id
+    FROM dep d JOIN linked_time l ON l.incident_id = d.incident_id AND l.t = d.t
+    GROUP BY d.incident_id
+),
+near AS (
+    SELECT i.incident_id, d.deployment_id, d.t
+    FROM inc i
+    JOIN incident_services s ON s.incident_id = i.incident_id
+    JOIN dep d ON d.service = s.service
+    LEFT JOIN linked k ON k.incident_id = i.incident_id
+    WHERE k.incident_id IS NULL
+      AND d.production AND COALESCE(d.status, 'success') <> 'failure'
+      AND d.t <= i.t AND i.t - d.t <= :window_hours * 3600
+),
+near_time AS (
+    SELECT incident_id, MAX(t) AS t FROM near GROUP BY incident_id
+),
+credited AS (
+    SELECT n.incident_id, MAX(n.deployment_id) AS deployment_id
+    FROM near n JOIN near_time l ON l.incident_id = n.incident_id AND l.t = n.t
+    GROUP BY n.incident_id
+    UNION ALL
+    SELECT l.incident_id, l.deployment_id
+    FROM linked l JOIN inc i ON i.incident_id = l.incident_id
+),
+hit AS (
+    SELECT DISTINCT deployment_id FROM credited
+),
+counted AS (
+    SELECT d.deployment_id, COALESCE(d.service, 'unknown') AS service,
+           CASE WHEN h.deployment_id IS NULL THEN 0 ELSE 1 END AS with_incident
+    FROM dep d
+    LEFT JOIN hit h ON h.deployment_id = d.deployment_id
+    WHERE d.t >= :since AND d.t < :until
+      AND ((d.production AND COALESCE(d.status, 'success') <> 'failure') OR d.incident_id IS NOT NULL)
+)
+SELECT service,
+       COUNT(*) AS deployments,
+       SUM(with_incident) AS deployments_with_incident,
+       SUM(with_incident) * 1.0 / COUNT(*) AS change_failure_rate
+FROM counted
+GROUP BY service
+ORDER BY deployments_with_incident DESC, deployments DESC, service
