@@ -90,7 +90,9 @@ pub enum Command {
         alerts.json, slack/export.zip, jira/search.json, statuspage/incidents.json, \
         people.csv and services.csv: about 10 pages, 4 follow-ups and --messages chat \
         messages per incident, over two years; weekly on-call rotations; each incident's \
-        alert, and a flapping alert after every seventh that opens none. \
+        alert, and a flapping alert after every seventh that opens none; \
+        github/deployments.json (some deployments induce an incident two hours later) and \
+        incident_tags.csv (each incident's cause). \
         --pagerduty-log and --layout choose how the exports are laid out, as real exports \
         differ (the same records whichever is chosen). The same --seed gives \
         byte-identical files. With --form canonical, the same organisation \

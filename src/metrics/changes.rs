@@ -111,7 +111,8 @@ pub struct Changes {
     pub recovery_median_hours: Option<f64>,
     pub recovery_resolved: usize,
     pub by_service: Vec<ServiceChanges>,
-    /// The period's change-induced incidents and the deployment each is credited to.
+    /// The period's change-induced incidents, in the order they started, and the
+    /// deployment each is credited to.
     pub induced: Vec<Induced>,
 }
 
@@ -244,15 +245,20 @@ pub fn compute(ctx: &Ctx) -> Changes {
             .entry(d.service.as_deref().unwrap_or("unknown"))
             .or_insert_with_key(|s| ServiceChanges::new(s))
             .change_induced_incidents += 1;
-        induced.push(Induced {
-            incident_id: inc.id.clone(),
-            deployment_id: d.id.clone(),
-            service: d.service.clone(),
-            hours_before: (start - d.at) as f64 / HOUR,
-            linked_by_source: *explicit,
-        });
+        induced.push((
+            start,
+            Induced {
+                incident_id: inc.id.clone(),
+                deployment_id: d.id.clone(),
+                service: d.service.clone(),
+                hours_before: (start - d.at) as f64 / HOUR,
+                linked_by_source: *explicit,
+            },
+        ));
     }
-    induced.sort_by(|a, b| a.incident_id.cmp(&b.incident_id));
+    // In the order the incidents started.
+    induced.sort_by(|(a, x), (b, y)| (a, &x.incident_id).cmp(&(b, &y.incident_id)));
+    let induced: Vec<Induced> = induced.into_iter().map(|(_, i)| i).collect();
     let mut by_service: Vec<ServiceChanges> = per_service
         .into_values()
         .map(|mut s| {

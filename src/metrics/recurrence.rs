@@ -106,9 +106,11 @@ pub fn compute(ctx: &Ctx) -> Recurrence {
                 team: inc.team.clone(),
             })
         });
-        pairs.extend(found);
+        pairs.extend(found.map(|p| (start, p)));
     }
-    pairs.sort_by(|a, b| a.incident_id.cmp(&b.incident_id));
+    // In the order the recurring incidents started.
+    pairs.sort_by(|(a, x), (b, y)| (a, &x.incident_id).cmp(&(b, &y.incident_id)));
+    let pairs: Vec<Pair> = pairs.into_iter().map(|(_, p)| p).collect();
     Recurrence {
         days: cfg.days,
         similarity: cfg.similarity,

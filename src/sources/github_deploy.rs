@@ -57,7 +57,10 @@ impl Source for GitHubDeployments {
         _ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
+        // The REST API answers with a bare array; exports also wrap it in an object
+        // under the resource's name. GraphQL answers under `data`.
+        let keys = ["data", "deployments", "statuses", "releases", "items"];
+        let (envelope, rejects) = json::stream_file(&input.path, &keys, &mut |path, v| {
             record(&path, &v, emit);
         })?;
         rejects.into_iter().for_each(&mut *emit);

@@ -19,6 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 mod canonical;
+mod changes;
 mod json_out;
 mod vendor;
 use canonical::*;
@@ -498,6 +499,9 @@ pub fn write(out: &Path, opts: &Options) -> Result<Summary> {
     summary.files = render.finish(&people)?;
     summary.files.push(write_on_call(out, &people, opts)?);
     summary.files.push(write_alerts(out, &fired, opts)?);
+    summary
+        .files
+        .extend(changes::write_changes(out, &fired, opts)?);
     summary.files.push(write_roster(out, &people)?);
     summary.files.push(write_catalog(out, &services)?);
     Ok(summary)

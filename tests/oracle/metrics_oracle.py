@@ -628,7 +628,7 @@ for i, st, res in zip(cur["incident_id"], cur["start"], cur["resolved_at"]):
     done = pd.notna(res) and res <= AS_OF
     obs.append({"hours": max((res if done else AS_OF) - st, pd.Timedelta(0)) / HOUR, "held": done})
     induced.append({"incident_id": i, "deployment_id": did, "service": svc,
-                    "hours_before": (st - d["at"]) / HOUR, "linked_by_source": by_source})
+                    "hours_before": (st - d["at"]) / HOUR, "linked_by_source": by_source, "_start": st})
 for r in by_svc.values():
     r["change_failure_rate"] = r["deployments_with_incident"] / r["deployments"] if r["deployments"] else None
 with_svc = [(i, st) for i, st in zip(cur["incident_id"], cur["start"]) if services_of.get(i)]
@@ -645,7 +645,8 @@ out["changes"] = {
     "recovery_median_hours": km_median(pd.DataFrame(obs, columns=["hours", "held"])),
     "recovery_resolved": sum(o["held"] for o in obs),
     "by_service": sorted(by_svc.values(), key=lambda r: (-r["deployments_with_incident"], -r["deployments"], r["service"])),
-    "induced": sorted(induced, key=lambda r: r["incident_id"]),
+    "induced": [{k: v for k, v in r.items() if k != "_start"}
+                for r in sorted(induced, key=lambda r: (r["_start"], r["incident_id"]))],
 }
 
 # --- 4g. recurrence --------------------------------------------------------------------
@@ -684,9 +685,9 @@ for _, row in cur.iterrows():
             pairs.append({"incident_id": row["incident_id"], "incident": label(row), "earlier_id": o["incident_id"],
                           "earlier": label(o), "days_apart": (st - o["start"]) / DAY, "same_alert_key": same_key,
                           "service": shared[0] if shared else None, "title_similarity": sim,
-                          "team": row["team"] if isinstance(row["team"], str) else None})
+                          "team": row["team"] if isinstance(row["team"], str) else None, "_start": st})
             break
-pairs.sort(key=lambda p: p["incident_id"])
+pairs = [{k: v for k, v in p.items() if k != "_start"} for p in sorted(pairs, key=lambda p: (p["_start"], p["incident_id"]))]
 out["recurrence"] = {"days": 30.0, "similarity": 0.6, "incidents": len(cur), "recurring": len(pairs),
                      "repeat_rate": len(pairs) / len(cur) if len(cur) else None, "pairs": pairs}
 
