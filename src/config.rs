@@ -322,10 +322,25 @@ impl ChangesConfig {
 
 /// Themes (docs/metrics.md, Themes): each theme's patterns, matched without case
 /// against an incident tag's value or its `tag:value`; `*`, `?` and `[…]` are globs.
-/// Empty: every tag value is a theme of its own.
+/// Empty: every tag value is a theme of its own (see [`Themes::of`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(transparent)]
 pub struct ThemesConfig(pub BTreeMap<String, Vec<String>>);
+
+/// Tag names whose values are themes as they stand when no `[themes]` are set.
+pub const FACTOR_TAGS: [&str; 11] = [
+    "cause",
+    "causes",
+    "root cause",
+    "contributing factor",
+    "contributing factors",
+    "theme",
+    "category",
+    "incident type",
+    "type",
+    "tag",
+    "label",
+];
 
 /// [`ThemesConfig`] compiled: which themes a tag stands for.
 pub struct Themes(Vec<(String, globset::GlobSet)>);
@@ -353,10 +368,17 @@ impl ThemesConfig {
 
 impl Themes {
     /// The themes a tag stands for: those with a pattern matching its value or
-    /// `tag:value`; with no themes set, the value itself.
+    /// `tag:value`. With no themes set, the value itself when the tag names a factor
+    /// (a cause, category, type, tag or label: [`FACTOR_TAGS`]), else `tag: value`, so
+    /// that a custom field's value keeps its field.
     pub fn of(&self, tag: &str, value: &str) -> Vec<String> {
         if self.0.is_empty() {
-            return vec![value.trim().to_string()];
+            let factor = FACTOR_TAGS.iter().any(|f| f.eq_ignore_ascii_case(tag.trim()));
+            return vec![if factor {
+                value.trim().to_string()
+            } else {
+                format!("{}: {}", tag.trim(), value.trim())
+            }];
         }
         let both = format!("{tag}:{value}");
         self.0

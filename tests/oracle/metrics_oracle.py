@@ -539,9 +539,13 @@ tg = tg[~tg["tag"].str.startswith("incidentlens:") & tg["value"].notna()].copy()
 tg["incident_id"] = tg["incident_id"].map(lambda i: primary_of.get(i, i))
 
 
+FACTORS = {"cause", "causes", "root cause", "contributing factor", "contributing factors", "theme",
+           "category", "incident type", "type", "tag", "label"}
+
+
 def themes_of(tag, value):
     if not THEMES:
-        return {value.strip()}
+        return {value.strip() if tag.strip().lower() in FACTORS else f"{tag.strip()}: {value.strip()}"}
     v, both = value.lower(), f"{tag}:{value}".lower()
     return {t for t, pats in THEMES.items()
             if any(fnmatch.fnmatchcase(v, p.lower()) or fnmatch.fnmatchcase(both, p.lower()) for p in pats)}
