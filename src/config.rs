@@ -373,7 +373,9 @@ impl Themes {
     /// that a custom field's value keeps its field.
     pub fn of(&self, tag: &str, value: &str) -> Vec<String> {
         if self.0.is_empty() {
-            let factor = FACTOR_TAGS.iter().any(|f| f.eq_ignore_ascii_case(tag.trim()));
+            let factor = FACTOR_TAGS
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(tag.trim()));
             return vec![if factor {
                 value.trim().to_string()
             } else {

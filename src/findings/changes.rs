@@ -134,23 +134,15 @@ pub(crate) fn changes(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         pct(rate)
     );
     let then = &prev.changes;
-    let mut comparison = None;
-    if then.deployments > 0 {
-        let before = format!(
-            "{} of {} ({}) in the previous period",
-            n(then.deployments_with_incident),
-            n(then.deployments),
-            pct(then.deployments_with_incident as f64 / then.deployments as f64)
-        );
-        let (clause, compared) = compare_shares(
-            (c.deployments_with_incident, c.deployments),
-            (then.deployments_with_incident, then.deployments),
-            &before,
-            "deployments",
-        );
+    let comparison = against_previous(
+        (c.deployments_with_incident, c.deployments),
+        (then.deployments_with_incident, then.deployments),
+        "deployments",
+    )
+    .map(|(clause, compared)| {
         sentence += &clause;
-        comparison = Some(compared);
-    }
+        compared
+    });
     sentence.push('.');
     let worst = c
         .by_service

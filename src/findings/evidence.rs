@@ -150,6 +150,25 @@ pub(crate) fn compare_shares(
     (clause, comparison)
 }
 
+/// `now` (`x1` of `n1`) against the previous period's `then` (`x2` of `n2`), said "x2 of
+/// n2 (share) in the previous period", when the previous period has any: the clause
+/// and the comparison of [`compare_shares`].
+pub(crate) fn against_previous(
+    now: (usize, usize),
+    then: (usize, usize),
+    what: &str,
+) -> Option<(String, Comparison)> {
+    (then.1 > 0).then(|| {
+        let before = format!(
+            "{} of {} ({}) in the previous period",
+            n(then.0),
+            n(then.1),
+            pct(then.0 as f64 / then.1 as f64)
+        );
+        compare_shares(now, then, &before, what)
+    })
+}
+
 /// Two shares compared by Fisher's exact test on count / rest, graded by the module's
 /// rule, with the smallest detectable difference when the difference could be chance.
 pub(crate) fn fisher(now: Share, before: Share) -> (Comparison, Option<Evidence>) {

@@ -601,23 +601,15 @@ pub(crate) fn recovery(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         )
     };
     let then = &prev.recovery;
-    let mut comparison = None;
-    if then.nights_with_activity > 0 {
-        let before = format!(
-            "{} of {} ({}) in the previous period",
-            n(then.nights_without_rest),
-            n(then.nights_with_activity),
-            pct(then.nights_without_rest as f64 / then.nights_with_activity as f64)
-        );
-        let (clause, c) = compare_shares(
-            (r.nights_without_rest, r.nights_with_activity),
-            (then.nights_without_rest, then.nights_with_activity),
-            &before,
-            "nights",
-        );
+    let comparison = against_previous(
+        (r.nights_without_rest, r.nights_with_activity),
+        (then.nights_without_rest, then.nights_with_activity),
+        "nights",
+    )
+    .map(|(clause, c)| {
         sentence += &clause;
-        comparison = Some(c);
-    }
+        c
+    });
     sentence.push('.');
     let decision = ask_on_enough(
         (share >= 0.25).then(|| {
