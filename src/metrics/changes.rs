@@ -184,22 +184,24 @@ pub fn compute(ctx: &Ctx) -> Changes {
     {
         let start = inc.start();
         let svc = services.get(inc.id.as_str()).map_or(&[][..], Vec::as_slice);
-        let in_reach = |d: &&&Deployment| d.at <= start && start - d.at <= window;
+        // A service's deployments in reach: from `start - window` to `start` (each
+        // service's list is in time order).
+        let reach = |ds: &Vec<&Deployment>| {
+            ds.partition_point(|d| d.at < start - window)..ds.partition_point(|d| d.at <= start)
+        };
         let current = ctx.in_current.contains(inc.id.as_str());
         let explicit = linked.get(inc.id.as_str()).copied();
         if current && !svc.is_empty() {
             with_service += 1;
-            let any = svc.iter().any(|s| {
-                by_service
-                    .get(s)
-                    .is_some_and(|ds| ds.iter().any(|d| in_reach(&d)))
-            });
+            let any = svc
+                .iter()
+                .any(|s| by_service.get(s).is_some_and(|ds| !reach(ds).is_empty()));
             blind += usize::from(!any && explicit.is_none());
         }
         let found = explicit.or_else(|| {
             svc.iter()
                 .filter_map(|s| by_service.get(s))
-                .flat_map(|ds| ds.iter().filter(|d| !d.failed()).filter(in_reach))
+                .flat_map(|ds| ds[reach(ds)].iter().filter(|d| !d.failed()))
                 .max_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)))
                 .copied()
         });

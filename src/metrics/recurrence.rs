@@ -89,11 +89,15 @@ pub fn compute(ctx: &Ctx) -> Recurrence {
             let same_key = keys
                 .get(other.id.as_str())
                 .is_some_and(|k| !k.is_disjoint(my_keys));
-            let similarity = jaccard(&mine, theirs);
-            let service = services
+            let shared = services
                 .get(other.id.as_str())
-                .and_then(|s| s.intersection(my_services).next().copied())
-                .filter(|_| similarity >= cfg.similarity);
+                .and_then(|s| s.intersection(my_services).next().copied());
+            // Titles are compared only where a key or a service is shared.
+            if !same_key && shared.is_none() {
+                return None;
+            }
+            let similarity = jaccard(&mine, theirs);
+            let service = shared.filter(|_| similarity >= cfg.similarity);
             (same_key || service.is_some()).then(|| Pair {
                 incident_id: inc.id.clone(),
                 incident: inc.label(),
