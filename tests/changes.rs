@@ -18,16 +18,17 @@ fn deployments_are_credited_with_incidents_counted_per_deployment() {
     // both follow d3: d3 counts once. #104 follows d4 by exactly 24 h: within. #109's
     // d11 is 24 h 1 min before: out of reach. #105 follows only d5, which failed. #106
     // is linked by its source to d6, a failed deployment of another service. #107 names
-    // no service. #108 starts at the instant d9 ("prod") ships. d7 went to staging.
+    // no service. #108 starts at the instant d9 ("prod") ships. d7 went to staging. d13
+    // names no service: counted, under "unknown", and credited with nothing.
     let w = changes_store();
     let m = w.metrics_json(&["--period", "2026-07"]);
     let c = &m["changes"];
-    // Deployments: d1 d2 d3 d4 d11 d8 d10 d9, and d6 as linked; d10 has no status.
-    assert_eq!(c["deployments"], 9);
+    // Deployments: d1 d2 d3 d4 d11 d8 d10 d9 d13, and d6 as linked; d10 has no status.
+    assert_eq!(c["deployments"], 10);
     assert_eq!(c["deployments_status_unknown"], 1);
     // Credited: d2, d3, d4, d6, d9.
     assert_eq!(c["deployments_with_incident"], 5);
-    assert_eq!(c["change_failure_rate"].as_f64().unwrap(), 5.0 / 9.0);
+    assert_eq!(c["change_failure_rate"].as_f64().unwrap(), 0.5);
     assert_eq!(c["change_induced_incidents"], 6);
     // Eight incidents name a service; #109 alone has nothing in reach (#105 has the
     // failed d5, #106 its link).
@@ -85,6 +86,7 @@ fn deployments_are_credited_with_incidents_counted_per_deployment() {
             ("search", 1, 1, 1),
             ("web", 1, 1, 1),
             ("db", 1, 0, 0),
+            ("unknown", 1, 0, 0),
         ]
     );
 }
