@@ -152,10 +152,7 @@ pub fn compute(ctx: &Ctx) -> Changes {
     let cfg = &ctx.config.changes;
     let window = (cfg.window_hours * HOUR).round() as i64;
     let deployments = &ctx.data.deployments;
-    let mut services: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (i, s) in &ctx.data.incident_services {
-        services.entry(i.as_str()).or_default().push(s.as_str());
-    }
+    let services = ctx.data.services_by_incident();
     let production = |d: &&super::changes::Deployment| cfg.is_production(d.environment.as_deref());
     // Per service, its production deployments, in time order.
     let mut by_service: HashMap<&str, Vec<&Deployment>> = HashMap::new();

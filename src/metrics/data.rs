@@ -367,6 +367,19 @@ impl Data {
     ///
     /// A store linked before linking chose primaries has incident pairs but no such row:
     /// nothing is merged here (metrics never link), and data quality says to ingest again.
+    /// Each incident's services, in name order.
+    pub fn services_by_incident(&self) -> HashMap<&str, Vec<&str>> {
+        let mut of: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (i, s) in &self.incident_services {
+            of.entry(i.as_str()).or_default().push(s.as_str());
+        }
+        for services in of.values_mut() {
+            services.sort_unstable();
+            services.dedup();
+        }
+        of
+    }
+
     fn collapse(&mut self, links: &DataFrame) -> Result<()> {
         let known: HashMap<String, usize> = self
             .incidents
@@ -433,11 +446,13 @@ impl Data {
         self.incident_services.sort();
         self.incident_services.dedup();
         self.tags.iter_mut().for_each(|(i, _, _)| rename(i));
-        for item in &mut self.items {
-            if let Some(i) = &mut item.incident {
-                rename(i);
-            }
-        }
+        let optional = self
+            .items
+            .iter_mut()
+            .map(|x| &mut x.incident)
+            .chain(self.alerts.iter_mut().map(|a| &mut a.incident))
+            .chain(self.deployments.iter_mut().map(|d| &mut d.incident));
+        optional.flatten().for_each(rename);
         let renamed: hashbrown::HashMap<&str, Name> = renamed
             .iter()
             .map(|(from, to)| (from.as_str(), Name::from(to.as_str())))
@@ -455,20 +470,6 @@ impl Data {
         for m in &mut self.messages {
             if let Some(i) = &mut m.incident {
                 rename(i);
-            }
-        }
-        for a in &mut self.alerts {
-            if let Some(i) = &mut a.incident {
-                if let Some(p) = renamed.get(i.as_str()) {
-                    *i = p.as_str().to_string();
-                }
-            }
-        }
-        for d in &mut self.deployments {
-            if let Some(i) = &mut d.incident {
-                if let Some(p) = renamed.get(i.as_str()) {
-                    *i = p.as_str().to_string();
-                }
             }
         }
     }

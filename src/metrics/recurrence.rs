@@ -56,17 +56,14 @@ pub fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 pub fn compute(ctx: &Ctx) -> Recurrence {
     let cfg = &ctx.config.recurrence;
     let window = (cfg.days * DAY).round() as i64;
-    let mut services: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for (i, s) in &ctx.data.incident_services {
-        services.entry(i.as_str()).or_default().insert(s.as_str());
-    }
+    let services = ctx.data.services_by_incident();
     let mut keys: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for a in &ctx.data.alerts {
         if let (Some(i), Some(k)) = (&a.incident, &a.key) {
             keys.entry(i.as_str()).or_default().insert(k.as_str());
         }
     }
-    let none = BTreeSet::new();
+    let (none, no_services) = (BTreeSet::new(), Vec::new());
     // Every incident that may be an earlier one, by start.
     let mut all: Vec<_> = ctx
         .data
@@ -76,11 +73,14 @@ pub fn compute(ctx: &Ctx) -> Recurrence {
         .map(|i| (i.start(), i, words(i.title.as_deref().unwrap_or(""))))
         .collect();
     all.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    // The period's incidents are among them: their words are read once.
+    let words_of: HashMap<&str, &BTreeSet<String>> =
+        all.iter().map(|(_, i, w)| (i.id.as_str(), w)).collect();
     let mut pairs = Vec::new();
     for inc in &ctx.current {
         let start = inc.start();
-        let mine = words(inc.title.as_deref().unwrap_or(""));
-        let my_services = services.get(inc.id.as_str()).unwrap_or(&none);
+        let mine = words_of[inc.id.as_str()];
+        let my_services = services.get(inc.id.as_str()).unwrap_or(&no_services);
         let my_keys = keys.get(inc.id.as_str()).unwrap_or(&none);
         // The latest earlier incident that matches: strictly earlier, within the window.
         let lo = all.partition_point(|(t, _, _)| *t < start - window);
@@ -91,12 +91,12 @@ pub fn compute(ctx: &Ctx) -> Recurrence {
                 .is_some_and(|k| !k.is_disjoint(my_keys));
             let shared = services
                 .get(other.id.as_str())
-                .and_then(|s| s.intersection(my_services).next().copied());
+                .and_then(|s| s.iter().find(|x| my_services.contains(x)).copied());
             // Titles are compared only where a key or a service is shared.
             if !same_key && shared.is_none() {
                 return None;
             }
-            let similarity = jaccard(&mine, theirs);
+            let similarity = jaccard(mine, theirs);
             let service = shared.filter(|_| similarity >= cfg.similarity);
             (same_key || service.is_some()).then(|| Pair {
                 incident_id: inc.id.clone(),

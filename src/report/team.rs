@@ -175,10 +175,7 @@ pub fn view(ctx: &Ctx, m: &Metrics, team: &str, pseudonymise: bool) -> TeamView 
         .filter(|(_, s)| s.team.as_deref() == Some(team))
         .map(|(name, _)| name.as_str())
         .collect();
-    let mut services_of: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (i, s) in &data.incident_services {
-        services_of.entry(i.as_str()).or_default().push(s.as_str());
-    }
+    let services_of = data.services_by_incident();
     // The team's incidents: those that name it or touch a service it owns.
     let touches = |i: &&&crate::metrics::Incident| {
         i.team.as_deref() == Some(team)

@@ -75,15 +75,23 @@ fn issue(path: &str, v: &Json, ctx: &Context) -> Item {
 }
 
 /// `owner/repo` from `repository_url` (`https://api.github.com/repos/owner/repo`) or the
-/// issue's `html_url`.
+/// issue's `html_url` or `url`.
 fn repository(v: &Json) -> Option<String> {
-    if let Some(r) = v.str_at("repository_url") {
-        return r.split_once("/repos/").map(|(_, r)| r.to_string());
-    }
-    let html = v.str_at("html_url").or(v.str_at("url"))?;
-    let path = html.split_once("github.com/")?.1;
-    let parts: Vec<&str> = path.split('/').take(2).collect();
-    (parts.len() == 2).then(|| parts.join("/"))
+    v.str_at("repository_url")
+        .and_then(repository_of)
+        .or_else(|| repository_of(v.str_at("html_url").or(v.str_at("url"))?))
+}
+
+/// `owner/repo` from any GitHub URL: the API's (`https://api.github.com/repos/owner/repo/…`)
+/// or the web's (`https://github.com/owner/repo/…`).
+pub(super) fn repository_of(url: &str) -> Option<String> {
+    let path = match url.split_once("/repos/") {
+        Some((_, rest)) => rest,
+        None => url.split_once("github.com/")?.1,
+    };
+    let mut parts = path.split('/');
+    let (owner, repo) = (parts.next()?, parts.next()?);
+    (!owner.is_empty() && !repo.is_empty()).then(|| format!("{owner}/{repo}"))
 }
 
 fn rows(json: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {

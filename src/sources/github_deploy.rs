@@ -17,6 +17,7 @@
 //! success, `failure` and `error` as a failure; `inactive` (superseded), `pending`,
 //! `queued`, `in_progress` and `waiting` settle nothing and are skipped with the reason.
 
+use super::github::repository_of as repository;
 use super::json::{self, Get};
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
@@ -85,7 +86,7 @@ fn record(path: &str, v: &Json, emit: &mut dyn FnMut(Item)) {
             let node = inner.and_then(|k| node.get(k)).unwrap_or(node);
             let at = format!("{path}.repository.deployments.{key}[{i}]");
             emit(Item::of(&at, graphql_node(node, repo.as_deref()), || {
-                excerpt(node)
+                node.to_string()
             }));
         }
         return;
@@ -94,27 +95,22 @@ fn record(path: &str, v: &Json, emit: &mut dyn FnMut(Item)) {
         if v.get("draft").and_then(Json::as_bool) == Some(true) {
             Item::skip(path, "a draft release: nothing was released yet")
         } else {
-            Item::of(path, release(v), || excerpt(v))
+            Item::of(path, release(v), || v.to_string())
         }
     } else if v.get("deployment_url").is_some() {
         match settles(v.str_at("state").unwrap_or("")) {
-            Some(status) => Item::of(path, status_row(v, status), || excerpt(v)),
+            Some(status) => Item::of(path, status_row(v, status), || v.to_string()),
             None => Item::skip(
                 path,
                 "a deployment status that settles nothing (inactive, pending, queued, in progress)",
             ),
         }
     } else if v.get("environment").is_some() || v.get("statuses_url").is_some() {
-        Item::of(path, deployment(v), || excerpt(v))
+        Item::of(path, deployment(v), || v.to_string())
     } else {
         Item::skip(path, "not a deployment, a deployment status or a release")
     };
     emit(item);
-}
-
-fn excerpt(v: &Json) -> String {
-    let s = v.to_string();
-    s.chars().take(200).collect()
 }
 
 /// `success` or `failure` for a status that settles a deployment (any case).
@@ -124,14 +120,6 @@ fn settles(state: &str) -> Option<&'static str> {
         "failure" | "error" => Some("failure"),
         _ => None,
     }
-}
-
-/// `owner/repo` from an API URL (`https://api.github.com/repos/owner/repo/…`).
-fn repository(url: &str) -> Option<String> {
-    let rest = url.split_once("/repos/")?.1;
-    let mut parts = rest.split('/');
-    let (owner, repo) = (parts.next()?, parts.next()?);
-    (!owner.is_empty() && !repo.is_empty()).then(|| format!("{owner}/{repo}"))
 }
 
 fn graphql_repository(r: Option<&Json>) -> Option<String> {
@@ -283,13 +271,8 @@ fn release(v: &Json) -> Result<Vec<Row>, Rejection> {
     let id = id_text(v, "id").ok_or(Rejection::missing("a release without 'id'"))?;
     let repo = v
         .str_at("url")
+        .or(v.str_at("html_url"))
         .and_then(repository)
-        .or_else(|| {
-            let html = v.str_at("html_url")?;
-            let path = html.split_once("github.com/")?.1;
-            let mut parts = path.split('/');
-            Some(format!("{}/{}", parts.next()?, parts.next()?))
-        })
         .ok_or(Rejection::missing(
             "a release without 'url' or 'html_url' naming its repository",
         ))?;
