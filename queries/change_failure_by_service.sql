@@ -1,4 +1,4 @@
--- Change failure rate by service: production deployments in the period that did not fail (or that a source links to an incident), and those an incident is credited to: the one its source links, else the latest successful production deployment of one of its services at most window_hours before it started. Counted per deployment, over every incident stored (the metrics also merge one incident seen in two sources and stop at as_of).
+-- Change failure rate by service: production deployments in the period that did not fail (or that a source links to an incident), and those an incident is credited to: the one its source links (its own service's first, then the latest; an incident linked only to changes no export holds is credited to none), else the latest successful production deployment of one of its services at most window_hours before it started. Counted per deployment, over every incident stored (the metrics also merge one incident seen in two sources and stop at as_of).
 -- param since date 2000-01-01: first day counted (by deployment time)
 -- param until date 2100-01-01: day after the last day counted
 -- param window_hours number 24: how long before an incident a deployment may have induced it
@@ -30,14 +30,42 @@ inc AS (
     WHERE NOT COALESCE(is_drill, FALSE) AND NOT COALESCE(is_maintenance, FALSE)
       AND COALESCE(started_at, declared_at) IS NOT NULL
 ),
--- The deployment a source links an incident to: the latest when several are.
+-- The deployments a source links an incident to (the deployment's incident_id, or
+-- incident_changes), each marked when it is of one of the incident's services.
+link AS (
+    SELECT incident_id, deployment_id FROM dep WHERE incident_id IS NOT NULL
+    UNION ALL
+    SELECT c.incident_id, c.deployment_id
+    FROM incident_changes c JOIN dep d ON d.deployment_id = c.deployment_id
+),
+link_own AS (
+    SELECT l.incident_id, l.deployment_id, d.t,
+           CASE WHEN s.service IS NULL THEN 0 ELSE 1 END AS own
+    FROM link l
+    JOIN dep d ON d.deployment_id = l.deployment_id
+    LEFT JOIN incident_services s ON s.incident_id = l.incident_id AND s.service = d.service
+),
+-- Of several: the incident's own service's first, then the latest, then the greatest id.
+best_own AS (
+    SELECT incident_id, MAX(own) AS own FROM link_own GROUP BY incident_id
+),
 linked_time AS (
-    SELECT incident_id, MAX(t) AS t FROM dep WHERE incident_id IS NOT NULL GROUP BY incident_id
+    SELECT k.incident_id, k.own, MAX(k.t) AS t
+    FROM link_own k JOIN best_own b ON b.incident_id = k.incident_id AND b.own = k.own
+    GROUP BY k.incident_id, k.own
 ),
 linked AS (
-    SELECT d.incident_id, MAX(d.deployment_id) AS deployment_id
-    FROM dep d JOIN linked_time l ON l.incident_id = d.incident_id AND l.t = d.t
-    GROUP BY d.incident_id
+    SELECT k.incident_id, MAX(k.deployment_id) AS deployment_id
+    FROM link_own k
+    JOIN linked_time l ON l.incident_id = k.incident_id AND l.own = k.own AND l.t = k.t
+    GROUP BY k.incident_id
+),
+-- Incidents a source links only to changes no export holds: the window does not credit them.
+unfollowed AS (
+    SELECT DISTINCT c.incident_id
+    FROM incident_changes c
+    LEFT JOIN dep d ON d.deployment_id = c.deployment_id
+    WHERE d.deployment_id IS NULL
 ),
 near AS (
     SELECT i.incident_id, d.deployment_id, d.t
@@ -45,7 +73,8 @@ near AS (
     JOIN incident_services s ON s.incident_id = i.incident_id
     JOIN dep d ON d.service = s.service
     LEFT JOIN linked k ON k.incident_id = i.incident_id
-    WHERE k.incident_id IS NULL
+    LEFT JOIN unfollowed u ON u.incident_id = i.incident_id
+    WHERE k.incident_id IS NULL AND u.incident_id IS NULL
       AND d.production AND COALESCE(d.status, 'success') <> 'failure'
       AND d.t <= i.t AND i.t - d.t <= :window_hours * 3600
 ),
@@ -63,13 +92,18 @@ credited AS (
 hit AS (
     SELECT DISTINCT deployment_id FROM credited
 ),
+sourced AS (
+    SELECT DISTINCT deployment_id FROM incident_changes
+),
 counted AS (
     SELECT d.deployment_id, COALESCE(d.service, 'unknown') AS service,
            CASE WHEN h.deployment_id IS NULL THEN 0 ELSE 1 END AS with_incident
     FROM dep d
     LEFT JOIN hit h ON h.deployment_id = d.deployment_id
+    LEFT JOIN sourced x ON x.deployment_id = d.deployment_id
     WHERE d.t >= :since AND d.t < :until
-      AND ((d.production AND COALESCE(d.status, 'success') <> 'failure') OR d.incident_id IS NOT NULL)
+      AND ((d.production AND COALESCE(d.status, 'success') <> 'failure') OR d.incident_id IS NOT NULL
+           OR x.deployment_id IS NOT NULL)
 )
 SELECT service,
        COUNT(*) AS deployments,

@@ -407,6 +407,15 @@ const DEPLOYMENT_STATUSES: &[Column] = &[
     c(col::SOURCE, Str),
 ];
 
+/// A change a source says caused an incident (ServiceNow's `caused_by`, FireHydrant's
+/// related change of type `caused`): the deployment it names, which the store may not
+/// hold.
+const INCIDENT_CHANGES: &[Column] = &[
+    c(col::INCIDENT_ID, Str),
+    c(col::DEPLOYMENT_ID, Str),
+    c(col::SOURCE, Str),
+];
+
 const SERVICES: &[Column] = &[
     c(col::SERVICE, Str),
     c(col::TEAM, Str),
@@ -541,6 +550,7 @@ tables!(
     Alerts,
     Deployments,
     DeploymentStatuses,
+    IncidentChanges,
     IngestRuns,
     IngestCounts,
     Rejects,
@@ -568,6 +578,7 @@ impl Table {
             Table::Alerts => "alerts",
             Table::Deployments => "deployments",
             Table::DeploymentStatuses => "deployment_statuses",
+            Table::IncidentChanges => "incident_changes",
             Table::IngestRuns => "ingest_runs",
             Table::IngestCounts => "ingest_counts",
             Table::Rejects => "rejects",
@@ -598,6 +609,7 @@ impl Table {
             Table::Alerts => ALERTS,
             Table::Deployments => DEPLOYMENTS,
             Table::DeploymentStatuses => DEPLOYMENT_STATUSES,
+            Table::IncidentChanges => INCIDENT_CHANGES,
             Table::IngestRuns => INGEST_RUNS,
             Table::IngestCounts => INGEST_COUNTS,
             Table::Rejects => REJECTS,
@@ -628,6 +640,7 @@ impl Table {
             Table::Alerts => &[col::ALERT_ID],
             Table::Deployments => &[col::DEPLOYMENT_ID],
             Table::DeploymentStatuses => &[col::DEPLOYMENT_ID, col::AT, col::STATUS],
+            Table::IncidentChanges => &[col::INCIDENT_ID, col::DEPLOYMENT_ID],
             Table::IngestRuns => &[col::RUN_ID, col::FILE],
             Table::IngestCounts => &[col::RUN_ID, col::FILE, col::KIND],
             Table::Rejects => &[col::RUN_ID, col::FILE, col::LOCATION],

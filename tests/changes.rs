@@ -305,3 +305,117 @@ fn themes_map_tags_by_pattern_and_state_their_coverage() {
         stderr(&out)
     );
 }
+
+#[test]
+fn firehydrant_change_events_and_their_caused_relations_credit_incidents() {
+    // fixtures/firehydrant_changes: our own data in FireHydrant's shapes (ChangeEventEntity
+    // under `{data, pagination}`; an incident's related change events, each holding its
+    // change event whole). ce-2 names two services: a deployment of each. fh-1 (started
+    // 2026-07-15 08:00, order-pipeline) is `caused` by ce-2 and `suspects` ce-1, which is
+    // later (02:00) and would be the window's choice: the source's link wins, and of
+    // ce-2's two deployments the one of fh-1's own service.
+    let changes = fixtures().join("firehydrant_changes");
+    let incidents = fixtures().join("firehydrant");
+    let mut figures = Vec::new();
+    for order in [[&incidents, &changes], [&changes, &incidents]] {
+        let w = Workdir::new();
+        let first = w.ingest(&[order[0]]);
+        w.ingest(&[order[1]]);
+        if order[0] == &changes {
+            // Before the incidents came, fh-1's links waited for them.
+            assert_eq!(
+                accounting(&first, "related_change_events.json")[2..],
+                ["4", "0", "1", "2", "1"]
+            );
+        }
+        let m = w.metrics_json(&["--period", "2026-07"]);
+        let diffs = crate::metrics::oracle_diffs(&w.store(), "2026-07", &m);
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+        figures.push(m["changes"].clone());
+    }
+    assert_eq!(
+        figures[0], figures[1],
+        "the order of the files changed the figures"
+    );
+    let c = &figures[0];
+    // ce-1, ce-2 twice, ce-3 (no service, no environment: production, under unknown);
+    // ce-4's clock does not parse (a reject).
+    assert_eq!(c["deployments"], 4);
+    assert_eq!(c["deployments_status_unknown"], 4);
+    assert_eq!(c["deployments_with_incident"], 1);
+    assert_eq!(
+        c["induced"],
+        json!([{"incident_id": "firehydrant:fh-1",
+                "deployment_id": "firehydrant:ce-2:order-pipeline",
+                "service": "order-pipeline", "hours_before": 12.0, "linked_by_source": true}])
+    );
+    // The relation to fh-9 (no such incident yet) is pending, not lost; the relation
+    // without its change event is a reject naming why.
+    let w = Workdir::new();
+    let out = w.ingest(&[&incidents, &changes]);
+    assert_eq!(
+        accounting(&out, "related_change_events.json")[2..],
+        ["4", "1", "1", "1", "1"]
+    );
+    assert!(stderr(&out).contains(
+        "related_change_events.json: $.data[3]: a related change without its 'change_event'"
+    ));
+    assert!(stderr(&out)
+        .contains("change_events.json: $.data[3]: starts_at: expected an ISO-8601 timestamp"));
+}
+
+#[test]
+fn servicenow_change_requests_and_caused_by_read_alike_from_json_and_csv() {
+    // fixtures/servicenow/change_requests.json and the same records as list exports in
+    // fixtures/servicenow_csv. CHG1 (successful, 22:00 on 2 July) and CHG2 (unsuccessful,
+    // 06:00 on 3 July) precede INC1 (08:15) and INC3 (09:00), both payments-gateway.
+    // INC1's caused_by names CHG2: credited though it failed. INC3 names nothing: the
+    // window credits CHG1, not the failed CHG2. INC2's caused_by names a change no export
+    // holds: not credited, though CHG5 is in reach. CHG3 (canceled) and CHG4 (scheduled)
+    // are skipped; CHG6 has no start and is rejected.
+    let json_w = Workdir::new();
+    let out = json_w.ingest(&[&fixtures().join("servicenow/change_requests.json")]);
+    assert_eq!(
+        accounting(&out, "change_requests.json")[2..],
+        ["9", "6", "0", "0", "2", "1"]
+    );
+    let csv_w = Workdir::new();
+    let csv = fixtures().join("servicenow_csv");
+    let (a, b) = (
+        csv.join("change_requests.csv").display().to_string(),
+        csv.join("incidents_caused_by_change.csv")
+            .display()
+            .to_string(),
+    );
+    let store = csv_w.store().display().to_string();
+    csv_w.run_status(
+        &["ingest", "--timezone", "UTC", "--store", &store, &a, &b],
+        0,
+    );
+    let mut figures = Vec::new();
+    for w in [&json_w, &csv_w] {
+        let m = w.metrics_json(&["--period", "2026-07"]);
+        let diffs = crate::metrics::oracle_diffs(&w.store(), "2026-07", &m);
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+        let c = &m["changes"];
+        let induced: Vec<Value> = c["induced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| json!([i["hours_before"], i["linked_by_source"]]))
+            .collect();
+        figures.push(json!([
+            c["deployments"],
+            c["deployments_status_unknown"],
+            c["deployments_with_incident"],
+            c["incidents_linked_to_unknown_change"],
+            c["incidents_without_deployment_in_reach"],
+            induced
+        ]));
+    }
+    assert_eq!(
+        figures[0],
+        json!([3, 1, 2, 1, 0, [[2.25, true], [11.0, false]]])
+    );
+    assert_eq!(figures[0], figures[1]);
+}

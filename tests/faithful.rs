@@ -420,6 +420,11 @@ fn every_json_source_reads_every_layout_alike() {
         ("servicenow", f.join("servicenow/table_api.json")),
         ("rootly", f.join("rootly/incidents.json")),
         ("firehydrant", f.join("firehydrant/incidents.json")),
+        (
+            "firehydrant_changes",
+            f.join("firehydrant_changes/change_events.json"),
+        ),
+        ("servicenow", f.join("servicenow/change_requests.json")),
         ("opsgenie", f.join("opsgenie/incidents.json")),
     ] {
         let (key, records) = records_of(&file);

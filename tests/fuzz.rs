@@ -241,6 +241,16 @@ fuzz_target!(
     fixtures().join("firehydrant/incidents.json")
 );
 fuzz_target!(
+    firehydrant_changes,
+    "firehydrant_changes",
+    fixtures().join("firehydrant_changes/related_change_events.json")
+);
+fuzz_target!(
+    servicenow_changes,
+    "servicenow",
+    fixtures().join("servicenow/change_requests.json")
+);
+fuzz_target!(
     statuspage,
     "statuspage",
     fixtures().join("statuspage/incidents.json")
@@ -450,6 +460,11 @@ fault_target!(
     faults_firehydrant,
     "firehydrant",
     fixtures().join("firehydrant/incidents.json")
+);
+fault_target!(
+    faults_firehydrant_changes,
+    "firehydrant_changes",
+    fixtures().join("firehydrant_changes/change_events.json")
 );
 fault_target!(
     faults_slack_day_file,

@@ -540,3 +540,61 @@ fn recurring_incidents_finds_shared_alert_keys_and_titles() {
         )
     ));
 }
+
+#[test]
+fn change_failure_by_service_follows_the_links_sources_give() {
+    // FireHydrant's `caused` relations (one change event of two services, a later
+    // suspect) and ServiceNow's caused_by (a failed change it names; a change no export
+    // holds, which the window must not second-guess): the query, DuckDB and the changes
+    // family agree, deployment by deployment.
+    for inputs in [
+        vec!["firehydrant", "firehydrant_changes"],
+        vec!["servicenow/change_requests.json"],
+    ] {
+        let w = Workdir::new();
+        let paths: Vec<std::path::PathBuf> = inputs.iter().map(|p| fixtures().join(p)).collect();
+        w.ingest(&paths.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+        let m = w.metrics_json(&["--period", "2026-07"]);
+        let params = ["since=2026-07-01", "until=2026-08-01"];
+        let tool = tool_json(
+            &w,
+            &[
+                "change_failure_by_service",
+                "--param",
+                params[0],
+                "--param",
+                params[1],
+            ],
+        );
+        let duck = duckdb_json(&w, "change_failure_by_service", &params);
+        assert!(
+            same(&tool, &duck),
+            "{inputs:?}:\ntool:   {tool}\nduckdb: {duck}"
+        );
+        let by_service: Vec<Value> = m["changes"]["by_service"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                serde_json::json!([
+                    s["service"],
+                    s["deployments"],
+                    s["deployments_with_incident"]
+                ])
+            })
+            .collect();
+        let from_sql: Vec<Value> = tool
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                serde_json::json!([
+                    r["service"],
+                    r["deployments"],
+                    r["deployments_with_incident"]
+                ])
+            })
+            .collect();
+        assert_eq!(from_sql, by_service, "{inputs:?}");
+    }
+}

@@ -174,6 +174,12 @@ pub(crate) fn changes(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             n(c.incidents_with_service)
         );
     }
+    if c.incidents_linked_to_unknown_change > 0 {
+        sentence += &format!(
+            " {} more were linked by their source to changes missing from the exports, and are not counted.",
+            n(c.incidents_linked_to_unknown_change)
+        );
+    }
     let decision = ask_on_enough(
         worst
             .filter(|s| s.change_failure_rate.unwrap_or(0.0) >= CHANGES_MATTER)
@@ -215,6 +221,7 @@ pub(crate) fn changes(m: &Metrics, prev: &Baseline) -> Option<Finding> {
             "changes.window_hours",
             "changes.incidents_with_service",
             "changes.incidents_without_deployment_in_reach",
+            "changes.incidents_linked_to_unknown_change",
         ],
         comparison,
     })

@@ -10,7 +10,7 @@ use crate::store::strings as strs;
 use anyhow::Result;
 use polars::prelude::DataFrame;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A deployment, with the status that settled it: its latest status, else the one the
 /// source gave it (none: unknown).
@@ -106,6 +106,10 @@ pub struct Changes {
     /// none a source links them to: how much of the period the deployments can see.
     pub incidents_with_service: usize,
     pub incidents_without_deployment_in_reach: usize,
+    /// The period's incidents a source links only to changes the store holds no
+    /// deployment for (a ServiceNow `caused_by` without the change request's export):
+    /// not credited, whatever the window finds.
+    pub incidents_linked_to_unknown_change: usize,
     /// From a change-induced incident's start to its resolution, over the period's
     /// change-induced incidents (Kaplan–Meier; unresolved ones censored at `as_of`).
     pub recovery_median_hours: Option<f64>,
@@ -161,11 +165,39 @@ pub fn compute(ctx: &Ctx) -> Changes {
             by_service.entry(s.as_str()).or_default().push(d);
         }
     }
-    // An incident several deployments are linked to: the latest of them.
-    let linked: HashMap<&str, &Deployment> = deployments
+    // The deployment a source links an incident to (its `incident_id`, or a link in
+    // `incident_changes`); of several, one of the incident's own services first, then
+    // the latest, then the greatest id. A link to a deployment the store does not hold
+    // is noted, not followed.
+    let by_id: HashMap<&str, &Deployment> =
+        deployments.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut linked: HashMap<&str, &Deployment> = HashMap::new();
+    let mut unfollowed: BTreeSet<&str> = BTreeSet::new();
+    let own = deployments
         .iter()
-        .filter_map(|d| Some((d.incident.as_deref()?, d)))
-        .collect();
+        .filter_map(|d| Some((d.incident.as_deref()?, Some(d))));
+    let links = ctx
+        .data
+        .change_links
+        .iter()
+        .map(|(i, d)| (i.as_str(), by_id.get(d.as_str()).copied()));
+    for (incident, d) in own.chain(links) {
+        let Some(d) = d else {
+            unfollowed.insert(incident);
+            continue;
+        };
+        let own = |d: &Deployment| {
+            d.service.as_deref().is_some_and(|s| {
+                services
+                    .get(incident)
+                    .is_some_and(|v| v.contains(&s))
+            })
+        };
+        let e = linked.entry(incident).or_insert(d);
+        if (own(d), d.at, &d.id) > (own(e), e.at, &e.id) {
+            *e = d;
+        }
+    }
     // Every incident (any period, started by `as_of`) credited to one deployment: the
     // one its source names, else the latest successful production deployment of one of
     // its services at most `window` before it started.
@@ -173,6 +205,7 @@ pub fn compute(ctx: &Ctx) -> Changes {
     let mut induced_now = Vec::new();
     let mut with_service = 0;
     let mut blind = 0;
+    let mut unknown_change = 0;
     for inc in ctx
         .data
         .incidents
@@ -188,14 +221,21 @@ pub fn compute(ctx: &Ctx) -> Changes {
         };
         let current = ctx.in_current.contains(inc.id.as_str());
         let explicit = linked.get(inc.id.as_str()).copied();
+        // Linked only to changes the store does not hold: the window does not second-
+        // guess the source.
+        let unknown = explicit.is_none() && unfollowed.contains(inc.id.as_str());
+        unknown_change += usize::from(current && unknown);
         if current && !svc.is_empty() {
             with_service += 1;
             let any = svc
                 .iter()
                 .any(|s| by_service.get(s).is_some_and(|ds| !reach(ds).is_empty()));
-            blind += usize::from(!any && explicit.is_none());
+            blind += usize::from(!any && explicit.is_none() && !unknown);
         }
         let found = explicit.or_else(|| {
+            if unknown {
+                return None;
+            }
             svc.iter()
                 .filter_map(|s| by_service.get(s))
                 .flat_map(|ds| ds[reach(ds)].iter().filter(|d| !d.failed()))
@@ -214,11 +254,21 @@ pub fn compute(ctx: &Ctx) -> Changes {
     }
     // The period's deployments: production ones that did not fail, and any a source
     // links to an incident.
+    let sourced: BTreeSet<&str> = ctx
+        .data
+        .change_links
+        .iter()
+        .map(|(_, d)| d.as_str())
+        .collect();
     let (from, to) = (ctx.period.from, ctx.period.to.min(ctx.as_of + 1));
     let counted: Vec<&Deployment> = deployments
         .iter()
         .filter(|d| d.at >= from && d.at < to)
-        .filter(|d| (production(d) && !d.failed()) || d.incident.is_some())
+        .filter(|d| {
+            (production(d) && !d.failed())
+                || d.incident.is_some()
+                || sourced.contains(d.id.as_str())
+        })
         .collect();
     let mut per_service: BTreeMap<&str, ServiceChanges> = BTreeMap::new();
     let mut with_incident = 0;
@@ -280,6 +330,7 @@ pub fn compute(ctx: &Ctx) -> Changes {
         change_induced_incidents: induced.len(),
         incidents_with_service: with_service,
         incidents_without_deployment_in_reach: blind,
+        incidents_linked_to_unknown_change: unknown_change,
         recovery_median_hours: (!observations.is_empty())
             .then(|| KaplanMeier::fit(&observations).median())
             .flatten(),

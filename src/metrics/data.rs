@@ -194,6 +194,9 @@ pub struct Data {
     pub alerts: Vec<Alert>,
     /// Sorted by time, then id.
     pub deployments: Vec<super::changes::Deployment>,
+    /// (incident, deployment) a source says caused it, beside the deployments' own
+    /// `incident_id`: `incident_changes`, sorted.
+    pub change_links: Vec<(String, String)>,
     pub runs: DataFrame,
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
@@ -274,6 +277,7 @@ impl Data {
             Table::Alerts,
             Table::Deployments,
             Table::DeploymentStatuses,
+            Table::IncidentChanges,
             Table::IngestRuns,
         ];
         let frames: HashMap<Table, DataFrame> = whole
@@ -324,6 +328,7 @@ impl Data {
                 frame(Table::Deployments),
                 frame(Table::DeploymentStatuses),
             )?,
+            change_links: pairs(frame(Table::IncidentChanges), col::DEPLOYMENT_ID)?,
             runs: frame(Table::IngestRuns).clone(),
             latest: latest
                 .join()
@@ -446,6 +451,9 @@ impl Data {
         self.incident_services.sort();
         self.incident_services.dedup();
         self.tags.iter_mut().for_each(|(i, _, _)| rename(i));
+        self.change_links.iter_mut().for_each(|(i, _)| rename(i));
+        self.change_links.sort();
+        self.change_links.dedup();
         let optional = self
             .items
             .iter_mut()

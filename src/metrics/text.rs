@@ -332,6 +332,13 @@ fn changes(m: &Metrics, out: &mut String) {
         num(c.recovery_median_hours, 1), n(c.recovery_resolved),
         n(c.incidents_without_deployment_in_reach), n(c.incidents_with_service)
     );
+    if c.incidents_linked_to_unknown_change > 0 {
+        let _ = writeln!(
+            out,
+            "  {} incidents are linked by their source only to changes no export here holds: credited to none (ingest the change export)",
+            n(c.incidents_linked_to_unknown_change)
+        );
+    }
     if !c.by_service.is_empty() {
         let mut t = table(&[
             "service",

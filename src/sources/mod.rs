@@ -8,6 +8,7 @@
 pub mod backstage;
 pub mod canonical;
 pub mod firehydrant;
+pub mod firehydrant_changes;
 pub mod github;
 pub mod github_deploy;
 pub mod incidentio;
@@ -357,6 +358,7 @@ pub fn all() -> &'static [&'static dyn Source] {
         &github_deploy::GitHubDeployments,
         &github::GitHub,
         &statuspage::Statuspage,
+        &firehydrant_changes::FireHydrantChanges,
         &firehydrant::FireHydrant,
         &incidentio::IncidentIo,
         &rootly::Rootly,

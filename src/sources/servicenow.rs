@@ -4,8 +4,10 @@
 //! Every value is a string; reference fields are `{link, value}` or, with display
 //! values, `{display_value, value, link}`; choices are coded (`state` "6" resolved, "7"
 //! closed; `priority` "1"–"5"), or in CSV exports spelled `3 - Moderate`. Incidents are
-//! incidents (keyed by `sys_id` when the export has it, else by `number`); problems and
-//! tasks are action items, linked explicitly to the incident their `parent`,
+//! incidents (keyed by `sys_id` when the export has it, else by `number`), and their
+//! `caused_by` names the change request that caused them; change requests are
+//! deployments (see [`skipped`] for those that changed nothing); problems and tasks are
+//! action items, linked explicitly to the incident their `parent`,
 //! `incident` or `first_reported_by_task` reference names. Raw Table API times are UTC
 //! (`2016-12-13 21:43:14`) unless `[sources.servicenow] timezone` says otherwise.
 
@@ -14,7 +16,7 @@ use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row, Value};
 use crate::refs::Ref;
-use crate::schema::cell;
+use crate::schema::{cell, tables};
 use serde_json::Value as Json;
 
 pub struct ServiceNow;
@@ -54,7 +56,10 @@ impl Source for ServiceNow {
         let zone = ctx.zone_of(SOURCE)?.unwrap_or(chrono_tz::Tz::UTC);
         let ts = |s: &str| crate::time::parse_timestamp(s, Some(zone));
         let (_, rejects) = json::stream_file(&input.path, &["result"], &mut |path, v| {
-            emit(Item::of(path, record(&v, &ts, ctx), || excerpt(&v)));
+            emit(match skipped(&v) {
+                Some(why) => Item::skip(path, why),
+                None => Item::of(path, record(&v, &ts, ctx), || excerpt(&v)),
+            });
         })?;
         rejects.into_iter().for_each(&mut *emit);
         Ok(Vec::new())
@@ -176,13 +181,68 @@ fn person(c: &dyn Cells, field: &str) -> Option<String> {
     })
 }
 
-/// The canonical rows of one record (an incident, or a problem or task).
+/// The canonical rows of one record (an incident, a change request, or a problem or
+/// task).
 pub fn record(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection> {
-    if class(c) == "incident" {
-        incident(c, ts, ctx)
-    } else {
-        item(c, ts, ctx)
+    match class(c).as_str() {
+        "incident" => incident(c, ts, ctx),
+        "change_request" => change(c, ts),
+        _ => item(c, ts, ctx),
     }
+}
+
+/// Why a record changes nothing the store keeps: a change request canceled, or not yet
+/// implemented (states New −5, Assess −4, Authorize −3, Scheduled −2; Canceled 4).
+pub fn skipped(c: &dyn Cells) -> Option<&'static str> {
+    if class(c) != "change_request" {
+        return None;
+    }
+    let state = c.shown("state").unwrap_or_default();
+    let (code, label) = choice(&state);
+    let label = label.to_ascii_lowercase();
+    if code == Some("4") || label == "canceled" || label == "cancelled" {
+        return Some("a canceled change request changed nothing");
+    }
+    let planned = matches!(code, Some("-5" | "-4" | "-3" | "-2"))
+        || matches!(label.as_str(), "new" | "assess" | "authorize" | "scheduled");
+    (planned && c.raw("work_start").is_none())
+        .then_some("a change request not yet implemented changed nothing yet")
+}
+
+/// A change request as a deployment: of its service (`business_service`, else
+/// `cmdb_ci`), at its actual start (`work_start`), else its planned start
+/// (`start_date`); its close code says whether it failed (`unsuccessful`) or not
+/// (`successful`, `successful_issues`), else its outcome is unknown.
+fn change(c: &dyn Cells, ts: &Ts) -> Result<Vec<Row>, Rejection> {
+    let id = c
+        .raw("sys_id")
+        .or(c.shown("number"))
+        .ok_or(Rejection::missing(
+            "a change request without 'sys_id' or 'number'",
+        ))?;
+    let at = time(c, "work_start", ts)?
+        .or(time(c, "start_date", ts)?)
+        .ok_or(Rejection::missing(
+            "a change request without 'work_start' or 'start_date'",
+        ))?;
+    let code = c
+        .raw("close_code")
+        .map(|s| s.to_ascii_lowercase().replace([' ', '-'], "_"));
+    let status = match code.as_deref() {
+        Some("unsuccessful") => Some("failure"),
+        Some("successful" | "successful_with_issues" | "successful_issues") => Some("success"),
+        _ => None,
+    };
+    Ok(vec![Row::of(tables::Deployments)
+        .with(cell::DEPLOYMENT_ID, Value::text(format!("{SOURCE}:{id}")))
+        .with(
+            cell::SERVICE,
+            Value::opt_text(c.shown("business_service").or(c.shown("cmdb_ci"))),
+        )
+        .with(cell::AT, Value::Ts(at))
+        .with(cell::STATUS, Value::opt_text(status))
+        .with(cell::SOURCE, Value::text(SOURCE))
+        .into()])
 }
 
 fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection> {
@@ -253,6 +313,20 @@ fn incident(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection
     }
     if let Some(service) = c.shown("business_service").or(c.shown("cmdb_ci")) {
         rows.push(super::service_row(&incident_id, &service).into());
+    }
+    // The change request that caused it: a JSON reference gives its sys_id, a CSV its
+    // number.
+    if let Some(change) = c.raw("caused_by") {
+        rows.push(
+            Row::of(tables::IncidentChanges)
+                .with(cell::INCIDENT_ID, Value::text(incident_id.as_str()))
+                .with(
+                    cell::DEPLOYMENT_ID,
+                    Value::text(format!("{SOURCE}:{change}")),
+                )
+                .with(cell::SOURCE, Value::text(SOURCE))
+                .into(),
+        );
     }
     let mut people: Vec<String> = ["assigned_to", "resolved_by"]
         .iter()

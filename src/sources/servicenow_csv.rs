@@ -64,6 +64,9 @@ const SPELLINGS: table_csv::Spellings = &[
         &["first_reported_by_task", "First reported by"],
     ),
     ("problem_id", &["problem_id", "Problem"]),
+    ("caused_by", &["caused_by", "Caused by Change"]),
+    ("work_start", &["work_start", "Actual start"]),
+    ("start_date", &["start_date", "Planned start date"]),
 ];
 
 const DATE_FIELDS: &[&str] = &[
@@ -73,6 +76,8 @@ const DATE_FIELDS: &[&str] = &[
     "resolved_at",
     "closed_at",
     "due_date",
+    "work_start",
+    "start_date",
 ];
 
 fn field_of(header: &str) -> Option<&'static str> {
@@ -119,9 +124,12 @@ impl Source for ServiceNowCsv {
             if key.is_some_and(|k| latest.get(&k) != Some(&location)) {
                 return Item::Superseded { location };
             }
-            Item::of(location, servicenow::record(f, &ts, ctx), || {
-                raw.to_string()
-            })
+            match servicenow::skipped(f) {
+                Some(why) => Item::skip(location, why),
+                None => Item::of(location, servicenow::record(f, &ts, ctx), || {
+                    raw.to_string()
+                }),
+            }
         })
     }
 }

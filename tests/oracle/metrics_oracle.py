@@ -47,6 +47,7 @@ def read_opt(table, columns):
 alerts_all = read_opt("alerts", ["incident_id", "alert_key", "created_at"])
 dep = read_opt("deployments", ["deployment_id", "service", "environment", "at", "status", "incident_id"])
 dst = read_opt("deployment_statuses", ["deployment_id", "status", "at"])
+ich = read_opt("incident_changes", ["incident_id", "deployment_id"])
 
 # --- identity: references resolve through the people table's aliases ----------------------
 alias_of = {a.strip(): pid for pid, al in zip(people["person_id"], people["aliases"]) if isinstance(al, str)
@@ -594,8 +595,24 @@ dep["prod"] = [not isinstance(e, str) or e.strip().lower() in PRODUCTION for e i
 dep["failed"] = dep["status"] == "failure"
 dep = dep.sort_values(["at", "deployment_id"])
 services_of = isv.groupby("incident_id")["service"].apply(set).to_dict()
-# The deployment a source links an incident to (the latest when several are).
-linked = {i: d for i, d in zip(dep["incident_id"], dep["deployment_id"]) if isinstance(i, str)}
+# The deployment a source links an incident to: its own incident_id, or incident_changes.
+# Of several: one of the incident's own services first, then the latest, then the
+# greatest id. Links to deployments not in the store are followed by nothing.
+dep_at = dict(zip(dep["deployment_id"], dep["at"]))
+dep_svc = dict(zip(dep["deployment_id"], dep["service"]))
+pairs = [(i, d) for i, d in zip(dep["incident_id"], dep["deployment_id"]) if isinstance(i, str)]
+pairs += list(zip(ich["incident_id"], ich["deployment_id"]))
+linked, unknown_link = {}, set()
+for i, d in pairs:
+    if d not in dep_at:
+        unknown_link.add(i)
+        continue
+    rank = (dep_svc[d] in services_of.get(i, set()), dep_at[d], d)
+    if i not in linked or rank > linked[i][0]:
+        linked[i] = (rank, d)
+linked = {i: d for i, (_, d) in linked.items()}
+unknown_link -= set(linked)
+sourced = set(ich["deployment_id"])
 prod_dep = dep[dep["prod"] & dep["service"].notna()]
 credit = {}
 for i, st in zip(inc["incident_id"][~inc["excluded"]], inc["start"][~inc["excluded"]]):
@@ -604,13 +621,16 @@ for i, st in zip(inc["incident_id"][~inc["excluded"]], inc["start"][~inc["exclud
     if i in linked:
         credit[i] = (linked[i], True)
         continue
+    if i in unknown_link:
+        continue
     near = prod_dep[~prod_dep["failed"] & prod_dep["service"].isin(services_of.get(i, set()))
                     & (prod_dep["at"] <= st) & (st - prod_dep["at"] <= WINDOW)]
     if len(near):
         credit[i] = (near["deployment_id"].iloc[-1], False)
 credited_deps = {d for d, _ in credit.values()}
 in_period = dep[(dep["at"] >= FROM) & (dep["at"] < TO) & (dep["at"] <= AS_OF)]
-counted = in_period[(in_period["prod"] & ~in_period["failed"]) | in_period["incident_id"].notna()]
+counted = in_period[(in_period["prod"] & ~in_period["failed"]) | in_period["incident_id"].notna()
+                    | in_period["deployment_id"].isin(sourced)]
 by_svc = {}
 for svc, did in zip(counted["service"].fillna("unknown"), counted["deployment_id"]):
     r = by_svc.setdefault(svc, {"service": svc, "deployments": 0, "deployments_with_incident": 0,
@@ -636,7 +656,7 @@ for i, st, res in zip(cur["incident_id"], cur["start"], cur["resolved_at"]):
 for r in by_svc.values():
     r["change_failure_rate"] = r["deployments_with_incident"] / r["deployments"] if r["deployments"] else None
 with_svc = [(i, st) for i, st in zip(cur["incident_id"], cur["start"]) if services_of.get(i)]
-blind = sum(i not in linked and not ((prod_dep["service"].isin(services_of[i])) & (prod_dep["at"] <= st)
+blind = sum(i not in linked and i not in unknown_link and not ((prod_dep["service"].isin(services_of[i])) & (prod_dep["at"] <= st)
                                     & (st - prod_dep["at"] <= WINDOW)).any() for i, st in with_svc)
 n_with = len(counted[counted["deployment_id"].isin(credited_deps)])
 out["changes"] = {
@@ -646,6 +666,7 @@ out["changes"] = {
     "change_failure_rate": n_with / len(counted) if len(counted) else None,
     "change_induced_incidents": len(induced), "incidents_with_service": len(with_svc),
     "incidents_without_deployment_in_reach": int(blind),
+    "incidents_linked_to_unknown_change": sum(i in unknown_link for i in cur["incident_id"]),
     "recovery_median_hours": km_median(pd.DataFrame(obs, columns=["hours", "held"])),
     "recovery_resolved": sum(o["held"] for o in obs),
     "by_service": sorted(by_svc.values(), key=lambda r: (-r["deployments_with_incident"], -r["deployments"], r["service"])),
