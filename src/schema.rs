@@ -325,6 +325,10 @@ const RETROS: &[Column] = &[
     c(col::LINK_REFS, StrList),
 ];
 
+/// A label or component of a postmortem ticket (Jira's `labels`, `components`): factors
+/// its incident's themes read once linking has found the incident.
+const RETRO_TAGS: &[Column] = &[c(col::RETRO_ID, Str), c(col::TAG, Str), c(col::VALUE, Str)];
+
 const MESSAGES: &[Column] = &[
     c(col::MESSAGE_ID, Str),
     c(col::CHANNEL_ID, Str),
@@ -543,6 +547,7 @@ tables!(
     Events,
     ActionItems,
     Retros,
+    RetroTags,
     Messages,
     People,
     Services,
@@ -571,6 +576,7 @@ impl Table {
             Table::Events => "events",
             Table::ActionItems => "action_items",
             Table::Retros => "retros",
+            Table::RetroTags => "retro_tags",
             Table::Messages => "messages",
             Table::People => "people",
             Table::Services => "services",
@@ -602,6 +608,7 @@ impl Table {
             Table::Events => EVENTS,
             Table::ActionItems => ACTION_ITEMS,
             Table::Retros => RETROS,
+            Table::RetroTags => RETRO_TAGS,
             Table::Messages => MESSAGES,
             Table::People => PEOPLE,
             Table::Services => SERVICES,
@@ -633,6 +640,7 @@ impl Table {
             Table::Events => &[col::INCIDENT_ID, col::EVENT_ID],
             Table::ActionItems => &[col::ITEM_ID],
             Table::Retros => &[col::RETRO_ID],
+            Table::RetroTags => &[col::RETRO_ID, col::TAG, col::VALUE],
             Table::Messages => &[col::MESSAGE_ID],
             Table::People => &[col::PERSON_ID],
             Table::Services => &[col::SERVICE],

@@ -419,3 +419,56 @@ fn servicenow_change_requests_and_caused_by_read_alike_from_json_and_csv() {
     );
     assert_eq!(figures[0], figures[1]);
 }
+
+#[test]
+fn postmortem_tickets_labels_and_components_are_their_incidents_themes() {
+    // fixtures/jira/org: OPS-5, a post-incident review of incident-102 (PagerDuty PI2),
+    // carries the label db-migration and the component Database; its label incident-102
+    // names the incident and is no factor. OPS-1's labels (inc-101, postmortem) are a
+    // reference and the postmortem marker: no themes. Jira first or PagerDuty first,
+    // linking finds the incident and the themes follow.
+    let (pd, jira) = (
+        fixtures().join("pagerduty/org"),
+        fixtures().join("jira/org"),
+    );
+    for order in [[&pd, &jira], [&jira, &pd]] {
+        let w = Workdir::new();
+        w.ingest(&[order[0]]);
+        w.ingest(&[order[1]]);
+        let m = w.metrics_json(&["--period", "2026-07"]);
+        let th = &m["themes"];
+        assert_eq!(
+            (th["incidents"].clone(), th["tagged"].clone()),
+            (json!(3), json!(1))
+        );
+        let names: Vec<&str> = th["by_theme"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["theme"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["component: Database", "db-migration"]);
+        // The oracle's themes (its link check reads chat channels only, and OPS-8 names
+        // an incident no export has).
+        let diffs: Vec<String> = crate::metrics::oracle_diffs(&w.store(), "2026-07", &m)
+            .into_iter()
+            .filter(|d| d.starts_with("$.themes"))
+            .collect();
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    }
+    // The CSV export: PAY-1's component Payments (its labels incident-102 and postmortem
+    // are no factors) is stored for its retro.
+    let w = Workdir::new();
+    let (store, csv) = (
+        w.store().display().to_string(),
+        fixtures().join("jira_csv/issues.csv").display().to_string(),
+    );
+    w.run_status(&["ingest", "--timezone", "UTC", "--store", &store, &csv], 0);
+    use incidentlens::schema::{col, Table};
+    let tags = rows(&w.store(), Table::RetroTags, col::RETRO_ID, "jira:PAY-1");
+    let got: Vec<(String, String)> = tags
+        .iter()
+        .map(|r| (r[col::TAG].to_string(), r[col::VALUE].to_string()))
+        .collect();
+    assert_eq!(got, [("component".to_string(), "Payments".to_string())]);
+}

@@ -18,7 +18,7 @@ fn demo_ingests_the_sample_organisation() {
     assert!(
         text.contains(
             "store (demo): incidents 66, incident_services 73, incident_tags 49, incident_links 0, participants 239, \
-             pages 187, events 564, action_items 105, retros 0, messages 0, people 30, services 7"
+             pages 187, events 564, action_items 105, retros 0, retro_tags 0, messages 0, people 30, services 7"
         ),
         "{text}"
     );

@@ -634,7 +634,7 @@ fn duckdb_reads_the_same_row_counts() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 17);
+    assert_eq!(checked, 18);
 }
 
 #[test]

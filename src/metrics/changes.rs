@@ -187,11 +187,9 @@ pub fn compute(ctx: &Ctx) -> Changes {
             continue;
         };
         let own = |d: &Deployment| {
-            d.service.as_deref().is_some_and(|s| {
-                services
-                    .get(incident)
-                    .is_some_and(|v| v.contains(&s))
-            })
+            d.service
+                .as_deref()
+                .is_some_and(|s| services.get(incident).is_some_and(|v| v.contains(&s)))
         };
         let e = linked.entry(incident).or_insert(d);
         if (own(d), d.at, &d.id) > (own(e), e.at, &e.id) {

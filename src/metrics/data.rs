@@ -314,7 +314,7 @@ impl Data {
         let mut data = Data {
             incidents,
             incident_services,
-            tags: read_tags(frame(Table::IncidentTags))?,
+            tags: read_tags(frame(Table::IncidentTags), store)?,
             pages,
             participants,
             events,
@@ -563,15 +563,43 @@ pub fn latest_timestamp(store: &Store) -> Result<Option<i64>> {
     Ok(latest)
 }
 
-/// Incident id → value of `column`, for each row with both (an incident's services).
-fn read_tags(df: &DataFrame) -> Result<Vec<(String, String, String)>> {
-    Ok(strs(df, col::INCIDENT_ID)?
+/// Each incident's tags: its own (the tool's `incidentlens:` ones aside) and those of
+/// the postmortem tickets linking found for it (`retro_tags`), sorted, once each.
+fn read_tags(df: &DataFrame, store: &Store) -> Result<Vec<(String, String, String)>> {
+    let mut tags: Vec<(String, String, String)> = strs(df, col::INCIDENT_ID)?
         .into_iter()
         .zip(strs(df, col::TAG)?)
         .zip(strs(df, col::VALUE)?)
         .filter_map(|((i, t), v)| Some((i?, t?, v?)))
         .filter(|(_, t, _)| !t.starts_with("incidentlens:"))
-        .collect())
+        .collect();
+    let retro_tags = store.read(Table::RetroTags)?;
+    if retro_tags.height() > 0 {
+        let retros = store
+            .scan(Table::Retros)?
+            .select([
+                polars::prelude::col(col::RETRO_ID),
+                polars::prelude::col(col::INCIDENT_ID),
+            ])
+            .collect()?;
+        let incident_of: HashMap<String, String> = strs(&retros, col::RETRO_ID)?
+            .into_iter()
+            .zip(strs(&retros, col::INCIDENT_ID)?)
+            .filter_map(|(r, i)| Some((r?, i?)))
+            .collect();
+        let rows = strs(&retro_tags, col::RETRO_ID)?
+            .into_iter()
+            .zip(strs(&retro_tags, col::TAG)?)
+            .zip(strs(&retro_tags, col::VALUE)?);
+        for ((r, t), v) in rows {
+            if let (Some(i), Some(t), Some(v)) = (r.and_then(|r| incident_of.get(&r)), t, v) {
+                tags.push((i.clone(), t, v));
+            }
+        }
+    }
+    tags.sort();
+    tags.dedup();
+    Ok(tags)
 }
 
 fn pairs(df: &DataFrame, column: &str) -> Result<Vec<(String, String)>> {

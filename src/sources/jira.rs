@@ -149,7 +149,17 @@ fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
         .and_then(|c| c.str_at("name"))
         .map(str::to_string);
     t.url = browse_url(v, key);
-    t.labels(f.array_at("labels").iter().filter_map(Json::as_str));
+    let labels: Vec<&str> = f
+        .array_at("labels")
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    let components = f
+        .array_at("components")
+        .iter()
+        .filter_map(|c| c.str_at("name"));
+    t.factors(&labels, components, |l| tickets.is_postmortem(l));
+    t.labels(labels);
     // Descriptions are wiki markup (API v2) or a document tree (v3): URLs are strings
     // either way. The text itself is not kept.
     for field in ["description", "environment"] {
@@ -173,7 +183,7 @@ fn issue_rows(v: &Json, ctx: &Context) -> Result<Vec<Row>, Rejection> {
         t.owner = person;
         rows.extend(row);
     }
-    rows.insert(0, t.into_row());
+    rows.splice(0..0, t.into_rows());
     Ok(rows)
 }
 

@@ -146,7 +146,9 @@ fn rows(
         _ => None,
     };
     t.team = f.get("team").or_else(|| f.get("components")).cloned();
-    t.labels(f.all("labels"));
+    let labels: Vec<&str> = f.all("labels").collect();
+    t.factors(&labels, f.all("components"), |l| tickets.is_postmortem(l));
+    t.labels(labels);
     for field in ["description", "environment", "custom"] {
         for text in f.all(field) {
             t.scan(text);
@@ -174,6 +176,6 @@ fn rows(
             .map(str::to_string);
         rows.push(person.into());
     }
-    rows.insert(0, t.into_row());
+    rows.splice(0..0, t.into_rows());
     Ok(rows)
 }

@@ -38,6 +38,9 @@ pub struct Ticket {
     pub team: Option<String>,
     pub url: Option<String>,
     pub refs: Vec<Ref>,
+    /// For a postmortem: its factors (`label`, `component` and the value), which become
+    /// its incident's tags once linking finds the incident.
+    pub tags: Vec<(&'static str, String)>,
 }
 
 impl Ticket {
@@ -58,12 +61,34 @@ impl Ticket {
             team: None,
             url: None,
             refs: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
     /// The ticket's id in the store: `<source>:<id>`.
     pub fn key(&self) -> String {
         format!("{}:{}", self.source, self.id)
+    }
+
+    /// A postmortem's labels and components as its factors: every component, and every
+    /// label but those naming an incident (`inc-123`) or marking the ticket a postmortem.
+    pub fn factors<'a>(
+        &mut self,
+        labels: &[&str],
+        components: impl IntoIterator<Item = &'a str>,
+        marks_postmortem: impl Fn(&str) -> bool,
+    ) {
+        let labels = labels
+            .iter()
+            .filter(|l| label_number(l).is_none() && !marks_postmortem(l))
+            .map(|l| ("label", *l));
+        let components = components.into_iter().map(|c| ("component", c));
+        self.tags.extend(
+            labels
+                .chain(components)
+                .map(|(k, v)| (k, v.trim().to_string()))
+                .filter(|(_, v)| !v.is_empty()),
+        );
     }
 
     /// Labels that name an incident (`inc-123`, `incident_7`) become references.
@@ -93,6 +118,26 @@ impl Ticket {
 
     /// The canonical row: an action item, or a retro for a postmortem ticket (held when
     /// the ticket is done, at its completion).
+    /// The ticket's row and, for a postmortem, a `retro_tags` row for each of its tags.
+    pub fn into_rows(mut self) -> Vec<Row> {
+        let key = self.key();
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.sort();
+        tags.dedup();
+        let postmortem = self.postmortem;
+        let mut rows = vec![self.into_row()];
+        if postmortem {
+            rows.extend(tags.into_iter().map(|(tag, value)| {
+                Row::of(tables::RetroTags)
+                    .with(cell::RETRO_ID, Value::text(key.as_str()))
+                    .with(cell::TAG, Value::text(tag))
+                    .with(cell::VALUE, Value::text(value))
+                    .into()
+            }));
+        }
+        rows
+    }
+
     pub fn into_row(mut self) -> Row {
         let refs = Ref::cell(&mut self.refs);
         let common = [

@@ -12,7 +12,7 @@ pub(crate) struct Canonical {
 }
 
 /// The canonical files, in the order of [`Canonical::tables`].
-pub(crate) const CANONICAL: [(&str, &[&str]); 8] = [
+pub(crate) const CANONICAL: [(&str, &[&str]); 9] = [
     (
         "incidents.csv",
         &[
@@ -86,6 +86,8 @@ pub(crate) const CANONICAL: [(&str, &[&str]); 8] = [
             "updated_at",
         ],
     ),
+    // A postmortem's component, as Jira's `Component/s` gives it.
+    ("retro_tags.csv", &["retro_id", "tag", "value"]),
     (
         "action_items.csv",
         &[
@@ -109,7 +111,8 @@ pub(crate) const PAGES: usize = 3;
 pub(crate) const EVENTS: usize = 4;
 pub(crate) const MESSAGES: usize = 5;
 pub(crate) const RETROS: usize = 6;
-pub(crate) const ACTION_ITEMS: usize = 7;
+pub(crate) const RETRO_TAGS: usize = 7;
+pub(crate) const ACTION_ITEMS: usize = 8;
 
 impl Canonical {
     pub(crate) fn create(out: &Path) -> Result<Canonical> {
@@ -258,6 +261,10 @@ impl Canonical {
                     status,
                     &updated,
                 ],
+            )?;
+            self.row(
+                RETRO_TAGS,
+                &[&format!("{id}:retro"), "component", inc.service.team],
             )?;
         }
         for (k, f) in inc.follow_ups.iter().enumerate() {

@@ -43,7 +43,8 @@ con = duckdb.connect()
 con.execute("SET TimeZone = 'UTC'")
 for table in ["incidents", "incident_services", "incident_links", "participants", "pages", "events",
               "action_items", "messages", "people", "services", "ingest_runs", "rejects",
-              "incident_tags", "alerts", "deployments", "deployment_statuses", "incident_changes"]:
+              "incident_tags", "alerts", "deployments", "deployment_statuses", "incident_changes",
+              "retros", "retro_tags"]:
     con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{store}/{table}/*.parquet')")
 cur = con.execute(bound)
 names = [d[0] for d in cur.description]

@@ -537,6 +537,12 @@ out["page_noise"].update({"alerts": int(len(in_al)), "alerts_without_incident": 
 THEMES = json.loads(os.environ.get("INCIDENTLENS_ORACLE_THEMES", "{}"))
 tg = read("incident_tags")
 tg = tg[~tg["tag"].str.startswith("incidentlens:") & tg["value"].notna()].copy()
+# A postmortem ticket's labels and components are its incident's tags (retro_tags, by the
+# incident linking set on the retro).
+rt = read_opt("retro_tags", ["retro_id", "tag", "value"])
+retro_incident = read_opt("retros", ["retro_id", "incident_id"])[["retro_id", "incident_id"]]
+rt = rt.merge(retro_incident, on="retro_id").dropna(subset=["incident_id", "tag", "value"])
+tg = pd.concat([tg[["incident_id", "tag", "value"]], rt[["incident_id", "tag", "value"]]])
 tg["incident_id"] = tg["incident_id"].map(lambda i: primary_of.get(i, i))
 
 
