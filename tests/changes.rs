@@ -472,3 +472,83 @@ fn postmortem_tickets_labels_and_components_are_their_incidents_themes() {
         .collect();
     assert_eq!(got, [("component".to_string(), "Payments".to_string())]);
 }
+
+/// `report --out FILE.md` on the workdir's store for `period`: the top insight's line.
+fn top_insight(w: &Workdir, period: &str) -> String {
+    let out = w.path().join("report.md");
+    let store = w.store();
+    w.run_status(
+        &[
+            "report",
+            "--store",
+            store.to_str().unwrap(),
+            "--period",
+            period,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(out).unwrap();
+    md.lines()
+        .find(|l| l.starts_with("**Top insight.**"))
+        .expect("a top insight")
+        .to_string()
+}
+
+#[test]
+fn a_change_finding_can_be_the_top_insight_with_its_coverage_and_evidence() {
+    // fixtures/canonical/changes, July: 6 of 9 incidents credited to a deployment, 5 of
+    // 10 deployments followed by one (hand-worked above); nothing else says as much.
+    let w = changes_store();
+    let top = top_insight(&w, "2026-07");
+    for part in [
+        "6 of the 9 incidents started within 24 hours after a production deployment of their service",
+        "5 of 10 deployments (50%) were followed by one",
+        // What the rate cannot see, and how much the evidence can bear.
+        "1 of the 8 incidents with a known service had no deployment in reach",
+        "With 10 deployments, too few to base a decision on.",
+    ] {
+        assert!(top.contains(part), "{part:?} not in {top}");
+    }
+}
+
+#[test]
+fn a_theme_can_be_the_top_insight_with_its_coverage_and_evidence() {
+    // 40 incidents a quarter, each with one cause: deploy for 6 of Q2's and 30 of Q3's,
+    // capacity for the rest. Fisher's exact test of 30/40 against 6/40 gives p =
+    // 9.5e-8 (scipy.stats.fisher_exact), 1.9e-7 after Holm over the two themes.
+    let w = Workdir::new();
+    let dir = w.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut incidents = String::from("incident_id,number,title,severity,started_at,resolved_at\n");
+    let mut tags = String::from("incident_id,tag,value\n");
+    for (q, (month, deploy)) in [(4, 6), (7, 30)].into_iter().enumerate() {
+        for k in 0..40 {
+            let n = q * 40 + k + 1;
+            let (day, month) = (1 + (2 * k) % 30, month + (2 * k) / 30);
+            let at = format!("2026-{month:02}-{day:02}T10:00:00Z");
+            let end = format!("2026-{month:02}-{day:02}T11:00:00Z");
+            incidents += &format!("acme:{n},{n},Incident {n},SEV3,{at},{end}\n");
+            let cause = if k < deploy { "deploy" } else { "capacity" };
+            tags += &format!("acme:{n},cause,{cause}\n");
+        }
+    }
+    std::fs::write(dir.join("incidents.csv"), incidents).unwrap();
+    std::fs::write(dir.join("incident_tags.csv"), tags).unwrap();
+    w.ingest(&[&dir]);
+    let m = w.metrics_json(&["--period", "2026-Q3"]);
+    let deploy = &m["themes"]["by_theme"][0];
+    assert_eq!(deploy["theme"], "deploy");
+    assert!((deploy["p_value"].as_f64().unwrap() - 9.508108852620678e-08).abs() < 1e-15);
+    assert!((deploy["holm_p_value"].as_f64().unwrap() - 1.9016217705241356e-07).abs() < 1e-14);
+    assert_eq!(m["findings"][0]["family"], "themes");
+    let top = top_insight(&w, "2026-Q3");
+    for part in [
+        "30 of the 40 incidents with a recorded theme (75%) relate to deploy, up from 6 of 40 (15%) in the previous period",
+        "strong evidence of a real change (Fisher's exact test, Holm-adjusted for the 2 themes compared",
+        "A theme is recorded for 40 of the period's 40 incidents (100%).",
+    ] {
+        assert!(top.contains(part), "{part:?} not in {top}");
+    }
+}
