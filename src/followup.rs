@@ -194,7 +194,8 @@ fn measure(ask: &Ask, m: &Value) -> (String, &'static str, Option<Share>) {
                 .as_array()
                 .and_then(|ss| ss.iter().find(|s| s["service"].as_str() == Some(service)));
             (
-                format!("{service}'s deployments followed by an incident"),
+                // Not led by the name: a sentence's capital would change it.
+                format!("the deployments of {service} followed by an incident"),
                 "down",
                 s.and_then(|s| share(n(&s["deployments_with_incident"]), n(&s["deployments"]))),
             )

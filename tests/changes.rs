@@ -503,8 +503,14 @@ fn a_change_finding_can_be_the_top_insight_with_its_coverage_and_evidence() {
     let w = changes_store();
     let top = top_insight(&w, "2026-07");
     for part in [
-        "6 of the 9 incidents started within 24 hours after a production deployment of their service",
+        // #106 is credited by its source's link, to another service's deployment: the
+        // sentence does not claim the window for it.
+        "6 of the 9 incidents followed a change: 5 within 24 hours after a production \
+         deployment of their service, 1 linked by their source to the change that caused them",
         "5 of 10 deployments (50%) were followed by one",
+        // The chart counts deployments followed by an incident: five services tie at one.
+        "5 services had 1 deployment followed by an incident each; of them flags's share was \
+         the highest: 1 of 1 (100%).",
         // What the rate cannot see, and how much the evidence can bear.
         "1 of the 8 incidents with a known service had no deployment in reach",
         "With 10 deployments, too few to base a decision on.",

@@ -1429,7 +1429,7 @@ fn each_report_follows_up_the_decisions_the_last_one_asked_for() {
 #[test]
 fn a_synthetic_organisation_follows_up_its_decisions_too() {
     let w = synth_organisation();
-    // 2025-Q1 asked four decisions, as 2024-Q4 had. scipy: [[29, 18], [32, 19]] 1,
+    // 2025-Q1 asked five decisions, as 2024-Q4 had. scipy: [[29, 18], [32, 19]] 1,
     // [[18, 29], [18, 33]] 0.835, [[50, 92], [74, 99]] 0.202, [[22, 7], [23, 8]] 1;
     // the smallest differences 0.275, 0.273, 0.155, 0.313.
     let (md, doc, _) = reviewed(&w, "2025-Q2", &[]);
@@ -1445,6 +1445,7 @@ fn a_synthetic_organisation_follows_up_its_decisions_too() {
             r#"{"kind":"spread_knowledge"}"#,
             r#"{"kind":"fund_reliability","service":"errors-0"}"#,
             r#"{"kind":"own_follow_ups"}"#,
+            r#"{"kind":"guard_changes","service":"errors-0"}"#,
             r#"{"kind":"hold_retros"}"#
         ]
     );
@@ -1461,6 +1462,12 @@ fn a_synthetic_organisation_follows_up_its_decisions_too() {
          detectable change (Fisher's exact test: p = 0.202; a change under about 15 percentage \
          points would not show). Open items older than 60 days: 12 then, 17 now. Asked two \
          periods running.",
+        // The service with most deployments followed by an incident (8 of 22, then 8 of
+        // 23; scipy [[8, 14], [8, 15]] 1), not the one with the highest share of two.
+        "The deployments of errors-0 followed by an incident: 36% (8 of 22) then, 35% (8 of \
+         23) now; no detectable change (Fisher's exact test: p = 1; a change under about 40 \
+         percentage points would not show). The change failure rate of all deployments: 30% \
+         then, 33% now. Asked two periods running.",
         "Retro coverage: 74% (23 of 31) then, 76% (22 of 29) now; no detectable change \
          (Fisher's exact test: p = 1; a change under about 31 percentage points would not \
          show). Half the retros held within (counting those still owed): 5.3 days then, 4.6 \

@@ -124,11 +124,26 @@ pub(crate) fn changes(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         return None;
     }
     let rate = c.change_failure_rate.unwrap_or(0.0);
+    // How each incident came to be credited: by its source's link, or by the window.
+    let linked = c.induced.iter().filter(|i| i.linked_by_source).count();
+    let by_window = c.change_induced_incidents - linked;
+    let how = match (by_window, linked) {
+        (_, 0) => format!(
+            "started within {} hours after a production deployment of their service",
+            trim(c.window_hours, 1)
+        ),
+        (0, _) => "were linked by their source to the change that caused them".to_string(),
+        (w, l) => format!(
+            "followed a change: {} within {} hours after a production deployment of their service, {} linked by their source to the change that caused them",
+            n(w),
+            trim(c.window_hours, 1),
+            n(l)
+        ),
+    };
     let mut sentence = format!(
-        "{} of the {} incidents started within {} hours after a production deployment of their service; {} of {} deployments ({}) were followed by one",
+        "{} of the {} incidents {how}; {} of {} deployments ({}) were followed by one",
         n(c.change_induced_incidents),
         n(m.incidents.count),
-        trim(c.window_hours, 1),
         n(c.deployments_with_incident),
         n(c.deployments),
         pct(rate)
@@ -144,28 +159,46 @@ pub(crate) fn changes(m: &Metrics, prev: &Baseline) -> Option<Finding> {
         compared
     });
     sentence.push('.');
-    let worst = c
+    // The service whose deployments were followed by an incident most often (as the
+    // chart counts them), of those the highest share.
+    let hit: Vec<&crate::metrics::changes::ServiceChanges> = c
         .by_service
         .iter()
         .filter(|s| s.deployments > 0 && s.deployments_with_incident > 0)
-        .max_by(|a, b| {
-            a.change_failure_rate
-                .unwrap_or(0.0)
-                .total_cmp(&b.change_failure_rate.unwrap_or(0.0))
-                .then(
-                    a.deployments_with_incident
-                        .cmp(&b.deployments_with_incident),
-                )
-                .then(b.service.cmp(&a.service))
-        });
+        .collect();
+    let worst = hit.iter().copied().max_by(|a, b| {
+        a.deployments_with_incident
+            .cmp(&b.deployments_with_incident)
+            .then(
+                a.change_failure_rate
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.change_failure_rate.unwrap_or(0.0)),
+            )
+            .then(b.service.cmp(&a.service))
+    });
     if let Some(s) = worst {
-        sentence += &format!(
-            " {}'s deployments were followed by an incident most often: {} of {} ({}).",
-            s.service,
+        let tied = hit
+            .iter()
+            .filter(|x| x.deployments_with_incident == s.deployments_with_incident)
+            .count();
+        let (k, of, share) = (
             n(s.deployments_with_incident),
             n(s.deployments),
-            pct(s.change_failure_rate.unwrap_or(0.0))
+            pct(s.change_failure_rate.unwrap_or(0.0)),
         );
+        sentence += &if tied > 1 {
+            format!(
+                " {} services had {k} deployment{} followed by an incident each; of them {}'s share was the highest: {k} of {of} ({share}).",
+                n(tied),
+                if s.deployments_with_incident == 1 { "" } else { "s" },
+                s.service
+            )
+        } else {
+            format!(
+                " {}'s deployments were followed by an incident most often: {k} of {of} ({share}).",
+                s.service
+            )
+        };
     }
     if c.incidents_with_service > 0 {
         sentence += &format!(
