@@ -5,58 +5,72 @@
 use super::*;
 
 /// The source locations of the current file's records, front-coded: consecutive
-/// locations share most of their text ("chan/2024-01-02.json[7]", "…[8]"), so a
-/// million of them take a few megabytes. Used to name where a conflicting key was first.
+/// locations share most of their text ("chan/2024-01-02.json[7]", "…[8]"), so each is
+/// kept as the length of the text it shares with the one before and the rest, in one
+/// byte buffer (about 7 bytes a location: 5 million messages' take some 35 MB). Every
+/// `RESTART` entries one is kept whole, where reading back starts. Used to name where a
+/// conflicting key was first.
 #[derive(Default)]
 pub(crate) struct Locations {
-    pub(crate) bytes: String,
-    /// Per entry: end of its suffix in `bytes`, and the length of the prefix it shares
-    /// with the entry before (0 every `RESTART` entries).
-    pub(crate) entries: Vec<(u32, u16)>,
+    /// Per entry: the length of the prefix it shares with the entry before (0 at each
+    /// block's first) and the length of the rest, both u16 little-endian; then the rest.
+    pub(crate) bytes: Vec<u8>,
+    /// Where each block of `RESTART` entries begins in `bytes`.
+    pub(crate) blocks: Vec<usize>,
+    pub(crate) len: usize,
     pub(crate) last: String,
 }
 
 impl Locations {
-    const RESTART: usize = 16;
+    const RESTART: usize = 64;
 
-    /// Adds a location (a repeat of the last one is not stored again); its number.
+    /// Adds a location (a repeat of the last one is not stored again); its number. A
+    /// location longer than 64 KiB is kept to its first 64 KiB.
     pub(crate) fn push(&mut self, s: &str) -> u32 {
-        let n = self.entries.len();
+        let n = self.len;
         if n > 0 && s == self.last {
             return (n - 1) as u32;
         }
+        let mut cut = s.len().min(u16::MAX as usize);
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let s = &s[..cut];
         let mut shared = 0;
-        if !n.is_multiple_of(Self::RESTART) {
+        if n.is_multiple_of(Self::RESTART) {
+            self.blocks.push(self.bytes.len());
+        } else {
             shared = self
                 .last
                 .char_indices()
                 .zip(s.chars())
                 .take_while(|((_, a), b)| a == b)
                 .last()
-                .map_or(0, |((i, a), _)| i + a.len_utf8())
-                .min(u16::MAX as usize);
+                .map_or(0, |((i, a), _)| i + a.len_utf8());
         }
-        self.bytes.push_str(&s[shared..]);
-        self.entries.push((self.bytes.len() as u32, shared as u16));
+        let rest = &s[shared..];
+        self.bytes.extend((shared as u16).to_le_bytes());
+        self.bytes.extend((rest.len() as u16).to_le_bytes());
+        self.bytes.extend(rest.as_bytes());
         self.last.clear();
         self.last.push_str(s);
+        self.len += 1;
         n as u32
     }
 
     pub(crate) fn get(&self, n: u32) -> String {
         let n = n as usize;
-        let mut out = String::new();
-        for j in n - n % Self::RESTART..=n {
-            let start = if j == 0 {
-                0
-            } else {
-                self.entries[j - 1].0 as usize
-            };
-            let (end, shared) = self.entries[j];
-            out.truncate(shared as usize);
-            out.push_str(&self.bytes[start..end as usize]);
+        let mut at = self.blocks[n / Self::RESTART];
+        let mut out: Vec<u8> = Vec::new();
+        for _ in n - n % Self::RESTART..=n {
+            let b = &self.bytes[at..];
+            let shared = u16::from_le_bytes([b[0], b[1]]) as usize;
+            let rest = u16::from_le_bytes([b[2], b[3]]) as usize;
+            out.truncate(shared);
+            out.extend_from_slice(&b[4..4 + rest]);
+            at += 4 + rest;
         }
-        out
+        String::from_utf8(out).expect("locations are stored whole characters")
     }
 
     pub(crate) fn clear(&mut self) {

@@ -12,12 +12,28 @@ fn locations_read_back_as_pushed() {
     let texts: Vec<String> = (0..40)
         .map(|i| format!("inc-1-é/2024-01-{:02}.json[{i}]", i / 7))
         .chain(["x".to_string(), "".to_string(), "x".to_string()])
+        // Past a block of 64, and a location longer than the 64 KiB kept of one.
+        .chain((0..100).map(|i| format!("big.zip: c/2024-02-01.json[{i}]")))
         .collect();
     let numbers: Vec<u32> = texts.iter().map(|t| l.push(t)).collect();
     for (t, n) in texts.iter().zip(&numbers) {
         assert_eq!(&l.get(*n), t);
     }
-    assert_eq!(l.push("x"), numbers[42], "a repeat is one entry");
+    let last = texts.len() - 1;
+    assert_eq!(l.push(&texts[last]), numbers[last], "a repeat is one entry");
+    assert_eq!(
+        numbers[42],
+        numbers[41] + 1,
+        "a repeat of an earlier one is not"
+    );
+    let long = "é".repeat(40_000);
+    let n = l.push(&long);
+    assert_eq!(
+        l.get(n),
+        "é".repeat(32_767),
+        "cut at a character within 64 KiB"
+    );
+    assert_eq!(l.get(numbers[140]), texts[140]);
 }
 
 /// Rows of values and the same rows stored as a frame hash alike (the writer
