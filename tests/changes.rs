@@ -473,23 +473,9 @@ fn postmortem_tickets_labels_and_components_are_their_incidents_themes() {
     assert_eq!(got, [("component".to_string(), "Payments".to_string())]);
 }
 
-/// `report --out FILE.md` on the workdir's store for `period`: the top insight's line.
+/// The report of `period` on the workdir's store: its top insight's line.
 fn top_insight(w: &Workdir, period: &str) -> String {
-    let out = w.path().join("report.md");
-    let store = w.store();
-    w.run_status(
-        &[
-            "report",
-            "--store",
-            store.to_str().unwrap(),
-            "--period",
-            period,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        0,
-    );
-    let md = std::fs::read_to_string(out).unwrap();
+    let md = crate::report::report_text(w, &["--period", period], "report.md");
     md.lines()
         .find(|l| l.starts_with("**Top insight.**"))
         .expect("a top insight")

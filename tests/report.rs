@@ -6,7 +6,7 @@ use crate::util::*;
 /// The number just before `marker` in `text` ("13 of 34 incidents" → 13 for " of ").
 /// `report --store STORE ARGS… --out FILE` on the workdir's store, expected to succeed;
 /// the report's text.
-fn report_text(w: &Workdir, args: &[&str], file: &str) -> String {
+pub(crate) fn report_text(w: &Workdir, args: &[&str], file: &str) -> String {
     let store = w.store();
     let out = w.path().join(file);
     let mut all = vec!["report", "--store", store.to_str().unwrap()];

@@ -68,14 +68,11 @@ impl Source for FireHydrant {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, rejects) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
-            emit(element(&path, &v, ctx));
+        // One incident on its own has its milestones or its URL.
+        let alone = ["milestones", "incident_url"];
+        json::each_file_record(&input.path, &KEYS, &alone, emit, &mut |path, v, emit| {
+            emit(element(path, v, ctx))
         })?;
-        rejects.into_iter().for_each(&mut *emit);
-        // One incident on its own.
-        if envelope.contains_key("milestones") || envelope.contains_key("incident_url") {
-            emit(element("$", &Json::Object(envelope), ctx));
-        }
         Ok(Vec::new())
     }
 }

@@ -54,14 +54,10 @@ impl Source for FireHydrantChanges {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let keys = ["data", "change_events", "changeEvents"];
-        let (envelope, rejects) = json::stream_file(&input.path, &keys, &mut |path, v| {
-            emit(element(&path, &v, ctx));
-        })?;
-        rejects.into_iter().for_each(&mut *emit);
         // One change event, or one relation, on its own.
-        if envelope.contains_key("id") {
-            emit(element("$", &Json::Object(envelope), ctx));
-        }
+        json::each_file_record(&input.path, &keys, &["id"], emit, &mut |path, v, emit| {
+            emit(element(path, v, ctx))
+        })?;
         Ok(Vec::new())
     }
 }

@@ -48,14 +48,14 @@ impl Source for GitHub {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, rejects) = json::stream_file(&input.path, &["items"], &mut |path, v| {
-            emit(issue(&path, &v, ctx));
-        })?;
-        rejects.into_iter().for_each(&mut *emit);
         // One issue on its own (`/repos/{o}/{r}/issues/{n}`).
-        if envelope.contains_key("number") {
-            emit(issue("$", &Json::Object(envelope), ctx));
-        }
+        json::each_file_record(
+            &input.path,
+            &["items"],
+            &["number"],
+            emit,
+            &mut |path, v, emit| emit(issue(path, v, ctx)),
+        )?;
         Ok(Vec::new())
     }
 }

@@ -61,14 +61,10 @@ impl Source for GitHubDeployments {
         // The REST API answers with a bare array; exports also wrap it in an object
         // under the resource's name. GraphQL answers under `data`.
         let keys = ["data", "deployments", "statuses", "releases", "items"];
-        let (envelope, rejects) = json::stream_file(&input.path, &keys, &mut |path, v| {
-            record(&path, &v, emit);
-        })?;
-        rejects.into_iter().for_each(&mut *emit);
         // One deployment, status or release on its own (`…/deployments/{id}`).
-        if envelope.contains_key("id") {
-            record("$", &Json::Object(envelope), emit);
-        }
+        json::each_file_record(&input.path, &keys, &["id"], emit, &mut |path, v, emit| {
+            record(path, v, emit)
+        })?;
         Ok(Vec::new())
     }
 }

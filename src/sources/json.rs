@@ -270,6 +270,29 @@ pub fn stream_file(
     })
 }
 
+/// What [`each_file_record`] hands a record to: its path, its value, and where its items go.
+pub type Element<'a> = dyn FnMut(&str, &Value, &mut dyn FnMut(crate::record::Item)) + 'a;
+
+/// [`stream_file`] as most adapters use it: each record to `element` (with `emit`), then
+/// the records that did not parse, then the envelope itself as one record at `$` when
+/// it holds any of the fields `alone` (an export of one record, `/issues/{n}`).
+pub fn each_file_record(
+    path: &std::path::Path,
+    array_keys: &[&str],
+    alone: &[&str],
+    emit: &mut dyn FnMut(crate::record::Item),
+    element: &mut Element,
+) -> Result<(), FileError> {
+    let (envelope, rejects) = stream_file(path, array_keys, &mut |path, v| {
+        element(&path, &v, &mut *emit)
+    })?;
+    rejects.into_iter().for_each(&mut *emit);
+    if alone.iter().any(|k| envelope.contains_key(*k)) {
+        element("$", &Value::Object(envelope), emit);
+    }
+    Ok(())
+}
+
 /// [`stream_file`] for an adapter that turns each element into its `T` on any thread:
 /// the records are found by [`split`] and parsed and `convert`ed on every core, and the
 /// results handed to `consume` in document order on this thread. A document the
