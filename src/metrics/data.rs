@@ -197,6 +197,8 @@ pub struct Data {
     /// (incident, deployment) a source says caused it, beside the deployments' own
     /// `incident_id`: `incident_changes`, sorted.
     pub change_links: Vec<(String, String)>,
+    /// Workload's input, gathered on first use, once for every period computed.
+    pub activity: std::sync::OnceLock<super::workload::Activities>,
     pub runs: DataFrame,
     /// The latest timestamp of any data table (due dates aside): the default `as_of`
     /// when it is earlier than the period's end.
@@ -329,6 +331,7 @@ impl Data {
                 frame(Table::DeploymentStatuses),
             )?,
             change_links: pairs(frame(Table::IncidentChanges), col::DEPLOYMENT_ID)?,
+            activity: std::sync::OnceLock::new(),
             runs: frame(Table::IngestRuns).clone(),
             latest: latest
                 .join()
@@ -573,30 +576,7 @@ fn read_tags(df: &DataFrame, store: &Store) -> Result<Vec<(String, String, Strin
         .filter_map(|((i, t), v)| Some((i?, t?, v?)))
         .filter(|(_, t, _)| !t.starts_with("incidentlens:"))
         .collect();
-    let retro_tags = store.read(Table::RetroTags)?;
-    if retro_tags.height() > 0 {
-        let retros = store
-            .scan(Table::Retros)?
-            .select([
-                polars::prelude::col(col::RETRO_ID),
-                polars::prelude::col(col::INCIDENT_ID),
-            ])
-            .collect()?;
-        let incident_of: HashMap<String, String> = strs(&retros, col::RETRO_ID)?
-            .into_iter()
-            .zip(strs(&retros, col::INCIDENT_ID)?)
-            .filter_map(|(r, i)| Some((r?, i?)))
-            .collect();
-        let rows = strs(&retro_tags, col::RETRO_ID)?
-            .into_iter()
-            .zip(strs(&retro_tags, col::TAG)?)
-            .zip(strs(&retro_tags, col::VALUE)?);
-        for ((r, t), v) in rows {
-            if let (Some(i), Some(t), Some(v)) = (r.and_then(|r| incident_of.get(&r)), t, v) {
-                tags.push((i.clone(), t, v));
-            }
-        }
-    }
+    tags.extend(super::themes::retro_tags(store)?);
     tags.sort();
     tags.dedup();
     Ok(tags)

@@ -115,3 +115,35 @@ pub fn compute(ctx: &Ctx) -> Themes {
         by_theme,
     }
 }
+
+/// The labels and components of postmortem tickets (`retro_tags`) as their incidents'
+/// tags (incident, tag, value), through the incident linking set on each retro.
+pub(super) fn retro_tags(
+    store: &crate::store::Store,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    use crate::schema::{col, Table};
+    use crate::store::strings as strs;
+    let retro_tags = store.read(Table::RetroTags)?;
+    if retro_tags.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let retros = store
+        .scan(Table::Retros)?
+        .select([
+            polars::prelude::col(col::RETRO_ID),
+            polars::prelude::col(col::INCIDENT_ID),
+        ])
+        .collect()?;
+    let incident_of: HashMap<String, String> = strs(&retros, col::RETRO_ID)?
+        .into_iter()
+        .zip(strs(&retros, col::INCIDENT_ID)?)
+        .filter_map(|(r, i)| Some((r?, i?)))
+        .collect();
+    let rows = strs(&retro_tags, col::RETRO_ID)?
+        .into_iter()
+        .zip(strs(&retro_tags, col::TAG)?)
+        .zip(strs(&retro_tags, col::VALUE)?);
+    Ok(rows
+        .filter_map(|((r, t), v)| Some((incident_of.get(&r?)?.clone(), t?, v?)))
+        .collect())
+}

@@ -325,49 +325,67 @@ pub fn team_of(data: &Data, person: &str) -> String {
 /// The event kinds that are a person's own activity in an incident.
 const ACTIVE_KINDS: [&str; 2] = ["acknowledged", "status_update"];
 
-/// Every activity time of every person in every incident that is not excluded, as of
-/// `as_of`, by (person, incident).
-fn activities<'d>(data: &'d Data, as_of: i64) -> BTreeMap<(&'d Name, &'d Name), Vec<i64>> {
-    let counted: hashbrown::HashSet<&str> = data
-        .incidents
-        .iter()
-        .filter(|i| !i.excluded)
-        .map(|i| i.id.as_str())
-        .collect();
-    let mut by: hashbrown::HashMap<(&Name, &Name), Vec<i64>> = Default::default();
-    let mut add = |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
-        if counted.contains(incident.as_str()) {
-            let v = by.entry((person, incident)).or_default();
-            v.extend(times.filter(|t| *t <= as_of));
+/// Every activity time of every person in every incident that is not excluded, by
+/// (person, incident), each list sorted: gathered once from `data` for every period
+/// computed from it (a period's figures take the times up to its `as_of`). In no
+/// particular order: what is made of them is summed in whole microseconds and its spans
+/// sorted, the same in any order (a sorted map of the million pairs a large
+/// organisation's chat gives took most of the time).
+pub type Activities = Vec<((Name, Name), Vec<i64>)>;
+
+fn activities(data: &Data) -> &[((Name, Name), Vec<i64>)] {
+    data.activity.get_or_init(|| gather(data))
+}
+
+fn gather<'d>(data: &'d Data) -> Activities {
+    {
+        let counted: hashbrown::HashSet<&str> = data
+            .incidents
+            .iter()
+            .filter(|i| !i.excluded)
+            .map(|i| i.id.as_str())
+            .collect();
+        let mut by: hashbrown::HashMap<(&Name, &Name), Vec<i64>> = Default::default();
+        let mut add =
+            |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
+                if counted.contains(incident.as_str()) {
+                    by.entry((person, incident)).or_default().extend(times);
+                }
+            };
+        for p in &data.pages {
+            if let Some(person) = &p.person {
+                add(
+                    person,
+                    &p.incident,
+                    &mut p.sent.into_iter().chain(p.acknowledged),
+                );
+            }
         }
-    };
-    for p in &data.pages {
-        if let Some(person) = &p.person {
+        for e in &data.events {
+            if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
+                add(person, &e.incident, &mut std::iter::once(e.at));
+            }
+        }
+        for m in &data.messages {
+            if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
+                add(person, incident, &mut m.posts.iter().copied());
+            }
+        }
+        for p in data.participants.iter().filter(|p| p.role != "observer") {
             add(
-                person,
+                &p.person,
                 &p.incident,
-                &mut p.sent.into_iter().chain(p.acknowledged),
+                &mut p.first.into_iter().chain(p.last),
             );
         }
+        by.into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|((p, i), mut v)| {
+                v.sort_unstable();
+                ((p.clone(), i.clone()), v)
+            })
+            .collect()
     }
-    for e in &data.events {
-        if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
-            add(person, &e.incident, &mut std::iter::once(e.at));
-        }
-    }
-    for m in &data.messages {
-        if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
-            add(person, incident, &mut m.posts.iter().copied());
-        }
-    }
-    for p in data.participants.iter().filter(|p| p.role != "observer") {
-        add(
-            &p.person,
-            &p.incident,
-            &mut p.first.into_iter().chain(p.last),
-        );
-    }
-    by.into_iter().filter(|(_, v)| !v.is_empty()).collect()
 }
 
 /// What [`compute`] gives: the two families and the people with activity in the period
@@ -389,12 +407,21 @@ pub fn compute(ctx: &Ctx) -> Computed {
     let clock_of = |person: &str| clocks.of(person);
     let team_of = |person: &str| team_of(data, person);
 
-    // Stints by person and incident; person-hours of the period's incidents.
-    let mut timeline: BTreeMap<&Name, Vec<Span>> = BTreeMap::new();
-    let mut people: BTreeMap<&str, PersonHours> = BTreeMap::new();
-    let mut per_incident: BTreeMap<&str, i64> = BTreeMap::new();
+    // Stints by person and incident; person-hours of the period's incidents. Hashed
+    // (a million pairs looked up in sorted maps by their text took most of the time):
+    // what is made of them is sorted, or summed exactly, below.
+    let mut timeline: hashbrown::HashMap<&Name, Vec<Span>> = Default::default();
+    let mut people: hashbrown::HashMap<&str, PersonHours> = Default::default();
+    let mut per_incident: hashbrown::HashMap<&str, i64> = Default::default();
     let mut zoneless: BTreeSet<&str> = BTreeSet::new();
-    for ((person, incident), mut times) in activities(data, ctx.as_of) {
+    let mut times: Vec<i64> = Vec::new();
+    for ((person, incident), all) in activities(data) {
+        let by_as_of = all.partition_point(|t| *t <= ctx.as_of);
+        if by_as_of == 0 {
+            continue;
+        }
+        times.clear();
+        times.extend_from_slice(&all[..by_as_of]);
         let spans = stints(&mut times, gap, tail);
         if ctx.in_current.contains(incident.as_str()) {
             let (clock, known) = clock_of(person);
