@@ -417,7 +417,7 @@ fn chart(id: ChartKind, series: &Series, prefix: &str) -> Result<Chart> {
         ),
         ChartKind::Changes => (
             "Deployments followed by an incident, per service",
-            "Production deployments that an incident started after within the window, for the four services with most, this period in blue and the previous one in grey beneath.",
+            "Production deployments credited with an incident (one that started within the window after it, or that its source links to it), for the four services with most, this period in blue and the previous one in grey beneath.",
             charts::paired(&series.changes, "deployments followed by an incident"),
         ),
         ChartKind::Declarers => (
