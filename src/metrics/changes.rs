@@ -10,7 +10,7 @@ use crate::store::strings as strs;
 use anyhow::Result;
 use polars::prelude::DataFrame;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A deployment, with the status that settled it: its latest status, else the one the
 /// source gave it (none: unknown).
@@ -21,8 +21,6 @@ pub struct Deployment {
     pub environment: Option<String>,
     pub at: i64,
     pub status: Option<String>,
-    /// The incident the source says it caused.
-    pub incident: Option<String>,
 }
 
 impl Deployment {
@@ -31,9 +29,16 @@ impl Deployment {
     }
 }
 
+/// (incident, deployment): a source says the deployment caused the incident.
+pub type Links = Vec<(String, String)>;
+
 /// The deployments, sorted by time then id, each with the status that settled it: its
-/// latest status (a failure first at one instant), else the deployment's own.
-pub(super) fn read_deployments(df: &DataFrame, statuses: &DataFrame) -> Result<Vec<Deployment>> {
+/// latest status (a failure first at one instant), else the deployment's own; and
+/// (incident, deployment) for each that names the incident its source says it caused.
+pub(super) fn read_deployments(
+    df: &DataFrame,
+    statuses: &DataFrame,
+) -> Result<(Vec<Deployment>, Links)> {
     let mut latest: HashMap<String, (i64, bool)> = HashMap::new();
     let (ids, at, status) = (
         strs(statuses, col::DEPLOYMENT_ID)?,
@@ -58,6 +63,7 @@ pub(super) fn read_deployments(df: &DataFrame, statuses: &DataFrame) -> Result<V
         strs(df, col::STATUS)?,
         strs(df, col::INCIDENT_ID)?,
     );
+    let mut links = Vec::new();
     let mut out: Vec<Deployment> = ids
         .into_iter()
         .zip(services)
@@ -66,24 +72,26 @@ pub(super) fn read_deployments(df: &DataFrame, statuses: &DataFrame) -> Result<V
         .zip(status)
         .zip(incidents)
         .filter_map(|(((((id, service), environment), at), status), incident)| {
-            let id = id?;
+            let (id, at) = (id?, at?);
+            if let Some(incident) = incident {
+                links.push((incident, id.clone()));
+            }
             let status = match latest.get(&id) {
                 Some((_, true)) => Some("failure".to_string()),
                 Some((_, false)) => Some("success".to_string()),
                 None => status,
             };
             Some(Deployment {
-                at: at?,
+                at,
                 id,
                 service,
                 environment,
                 status,
-                incident,
             })
         })
         .collect();
     out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    Ok(out)
+    Ok((out, links))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,23 +173,19 @@ pub fn compute(ctx: &Ctx) -> Changes {
             by_service.entry(s.as_str()).or_default().push(d);
         }
     }
-    // The deployment a source links an incident to (its `incident_id`, or a link in
-    // `incident_changes`); of several, one of the incident's own services first, then
-    // the latest, then the greatest id. A link to a deployment the store does not hold
-    // is noted, not followed.
+    // The deployment a source links an incident to; of several, one of the incident's
+    // own services first, then the latest, then the greatest id. A link to a deployment
+    // the store does not hold is noted, not followed.
     let by_id: HashMap<&str, &Deployment> =
         deployments.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut linked: HashMap<&str, &Deployment> = HashMap::new();
     let mut unfollowed: BTreeSet<&str> = BTreeSet::new();
-    let own = deployments
-        .iter()
-        .filter_map(|d| Some((d.incident.as_deref()?, Some(d))));
     let links = ctx
         .data
         .change_links
         .iter()
         .map(|(i, d)| (i.as_str(), by_id.get(d.as_str()).copied()));
-    for (incident, d) in own.chain(links) {
+    for (incident, d) in links {
         let Some(d) = d else {
             unfollowed.insert(incident);
             continue;
@@ -199,7 +203,7 @@ pub fn compute(ctx: &Ctx) -> Changes {
     // Every incident (any period, started by `as_of`) credited to one deployment: the
     // one its source names, else the latest successful production deployment of one of
     // its services at most `window` before it started.
-    let mut credited: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut credited: HashSet<&str> = HashSet::new();
     let mut induced_now = Vec::new();
     let mut with_service = 0;
     let mut blind = 0;
@@ -241,10 +245,7 @@ pub fn compute(ctx: &Ctx) -> Changes {
                 .copied()
         });
         if let Some(d) = found {
-            credited
-                .entry(d.id.as_str())
-                .or_default()
-                .push(inc.id.as_str());
+            credited.insert(d.id.as_str());
             if current {
                 induced_now.push((inc, d, explicit.is_some()));
             }
@@ -252,7 +253,7 @@ pub fn compute(ctx: &Ctx) -> Changes {
     }
     // The period's deployments: production ones that did not fail, and any a source
     // links to an incident.
-    let sourced: BTreeSet<&str> = ctx
+    let sourced: HashSet<&str> = ctx
         .data
         .change_links
         .iter()
@@ -262,16 +263,12 @@ pub fn compute(ctx: &Ctx) -> Changes {
     let counted: Vec<&Deployment> = deployments
         .iter()
         .filter(|d| d.at >= from && d.at < to)
-        .filter(|d| {
-            (production(d) && !d.failed())
-                || d.incident.is_some()
-                || sourced.contains(d.id.as_str())
-        })
+        .filter(|d| (production(d) && !d.failed()) || sourced.contains(d.id.as_str()))
         .collect();
     let mut per_service: BTreeMap<&str, ServiceChanges> = BTreeMap::new();
     let mut with_incident = 0;
     for d in &counted {
-        let hit = credited.contains_key(d.id.as_str());
+        let hit = credited.contains(d.id.as_str());
         with_incident += usize::from(hit);
         let s = per_service
             .entry(d.service.as_deref().unwrap_or("unknown"))

@@ -194,9 +194,9 @@ pub struct Data {
     pub alerts: Vec<Alert>,
     /// Sorted by time, then id.
     pub deployments: Vec<super::changes::Deployment>,
-    /// (incident, deployment) a source says caused it, beside the deployments' own
-    /// `incident_id`: `incident_changes`, sorted.
-    pub change_links: Vec<(String, String)>,
+    /// (incident, deployment) a source says caused it: a deployment's own `incident_id`
+    /// and the links of `incident_changes`, as one sorted list.
+    pub change_links: super::changes::Links,
     /// Workload's input, gathered on first use, once for every period computed.
     pub activity: std::sync::OnceLock<super::workload::Activities>,
     pub runs: DataFrame,
@@ -313,6 +313,13 @@ impl Data {
 
         let (people, aliases) = read_people(frame(Table::People))?;
         let ids = Identities::new(aliases.iter().map(|(p, a)| (p.as_str(), a.as_slice())));
+        let (deployments, mut change_links) = super::changes::read_deployments(
+            frame(Table::Deployments),
+            frame(Table::DeploymentStatuses),
+        )?;
+        change_links.extend(pairs(frame(Table::IncidentChanges), col::DEPLOYMENT_ID)?);
+        change_links.sort();
+        change_links.dedup();
         let mut data = Data {
             incidents,
             incident_services,
@@ -326,11 +333,8 @@ impl Data {
             services: HashMap::new(),
             on_call: read_on_call(frame(Table::OnCall))?,
             alerts: read_alerts(frame(Table::Alerts))?,
-            deployments: super::changes::read_deployments(
-                frame(Table::Deployments),
-                frame(Table::DeploymentStatuses),
-            )?,
-            change_links: pairs(frame(Table::IncidentChanges), col::DEPLOYMENT_ID)?,
+            deployments,
+            change_links,
             activity: std::sync::OnceLock::new(),
             runs: frame(Table::IngestRuns).clone(),
             latest: latest
@@ -461,8 +465,7 @@ impl Data {
             .items
             .iter_mut()
             .map(|x| &mut x.incident)
-            .chain(self.alerts.iter_mut().map(|a| &mut a.incident))
-            .chain(self.deployments.iter_mut().map(|d| &mut d.incident));
+            .chain(self.alerts.iter_mut().map(|a| &mut a.incident));
         optional.flatten().for_each(rename);
         let renamed: hashbrown::HashMap<&str, Name> = renamed
             .iter()

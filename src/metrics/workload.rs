@@ -338,54 +338,51 @@ fn activities(data: &Data) -> &[((Name, Name), Vec<i64>)] {
 }
 
 fn gather<'d>(data: &'d Data) -> Activities {
-    {
-        let counted: hashbrown::HashSet<&str> = data
-            .incidents
-            .iter()
-            .filter(|i| !i.excluded)
-            .map(|i| i.id.as_str())
-            .collect();
-        let mut by: hashbrown::HashMap<(&Name, &Name), Vec<i64>> = Default::default();
-        let mut add =
-            |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
-                if counted.contains(incident.as_str()) {
-                    by.entry((person, incident)).or_default().extend(times);
-                }
-            };
-        for p in &data.pages {
-            if let Some(person) = &p.person {
-                add(
-                    person,
-                    &p.incident,
-                    &mut p.sent.into_iter().chain(p.acknowledged),
-                );
-            }
+    let counted: hashbrown::HashSet<&str> = data
+        .incidents
+        .iter()
+        .filter(|i| !i.excluded)
+        .map(|i| i.id.as_str())
+        .collect();
+    let mut by: hashbrown::HashMap<(&Name, &Name), Vec<i64>> = Default::default();
+    let mut add = |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
+        if counted.contains(incident.as_str()) {
+            by.entry((person, incident)).or_default().extend(times);
         }
-        for e in &data.events {
-            if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
-                add(person, &e.incident, &mut std::iter::once(e.at));
-            }
-        }
-        for m in &data.messages {
-            if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
-                add(person, incident, &mut m.posts.iter().copied());
-            }
-        }
-        for p in data.participants.iter().filter(|p| p.role != "observer") {
+    };
+    for p in &data.pages {
+        if let Some(person) = &p.person {
             add(
-                &p.person,
+                person,
                 &p.incident,
-                &mut p.first.into_iter().chain(p.last),
+                &mut p.sent.into_iter().chain(p.acknowledged),
             );
         }
-        by.into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|((p, i), mut v)| {
-                v.sort_unstable();
-                ((p.clone(), i.clone()), v)
-            })
-            .collect()
     }
+    for e in &data.events {
+        if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
+            add(person, &e.incident, &mut std::iter::once(e.at));
+        }
+    }
+    for m in &data.messages {
+        if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
+            add(person, incident, &mut m.posts.iter().copied());
+        }
+    }
+    for p in data.participants.iter().filter(|p| p.role != "observer") {
+        add(
+            &p.person,
+            &p.incident,
+            &mut p.first.into_iter().chain(p.last),
+        );
+    }
+    by.into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|((p, i), mut v)| {
+            v.sort_unstable();
+            ((p.clone(), i.clone()), v)
+        })
+        .collect()
 }
 
 /// What [`compute`] gives: the two families and the people with activity in the period

@@ -6,7 +6,7 @@
 //! closed; `priority` "1"–"5"), or in CSV exports spelled `3 - Moderate`. Incidents are
 //! incidents (keyed by `sys_id` when the export has it, else by `number`), and their
 //! `caused_by` names the change request that caused them; change requests are
-//! deployments (see [`skipped`] for those that changed nothing); problems and tasks are
+//! deployments (see [`record`] for those that changed nothing); problems and tasks are
 //! action items, linked explicitly to the incident their `parent`,
 //! `incident` or `first_reported_by_task` reference names. Raw Table API times are UTC
 //! (`2016-12-13 21:43:14`) unless `[sources.servicenow] timezone` says otherwise.
@@ -56,10 +56,7 @@ impl Source for ServiceNow {
         let zone = ctx.zone_of(SOURCE)?.unwrap_or(chrono_tz::Tz::UTC);
         let ts = |s: &str| crate::time::parse_timestamp(s, Some(zone));
         let (_, rejects) = json::stream_file(&input.path, &["result"], &mut |path, v| {
-            emit(match skipped(&v) {
-                Some(why) => Item::skip(path, why),
-                None => Item::of(path, record(&v, &ts, ctx), || excerpt(&v)),
-            });
+            emit(record(path, &v, &ts, ctx, || excerpt(&v)));
         })?;
         rejects.into_iter().for_each(&mut *emit);
         Ok(Vec::new())
@@ -181,22 +178,29 @@ fn person(c: &dyn Cells, field: &str) -> Option<String> {
     })
 }
 
-/// The canonical rows of one record (an incident, a change request, or a problem or
-/// task).
-pub fn record(c: &dyn Cells, ts: &Ts, ctx: &Context) -> Result<Vec<Row>, Rejection> {
-    match class(c).as_str() {
+/// The item of one record (an incident, a change request, or a problem or task): its
+/// canonical rows, a change request that changed nothing skipped with why, or a reject.
+pub fn record(
+    location: String,
+    c: &dyn Cells,
+    ts: &Ts,
+    ctx: &Context,
+    excerpt: impl FnOnce() -> String,
+) -> Item {
+    let rows = match class(c).as_str() {
         "incident" => incident(c, ts, ctx),
-        "change_request" => change(c, ts),
+        "change_request" => match unchanged(c) {
+            Some(why) => return Item::skip(location, why),
+            None => change(c, ts),
+        },
         _ => item(c, ts, ctx),
-    }
+    };
+    Item::of(location, rows, excerpt)
 }
 
-/// Why a record changes nothing the store keeps: a change request canceled, or not yet
-/// implemented (states New −5, Assess −4, Authorize −3, Scheduled −2; Canceled 4).
-pub fn skipped(c: &dyn Cells) -> Option<&'static str> {
-    if class(c) != "change_request" {
-        return None;
-    }
+/// Why a change request changed nothing: canceled, or not yet implemented (states New
+/// −5, Assess −4, Authorize −3, Scheduled −2; Canceled 4).
+fn unchanged(c: &dyn Cells) -> Option<&'static str> {
     let state = c.shown("state").unwrap_or_default();
     let (code, label) = choice(&state);
     let label = label.to_ascii_lowercase();
