@@ -611,7 +611,7 @@ fn duckdb_reads_the_same_row_counts() {
         .find(|l| l.starts_with("store (demo): "))
         .expect("row counts line")
         .to_string();
-    let duck = std::process::Command::new("python3")
+    let duck = python3()
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/oracle/duckdb_counts.py"

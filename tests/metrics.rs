@@ -69,7 +69,7 @@ fn oracle_doc(store: &std::path::Path, period: &str) -> Value {
 
 /// [`oracle_doc`] under a `[themes]` mapping (as JSON) other than none.
 fn oracle_doc_with(store: &std::path::Path, period: &str, themes: Option<&str>) -> Value {
-    let oracle = std::process::Command::new("python3")
+    let oracle = python3()
         .env("INCIDENTLENS_ORACLE_THEMES", themes.unwrap_or("{}"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -146,7 +146,7 @@ fn findings_compare_what_the_oracle_computes() {
         let (tool_path, before_path) = (w.path().join("tool.json"), w.path().join("before.json"));
         std::fs::write(&tool_path, tool.to_string()).unwrap();
         std::fs::write(&before_path, before.to_string()).unwrap();
-        let out = std::process::Command::new("python3")
+        let out = python3()
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/oracle/findings_oracle.py"

@@ -18,7 +18,7 @@ fn tool_json(w: &Workdir, args: &[&str]) -> Value {
 }
 
 fn duckdb_json(w: &Workdir, name: &str, params: &[&str]) -> Value {
-    let out = std::process::Command::new("python3")
+    let out = python3()
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/oracle/duckdb_query.py"
@@ -260,7 +260,7 @@ fn outputs_csv_json_table_and_arrow() {
     );
     let path = w.path().join("result.arrow");
     std::fs::write(&path, &out.stdout).unwrap();
-    let py = std::process::Command::new("python3")
+    let py = python3()
         .args(["-c", "import pyarrow.ipc as i,sys; t=i.open_file(sys.argv[1]).read_all(); print(t.num_rows, t.column_names)"])
         .arg(&path)
         .output()

@@ -787,7 +787,7 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
             .output()
             .expect("chromium (Debian's package; .ci/run installs it)");
         assert!(pdf.exists(), "{}", String::from_utf8_lossy(&out.stderr));
-        let check = std::process::Command::new("python3")
+        let check = python3()
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/oracle/print_check.py"
@@ -807,7 +807,7 @@ fn the_executive_report_prints_on_two_pages_with_no_text_under_7_pt() {
         assert!(smallest >= 7.0, "{paper}: {found}");
         // Each file's SHA-256 prints whole, on one line (the PDF's text by pdfminer.six,
         // among the tests' Python packages).
-        let text = std::process::Command::new("python3")
+        let text = python3()
             .args([
                 "-c",
                 "import sys; from pdfminer.high_level import extract_text; \

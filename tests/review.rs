@@ -141,7 +141,7 @@ fn the_ci_examples_are_valid_yaml() {
         "examples/gitlab-ci/.gitlab-ci.yml",
     ] {
         let path = format!("{}/{f}", env!("CARGO_MANIFEST_DIR"));
-        let out = std::process::Command::new("python3")
+        let out = python3()
             .args([
                 "-c",
                 "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(sorted(str(k) for k in d))",
@@ -181,7 +181,7 @@ fn metrics_json_follows_its_schema() {
         );
         let doc = w.path().join(format!("{period}.json"));
         std::fs::write(&doc, &out.stdout).unwrap();
-        let check = std::process::Command::new("python3")
+        let check = python3()
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/oracle/validate_schema.py"

@@ -262,9 +262,61 @@ pub fn link_rules(store: &Path, incident: &str, linked: &str) -> Vec<String> {
         .collect()
 }
 
-/// Headless Chromium (Debian's package; `.ci/run` installs it) with a profile of its own
-/// under `dir`, quiet: no network, no first-run work.
+/// Runs a set-up step of the tests, failing them with what to do by hand when it fails.
+fn set_up(what: &str, cmd: &mut Command) {
+    eprintln!("test set-up: {what}");
+    let ok = cmd.status().is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "test set-up failed: {what} ({cmd:?}); do it by hand and run the tests again"
+    );
+}
+
+/// Whether a command runs and exits 0, its output unseen.
+fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `python3`, with the packages of `tests/oracle/requirements.txt` importable: on a
+/// fresh machine the first test that needs them installs them with pip (as `.ci/run`
+/// does), once for the whole run.
+pub fn python3() -> Command {
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(|| {
+        let modules = "import duckdb, pandas, pyarrow, scipy, lifelines, yaml, jsonschema, pdfminer";
+        if !succeeds(Command::new("python3").args(["-c", modules])) {
+            let requirements =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/requirements.txt");
+            set_up(
+                "installing the oracle's Python packages (pip install -r tests/oracle/requirements.txt)",
+                Command::new("python3")
+                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                    .arg(requirements),
+            );
+        }
+    });
+    Command::new("python3")
+}
+
+/// Headless Chromium (Debian's package) with a profile of its own under `dir`, quiet: no
+/// network, no first-run work. On a fresh machine the first test that needs it installs
+/// the package (as `.ci/run` does), once for the whole run.
 pub fn chromium(dir: &Path) -> Command {
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(|| {
+        if !succeeds(Command::new("chromium").arg("--version")) {
+            set_up(
+                "installing Debian's chromium package (apt-get)",
+                Command::new("sh").args([
+                    "-c",
+                    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null",
+                ]),
+            );
+        }
+    });
     let mut cmd = Command::new("chromium");
     cmd.args([
         "--headless",
