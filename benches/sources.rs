@@ -1,9 +1,10 @@
 //! Benchmark: every source and export layout on its own, against the bare parse of the
 //! same bytes.
 //!
-//! `cargo bench --bench sources [-- --incidents N --messages M]` writes the synthetic
+//! `cargo bench --bench sources [-- --incidents N --messages M --only TEXT]` writes the synthetic
 //! organisation (default 20,000 incidents, 20 chat messages each) in each layout
-//! `incidentlens synth` can write, then ingests each source's files alone into a fresh
+//! `incidentlens synth` can write, the same incidents as Opsgenie, incident.io and
+//! ServiceNow export them (`synth --also`) among them, then ingests each source's files alone into a fresh
 //! store as the real binary, and prints per source and layout: the input's size (a zip
 //! unpacked), the records read (from ingest's accounting), wall time, input MB/s, peak
 //! memory (from `wait4`), and the time serde_json takes merely to walk the same JSON
@@ -95,6 +96,41 @@ const CASES: &[Case] = &[
         input: "statuspage",
     },
     Case {
+        label: "opsgenie v1 incidents",
+        log: "embedded",
+        layout: "object",
+        tickets: "jira-json",
+        input: "opsgenie/incidents.json",
+    },
+    Case {
+        label: "opsgenie v2 alerts, pages as documents",
+        log: "embedded",
+        layout: "documents",
+        tickets: "jira-json",
+        input: "opsgenie/alerts.json",
+    },
+    Case {
+        label: "incident.io /v2/incidents",
+        log: "embedded",
+        layout: "object",
+        tickets: "jira-json",
+        input: "incidentio/incidents.json",
+    },
+    Case {
+        label: "servicenow list export CSV",
+        log: "embedded",
+        layout: "object",
+        tickets: "jira-json",
+        input: "servicenow/incidents.csv",
+    },
+    Case {
+        label: "servicenow event log CSV",
+        log: "embedded",
+        layout: "object",
+        tickets: "jira-json",
+        input: "servicenow/event_log.csv",
+    },
+    Case {
         label: "slack export zip",
         log: "embedded",
         layout: "object",
@@ -168,6 +204,8 @@ fn records_read(accounting: &str) -> u64 {
 fn main() {
     let incidents = arg("--incidents", 20_000);
     let messages = arg("--messages", 20);
+    // `--only servicenow`: the cases whose label holds that text.
+    let only = arg_text("--only", "");
     let bin = env!("CARGO_BIN_EXE_incidentlens");
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sources-{incidents}"));
     let _ = std::fs::remove_dir_all(&root);
@@ -186,7 +224,7 @@ fn main() {
         "parse s",
         "parse MB/s"
     );
-    for case in CASES {
+    for case in CASES.iter().filter(|c| c.label.contains(only.as_str())) {
         let org = root.join(format!("{}-{}-{}", case.log, case.layout, case.tickets));
         if !org.exists() {
             measure(
@@ -194,7 +232,12 @@ fn main() {
                     .args(["synth", "--incidents", &incidents.to_string()])
                     .args(["--messages", &messages.to_string(), "--seed", "1"])
                     .args(["--pagerduty-log", case.log, "--layout", case.layout])
-                    .args(["--tickets", case.tickets, "--out"])
+                    .args(["--tickets", case.tickets])
+                    .args([
+                        "--also",
+                        "opsgenie,incident-io,servicenow-csv,servicenow-log",
+                    ])
+                    .arg("--out")
                     .arg(&org),
             );
         }

@@ -308,6 +308,15 @@ pub struct SynthArgs {
     /// --timezone UTC)
     #[arg(long, value_enum, value_name = "FORM", default_value_t = SynthTickets::JiraJson)]
     pub tickets: SynthTickets,
+
+    /// Also write the same incidents as these tools export them, each a source of its
+    /// own (ingest one of them alone, or beside the rest to have them counted as
+    /// incidents of their own): opsgenie/ (v1 incidents, v2 alerts), incidentio/
+    /// (/v2/incidents), servicenow/incidents.csv (a list export),
+    /// servicenow/event_log.csv (a row per update; dates without a zone: ingest with
+    /// --timezone UTC)
+    #[arg(long, value_enum, value_name = "TOOL", value_delimiter = ',')]
+    pub also: Vec<SynthAlso>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -541,6 +550,25 @@ impl From<SynthLayout> for crate::synth::Layout {
             SynthLayout::Documents => crate::synth::Layout::Documents,
             SynthLayout::Lines => crate::synth::Layout::Lines,
         }
+    }
+}
+
+/// `synth --also`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthAlso {
+    Opsgenie,
+    IncidentIo,
+    ServicenowCsv,
+    ServicenowLog,
+}
+
+/// The tools `synth --also` names.
+pub fn also(tools: &[SynthAlso]) -> crate::synth::Also {
+    crate::synth::Also {
+        opsgenie: tools.contains(&SynthAlso::Opsgenie),
+        incidentio: tools.contains(&SynthAlso::IncidentIo),
+        servicenow_csv: tools.contains(&SynthAlso::ServicenowCsv),
+        servicenow_log: tools.contains(&SynthAlso::ServicenowLog),
     }
 }
 

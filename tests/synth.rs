@@ -295,3 +295,85 @@ fn synthetic_alerts_flap_without_an_incident() {
         (&84.into(), &24.into(), &16.into())
     );
 }
+
+#[test]
+fn other_tools_exports_of_the_same_incidents_give_pagerdutys_figures() {
+    // `synth --also` writes the incidents PagerDuty's export holds as Opsgenie,
+    // incident.io and ServiceNow export them. Each, ingested alone, gives the same
+    // incidents and times to resolve as PagerDuty's, to the precision it keeps:
+    // Opsgenie's alert reports count milliseconds, ServiceNow's list export seconds and
+    // its event log minutes.
+    let w = Workdir::new();
+    let dir = synth_with(
+        &w,
+        "org",
+        "11",
+        &[
+            "--also",
+            "opsgenie,incident-io,servicenow-csv,servicenow-log",
+        ],
+    );
+    let ingest_alone = |name: &str, input: &str| {
+        let store = w.path().join(name);
+        let out = w.run_status(
+            &[
+                "ingest",
+                "--timezone",
+                "UTC",
+                "--store",
+                store.to_str().unwrap(),
+                dir.join(input).to_str().unwrap(),
+            ],
+            0,
+        );
+        (out, metrics(&w, &store, &["--period", "2025"]))
+    };
+    let (_, pd) = ingest_alone("pd", "pagerduty");
+    let phase = |m: &serde_json::Value, p: &str| {
+        let p = &m["phases"][p];
+        (p["n"].as_u64().unwrap(), p["median_minutes"].as_f64())
+    };
+    assert_eq!(pd["incidents"]["count"], 32);
+    let (n, resolve) = phase(&pd, "time_to_resolve");
+    assert_eq!(n, 32);
+    let resolve = resolve.unwrap();
+    let (_, ack) = phase(&pd, "time_to_ack");
+    let ack = ack.unwrap();
+    // (input, read, duplicates, how far its times may be from PagerDuty's, in minutes,
+    // whether it holds when the incident was acknowledged)
+    for (input, read, duplicates, within, acknowledged) in [
+        ("opsgenie/incidents.json", "60", "0", 0.0, false),
+        ("opsgenie/alerts.json", "60", "0", 0.001 / 60.0, true),
+        ("incidentio/incidents.json", "60", "0", 0.0, true),
+        ("servicenow/incidents.csv", "60", "0", 1.0 / 60.0, false),
+        ("servicenow/event_log.csv", "240", "180", 1.0, false),
+    ] {
+        let (out, m) = ingest_alone(input.replace('/', "-").as_str(), input);
+        assert_eq!(
+            accounting(&out, input)[2..],
+            [read, "60", duplicates, "0", "0"],
+            "{input}"
+        );
+        assert_eq!(m["incidents"]["count"], 32, "{input}");
+        for sev in ["SEV1", "SEV2"] {
+            let by = |m: &serde_json::Value| m["incidents"]["by_severity"][sev].clone();
+            assert_eq!(by(&m), by(&pd), "{input} {sev}");
+        }
+        let (n, median) = phase(&m, "time_to_resolve");
+        assert_eq!(n, 32, "{input}");
+        assert!(
+            (median.unwrap() - resolve).abs() <= within,
+            "{input}: {median:?} against {resolve}"
+        );
+        let (n, median) = phase(&m, "time_to_ack");
+        if acknowledged {
+            assert_eq!(n, 32, "{input}");
+            assert!(
+                (median.unwrap() - ack).abs() <= within,
+                "{input}: {median:?}"
+            );
+        } else {
+            assert_eq!(n, 0, "{input}");
+        }
+    }
+}

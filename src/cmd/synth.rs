@@ -13,6 +13,7 @@ pub fn run(args: &crate::cli::SynthArgs) -> Result<ExitCode> {
             pagerduty_log: args.pagerduty_log.into(),
             tickets: args.tickets.into(),
             layout: args.layout.into(),
+            also: crate::cli::also(&args.also),
         },
     };
     let s = crate::synth::write(&args.out, &opts)?;

@@ -21,10 +21,13 @@ use std::path::{Path, PathBuf};
 mod canonical;
 mod changes;
 mod json_out;
+mod platforms;
 mod vendor;
 use canonical::*;
 pub use json_out::Layout;
 use json_out::*;
+pub use platforms::Also;
+use platforms::Platforms;
 use vendor::*;
 
 /// What to generate.
@@ -46,6 +49,8 @@ pub struct Shapes {
     pub tickets: Tickets,
     /// Of every JSON export but Slack's (whose layout is fixed).
     pub layout: Layout,
+    /// Other tools' exports of the same incidents, written beside the rest.
+    pub also: Also,
 }
 
 /// How Jira's issues are exported.

@@ -14,6 +14,7 @@ pub(crate) struct Vendor {
     pub(crate) jira: JiraOut,
     pub(crate) status: JsonArray,
     pub(crate) slack: Slack,
+    also: Platforms,
 }
 
 /// Where PagerDuty's log entries are being written.
@@ -61,6 +62,7 @@ impl Vendor {
             jira: JiraOut::create(out, shapes.tickets, layout)?,
             status: JsonArray::create(&out.join("statuspage/incidents.json"), "incidents", layout)?,
             slack: Slack::create(&out.join("slack/export.zip"))?,
+            also: Platforms::create(out, shapes.also, layout)?,
         })
     }
 
@@ -148,6 +150,7 @@ impl Render for Vendor {
             incident["log_entries"] = log;
         }
         self.pd.push(&incident)?;
+        self.also.incident(inc, people)?;
         let msgs: Vec<(i64, String, &str, bool)> = inc
             .messages
             .iter()
@@ -209,6 +212,7 @@ impl Render for Vendor {
             self.slack.finish(people)?,
             write_users(&self.out, people, self.shapes.layout)?,
         ]);
+        files.extend(self.also.finish()?);
         Ok(files)
     }
 }
