@@ -84,19 +84,53 @@ impl Source for IncidentIo {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        // Incidents wait for the end of the file: severities without a known name are
-        // ranked among all of the export's.
-        let mut incidents: Vec<(String, Json)> = Vec::new();
-        let (envelope, rejects) = json::stream_file(&input.path, &KEYS, &mut |path, v| {
-            if kind_of(&path, &v) == "incidents" {
-                incidents.push((path, v));
-            } else {
-                emit(element(&path, &v));
-            }
-        })?;
+        // Severities without a known name are ranked among all of the export's: a first
+        // pass reads every incident's severity alone (from its bytes where the record is
+        // plainly an incident), then the records are read and mapped on every core.
+        // Nothing waits for the end of the file.
+        let mut severities: Vec<Json> = Vec::new();
+        let (envelope, _) = json::stream_file_raw(
+            &input.path,
+            &KEYS,
+            |path, bytes| {
+                json::under(path, "incidents")
+                    .then(|| serde_json::from_slice::<Severity>(bytes).ok())
+                    .flatten()
+                    .map(|s| s.severity)
+            },
+            |path, v| {
+                (kind_of(&path, &v) == "incidents")
+                    .then(|| v.get("severity").cloned())
+                    .flatten()
+            },
+            &mut |s: Option<Json>| severities.extend(s),
+        )?;
+        severities.extend(
+            envelope
+                .get("incident")
+                .and_then(|one| one.get("severity"))
+                .cloned(),
+        );
+        let ranks = Ranks::new(severities.iter(), ctx);
+        drop(severities);
+        let (envelope, rejects) = json::stream_file_with(
+            &input.path,
+            &KEYS,
+            |path, v| {
+                if kind_of(&path, &v) == "incidents" {
+                    let rows = incident(&v, ctx, &ranks);
+                    Item::of(path, rows, || excerpt(&v))
+                } else {
+                    element(&path, &v)
+                }
+            },
+            &mut *emit,
+        )?;
         rejects.into_iter().for_each(&mut *emit);
         if let Some(one) = envelope.get("incident") {
-            incidents.push(("$.incident".into(), one.clone()));
+            emit(Item::of("$.incident", incident(one, ctx, &ranks), || {
+                excerpt(one)
+            }));
         }
         if let Some(Json::Object(groups)) = envelope.get("incident_participants") {
             let incident = envelope.get("incident_id").and_then(Json::as_str);
@@ -115,14 +149,15 @@ impl Source for IncidentIo {
                 }
             }
         }
-        let ranks = Ranks::new(incidents.iter().map(|(_, v)| v), ctx);
-        for (path, v) in &incidents {
-            emit(Item::of(path.clone(), incident(v, ctx, &ranks), || {
-                excerpt(v)
-            }));
-        }
         Ok(Vec::new())
     }
+}
+
+/// An incident's severity alone, read from its bytes for the ranking pass.
+#[derive(serde::Deserialize)]
+struct Severity {
+    #[serde(default)]
+    severity: Option<Json>,
 }
 
 fn excerpt(v: &Json) -> String {
@@ -196,14 +231,15 @@ fn incident_ref(v: &Json, path: &str) -> Result<String, Rejection> {
 struct Ranks(HashMap<i64, &'static str>);
 
 impl Ranks {
-    fn new<'a>(incidents: impl Iterator<Item = &'a Json>, ctx: &Context) -> Ranks {
-        let unknown: BTreeSet<i64> = incidents
-            .filter(|v| {
-                v.str_at("severity.name").is_none_or(|n| {
+    /// From the severities of the export's incidents (`{"name", "rank"}` each).
+    fn new<'a>(severities: impl Iterator<Item = &'a Json>, ctx: &Context) -> Ranks {
+        let unknown: BTreeSet<i64> = severities
+            .filter(|s| {
+                s.str_at("name").is_none_or(|n| {
                     crate::normalize::severity(n, &ctx.config.severity.map).is_none()
                 })
             })
-            .filter_map(|v| v.i64_at("severity.rank"))
+            .filter_map(|s| s.i64_at("rank"))
             .collect();
         let sevs = crate::schema::vocab::SEVERITIES;
         Ranks(

@@ -452,6 +452,14 @@ fn each_record(path: String, v: Value, keys: &[&str], f: &mut dyn FnMut(String, 
     }
 }
 
+/// Whether a record's path puts it in the list under `key` (`$.incidents[3]`, also in
+/// a later document: `document 2: $.incidents[0]`).
+pub fn under(path: &str, key: &str) -> bool {
+    path.split_once("$.")
+        .and_then(|(_, rest)| rest.strip_prefix(key))
+        .is_some_and(|rest| rest.starts_with('['))
+}
+
 /// A serde_json error in the words of the rest of the tool.
 pub fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;

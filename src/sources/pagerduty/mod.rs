@@ -9,7 +9,7 @@
 //! Notify entries that name their person only in a sentence ("Notified Keon Amini by
 //! email.") are read from that sentence, the name matched to an id seen in the export.
 
-use super::json::{self, Get};
+use super::json::{self, under, Get};
 use super::{Context, FileError, Input, Source};
 use crate::normalize;
 use crate::record::{Item, Record, Reject, Rejection, Row, Value};
@@ -241,12 +241,6 @@ enum Kind {
 
 /// Whether a record's path is in the array under `key`: `$.log_entries[3]`, or the
 /// same in a later document (`document 2: $.log_entries[0]`).
-fn under(path: &str, key: &str) -> bool {
-    path.split_once("$.")
-        .and_then(|(_, rest)| rest.strip_prefix(key))
-        .is_some_and(|rest| rest.starts_with('['))
-}
-
 fn kind(path: &str, v: &Json) -> Kind {
     if under(path, "log_entries") {
         Kind::LogEntry
