@@ -597,3 +597,49 @@ fn alerts_give_page_noise_worked_out_by_hand() {
         )
     );
 }
+
+#[test]
+fn analytics_raw_incidents_take_the_zone_that_follows_them() {
+    // The response's `time_zone` comes after its `data`: each raw incident is read once
+    // the zone is known (Europe/Berlin, UTC+2 in July), a record that does not parse is
+    // rejected once, and one whose time does not parse names the field.
+    let w = Workdir::new();
+    let file = w.path().join("raw_incidents.json");
+    std::fs::write(
+        &file,
+        r#"{"data": [
+ {"id": "P1", "incident_number": 1, "description": "disk", "created_at": "2026-07-01T10:00:00",
+  "resolved_at": "2026-07-01T11:00:00", "seconds_to_first_ack": 60, "seconds_to_resolve": 3600,
+  "priority_name": "P2", "status": "resolved", "service_name": "db"},
+ {"id": "P2", "incident_number": 2, "description": "bad \q escape", "created_at": "2026-07-02T10:00:00"},
+ {"id": "P3", "incident_number": 3, "created_at": "2026-07-03T10:00:00", "resolved_at": "soon",
+  "seconds_to_resolve": 10}
+], "aggregate_unit": null, "time_zone": "Europe/Berlin", "more": false}"#,
+    )
+    .unwrap();
+    let out = w.ingest(&[&file]);
+    assert_eq!(
+        accounting(&out, "raw_incidents.json")[1..],
+        ["pagerduty", "3", "1", "0", "0", "2"]
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("$.data[1]: invalid JSON: invalid escape")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("$.data[2]: resolved_at: expected an ISO-8601 timestamp"),
+        "{err}"
+    );
+    let p1 = &rows(
+        &w.store(),
+        Table::Incidents,
+        col::INCIDENT_ID,
+        "pagerduty:P1",
+    )[0];
+    assert_eq!(p1[col::STARTED_AT], t("2026-07-01T08:00:00Z"));
+    assert_eq!(p1[col::ACKNOWLEDGED_AT], t("2026-07-01T08:01:00Z"));
+    assert_eq!(p1[col::RESOLVED_AT], t("2026-07-01T09:00:00Z"));
+}

@@ -69,7 +69,8 @@ impl Source for PagerDuty {
         // reading for the second.
         let small = input.size <= KEEP_WHOLE_BYTES;
         let mut kept: Vec<(String, Json)> = Vec::new();
-        let mut analytics: Vec<(String, Json)> = Vec::new();
+        // Analytics raw incidents seen: read once the whole file has given the zone.
+        let mut analytics = 0usize;
         let mut reader = Reader {
             ctx,
             names: Names::default(),
@@ -80,8 +81,12 @@ impl Source for PagerDuty {
         let (envelope, rejects) = json::stream_file_raw(
             &input.path,
             &KEYS,
-            // An entry of a large separate export is glanced at from its bytes.
+            // An entry of a large separate export is glanced at from its bytes; an
+            // Analytics raw incident is only counted (it is read again below).
             |path, bytes| {
+                if under(path, "data") {
+                    return Some(Element::Analytics);
+                }
                 (!small && under(path, "log_entries"))
                     .then(|| Glance::from_bytes(path, bytes))
                     .flatten()
@@ -111,6 +116,7 @@ impl Source for PagerDuty {
                 }
             },
             &mut |e| match e {
+                Element::Analytics => analytics += 1,
                 Element::Other(path, v) => reader.element(&path, v, emit, &mut analytics),
                 Element::Entry(glance, entry) => {
                     separate.add(glance);
@@ -134,7 +140,9 @@ impl Source for PagerDuty {
         } else if separate.entries > 0 {
             read_entries_again(input, &separate, emit)?;
         }
-        reader.analytics_rows(&envelope, analytics, emit);
+        if analytics > 0 {
+            reader.analytics_again(input, &envelope, emit)?;
+        }
         Ok(Vec::new())
     }
 }
@@ -224,6 +232,8 @@ enum Element {
     /// A log entry of a separate export, as its first reading keeps it, with the entry
     /// itself when the file is small enough to keep whole (no second reading then).
     Entry(Glance, Option<(String, Json)>),
+    /// An Analytics raw incident, read again once the file's zone is known.
+    Analytics,
     Other(String, Json),
 }
 
@@ -353,50 +363,43 @@ impl Reader<'_> {
         }
     }
 
-    /// Analytics raw incidents, read once the response's `time_zone` (which may come
-    /// after them) is known: their timestamps carry no offset.
-    fn analytics_rows(
-        &mut self,
+    /// Analytics raw incidents, read again once the response's `time_zone` (which may
+    /// come after them) is known: their timestamps carry no offset. The records under
+    /// the other keys are passed over unparsed, and none is kept. The first reading did
+    /// not parse them: a raw incident that does not parse is rejected here.
+    fn analytics_again(
+        &self,
+        input: &Input,
         envelope: &json::Envelope,
-        rows: Vec<(String, Json)>,
         emit: &mut dyn FnMut(Item),
-    ) {
-        if rows.is_empty() {
-            return;
-        }
+    ) -> Result<(), FileError> {
+        let ctx = self.ctx;
         let zone = envelope
             .get("time_zone")
             .and_then(Json::as_str)
             .map(crate::time::parse_zone);
-        for (path, row) in rows {
-            emit(match &zone {
-                Some(Ok(tz)) => self.analytics(&path, &row, *tz),
-                Some(Err(e)) => Item::Reject(Reject::new(
-                    path,
-                    Rejection::invalid(format!("$.time_zone: {e}")),
-                    "",
-                )),
-                None => Item::Reject(Reject::new(
-                    path,
-                    Rejection::missing(
-                        "analytics timestamps have no offset and the response has no time_zone",
-                    ),
-                    "",
-                )),
-            });
-        }
+        let (_, rejects) = json::stream_file_raw(
+            &input.path,
+            &KEYS,
+            |path, _| {
+                KEYS.iter()
+                    .any(|k| *k != "data" && under(path, k))
+                    .then_some(None)
+            },
+            // Mapped on every core: the zone is known.
+            |path, v| (kind(&path, &v) == Kind::Analytics).then(|| analytics(ctx, &zone, path, &v)),
+            &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
+        )?;
+        // The rest were rejected by the first reading.
+        let unparsed = |r: &Item| matches!(r, Item::Reject(r) if under(&r.location, "data") && r.unread.is_none());
+        rejects.into_iter().filter(unparsed).for_each(emit);
+        Ok(())
     }
 
-    fn element(
-        &mut self,
-        path: &str,
-        v: Json,
-        emit: &mut dyn FnMut(Item),
-        analytics: &mut Vec<(String, Json)>,
-    ) {
+    fn element(&mut self, path: &str, v: Json, emit: &mut dyn FnMut(Item), analytics: &mut usize) {
         match kind(path, &v) {
             Kind::LogEntry => unreachable!("log entries are glanced at on any core"),
-            Kind::Analytics => analytics.push((path.to_string(), v)),
+            Kind::Analytics => *analytics += 1,
             Kind::User => emit(self.user(path, &v)),
             Kind::Note => emit(Item::Reject(Reject::new(
                 path,
@@ -562,60 +565,6 @@ impl Reader<'_> {
         rows.extend(tl.rows.into_iter().map(|(_, r)| r));
         Ok(dedup_participants(rows))
     }
-
-    /// An Analytics raw incident: flat, with times in the envelope's zone.
-    fn analytics(&mut self, path: &str, v: &Json, tz: Tz) -> Item {
-        let rows = (|| -> Result<Vec<Row>, Rejection> {
-            let id = v
-                .str_at("id")
-                .ok_or(Rejection::missing("an incident without 'id'"))?;
-            let at = |name: &str| -> Result<Option<i64>, Rejection> {
-                v.str_at(name)
-                    .map(|s| {
-                        crate::time::parse_timestamp(s, Some(tz))
-                            .map_err(|e| Rejection::invalid(format!("{name}: {e}")))
-                    })
-                    .transpose()
-            };
-            let created = at("created_at")?;
-            let incident_id = format!("{SOURCE}:{id}");
-            let raw = v.str_at("priority_name");
-            let acked = match (created, v.i64_at("seconds_to_first_ack")) {
-                (Some(c), Some(s)) => Some(c + s * 1_000_000),
-                _ => None,
-            };
-            let mut rows: Vec<Row> = vec![super::incident_row(SOURCE, id)
-                .with(
-                    cell::NUMBER,
-                    v.i64_at("incident_number").map_or(Value::Null, Value::Int),
-                )
-                .with(cell::TITLE, Value::opt_text(v.str_at("description")))
-                .with_all(super::severity_cells(raw, self.ctx))
-                .with(cell::STATUS, Value::opt_text(v.str_at("status")))
-                .with(cell::TEAM, Value::opt_text(v.str_at("team_name")))
-                .with(cell::STARTED_AT, Value::opt_ts(created))
-                .with(cell::DECLARED_AT, Value::opt_ts(created))
-                .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(acked))
-                .with(cell::RESOLVED_AT, Value::opt_ts(at("resolved_at")?))
-                .with(cell::UPDATED_AT, Value::opt_ts(at("updated_at")?))
-                .into()];
-            if let Some(s) = v.str_at("service_name") {
-                rows.push(super::service_row(&incident_id, s).into());
-            }
-            for key in ["assigned_user_ids", "acknowledged_user_ids"] {
-                for u in v.array_at(key).iter().filter_map(Json::as_str) {
-                    rows.push(participant(
-                        &incident_id,
-                        &format!("{SOURCE}:{u}"),
-                        None,
-                        None,
-                    ));
-                }
-            }
-            Ok(dedup_participants(rows))
-        })();
-        Item::of(path, rows, || v.to_string())
-    }
 }
 
 fn participant(incident_id: &str, person: &str, first: Option<i64>, last: Option<i64>) -> Row {
@@ -659,4 +608,78 @@ fn dedup_participants(rows: Vec<Row>) -> Vec<Row> {
         }
     }
     out
+}
+
+/// An Analytics raw incident: flat, with times in the envelope's zone.
+fn analytics_in(ctx: &Context, path: &str, v: &Json, tz: Tz) -> Item {
+    let rows = (|| -> Result<Vec<Row>, Rejection> {
+        let id = v
+            .str_at("id")
+            .ok_or(Rejection::missing("an incident without 'id'"))?;
+        let at = |name: &str| -> Result<Option<i64>, Rejection> {
+            v.str_at(name)
+                .map(|s| {
+                    crate::time::parse_timestamp(s, Some(tz))
+                        .map_err(|e| Rejection::invalid(format!("{name}: {e}")))
+                })
+                .transpose()
+        };
+        let created = at("created_at")?;
+        let incident_id = format!("{SOURCE}:{id}");
+        let raw = v.str_at("priority_name");
+        let acked = match (created, v.i64_at("seconds_to_first_ack")) {
+            (Some(c), Some(s)) => Some(c + s * 1_000_000),
+            _ => None,
+        };
+        let mut rows: Vec<Row> = vec![super::incident_row(SOURCE, id)
+            .with(
+                cell::NUMBER,
+                v.i64_at("incident_number").map_or(Value::Null, Value::Int),
+            )
+            .with(cell::TITLE, Value::opt_text(v.str_at("description")))
+            .with_all(super::severity_cells(raw, ctx))
+            .with(cell::STATUS, Value::opt_text(v.str_at("status")))
+            .with(cell::TEAM, Value::opt_text(v.str_at("team_name")))
+            .with(cell::STARTED_AT, Value::opt_ts(created))
+            .with(cell::DECLARED_AT, Value::opt_ts(created))
+            .with(cell::ACKNOWLEDGED_AT, Value::opt_ts(acked))
+            .with(cell::RESOLVED_AT, Value::opt_ts(at("resolved_at")?))
+            .with(cell::UPDATED_AT, Value::opt_ts(at("updated_at")?))
+            .into()];
+        if let Some(s) = v.str_at("service_name") {
+            rows.push(super::service_row(&incident_id, s).into());
+        }
+        for key in ["assigned_user_ids", "acknowledged_user_ids"] {
+            for u in v.array_at(key).iter().filter_map(Json::as_str) {
+                rows.push(participant(
+                    &incident_id,
+                    &format!("{SOURCE}:{u}"),
+                    None,
+                    None,
+                ));
+            }
+        }
+        Ok(dedup_participants(rows))
+    })();
+    Item::of(path, rows, || v.to_string())
+}
+
+/// An Analytics raw incident in the zone its response gives, or the reject that says
+/// the zone is missing or wrong.
+fn analytics(ctx: &Context, zone: &Option<Result<Tz, String>>, path: String, v: &Json) -> Item {
+    match zone {
+        Some(Ok(tz)) => analytics_in(ctx, &path, v, *tz),
+        Some(Err(e)) => Item::Reject(Reject::new(
+            path,
+            Rejection::invalid(format!("$.time_zone: {e}")),
+            "",
+        )),
+        None => Item::Reject(Reject::new(
+            path,
+            Rejection::missing(
+                "analytics timestamps have no offset and the response has no time_zone",
+            ),
+            "",
+        )),
+    }
 }
