@@ -1,15 +1,18 @@
 //! Benchmark: every source and export layout on its own, against the bare parse of the
 //! same bytes.
 //!
-//! `cargo bench --bench sources [-- --incidents N --messages M --only TEXT]` writes the synthetic
-//! organisation (default 20,000 incidents, 20 chat messages each) in each layout
-//! `incidentlens synth` can write, the same incidents as Opsgenie, incident.io and
-//! ServiceNow export them (`synth --also`) among them, then ingests each source's files alone into a fresh
-//! store as the real binary, and prints per source and layout: the input's size (a zip
-//! unpacked), the records read (from ingest's accounting), wall time, input MB/s, peak
-//! memory (from `wait4`), and the time serde_json takes merely to walk the same JSON
-//! (`IgnoredAny`, document after document; a zip inflated too; a CSV file's records
-//! with the csv crate): the floor for reading.
+//! `cargo bench --bench sources [-- --incidents N --messages M --only TEXT]` writes the
+//! synthetic organisation (default 20,000 incidents, 20 chat messages each) in each
+//! layout `incidentlens synth` can write, the same incidents as Opsgenie, incident.io and
+//! ServiceNow export them (`synth --also`) among them, then ingests each source's files
+//! alone into a fresh store as the real binary, and prints per source and layout: the
+//! input's size (a zip unpacked), the records read (from ingest's accounting), wall time
+//! and input MB/s, the time spent reading and staging the files (from
+//! `INCIDENTLENS_TIMINGS`: the run without loading the store, linking and the commit)
+//! and its MB/s, peak memory (from `wait4`), and the time serde_json takes merely to
+//! walk the same JSON (`IgnoredAny`, document after document; a zip inflated too; a CSV
+//! file's records with the csv crate): the floor for reading. `--only TEXT` measures the
+//! cases whose label holds TEXT.
 
 mod common;
 
@@ -201,6 +204,24 @@ fn records_read(accounting: &str) -> u64 {
         .sum()
 }
 
+/// The seconds ingest spent reading and staging its files (`INCIDENTLENS_TIMINGS`'s
+/// `read and stage` phases): the whole run but for loading the store, linking and the
+/// commit, which every run pays whatever its input.
+fn staging_seconds(timings: &str) -> f64 {
+    timings
+        .lines()
+        .filter(|l| l.starts_with("timing: ingest: read and stage "))
+        .filter_map(|l| {
+            l.split(", cpu")
+                .next()?
+                .rsplit(' ')
+                .nth(1)?
+                .parse::<f64>()
+                .ok()
+        })
+        .sum()
+}
+
 fn main() {
     let incidents = arg("--incidents", 20_000);
     let messages = arg("--messages", 20);
@@ -214,11 +235,13 @@ fn main() {
         "incidentlens per-source benchmark: {incidents} incidents, ~{messages} chat messages each"
     );
     println!(
-        "{:<40} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9} {:>9}",
+        "{:<40} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9} {:>9}",
         "source, layout",
         "input MB",
         "records",
         "ingest s",
+        "MB/s",
+        "stage s",
         "MB/s",
         "peak MiB",
         "parse s",
@@ -247,26 +270,33 @@ fn main() {
         let _ = std::fs::remove_dir_all(&store);
         let out_path = root.join("accounting.txt");
         let out = std::fs::File::create(&out_path).unwrap();
+        let err_path = root.join("timings.txt");
+        let err = std::fs::File::create(&err_path).unwrap();
         // SAFETY: sync() takes no arguments and cannot fail; the writes of the step
         // before reach the disk before the clock starts.
         unsafe { libc::sync() };
-        let run = measure_into(
-            // Jira's CSV holds no zone: synth writes UTC.
+        let run = measure_io(
+            // Jira's CSV and ServiceNow's exports hold no zone: synth writes UTC.
             Command::new(bin)
+                .env("INCIDENTLENS_TIMINGS", "1")
                 .args(["ingest", "--timezone", "UTC", "--store"])
                 .arg(&store)
                 .arg(&input),
             out,
+            err,
         );
         let records = records_read(&std::fs::read_to_string(&out_path).unwrap());
+        let staging = staging_seconds(&std::fs::read_to_string(&err_path).unwrap());
         let mb = bytes as f64 / 1e6;
         println!(
-            "{:<40} {:>9.1} {:>10} {:>8.2} {:>8.0} {:>9.0} {:>9.2} {:>9.0}",
+            "{:<40} {:>9.1} {:>10} {:>8.2} {:>8.0} {:>9.2} {:>8.0} {:>9.0} {:>9.2} {:>9.0}",
             case.label,
             mb,
             records,
             run.seconds,
             mb / run.seconds,
+            staging,
+            mb / staging,
             run.max_rss_mib,
             parse_s,
             mb / parse_s

@@ -4,8 +4,53 @@
 //! everywhere: an offset is required unless the caller passes the source's configured
 //! zone; years outside a plausible range are refused rather than silently stored.
 
+use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::sync::LazyLock;
+
+/// A chrono layout's items, parsed once: `parse_from_str` parses its layout string on
+/// every call, which was most of the time a CSV export's dates took to read.
+fn items(layout: &str) -> Vec<Item<'static>> {
+    StrftimeItems::new(layout)
+        .parse_to_owned()
+        .unwrap_or_else(|_| vec![Item::Error])
+}
+
+/// `s` read by a layout's `items`, as `parse_from_str` reads it.
+fn read(s: &str, items: &[Item<'_>]) -> Option<Parsed> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, s, items.iter()).ok()?;
+    Some(parsed)
+}
+
+/// ISO 8601 with an offset, beside RFC 3339: fractional seconds optional, `+0200`, or no
+/// seconds.
+static WITH_OFFSET: LazyLock<[Vec<Item<'static>>; 3]> = LazyLock::new(|| {
+    [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ]
+    .map(items)
+});
+
+/// ISO 8601 without an offset.
+static NAIVE: LazyLock<[Vec<Item<'static>>; 4]> = LazyLock::new(|| {
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .map(items)
+});
+
+static DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| items("%Y-%m-%d"));
+
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    read(s, &DATE)?.to_naive_date().ok()
+}
 
 /// Years outside this range are taken to be errors in the export (year 0, 9999).
 const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
@@ -17,14 +62,23 @@ const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 /// is configured, and is an error otherwise.
 pub fn parse_timestamp(raw: &str, zone: Option<Tz>) -> Result<i64, String> {
     let s = raw.trim();
-    let parsed = DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%z"))
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%z"))
-        .map(|d| d.with_timezone(&Utc));
-    let utc = match parsed {
-        Ok(d) => d,
-        Err(_) => {
+    // An offset (`Z`, `+02:00`, `-0500`) can only follow the date: without one, the
+    // layouts that need one are not tried.
+    let offset = s.get(10..).is_some_and(|t| {
+        t.contains(['Z', 'z', '+']) || t.get(1..).is_some_and(|t| t.contains('-'))
+    });
+    let parsed = offset
+        .then(|| {
+            DateTime::parse_from_rfc3339(s).ok().or_else(|| {
+                WITH_OFFSET
+                    .iter()
+                    .find_map(|items| read(s, items)?.to_datetime().ok())
+            })
+        })
+        .flatten();
+    let utc = match parsed.map(|d| d.with_timezone(&Utc)) {
+        Some(d) => d,
+        None => {
             let naive = parse_naive(s).ok_or_else(|| {
                 format!("expected an ISO-8601 timestamp such as 2026-07-01T09:30:00Z, found '{s}'")
             })?;
@@ -45,30 +99,21 @@ pub fn parse_timestamp(raw: &str, zone: Option<Tz>) -> Result<i64, String> {
 
 /// A date without a time (due dates): midnight UTC of that day.
 pub fn parse_date_or_timestamp(raw: &str, zone: Option<Tz>) -> Result<i64, String> {
-    match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
-        Ok(d) => {
+    match iso_date(raw.trim()) {
+        Some(d) => {
             let utc = Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"));
             check_year(utc, raw)?;
             Ok(utc.timestamp_micros())
         }
-        Err(_) => parse_timestamp(raw, zone),
+        None => parse_timestamp(raw, zone),
     }
 }
 
 fn parse_naive(s: &str) -> Option<NaiveDateTime> {
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    })
+    NAIVE
+        .iter()
+        .find_map(|items| read(s, items)?.to_naive_datetime_with_offset(0).ok())
+        .or_else(|| iso_date(s)?.and_hms_opt(0, 0, 0))
 }
 
 /// A wall-clock time in `zone`; the earlier instant when the clock repeats an hour.
@@ -119,13 +164,44 @@ const LOCAL_DATES: &[&str] = &[
 ];
 
 /// Times of day after a locale date: 24-hour or 12-hour, with or without seconds.
-const LOCAL_TIMES: &[&str] = &["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p"];
+static LOCAL_TIMES: LazyLock<[Vec<Item<'static>>; 4]> =
+    LazyLock::new(|| ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p"].map(items));
 
 /// How one file writes its dates: ISO 8601, or a locale layout given by its date part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DateLayout {
     Iso,
-    Local(String),
+    Local(LocalDate),
+}
+
+/// A locale date layout (`%d/%b/%y`), with its chrono items parsed once.
+#[derive(Debug, Clone)]
+pub struct LocalDate {
+    layout: String,
+    items: Vec<Item<'static>>,
+}
+
+impl From<&str> for LocalDate {
+    fn from(layout: &str) -> LocalDate {
+        LocalDate {
+            layout: layout.to_string(),
+            items: items(layout),
+        }
+    }
+}
+
+impl PartialEq for LocalDate {
+    fn eq(&self, other: &LocalDate) -> bool {
+        self.layout == other.layout
+    }
+}
+
+impl Eq for LocalDate {}
+
+impl std::fmt::Display for LocalDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.layout)
+    }
 }
 
 impl DateLayout {
@@ -135,17 +211,29 @@ impl DateLayout {
     pub fn detect(values: &[&str], configured: Option<&str>) -> Result<DateLayout, String> {
         if let Some(f) = configured {
             let date_part = f.split_whitespace().next().unwrap_or(f);
-            return Ok(DateLayout::Local(date_part.to_string()));
+            return Ok(DateLayout::Local(date_part.into()));
         }
-        let reads =
-            |layout: &DateLayout| values.iter().filter(|v| layout.naive(v).is_some()).count();
-        let iso = values.iter().filter(|v| parse_naive_or_offset(v)).count();
+        // Each distinct value is read once, counted as often as it occurs (a file's dates
+        // repeat: an event log writes a record's opening time in every row of it).
+        let mut distinct: std::collections::HashMap<&str, usize> = Default::default();
+        for v in values {
+            *distinct.entry(v).or_default() += 1;
+        }
+        let count = |reads: &dyn Fn(&str) -> bool| -> usize {
+            distinct
+                .iter()
+                .filter(|(v, _)| reads(v))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let reads = |layout: &DateLayout| count(&|v| layout.naive(v).is_some());
+        let iso = count(&parse_naive_or_offset);
         if iso == values.len() {
             return Ok(DateLayout::Iso);
         }
         let counts: Vec<(usize, DateLayout)> = LOCAL_DATES
             .iter()
-            .map(|d| DateLayout::Local(d.to_string()))
+            .map(|d| DateLayout::Local((*d).into()))
             .map(|l| (reads(&l), l))
             .collect();
         let best = counts.iter().map(|(n, _)| *n).max().unwrap_or(0);
@@ -168,8 +256,8 @@ impl DateLayout {
         // Layouts that read every value the same way are one layout; a value read as two
         // different instants makes the file ambiguous.
         if let Some(other) = top.iter().skip(1).find(|l| {
-            values
-                .iter()
+            distinct
+                .keys()
                 .any(|v| top[0].naive(v).is_some() && top[0].naive(v) != l.naive(v))
         }) {
             let example = values
@@ -191,18 +279,18 @@ impl DateLayout {
     fn describe(&self) -> &str {
         match self {
             DateLayout::Iso => "ISO 8601",
-            DateLayout::Local(d) => d,
+            DateLayout::Local(d) => &d.layout,
         }
     }
 
     /// The wall-clock time a locale value gives (a date alone is midnight).
     fn naive(&self, raw: &str) -> Option<NaiveDateTime> {
-        let DateLayout::Local(date_fmt) = self else {
+        let DateLayout::Local(layout) = self else {
             return None;
         };
         let raw = raw.trim();
         let (d, t) = raw.split_once(char::is_whitespace).unwrap_or((raw, ""));
-        let date = NaiveDate::parse_from_str(d, date_fmt).ok()?;
+        let date = read(d, &layout.items)?.to_naive_date().ok()?;
         if !PLAUSIBLE_YEARS.contains(&chrono::Datelike::year(&date)) {
             return None;
         }
@@ -212,7 +300,7 @@ impl DateLayout {
         }
         LOCAL_TIMES
             .iter()
-            .find_map(|f| chrono::NaiveTime::parse_from_str(t, f).ok())
+            .find_map(|items| read(t, items)?.to_naive_time().ok())
             .map(|time| date.and_time(time))
     }
 

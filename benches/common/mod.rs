@@ -30,14 +30,20 @@ pub fn measure(cmd: &mut Command) -> Run {
 }
 
 /// [`measure`], with the command's standard output going to `out`.
-#[allow(clippy::zombie_processes)]
 pub fn measure_into(cmd: &mut Command, out: impl Into<std::process::Stdio>) -> Run {
+    measure_io(cmd, out, std::process::Stdio::inherit())
+}
+
+/// [`measure`], with the command's standard output going to `out` and its standard
+/// error to `err`.
+#[allow(clippy::zombie_processes)]
+pub fn measure_io(
+    cmd: &mut Command,
+    out: impl Into<std::process::Stdio>,
+    err: impl Into<std::process::Stdio>,
+) -> Run {
     let start = Instant::now();
-    let child = cmd
-        .stdout(out)
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("spawn");
+    let child = cmd.stdout(out).stderr(err).spawn().expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -124,7 +124,7 @@ impl Source for ServiceNowCsv {
             if key.is_some_and(|k| latest.get(&k) != Some(&location)) {
                 return Item::Superseded { location };
             }
-            servicenow::record(location, f, &ts, ctx, || raw.to_string())
+            servicenow::record(location, f, &ts, ctx, raw)
         })
     }
 }

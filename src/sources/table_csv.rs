@@ -143,7 +143,31 @@ impl<R: BufRead> Read for Capped<R> {
             // Passing through: the bytes go to `out` as they are, followed on the way.
             let n = out.len().min(buf.len());
             let mut cut = None;
-            for (k, &b) in buf[..n].iter().enumerate() {
+            let mut k = 0;
+            while k < n {
+                // A run of bytes that change nothing (inside a field: all but quotes,
+                // commas and line breaks that would) is passed over at once.
+                let run = match f.at {
+                    At::Quoted => memchr::memchr2(b'"', b'\n', &buf[k..n]),
+                    At::Unquoted => memchr::memchr2(b',', b'\n', &buf[k..n]),
+                    At::FieldStart | At::QuoteInQuoted => Some(0),
+                }
+                .unwrap_or(n - k);
+                if run > 0 {
+                    let room = f.max.saturating_sub(f.size);
+                    if run as u64 > room {
+                        // As byte by byte: the bytes up to the limit and the one past it.
+                        f.size += room + 1;
+                        let at = k + room as usize;
+                        out[..at].copy_from_slice(&buf[..at]);
+                        cut = Some((at, f.at == At::Quoted));
+                        break;
+                    }
+                    f.size += run as u64;
+                    k += run;
+                    continue;
+                }
+                let b = buf[k];
                 let quoted = f.at == At::Quoted;
                 let ends = f.step(b);
                 if b == b'\n' {
@@ -152,6 +176,7 @@ impl<R: BufRead> Read for Capped<R> {
                 if ends {
                     f.size = 0;
                     f.line = f.lines + 1;
+                    k += 1;
                     continue;
                 }
                 f.size += 1;
@@ -160,6 +185,7 @@ impl<R: BufRead> Read for Capped<R> {
                     cut = Some((k, quoted));
                     break;
                 }
+                k += 1;
             }
             if let Some((k, quoted)) = cut {
                 // Cut before this byte: close an open quote and skip the rest of the
@@ -245,13 +271,19 @@ pub fn open(path: &std::path::Path) -> std::io::Result<BufReader<std::fs::File>>
     Ok(reader)
 }
 
+/// A row's cells joined again, for a reject's excerpt: made only when asked for.
+pub type Raw<'a> = &'a dyn Fn() -> String;
+
+/// What a CSV reader hands each data row to: its location, its fields and its raw text.
+pub type RowOf<'a> = dyn FnMut(String, &Fields, Raw) -> Item + 'a;
+
 /// Reads a vendor CSV at `path` by its header spellings, calling `row(location, fields,
 /// raw)` for each data row; warns about columns no field uses.
 pub fn read(
     path: &std::path::Path,
     spellings: Spellings,
     emit: &mut dyn FnMut(Item),
-    row: &mut dyn FnMut(String, &Fields, &str) -> Item,
+    row: &mut RowOf,
 ) -> Result<Vec<String>, FileError> {
     read_by(path, &|h| field_for(spellings, h), emit, row)
 }
@@ -265,7 +297,7 @@ pub fn read_by(
     path: &std::path::Path,
     field_of: &FieldOf,
     emit: &mut dyn FnMut(Item),
-    row: &mut dyn FnMut(String, &Fields, &str) -> Item,
+    row: &mut RowOf,
 ) -> Result<Vec<String>, FileError> {
     const NAMED: usize = 8;
     let mut by_field = |header: &[String]| {
@@ -289,7 +321,7 @@ pub fn read_by(
         };
         Ok((mapped, warnings))
     };
-    read_rows(open(path)?, &mut by_field, emit, row)
+    read_rows(open(path)?, &mut by_field, &|| false, emit, row)
 }
 
 /// Most date cells a file's layout is detected from (memory stays bounded on huge files).
@@ -307,14 +339,26 @@ pub fn dates(
     source: &str,
 ) -> Result<(crate::time::DateLayout, Option<chrono_tz::Tz>), FileError> {
     let mut values: Vec<String> = Vec::new();
-    read_by(path, field_of, &mut |_| {}, &mut |location, f, _| {
+    // The sample is full long before the end of a large file: reading stops there.
+    let full = std::cell::Cell::new(false);
+    let mut row = |location, f: &Fields, _: Raw| {
         for d in date_fields {
             if values.len() < LAYOUT_SAMPLE {
                 values.extend(f.all(d).map(str::to_string));
             }
         }
+        full.set(values.len() >= LAYOUT_SAMPLE);
         Item::Superseded { location }
-    })?;
+    };
+    let mut by_field =
+        |header: &[String]| Ok((header.iter().map(|h| field_of(h)).collect(), vec![]));
+    read_rows(
+        open(path)?,
+        &mut by_field,
+        &|| full.get(),
+        &mut |_| {},
+        &mut row,
+    )?;
     let refs: Vec<&str> = values.iter().map(String::as_str).collect();
     let configured = ctx.config.sources.date_format(source);
     let layout = crate::time::DateLayout::detect(&refs, configured).map_err(|e| {
@@ -344,12 +388,14 @@ pub fn dates(
     Ok((layout, zone))
 }
 
-/// The CSV reader: header through `map_header`, then every data row to `row` or a reject.
+/// The CSV reader: header through `map_header`, then every data row to `row` or a
+/// reject, until `done` says so.
 pub fn read_rows(
     reader: impl BufRead,
     map_header: &mut HeaderMap,
+    done: &dyn Fn() -> bool,
     emit: &mut dyn FnMut(Item),
-    row: &mut dyn FnMut(String, &Fields, &str) -> Item,
+    row: &mut RowOf,
 ) -> Result<Vec<String>, FileError> {
     let max = crate::sources::json::max_record();
     let capped = Capped::new(reader, max as u64);
@@ -382,6 +428,9 @@ pub fn read_rows(
         .map_err(|_| FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8"))?;
     let (mapped, warnings) = map_header(&header)?;
     for rec in records {
+        if done() {
+            break;
+        }
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
@@ -405,18 +454,19 @@ pub fn read_rows(
             emit(Item::Reject(Reject::new(location, reason, "")));
             continue;
         }
-        let raw: String = rec
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect::<Vec<_>>()
-            .join(",");
+        let raw = || {
+            rec.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         if rec.len() != header.len() {
             let reason = Rejection::syntax(format!(
                 "expected {} fields as in the header, found {}",
                 header.len(),
                 rec.len()
             ));
-            emit(Item::Reject(Reject::new(location, reason, &raw)));
+            emit(Item::Reject(Reject::new(location, reason, &raw())));
             continue;
         }
         let mut fields = Fields::default();
@@ -442,7 +492,7 @@ pub fn read_rows(
             }
         }
         emit(match bad {
-            Some(reason) => Item::Reject(Reject::new(location, reason, &raw)),
+            Some(reason) => Item::Reject(Reject::new(location, reason, &raw())),
             None => row(location, &fields, &raw),
         });
     }
@@ -473,7 +523,7 @@ pub fn read_records(
         emit,
         &mut |location, f, raw| match row(f, ctx, zone) {
             Ok(rows) => Item::Record(crate::record::Record::new(location, rows)),
-            Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
+            Err(reason) => Item::Reject(Reject::new(location, reason, &raw())),
         },
     )
 }

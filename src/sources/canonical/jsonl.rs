@@ -44,7 +44,7 @@ pub(super) fn read_jsonl(
             header_checked = true;
         }
         emit(match line_cells(cells.table, &object, &mut unknown) {
-            Ok(values) => cells.item(location, &values, text),
+            Ok(values) => cells.item(location, &values, &|| text.to_string()),
             Err(why) => Item::Reject(Reject::new(location, why, text)),
         });
     }

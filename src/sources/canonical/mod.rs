@@ -318,6 +318,7 @@ fn read_csv(
     table_csv::read_rows(
         reader,
         &mut |header: &[String]| map_header(cells.table, header),
+        &|| false,
         emit,
         &mut |location, fields, raw| cells.item(location, fields.as_slice(), raw),
     )
@@ -345,10 +346,15 @@ struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    fn item(&self, location: String, values: &[(&'static str, String)], raw: &str) -> Item {
+    fn item(
+        &self,
+        location: String,
+        values: &[(&'static str, String)],
+        raw: table_csv::Raw,
+    ) -> Item {
         match self.row(values) {
             Ok(row) => Item::Record(Record::new(location, vec![row])),
-            Err(reason) => Item::Reject(Reject::new(location, reason, raw)),
+            Err(reason) => Item::Reject(Reject::new(location, reason, &raw())),
         }
     }
 
