@@ -3,18 +3,32 @@
 
 use super::*;
 
+/// Where a Parquet file is written: Polars' writer writes its page headers and footer a
+/// few bytes at a time (tens of thousands of one-byte writes for a large table), so
+/// they are gathered here.
+pub(crate) type Out<'a> = std::io::BufWriter<&'a mut File>;
+
+/// [`Out`] for `file`.
+pub(crate) fn buffered(file: &mut File) -> Out<'_> {
+    std::io::BufWriter::with_capacity(1 << 20, file)
+}
+
 /// Writes a run file.
 pub(crate) fn write_run_file(path: &std::path::Path, df: &mut DataFrame) -> Result<()> {
-    let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    // A run is read back once or twice and removed: LZ4 and no statistics write and
-    // read it several times faster than the store's zstd.
-    ParquetWriter::new(file)
-        .with_row_group_size(Some(RUN_GROUP))
-        .with_compression(polars::io::parquet::write::ParquetCompression::Lz4Raw)
-        .with_statistics(polars::io::parquet::write::StatisticsOptions::empty())
-        .finish(df)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    let mut write = || -> Result<()> {
+        let mut file = File::create(path)?;
+        let mut out = buffered(&mut file);
+        // A run is read back once or twice and removed: LZ4 and no statistics write and
+        // read it several times faster than the store's zstd.
+        ParquetWriter::new(&mut out)
+            .with_row_group_size(Some(RUN_GROUP))
+            .with_compression(polars::io::parquet::write::ParquetCompression::Lz4Raw)
+            .with_statistics(polars::io::parquet::write::StatisticsOptions::empty())
+            .finish(df)?;
+        out.flush()?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Frames of rows, each with the position of its first row, as one frame with a
@@ -145,7 +159,7 @@ impl Merged {
     pub(crate) fn gather(
         &mut self,
         cursors: &[Cursor],
-        writer: &mut polars::io::parquet::write::BatchedWriter<&mut File>,
+        writer: &mut polars::io::parquet::write::BatchedWriter<&mut Out>,
         last: bool,
     ) -> Result<()> {
         if !self.taken.is_empty() {
@@ -241,7 +255,7 @@ pub(crate) fn sorted(df: DataFrame, table: Table) -> Result<DataFrame> {
 
 /// Writes a table's rows in key order as Parquet; the sorted copy is made a row group
 /// at a time, never whole.
-pub(crate) fn write_sorted(df: &DataFrame, table: Table, out: &mut File) -> Result<()> {
+pub(crate) fn write_sorted(df: &DataFrame, table: Table, out: &mut Out) -> Result<()> {
     let order = key_order(df, table)?;
     let mut writer = ParquetWriter::new(out).batched(df.schema())?;
     let mut start = 0;

@@ -648,7 +648,14 @@ impl TableState {
     }
 
     /// Writes the live rows in key order as Parquet.
-    pub(crate) fn write(mut self, out: &mut File) -> Result<()> {
+    pub(crate) fn write(self, file: &mut File) -> Result<()> {
+        let mut out = buffered(file);
+        self.write_to(&mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn write_to(mut self, out: &mut Out) -> Result<()> {
         self.written()?;
         // From here only which rows are live matters: the bookkeeping for finding and
         // comparing rows (for millions of messages, some 200 MB) is let go of first.
