@@ -8,8 +8,8 @@
 //! alone into a fresh store as the real binary, and prints per source and layout: the
 //! input's size (a zip unpacked), the records read (from ingest's accounting), wall time
 //! and input MB/s, the time spent reading and staging the files (from
-//! `INCIDENTLENS_TIMINGS`: the run without loading the store, linking and the commit)
-//! and its MB/s, peak memory (from `wait4`), and the time serde_json takes merely to
+//! `INCIDENTLENS_TIMINGS`: the run until every file is staged, without linking and the
+//! commit) and its MB/s, peak memory (from `wait4`), and the time serde_json takes merely to
 //! walk the same JSON (`IgnoredAny`, document after document; a zip inflated too; a CSV
 //! file's records with the csv crate): the floor for reading. `--only TEXT` measures the
 //! cases whose label holds TEXT.
@@ -204,22 +204,23 @@ fn records_read(accounting: &str) -> u64 {
         .sum()
 }
 
-/// The seconds ingest spent reading and staging its files (`INCIDENTLENS_TIMINGS`'s
-/// `read and stage` phases): the whole run but for loading the store, linking and the
-/// commit, which every run pays whatever its input.
+/// The seconds ingest spent reading and staging its files (`INCIDENTLENS_TIMINGS`: from
+/// the start until every file was read and staged): the whole run but for linking and
+/// the commit, which every run pays whatever its input.
 fn staging_seconds(timings: &str) -> f64 {
     timings
         .lines()
-        .filter(|l| l.starts_with("timing: ingest: read and stage "))
-        .filter_map(|l| {
-            l.split(", cpu")
-                .next()?
-                .rsplit(' ')
-                .nth(1)?
-                .parse::<f64>()
+        .find(|l| l.starts_with("timing: ingest: every file read and staged"))
+        .and_then(|l| {
+            // `… since the start 4.922 s, resident 190 MiB`: the number before `s`.
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words
+                .windows(2)
+                .find(|w| w[1].starts_with('s') && w[0].parse::<f64>().is_ok())?[0]
+                .parse()
                 .ok()
         })
-        .sum()
+        .unwrap_or(f64::NAN)
 }
 
 fn main() {

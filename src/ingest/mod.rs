@@ -280,6 +280,7 @@ fn store_what_was_read(
         .files
         .iter()
         .any(|f| !f.unchanged && f.error.is_none());
+    crate::timing::since_start("ingest: every file read and staged, since the start");
     if changed {
         attach_pending(&mut writer, run_id, report)?;
         crate::timing::lap("ingest: attach pending records");
