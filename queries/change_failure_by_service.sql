@@ -15,7 +15,7 @@ last_status AS (
     GROUP BY s.deployment_id
 ),
 dep AS (
-    SELECT d.deployment_id, d.service, d.incident_id, EXTRACT(EPOCH FROM d.at) AS t,
+    SELECT d.deployment_id, d.change_number, d.service, d.incident_id, EXTRACT(EPOCH FROM d.at) AS t,
            COALESCE(ls.status, d.status) AS status,
            CASE WHEN d.environment IS NULL THEN TRUE
                 WHEN LOWER(TRIM(d.environment)) IN ('production', 'prod', 'prd', 'live') THEN TRUE
@@ -30,13 +30,22 @@ inc AS (
     WHERE NOT COALESCE(is_drill, FALSE) AND NOT COALESCE(is_maintenance, FALSE)
       AND COALESCE(started_at, declared_at) IS NOT NULL
 ),
+-- What a link may name a deployment by: its id, or its number where the source
+-- numbers its changes and the number is no deployment's id (ServiceNow's display values).
+change_ref AS (
+    SELECT deployment_id AS ref, deployment_id FROM dep
+    UNION ALL
+    SELECT d.change_number AS ref, d.deployment_id
+    FROM dep d LEFT JOIN dep x ON x.deployment_id = d.change_number
+    WHERE d.change_number IS NOT NULL AND x.deployment_id IS NULL
+),
 -- The deployments a source links an incident to (the deployment's incident_id, or
 -- incident_changes), each marked when it is of one of the incident's services.
 link AS (
     SELECT incident_id, deployment_id FROM dep WHERE incident_id IS NOT NULL
     UNION ALL
-    SELECT c.incident_id, c.deployment_id
-    FROM incident_changes c JOIN dep d ON d.deployment_id = c.deployment_id
+    SELECT c.incident_id, r.deployment_id
+    FROM incident_changes c JOIN change_ref r ON r.ref = c.deployment_id
 ),
 link_own AS (
     SELECT l.incident_id, l.deployment_id, d.t,
@@ -64,8 +73,8 @@ linked AS (
 unfollowed AS (
     SELECT DISTINCT c.incident_id
     FROM incident_changes c
-    LEFT JOIN dep d ON d.deployment_id = c.deployment_id
-    WHERE d.deployment_id IS NULL
+    LEFT JOIN change_ref r ON r.ref = c.deployment_id
+    WHERE r.ref IS NULL
 ),
 near AS (
     SELECT i.incident_id, d.deployment_id, d.t
@@ -93,7 +102,8 @@ hit AS (
     SELECT DISTINCT deployment_id FROM credited
 ),
 sourced AS (
-    SELECT DISTINCT deployment_id FROM incident_changes
+    SELECT DISTINCT r.deployment_id
+    FROM incident_changes c JOIN change_ref r ON r.ref = c.deployment_id
 ),
 counted AS (
     SELECT d.deployment_id, COALESCE(d.service, 'unknown') AS service,

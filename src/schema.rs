@@ -136,6 +136,7 @@ columns! {
     ALERT_KEY = "alert_key",
     DEPLOYMENT_ID = "deployment_id",
     ENVIRONMENT = "environment",
+    CHANGE_NUMBER = "change_number",
 }
 
 /// The logical type of a column; [`Kind::dtype`] gives its Polars type.
@@ -390,7 +391,9 @@ const ALERTS: &[Column] = &[
 /// A change reaching an environment: GitHub deployments (settled by their statuses)
 /// and releases, a canonical `deployments.csv`. `status` is `success`, `failure`, or
 /// null while unknown; `incident_id` names an incident the source says the change
-/// caused.
+/// caused; `change_number` is the number people call the change by, where the source
+/// numbers its changes (ServiceNow's `CHG0030001`): a link from an incident may name the
+/// change by it instead of by its id.
 const DEPLOYMENTS: &[Column] = &[
     c(col::DEPLOYMENT_ID, Str),
     c(col::SERVICE, Str),
@@ -400,6 +403,7 @@ const DEPLOYMENTS: &[Column] = &[
     c(col::INCIDENT_ID, Str),
     c(col::URL, Str),
     c(col::SOURCE, Str),
+    c(col::CHANGE_NUMBER, Str),
 ];
 
 /// A status that settled a deployment (GitHub's deployment statuses: `success`, or

@@ -418,6 +418,43 @@ fn servicenow_change_requests_and_caused_by_read_alike_from_json_and_csv() {
         json!([3, 1, 2, 1, 0, [[2.25, true], [11.0, false]]])
     );
     assert_eq!(figures[0], figures[1]);
+    // Exported with sysparm_display_value=true, as the real sample in
+    // ../shared/samples/servicenow is: every reference a plain string, so INC1's
+    // caused_by gives CHG2's number while CHG2 is keyed by its sys_id. The same figures.
+    let display_w = Workdir::new();
+    let file = servicenow_display_values(display_w.path());
+    display_w.ingest(&[&file]);
+    let m = display_w.metrics_json(&["--period", "2026-07"]);
+    let diffs = crate::metrics::oracle_diffs(&display_w.store(), "2026-07", &m);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    let c = &m["changes"];
+    assert_eq!(
+        json!([
+            c["deployments"],
+            c["deployments_with_incident"],
+            c["incidents_linked_to_unknown_change"]
+        ]),
+        json!([3, 2, 1])
+    );
+}
+
+/// fixtures/servicenow/change_requests.json as a Table API export with
+/// sysparm_display_value=true writes it (every reference its display value, or its
+/// sys_id where it has none), in `dir`.
+pub fn servicenow_display_values(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(fixtures().join("servicenow/change_requests.json")).unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    for record in doc["result"].as_array_mut().unwrap() {
+        for (_, v) in record.as_object_mut().unwrap().iter_mut() {
+            if v.is_object() {
+                *v = v.get("display_value").unwrap_or(&v["value"]).clone();
+            }
+        }
+    }
+    assert_eq!(doc["result"][6]["caused_by"], json!("CHG0030002"));
+    let file = dir.join("change_requests_display.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    file
 }
 
 #[test]

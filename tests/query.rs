@@ -547,13 +547,18 @@ fn change_failure_by_service_follows_the_links_sources_give() {
     // suspect) and ServiceNow's caused_by (a failed change it names; a change no export
     // holds, which the window must not second-guess): the query, DuckDB and the changes
     // family agree, deployment by deployment.
+    // And ServiceNow's exported with display values: caused_by names the change's number.
+    let display = tempfile::tempdir().unwrap();
     for inputs in [
-        vec!["firehydrant", "firehydrant_changes"],
-        vec!["servicenow/change_requests.json"],
+        vec![
+            fixtures().join("firehydrant"),
+            fixtures().join("firehydrant_changes"),
+        ],
+        vec![fixtures().join("servicenow/change_requests.json")],
+        vec![crate::changes::servicenow_display_values(display.path())],
     ] {
         let w = Workdir::new();
-        let paths: Vec<std::path::PathBuf> = inputs.iter().map(|p| fixtures().join(p)).collect();
-        w.ingest(&paths.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+        w.ingest(&inputs.iter().map(|p| p.as_path()).collect::<Vec<_>>());
         let m = w.metrics_json(&["--period", "2026-07"]);
         let params = ["since=2026-07-01", "until=2026-08-01"];
         let tool = tool_json(

@@ -38,6 +38,7 @@ pub type Links = Vec<(String, String)>;
 pub(super) fn read_deployments(
     df: &DataFrame,
     statuses: &DataFrame,
+    incident_changes: &DataFrame,
 ) -> Result<(Vec<Deployment>, Links)> {
     let mut latest: HashMap<String, (i64, bool)> = HashMap::new();
     let (ids, at, status) = (
@@ -91,6 +92,30 @@ pub(super) fn read_deployments(
         })
         .collect();
     out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    // A link names a change by its id, or by its number where the source numbers them
+    // (ServiceNow exports written with display values name the number).
+    let known: HashSet<&str> = out.iter().map(|d| d.id.as_str()).collect();
+    let numbered: HashMap<String, String> = strs(df, col::CHANGE_NUMBER)?
+        .into_iter()
+        .zip(strs(df, col::DEPLOYMENT_ID)?)
+        .filter_map(|(number, id)| Some((number?, id?)))
+        .collect();
+    let named = |change: String| match numbered.get(&change) {
+        Some(id) if !known.contains(change.as_str()) => id.clone(),
+        _ => change,
+    };
+    let (incidents, changes) = (
+        strs(incident_changes, col::INCIDENT_ID)?,
+        strs(incident_changes, col::DEPLOYMENT_ID)?,
+    );
+    links.extend(
+        incidents
+            .into_iter()
+            .zip(changes)
+            .filter_map(|(i, c)| Some((i?, named(c?)))),
+    );
+    links.sort();
+    links.dedup();
     Ok((out, links))
 }
 

@@ -313,13 +313,11 @@ impl Data {
 
         let (people, aliases) = read_people(frame(Table::People))?;
         let ids = Identities::new(aliases.iter().map(|(p, a)| (p.as_str(), a.as_slice())));
-        let (deployments, mut change_links) = super::changes::read_deployments(
+        let (deployments, change_links) = super::changes::read_deployments(
             frame(Table::Deployments),
             frame(Table::DeploymentStatuses),
+            frame(Table::IncidentChanges),
         )?;
-        change_links.extend(pairs(frame(Table::IncidentChanges), col::DEPLOYMENT_ID)?);
-        change_links.sort();
-        change_links.dedup();
         let mut data = Data {
             incidents,
             incident_services,

@@ -246,6 +246,10 @@ fn change(c: &dyn Cells, ts: &Ts) -> Result<Vec<Row>, Rejection> {
         .with(cell::AT, Value::Ts(at))
         .with(cell::STATUS, Value::opt_text(status))
         .with(cell::SOURCE, Value::text(SOURCE))
+        .with(
+            cell::CHANGE_NUMBER,
+            Value::opt_text(c.shown("number").map(|n| format!("{SOURCE}:{n}"))),
+        )
         .into()])
 }
 

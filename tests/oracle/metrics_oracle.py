@@ -45,7 +45,8 @@ def read_opt(table, columns):
 
 
 alerts_all = read_opt("alerts", ["incident_id", "alert_key", "created_at"])
-dep = read_opt("deployments", ["deployment_id", "service", "environment", "at", "status", "incident_id"])
+dep = read_opt("deployments", ["deployment_id", "service", "environment", "at", "status", "incident_id",
+                               "change_number"])
 dst = read_opt("deployment_statuses", ["deployment_id", "status", "at"])
 ich = read_opt("incident_changes", ["incident_id", "deployment_id"])
 
@@ -605,6 +606,9 @@ services_of = isv.groupby("incident_id")["service"].apply(set).to_dict()
 # Of several: one of the incident's own services first, then the latest, then the
 # greatest id. Links to deployments not in the store are followed by nothing.
 dep_at = dict(zip(dep["deployment_id"], dep["at"]))
+# A link names a deployment by its id, or by its number when that is no deployment's id.
+by_number = {n: d for n, d in zip(dep["change_number"], dep["deployment_id"]) if isinstance(n, str)}
+ich = ich.assign(deployment_id=[d if d in dep_at else by_number.get(d, d) for d in ich["deployment_id"]])
 dep_svc = dict(zip(dep["deployment_id"], dep["service"]))
 pairs = [(i, d) for i, d in zip(dep["incident_id"], dep["deployment_id"]) if isinstance(i, str)]
 pairs += list(zip(ich["incident_id"], ich["deployment_id"]))
