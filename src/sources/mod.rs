@@ -82,22 +82,32 @@ impl Input {
             _inflated: None,
         };
         if !path.is_dir() {
-            let mut magic = [0u8; 2];
-            let n = std::fs::File::open(path)?.read(&mut magic)?;
-            if n == 2 && magic == [0x1f, 0x8b] {
+            // One opening reads the head, which tells a gzip file by its magic bytes.
+            let file = std::fs::File::open(path)?;
+            input.size = file.metadata()?.len();
+            file.take(HEAD_BYTES as u64).read_to_end(&mut input.head)?;
+            if input.head.starts_with(&[0x1f, 0x8b]) {
                 let inflated = inflate(path)?;
                 input.path = inflated.to_path_buf();
                 input._inflated = Some(inflated);
                 if let Some(stem) = name.strip_suffix(".gz") {
                     name = stem.to_string();
                 }
+                let file = std::fs::File::open(&input.path)?;
+                input.size = file.metadata()?.len();
+                input.head.clear();
+                file.take(HEAD_BYTES as u64).read_to_end(&mut input.head)?;
             }
-            let file = std::fs::File::open(&input.path)?;
-            input.size = file.metadata()?.len();
-            file.take(HEAD_BYTES as u64).read_to_end(&mut input.head)?;
         }
         input.name = name;
         Ok(input)
+    }
+
+    /// The whole file as read for its head, when the head holds all of it (and it was
+    /// not inflated from another file): what hashing it would read again.
+    pub fn whole(&self) -> Option<&[u8]> {
+        (self._inflated.is_none() && self.head.len() as u64 == self.size && !self.path.is_dir())
+            .then_some(self.head.as_slice())
     }
 
     /// An input whose head is given rather than read (tests of detection).
