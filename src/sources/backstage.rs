@@ -96,7 +96,7 @@ impl Source for Backstage {
 
     fn detect(&self, input: &Input) -> bool {
         let name = input.file_name();
-        let head = input.text();
+        let head = input.text_head();
         (name.ends_with(".yaml") || name.ends_with(".yml"))
             && (head.contains("backstage.io/") || head.contains("kind: Component"))
     }

@@ -49,7 +49,7 @@ impl Source for FireHydrant {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         // FireHydrant pages its lists as `{data, pagination}` (Rootly: `{data, links,
         // meta}`; incident.io: `pagination_meta`); its tasks carry a `state`.
         input.is_json()

@@ -38,7 +38,7 @@ impl Source for FireHydrantChanges {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         let has = |k: &str| head.contains(&format!("\"{k}\""));
         input.is_json()
             && (has("change_event")

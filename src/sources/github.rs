@@ -32,7 +32,7 @@ impl Source for GitHub {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && ((head.contains("api.github.com/repos/")
                 && (head.contains("\"repository_url\"") || head.contains("\"pull_request\"")))

@@ -42,7 +42,7 @@ impl Source for GitHubDeployments {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && ((head.contains("api.github.com/repos/")
                 && (head.contains("\"statuses_url\"")

@@ -69,7 +69,7 @@ impl Source for IncidentIo {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         // `actions` and `incident_updates` are words other formats use too (Opsgenie
         // incidents have `actions`; Statuspage, read first, has `incident_updates`).
         input.is_json()

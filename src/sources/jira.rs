@@ -35,7 +35,7 @@ impl Source for Jira {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && (head.contains("\"issuetype\"")
                 || head.contains("\"statusCategory\"")

@@ -33,7 +33,7 @@ impl Source for Mattermost {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         let first = head
             .trim_start_matches('\u{feff}')
             .lines()

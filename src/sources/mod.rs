@@ -63,6 +63,25 @@ pub struct Input {
     _inflated: Option<tempfile::TempPath>,
 }
 
+/// A file's head as text, whose `contains` searches with memchr's vectorised search:
+/// detection asks some fifty such questions of every file's head (up to 64 KiB), which
+/// `str::contains` answered at half the speed; twenty thousand small files spent a
+/// second on them. Everything else is the `str`'s.
+pub struct Head<'a>(&'a str);
+
+impl Head<'_> {
+    pub fn contains(&self, needle: &str) -> bool {
+        memchr::memmem::find(self.0.as_bytes(), needle.as_bytes()).is_some()
+    }
+}
+
+impl std::ops::Deref for Head<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
 impl Input {
     /// Opens a file (its head read for detection) or an export folder (no head). A
     /// gzip-compressed file (`.json.gz`, `.csv.gz`, `.jsonl.gz`) is inflated first, so
@@ -132,6 +151,11 @@ impl Input {
     pub fn text(&self) -> &str {
         self.text
             .get_or_init(|| String::from_utf8_lossy(&self.head).into_owned())
+    }
+
+    /// [`Input::text`] for detection's questions: see [`Head`].
+    pub fn text_head(&self) -> Head<'_> {
+        Head(self.text())
     }
 
     /// Whether the file is named as JSON: one document or several (`.json`), or one
@@ -511,7 +535,7 @@ fn closest(input: &Input) -> Option<String> {
     if !input.is_json() {
         return None;
     }
-    let head = input.text();
+    let head = input.text_head();
     let (name, has, lacks) = FIELDS
         .iter()
         .map(|(name, fields)| {

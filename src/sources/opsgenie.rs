@@ -31,7 +31,7 @@ impl Source for Opsgenie {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && (head.contains("opsgenie.com")
                 || (head.contains("\"tinyId\"") && head.contains("\"createdAt\""))

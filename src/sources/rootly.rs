@@ -40,7 +40,7 @@ impl Source for Rootly {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && head.contains("\"attributes\"")
             && (head.contains("rootly.com")

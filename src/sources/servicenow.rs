@@ -37,7 +37,7 @@ impl Source for ServiceNow {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && head.contains("\"sys_id\"")
             // The Table API's envelope, or bare records: every one has its system dates.

@@ -33,7 +33,7 @@ impl Source for Statuspage {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && (head.contains("statuspage.io")
                 || head.contains("\"scheduled_maintenances\"")

@@ -44,7 +44,7 @@ impl Source for PagerDuty {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let head = input.text();
+        let head = input.text_head();
         input.is_json()
             && (head.contains("pagerduty.com")
                 || head.contains("_log_entry")
