@@ -102,16 +102,15 @@ impl Source for Slack {
         }
         for name in ["users.json", "org_users.json"] {
             if let Some(r) = export.open(name)? {
-                let mut users = Vec::new();
-                let result = json::stream(r, &[], &[], &mut |path, v| users.push((path, v)));
-                for (path, u) in &users {
+                // Each user as it is read: an enterprise workspace lists tens of thousands.
+                let result = json::stream(r, &[], &[], &mut |path, u| {
                     if let Some(id) = u.str_at("id") {
                         let bot = u.get("is_bot").and_then(Json::as_bool).unwrap_or(false)
                             || id == "USLACKBOT";
                         reader.bots.insert(id.to_string(), bot);
                     }
-                    emit(reader.user(&format!("{name}{}", &path[1..]), u));
-                }
+                    emit(reader.user(&format!("{name}{}", &path[1..]), &u));
+                });
                 if let Err(e) = result {
                     emit(Item::Reject(Reject::new(
                         format!("{name}{}", &e.path[1..]),
