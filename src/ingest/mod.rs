@@ -586,8 +586,6 @@ fn count_stored(fr: &mut FileReport, rows: &[(Table, Outcome)]) {
     }
 }
 
-/// The SHA-256 of a file's bytes; of an export folder, over its files' relative paths
-/// and bytes in name order.
 /// [`sha256_file`] of an opened input, from the bytes its head already holds when they
 /// are the whole file (most small files: one reading fewer).
 fn sha256_input(input: &Input, path: &Path) -> Result<String> {
@@ -597,6 +595,8 @@ fn sha256_input(input: &Input, path: &Path) -> Result<String> {
     }
 }
 
+/// The SHA-256 of a file's bytes; of an export folder, over its files' relative paths
+/// and bytes in name order.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut h = Sha256::new();
     let files: Vec<PathBuf> = if path.is_dir() {

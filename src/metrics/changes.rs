@@ -59,47 +59,49 @@ pub(super) fn read_deployments(
         strs(df, col::SERVICE)?,
         strs(df, col::ENVIRONMENT)?,
     );
-    let (at, status, incidents) = (
+    let (at, status, incidents, numbers) = (
         ints(df, col::AT)?,
         strs(df, col::STATUS)?,
         strs(df, col::INCIDENT_ID)?,
+        strs(df, col::CHANGE_NUMBER)?,
     );
     let mut links = Vec::new();
+    // A link names a change by its id, or by its number where the source numbers them
+    // (ServiceNow exports written with display values name the number).
+    let mut numbered: HashMap<String, String> = HashMap::new();
     let mut out: Vec<Deployment> = ids
         .into_iter()
         .zip(services)
         .zip(environments)
         .zip(at)
         .zip(status)
-        .zip(incidents)
-        .filter_map(|(((((id, service), environment), at), status), incident)| {
-            let (id, at) = (id?, at?);
-            if let Some(incident) = incident {
-                links.push((incident, id.clone()));
-            }
-            let status = match latest.get(&id) {
-                Some((_, true)) => Some("failure".to_string()),
-                Some((_, false)) => Some("success".to_string()),
-                None => status,
-            };
-            Some(Deployment {
-                at,
-                id,
-                service,
-                environment,
-                status,
-            })
-        })
+        .zip(incidents.into_iter().zip(numbers))
+        .filter_map(
+            |(((((id, service), environment), at), status), (incident, number))| {
+                let (id, at) = (id?, at?);
+                if let Some(incident) = incident {
+                    links.push((incident, id.clone()));
+                }
+                if let Some(number) = number {
+                    numbered.insert(number, id.clone());
+                }
+                let status = match latest.get(&id) {
+                    Some((_, true)) => Some("failure".to_string()),
+                    Some((_, false)) => Some("success".to_string()),
+                    None => status,
+                };
+                Some(Deployment {
+                    at,
+                    id,
+                    service,
+                    environment,
+                    status,
+                })
+            },
+        )
         .collect();
     out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    // A link names a change by its id, or by its number where the source numbers them
-    // (ServiceNow exports written with display values name the number).
     let known: HashSet<&str> = out.iter().map(|d| d.id.as_str()).collect();
-    let numbered: HashMap<String, String> = strs(df, col::CHANGE_NUMBER)?
-        .into_iter()
-        .zip(strs(df, col::DEPLOYMENT_ID)?)
-        .filter_map(|(number, id)| Some((number?, id?)))
-        .collect();
     let named = |change: String| match numbered.get(&change) {
         Some(id) if !known.contains(change.as_str()) => id.clone(),
         _ => change,

@@ -88,7 +88,7 @@ impl Source for IncidentIo {
         // pass reads every incident's severity alone (from its bytes where the record is
         // plainly an incident), then the records are read and mapped on every core.
         // Nothing waits for the end of the file.
-        let mut severities: Vec<Json> = Vec::new();
+        let mut unknown: BTreeSet<i64> = BTreeSet::new();
         let (envelope, _) = json::stream_file_raw(
             &input.path,
             &KEYS,
@@ -96,23 +96,18 @@ impl Source for IncidentIo {
                 json::under(path, "incidents")
                     .then(|| serde_json::from_slice::<Severity>(bytes).ok())
                     .flatten()
-                    .map(|s| s.severity)
+                    .map(|s| unknown_rank(s.severity.as_ref(), ctx))
             },
             |path, v| {
                 (kind_of(&path, &v) == "incidents")
-                    .then(|| v.get("severity").cloned())
+                    .then(|| unknown_rank(v.get("severity"), ctx))
                     .flatten()
             },
-            &mut |s: Option<Json>| severities.extend(s),
+            &mut |rank: Option<i64>| unknown.extend(rank),
         )?;
-        severities.extend(
-            envelope
-                .get("incident")
-                .and_then(|one| one.get("severity"))
-                .cloned(),
-        );
-        let ranks = Ranks::new(severities.iter(), ctx);
-        drop(severities);
+        let one = envelope.get("incident").and_then(|one| one.get("severity"));
+        unknown.extend(one.and_then(|s| unknown_rank(Some(s), ctx)));
+        let ranks = Ranks::new(&unknown);
         let (envelope, rejects) = json::stream_file_with(
             &input.path,
             &KEYS,
@@ -231,16 +226,8 @@ fn incident_ref(v: &Json, path: &str) -> Result<String, Rejection> {
 struct Ranks(HashMap<i64, &'static str>);
 
 impl Ranks {
-    /// From the severities of the export's incidents (`{"name", "rank"}` each).
-    fn new<'a>(severities: impl Iterator<Item = &'a Json>, ctx: &Context) -> Ranks {
-        let unknown: BTreeSet<i64> = severities
-            .filter(|s| {
-                s.str_at("name").is_none_or(|n| {
-                    crate::normalize::severity(n, &ctx.config.severity.map).is_none()
-                })
-            })
-            .filter_map(|s| s.i64_at("rank"))
-            .collect();
+    /// From the ranks of the export's severities whose names no rule knows.
+    fn new(unknown: &BTreeSet<i64>) -> Ranks {
         let sevs = crate::schema::vocab::SEVERITIES;
         Ranks(
             unknown
@@ -251,6 +238,15 @@ impl Ranks {
                 .collect(),
         )
     }
+}
+
+/// The rank of an incident's severity (`{"name", "rank"}`) when no rule knows its name.
+fn unknown_rank(severity: Option<&Json>, ctx: &Context) -> Option<i64> {
+    let s = severity?;
+    s.str_at("name")
+        .is_none_or(|n| crate::normalize::severity(n, &ctx.config.severity.map).is_none())
+        .then(|| s.i64_at("rank"))
+        .flatten()
 }
 
 /// The incident column an incident.io timestamp fills, by its name.

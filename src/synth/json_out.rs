@@ -1,4 +1,5 @@
-//! JSON export files written record by record, in the layouts real exports come in.
+//! Export files written record by record: JSON in the layouts real exports come in,
+//! CSV, and records drawn out of time order put back into it.
 
 use super::*;
 
@@ -106,6 +107,58 @@ impl JsonArray {
         self.out.flush()?;
         let size = std::fs::metadata(&self.path)?.len();
         Ok((self.path, size))
+    }
+}
+
+/// A CSV export being written.
+pub(crate) type CsvOut = csv::Writer<BufWriter<std::fs::File>>;
+
+/// A CSV export at `path`, its cells quoted as `quote` says.
+pub(crate) fn csv_file(path: &Path, quote: csv::QuoteStyle) -> Result<CsvOut> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(csv::WriterBuilder::new()
+        .quote_style(quote)
+        .from_writer(BufWriter::with_capacity(1 << 20, file)))
+}
+
+/// Finishes a CSV export: its path and size.
+pub(crate) fn finish_csv(path: PathBuf, mut out: CsvOut) -> Result<(PathBuf, u64)> {
+    out.flush()?;
+    let size = std::fs::metadata(&path)?.len();
+    Ok((path, size))
+}
+
+/// Records of exports written in time order (an account-wide log, an event log) while
+/// incidents are drawn in order of their start: each waits, by its time and then in the
+/// order it came, until no incident drawn later can have an earlier one.
+pub(crate) struct InOrder<T> {
+    waiting: std::collections::BinaryHeap<std::cmp::Reverse<(i64, u64, T)>>,
+    seq: u64,
+}
+
+impl<T: Ord> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            waiting: Default::default(),
+            seq: 0,
+        }
+    }
+}
+
+impl<T: Ord> InOrder<T> {
+    pub(crate) fn push(&mut self, at: i64, record: T) {
+        self.seq += 1;
+        self.waiting.push(std::cmp::Reverse((at, self.seq, record)));
+    }
+
+    /// The next record earlier than `t` (an incident drawn now starts at `t`), or any
+    /// next one when `t` is `None` (nothing more is drawn).
+    pub(crate) fn next_before(&mut self, t: Option<i64>) -> Option<T> {
+        if t.is_some_and(|t| self.waiting.peek().is_none_or(|w| w.0 .0 >= t)) {
+            return None;
+        }
+        self.waiting.pop().map(|std::cmp::Reverse((_, _, r))| r)
     }
 }
 

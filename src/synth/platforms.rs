@@ -76,8 +76,6 @@ const LIST: [&str; 14] = [
     "sys_updated_on",
 ];
 
-type CsvOut = csv::Writer<BufWriter<std::fs::File>>;
-
 /// Where the other tools' exports are being written.
 #[derive(Default)]
 pub(super) struct Platforms {
@@ -87,27 +85,11 @@ pub(super) struct Platforms {
     servicenow_log: Option<EventLog>,
 }
 
-/// The event log, written in the order of its updates: an incident's later rows wait
-/// (by time) until no incident drawn later can have an earlier one.
+/// The event log, written in the order of its updates.
 struct EventLog {
     path: PathBuf,
     out: CsvOut,
-    waiting: std::collections::BinaryHeap<std::cmp::Reverse<(i64, u64, Vec<String>)>>,
-    seq: u64,
-}
-
-fn csv_file(path: &Path, quote: csv::QuoteStyle) -> Result<CsvOut> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(csv::WriterBuilder::new()
-        .quote_style(quote)
-        .from_writer(BufWriter::with_capacity(1 << 20, file)))
-}
-
-fn finish_csv(path: PathBuf, mut out: CsvOut) -> Result<(PathBuf, u64)> {
-    out.flush()?;
-    let size = std::fs::metadata(&path)?.len();
-    Ok((path, size))
+    rows: InOrder<Vec<String>>,
 }
 
 impl Platforms {
@@ -145,8 +127,7 @@ impl Platforms {
             p.servicenow_log = Some(EventLog {
                 path,
                 out,
-                waiting: Default::default(),
-                seq: 0,
+                rows: InOrder::default(),
             });
         }
         Ok(p)
@@ -181,7 +162,7 @@ impl Platforms {
             files.push(finish_csv(path, w)?);
         }
         if let Some(mut log) = self.servicenow_log {
-            while let Some(std::cmp::Reverse((_, _, row))) = log.waiting.pop() {
+            while let Some(row) = log.rows.next_before(None) {
                 log.out.write_record(row)?;
             }
             files.push(finish_csv(log.path, log.out)?);
@@ -318,8 +299,7 @@ impl EventLog {
     /// later), each a row, written once no incident still to come can have an earlier
     /// update.
     fn incident(&mut self, inc: &Incident) -> Result<()> {
-        while self.waiting.peek().is_some_and(|w| w.0 .0 < inc.started) {
-            let std::cmp::Reverse((_, _, row)) = self.waiting.pop().expect("peeked");
+        while let Some(row) = self.rows.next_before(Some(inc.started)) {
             self.out.write_record(row)?;
         }
         // The published log's dates: day first, minutes only.
@@ -377,8 +357,7 @@ impl EventLog {
                 if mods == 3 { date(closed) } else { "?".into() },
             ]
             .into();
-            self.seq += 1;
-            self.waiting.push(std::cmp::Reverse((at, self.seq, row)));
+            self.rows.push(at, row);
         }
         Ok(())
     }

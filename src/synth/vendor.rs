@@ -23,12 +23,11 @@ pub(crate) enum LogOut {
     Embedded,
     /// One `/incidents/{id}/log_entries` file per incident.
     PerIncident,
-    /// One account-wide `/log_entries` file, oldest first. Entries wait in the heap
-    /// (serialised, by time) until no incident drawn later can have an earlier one.
+    /// One account-wide `/log_entries` file, oldest first: entries wait, serialised,
+    /// until no incident drawn later can have an earlier one.
     Global {
         file: JsonArray,
-        waiting: std::collections::BinaryHeap<std::cmp::Reverse<(i64, u64, Vec<u8>)>>,
-        seq: u64,
+        waiting: InOrder<Vec<u8>>,
     },
 }
 
@@ -50,8 +49,7 @@ impl Vendor {
                     "log_entries",
                     layout,
                 )?,
-                waiting: Default::default(),
-                seq: 0,
+                waiting: InOrder::default(),
             },
         };
         Ok(Vendor {
@@ -80,16 +78,14 @@ impl Vendor {
                 }
                 file.finish()?;
             }
-            LogOut::Global { file, waiting, seq } => {
+            LogOut::Global { file, waiting } => {
                 // Incidents are drawn in order of their start: whatever waits from
                 // before this one's start can be written.
-                while waiting.peek().is_some_and(|w| w.0 .0 < started) {
-                    let std::cmp::Reverse((_, _, bytes)) = waiting.pop().expect("peeked");
+                while let Some(bytes) = waiting.next_before(Some(started)) {
                     file.push_raw(&bytes)?;
                 }
                 for (at, e) in log {
-                    *seq += 1;
-                    waiting.push(std::cmp::Reverse((at, *seq, serde_json::to_vec(&e)?)));
+                    waiting.push(at, serde_json::to_vec(&e)?);
                 }
             }
         }
@@ -109,9 +105,8 @@ impl Vendor {
             LogOut::Global {
                 mut file,
                 mut waiting,
-                ..
             } => {
-                while let Some(std::cmp::Reverse((_, _, bytes))) = waiting.pop() {
+                while let Some(bytes) = waiting.next_before(None) {
                     file.push_raw(&bytes)?;
                 }
                 vec![file.finish()?]
@@ -398,7 +393,7 @@ impl JiraIssue<'_> {
 /// Where Jira's issues are being written.
 pub(crate) enum JiraOut {
     Json(JsonArray),
-    Csv(PathBuf, Box<csv::Writer<BufWriter<std::fs::File>>>),
+    Csv(PathBuf, Box<CsvOut>),
 }
 
 impl JiraOut {
@@ -411,9 +406,7 @@ impl JiraOut {
             )?),
             Tickets::JiraCsv => {
                 let path = out.join("jira/issues.csv");
-                let file = std::fs::File::create(&path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+                let mut w = csv_file(&path, csv::QuoteStyle::Necessary)?;
                 w.write_record(JIRA_CSV)?;
                 JiraOut::Csv(path, Box::new(w))
             }
@@ -430,11 +423,7 @@ impl JiraOut {
     fn finish(self) -> Result<(PathBuf, u64)> {
         match self {
             JiraOut::Json(a) => a.finish(),
-            JiraOut::Csv(path, mut w) => {
-                w.flush()?;
-                let size = std::fs::metadata(&path)?.len();
-                Ok((path, size))
-            }
+            JiraOut::Csv(path, w) => finish_csv(path, *w),
         }
     }
 }

@@ -70,7 +70,7 @@ impl Source for PagerDuty {
         let small = input.size <= KEEP_WHOLE_BYTES;
         let mut kept: Vec<(String, Json)> = Vec::new();
         // Analytics raw incidents seen: read once the whole file has given the zone.
-        let mut analytics = 0usize;
+        let mut raw_incidents = 0usize;
         let mut reader = Reader {
             ctx,
             names: Names::default(),
@@ -116,8 +116,8 @@ impl Source for PagerDuty {
                 }
             },
             &mut |e| match e {
-                Element::Analytics => analytics += 1,
-                Element::Other(path, v) => reader.element(&path, v, emit, &mut analytics),
+                Element::Analytics => raw_incidents += 1,
+                Element::Other(path, v) => reader.element(&path, v, emit, &mut raw_incidents),
                 Element::Entry(glance, entry) => {
                     separate.add(glance);
                     kept.extend(entry);
@@ -138,10 +138,30 @@ impl Source for PagerDuty {
                 emit(separate.item(path, v));
             }
         } else if separate.entries > 0 {
-            read_entries_again(input, &separate, emit)?;
+            // The entries were parsed by the first reading: their rejects are counted.
+            read_again(
+                input,
+                "log_entries",
+                Kind::LogEntry,
+                |path, v| separate.item(&path, v),
+                emit,
+            )?;
         }
-        if analytics > 0 {
-            reader.analytics_again(input, &envelope, emit)?;
+        if raw_incidents > 0 {
+            // The first reading did not parse them: a raw incident that does not parse
+            // is rejected by this one.
+            let zone = envelope
+                .get("time_zone")
+                .and_then(Json::as_str)
+                .map(crate::time::parse_zone);
+            let rejects = read_again(
+                input,
+                "data",
+                Kind::Analytics,
+                |path, v| analytics(ctx, &zone, path, v),
+                emit,
+            )?;
+            rejects.into_iter().for_each(&mut *emit);
         }
         Ok(Vec::new())
     }
@@ -158,26 +178,33 @@ const KEYS: [&str; 7] = [
     "alerts",
 ];
 
-/// The second reading of a large file's separate log entries: each one's record, at
-/// once. The file reads as it did the first time (its rejects are counted already);
-/// records under the other keys are passed over unparsed.
-fn read_entries_again(
+/// A second reading of the file for the records of one kind (those under `key`, or
+/// bare ones of that kind): each mapped by `item` on every core and handed on at once;
+/// records under the other keys are passed over unparsed. The rejects of the records
+/// under `key` that do not parse are returned, for a caller whose first reading did not
+/// parse them.
+fn read_again(
     input: &Input,
-    separate: &Separate,
+    key: &str,
+    want: Kind,
+    item: impl Fn(String, &Json) -> Item + Sync,
     emit: &mut dyn FnMut(Item),
-) -> Result<(), FileError> {
-    json::stream_file_raw(
+) -> Result<Vec<Item>, FileError> {
+    let (_, rejects) = json::stream_file_raw(
         &input.path,
         &KEYS,
         |path, _| {
             KEYS.iter()
-                .any(|k| *k != "log_entries" && under(path, k))
+                .any(|k| *k != key && under(path, k))
                 .then_some(None)
         },
-        |path, v| (kind(&path, &v) == Kind::LogEntry).then(|| separate.item(&path, &v)),
+        |path, v| (kind(&path, &v) == want).then(|| item(path, &v)),
         &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
     )?;
-    Ok(())
+    Ok(rejects
+        .into_iter()
+        .filter(|r| matches!(r, Item::Reject(r) if under(&r.location, key) && r.unread.is_none()))
+        .collect())
 }
 
 /// PagerDuty user names seen in references, for notify sentences that give only a name.
@@ -249,8 +276,7 @@ enum Kind {
     Incident,
 }
 
-/// Whether a record's path is in the array under `key`: `$.log_entries[3]`, or the
-/// same in a later document (`document 2: $.log_entries[0]`).
+/// What a record is: by the array it is under, else (a bare record) by its fields.
 fn kind(path: &str, v: &Json) -> Kind {
     if under(path, "log_entries") {
         Kind::LogEntry
@@ -361,39 +387,6 @@ impl Reader<'_> {
             Some(one @ Json::Object(_)) => emit(self.response("$.responses", one, incident)),
             _ => {}
         }
-    }
-
-    /// Analytics raw incidents, read again once the response's `time_zone` (which may
-    /// come after them) is known: their timestamps carry no offset. The records under
-    /// the other keys are passed over unparsed, and none is kept. The first reading did
-    /// not parse them: a raw incident that does not parse is rejected here.
-    fn analytics_again(
-        &self,
-        input: &Input,
-        envelope: &json::Envelope,
-        emit: &mut dyn FnMut(Item),
-    ) -> Result<(), FileError> {
-        let ctx = self.ctx;
-        let zone = envelope
-            .get("time_zone")
-            .and_then(Json::as_str)
-            .map(crate::time::parse_zone);
-        let (_, rejects) = json::stream_file_raw(
-            &input.path,
-            &KEYS,
-            |path, _| {
-                KEYS.iter()
-                    .any(|k| *k != "data" && under(path, k))
-                    .then_some(None)
-            },
-            // Mapped on every core: the zone is known.
-            |path, v| (kind(&path, &v) == Kind::Analytics).then(|| analytics(ctx, &zone, path, &v)),
-            &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
-        )?;
-        // The rest were rejected by the first reading.
-        let unparsed = |r: &Item| matches!(r, Item::Reject(r) if under(&r.location, "data") && r.unread.is_none());
-        rejects.into_iter().filter(unparsed).for_each(emit);
-        Ok(())
     }
 
     fn element(&mut self, path: &str, v: Json, emit: &mut dyn FnMut(Item), analytics: &mut usize) {
