@@ -95,7 +95,7 @@ impl Source for JiraCsv {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let (layout, zone) = table_csv::dates(&input.path, &field_of, DATE_FIELDS, ctx, SOURCE)?;
-        table_csv::read_by(&input.path, &field_of, emit, &mut |location, f, raw| {
+        table_csv::read_by(&input.path, &field_of, emit, &|location, f, raw| {
             Item::of(location, rows(f, ctx, &layout, zone), raw)
         })
     }

@@ -160,7 +160,7 @@ fn class(c: &dyn Cells) -> String {
 }
 
 /// Reads a timestamp cell; an error names the field.
-pub type Ts<'a> = dyn Fn(&str) -> Result<i64, String> + 'a;
+pub type Ts<'a> = dyn Fn(&str) -> Result<i64, String> + Sync + 'a;
 
 fn time(c: &dyn Cells, field: &str, ts: &Ts) -> Result<Option<i64>, Rejection> {
     c.raw(field)

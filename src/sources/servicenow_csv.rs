@@ -12,7 +12,7 @@ use super::servicenow::{self, Cells, SOURCE};
 use super::table_csv::{self, squash, Fields};
 use super::{Context, FileError, Input, Source};
 use crate::record::Item;
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 pub struct ServiceNowCsv;
 
@@ -119,7 +119,7 @@ impl Source for ServiceNowCsv {
         let (layout, zone) = table_csv::dates(&input.path, &field_of, DATE_FIELDS, ctx, SOURCE)?;
         let ts = |s: &str| layout.parse(s, zone);
         let latest = latest_rows(input, &ts)?;
-        table_csv::read_by(&input.path, &field_of, emit, &mut |location, f, raw| {
+        table_csv::read_by(&input.path, &field_of, emit, &|location, f, raw| {
             let key = record_key(f);
             if key.is_some_and(|k| latest.get(&k) != Some(&location)) {
                 return Item::Superseded { location };
@@ -138,29 +138,35 @@ fn record_key(f: &Fields) -> Option<String> {
 fn latest_rows(input: &Input, ts: &servicenow::Ts) -> Result<HashMap<String, String>, FileError> {
     let mut best: HashMap<String, ((i64, i64, usize), String)> = HashMap::new();
     let mut n = 0usize;
-    table_csv::read_by(
-        &input.path,
-        &field_of,
-        &mut |_| {},
-        &mut |location, f, _| {
+    // Each row's key and rank are read on any thread; the ranks are compared in order.
+    let rank = |location: String, f: &Fields, _: table_csv::Raw| {
+        record_key(f).map(|key| {
+            let mods = f
+                .shown("sys_mod_count")
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(-1);
+            let updated = f
+                .shown("sys_updated_on")
+                .and_then(|u| ts(&u).ok())
+                .unwrap_or(i64::MIN);
+            (key, mods, updated, location)
+        })
+    };
+    table_csv::read_by_to(&input.path, &field_of, &rank, &mut |ranked| {
+        if let Ok(ranked) = ranked {
             n += 1;
-            if let Some(key) = record_key(f) {
-                let mods = f
-                    .shown("sys_mod_count")
-                    .and_then(|m| m.parse().ok())
-                    .unwrap_or(-1);
-                let updated = f
-                    .shown("sys_updated_on")
-                    .and_then(|u| ts(&u).ok())
-                    .unwrap_or(i64::MIN);
+            if let Some((key, mods, updated, location)) = ranked {
                 let rank = (mods, updated, n);
-                let e = best.entry(key).or_insert((rank, location.clone()));
-                if rank > e.0 {
-                    *e = (rank, location.clone());
+                match best.entry(key) {
+                    Entry::Occupied(mut e) if rank > e.get().0 => *e.get_mut() = (rank, location),
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(e) => {
+                        e.insert((rank, location));
+                    }
                 }
             }
-            Item::Superseded { location }
-        },
-    )?;
+        }
+        true
+    })?;
     Ok(best.into_iter().map(|(k, (_, line))| (k, line)).collect())
 }

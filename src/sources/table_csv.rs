@@ -3,7 +3,9 @@
 //!
 //! [`read_rows`] skips nothing silently: a BOM is dropped, an empty file or an unreadable
 //! header is a file error, and each data row becomes the source's item or a reject with
-//! its line (a ragged row, invalid UTF-8). How the header maps to fields is the caller's:
+//! its line (a ragged row, invalid UTF-8). One thread reads the records; past the first
+//! batch, their cells are read and mapped on every core, and handed on in file order.
+//! How the header maps to fields is the caller's:
 //! the canonical source maps to table columns; a vendor adapter gives a table of the
 //! fields it uses and the spellings accepted for each (compared without case, spaces or
 //! punctuation), and [`read`] reports the columns no field claims.
@@ -274,8 +276,9 @@ pub fn open(path: &std::path::Path) -> std::io::Result<BufReader<std::fs::File>>
 /// A row's cells joined again, for a reject's excerpt: made only when asked for.
 pub type Raw<'a> = &'a dyn Fn() -> String;
 
-/// What a CSV reader hands each data row to: its location, its fields and its raw text.
-pub type RowOf<'a> = dyn FnMut(String, &Fields, Raw) -> Item + 'a;
+/// What a CSV reader hands each data row to, on any thread: its location, its fields and
+/// its raw text.
+pub type RowOf<'a, T = Item> = dyn Fn(String, &Fields, Raw) -> T + Sync + 'a;
 
 /// Reads a vendor CSV at `path` by its header spellings, calling `row(location, fields,
 /// raw)` for each data row; warns about columns no field uses.
@@ -283,13 +286,13 @@ pub fn read(
     path: &std::path::Path,
     spellings: Spellings,
     emit: &mut dyn FnMut(Item),
-    row: &mut RowOf,
+    row: &RowOf,
 ) -> Result<Vec<String>, FileError> {
     read_by(path, &|h| field_for(spellings, h), emit, row)
 }
 
 /// Which field a header names, if any.
-pub type FieldOf<'a> = dyn Fn(&str) -> Option<&'static str> + 'a;
+pub type FieldOf<'a> = dyn Fn(&str) -> Option<&'static str> + Sync + 'a;
 
 /// Reads a vendor CSV whose header `field_of` maps to fields; warns about the columns
 /// no field uses (naming the first few: exports such as Jira's have hundreds).
@@ -297,7 +300,21 @@ pub fn read_by(
     path: &std::path::Path,
     field_of: &FieldOf,
     emit: &mut dyn FnMut(Item),
-    row: &mut RowOf,
+    row: &RowOf,
+) -> Result<Vec<String>, FileError> {
+    read_by_to(path, field_of, row, &mut |r| {
+        emit(r.unwrap_or_else(Item::Reject));
+        true
+    })
+}
+
+/// [`read_by`] for rows that become any `T`, each handed to `consume` (or the reject of
+/// a row whose cells cannot be read) until it returns false.
+pub fn read_by_to<T: Send>(
+    path: &std::path::Path,
+    field_of: &FieldOf,
+    row: &RowOf<T>,
+    consume: &mut dyn FnMut(RowResult<T>) -> bool,
 ) -> Result<Vec<String>, FileError> {
     const NAMED: usize = 8;
     let mut by_field = |header: &[String]| {
@@ -321,7 +338,7 @@ pub fn read_by(
         };
         Ok((mapped, warnings))
     };
-    read_rows(open(path)?, &mut by_field, &|| false, emit, row)
+    read_rows(open(path)?, &mut by_field, row, consume)
 }
 
 /// Most date cells a file's layout is detected from (memory stays bounded on huge files).
@@ -340,25 +357,22 @@ pub fn dates(
 ) -> Result<(crate::time::DateLayout, Option<chrono_tz::Tz>), FileError> {
     let mut values: Vec<String> = Vec::new();
     // The sample is full long before the end of a large file: reading stops there.
-    let full = std::cell::Cell::new(false);
-    let mut row = |location, f: &Fields, _: Raw| {
-        for d in date_fields {
-            if values.len() < LAYOUT_SAMPLE {
-                values.extend(f.all(d).map(str::to_string));
-            }
-        }
-        full.set(values.len() >= LAYOUT_SAMPLE);
-        Item::Superseded { location }
+    let row = |_, f: &Fields, _: Raw| -> Vec<Vec<String>> {
+        date_fields
+            .iter()
+            .map(|d| f.all(d).map(str::to_string).collect())
+            .collect()
     };
     let mut by_field =
         |header: &[String]| Ok((header.iter().map(|h| field_of(h)).collect(), vec![]));
-    read_rows(
-        open(path)?,
-        &mut by_field,
-        &|| full.get(),
-        &mut |_| {},
-        &mut row,
-    )?;
+    read_rows(open(path)?, &mut by_field, &row, &mut |dated| {
+        for cells in dated.into_iter().flatten() {
+            if values.len() < LAYOUT_SAMPLE {
+                values.extend(cells);
+            }
+        }
+        values.len() < LAYOUT_SAMPLE
+    })?;
     let refs: Vec<&str> = values.iter().map(String::as_str).collect();
     let configured = ctx.config.sources.date_format(source);
     let layout = crate::time::DateLayout::detect(&refs, configured).map_err(|e| {
@@ -388,14 +402,29 @@ pub fn dates(
     Ok((layout, zone))
 }
 
-/// The CSV reader: header through `map_header`, then every data row to `row` or a
-/// reject, until `done` says so.
-pub fn read_rows(
+/// A data row as the reading thread hands it on: its line and cells, or its reject
+/// already (unreadable, or over the size limit).
+enum RowRead {
+    Row(u64, csv::ByteRecord),
+    Bad(Reject),
+}
+
+/// Rows and bytes of one batch handed to a worker.
+const BATCH_ROWS: usize = 4096;
+const BATCH_BYTES: usize = 1 << 20;
+
+/// What a row becomes on a worker: its `T`, or the reject of a row whose cells cannot
+/// be read (a ragged row, invalid UTF-8, a NUL).
+pub type RowResult<T> = Result<T, Reject>;
+
+/// The CSV reader: the header through `map_header`, then every data row through `row`
+/// (on any thread: a large file's rows are turned into fields and mapped on every core)
+/// to `consume`, in file order, or as a reject, until `consume` returns false.
+pub fn read_rows<T: Send>(
     reader: impl BufRead,
     map_header: &mut HeaderMap,
-    done: &dyn Fn() -> bool,
-    emit: &mut dyn FnMut(Item),
-    row: &mut RowOf,
+    row: &(dyn Fn(String, &Fields, Raw) -> T + Sync),
+    consume: &mut dyn FnMut(RowResult<T>) -> bool,
 ) -> Result<Vec<String>, FileError> {
     let max = crate::sources::json::max_record();
     let capped = Capped::new(reader, max as u64);
@@ -427,76 +456,132 @@ pub fn read_rows(
         .collect::<Result<_, _>>()
         .map_err(|_| FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8"))?;
     let (mapped, warnings) = map_header(&header)?;
-    for rec in records {
-        if done() {
-            break;
+    let stop = std::cell::Cell::new(false);
+    let ended = std::cell::Cell::new(false);
+    let mut next_batch = || -> Option<Vec<RowRead>> {
+        if stop.get() {
+            return None;
         }
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                emit(Item::Reject(Reject::new(
-                    format!("line {line}"),
-                    Rejection::syntax(format!("unreadable CSV: {e}")),
-                    "",
-                )));
-                continue;
-            }
-        };
-        let line = rec.position().map_or(0, |p| p.line());
-        let location = format!("line {line}");
-        if let Some(size) = cut.borrow_mut().remove(&line) {
-            let reason = Rejection::too_large(format!(
-                "the row has {size} bytes, more than the {} MiB one record may have \
-                 ([limits] max_record_mib); it is skipped without being read",
-                max >> 20
-            ));
-            emit(Item::Reject(Reject::new(location, reason, "")));
-            continue;
-        }
-        let raw = || {
-            rec.iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        if rec.len() != header.len() {
-            let reason = Rejection::syntax(format!(
-                "expected {} fields as in the header, found {}",
-                header.len(),
-                rec.len()
-            ));
-            emit(Item::Reject(Reject::new(location, reason, &raw())));
-            continue;
-        }
-        let mut fields = Fields::default();
-        let mut bad = None;
-        for (cell, field) in rec.iter().zip(&mapped) {
-            if let Some(f) = field {
-                match std::str::from_utf8(cell) {
-                    // A NUL is no character of any text a tracker exports: a file that
-                    // holds one is binary or damaged there.
-                    Ok(s) if s.contains('\0') => {
-                        bad = Some(Rejection::syntax(format!(
-                            "{f}: expected text, found a NUL byte"
-                        )));
-                    }
-                    Ok(s) if !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
-                    Ok(_) => {}
-                    Err(_) => {
-                        bad = Some(Rejection::syntax(format!(
-                            "{f}: expected UTF-8 text, found invalid bytes"
-                        )))
+        let (mut batch, mut bytes) = (Vec::new(), 0);
+        while batch.len() < BATCH_ROWS && bytes < BATCH_BYTES {
+            let Some(rec) = records.next() else {
+                ended.set(true);
+                break;
+            };
+            batch.push(match rec {
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    RowRead::Bad(Reject::new(
+                        format!("line {line}"),
+                        Rejection::syntax(format!("unreadable CSV: {e}")),
+                        "",
+                    ))
+                }
+                Ok(rec) => {
+                    let line = rec.position().map_or(0, |p| p.line());
+                    match cut.borrow_mut().remove(&line) {
+                        Some(size) => RowRead::Bad(Reject::new(
+                            format!("line {line}"),
+                            Rejection::too_large(format!(
+                                "the row has {size} bytes, more than the {} MiB one record \
+                                 may have ([limits] max_record_mib); it is skipped without \
+                                 being read",
+                                max >> 20
+                            )),
+                            "",
+                        )),
+                        None => {
+                            bytes += rec.as_slice().len();
+                            RowRead::Row(line, rec)
+                        }
                     }
                 }
+            });
+        }
+        (!batch.is_empty()).then_some(batch)
+    };
+    let Some(first) = next_batch() else {
+        return Ok(warnings);
+    };
+    // A file read whole in its first batch is mapped here, without starting threads.
+    let workers = if ended.get() {
+        1
+    } else {
+        crate::parallel::workers()
+    };
+    let each = |batch: Vec<RowRead>| -> Vec<RowResult<T>> {
+        batch
+            .into_iter()
+            .map(|read| match read {
+                RowRead::Bad(reject) => Err(reject),
+                RowRead::Row(line, rec) => cells(line, &rec, &header, &mapped, row),
+            })
+            .collect()
+    };
+    crate::parallel::ordered_map(
+        std::iter::once(first).chain(std::iter::from_fn(next_batch)),
+        workers,
+        each,
+        |done| {
+            for r in done {
+                if !stop.get() && !consume(r) {
+                    stop.set(true);
+                }
+            }
+        },
+    );
+    Ok(warnings)
+}
+
+/// One data row's fields by the header's mapping, through `row`; or its reject.
+fn cells<T>(
+    line: u64,
+    rec: &csv::ByteRecord,
+    header: &[String],
+    mapped: &[Option<&'static str>],
+    row: &(dyn Fn(String, &Fields, Raw) -> T + Sync),
+) -> RowResult<T> {
+    let location = format!("line {line}");
+    let raw = || {
+        rec.iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if rec.len() != header.len() {
+        let reason = Rejection::syntax(format!(
+            "expected {} fields as in the header, found {}",
+            header.len(),
+            rec.len()
+        ));
+        return Err(Reject::new(location, reason, &raw()));
+    }
+    let mut fields = Fields::default();
+    // The last cell that cannot be read names the reason.
+    let mut bad = None;
+    for (cell, field) in rec.iter().zip(mapped) {
+        let Some(f) = field else { continue };
+        match std::str::from_utf8(cell) {
+            // A NUL is no character of any text a tracker exports: a file that holds
+            // one is binary or damaged there.
+            Ok(s) if s.contains('\0') => {
+                bad = Some(Rejection::syntax(format!(
+                    "{f}: expected text, found a NUL byte"
+                )));
+            }
+            Ok(s) if !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
+            Ok(_) => {}
+            Err(_) => {
+                bad = Some(Rejection::syntax(format!(
+                    "{f}: expected UTF-8 text, found invalid bytes"
+                )))
             }
         }
-        emit(match bad {
-            Some(reason) => Item::Reject(Reject::new(location, reason, &raw())),
-            None => row(location, &fields, &raw),
-        });
     }
-    Ok(warnings)
+    if let Some(reason) = bad {
+        return Err(Reject::new(location, reason, &raw()));
+    }
+    Ok(row(location, &fields, &raw))
 }
 
 /// How a vendor CSV adapter turns one row's fields into canonical rows.
@@ -521,7 +606,7 @@ pub fn read_records(
         &input.path,
         spellings,
         emit,
-        &mut |location, f, raw| match row(f, ctx, zone) {
+        &|location, f, raw| match row(f, ctx, zone) {
             Ok(rows) => Item::Record(crate::record::Record::new(location, rows)),
             Err(reason) => Item::Reject(Reject::new(location, reason, &raw())),
         },
@@ -560,5 +645,46 @@ mod tests {
             b"Incident Number,Urgency\n1,high",
             &["incidentnumber", "urgency"]
         ));
+    }
+
+    /// A file of several batches, mapped on every core: every row comes back once, in
+    /// file order, the unreadable ones as rejects at their own lines; and reading stops
+    /// where `consume` says.
+    #[test]
+    fn rows_of_many_batches_keep_their_order() {
+        let mut csv = b"id,name\n".to_vec();
+        for n in 1..=10_000u32 {
+            match n {
+                2_000 => csv.extend_from_slice(b"2000,ragged,row\n"),
+                7_000 => csv.extend_from_slice(b"7000,\xFF\n"),
+                _ => csv.extend_from_slice(format!("{n},\"name\n{n}\"\n").as_bytes()),
+            }
+        }
+        let read = |stop_after: usize| {
+            let mut got: Vec<Result<String, String>> = Vec::new();
+            let mut by_field =
+                |h: &[String]| Ok((h.iter().map(|_| Some("id")).collect::<Vec<_>>(), vec![]));
+            let row = |location: String, f: &Fields, _: Raw| {
+                format!("{location} {}", f.get("id").unwrap())
+            };
+            read_rows(&csv[..], &mut by_field, &row, &mut |r| {
+                got.push(r.map_err(|reject| reject.location.clone()));
+                got.len() < stop_after
+            })
+            .unwrap();
+            got
+        };
+        let got = read(usize::MAX);
+        assert_eq!(got.len(), 10_000);
+        // Rows with a quoted line break span two lines: row n starts on line 2n, one line
+        // earlier after each one-line row.
+        assert_eq!(got[0], Ok("line 2 1".to_string()));
+        assert_eq!(got[1_998], Ok("line 3998 1999".to_string()));
+        assert_eq!(got[1_999], Err("line 4000".to_string()));
+        assert_eq!(got[2_000], Ok("line 4001 2001".to_string()));
+        assert_eq!(got[6_999], Err("line 13999".to_string()));
+        assert_eq!(got[9_999], Ok("line 19998 10000".to_string()));
+        assert_eq!(got.iter().filter(|r| r.is_err()).count(), 2);
+        assert_eq!(read(5_000).len(), 5_000);
     }
 }

@@ -318,9 +318,11 @@ fn read_csv(
     table_csv::read_rows(
         reader,
         &mut |header: &[String]| map_header(cells.table, header),
-        &|| false,
-        emit,
-        &mut |location, fields, raw| cells.item(location, fields.as_slice(), raw),
+        &|location, fields, raw| cells.item(location, fields.as_slice(), raw),
+        &mut |item| {
+            emit(item.unwrap_or_else(Item::Reject));
+            true
+        },
     )
 }
 
