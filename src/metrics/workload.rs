@@ -337,6 +337,33 @@ fn activities(data: &Data) -> &[((Name, Name), Vec<i64>)] {
     data.activity.get_or_init(|| gather(data))
 }
 
+/// Dense numbers for the names of the loaded tables, looked up by allocation first: a
+/// table shares one allocation among the rows that name the same person or incident,
+/// so a name's text is hashed once per allocation rather than once per row.
+#[derive(Default)]
+struct Numbers<'d> {
+    by_allocation: hashbrown::HashMap<*const u8, u32>,
+    by_text: hashbrown::HashMap<&'d str, u32>,
+    names: Vec<&'d Name>,
+}
+
+impl<'d> Numbers<'d> {
+    fn of(&mut self, name: &'d Name) -> u32 {
+        // Every name is borrowed from the data for 'd: no two live at one address.
+        let at = name.as_str().as_ptr();
+        if let Some(n) = self.by_allocation.get(&at) {
+            return *n;
+        }
+        let next = self.names.len() as u32;
+        let n = *self.by_text.entry(name.as_str()).or_insert(next);
+        if n == next {
+            self.names.push(name);
+        }
+        self.by_allocation.insert(at, n);
+        n
+    }
+}
+
 fn gather<'d>(data: &'d Data) -> Activities {
     let counted: hashbrown::HashSet<&str> = data
         .incidents
@@ -344,10 +371,17 @@ fn gather<'d>(data: &'d Data) -> Activities {
         .filter(|i| !i.excluded)
         .map(|i| i.id.as_str())
         .collect();
-    let mut by: hashbrown::HashMap<(&Name, &Name), Vec<i64>> = Default::default();
+    let (mut people, mut incidents) = (Numbers::default(), Numbers::default());
+    // Whether each numbered incident is counted.
+    let mut is_counted: Vec<bool> = Vec::new();
+    let mut by: hashbrown::HashMap<(u32, u32), Vec<i64>> = Default::default();
     let mut add = |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
-        if counted.contains(incident.as_str()) {
-            by.entry((person, incident)).or_default().extend(times);
+        let i = incidents.of(incident);
+        if i as usize == is_counted.len() {
+            is_counted.push(counted.contains(incident.as_str()));
+        }
+        if is_counted[i as usize] {
+            by.entry((people.of(person), i)).or_default().extend(times);
         }
     };
     for p in &data.pages {
@@ -380,6 +414,7 @@ fn gather<'d>(data: &'d Data) -> Activities {
         .filter(|(_, v)| !v.is_empty())
         .map(|((p, i), mut v)| {
             v.sort_unstable();
+            let (p, i) = (people.names[p as usize], incidents.names[i as usize]);
             ((p.clone(), i.clone()), v)
         })
         .collect()
