@@ -76,13 +76,21 @@ pub fn ordered_map<I: Send, O: Send>(
     });
 }
 
+/// What a thread hands over for one input: all of its items, when it had no more than
+/// `depth`; or the first `depth` and the channel of the rest (one at a time).
+enum Turn<T> {
+    Whole(Vec<T>),
+    Stream(Vec<T>, Receiver<T>),
+}
+
 /// Runs `produce` over `inputs`, up to `ahead` of them at once, and hands what they
 /// emit to `consume` on the calling thread: every item of the first input in the order
 /// emitted, then every item of the second, and so on. An input read ahead of its turn
-/// holds at most `depth` items before its producer waits, so memory stays bounded
-/// whatever the inputs' sizes. The inputs are dealt round-robin to `ahead` threads
-/// started once (a folder of twenty thousand small files starts two threads, not
-/// twenty thousand).
+/// holds at most `depth` + 1 items before its producer waits, so memory stays bounded
+/// whatever the inputs' sizes. The inputs are dealt round-robin to `ahead`
+/// threads started once (a folder of twenty thousand small files starts two threads,
+/// not twenty thousand), and an input of at most `depth` items is handed over at once
+/// when it ends: one hand-over between threads, not one per item.
 ///
 /// `consume` returns false to stop: the inputs not started are skipped, and the `emit`
 /// of those running returns false from then on (their producers should return). A
@@ -101,31 +109,53 @@ pub fn ordered_streams<I: Sync, T: Send>(
     std::thread::scope(|scope| {
         let produce = &produce;
         let stopped = &stopped;
-        // Each thread hands over, for each of its inputs in turn, the receiving end of
-        // that input's items.
+        // Each thread hands over, for each of its inputs in turn, its items or the
+        // receiving end of them.
         let mut threads: Vec<_> = (0..lanes)
             .map(|lane| {
-                let (give, take) = sync_channel::<Receiver<T>>(1);
+                let (give, take) = sync_channel::<Turn<T>>(1);
                 let handle = scope.spawn(move || {
                     for input in inputs.iter().skip(lane).step_by(lanes) {
                         if stopped.load(std::sync::atomic::Ordering::Acquire) {
                             return;
                         }
-                        let (tx, rx) = sync_channel::<T>(depth);
-                        if give.send(rx).is_err() {
+                        let mut first: Vec<T> = Vec::new();
+                        let mut rest: Option<SyncSender<T>> = None;
+                        let mut gone = false;
+                        produce(input, &mut |t| {
+                            if gone {
+                                return false;
+                            }
+                            match &rest {
+                                Some(tx) => gone = tx.send(t).is_err(),
+                                None if first.len() < depth.max(1) => first.push(t),
+                                None => {
+                                    let (tx, rx) = sync_channel::<T>(1);
+                                    let held = std::mem::take(&mut first);
+                                    gone = give.send(Turn::Stream(held, rx)).is_err()
+                                        || tx.send(t).is_err();
+                                    rest = Some(tx);
+                                }
+                            }
+                            !gone
+                        });
+                        if gone || (rest.is_none() && give.send(Turn::Whole(first)).is_err()) {
                             return;
                         }
-                        produce(input, &mut |t| tx.send(t).is_ok());
                     }
                 });
                 (take, handle)
             })
             .collect();
         'inputs: for i in 0..inputs.len() {
-            let Ok(items) = threads[i % lanes].0.recv() else {
+            let Ok(turn) = threads[i % lanes].0.recv() else {
                 break; // its thread panicked: raised below
             };
-            for item in items {
+            let (first, rest) = match turn {
+                Turn::Whole(items) => (items, None),
+                Turn::Stream(items, rest) => (items, Some(rest)),
+            };
+            for item in first.into_iter().chain(rest.into_iter().flatten()) {
                 if !consume(item) {
                     stopped.store(true, std::sync::atomic::Ordering::Release);
                     break 'inputs;
@@ -225,9 +255,12 @@ mod tests {
             },
         );
         assert_eq!(got, 10);
-        // Ten taken; the rest in flight is bounded by the channels (3 inputs x depth 2).
+        // Ten taken; the rest in flight is bounded: 3 inputs, each holding depth 2 + 1.
         let emitted = emitted.into_inner();
-        assert!((10..=10 + 3 * 2).contains(&emitted), "{emitted} emitted");
+        assert!(
+            (10..=10 + 3 * (2 + 1)).contains(&emitted),
+            "{emitted} emitted"
+        );
     }
 
     #[test]
