@@ -60,12 +60,17 @@ pub(super) fn timeline(
 pub(super) trait Fields {
     /// Text fields as `Get::str_at` reads them: absent when empty.
     fn kind(&self) -> Option<&str>;
+    fn id(&self) -> Option<&str>;
     fn created_at(&self) -> Option<&str>;
     fn summary(&self) -> Option<&str>;
     fn incident(&self) -> Option<&str>;
     fn service(&self) -> Option<&str>;
     /// The agent, when a user (as [`user`] reads a reference).
     fn agent(&self) -> Option<String>;
+    /// The user notified or escalated to, when a user.
+    fn user(&self) -> Option<String>;
+    /// How a notification was sent (`channel.notification.type`).
+    fn notification(&self) -> Option<&str>;
     /// The assignees that are users.
     fn assignee_ids(&self) -> Vec<String>;
     /// Every user reference shown: name → id (as [`Names::learn`] takes them).
@@ -75,6 +80,9 @@ pub(super) trait Fields {
 impl Fields for Json {
     fn kind(&self) -> Option<&str> {
         self.str_at("type")
+    }
+    fn id(&self) -> Option<&str> {
+        self.str_at("id")
     }
     fn created_at(&self) -> Option<&str> {
         self.str_at("created_at")
@@ -90,6 +98,12 @@ impl Fields for Json {
     }
     fn agent(&self) -> Option<String> {
         user(self.get("agent"))
+    }
+    fn user(&self) -> Option<String> {
+        user(self.get("user"))
+    }
+    fn notification(&self) -> Option<&str> {
+        self.str_at("channel.notification.type")
     }
     fn assignee_ids(&self) -> Vec<String> {
         self.array_at("assignees")
@@ -157,16 +171,16 @@ fn entry_rows(
     incident_id: &str,
     service: Option<&str>,
     urgency: Option<&str>,
-    e: &Json,
+    e: &impl Fields,
     at: i64,
     acks: &[(String, i64)],
     name: &dyn Fn(&str) -> String,
 ) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
-    let kind = e.str_at("type").unwrap_or("");
-    let entry_id = e.str_at("id").unwrap_or("");
-    let agent = user(e.get("agent"));
-    let summary = e.str_at("summary").unwrap_or("");
+    let kind = e.kind().unwrap_or("");
+    let entry_id = e.id().unwrap_or("");
+    let agent = e.agent();
+    let summary = e.summary().unwrap_or("");
     let (canonical, person) = match kind {
         "trigger_log_entry" => ("declared", agent),
         "acknowledge_log_entry" => {
@@ -176,18 +190,17 @@ fn entry_rows(
             ("acknowledged", agent)
         }
         "notify_log_entry" => {
-            let (person, channel) =
-                match (user(e.get("user")), e.str_at("channel.notification.type")) {
-                    (Some(p), Some(c)) => (Some(p), Some(c.to_string())),
-                    (p, c) => {
-                        let said = sentence(summary, "Notified ");
-                        (
-                            p.or_else(|| said.map(|(n, _)| name(n))),
-                            c.map(str::to_string)
-                                .or_else(|| said.map(|(_, t)| t.to_string())),
-                        )
-                    }
-                };
+            let (person, channel) = match (e.user(), e.notification()) {
+                (Some(p), Some(c)) => (Some(p), Some(c.to_string())),
+                (p, c) => {
+                    let said = sentence(summary, "Notified ");
+                    (
+                        p.or_else(|| said.map(|(n, _)| name(n))),
+                        c.map(str::to_string)
+                            .or_else(|| said.map(|(_, t)| t.to_string())),
+                    )
+                }
+            };
             let channel = channel.as_deref().and_then(normalize::page_channel);
             let acked = person.as_ref().and_then(|p| {
                 acks.iter()
@@ -222,7 +235,8 @@ fn entry_rows(
             ("paged", person)
         }
         "escalate_log_entry" => {
-            let target = user(e.get("user"))
+            let target = e
+                .user()
                 .or_else(|| sentence(summary, "Escalated to ").map(|(n, _)| name(n)));
             ("escalated", target)
         }
@@ -305,6 +319,8 @@ struct RawEntry<'a> {
     #[serde(borrow, rename = "type")]
     kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     created_at: Option<Cow<'a, str>>,
     #[serde(borrow)]
     summary: Option<Cow<'a, str>>,
@@ -318,6 +334,21 @@ struct RawEntry<'a> {
     incident: Option<RawRef<'a>>,
     #[serde(borrow)]
     service: Option<RawRef<'a>>,
+    #[serde(borrow)]
+    channel: Option<RawChannel<'a>>,
+}
+
+/// A notification's channel: `{"type", "notification": {"type", …}, …}`.
+#[derive(serde::Deserialize)]
+struct RawChannel<'a> {
+    #[serde(borrow)]
+    notification: Option<RawNotification<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawNotification<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
 }
 
 /// A reference: `{"id", "type", "summary"}`.
@@ -356,6 +387,9 @@ impl Fields for RawEntry<'_> {
     fn kind(&self) -> Option<&str> {
         some(&self.kind)
     }
+    fn id(&self) -> Option<&str> {
+        some(&self.id)
+    }
     fn created_at(&self) -> Option<&str> {
         some(&self.created_at)
     }
@@ -370,6 +404,13 @@ impl Fields for RawEntry<'_> {
     }
     fn agent(&self) -> Option<String> {
         self.agent.as_ref().and_then(RawRef::user)
+    }
+    fn user(&self) -> Option<String> {
+        self.user.as_ref().and_then(RawRef::user)
+    }
+    fn notification(&self) -> Option<&str> {
+        let channel = self.channel.as_ref()?;
+        some(&channel.notification.as_ref()?.kind)
     }
     fn assignee_ids(&self) -> Vec<String> {
         self.assignees.iter().filter_map(RawRef::user).collect()
@@ -458,23 +499,28 @@ impl Separate {
 
     /// One entry's record, on the second reading (on any core).
     pub(super) fn item(&self, path: &str, e: &Json) -> Item {
-        let Some(id) = e.str_at("incident.id") else {
-            return Item::Reject(Reject::new(
-                path,
-                Rejection::missing("a log entry without 'incident.id'"),
-                &e.to_string(),
-            ));
+        self.record(path, e)
+            .unwrap_or_else(|reason| Item::Reject(Reject::new(path, reason, &e.to_string())))
+    }
+
+    /// [`Separate::item`] read straight from the entry's bytes, without its JSON tree;
+    /// `None` when they do not read as an entry, or the entry is rejected (the tree
+    /// words the reject's excerpt).
+    pub(super) fn item_from_bytes(&self, path: &str, bytes: &[u8]) -> Option<Item> {
+        let e: RawEntry = serde_json::from_slice(bytes).ok()?;
+        self.record(path, &e).ok()
+    }
+
+    fn record(&self, path: &str, e: &impl Fields) -> Result<Item, Rejection> {
+        let Some(id) = e.incident() else {
+            return Err(Rejection::missing("a log entry without 'incident.id'"));
         };
         let incident_id = format!("{SOURCE}:{id}");
         let group = self.groups.get(&incident_id);
         // An entry without a readable time rejects its incident's entries with its reason.
-        let at = match group
+        let at = group
             .and_then(|g| g.error.clone())
-            .map_or_else(|| time_of(e), Err)
-        {
-            Ok(at) => at,
-            Err(reason) => return Item::Reject(Reject::new(path, reason, &e.to_string())),
-        };
+            .map_or_else(|| time_of(e), Err)?;
         let ids = &self.names;
         let name = |n: &str| id_for_name(ids, n);
         let service = group.and_then(|g| g.service.as_deref());
@@ -498,7 +544,7 @@ impl Separate {
             .collect();
         let mut r = Record::new(path, rows);
         r.requires.push(incident_id);
-        Item::Record(r)
+        Ok(Item::Record(r))
     }
 }
 
@@ -539,6 +585,45 @@ mod tests {
             r#"{"type":"note_log_entry","created_at":7}"#,
         ] {
             assert_eq!(Glance::from_bytes("$", text.as_bytes()), None, "{text}");
+        }
+    }
+
+    /// The second reading's record of each entry is the same whether read from its
+    /// bytes or from its tree; an entry to reject is left to the tree (its excerpt).
+    #[test]
+    fn a_record_from_the_bytes_is_the_record_from_the_tree() {
+        let entries = [
+            r#"{"id":"L1","type":"trigger_log_entry","created_at":"2026-07-08T21:00:00Z","agent":{"id":"PU1","type":"user_reference","summary":"Ana Berg"},"incident":{"id":"PI1"},"service":{"summary":"checkout"}}"#,
+            r#"{"id":"L2","type":"notify_log_entry","created_at":"2026-07-08T21:01:00Z","user":{"id":"PU2","type":"user_reference","summary":"Bo"},"channel":{"type":"auto","notification":{"type":"sms","address":"+1"}},"incident":{"id":"PI1"}}"#,
+            r#"{"id":"L3","type":"notify_log_entry","created_at":"2026-07-08T21:02:00Z","summary":"Notified Ana Berg by phone.","incident":{"id":"PI1"}}"#,
+            r#"{"id":"L4","type":"acknowledge_log_entry","created_at":"2026-07-08T21:05:00+02:00","agent":{"id":"PU2","type":"user_reference","summary":"Bo"},"incident":{"id":"PI1"}}"#,
+            r#"{"id":"L5","type":"escalate_log_entry","created_at":"2026-07-08T21:06:00Z","summary":"Escalated to Ana Berg through the API.","incident":{"id":"PI1"}}"#,
+            r#"{"id":"L6","type":"assign_log_entry","created_at":"2026-07-08T21:07:00Z","assignees":[{"id":"PU3","type":"user_reference","summary":"Cy"},{"id":"S1","type":"service_reference"}],"incident":{"id":"PI1"}}"#,
+            r#"{"type":"resolve_log_entry","created_at":"2026-07-08T22:00:00Z","agent":{"id":"PU2","type":"user"},"incident":{"id":"PI1"},"channel":{"type":"web"}}"#,
+        ];
+        let rejected = [
+            r#"{"id":"L8","type":"note_log_entry","created_at":"2026-07-08T21:00:00Z"}"#,
+            r#"{"id":"L9","type":"note_log_entry","created_at":"yesterday","incident":{"id":"PI2"}}"#,
+        ];
+        let mut separate = Separate::default();
+        for (i, text) in entries.iter().chain(&rejected).enumerate() {
+            let path = format!("$.log_entries[{i}]");
+            separate.add(Glance::from_bytes(&path, text.as_bytes()).unwrap());
+        }
+        separate.finish(&HashMap::new());
+        for (i, text) in entries.iter().enumerate() {
+            let path = format!("$.log_entries[{i}]");
+            let tree: Json = serde_json::from_str(text).unwrap();
+            let want = format!("{:?}", separate.item(&path, &tree));
+            assert!(want.starts_with("Record("), "{want}");
+            let got = separate.item_from_bytes(&path, text.as_bytes());
+            assert_eq!(got.map(|item| format!("{item:?}")), Some(want), "{text}");
+        }
+        for (i, text) in rejected.iter().enumerate() {
+            let path = format!("$.log_entries[{}]", entries.len() + i);
+            let tree: Json = serde_json::from_str(text).unwrap();
+            assert!(matches!(separate.item(&path, &tree), Item::Reject(_)));
+            assert!(separate.item_from_bytes(&path, text.as_bytes()).is_none());
         }
     }
 }

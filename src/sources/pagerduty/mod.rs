@@ -68,7 +68,7 @@ impl Source for PagerDuty {
         // The log entries of a small file (one per incident, say), kept from the first
         // reading for the second.
         let small = input.size <= KEEP_WHOLE_BYTES;
-        let mut kept: Vec<(String, Json)> = Vec::new();
+        let mut kept: Vec<Kept> = Vec::new();
         // Analytics raw incidents seen: read once the whole file has given the zone.
         let mut raw_incidents = 0usize;
         let mut reader = Reader {
@@ -81,23 +81,26 @@ impl Source for PagerDuty {
         let (envelope, rejects) = json::stream_file_raw(
             &input.path,
             &KEYS,
-            // An entry of a large separate export is glanced at from its bytes; an
-            // Analytics raw incident is only counted (it is read again below).
+            // An entry of a separate export is glanced at from its bytes (kept as they
+            // are in a small file); an Analytics raw incident is only counted (it is
+            // read again below).
             |path, bytes| {
                 if under(path, "data") {
                     return Some(Element::Analytics);
                 }
-                (!small && under(path, "log_entries"))
+                under(path, "log_entries")
                     .then(|| Glance::from_bytes(path, bytes))
                     .flatten()
-                    .map(|g| Element::Entry(g, None))
+                    .map(|g| {
+                        Element::Entry(g, small.then(|| Kept::Bytes(path.into(), bytes.into())))
+                    })
             },
             |path, v| {
                 match kind(&path, &v) {
                     Kind::Incident => {}
                     Kind::LogEntry => {
                         let glance = Glance::of(path.clone(), &v);
-                        return Element::Entry(glance, small.then_some((path, v)));
+                        return Element::Entry(glance, small.then_some(Kept::Tree(path, v)));
                     }
                     _ => return Element::Other(path, v),
                 }
@@ -134,8 +137,23 @@ impl Source for PagerDuty {
             separate.finish(&reader.names.ids);
         }
         if small {
-            for (path, v) in &kept {
-                emit(separate.item(path, v));
+            for entry in kept {
+                emit(match entry {
+                    Kept::Tree(path, v) => separate.item(&path, &v),
+                    Kept::Bytes(path, bytes) => {
+                        separate.item_from_bytes(&path, &bytes).unwrap_or_else(|| {
+                            // They were read as an entry: they parse.
+                            match serde_json::from_slice::<Json>(&bytes) {
+                                Ok(v) => separate.item(&path, &v),
+                                Err(e) => Item::Reject(Reject::new(
+                                    path,
+                                    Rejection::syntax(e.to_string()),
+                                    "",
+                                )),
+                            }
+                        })
+                    }
+                });
             }
         } else if separate.entries > 0 {
             // The entries were parsed by the first reading: their rejects are counted.
@@ -143,6 +161,7 @@ impl Source for PagerDuty {
                 input,
                 "log_entries",
                 Kind::LogEntry,
+                |path, bytes| separate.item_from_bytes(path, bytes),
                 |path, v| separate.item(&path, v),
                 emit,
             )?;
@@ -158,6 +177,7 @@ impl Source for PagerDuty {
                 input,
                 "data",
                 Kind::Analytics,
+                |_, _| None,
                 |path, v| analytics(ctx, &zone, path, v),
                 emit,
             )?;
@@ -179,24 +199,30 @@ const KEYS: [&str; 7] = [
 ];
 
 /// A second reading of the file for the records of one kind (those under `key`, or
-/// bare ones of that kind): each mapped by `item` on every core and handed on at once;
-/// records under the other keys are passed over unparsed. The rejects of the records
+/// bare ones of that kind): each mapped by `item` on every core and handed on at once
+/// (or by `raw` from its bytes, when that reads a record under `key`: it must come to
+/// what `item` would); records under the other keys are passed over unparsed. The rejects of the records
 /// under `key` that do not parse are returned, for a caller whose first reading did not
 /// parse them.
 fn read_again(
     input: &Input,
     key: &str,
     want: Kind,
+    raw: impl Fn(&str, &[u8]) -> Option<Item> + Sync,
     item: impl Fn(String, &Json) -> Item + Sync,
     emit: &mut dyn FnMut(Item),
 ) -> Result<Vec<Item>, FileError> {
     let (_, rejects) = json::stream_file_raw(
         &input.path,
         &KEYS,
-        |path, _| {
-            KEYS.iter()
-                .any(|k| *k != key && under(path, k))
-                .then_some(None)
+        |path, bytes| {
+            if KEYS.iter().any(|k| *k != key && under(path, k)) {
+                return Some(None);
+            }
+            under(path, key)
+                .then(|| raw(path, bytes))
+                .flatten()
+                .map(Some)
         },
         |path, v| (kind(&path, &v) == want).then(|| item(path, &v)),
         &mut |item: Option<Item>| item.into_iter().for_each(&mut *emit),
@@ -251,6 +277,13 @@ impl Names {
 /// An element as read on any core: an incident with its item and the names it showed,
 /// or anything else (an incident that asked for a name it did not show, too), for the
 /// reader in order.
+/// A log entry of a small file, kept for its record: its JSON tree, or its bytes when
+/// the first reading did not need the tree.
+enum Kept {
+    Tree(String, Json),
+    Bytes(String, Vec<u8>),
+}
+
 enum Element {
     Incident {
         item: Item,
@@ -258,7 +291,7 @@ enum Element {
     },
     /// A log entry of a separate export, as its first reading keeps it, with the entry
     /// itself when the file is small enough to keep whole (no second reading then).
-    Entry(Glance, Option<(String, Json)>),
+    Entry(Glance, Option<Kept>),
     /// An Analytics raw incident, read again once the file's zone is known.
     Analytics,
     Other(String, Json),
