@@ -333,7 +333,10 @@ fn progress_name(file: &str) -> String {
 
 /// Bytes of a file, or of every file of an export folder.
 fn size_of(path: &Path) -> u64 {
-    if path.is_dir() {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return 0;
+    };
+    if meta.is_dir() {
         walkdir::WalkDir::new(path)
             .into_iter()
             .filter_map(|e| e.ok())
@@ -342,7 +345,7 @@ fn size_of(path: &Path) -> u64 {
             .map(|m| m.len())
             .sum()
     } else {
-        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+        meta.len()
     }
 }
 

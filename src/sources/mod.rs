@@ -56,6 +56,8 @@ pub struct Input {
     /// The size of the file the adapter reads (inflated, when it came compressed); 0
     /// for a folder.
     pub size: u64,
+    /// Whether the input is an export folder rather than a file (asked once).
+    pub is_dir: bool,
     /// The head as text (invalid UTF-8 replaced), made once for every adapter's look.
     text: std::sync::OnceLock<String>,
     /// The file name, lower-cased, without its directory and a `.gz` ending.
@@ -96,11 +98,12 @@ impl Input {
             display,
             head: Vec::with_capacity(HEAD_BYTES),
             size: 0,
+            is_dir: path.is_dir(),
             text: Default::default(),
             name: String::new(),
             _inflated: None,
         };
-        if !path.is_dir() {
+        if !input.is_dir {
             // One opening reads the head, which tells a gzip file by its magic bytes.
             let file = std::fs::File::open(path)?;
             input.size = file.metadata()?.len();
@@ -125,7 +128,7 @@ impl Input {
     /// The whole file as read for its head, when the head holds all of it (and it was
     /// not inflated from another file): what hashing it would read again.
     pub fn whole(&self) -> Option<&[u8]> {
-        (self._inflated.is_none() && self.head.len() as u64 == self.size && !self.path.is_dir())
+        (self._inflated.is_none() && self.head.len() as u64 == self.size && !self.is_dir)
             .then_some(self.head.as_slice())
     }
 
@@ -139,6 +142,7 @@ impl Input {
             path,
             display,
             size: head.len() as u64,
+            is_dir: false,
             head,
             text: Default::default(),
             name,
@@ -412,7 +416,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Source> {
 /// The source that recognises `input`, or why none does: an empty file, a damaged zip
 /// or JSON file, or a message naming the closest of the formats tried.
 pub fn detect(input: &Input) -> Result<&'static dyn Source, FileError> {
-    if input.head.is_empty() && !input.path.is_dir() {
+    if input.head.is_empty() && !input.is_dir {
         return Err(FileError::new(Fault::Layout, "file", "the file is empty"));
     }
     all()

@@ -52,7 +52,7 @@ impl Source for Slack {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        if input.path.is_dir() {
+        if input.is_dir {
             return is_export_dir(&input.path);
         }
         input.file_name().ends_with(".zip")
@@ -66,7 +66,7 @@ impl Source for Slack {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let mut export: Box<dyn Export> = if input.path.is_dir() {
+        let mut export: Box<dyn Export> = if input.is_dir {
             Box::new(Folder::new(&input.path)?)
         } else {
             Box::new(Zipped::open(
