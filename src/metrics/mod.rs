@@ -182,38 +182,40 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     }
     let fmt = crate::time::format_micros;
     crate::timing::lap("metrics: context");
-    // Responders (a million participations) take about as long as all the other
-    // families together: the two halves run on the two cores.
-    let ((responders, (load, on_call, page_noise)), rest) = rayon::join(
+    // Workload (a million person-incident pairs) takes about as long as all the other
+    // families together: it runs on one core while the other takes the rest, the
+    // responder families last, so that either core may take them.
+    let (load, (rest, (responders, (on_call, page_noise)))) = rayon::join(
+        || crate::timing::alone("metrics (beside): workload", || workload::compute(ctx)),
         || {
-            crate::timing::alone("metrics (beside): responders, workload", || {
-                (
-                    responders::compute(ctx),
-                    (
-                        workload::compute(ctx),
-                        oncall::compute(ctx),
-                        noise::compute(ctx),
-                    ),
-                )
-            })
-        },
-        || {
-            crate::timing::alone("metrics (beside): the other families", || {
-                (
-                    hotspots::compute(ctx),
-                    retro::compute(ctx),
-                    action_items::compute(ctx),
-                    phases::compute(ctx),
-                    declaration::compute(ctx),
-                    comms::compute(ctx),
-                    quality::compute(ctx),
-                    (
-                        themes::compute(ctx),
-                        changes::compute(ctx),
-                        recurrence::compute(ctx),
-                    ),
-                )
-            })
+            rayon::join(
+                || {
+                    crate::timing::alone("metrics (beside): the other families", || {
+                        (
+                            hotspots::compute(ctx),
+                            retro::compute(ctx),
+                            action_items::compute(ctx),
+                            phases::compute(ctx),
+                            declaration::compute(ctx),
+                            comms::compute(ctx),
+                            quality::compute(ctx),
+                            (
+                                themes::compute(ctx),
+                                changes::compute(ctx),
+                                recurrence::compute(ctx),
+                            ),
+                        )
+                    })
+                },
+                || {
+                    crate::timing::alone("metrics (beside): responders, on-call, noise", || {
+                        (
+                            responders::compute(ctx),
+                            (oncall::compute(ctx), noise::compute(ctx)),
+                        )
+                    })
+                },
+            )
         },
     );
     crate::timing::lap("metrics: the families");
