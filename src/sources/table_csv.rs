@@ -147,26 +147,36 @@ impl<R: BufRead> Read for Capped<R> {
             let mut cut = None;
             let mut k = 0;
             while k < n {
-                // A run of bytes that change nothing (inside a field: all but quotes,
-                // commas and line breaks that would) is passed over at once.
+                // A run of bytes without a quote or a line break is passed over at once:
+                // inside quotes they change nothing; outside, whether the next byte
+                // starts a field, which the run's last byte tells (a comma).
                 let run = match f.at {
-                    At::Quoted => memchr::memchr2(b'"', b'\n', &buf[k..n]),
-                    At::Unquoted => memchr::memchr2(b',', b'\n', &buf[k..n]),
-                    At::FieldStart | At::QuoteInQuoted => Some(0),
+                    At::Quoted | At::FieldStart | At::Unquoted => {
+                        memchr::memchr2(b'"', b'\n', &buf[k..n])
+                    }
+                    At::QuoteInQuoted => Some(0),
                 }
                 .unwrap_or(n - k);
                 if run > 0 {
+                    let quoted = f.at == At::Quoted;
+                    let after = |last: u8| match (quoted, last) {
+                        (true, _) => At::Quoted,
+                        (false, b',') => At::FieldStart,
+                        (false, _) => At::Unquoted,
+                    };
                     let room = f.max.saturating_sub(f.size);
                     if run as u64 > room {
                         // As byte by byte: the bytes up to the limit and the one past it.
                         f.size += room + 1;
                         let at = k + room as usize;
                         out[..at].copy_from_slice(&buf[..at]);
-                        cut = Some((at, f.at == At::Quoted));
+                        cut = Some((at, quoted));
+                        f.at = after(buf[at]);
                         break;
                     }
                     f.size += run as u64;
                     k += run;
+                    f.at = after(buf[k - 1]);
                     continue;
                 }
                 let b = buf[k];
@@ -645,6 +655,71 @@ mod tests {
             b"Incident Number,Urgency\n1,high",
             &["incidentnumber", "urgency"]
         ));
+    }
+
+    /// What [`Capped`] passes on, and the records it cut, read `chunk` bytes at a time.
+    fn capped(input: &[u8], max: u64, chunk: usize) -> (Vec<u8>, BTreeMap<u64, u64>) {
+        let mut capped = Capped::new(std::io::BufReader::with_capacity(chunk, input), max);
+        let mut out = Vec::new();
+        capped.read_to_end(&mut out).unwrap();
+        let cut = capped.follow.cut.borrow().clone();
+        (out, cut)
+    }
+
+    /// The records over `max` bytes by their first line, with their size, as following
+    /// the input one byte at a time finds them.
+    fn over(input: &[u8], max: u64) -> BTreeMap<u64, u64> {
+        let mut f = Capped::new(&b""[..], max).follow;
+        let (mut over, mut size, mut line, mut lines) = (BTreeMap::new(), 0, 1, 0);
+        for &b in input {
+            let ends = f.step(b);
+            size += 1;
+            if b == b'\n' {
+                lines += 1;
+            }
+            if ends {
+                if size > max + 1 {
+                    over.insert(line, size);
+                }
+                (size, line) = (0, lines + 1);
+            }
+        }
+        if size > max {
+            over.insert(line, size);
+        }
+        over
+    }
+
+    /// Runs of bytes are passed over as following each byte alone would: the records
+    /// cut are those over the limit, wherever the reads fall, and what is not cut is
+    /// passed on as it is.
+    #[test]
+    fn the_size_guard_follows_runs_as_it_follows_bytes() {
+        let inputs: [&[u8]; 8] = [
+            b"id,title,at\n1,plain,2026\n2,\"quoted, with comma\",2026\n",
+            b"a,\"multi\nline \"\"quoted\"\" cell\",b\r\n,,\n\"\",x\"y,\"z\"\"\"\n",
+            b"k,v\n1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n2,\"bbbbbbbbbb,bbbbbbbbbbbbbbbbbbbbbbbb\nbbbbbbbbbb\"\n3,c\n",
+            // A quote inside an unquoted field is a quote, not an opening.
+            b"k,v\n1,a\"b,cccccccccccccccc\n2,ddddddddddddddddddddddddd\n3,e\n",
+            // After a closed quote, a comma starts a field whose quote opens.
+            b"\"a\"b,c,\"d\ne\",ffffffffffffffff\n2,g\n",
+            // Cut on a comma: the quote after it opens a field.
+            b"\"q\"1,aaaa,\"x\ny\"\n2,b\n",
+            b"x,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\"q\",,,,,,,,,,,,,,,,,,,\n\"\"\"\n",
+            b"\"unclosed, to the end of the file,,,,\nand more",
+        ];
+        for input in inputs {
+            let text = String::from_utf8_lossy(input);
+            for max in [4, 9, 16, 31, 1 << 20] {
+                for chunk in [1, 2, 3, 5, 7, 64, 1 << 16] {
+                    let (out, cut) = capped(input, max, chunk);
+                    assert_eq!(cut, over(input, max), "max {max}, chunk {chunk}: {text}");
+                    if cut.is_empty() {
+                        assert_eq!(out, input, "max {max}, chunk {chunk}: {text}");
+                    }
+                }
+            }
+        }
     }
 
     /// A file of several batches, mapped on every core: every row comes back once, in
