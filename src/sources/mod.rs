@@ -153,8 +153,12 @@ impl Input {
     /// The head as text, for detection: invalid UTF-8 (a character the head cuts in
     /// two, say) replaced.
     pub fn text(&self) -> &str {
+        // A valid head (nearly every one) is checked by the quicker validation alone.
         self.text
-            .get_or_init(|| String::from_utf8_lossy(&self.head).into_owned())
+            .get_or_init(|| match std::str::from_utf8(&self.head) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(&self.head).into_owned(),
+            })
     }
 
     /// [`Input::text`] for detection's questions: see [`Head`].
