@@ -312,10 +312,16 @@ pub fn read_by(
     emit: &mut dyn FnMut(Item),
     row: &RowOf,
 ) -> Result<Vec<String>, FileError> {
-    read_by_to(path, field_of, row, &mut |r| {
-        emit(r.unwrap_or_else(Item::Reject));
+    read_by_to(path, field_of, row, &mut emitting(emit))
+}
+
+/// A `consume` for rows that become items: each handed to `emit`, a row's reject as
+/// an item too, to the end of the file.
+pub fn emitting(emit: &mut dyn FnMut(Item)) -> impl FnMut(RowResult<Item>) -> bool + '_ {
+    |item| {
+        emit(item.unwrap_or_else(Item::Reject));
         true
-    })
+    }
 }
 
 /// [`read_by`] for rows that become any `T`, each handed to `consume` (or the reject of
@@ -373,9 +379,7 @@ pub fn dates(
             .map(|d| f.all(d).map(str::to_string).collect())
             .collect()
     };
-    let mut by_field =
-        |header: &[String]| Ok((header.iter().map(|h| field_of(h)).collect(), vec![]));
-    read_rows(open(path)?, &mut by_field, &row, &mut |dated| {
+    read_by_to(path, field_of, &row, &mut |dated| {
         for cells in dated.into_iter().flatten() {
             if values.len() < LAYOUT_SAMPLE {
                 values.extend(cells);
@@ -433,7 +437,7 @@ pub type RowResult<T> = Result<T, Reject>;
 pub fn read_rows<T: Send>(
     reader: impl BufRead,
     map_header: &mut HeaderMap,
-    row: &(dyn Fn(String, &Fields, Raw) -> T + Sync),
+    row: &RowOf<T>,
     consume: &mut dyn FnMut(RowResult<T>) -> bool,
 ) -> Result<Vec<String>, FileError> {
     let max = crate::sources::json::max_record();
@@ -549,7 +553,7 @@ fn cells<T>(
     rec: &csv::ByteRecord,
     header: &[String],
     mapped: &[Option<&'static str>],
-    row: &(dyn Fn(String, &Fields, Raw) -> T + Sync),
+    row: &RowOf<T>,
 ) -> RowResult<T> {
     let location = format!("line {line}");
     let raw = || {
@@ -612,15 +616,9 @@ pub fn read_records(
     row: RowFn,
 ) -> Result<Vec<String>, FileError> {
     let zone = ctx.zone_of(source)?;
-    read(
-        &input.path,
-        spellings,
-        emit,
-        &|location, f, raw| match row(f, ctx, zone) {
-            Ok(rows) => Item::Record(crate::record::Record::new(location, rows)),
-            Err(reason) => Item::Reject(Reject::new(location, reason, &raw())),
-        },
-    )
+    read(&input.path, spellings, emit, &|location, f, raw| {
+        Item::of(location, row(f, ctx, zone), raw)
+    })
 }
 
 /// A timestamp cell: ISO 8601 (with the source's zone when it has no offset) or epoch

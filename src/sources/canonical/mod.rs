@@ -11,7 +11,7 @@
 
 use super::{table_csv, Context, Fault, FileError, Input, Source};
 use crate::normalize;
-use crate::record::{Item, Record, Reject, Rejection, Row, Value};
+use crate::record::{Item, Reject, Rejection, Row, Value};
 use crate::schema::{cell, col, Kind, Table};
 use chrono_tz::Tz;
 use compact_str::format_compact;
@@ -319,10 +319,7 @@ fn read_csv(
         reader,
         &mut |header: &[String]| map_header(cells.table, header),
         &|location, fields, raw| cells.item(location, fields.as_slice(), raw),
-        &mut |item| {
-            emit(item.unwrap_or_else(Item::Reject));
-            true
-        },
+        &mut table_csv::emitting(emit),
     )
 }
 
@@ -354,10 +351,7 @@ impl Cells<'_> {
         values: &[(&'static str, String)],
         raw: table_csv::Raw,
     ) -> Item {
-        match self.row(values) {
-            Ok(row) => Item::Record(Record::new(location, vec![row])),
-            Err(reason) => Item::Reject(Reject::new(location, reason, &raw())),
-        }
+        Item::of(location, self.row(values).map(|row| vec![row]), raw)
     }
 
     fn row(&self, values: &[(&'static str, String)]) -> Result<Row, Rejection> {

@@ -40,14 +40,14 @@ pub(super) fn timeline(
     }
     let acks: Vec<(String, i64)> = parsed.iter().filter_map(|(e, at)| ack(*e, *at)).collect();
     for (e, at) in parsed {
-        let agent = user(e.get("agent"));
-        match e.str_at("type").unwrap_or("") {
+        let agent = e.agent();
+        match e.kind().unwrap_or("") {
             "trigger_log_entry" => tl.declared_by = tl.declared_by.take().or(agent),
             "acknowledge_log_entry" => tl.first_ack = Some(tl.first_ack.map_or(at, |x| x.min(at))),
             "resolve_log_entry" => tl.resolved = Some(tl.resolved.map_or(at, |x| x.max(at))),
             _ => {}
         }
-        let id = e.str_at("id").unwrap_or("");
+        let id = e.id().unwrap_or("");
         for row in entry_rows(incident_id, service, urgency, e, at, &acks, name) {
             tl.rows.push((id.to_string(), row));
         }
@@ -509,6 +509,18 @@ impl Separate {
     pub(super) fn item_from_bytes(&self, path: &str, bytes: &[u8]) -> Option<Item> {
         let e: RawEntry = serde_json::from_slice(bytes).ok()?;
         self.record(path, &e).ok()
+    }
+
+    /// [`Separate::item`] of an entry kept as its bytes (which read as an entry once):
+    /// from them, else from its tree.
+    pub(super) fn item_of_bytes(&self, path: String, bytes: &[u8]) -> Item {
+        if let Some(item) = self.item_from_bytes(&path, bytes) {
+            return item;
+        }
+        match serde_json::from_slice::<Json>(bytes) {
+            Ok(v) => self.item(&path, &v),
+            Err(e) => Item::Reject(Reject::new(path, Rejection::syntax(e.to_string()), "")),
+        }
     }
 
     fn record(&self, path: &str, e: &impl Fields) -> Result<Item, Rejection> {

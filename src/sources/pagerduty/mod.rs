@@ -140,19 +140,7 @@ impl Source for PagerDuty {
             for entry in kept {
                 emit(match entry {
                     Kept::Tree(path, v) => separate.item(&path, &v),
-                    Kept::Bytes(path, bytes) => {
-                        separate.item_from_bytes(&path, &bytes).unwrap_or_else(|| {
-                            // They were read as an entry: they parse.
-                            match serde_json::from_slice::<Json>(&bytes) {
-                                Ok(v) => separate.item(&path, &v),
-                                Err(e) => Item::Reject(Reject::new(
-                                    path,
-                                    Rejection::syntax(e.to_string()),
-                                    "",
-                                )),
-                            }
-                        })
-                    }
+                    Kept::Bytes(path, bytes) => separate.item_of_bytes(path, &bytes),
                 });
             }
         } else if separate.entries > 0 {
@@ -201,9 +189,9 @@ const KEYS: [&str; 7] = [
 /// A second reading of the file for the records of one kind (those under `key`, or
 /// bare ones of that kind): each mapped by `item` on every core and handed on at once
 /// (or by `raw` from its bytes, when that reads a record under `key`: it must come to
-/// what `item` would); records under the other keys are passed over unparsed. The rejects of the records
-/// under `key` that do not parse are returned, for a caller whose first reading did not
-/// parse them.
+/// what `item` would); records under the other keys are passed over unparsed. The
+/// rejects of the records under `key` that do not parse are returned, for a caller
+/// whose first reading did not parse them.
 fn read_again(
     input: &Input,
     key: &str,
@@ -274,9 +262,6 @@ impl Names {
     }
 }
 
-/// An element as read on any core: an incident with its item and the names it showed,
-/// or anything else (an incident that asked for a name it did not show, too), for the
-/// reader in order.
 /// A log entry of a small file, kept for its record: its JSON tree, or its bytes when
 /// the first reading did not need the tree.
 enum Kept {
@@ -284,6 +269,9 @@ enum Kept {
     Bytes(String, Vec<u8>),
 }
 
+/// An element as read on any core: an incident with its item and the names it showed,
+/// or anything else (an incident that asked for a name it did not show, too), for the
+/// reader in order.
 enum Element {
     Incident {
         item: Item,
