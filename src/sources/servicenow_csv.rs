@@ -152,7 +152,8 @@ fn latest_rows(input: &Input, ts: &servicenow::Ts) -> Result<HashMap<String, Str
             (key, mods, updated, location)
         })
     };
-    table_csv::read_by_to(&input.path, &field_of, &rank, &mut |ranked| {
+    let kept = ["sys_id", "number", "sys_mod_count", "sys_updated_on"];
+    table_csv::read_fields_to(&input.path, &field_of, Some(&kept), &rank, &mut |ranked| {
         if let Ok(ranked) = ranked {
             n += 1;
             if let Some((key, mods, updated, location)) = ranked {

@@ -10,214 +10,13 @@
 //! fields it uses and the spellings accepted for each (compared without case, spaces or
 //! punctuation), and [`read`] reports the columns no field claims.
 
+mod capped;
+
 use super::{Fault, FileError};
 use crate::record::{Item, Reject, Rejection};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use capped::Capped;
+use std::io::{BufRead, BufReader};
 use std::rc::Rc;
-
-/// Where a CSV byte stands in its record, as the CSV reader will see it (RFC 4180:
-/// quotes open a field only at its start; `""` inside quotes is a quote).
-#[derive(Clone, Copy, PartialEq)]
-enum At {
-    FieldStart,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted field: its end, or the first of `""`.
-    QuoteInQuoted,
-}
-
-/// A CSV input with a bound on one record's size: a record over `max` bytes reaches
-/// the CSV reader cut short (its quote closed, the rest of it skipped, its line breaks
-/// kept so that later line numbers hold), and its line and whole size are noted in
-/// `cut`, for the row to be rejected. No record longer than `max` is ever in memory.
-struct Capped<R> {
-    inner: R,
-    follow: Follow,
-}
-
-/// What [`Capped`] knows of the stream so far.
-struct Follow {
-    max: u64,
-    at: At,
-    /// Bytes of the current record so far; its first line.
-    size: u64,
-    line: u64,
-    /// Line breaks passed on, and those of a record being skipped.
-    lines: u64,
-    skipping: bool,
-    skipped_lines: u64,
-    pending: Vec<u8>,
-    cut: Rc<RefCell<BTreeMap<u64, u64>>>,
-}
-
-impl<R: BufRead> Capped<R> {
-    fn new(inner: R, max: u64) -> Capped<R> {
-        Capped {
-            inner,
-            follow: Follow {
-                max,
-                at: At::FieldStart,
-                size: 0,
-                line: 1,
-                lines: 0,
-                skipping: false,
-                skipped_lines: 0,
-                pending: Vec::new(),
-                cut: Rc::default(),
-            },
-        }
-    }
-}
-
-impl Follow {
-    /// Follows one byte; whether it ends the record.
-    fn step(&mut self, b: u8) -> bool {
-        let (next, ends) = match (self.at, b) {
-            (At::Quoted, b'"') => (At::QuoteInQuoted, false),
-            (At::Quoted, _) => (At::Quoted, false),
-            (At::QuoteInQuoted, b'"') => (At::Quoted, false),
-            (At::FieldStart, b'"') => (At::Quoted, false),
-            (_, b',') => (At::FieldStart, false),
-            (_, b'\n') => (At::FieldStart, true),
-            _ => (At::Unquoted, false),
-        };
-        self.at = next;
-        ends
-    }
-
-    /// Follows one byte of a record being skipped; whether the record ended with it
-    /// (its line breaks are then pending, as blank lines, so later lines keep their
-    /// numbers).
-    fn skip(&mut self, b: u8) -> bool {
-        if self.step(b) {
-            self.pending
-                .extend(std::iter::repeat_n(b'\n', self.skipped_lines as usize + 1));
-            self.lines += self.skipped_lines + 1;
-            self.skipping = false;
-            self.skipped_lines = 0;
-            self.cut.borrow_mut().insert(self.line, self.size + 1);
-            self.size = 0;
-            self.line = self.lines + 1;
-            return true;
-        }
-        if b == b'\n' {
-            self.skipped_lines += 1;
-        }
-        self.size += 1;
-        false
-    }
-}
-
-impl<R: BufRead> Read for Capped<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let f = &mut self.follow;
-        loop {
-            if !f.pending.is_empty() {
-                let n = out.len().min(f.pending.len());
-                out[..n].copy_from_slice(&f.pending[..n]);
-                f.pending.drain(..n);
-                return Ok(n);
-            }
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                if f.skipping {
-                    // The file ends inside the skipped record.
-                    f.skipping = false;
-                    f.cut.borrow_mut().insert(f.line, f.size);
-                    f.pending.push(b'\n');
-                    continue;
-                }
-                return Ok(0);
-            }
-            if f.skipping {
-                let mut used = 0;
-                for &b in buf {
-                    used += 1;
-                    if f.skip(b) {
-                        break;
-                    }
-                }
-                self.inner.consume(used);
-                continue;
-            }
-            // Passing through: the bytes go to `out` as they are, followed on the way.
-            let n = out.len().min(buf.len());
-            let mut cut = None;
-            let mut k = 0;
-            while k < n {
-                // A run of bytes without a quote or a line break is passed over at once:
-                // inside quotes they change nothing; outside, whether the next byte
-                // starts a field, which the run's last byte tells (a comma).
-                let run = match f.at {
-                    At::Quoted | At::FieldStart | At::Unquoted => {
-                        memchr::memchr2(b'"', b'\n', &buf[k..n])
-                    }
-                    At::QuoteInQuoted => Some(0),
-                }
-                .unwrap_or(n - k);
-                if run > 0 {
-                    let quoted = f.at == At::Quoted;
-                    let after = |last: u8| match (quoted, last) {
-                        (true, _) => At::Quoted,
-                        (false, b',') => At::FieldStart,
-                        (false, _) => At::Unquoted,
-                    };
-                    let room = f.max.saturating_sub(f.size);
-                    if run as u64 > room {
-                        // As byte by byte: the bytes up to the limit and the one past it.
-                        f.size += room + 1;
-                        let at = k + room as usize;
-                        out[..at].copy_from_slice(&buf[..at]);
-                        cut = Some((at, quoted));
-                        f.at = after(buf[at]);
-                        break;
-                    }
-                    f.size += run as u64;
-                    k += run;
-                    f.at = after(buf[k - 1]);
-                    continue;
-                }
-                let b = buf[k];
-                let quoted = f.at == At::Quoted;
-                let ends = f.step(b);
-                if b == b'\n' {
-                    f.lines += 1;
-                }
-                if ends {
-                    f.size = 0;
-                    f.line = f.lines + 1;
-                    k += 1;
-                    continue;
-                }
-                f.size += 1;
-                if f.size > f.max {
-                    out[..k].copy_from_slice(&buf[..k]);
-                    cut = Some((k, quoted));
-                    break;
-                }
-                k += 1;
-            }
-            if let Some((k, quoted)) = cut {
-                // Cut before this byte: close an open quote and skip the rest of the
-                // record; its end is written when the record ends.
-                self.inner.consume(k + 1);
-                if quoted {
-                    f.pending.push(b'"');
-                }
-                f.skipping = true;
-                if k > 0 {
-                    return Ok(k);
-                }
-                continue;
-            }
-            out[..n].copy_from_slice(&buf[..n]);
-            self.inner.consume(n);
-            return Ok(n);
-        }
-    }
-}
 
 /// A field and the header spellings that name it.
 pub type Spellings = &'static [(&'static str, &'static [&'static str])];
@@ -332,6 +131,19 @@ pub fn read_by_to<T: Send>(
     row: &RowOf<T>,
     consume: &mut dyn FnMut(RowResult<T>) -> bool,
 ) -> Result<Vec<String>, FileError> {
+    read_fields_to(path, field_of, None, row, consume)
+}
+
+/// [`read_by_to`] for a pass that reads only the `kept` fields (a layout or ranking pass
+/// before the rows are read): the cells of the other fields are checked as the full
+/// reading checks them, so that the same rows are rejected, and are not copied.
+pub fn read_fields_to<T: Send>(
+    path: &std::path::Path,
+    field_of: &FieldOf,
+    kept: Option<&[&str]>,
+    row: &RowOf<T>,
+    consume: &mut dyn FnMut(RowResult<T>) -> bool,
+) -> Result<Vec<String>, FileError> {
     const NAMED: usize = 8;
     let mut by_field = |header: &[String]| {
         let mapped: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
@@ -354,7 +166,7 @@ pub fn read_by_to<T: Send>(
         };
         Ok((mapped, warnings))
     };
-    read_rows(open(path)?, &mut by_field, row, consume)
+    read_rows(open(path)?, &mut by_field, kept, row, consume)
 }
 
 /// Most date cells a file's layout is detected from (memory stays bounded on huge files).
@@ -379,7 +191,7 @@ pub fn dates(
             .map(|d| f.all(d).map(str::to_string).collect())
             .collect()
     };
-    read_by_to(path, field_of, &row, &mut |dated| {
+    read_fields_to(path, field_of, Some(date_fields), &row, &mut |dated| {
         for cells in dated.into_iter().flatten() {
             if values.len() < LAYOUT_SAMPLE {
                 values.extend(cells);
@@ -433,10 +245,13 @@ pub type RowResult<T> = Result<T, Reject>;
 
 /// The CSV reader: the header through `map_header`, then every data row through `row`
 /// (on any thread: a large file's rows are turned into fields and mapped on every core)
-/// to `consume`, in file order, or as a reject, until `consume` returns false.
+/// to `consume`, in file order, or as a reject, until `consume` returns false. With
+/// `kept`, only those fields reach `row`; the cells of the others are checked all the
+/// same.
 pub fn read_rows<T: Send>(
     reader: impl BufRead,
     map_header: &mut HeaderMap,
+    kept: Option<&[&str]>,
     row: &RowOf<T>,
     consume: &mut dyn FnMut(RowResult<T>) -> bool,
 ) -> Result<Vec<String>, FileError> {
@@ -470,6 +285,15 @@ pub fn read_rows<T: Send>(
         .collect::<Result<_, _>>()
         .map_err(|_| FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8"))?;
     let (mapped, warnings) = map_header(&header)?;
+    let mapped: Vec<Option<Mapped>> = mapped
+        .into_iter()
+        .map(|f| {
+            f.map(|field| Mapped {
+                field,
+                kept: kept.is_none_or(|k| k.contains(&field)),
+            })
+        })
+        .collect();
     let stop = std::cell::Cell::new(false);
     let ended = std::cell::Cell::new(false);
     let mut next_batch = || -> Option<Vec<RowRead>> {
@@ -547,12 +371,19 @@ pub fn read_rows<T: Send>(
     Ok(warnings)
 }
 
+/// The field a column maps to, and whether the pass copies its cells.
+#[derive(Clone, Copy)]
+struct Mapped {
+    field: &'static str,
+    kept: bool,
+}
+
 /// One data row's fields by the header's mapping, through `row`; or its reject.
 fn cells<T>(
     line: u64,
     rec: &csv::ByteRecord,
     header: &[String],
-    mapped: &[Option<&'static str>],
+    mapped: &[Option<Mapped>],
     row: &RowOf<T>,
 ) -> RowResult<T> {
     let location = format!("line {line}");
@@ -574,7 +405,9 @@ fn cells<T>(
     // The last cell that cannot be read names the reason.
     let mut bad = None;
     for (cell, field) in rec.iter().zip(mapped) {
-        let Some(f) = field else { continue };
+        let Some(Mapped { field: f, kept }) = *field else {
+            continue;
+        };
         match std::str::from_utf8(cell) {
             // A NUL is no character of any text a tracker exports: a file that holds
             // one is binary or damaged there.
@@ -583,7 +416,7 @@ fn cells<T>(
                     "{f}: expected text, found a NUL byte"
                 )));
             }
-            Ok(s) if !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
+            Ok(s) if kept && !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
             Ok(_) => {}
             Err(_) => {
                 bad = Some(Rejection::syntax(format!(
@@ -655,71 +488,6 @@ mod tests {
         ));
     }
 
-    /// What [`Capped`] passes on, and the records it cut, read `chunk` bytes at a time.
-    fn capped(input: &[u8], max: u64, chunk: usize) -> (Vec<u8>, BTreeMap<u64, u64>) {
-        let mut capped = Capped::new(std::io::BufReader::with_capacity(chunk, input), max);
-        let mut out = Vec::new();
-        capped.read_to_end(&mut out).unwrap();
-        let cut = capped.follow.cut.borrow().clone();
-        (out, cut)
-    }
-
-    /// The records over `max` bytes by their first line, with their size, as following
-    /// the input one byte at a time finds them.
-    fn over(input: &[u8], max: u64) -> BTreeMap<u64, u64> {
-        let mut f = Capped::new(&b""[..], max).follow;
-        let (mut over, mut size, mut line, mut lines) = (BTreeMap::new(), 0, 1, 0);
-        for &b in input {
-            let ends = f.step(b);
-            size += 1;
-            if b == b'\n' {
-                lines += 1;
-            }
-            if ends {
-                if size > max + 1 {
-                    over.insert(line, size);
-                }
-                (size, line) = (0, lines + 1);
-            }
-        }
-        if size > max {
-            over.insert(line, size);
-        }
-        over
-    }
-
-    /// Runs of bytes are passed over as following each byte alone would: the records
-    /// cut are those over the limit, wherever the reads fall, and what is not cut is
-    /// passed on as it is.
-    #[test]
-    fn the_size_guard_follows_runs_as_it_follows_bytes() {
-        let inputs: [&[u8]; 8] = [
-            b"id,title,at\n1,plain,2026\n2,\"quoted, with comma\",2026\n",
-            b"a,\"multi\nline \"\"quoted\"\" cell\",b\r\n,,\n\"\",x\"y,\"z\"\"\"\n",
-            b"k,v\n1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n2,\"bbbbbbbbbb,bbbbbbbbbbbbbbbbbbbbbbbb\nbbbbbbbbbb\"\n3,c\n",
-            // A quote inside an unquoted field is a quote, not an opening.
-            b"k,v\n1,a\"b,cccccccccccccccc\n2,ddddddddddddddddddddddddd\n3,e\n",
-            // After a closed quote, a comma starts a field whose quote opens.
-            b"\"a\"b,c,\"d\ne\",ffffffffffffffff\n2,g\n",
-            // Cut on a comma: the quote after it opens a field.
-            b"\"q\"1,aaaa,\"x\ny\"\n2,b\n",
-            b"x,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\"q\",,,,,,,,,,,,,,,,,,,\n\"\"\"\n",
-            b"\"unclosed, to the end of the file,,,,\nand more",
-        ];
-        for input in inputs {
-            let text = String::from_utf8_lossy(input);
-            for max in [4, 9, 16, 31, 1 << 20] {
-                for chunk in [1, 2, 3, 5, 7, 64, 1 << 16] {
-                    let (out, cut) = capped(input, max, chunk);
-                    assert_eq!(cut, over(input, max), "max {max}, chunk {chunk}: {text}");
-                    if cut.is_empty() {
-                        assert_eq!(out, input, "max {max}, chunk {chunk}: {text}");
-                    }
-                }
-            }
-        }
-    }
-
     /// A file of several batches, mapped on every core: every row comes back once, in
     /// file order, the unreadable ones as rejects at their own lines; and reading stops
     /// where `consume` says.
@@ -740,7 +508,7 @@ mod tests {
             let row = |location: String, f: &Fields, _: Raw| {
                 format!("{location} {}", f.get("id").unwrap())
             };
-            read_rows(&csv[..], &mut by_field, &row, &mut |r| {
+            read_rows(&csv[..], &mut by_field, None, &row, &mut |r| {
                 got.push(r.map_err(|reject| reject.location.clone()));
                 got.len() < stop_after
             })
@@ -759,5 +527,52 @@ mod tests {
         assert_eq!(got[9_999], Ok("line 19998 10000".to_string()));
         assert_eq!(got.iter().filter(|r| r.is_err()).count(), 2);
         assert_eq!(read(5_000).len(), 5_000);
+    }
+
+    /// A pass that keeps some fields hands on only those, and rejects the rows the full
+    /// reading rejects: a bad cell of a field it does not keep still makes a reject.
+    #[test]
+    fn a_narrow_pass_rejects_what_the_full_one_does() {
+        let csv = b"id,name,note\n1,ann,x\n2,\xFF,y\n3,bo\0b,z\n4,,w\n";
+        let read = |kept: Option<&[&str]>| {
+            let mut got: Vec<Result<String, String>> = Vec::new();
+            let mut by_field = |_: &[String]| Ok((vec![Some("id"), Some("name"), None], vec![]));
+            let row = |location: String, f: &Fields, _: Raw| {
+                let cells: Vec<String> = f
+                    .as_slice()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                format!("{location} {}", cells.join(" "))
+            };
+            read_rows(&csv[..], &mut by_field, kept, &row, &mut |r| {
+                got.push(r.map_err(|reject| format!("{} {}", reject.location, reject.reason)));
+                true
+            })
+            .unwrap();
+            got
+        };
+        let bad = [
+            Err("line 3 name: expected UTF-8 text, found invalid bytes".to_string()),
+            Err("line 4 name: expected text, found a NUL byte".to_string()),
+        ];
+        assert_eq!(
+            read(None),
+            [
+                vec![Ok("line 2 id=1 name=ann".to_string())],
+                bad.to_vec(),
+                vec![Ok("line 5 id=4".to_string())]
+            ]
+            .concat()
+        );
+        assert_eq!(
+            read(Some(&["id"])),
+            [
+                vec![Ok("line 2 id=1".to_string())],
+                bad.to_vec(),
+                vec![Ok("line 5 id=4".to_string())]
+            ]
+            .concat()
+        );
     }
 }
