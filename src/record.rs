@@ -379,6 +379,29 @@ impl<T: TableType> From<RowOf<T>> for Row {
     }
 }
 
+/// The location of element `i` of an array at `prefix`: `prefix[i]`. Made for every
+/// record read, so without the formatting machinery.
+pub fn element_at(prefix: &str, i: usize) -> String {
+    let mut n = itoa::Buffer::new();
+    let n = n.format(i);
+    let mut at = String::with_capacity(prefix.len() + n.len() + 2);
+    at.push_str(prefix);
+    at.push('[');
+    at.push_str(n);
+    at.push(']');
+    at
+}
+
+/// The location of a row of a text file: `line N`.
+pub fn line_at(n: u64) -> String {
+    let mut buf = itoa::Buffer::new();
+    let n = buf.format(n);
+    let mut at = String::with_capacity(5 + n.len());
+    at.push_str("line ");
+    at.push_str(n);
+    at
+}
+
 /// One input record turned into canonical rows.
 #[derive(Debug, Clone)]
 pub struct Record {

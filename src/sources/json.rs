@@ -524,7 +524,7 @@ fn elements<'de, A: SeqAccess<'de>>(
 ) -> Result<(), A::Error> {
     let mut i = 0usize;
     loop {
-        let path = format!("{prefix}[{i}]");
+        let path = crate::record::element_at(prefix, i);
         state.borrow_mut().path = path.clone();
         match seq.next_element::<Value>()? {
             Some(v) => {

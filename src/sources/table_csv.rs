@@ -386,7 +386,7 @@ fn cells<T>(
     mapped: &[Option<Mapped>],
     row: &RowOf<T>,
 ) -> RowResult<T> {
-    let location = format!("line {line}");
+    let location = crate::record::line_at(line);
     let raw = || {
         rec.iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())

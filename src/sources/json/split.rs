@@ -80,7 +80,7 @@ impl Batch {
             .map(|(i, (start, &end))| {
                 let path = match self.docs.get(i) {
                     Some(&doc) => doc_root(doc),
-                    None => format!("{}[{}]", self.prefix, self.first + i),
+                    None => crate::record::element_at(&self.prefix, self.first + i),
                 };
                 (path, &self.bytes[start..end])
             })
@@ -193,7 +193,7 @@ impl<'k, R: Read> Split<'k, R> {
         if self.doc_is_record {
             return self.root.clone();
         }
-        format!("{}[{}]", self.array.0, self.array.1)
+        crate::record::element_at(&self.array.0, self.array.1)
     }
 
     /// Whether the object starting at the position has an `id` member within the first

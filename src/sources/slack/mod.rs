@@ -13,7 +13,7 @@ use super::json::{self, Get};
 use super::{Context, Fault, FileError, Input, Source};
 use crate::record::{Item, Problem, Record, Reject, Rejection, Row, Value};
 use crate::schema::{cell, tables};
-use compact_str::format_compact;
+use compact_str::CompactStringExt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -212,7 +212,7 @@ impl Reader<'_> {
         let channel_id = self.channels.get(&d.channel).unwrap_or(&d.channel);
         let mut items = Vec::new();
         let result = json::slice_elements(bytes, MessageSeed, &mut |i, m| {
-            let location = format!("{}[{i}]", d.member);
+            let location = crate::record::element_at(&d.member, i);
             items.push(self.message(location, &d.channel, channel_id, &m));
         });
         match &result {
@@ -231,7 +231,7 @@ impl Reader<'_> {
             // Read on past the element that stopped the parser, each one on its own: a
             // bad message is one reject, and the day's other messages are read.
             let cut = json::elements_from(bytes, e.elements, &mut |i, element| {
-                let location = format!("{}[{i}]", d.member);
+                let location = crate::record::element_at(&d.member, i);
                 let mut de = serde_json::Deserializer::from_slice(element);
                 let read = MessageSeed
                     .deserialize(&mut de)
@@ -289,18 +289,18 @@ impl Reader<'_> {
         let row = Row::of(tables::Messages)
             .with(
                 cell::MESSAGE_ID,
-                Value::text(format_compact!("{SOURCE}:{channel_id}:{ts}")),
+                Value::text([SOURCE, channel_id, ts].join_compact(":")),
             )
             .with(cell::CHANNEL_ID, Value::text(channel_id))
             .with(cell::CHANNEL_NAME, Value::text(channel))
             .with(cell::AT, Value::Ts(at))
             .with(
                 cell::PERSON_ID,
-                Value::opt_text(user.map(|u| format_compact!("{SOURCE}:{u}"))),
+                Value::opt_text(user.map(|u| [SOURCE, u].join_compact(":"))),
             )
             .with(
                 cell::THREAD_ID,
-                Value::opt_text(thread.map(|t| format_compact!("{SOURCE}:{channel_id}:{t}"))),
+                Value::opt_text(thread.map(|t| [SOURCE, channel_id, t].join_compact(":"))),
             )
             .with(cell::IS_BOT, Value::Bool(is_bot))
             .with(cell::SUBTYPE, Value::opt_text(subtype))
@@ -322,8 +322,13 @@ impl Reader<'_> {
 fn slack_ts(ts: &str) -> Option<i64> {
     let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
     let secs: i64 = secs.parse().ok()?;
-    let digits: String = frac.chars().take(6).collect();
-    let micros: i64 = format!("{digits:0<6}").parse().ok()?;
+    // The first six characters of the fraction, as if padded with zeros to six.
+    let cut = frac.char_indices().nth(6).map_or(frac.len(), |(i, _)| i);
+    let digits = &frac[..cut];
+    let micros: i64 = match digits {
+        "" | "+" | "-" => 0,
+        _ => digits.parse::<i64>().ok()? * 10i64.pow(6 - digits.chars().count() as u32),
+    };
     let t = secs.checked_mul(1_000_000)?.checked_add(micros)?;
     (t > 0).then_some(t)
 }
@@ -360,6 +365,19 @@ mod tests {
         assert_eq!(slack_ts("1736478630.905399"), Some(1_736_478_630_905_399));
         assert_eq!(slack_ts("1434000000.1"), Some(1_434_000_000_100_000));
         assert_eq!(slack_ts("yesterday"), None);
+        assert_eq!(slack_ts("1434000000"), Some(1_434_000_000_000_000));
+        assert_eq!(slack_ts("1434000000."), Some(1_434_000_000_000_000));
+        // Digits past the sixth are dropped, not rounded.
+        assert_eq!(slack_ts("1434000000.1234567"), Some(1_434_000_000_123_456));
+        // What a padded fraction reads as: a sign alone is zero, a signed fraction
+        // counts, anything else is no timestamp.
+        assert_eq!(slack_ts("1434000000.+"), Some(1_434_000_000_000_000));
+        assert_eq!(slack_ts("1434000000.+12"), Some(1_434_000_000_012_000));
+        assert_eq!(slack_ts("1434000000.-12"), Some(1_433_999_999_988_000));
+        assert_eq!(slack_ts("1434000000.1e"), None);
+        assert_eq!(slack_ts("1434000000.é"), None);
+        assert_eq!(slack_ts("-5.0"), None);
+        assert_eq!(slack_ts("99999999999999.0"), None);
     }
 
     fn day(content: &[u8]) -> Vec<Item> {
