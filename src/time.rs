@@ -168,6 +168,23 @@ const LOCAL_DATES: &[&str] = &[
 static LOCAL_TIMES: LazyLock<[Vec<Item<'static>>; 4]> =
     LazyLock::new(|| ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p"].map(items));
 
+/// A locale value's date part and time of day (empty when it has none), trimmed.
+fn split_local(raw: &str) -> (&str, &str) {
+    let raw = raw.trim();
+    let (d, t) = raw.split_once(char::is_whitespace).unwrap_or((raw, ""));
+    (d, t.trim())
+}
+
+/// The time of day after a locale date, in any of [`LOCAL_TIMES`]; midnight for none.
+fn time_of_day(t: &str) -> Option<chrono::NaiveTime> {
+    if t.is_empty() {
+        return chrono::NaiveTime::from_hms_opt(0, 0, 0);
+    }
+    LOCAL_TIMES
+        .iter()
+        .find_map(|items| read(t, items)?.to_naive_time().ok())
+}
+
 /// How one file writes its dates: ISO 8601, or a locale layout given by its date part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DateLayout {
@@ -220,21 +237,36 @@ impl DateLayout {
         for v in values {
             *distinct.entry(v).or_default() += 1;
         }
-        let count = |reads: &dyn Fn(&str) -> bool| -> usize {
-            distinct
-                .iter()
-                .filter(|(v, _)| reads(v))
-                .map(|(_, n)| n)
-                .sum()
-        };
-        let reads = |layout: &DateLayout| count(&|v| layout.naive(v).is_some());
-        let iso = count(&parse_naive_or_offset);
+        // Up to 100,000 values tried as ISO 8601 in several layouts: on every core.
+        let iso: usize = distinct
+            .iter()
+            .collect::<Vec<_>>()
+            .par_iter()
+            .filter(|(v, _)| parse_naive_or_offset(v))
+            .map(|(_, n)| **n)
+            .sum();
         if iso == values.len() {
             return Ok(DateLayout::Iso);
         }
-        // Thirteen layouts tried on up to 100,000 values: on every core.
+        // The local layouts differ only in how they read the date part: each distinct date
+        // part (of values whose time of day reads) is read once per layout, counted as
+        // often as it occurs. A file of 100,000 timestamps has a few hundred days.
+        let mut times: std::collections::HashMap<&str, bool> = Default::default();
+        let mut days: std::collections::HashMap<&str, usize> = Default::default();
+        for (v, n) in &distinct {
+            let (d, t) = split_local(v);
+            if *times.entry(t).or_insert_with(|| time_of_day(t).is_some()) {
+                *days.entry(d).or_default() += n;
+            }
+        }
+        let reads = |layout: &DateLayout| -> usize {
+            days.iter()
+                .filter(|(d, _)| layout.date(d).is_some())
+                .map(|(_, n)| n)
+                .sum()
+        };
         let counts: Vec<(usize, DateLayout)> = LOCAL_DATES
-            .par_iter()
+            .iter()
             .map(|d| DateLayout::Local((*d).into()))
             .map(|l| (reads(&l), l))
             .collect();
@@ -257,10 +289,10 @@ impl DateLayout {
             .collect();
         // Layouts that read every value the same way are one layout; a value read as two
         // different instants makes the file ambiguous.
+        // (The time of day reads alike in every layout: the date parts tell.)
         if let Some(other) = top.iter().skip(1).find(|l| {
-            distinct
-                .keys()
-                .any(|v| top[0].naive(v).is_some() && top[0].naive(v) != l.naive(v))
+            days.keys()
+                .any(|d| top[0].date(d).is_some() && top[0].date(d) != l.date(d))
         }) {
             let example = values
                 .iter()
@@ -287,23 +319,19 @@ impl DateLayout {
 
     /// The wall-clock time a locale value gives (a date alone is midnight).
     fn naive(&self, raw: &str) -> Option<NaiveDateTime> {
+        let (d, t) = split_local(raw);
+        Some(self.date(d)?.and_time(time_of_day(t)?))
+    }
+
+    /// The date a locale value's date part gives in this layout, in a plausible year.
+    fn date(&self, d: &str) -> Option<NaiveDate> {
         let DateLayout::Local(layout) = self else {
             return None;
         };
-        let raw = raw.trim();
-        let (d, t) = raw.split_once(char::is_whitespace).unwrap_or((raw, ""));
         let date = read(d, &layout.items)?.to_naive_date().ok()?;
-        if !PLAUSIBLE_YEARS.contains(&chrono::Datelike::year(&date)) {
-            return None;
-        }
-        let t = t.trim();
-        if t.is_empty() {
-            return date.and_hms_opt(0, 0, 0);
-        }
-        LOCAL_TIMES
-            .iter()
-            .find_map(|items| read(t, items)?.to_naive_time().ok())
-            .map(|time| date.and_time(time))
+        PLAUSIBLE_YEARS
+            .contains(&chrono::Datelike::year(&date))
+            .then_some(date)
     }
 
     /// Reads one value: the file's layout, else ISO 8601 (a due date written `2025-06-21`
@@ -476,6 +504,95 @@ mod tests {
             DateLayout::detect(&["2025-06-21T10:00:00+02:00", "2025-06-22"], None).unwrap(),
             DateLayout::Iso
         );
+    }
+
+    /// Detection as it was first written: every distinct value read whole in every
+    /// layout. Reading each distinct date part once per layout must choose the same.
+    fn detect_value_by_value(values: &[&str]) -> Result<DateLayout, String> {
+        let reads = |l: &DateLayout| values.iter().filter(|v| l.naive(v).is_some()).count();
+        let iso = values.iter().filter(|v| parse_naive_or_offset(v)).count();
+        if iso == values.len() {
+            return Ok(DateLayout::Iso);
+        }
+        let counts: Vec<(usize, DateLayout)> = LOCAL_DATES
+            .iter()
+            .map(|d| DateLayout::Local((*d).into()))
+            .map(|l| (reads(&l), l))
+            .collect();
+        let best = counts.iter().map(|(n, _)| *n).max().unwrap_or(0);
+        if best <= iso && iso > 0 {
+            return Ok(DateLayout::Iso);
+        }
+        if best == 0 {
+            return Err("no layout".into());
+        }
+        let top: Vec<&DateLayout> = counts
+            .iter()
+            .filter(|(n, _)| *n == best)
+            .map(|(_, l)| l)
+            .collect();
+        match top.iter().skip(1).find(|l| {
+            values
+                .iter()
+                .any(|v| top[0].naive(v).is_some() && top[0].naive(v) != l.naive(v))
+        }) {
+            Some(other) => Err(format!("{} or {}", top[0].describe(), other.describe())),
+            None => Ok(top[0].clone()),
+        }
+    }
+
+    #[test]
+    fn detection_by_date_parts_chooses_as_value_by_value() {
+        // Days, months, years and times drawn from a fixed sequence: unambiguous and
+        // ambiguous days, times that do not read, two-digit years, dates alone, ISO
+        // values among local ones, and text.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let months = ["Jan", "Feb", "Mar", "Jul", "Aug", "Dec"];
+        let times = [
+            "10:44 AM",
+            "4:05 PM",
+            "16:14",
+            "09:47",
+            "23:59:59",
+            "",
+            "25:99",
+            "noon",
+            "4:05:06 PM",
+        ];
+        for round in 0..300 {
+            let size = 1 + next(40) as usize;
+            let style = next(7);
+            let values: Vec<String> = (0..size)
+                .map(|_| {
+                    let (d, m, y) = (
+                        1 + next(if round % 3 == 0 { 12 } else { 28 }),
+                        1 + next(12),
+                        2019 + next(8),
+                    );
+                    let t = times[next(times.len() as u64) as usize];
+                    let date = match (style + next(4) / 3) % 7 {
+                        0 => format!("{d}/{}/{}", months[next(6) as usize], y % 100),
+                        1 => format!("{m}/{d}/{y}"),
+                        2 => format!("{d:02}/{m:02}/{y}"),
+                        3 => format!("{d:02}-{m:02}-{y}"),
+                        4 => format!("{d}.{m}.{}", y % 100),
+                        5 => format!("{y}-{m:02}-{d:02}T10:00:00Z"),
+                        _ => ["next tuesday", "1/2", "2025/13/40"][next(3) as usize].to_string(),
+                    };
+                    format!("{date} {t}")
+                })
+                .collect();
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            let now = DateLayout::detect(&refs, None).map_err(|_| ());
+            let before = detect_value_by_value(&refs).map_err(|_| ());
+            assert_eq!(now, before, "{refs:?}");
+        }
     }
 
     #[test]
