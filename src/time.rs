@@ -259,12 +259,36 @@ impl DateLayout {
                 *days.entry(d).or_default() += n;
             }
         }
-        let reads = |layout: &DateLayout| -> usize {
-            days.iter()
-                .filter(|(d, _)| layout.date(d).is_some())
-                .map(|(_, n)| n)
-                .sum()
-        };
+        Self::choose(
+            values,
+            iso,
+            |layout| {
+                days.iter()
+                    .filter(|(d, _)| layout.date(d).is_some())
+                    .map(|(_, n)| n)
+                    .sum()
+            },
+            // The time of day reads alike in every layout: the date parts tell.
+            |a, b| {
+                days.keys()
+                    .any(|d| a.date(d).is_some() && a.date(d) != b.date(d))
+            },
+        )
+    }
+
+    /// The choice, given how many of `values` read as ISO 8601 and how many in each local
+    /// layout (`reads`): ISO when at least as many read so as in any local layout; else
+    /// the local layout that reads the most, unless another that reads as many reads
+    /// some value as a different instant (`differ`), which makes the file ambiguous.
+    fn choose(
+        values: &[&str],
+        iso: usize,
+        reads: impl Fn(&DateLayout) -> usize,
+        differ: impl Fn(&DateLayout, &DateLayout) -> bool,
+    ) -> Result<DateLayout, String> {
+        if iso == values.len() {
+            return Ok(DateLayout::Iso);
+        }
         let counts: Vec<(usize, DateLayout)> = LOCAL_DATES
             .iter()
             .map(|d| DateLayout::Local((*d).into()))
@@ -289,11 +313,7 @@ impl DateLayout {
             .collect();
         // Layouts that read every value the same way are one layout; a value read as two
         // different instants makes the file ambiguous.
-        // (The time of day reads alike in every layout: the date parts tell.)
-        if let Some(other) = top.iter().skip(1).find(|l| {
-            days.keys()
-                .any(|d| top[0].date(d).is_some() && top[0].date(d) != l.date(d))
-        }) {
+        if let Some(other) = top.iter().skip(1).find(|l| differ(top[0], l)) {
             let example = values
                 .iter()
                 .find(|v| top[0].naive(v) != other.naive(v))
@@ -506,39 +526,20 @@ mod tests {
         );
     }
 
-    /// Detection as it was first written: every distinct value read whole in every
-    /// layout. Reading each distinct date part once per layout must choose the same.
+    /// Detection's counts as first written: every value read whole in every layout.
+    /// Reading each distinct date part once per layout must lead to the same choice.
     fn detect_value_by_value(values: &[&str]) -> Result<DateLayout, String> {
-        let reads = |l: &DateLayout| values.iter().filter(|v| l.naive(v).is_some()).count();
         let iso = values.iter().filter(|v| parse_naive_or_offset(v)).count();
-        if iso == values.len() {
-            return Ok(DateLayout::Iso);
-        }
-        let counts: Vec<(usize, DateLayout)> = LOCAL_DATES
-            .iter()
-            .map(|d| DateLayout::Local((*d).into()))
-            .map(|l| (reads(&l), l))
-            .collect();
-        let best = counts.iter().map(|(n, _)| *n).max().unwrap_or(0);
-        if best <= iso && iso > 0 {
-            return Ok(DateLayout::Iso);
-        }
-        if best == 0 {
-            return Err("no layout".into());
-        }
-        let top: Vec<&DateLayout> = counts
-            .iter()
-            .filter(|(n, _)| *n == best)
-            .map(|(_, l)| l)
-            .collect();
-        match top.iter().skip(1).find(|l| {
-            values
-                .iter()
-                .any(|v| top[0].naive(v).is_some() && top[0].naive(v) != l.naive(v))
-        }) {
-            Some(other) => Err(format!("{} or {}", top[0].describe(), other.describe())),
-            None => Ok(top[0].clone()),
-        }
+        DateLayout::choose(
+            values,
+            iso,
+            |l| values.iter().filter(|v| l.naive(v).is_some()).count(),
+            |a, b| {
+                values
+                    .iter()
+                    .any(|v| a.naive(v).is_some() && a.naive(v) != b.naive(v))
+            },
+        )
     }
 
     #[test]
@@ -589,8 +590,8 @@ mod tests {
                 })
                 .collect();
             let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-            let now = DateLayout::detect(&refs, None).map_err(|_| ());
-            let before = detect_value_by_value(&refs).map_err(|_| ());
+            let now = DateLayout::detect(&refs, None);
+            let before = detect_value_by_value(&refs);
             assert_eq!(now, before, "{refs:?}");
         }
     }
