@@ -158,7 +158,9 @@ pub fn run(
         table: opts.table,
     };
     let started = chrono::Utc::now().timestamp_micros();
-    let total: u64 = inputs.iter().map(|(p, _)| size_of(p)).sum();
+    // Each input's size, asked once: the total sizes the progress bar, each its step.
+    let sizes: Vec<u64> = inputs.iter().map(|(p, _)| size_of(p)).collect();
+    let total: u64 = sizes.iter().sum();
     let bar = (opts.progress && total > PROGRESS_BYTES).then(|| progress_bar(total));
 
     // Two stages: threads detect, hash and parse the files, a few at once
@@ -191,7 +193,7 @@ pub fn run(
                 }
                 finish(&mut fr, &mut file_rejects, result);
                 if let Some(bar) = &bar {
-                    bar.inc(size_of(&inputs[report.files.len()].0));
+                    bar.inc(sizes[report.files.len()]);
                 }
                 report
                     .rejects

@@ -55,7 +55,7 @@ impl Source for Mattermost {
         let reader = std::io::BufReader::new(std::fs::File::open(&input.path)?);
         for (n, line) in reader.split(b'\n').enumerate() {
             let line = line?;
-            let location = format!("line {}", n + 1);
+            let location = crate::record::line_at(n as u64 + 1);
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_start_matches('\u{feff}').trim();
             if text.is_empty() {

@@ -285,6 +285,7 @@ pub fn read_rows<T: Send>(
         .collect::<Result<_, _>>()
         .map_err(|_| FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8"))?;
     let (mapped, warnings) = map_header(&header)?;
+    assert_eq!(mapped.len(), header.len(), "a header maps column by column");
     let mapped: Vec<Option<Mapped>> = mapped
         .into_iter()
         .map(|f| {
@@ -310,7 +311,7 @@ pub fn read_rows<T: Send>(
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
                     RowRead::Bad(Reject::new(
-                        format!("line {line}"),
+                        crate::record::line_at(line),
                         Rejection::syntax(format!("unreadable CSV: {e}")),
                         "",
                     ))
@@ -319,7 +320,7 @@ pub fn read_rows<T: Send>(
                     let line = rec.position().map_or(0, |p| p.line());
                     match cut.borrow_mut().remove(&line) {
                         Some(size) => RowRead::Bad(Reject::new(
-                            format!("line {line}"),
+                            crate::record::line_at(line),
                             Rejection::too_large(format!(
                                 "the row has {size} bytes, more than the {} MiB one record \
                                  may have ([limits] max_record_mib); it is skipped without \
@@ -352,7 +353,7 @@ pub fn read_rows<T: Send>(
             .into_iter()
             .map(|read| match read {
                 RowRead::Bad(reject) => Err(reject),
-                RowRead::Row(line, rec) => cells(line, &rec, &header, &mapped, row),
+                RowRead::Row(line, rec) => cells(line, &rec, &mapped, row),
             })
             .collect()
     };
@@ -382,7 +383,6 @@ struct Mapped {
 fn cells<T>(
     line: u64,
     rec: &csv::ByteRecord,
-    header: &[String],
     mapped: &[Option<Mapped>],
     row: &RowOf<T>,
 ) -> RowResult<T> {
@@ -393,10 +393,11 @@ fn cells<T>(
             .collect::<Vec<_>>()
             .join(",")
     };
-    if rec.len() != header.len() {
+    // The mapping has a column for each of the header's.
+    if rec.len() != mapped.len() {
         let reason = Rejection::syntax(format!(
             "expected {} fields as in the header, found {}",
-            header.len(),
+            mapped.len(),
             rec.len()
         ));
         return Err(Reject::new(location, reason, &raw()));

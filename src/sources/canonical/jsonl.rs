@@ -15,11 +15,11 @@ pub(super) fn read_jsonl(
     let max = crate::sources::json::max_record();
     let mut reader = reader;
     let mut line = Vec::new();
-    for n in 0.. {
+    for n in 0u64.. {
         let Some(size) = read_line_capped(&mut reader, &mut line, max)? else {
             break;
         };
-        let location = format!("line {}", n + 1);
+        let location = crate::record::line_at(n + 1);
         let (text, object) = match line_object(&line, size, max) {
             Ok(None) => continue,
             Ok(Some(read)) => read,
