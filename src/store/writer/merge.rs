@@ -146,6 +146,10 @@ impl Cursor {
     }
 }
 
+/// Rows taken one after the other from one batch at least this many times are sliced
+/// out of it rather than gathered row by row.
+const LONG_STRETCH: usize = 64;
+
 /// Rows taken in key order, gathered from the cursors' batches into row groups.
 pub(crate) struct Merged {
     pub(crate) table: Table,
@@ -162,26 +166,28 @@ impl Merged {
         writer: &mut polars::io::parquet::write::BatchedWriter<&mut Out>,
         last: bool,
     ) -> Result<()> {
-        if !self.taken.is_empty() {
-            // The batches rows were taken from, one after the other, and where each begins.
-            let mut all = DataFrame::empty_with_schema(&self.table.schema());
-            let mut offsets = vec![0usize; cursors.len()];
-            let mut used: Vec<usize> = self.taken.iter().map(|(c, _)| *c).collect();
-            used.sort_unstable();
-            used.dedup();
-            for &c in &used {
-                offsets[c] = all.height();
-                all.vstack_mut(cursors[c].batch.as_ref().expect("a batch is loaded"))?;
+        // Rows come in stretches of one batch when parts follow one another in key order
+        // (a chat export comes channel by channel): a long stretch is sliced out of its
+        // batch, the other rows are gathered by index.
+        let mut stretches: Vec<(usize, usize, usize)> = Vec::new();
+        for (c, r) in self.taken.drain(..) {
+            match stretches.last_mut() {
+                Some((sc, first, len)) if *sc == c && *first + *len == r => *len += 1,
+                _ => stretches.push((c, r, 1)),
             }
-            let idx: Vec<polars::prelude::IdxSize> = self
-                .taken
-                .drain(..)
-                .map(|(c, r)| (offsets[c] + r) as polars::prelude::IdxSize)
-                .collect();
-            let rows = all.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))?;
-            self.pending_rows += rows.height();
-            self.pending.push(rows);
         }
+        let mut scattered = Vec::new();
+        for (c, first, len) in stretches {
+            if len < LONG_STRETCH {
+                scattered.extend((first..first + len).map(|r| (c, r)));
+                continue;
+            }
+            self.gather_scattered(cursors, &mut scattered)?;
+            let batch = cursors[c].batch.as_ref().expect("a batch is loaded");
+            self.pending.push(batch.slice(first as i64, len));
+            self.pending_rows += len;
+        }
+        self.gather_scattered(cursors, &mut scattered)?;
         if self.pending_rows >= ROW_GROUP || (last && self.pending_rows > 0) {
             let mut group = DataFrame::empty_with_schema(&self.table.schema());
             for p in self.pending.drain(..) {
@@ -191,6 +197,35 @@ impl Merged {
             writer.write_batch(&group)?;
             self.pending_rows = 0;
         }
+        Ok(())
+    }
+
+    /// Gathers rows by (cursor, row) from the cursors' batches, in that order.
+    fn gather_scattered(
+        &mut self,
+        cursors: &[Cursor],
+        taken: &mut Vec<(usize, usize)>,
+    ) -> Result<()> {
+        if taken.is_empty() {
+            return Ok(());
+        }
+        // The batches rows were taken from, one after the other, and where each begins.
+        let mut all = DataFrame::empty_with_schema(&self.table.schema());
+        let mut offsets = vec![0usize; cursors.len()];
+        let mut used: Vec<usize> = taken.iter().map(|(c, _)| *c).collect();
+        used.sort_unstable();
+        used.dedup();
+        for &c in &used {
+            offsets[c] = all.height();
+            all.vstack_mut(cursors[c].batch.as_ref().expect("a batch is loaded"))?;
+        }
+        let idx: Vec<polars::prelude::IdxSize> = taken
+            .drain(..)
+            .map(|(c, r)| (offsets[c] + r) as polars::prelude::IdxSize)
+            .collect();
+        let rows = all.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))?;
+        self.pending_rows += rows.height();
+        self.pending.push(rows);
         Ok(())
     }
 }
@@ -250,18 +285,38 @@ pub(crate) fn key_order(df: &DataFrame, table: Table) -> Result<IdxCa> {
 /// Rows sorted by key, as the store keeps them.
 pub(crate) fn sorted(df: DataFrame, table: Table) -> Result<DataFrame> {
     let order = key_order(&df, table)?;
+    if in_order(&order) {
+        return Ok(df);
+    }
     Ok(df.take(&order)?)
+}
+
+/// Whether an order is the rows' own (rows that came in key order, as a chat export's
+/// messages often do): nothing to gather then.
+fn in_order(order: &IdxCa) -> bool {
+    order
+        .iter()
+        .enumerate()
+        .all(|(i, p)| p == Some(i as polars::prelude::IdxSize))
 }
 
 /// Writes a table's rows in key order as Parquet; the sorted copy is made a row group
 /// at a time, never whole.
 pub(crate) fn write_sorted(df: &DataFrame, table: Table, out: &mut Out) -> Result<()> {
     let order = key_order(df, table)?;
+    let ordered = in_order(&order);
     let mut writer = ParquetWriter::new(out).batched(df.schema())?;
     let mut start = 0;
     while start < df.height() {
         let len = ROW_GROUP.min(df.height() - start);
-        writer.write_batch(&df.take(&order.slice(start as i64, len))?)?;
+        if ordered {
+            // One chunk per row group, as a gathered copy would be.
+            let mut group = df.slice(start as i64, len);
+            group.rechunk_mut();
+            writer.write_batch(&group)?;
+        } else {
+            writer.write_batch(&df.take(&order.slice(start as i64, len))?)?;
+        }
         start += len;
     }
     writer.finish()?;

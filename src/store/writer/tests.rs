@@ -1,5 +1,5 @@
 //! The writer's own tests: row and frame hashes and keys agree, sealed tables, rows set
-//! in runs, frozen chunks.
+//! in runs, frozen chunks, the merge of runs.
 
 use super::*;
 use crate::record::{Record, RowOf};
@@ -250,4 +250,53 @@ fn rows_in_frozen_chunks_behave_like_open_ones() {
     assert_eq!(w.put(m2, "h").unwrap(), Outcome::Duplicate);
     assert_eq!(w.put(message("m4", "C1"), "h").unwrap(), Outcome::Ingested);
     assert_eq!(w.rows(Table::Messages).unwrap().height(), 5);
+}
+
+/// The merge of runs slices long stretches of one run and gathers interleaved rows: the
+/// stored table is in key order either way, each row with its own cells, removed rows
+/// left out.
+#[test]
+fn runs_merge_in_key_order_in_stretches_and_interleaved() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    let lock = store.lock().unwrap();
+    let mut w = Writer::new(&store, &lock);
+    w.chunk = 50;
+    w.spill = 200;
+    w.begin_file();
+    let id = |i: usize| format!("m{i:04}");
+    // A run of the odd rows below 200 then 200..300, and one of the even rows below 200
+    // then 300..400: merged one by one, then in a stretch. Then 400..700 in order, runs
+    // that follow each other; then 700..1000 odd before even.
+    let odd = |r: std::ops::Range<usize>| r.filter(|i| i % 2 == 1);
+    let even = |r: std::ops::Range<usize>| r.filter(|i| i % 2 == 0);
+    let order = odd(0..200)
+        .chain(200..300)
+        .chain(even(0..200))
+        .chain(300..700)
+        .chain(odd(700..1000))
+        .chain(even(700..1000));
+    for i in order {
+        let channel = format!("C{}", i % 7);
+        assert_eq!(
+            w.put(message(&id(i), &channel), "f").unwrap(),
+            Outcome::Ingested
+        );
+    }
+    assert!(w.state(Table::Messages).unwrap().runs.len() >= 4);
+    w.remove(&message(&id(150), "C3")).unwrap();
+    w.remove(&message(&id(801), "C3")).unwrap();
+    assert!(w.commit().unwrap());
+    let df = store.read(Table::Messages).unwrap();
+    let kept: Vec<usize> = (0..1000).filter(|&i| i != 150 && i != 801).collect();
+    assert_eq!(
+        column(&df, col::MESSAGE_ID),
+        kept.iter().map(|&i| Some(id(i))).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        column(&df, col::CHANNEL_ID),
+        kept.iter()
+            .map(|&i| Some(format!("C{}", i % 7)))
+            .collect::<Vec<_>>()
+    );
 }
