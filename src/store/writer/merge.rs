@@ -31,6 +31,14 @@ pub(crate) fn write_run_file(path: &std::path::Path, df: &mut DataFrame) -> Resu
     write().with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The store's compression: zstd at level 1. Level 3 (zstd's default) made the large
+/// organisation's store 7% smaller (43 MB against 46) and took a fifth longer to write
+/// its 2 million messages, which the commit waits for; reading is as fast either way.
+pub(crate) fn store_compression() -> polars::io::parquet::write::ParquetCompression {
+    let level = polars_parquet::write::ZstdLevel::try_new(1).expect("1 is a zstd level");
+    polars::io::parquet::write::ParquetCompression::Zstd(Some(level))
+}
+
 /// Frames of rows, each with the position of its first row, as one frame with a
 /// position column (a run's layout).
 pub(crate) fn with_positions<'a>(
@@ -305,7 +313,9 @@ fn in_order(order: &IdxCa) -> bool {
 pub(crate) fn write_sorted(df: &DataFrame, table: Table, out: &mut Out) -> Result<()> {
     let order = key_order(df, table)?;
     let ordered = in_order(&order);
-    let mut writer = ParquetWriter::new(out).batched(df.schema())?;
+    let mut writer = ParquetWriter::new(out)
+        .with_compression(store_compression())
+        .batched(df.schema())?;
     let mut start = 0;
     while start < df.height() {
         let len = ROW_GROUP.min(df.height() - start);

@@ -700,7 +700,9 @@ impl TableState {
         let memory = sorted(with_positions(self.table, in_memory)?, self.table)?;
         cursors.push(Cursor::new(Batches::Memory(Some(memory)), false));
 
-        let mut writer = ParquetWriter::new(out).batched(&self.table.schema())?;
+        let mut writer = ParquetWriter::new(out)
+            .with_compression(store_compression())
+            .batched(&self.table.schema())?;
         let mut merged = Merged {
             table: self.table,
             taken: Vec::new(),
