@@ -101,7 +101,7 @@ pub struct Report {
     /// The keys of the rows this linking derived (links, chat participants, chat status
     /// updates), as 128-bit hashes (a million participants' keys as text would take
     /// 100 MiB): a stored one it did not derive again is stale, and removed.
-    derived: HashMap<Table, HashSet<u128>>,
+    derived: HashMap<Table, hashbrown::HashSet<u128>>,
     /// The (incident, linked) pairs of the `incident_links` rows derived so far, for
     /// choosing primaries without reading the table back.
     pairs: Vec<(String, String)>,
@@ -155,12 +155,10 @@ fn put_derived(writer: &mut Writer, report: &mut Report, row: impl Into<Row>) ->
     ) {
         report.pairs.push((a.to_string(), b.to_string()));
     }
-    report
-        .derived
-        .entry(row.table)
-        .or_default()
-        .insert(xxhash_rust::xxh3::xxh3_128(row.key().as_bytes()));
-    writer.put(row, "links")?;
+    // The writer's own key hash: the key is built once for both.
+    let key = Writer::key_of(&row);
+    report.derived.entry(row.table).or_default().insert(key);
+    writer.put_keyed(row, key, "links")?;
     Ok(())
 }
 
@@ -177,7 +175,7 @@ fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
             columns.push(by);
         }
         let mut stale = Vec::new();
-        let none = HashSet::new();
+        let none = hashbrown::HashSet::new();
         let derived = report.derived.get(&t).unwrap_or(&none);
         writer.each_part(t, &columns, &mut |stored| {
             let marks = stored.column(by)?.str()?.clone();
@@ -200,7 +198,7 @@ fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
                     }
                     key.push_str(k.get(i).unwrap_or("\u{0}"));
                 }
-                if !derived.contains(&xxhash_rust::xxh3::xxh3_128(key.as_bytes())) {
+                if !derived.contains(&Writer::key_hash(&key)) {
                     let mut row = Row::new(t);
                     for c in &columns {
                         row.set_named(c, Value::from_any(stored.column(c)?.get(i)?));

@@ -320,6 +320,23 @@ impl<'s> Writer<'s> {
         self.insert(row, key, location)
     }
 
+    /// [`Writer::put`] of a completed row whose key hash ([`Writer::key_of`]) the
+    /// caller has already.
+    pub fn put_keyed(&mut self, row: Row, key: u128, location: &str) -> Result<Outcome> {
+        debug_assert_eq!(key, row_key_hash(&row), "the row's own key hash");
+        self.insert(row, key, location)
+    }
+
+    /// The hash the writer finds a completed row by: [`Writer::key_hash`] of its key.
+    pub fn key_of(row: &Row) -> u128 {
+        row_key_hash(row)
+    }
+
+    /// The hash of a row key as [`crate::record::Row::key`] writes it.
+    pub fn key_hash(key: &str) -> u128 {
+        key_hash(key)
+    }
+
     /// Stores a row whose key hashes to `key`.
     fn insert(&mut self, row: Row, key: u128, location: &str) -> Result<Outcome> {
         let origin = (self.file_no, self.locations.push(location));
