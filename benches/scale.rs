@@ -247,7 +247,7 @@ fn main() {
     );
     match &pandas {
         Some(p) => println!(
-            "pandas / end-to-end:        {:>6.2}x   (target >= 10x; end to end {end_to_end:.2} s)",
+            "pandas / end-to-end:        {:>6.2}x   (target >= 5x, goal 10x; end to end {end_to_end:.2} s)",
             p.seconds / end_to_end
         ),
         None => println!("pandas reference skipped: python3 with pandas not found"),
