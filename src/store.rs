@@ -18,6 +18,7 @@
 
 mod writer;
 
+pub(crate) use writer::{frame_key_hashes, row_key_hash};
 pub use writer::{Applied, Outcome, TextMap, Writer};
 
 use crate::record::{Row, Value};
@@ -488,22 +489,6 @@ fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-}
-
-/// The key of every stored row, computed the way [`Row::key`] computes it.
-fn key_strings(df: &DataFrame, table: Table) -> Result<Vec<String>> {
-    let mut keys = vec![String::new(); df.height()];
-    for (n, k) in table.key().iter().enumerate() {
-        let kind = table.column(k).expect("key columns exist").kind;
-        let column = df.column(k)?.as_materialized_series();
-        for (i, key) in keys.iter_mut().enumerate() {
-            if n > 0 {
-                key.push('\u{1f}');
-            }
-            Value::from_stored(column.get(i)?, kind).key_part(key);
-        }
-    }
-    Ok(keys)
 }
 
 /// Reads rows `start..start + len` of a Parquet file (only the row groups they are in),

@@ -43,7 +43,7 @@ pub use twins::*;
 
 use crate::record::{split_list, Row, RowOf, Value};
 use crate::schema::{cell, col, tables, Table};
-use crate::store::{row_at, strings as strs, TextMap, Writer};
+use crate::store::{frame_key_hashes, row_at, row_key_hash, strings as strs, TextMap, Writer};
 use anyhow::Result;
 use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -156,7 +156,7 @@ fn put_derived(writer: &mut Writer, report: &mut Report, row: impl Into<Row>) ->
         report.pairs.push((a.to_string(), b.to_string()));
     }
     // The writer's own key hash: the key is built once for both.
-    let key = Writer::key_of(&row);
+    let key = row_key_hash(&row);
     report.derived.entry(row.table).or_default().insert(key);
     writer.put_keyed(row, key, "links")?;
     Ok(())
@@ -179,26 +179,12 @@ fn remove_stale(writer: &mut Writer, report: &Report) -> Result<()> {
         let derived = report.derived.get(&t).unwrap_or(&none);
         writer.each_part(t, &columns, &mut |stored| {
             let marks = stored.column(by)?.str()?.clone();
-            // The keys of these tables are all text: each row's key is built as
-            // `Row::key` builds it, without building the row.
-            let keys = t
-                .key()
-                .iter()
-                .map(|k| Ok(stored.column(k)?.str()?.clone()))
-                .collect::<Result<Vec<_>>>()?;
-            let mut key = String::new();
-            for i in 0..stored.height() {
+            let keys = frame_key_hashes(&stored, t)?;
+            for (i, key) in keys.iter().enumerate() {
                 if !marks.get(i).is_some_and(|m| values.contains(&m)) {
                     continue;
                 }
-                key.clear();
-                for (n, k) in keys.iter().enumerate() {
-                    if n > 0 {
-                        key.push('\u{1f}');
-                    }
-                    key.push_str(k.get(i).unwrap_or("\u{0}"));
-                }
-                if !derived.contains(&Writer::key_hash(&key)) {
+                if !derived.contains(key) {
                     let mut row = Row::new(t);
                     for c in &columns {
                         row.set_named(c, Value::from_any(stored.column(c)?.get(i)?));

@@ -20,6 +20,46 @@ pub(crate) fn row_key_hash(row: &Row) -> u128 {
     key_hash(&row.key())
 }
 
+/// The key hash of every row of a frame with the table's key columns: [`key_hash`] of
+/// the key [`Row::key`] would build, text cells read in place.
+pub(crate) fn frame_key_hashes(df: &DataFrame, table: Table) -> Result<Vec<u128>> {
+    enum Cells<'a> {
+        Text(&'a StringChunked),
+        Other(&'a polars::prelude::Series, Kind),
+    }
+    let columns = table
+        .key()
+        .iter()
+        .map(|k| {
+            let kind = table.column(k).expect("key columns exist").kind;
+            let series = df.column(k)?.as_materialized_series();
+            Ok(match kind {
+                Kind::Str => Cells::Text(series.str()?),
+                _ => Cells::Other(series, kind),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut key = String::new();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        key.clear();
+        for (n, cells) in columns.iter().enumerate() {
+            if n > 0 {
+                key.push('\u{1f}');
+            }
+            match cells {
+                Cells::Text(c) => match c.get(i) {
+                    Some(s) => key.push_str(s),
+                    None => Value::Null.key_part(&mut key),
+                },
+                Cells::Other(c, kind) => Value::from_stored(c.get(i)?, *kind).key_part(&mut key),
+            }
+        }
+        out.push(key_hash(&key));
+    }
+    Ok(out)
+}
+
 /// Content hashes: each cell hashed, folded in column order. Rows of values and rows of
 /// frames hash alike (a list as its stored `;`-joined text).
 pub(crate) mod content {

@@ -15,8 +15,8 @@
 //! ingest needs does not grow with the size of the export.
 
 use super::{
-    crash_point, key_strings, pause, read_slice, row_at, rows_to_frame, sync_dir, with_schema,
-    Lock, Store, JOURNAL, TMP_MARK,
+    crash_point, pause, read_slice, row_at, rows_to_frame, sync_dir, with_schema, Lock, Store,
+    JOURNAL, TMP_MARK,
 };
 use crate::record::{Problem, Record, Rejection, Row, Value};
 use crate::schema::{tables, Kind, Table};
@@ -36,6 +36,7 @@ mod state;
 mod textmap;
 
 use hashing::*;
+pub(crate) use hashing::{frame_key_hashes, row_key_hash};
 use merge::*;
 use state::*;
 pub use textmap::TextMap;
@@ -320,21 +321,11 @@ impl<'s> Writer<'s> {
         self.insert(row, key, location)
     }
 
-    /// [`Writer::put`] of a completed row whose key hash ([`Writer::key_of`]) the
-    /// caller has already.
+    /// [`Writer::put`] of a completed row whose key hash (`row_key_hash`) the caller
+    /// has already.
     pub fn put_keyed(&mut self, row: Row, key: u128, location: &str) -> Result<Outcome> {
         debug_assert_eq!(key, row_key_hash(&row), "the row's own key hash");
         self.insert(row, key, location)
-    }
-
-    /// The hash the writer finds a completed row by: [`Writer::key_hash`] of its key.
-    pub fn key_of(row: &Row) -> u128 {
-        row_key_hash(row)
-    }
-
-    /// The hash of a row key as [`crate::record::Row::key`] writes it.
-    pub fn key_hash(key: &str) -> u128 {
-        key_hash(key)
     }
 
     /// Stores a row whose key hashes to `key`.

@@ -250,9 +250,9 @@ impl TableState {
     pub(crate) fn index_stored(&mut self, df: &DataFrame) -> Result<()> {
         self.contents.extend(frame_hashes(self.table, df)?);
         self.versions.extend(frame_versions(self.table, df)?);
-        for key in key_strings(df, self.table)? {
+        for key in frame_key_hashes(df, self.table)? {
             let pos = self.keys.len() as u32;
-            self.add_key(key_hash(&key), pos);
+            self.add_key(key, pos);
         }
         self.stored += df.height();
         while self.dead.len() < self.stored {
