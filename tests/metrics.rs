@@ -502,3 +502,47 @@ fn the_demo_s_alerts_flap_more_in_the_third_quarter() {
         );
     }
 }
+
+#[test]
+fn a_stint_of_last_month_s_incident_that_runs_past_midnight_counts_this_month() {
+    // Ana (no zone known: UTC) works the June incident until 23:50 on 30 June; a stint
+    // lasts at least 15 minutes, so it runs to 00:05 on 1 July, into the night of July's
+    // period. She is at work again at 09:00 on the July incident, under 12 hours later:
+    // July has one night with activity, and it went without rest. Workload skips the
+    // stints that end before a period: this one ends after July begins (its last
+    // activity does not), so it stays.
+    let w = Workdir::new();
+    let dir = w.path().join("boundary");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("incidents.csv"),
+        "incident_id,title,severity,started_at,resolved_at\n\
+         acme:1,Queue stuck,SEV2,2026-06-30T23:30:00Z,2026-06-30T23:55:00Z\n\
+         acme:2,Login errors,SEV2,2026-07-01T09:00:00Z,2026-07-01T09:30:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("participants.csv"),
+        "incident_id,person_id,role,first_active_at,last_active_at,source\n\
+         acme:1,ana@x.example,responder,2026-06-30T23:40:00Z,2026-06-30T23:50:00Z,canonical\n\
+         acme:2,ana@x.example,responder,2026-07-01T09:00:00Z,2026-07-01T09:30:00Z,canonical\n",
+    )
+    .unwrap();
+    w.ingest(&[&dir]);
+    let m = w.metrics_json(&["--period", "2026-07"]);
+    let r = &m["recovery"];
+    assert_eq!(
+        (&r["nights_with_activity"], &r["nights_without_rest"]),
+        (&1.into(), &1.into()),
+        "{r}"
+    );
+    // June, judged as of its end: the same night's minutes before midnight, and no work
+    // known after them yet.
+    let m = w.metrics_json(&["--period", "2026-06"]);
+    let r = &m["recovery"];
+    assert_eq!(
+        (&r["nights_with_activity"], &r["nights_without_rest"]),
+        (&1.into(), &0.into()),
+        "{r}"
+    );
+}

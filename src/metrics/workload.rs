@@ -452,10 +452,17 @@ pub fn compute(ctx: &Ctx) -> Computed {
         if by_as_of == 0 {
             continue;
         }
+        let current = ctx.in_current.contains(incident.as_str());
+        // Rest counts minutes from the period's start: stints that end before it change
+        // nothing there (they neither reach it nor join two spans that do), and most
+        // pairs of a long history are such.
+        if !current && all[by_as_of - 1] + tail < ctx.period.from {
+            continue;
+        }
         times.clear();
         times.extend_from_slice(&all[..by_as_of]);
         let spans = stints(&mut times, gap, tail);
-        if ctx.in_current.contains(incident.as_str()) {
+        if current {
             let (clock, known) = clock_of(person);
             if !known {
                 zoneless.insert(person.as_str());
