@@ -233,7 +233,7 @@ impl DateLayout {
         }
         // Each distinct value is read once, counted as often as it occurs (a file's dates
         // repeat: an event log writes a record's opening time in every row of it).
-        let mut distinct: std::collections::HashMap<&str, usize> = Default::default();
+        let mut distinct: hashbrown::HashMap<&str, usize> = Default::default();
         for v in values {
             *distinct.entry(v).or_default() += 1;
         }
@@ -251,8 +251,8 @@ impl DateLayout {
         // The local layouts differ only in how they read the date part: each distinct date
         // part (of values whose time of day reads) is read once per layout, counted as
         // often as it occurs. A file of 100,000 timestamps has a few hundred days.
-        let mut times: std::collections::HashMap<&str, bool> = Default::default();
-        let mut days: std::collections::HashMap<&str, usize> = Default::default();
+        let mut times: hashbrown::HashMap<&str, bool> = Default::default();
+        let mut days: hashbrown::HashMap<&str, usize> = Default::default();
         for (v, n) in &distinct {
             let (d, t) = split_local(v);
             if *times.entry(t).or_insert_with(|| time_of_day(t).is_some()) {
