@@ -316,18 +316,37 @@ impl Baseline {
 /// The [`Baseline`] of a context made for the previous period (a report also draws
 /// that period's curves from it).
 pub fn baseline_in(ctx: &Ctx) -> Baseline {
-    let load = workload::compute(ctx);
+    // On both cores, as in `compute_in`: workload beside the rest.
+    let (load, (responders, (time_to_retro, declaration, action_items, comms, themes, changes))) =
+        rayon::join(
+            || workload::compute(ctx),
+            || {
+                rayon::join(
+                    || responders::compute(ctx),
+                    || {
+                        (
+                            retro::compute(ctx),
+                            declaration::compute(ctx),
+                            action_items::compute(ctx),
+                            comms::compute(ctx),
+                            themes::compute(ctx),
+                            changes::compute(ctx),
+                        )
+                    },
+                )
+            },
+        );
     Baseline {
         workload: load.workload,
         recovery: load.recovery,
         incidents: ctx.current.len(),
-        time_to_retro: retro::compute(ctx),
-        declaration: declaration::compute(ctx),
-        responders: responders::compute(ctx),
-        action_items: action_items::compute(ctx),
-        comms: comms::compute(ctx),
-        themes: themes::compute(ctx),
-        changes: changes::compute(ctx),
+        time_to_retro,
+        declaration,
+        responders,
+        action_items,
+        comms,
+        themes,
+        changes,
     }
 }
 
