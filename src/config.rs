@@ -58,6 +58,18 @@ impl ChatConfig {
     pub fn is_status_update(&self, text: &str) -> bool {
         let text = text.trim_start();
         self.status_update_prefixes.iter().any(|p| {
+            // ASCII marker and ASCII text (nearly every message): bytes compared case
+            // aside, which is what lowering both gives there; a message of millions
+            // spent a twentieth of its parsing lowering character by character.
+            if p.is_ascii() {
+                match text.as_bytes().get(..p.len()) {
+                    Some(head) if head.is_ascii() => {
+                        return head.eq_ignore_ascii_case(p.as_bytes())
+                    }
+                    None if text.is_ascii() => return false,
+                    _ => {}
+                }
+            }
             let mut t = text.chars().flat_map(char::to_lowercase);
             p.chars()
                 .flat_map(char::to_lowercase)
@@ -724,6 +736,28 @@ mod tests {
         assert_eq!(c.tickets.wont_do_resolutions, d.tickets.wont_do_resolutions);
         assert_eq!(c.catalog.tier_key, d.catalog.tier_key);
         assert!(c.severity.map.is_empty());
+    }
+
+    #[test]
+    fn status_updates_are_told_by_their_marker_case_aside() {
+        let chat = ChatConfig {
+            status_update_prefixes: vec!["Update:".into(), "ok:".into(), "état".into()],
+        };
+        for (text, want) in [
+            ("update: rolled back", true),
+            ("  UPDATE:rolled back", true),
+            ("Updated the runbook", false),
+            ("upd", false),
+            ("", false),
+            // Beyond ASCII, each character lowered: the Kelvin sign lowers to 'k'.
+            ("O\u{212A}: done", true),
+            ("ÉTAT : stable", true),
+            ("etat : stable", false),
+            ("ok", false),
+            ("ök:", false),
+        ] {
+            assert_eq!(chat.is_status_update(text), want, "{text:?}");
+        }
     }
 
     #[test]
