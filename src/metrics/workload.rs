@@ -327,13 +327,27 @@ const ACTIVE_KINDS: [&str; 2] = ["acknowledged", "status_update"];
 
 /// Every activity time of every person in every incident that is not excluded, by
 /// (person, incident), each list sorted: gathered once from `data` for every period
-/// computed from it (a period's figures take the times up to its `as_of`). In no
-/// particular order: what is made of them is summed in whole microseconds and its spans
-/// sorted, the same in any order (a sorted map of the million pairs a large
-/// organisation's chat gives took most of the time).
-pub type Activities = Vec<((Name, Name), Vec<i64>)>;
+/// computed from it (a period's figures take the times up to its `as_of`). In the order
+/// each pair first appears: what is made of them is summed in whole microseconds and
+/// its spans sorted, the same in any order (a sorted map of the million pairs a large
+/// organisation's chat gives took most of the time). The times of all pairs lie in one
+/// list, each pair's in a range of it: a list per pair, grown as times came, spent
+/// half of the gathering in reallocation.
+#[derive(Default)]
+pub struct Activities {
+    pairs: Vec<((Name, Name), std::ops::Range<usize>)>,
+    times: Vec<i64>,
+}
 
-fn activities(data: &Data) -> &[((Name, Name), Vec<i64>)] {
+impl Activities {
+    fn iter(&self) -> impl Iterator<Item = (&(Name, Name), &[i64])> {
+        self.pairs
+            .iter()
+            .map(|(pair, range)| (pair, &self.times[range.clone()]))
+    }
+}
+
+fn activities(data: &Data) -> &Activities {
     data.activity.get_or_init(|| gather(data))
 }
 
@@ -364,7 +378,35 @@ impl<'d> Numbers<'d> {
     }
 }
 
-fn gather<'d>(data: &'d Data) -> Activities {
+/// Calls `f` with each person's activity times in an incident (a few that may be
+/// missing, or the chat posts), table by table, in the same order every time: pages
+/// sent and acknowledged, active events, chat posts, and the first and last activity of
+/// participants who are not observers.
+fn each_activity<'d>(
+    data: &'d Data,
+    mut f: impl FnMut(&'d Name, &'d Name, &[Option<i64>], &'d [i64]),
+) {
+    for p in &data.pages {
+        if let Some(person) = &p.person {
+            f(person, &p.incident, &[p.sent, p.acknowledged], &[]);
+        }
+    }
+    for e in &data.events {
+        if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
+            f(person, &e.incident, &[Some(e.at)], &[]);
+        }
+    }
+    for m in &data.messages {
+        if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
+            f(person, incident, &[], &m.posts);
+        }
+    }
+    for p in data.participants.iter().filter(|p| p.role != "observer") {
+        f(&p.person, &p.incident, &[p.first, p.last], &[]);
+    }
+}
+
+fn gather(data: &Data) -> Activities {
     let counted: hashbrown::HashSet<&str> = data
         .incidents
         .iter()
@@ -374,50 +416,69 @@ fn gather<'d>(data: &'d Data) -> Activities {
     let (mut people, mut incidents) = (Numbers::default(), Numbers::default());
     // Whether each numbered incident is counted.
     let mut is_counted: Vec<bool> = Vec::new();
-    let mut by: hashbrown::HashMap<(u32, u32), Vec<i64>> = Default::default();
-    let mut add = |person: &'d Name, incident: &'d Name, times: &mut dyn Iterator<Item = i64>| {
+    let mut pair_of: hashbrown::HashMap<(u32, u32), u32> = Default::default();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    // First pass: each call's pair (None: an incident not counted), and how many times
+    // each pair has.
+    let mut call_pairs: Vec<Option<u32>> = Vec::new();
+    each_activity(data, |person, incident, few, posts| {
+        let n = few.iter().flatten().count() + posts.len();
         let i = incidents.of(incident);
         if i as usize == is_counted.len() {
             is_counted.push(counted.contains(incident.as_str()));
         }
-        if is_counted[i as usize] {
-            by.entry((people.of(person), i)).or_default().extend(times);
-        }
-    };
-    for p in &data.pages {
-        if let Some(person) = &p.person {
-            add(
-                person,
-                &p.incident,
-                &mut p.sent.into_iter().chain(p.acknowledged),
-            );
-        }
+        let pair = is_counted[i as usize].then(|| {
+            let key = (people.of(person), i);
+            let next = pairs.len() as u32;
+            let pair = *pair_of.entry(key).or_insert(next);
+            if pair == next {
+                pairs.push(key);
+                counts.push(0);
+            }
+            counts[pair as usize] += n;
+            pair
+        });
+        call_pairs.push(pair);
+    });
+    // Second pass: the times into each pair's range, in the same order.
+    let mut ranges = Vec::with_capacity(counts.len());
+    let mut start = 0;
+    for n in &counts {
+        ranges.push(start..start + n);
+        start += n;
     }
-    for e in &data.events {
-        if let (Some(person), true) = (&e.person, ACTIVE_KINDS.contains(&e.kind.as_str())) {
-            add(person, &e.incident, &mut std::iter::once(e.at));
+    let mut times = vec![0i64; start];
+    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    let mut calls = call_pairs.into_iter();
+    each_activity(data, |_, _, few, posts| {
+        let Some(Some(pair)) = calls.next() else {
+            return;
+        };
+        let at = &mut next[pair as usize];
+        for t in few.iter().flatten().chain(posts) {
+            times[*at] = *t;
+            *at += 1;
         }
+    });
+    for r in &ranges {
+        times[r.clone()].sort_unstable();
     }
-    for m in &data.messages {
-        if let (Some(person), Some(incident)) = (&m.person, &m.incident) {
-            add(person, incident, &mut m.posts.iter().copied());
-        }
+    Activities {
+        pairs: pairs
+            .into_iter()
+            .zip(ranges)
+            .filter(|(_, r)| !r.is_empty())
+            .map(|((p, i), r)| {
+                let names = (
+                    people.names[p as usize].clone(),
+                    incidents.names[i as usize].clone(),
+                );
+                (names, r)
+            })
+            .collect(),
+        times,
     }
-    for p in data.participants.iter().filter(|p| p.role != "observer") {
-        add(
-            &p.person,
-            &p.incident,
-            &mut p.first.into_iter().chain(p.last),
-        );
-    }
-    by.into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|((p, i), mut v)| {
-            v.sort_unstable();
-            let (p, i) = (people.names[p as usize], incidents.names[i as usize]);
-            ((p.clone(), i.clone()), v)
-        })
-        .collect()
 }
 
 /// What [`compute`] gives: the two families and the people with activity in the period
@@ -447,7 +508,7 @@ pub fn compute(ctx: &Ctx) -> Computed {
     let mut per_incident: hashbrown::HashMap<&str, i64> = Default::default();
     let mut zoneless: BTreeSet<&str> = BTreeSet::new();
     let mut times: Vec<i64> = Vec::new();
-    for ((person, incident), all) in activities(data) {
+    for ((person, incident), all) in activities(data).iter() {
         let by_as_of = all.partition_point(|t| *t <= ctx.as_of);
         if by_as_of == 0 {
             continue;
