@@ -3,7 +3,7 @@
 
 use super::{ratio, Ctx, DAY};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recurrence {
@@ -53,57 +53,72 @@ pub fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
     a.intersection(b).count() as f64 / union as f64
 }
 
+/// An incident that may be an earlier one, with what is compared.
+struct Earlier<'a> {
+    start: i64,
+    incident: &'a super::data::Incident,
+    words: BTreeSet<String>,
+    keys: &'a BTreeSet<&'a str>,
+    services: &'a [&'a str],
+}
+
 pub fn compute(ctx: &Ctx) -> Recurrence {
     let cfg = &ctx.config.recurrence;
     let window = (cfg.days * DAY).round() as i64;
     let services = ctx.data.services_by_incident();
-    let mut keys: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut keys: hashbrown::HashMap<&str, BTreeSet<&str>> = Default::default();
     for a in &ctx.data.alerts {
         if let (Some(i), Some(k)) = (&a.incident, &a.key) {
             keys.entry(i.as_str()).or_default().insert(k.as_str());
         }
     }
     let (none, no_services) = (BTreeSet::new(), Vec::new());
-    // Every incident that may be an earlier one, by start.
-    let mut all: Vec<_> = ctx
+    // Every incident that may be an earlier one, by start, with its words, alert keys
+    // and services looked up once: a year's incidents each walk back through a month
+    // of others.
+    let mut all: Vec<Earlier> = ctx
         .data
         .incidents
         .iter()
         .filter(|i| !i.excluded)
-        .map(|i| (i.start(), i, words(i.title.as_deref().unwrap_or(""))))
+        .map(|i| Earlier {
+            start: i.start(),
+            incident: i,
+            words: words(i.title.as_deref().unwrap_or("")),
+            keys: keys.get(i.id.as_str()).unwrap_or(&none),
+            services: services.get(i.id.as_str()).unwrap_or(&no_services),
+        })
         .collect();
-    all.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
-    // The period's incidents are among them: their words are read once.
-    let words_of: HashMap<&str, &BTreeSet<String>> =
-        all.iter().map(|(_, i, w)| (i.id.as_str(), w)).collect();
+    all.sort_by(|a, b| (a.start, &a.incident.id).cmp(&(b.start, &b.incident.id)));
+    // The period's incidents are among them.
+    let of: hashbrown::HashMap<&str, &Earlier> =
+        all.iter().map(|e| (e.incident.id.as_str(), e)).collect();
     let mut pairs = Vec::new();
     for inc in &ctx.current {
         let start = inc.start();
-        let mine = words_of[inc.id.as_str()];
-        let my_services = services.get(inc.id.as_str()).unwrap_or(&no_services);
-        let my_keys = keys.get(inc.id.as_str()).unwrap_or(&none);
+        let me = of[inc.id.as_str()];
         // The latest earlier incident that matches: strictly earlier, within the window.
-        let lo = all.partition_point(|(t, _, _)| *t < start - window);
-        let hi = all.partition_point(|(t, _, _)| *t < start);
-        let found = all[lo..hi].iter().rev().find_map(|(t, other, theirs)| {
-            let same_key = keys
-                .get(other.id.as_str())
-                .is_some_and(|k| !k.is_disjoint(my_keys));
-            let shared = services
-                .get(other.id.as_str())
-                .and_then(|s| s.iter().find(|x| my_services.contains(x)).copied());
+        let lo = all.partition_point(|e| e.start < start - window);
+        let hi = all.partition_point(|e| e.start < start);
+        let found = all[lo..hi].iter().rev().find_map(|other| {
+            let same_key = !other.keys.is_disjoint(me.keys);
+            let shared = other
+                .services
+                .iter()
+                .find(|x| me.services.contains(x))
+                .copied();
             // Titles are compared only where a key or a service is shared.
             if !same_key && shared.is_none() {
                 return None;
             }
-            let similarity = jaccard(mine, theirs);
+            let similarity = jaccard(&me.words, &other.words);
             let service = shared.filter(|_| similarity >= cfg.similarity);
             (same_key || service.is_some()).then(|| Pair {
                 incident_id: inc.id.clone(),
                 incident: inc.label(),
-                earlier_id: other.id.clone(),
-                earlier: other.label(),
-                days_apart: (start - t) as f64 / DAY,
+                earlier_id: other.incident.id.clone(),
+                earlier: other.incident.label(),
+                days_apart: (start - other.start) as f64 / DAY,
                 same_alert_key: same_key,
                 service: service.map(str::to_string),
                 title_similarity: similarity,
