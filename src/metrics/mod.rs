@@ -182,54 +182,24 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
     }
     let fmt = crate::time::format_micros;
     crate::timing::lap("metrics: context");
-    // Workload (a million person-incident pairs) takes about as long as all the other
-    // families together: it runs on one core while the other takes the rest, the
-    // responder families last, so that either core may take them.
-    let (load, (rest, (responders, (on_call, page_noise)))) = rayon::join(
-        || crate::timing::alone("metrics (beside): workload", || workload::compute(ctx)),
-        || {
-            rayon::join(
-                || {
-                    crate::timing::alone("metrics (beside): the other families", || {
-                        (
-                            hotspots::compute(ctx),
-                            retro::compute(ctx),
-                            action_items::compute(ctx),
-                            phases::compute(ctx),
-                            declaration::compute(ctx),
-                            comms::compute(ctx),
-                            quality::compute(ctx),
-                            (
-                                themes::compute(ctx),
-                                changes::compute(ctx),
-                                recurrence::compute(ctx),
-                            ),
-                        )
-                    })
-                },
-                || {
-                    crate::timing::alone("metrics (beside): responders, on-call, noise", || {
-                        (
-                            responders::compute(ctx),
-                            (oncall::compute(ctx), noise::compute(ctx)),
-                        )
-                    })
-                },
-            )
-        },
-    );
-    crate::timing::lap("metrics: the families");
     let (
-        hotspots,
-        time_to_retro,
-        action_items,
-        phases,
-        declaration,
-        comms,
-        mut data_quality,
-        (themes, changes, recurrence),
-    ) = rest;
-    data_quality.people_without_zone = load.people_without_zone;
+        base,
+        people_without_zone,
+        (hotspots, phases, mut data_quality, recurrence, on_call, page_noise),
+    ) = families(ctx, || {
+        crate::timing::alone("metrics (beside): the period's own families", || {
+            (
+                hotspots::compute(ctx),
+                phases::compute(ctx),
+                quality::compute(ctx),
+                recurrence::compute(ctx),
+                oncall::compute(ctx),
+                noise::compute(ctx),
+            )
+        })
+    });
+    crate::timing::lap("metrics: the families");
+    data_quality.people_without_zone = people_without_zone;
     let (hotspots, hotspots_by_team, hotspots_by_product_area) = hotspots;
     Metrics {
         period: PeriodBlock {
@@ -245,22 +215,22 @@ pub fn compute_in(ctx: &Ctx) -> Metrics {
             excluded,
             by_severity,
         },
-        time_to_retro,
-        action_items,
+        time_to_retro: base.time_to_retro,
+        action_items: base.action_items,
         hotspots,
         hotspots_by_team,
         hotspots_by_product_area,
-        responders,
-        workload: load.workload,
-        recovery: load.recovery,
+        responders: base.responders,
+        workload: base.workload,
+        recovery: base.recovery,
         on_call,
         page_noise,
-        themes,
-        changes,
+        themes: base.themes,
+        changes: base.changes,
         recurrence,
         phases,
-        declaration,
-        comms,
+        declaration: base.declaration,
+        comms: base.comms,
         data_quality,
     }
 }
@@ -316,27 +286,45 @@ impl Baseline {
 /// The [`Baseline`] of a context made for the previous period (a report also draws
 /// that period's curves from it).
 pub fn baseline_in(ctx: &Ctx) -> Baseline {
-    // On both cores, as in `compute_in`: workload beside the rest.
-    let (load, (responders, (time_to_retro, declaration, action_items, comms, themes, changes))) =
-        rayon::join(
-            || workload::compute(ctx),
-            || {
-                rayon::join(
-                    || responders::compute(ctx),
-                    || {
-                        (
-                            retro::compute(ctx),
-                            declaration::compute(ctx),
-                            action_items::compute(ctx),
-                            comms::compute(ctx),
-                            themes::compute(ctx),
-                            changes::compute(ctx),
-                        )
-                    },
-                )
-            },
-        );
-    Baseline {
+    families(ctx, || ()).0
+}
+
+/// The families of a [`Baseline`], and `beside` (the families only a period's own
+/// metrics add), on both cores: workload (a million person-incident pairs, about as
+/// long as the others together) on one, the others on the other, responders last so
+/// that either core may take them. Also the people workload found no zone for.
+fn families<T: Send>(ctx: &Ctx, beside: impl FnOnce() -> T + Send) -> (Baseline, usize, T) {
+    let (load, ((others, beside), responders)) = rayon::join(
+        || crate::timing::alone("metrics (beside): workload", || workload::compute(ctx)),
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            crate::timing::alone("metrics (beside): the other families", || {
+                                (
+                                    retro::compute(ctx),
+                                    declaration::compute(ctx),
+                                    action_items::compute(ctx),
+                                    comms::compute(ctx),
+                                    themes::compute(ctx),
+                                    changes::compute(ctx),
+                                )
+                            })
+                        },
+                        beside,
+                    )
+                },
+                || {
+                    crate::timing::alone("metrics (beside): responders", || {
+                        responders::compute(ctx)
+                    })
+                },
+            )
+        },
+    );
+    let (time_to_retro, declaration, action_items, comms, themes, changes) = others;
+    let base = Baseline {
         workload: load.workload,
         recovery: load.recovery,
         incidents: ctx.current.len(),
@@ -347,7 +335,8 @@ pub fn baseline_in(ctx: &Ctx) -> Baseline {
         comms,
         themes,
         changes,
-    }
+    };
+    (base, load.people_without_zone, beside)
 }
 
 /// A finite number, or `None` (printed `null`): the JSON never holds NaN or infinity.
