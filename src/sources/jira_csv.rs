@@ -10,7 +10,7 @@
 //! Without the `Status Category` column (older exports), an issue with a resolution or a
 //! `Resolved` date is done: status names are localised and never decide.
 
-use super::table_csv::{self, squash, Fields};
+use super::table_csv::{self, squash, CsvFile, Fields, Passes};
 use super::ticket::Ticket;
 use super::{Context, FileError, Input, Source};
 use crate::record::{Item, Rejection, Row};
@@ -94,8 +94,9 @@ impl Source for JiraCsv {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (layout, zone) = table_csv::dates(&input.path, &field_of, DATE_FIELDS, ctx, SOURCE)?;
-        table_csv::read_by(&input.path, &field_of, emit, &|location, f, raw| {
+        let mut file = CsvFile::open(&input.path, Passes::Several)?;
+        let (layout, zone) = table_csv::dates(&mut file, &field_of, DATE_FIELDS, ctx, SOURCE)?;
+        file.read_by(&field_of, emit, &|location, f, raw| {
             Item::of(location, rows(f, ctx, &layout, zone), raw)
         })
     }

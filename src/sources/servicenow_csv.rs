@@ -9,10 +9,11 @@
 //! `[sources.servicenow] timezone` gives. The records map as in the JSON adapter.
 
 use super::servicenow::{self, Cells, SOURCE};
-use super::table_csv::{self, squash, Fields};
+use super::table_csv::{self, squash, CsvFile, Fields, Keep, Passes};
 use super::{Context, FileError, Input, Source};
 use crate::record::Item;
 use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashSet;
 
 pub struct ServiceNowCsv;
 
@@ -116,16 +117,23 @@ impl Source for ServiceNowCsv {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (layout, zone) = table_csv::dates(&input.path, &field_of, DATE_FIELDS, ctx, SOURCE)?;
+        let mut file = CsvFile::open(&input.path, Passes::Several)?;
+        let (layout, zone) = table_csv::dates(&mut file, &field_of, DATE_FIELDS, ctx, SOURCE)?;
         let ts = |s: &str| layout.parse(s, zone);
-        let latest = latest_rows(input, &ts)?;
-        table_csv::read_by(&input.path, &field_of, emit, &|location, f, raw| {
-            let key = record_key(f);
-            if key.is_some_and(|k| latest.get(&k) != Some(&location)) {
-                return Item::Superseded { location };
-            }
-            servicenow::record(location, f, &ts, ctx, raw)
-        })
+        let latest = latest_rows(&mut file, &ts)?;
+        // The earlier versions of a record are checked, not copied.
+        let whole = |location: &str| latest.contains(location);
+        file.read_to(
+            &field_of,
+            Keep::Rows(&whole),
+            &|location, f, raw| {
+                if !whole(&location) {
+                    return Item::Superseded { location };
+                }
+                servicenow::record(location, f, &ts, ctx, raw)
+            },
+            &mut table_csv::emitting(emit),
+        )
     }
 }
 
@@ -133,41 +141,43 @@ fn record_key(f: &Fields) -> Option<String> {
     f.shown("sys_id").or(f.shown("number"))
 }
 
-/// The line of each record's latest version: the highest `sys_mod_count`, then the latest
-/// update time, then the last line.
-fn latest_rows(input: &Input, ts: &servicenow::Ts) -> Result<HashMap<String, String>, FileError> {
+/// The rows read in full: each record's latest version (the highest `sys_mod_count`,
+/// then the latest update time, then the last line), and the rows without a key.
+fn latest_rows(file: &mut CsvFile, ts: &servicenow::Ts) -> Result<HashSet<String>, FileError> {
     let mut best: HashMap<String, ((i64, i64, usize), String)> = HashMap::new();
+    let mut keyless = HashSet::new();
     let mut n = 0usize;
     // Each row's key and rank are read on any thread; the ranks are compared in order.
     let rank = |location: String, f: &Fields, _: table_csv::Raw| {
-        record_key(f).map(|key| {
-            let mods = f
-                .shown("sys_mod_count")
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(-1);
-            let updated = f
-                .shown("sys_updated_on")
-                .and_then(|u| ts(&u).ok())
-                .unwrap_or(i64::MIN);
-            (key, mods, updated, location)
-        })
+        let mods = f
+            .shown("sys_mod_count")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(-1);
+        let updated = f
+            .shown("sys_updated_on")
+            .and_then(|u| ts(&u).ok())
+            .unwrap_or(i64::MIN);
+        (record_key(f), mods, updated, location)
     };
     let kept = ["sys_id", "number", "sys_mod_count", "sys_updated_on"];
-    table_csv::read_fields_to(&input.path, &field_of, Some(&kept), &rank, &mut |ranked| {
-        if let Ok(ranked) = ranked {
+    file.read_to(&field_of, Keep::Fields(&kept), &rank, &mut |ranked| {
+        if let Ok((key, mods, updated, location)) = ranked {
             n += 1;
-            if let Some((key, mods, updated, location)) = ranked {
-                let rank = (mods, updated, n);
-                match best.entry(key) {
-                    Entry::Occupied(mut e) if rank > e.get().0 => *e.get_mut() = (rank, location),
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(e) => {
-                        e.insert((rank, location));
-                    }
+            let Some(key) = key else {
+                keyless.insert(location);
+                return true;
+            };
+            let rank = (mods, updated, n);
+            match best.entry(key) {
+                Entry::Occupied(mut e) if rank > e.get().0 => *e.get_mut() = (rank, location),
+                Entry::Occupied(_) => {}
+                Entry::Vacant(e) => {
+                    e.insert((rank, location));
                 }
             }
         }
         true
     })?;
-    Ok(best.into_iter().map(|(k, (_, line))| (k, line)).collect())
+    keyless.extend(best.into_values().map(|(_, location)| location));
+    Ok(keyless)
 }

@@ -5,6 +5,8 @@
 //! header is a file error, and each data row becomes the source's item or a reject with
 //! its line (a ragged row, invalid UTF-8). One thread reads the records; past the first
 //! batch, their cells are read and mapped on every core, and handed on in file order.
+//! An adapter that reads a file in several passes (its date layout first) opens it as a
+//! [`CsvFile`], which splits a file of up to 64 MiB into rows once for all the passes.
 //! How the header maps to fields is the caller's:
 //! the canonical source maps to table columns; a vendor adapter gives a table of the
 //! fields it uses and the spellings accepted for each (compared without case, spaces or
@@ -17,6 +19,7 @@ use crate::record::{Item, Reject, Rejection};
 use capped::Capped;
 use std::io::{BufRead, BufReader};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A field and the header spellings that name it.
 pub type Spellings = &'static [(&'static str, &'static [&'static str])];
@@ -45,8 +48,7 @@ impl Fields {
 
 /// Maps a header to the field of each column, with warnings about the header; an `Err`
 /// makes the whole file unusable.
-pub type HeaderMap<'a> =
-    dyn FnMut(&[String]) -> Result<(Vec<Option<&'static str>>, Vec<String>), FileError> + 'a;
+pub type HeaderMap<'a> = dyn FnMut(&[String]) -> HeaderMapped + 'a;
 
 /// Lower-case letters and digits only: "Created On" and "created_on" compare equal.
 pub fn squash(header: &str) -> String {
@@ -89,30 +91,19 @@ pub type Raw<'a> = &'a dyn Fn() -> String;
 /// its raw text.
 pub type RowOf<'a, T = Item> = dyn Fn(String, &Fields, Raw) -> T + Sync + 'a;
 
-/// Reads a vendor CSV at `path` by its header spellings, calling `row(location, fields,
-/// raw)` for each data row; warns about columns no field uses.
+/// Reads a vendor CSV at `path` in one pass by its header spellings, calling
+/// `row(location, fields, raw)` for each data row; warns about columns no field uses.
 pub fn read(
     path: &std::path::Path,
     spellings: Spellings,
     emit: &mut dyn FnMut(Item),
     row: &RowOf,
 ) -> Result<Vec<String>, FileError> {
-    read_by(path, &|h| field_for(spellings, h), emit, row)
+    CsvFile::open(path, Passes::One)?.read_by(&|h| field_for(spellings, h), emit, row)
 }
 
 /// Which field a header names, if any.
 pub type FieldOf<'a> = dyn Fn(&str) -> Option<&'static str> + Sync + 'a;
-
-/// Reads a vendor CSV whose header `field_of` maps to fields; warns about the columns
-/// no field uses (naming the first few: exports such as Jira's have hundreds).
-pub fn read_by(
-    path: &std::path::Path,
-    field_of: &FieldOf,
-    emit: &mut dyn FnMut(Item),
-    row: &RowOf,
-) -> Result<Vec<String>, FileError> {
-    read_by_to(path, field_of, row, &mut emitting(emit))
-}
 
 /// A `consume` for rows that become items: each handed to `emit`, a row's reject as
 /// an item too, to the end of the file.
@@ -123,29 +114,114 @@ pub fn emitting(emit: &mut dyn FnMut(Item)) -> impl FnMut(RowResult<Item>) -> bo
     }
 }
 
-/// [`read_by`] for rows that become any `T`, each handed to `consume` (or the reject of
-/// a row whose cells cannot be read) until it returns false.
-pub fn read_by_to<T: Send>(
-    path: &std::path::Path,
-    field_of: &FieldOf,
-    row: &RowOf<T>,
-    consume: &mut dyn FnMut(RowResult<T>) -> bool,
-) -> Result<Vec<String>, FileError> {
-    read_fields_to(path, field_of, None, row, consume)
+/// How many times an adapter reads a file: once, or in several passes (the date layout,
+/// the latest version of each record, then the rows).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Passes {
+    One,
+    Several,
 }
 
-/// [`read_by_to`] for a pass that reads only the `kept` fields (a layout or ranking pass
-/// before the rows are read): the cells of the other fields are checked as the full
-/// reading checks them, so that the same rows are rejected, and are not copied.
-pub fn read_fields_to<T: Send>(
-    path: &std::path::Path,
-    field_of: &FieldOf,
-    kept: Option<&[&str]>,
-    row: &RowOf<T>,
-    consume: &mut dyn FnMut(RowResult<T>) -> bool,
-) -> Result<Vec<String>, FileError> {
+/// Most memory the rows of a file read in several passes may take to be kept for the
+/// next pass; a larger file is read again by each.
+const KEEP_BYTES: usize = 64 << 20;
+
+/// A vendor CSV file, read by one or more passes. A file read in several passes whose
+/// rows fit in [`KEEP_BYTES`] is read from disk and split into rows once: each pass
+/// takes the rows the passes before it read, then reads on where they stopped (the
+/// date-layout pass stops once it has its sample). A larger file is read afresh by
+/// each pass, in bounded memory.
+pub struct CsvFile<'p> {
+    path: &'p std::path::Path,
+    header: Vec<String>,
+    /// Where the last pass stopped reading: the next one reads on from there.
+    rest: Option<Rows<BufReader<std::fs::File>>>,
+    /// The batches read so far, for the next pass, and their size; `None` when each
+    /// pass reads the file afresh.
+    kept: Option<(Vec<Arc<Vec<RowRead>>>, usize)>,
+}
+
+impl<'p> CsvFile<'p> {
+    /// Opens the file and reads its header (an empty file, or a header that is not
+    /// UTF-8, is an error of the whole file).
+    pub fn open(path: &'p std::path::Path, passes: Passes) -> Result<CsvFile<'p>, FileError> {
+        let (header, rows) = Rows::open(open(path)?)?;
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= KEEP_BYTES as u64);
+        Ok(CsvFile {
+            path,
+            header,
+            rest: Some(rows),
+            kept: (passes == Passes::Several && small).then(|| (Vec::new(), 0)),
+        })
+    }
+
+    /// Reads the rows whose header `field_of` maps to fields, each an item for `emit`;
+    /// warns about the columns no field uses (naming the first few: exports such as
+    /// Jira's have hundreds).
+    pub fn read_by(
+        &mut self,
+        field_of: &FieldOf,
+        emit: &mut dyn FnMut(Item),
+        row: &RowOf,
+    ) -> Result<Vec<String>, FileError> {
+        self.read_to(field_of, Keep::All, row, &mut emitting(emit))
+    }
+
+    /// [`CsvFile::read_by`] for rows that become any `T`, each handed to `consume` (or
+    /// the reject of a row whose cells cannot be read) until it returns false, with
+    /// what `keep` says of each row.
+    pub fn read_to<T: Send>(
+        &mut self,
+        field_of: &FieldOf,
+        keep: Keep,
+        row: &RowOf<T>,
+        consume: &mut dyn FnMut(RowResult<T>) -> bool,
+    ) -> Result<Vec<String>, FileError> {
+        let mut rest = match self.rest.take() {
+            Some(rows) => Some(rows),
+            // Every row is kept: the file was read to its end.
+            None if self.kept.is_some() => None,
+            None => Some(Rows::open(open(self.path)?)?.1),
+        };
+        let before: Vec<Arc<Vec<RowRead>>> = self
+            .kept
+            .as_ref()
+            .map(|(b, _)| b.clone())
+            .unwrap_or_default();
+        let kept = &mut self.kept;
+        let read_on = std::iter::from_fn(|| {
+            let batch = Arc::new(rest.as_mut()?.next_batch()?);
+            if let Some((batches, size)) = kept {
+                *size += batch.iter().map(RowRead::size).sum::<usize>();
+                if *size > KEEP_BYTES {
+                    // Too large after all: the next pass reads the file afresh.
+                    *kept = None;
+                } else {
+                    batches.push(Arc::clone(&batch));
+                }
+            }
+            Some(batch)
+        });
+        let warnings = pass(
+            &self.header,
+            before.into_iter().chain(read_on),
+            &mut header_fields(field_of),
+            keep,
+            row,
+            consume,
+        )?;
+        if self.kept.is_some() {
+            self.rest = rest.filter(|r| !r.ended);
+        }
+        Ok(warnings)
+    }
+}
+
+/// The header mapping of a vendor CSV: each column's field by `field_of`, and a warning
+/// naming the columns no field uses.
+fn header_fields<'a>(field_of: &'a FieldOf) -> impl FnMut(&[String]) -> HeaderMapped + 'a {
     const NAMED: usize = 8;
-    let mut by_field = |header: &[String]| {
+    |header: &[String]| {
         let mapped: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
         let unknown: Vec<String> = header
             .iter()
@@ -165,8 +241,7 @@ pub fn read_fields_to<T: Send>(
             )],
         };
         Ok((mapped, warnings))
-    };
-    read_rows(open(path)?, &mut by_field, kept, row, consume)
+    }
 }
 
 /// Most date cells a file's layout is detected from (memory stays bounded on huge files).
@@ -177,7 +252,7 @@ const LAYOUT_SAMPLE: usize = 100_000;
 /// file whose dates carry no zone is refused unless the zone is configured: reading them
 /// as UTC would shift every duration that crosses a source.
 pub fn dates(
-    path: &std::path::Path,
+    file: &mut CsvFile,
     field_of: &FieldOf,
     date_fields: &[&str],
     ctx: &super::Context,
@@ -191,7 +266,7 @@ pub fn dates(
             .map(|d| f.all(d).map(str::to_string).collect())
             .collect()
     };
-    read_fields_to(path, field_of, Some(date_fields), &row, &mut |dated| {
+    file.read_to(field_of, Keep::Fields(date_fields), &row, &mut |dated| {
         for cells in dated.into_iter().flatten() {
             if values.len() < LAYOUT_SAMPLE {
                 values.extend(cells);
@@ -235,6 +310,16 @@ enum RowRead {
     Bad(Reject),
 }
 
+impl RowRead {
+    /// About the memory the row takes: its bytes, its cells' bounds and the boxes.
+    fn size(&self) -> usize {
+        match self {
+            RowRead::Row(_, rec) => rec.as_slice().len() + 8 * rec.len() + 96,
+            RowRead::Bad(_) => 256,
+        }
+    }
+}
+
 /// Rows and bytes of one batch handed to a worker.
 const BATCH_ROWS: usize = 4096;
 const BATCH_BYTES: usize = 1 << 20;
@@ -243,68 +328,82 @@ const BATCH_BYTES: usize = 1 << 20;
 /// be read (a ragged row, invalid UTF-8, a NUL).
 pub type RowResult<T> = Result<T, Reject>;
 
-/// The CSV reader: the header through `map_header`, then every data row through `row`
-/// (on any thread: a large file's rows are turned into fields and mapped on every core)
-/// to `consume`, in file order, or as a reject, until `consume` returns false. With
-/// `kept`, only those fields reach `row`; the cells of the others are checked all the
-/// same.
-pub fn read_rows<T: Send>(
-    reader: impl BufRead,
-    map_header: &mut HeaderMap,
-    kept: Option<&[&str]>,
-    row: &RowOf<T>,
-    consume: &mut dyn FnMut(RowResult<T>) -> bool,
-) -> Result<Vec<String>, FileError> {
-    let max = crate::sources::json::max_record();
-    let capped = Capped::new(reader, max as u64);
-    let cut = Rc::clone(&capped.follow.cut);
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(capped);
-    let mut records = csv.byte_records();
-    let header = match records.next() {
-        None => {
-            return Err(FileError::new(
-                Fault::Layout,
-                "line 1",
-                "the file is empty: expected a header line naming the columns",
-            ))
-        }
-        Some(h) => h.map_err(|e| {
-            FileError::new(
-                Fault::Syntax,
-                "line 1",
-                format!("unreadable CSV header: {e}"),
-            )
-        })?,
-    };
-    let header: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8(f.to_vec()))
-        .collect::<Result<_, _>>()
-        .map_err(|_| FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8"))?;
-    let (mapped, warnings) = map_header(&header)?;
-    assert_eq!(mapped.len(), header.len(), "a header maps column by column");
-    let mapped: Vec<Option<Mapped>> = mapped
-        .into_iter()
-        .map(|f| {
-            f.map(|field| Mapped {
-                field,
-                kept: kept.is_none_or(|k| k.contains(&field)),
-            })
-        })
-        .collect();
-    let stop = std::cell::Cell::new(false);
-    let ended = std::cell::Cell::new(false);
-    let mut next_batch = || -> Option<Vec<RowRead>> {
-        if stop.get() {
-            return None;
-        }
+/// What a pass copies of the rows it hands to `row`; the cells it does not copy are
+/// checked as a full reading checks them, so that every pass rejects the same rows.
+#[derive(Clone, Copy)]
+pub enum Keep<'a> {
+    /// Every field of every row.
+    All,
+    /// Only these fields (a layout or ranking pass, before the rows are read).
+    Fields(&'a [&'a str]),
+    /// Every field of the rows at the locations the predicate names; the other rows
+    /// reach `row` with no fields (the earlier versions of a record, say).
+    Rows(&'a (dyn Fn(&str) -> bool + Sync)),
+}
+
+/// A header's field for each column, and warnings about the header; or the error that
+/// makes the whole file unusable.
+pub type HeaderMapped = Result<(Vec<Option<&'static str>>, Vec<String>), FileError>;
+
+/// The data rows of a CSV stream, read in batches on the calling thread, with a record
+/// over the size limit cut short by [`Capped`] and made a reject.
+struct Rows<R: BufRead> {
+    records: csv::ByteRecordsIntoIter<Capped<R>>,
+    cut: Rc<std::cell::RefCell<std::collections::BTreeMap<u64, u64>>>,
+    max: usize,
+    /// Whether the last batch ended the file.
+    ended: bool,
+}
+
+impl<R: BufRead> Rows<R> {
+    /// The stream's header, and the reader of the rows after it.
+    fn open(reader: R) -> Result<(Vec<String>, Rows<R>), FileError> {
+        let max = crate::sources::json::max_record();
+        let capped = Capped::new(reader, max as u64);
+        let cut = Rc::clone(&capped.follow.cut);
+        let mut records = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(capped)
+            .into_byte_records();
+        let header = match records.next() {
+            None => {
+                return Err(FileError::new(
+                    Fault::Layout,
+                    "line 1",
+                    "the file is empty: expected a header line naming the columns",
+                ))
+            }
+            Some(h) => h.map_err(|e| {
+                FileError::new(
+                    Fault::Syntax,
+                    "line 1",
+                    format!("unreadable CSV header: {e}"),
+                )
+            })?,
+        };
+        let header: Vec<String> = header
+            .iter()
+            .map(|f| String::from_utf8(f.to_vec()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                FileError::new(Fault::Syntax, "line 1", "the header is not valid UTF-8")
+            })?;
+        let rows = Rows {
+            records,
+            cut,
+            max,
+            ended: false,
+        };
+        Ok((header, rows))
+    }
+
+    /// The next batch of rows, `None` at the end of the stream.
+    fn next_batch(&mut self) -> Option<Vec<RowRead>> {
         let (mut batch, mut bytes) = (Vec::new(), 0);
         while batch.len() < BATCH_ROWS && bytes < BATCH_BYTES {
-            let Some(rec) = records.next() else {
-                ended.set(true);
+            let Some(rec) = self.records.next() else {
+                self.ended = true;
                 break;
             };
             batch.push(match rec {
@@ -318,14 +417,14 @@ pub fn read_rows<T: Send>(
                 }
                 Ok(rec) => {
                     let line = rec.position().map_or(0, |p| p.line());
-                    match cut.borrow_mut().remove(&line) {
+                    match self.cut.borrow_mut().remove(&line) {
                         Some(size) => RowRead::Bad(Reject::new(
                             crate::record::line_at(line),
                             Rejection::too_large(format!(
                                 "the row has {size} bytes, more than the {} MiB one record \
                                  may have ([limits] max_record_mib); it is skipped without \
                                  being read",
-                                max >> 20
+                                self.max >> 20
                             )),
                             "",
                         )),
@@ -338,27 +437,79 @@ pub fn read_rows<T: Send>(
             });
         }
         (!batch.is_empty()).then_some(batch)
-    };
-    let Some(first) = next_batch() else {
+    }
+}
+
+/// The CSV reader: the header through `map_header`, then every data row through `row`
+/// (on any thread: a large file's rows are turned into fields and mapped on every core)
+/// to `consume`, in file order, or as a reject, until `consume` returns false. With
+/// `keep`, only part of each row reaches `row`.
+pub fn read_rows<T: Send>(
+    reader: impl BufRead,
+    map_header: &mut HeaderMap,
+    keep: Keep,
+    row: &RowOf<T>,
+    consume: &mut dyn FnMut(RowResult<T>) -> bool,
+) -> Result<Vec<String>, FileError> {
+    let (header, mut rows) = Rows::open(reader)?;
+    pass(
+        &header,
+        std::iter::from_fn(|| rows.next_batch().map(Arc::new)),
+        map_header,
+        keep,
+        row,
+        consume,
+    )
+}
+
+/// One pass over a file's rows, given in `batches` after its `header`: see [`read_rows`].
+fn pass<T: Send>(
+    header: &[String],
+    batches: impl Iterator<Item = Arc<Vec<RowRead>>>,
+    map_header: &mut HeaderMap,
+    keep: Keep,
+    row: &RowOf<T>,
+    consume: &mut dyn FnMut(RowResult<T>) -> bool,
+) -> Result<Vec<String>, FileError> {
+    let (mapped, warnings) = map_header(header)?;
+    assert_eq!(mapped.len(), header.len(), "a header maps column by column");
+    let mapped: Vec<Option<Mapped>> = mapped
+        .into_iter()
+        .map(|f| {
+            f.map(|field| Mapped {
+                field,
+                kept: match keep {
+                    Keep::Fields(kept) => kept.contains(&field),
+                    Keep::All | Keep::Rows(_) => true,
+                },
+            })
+        })
+        .collect();
+    let stop = std::cell::Cell::new(false);
+    // Once `consume` has had enough, no further batch is read.
+    let mut batches = batches;
+    let mut batches = std::iter::from_fn(|| if stop.get() { None } else { batches.next() });
+    let Some(first) = batches.next() else {
         return Ok(warnings);
     };
+    let second = batches.next();
     // A file read whole in its first batch is mapped here, without starting threads.
-    let workers = if ended.get() {
+    let workers = if second.is_none() {
         1
     } else {
         crate::parallel::workers()
     };
-    let each = |batch: Vec<RowRead>| -> Vec<RowResult<T>> {
+    let each = |batch: Arc<Vec<RowRead>>| -> Vec<RowResult<T>> {
         batch
-            .into_iter()
+            .iter()
             .map(|read| match read {
-                RowRead::Bad(reject) => Err(reject),
-                RowRead::Row(line, rec) => cells(line, &rec, &mapped, row),
+                RowRead::Bad(reject) => Err(reject.clone()),
+                RowRead::Row(line, rec) => cells(*line, rec, &mapped, keep, row),
             })
             .collect()
     };
     crate::parallel::ordered_map(
-        std::iter::once(first).chain(std::iter::from_fn(next_batch)),
+        std::iter::once(first).chain(second).chain(batches),
         workers,
         each,
         |done| {
@@ -384,9 +535,14 @@ fn cells<T>(
     line: u64,
     rec: &csv::ByteRecord,
     mapped: &[Option<Mapped>],
+    keep: Keep,
     row: &RowOf<T>,
 ) -> RowResult<T> {
     let location = crate::record::line_at(line);
+    let whole = match keep {
+        Keep::Rows(wanted) => wanted(&location),
+        Keep::All | Keep::Fields(_) => true,
+    };
     let raw = || {
         rec.iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())
@@ -417,7 +573,9 @@ fn cells<T>(
                     "{f}: expected text, found a NUL byte"
                 )));
             }
-            Ok(s) if kept && !s.trim().is_empty() => fields.0.push((f, s.trim().to_string())),
+            Ok(s) if kept && whole && !s.trim().is_empty() => {
+                fields.0.push((f, s.trim().to_string()))
+            }
             Ok(_) => {}
             Err(_) => {
                 bad = Some(Rejection::syntax(format!(
@@ -509,7 +667,7 @@ mod tests {
             let row = |location: String, f: &Fields, _: Raw| {
                 format!("{location} {}", f.get("id").unwrap())
             };
-            read_rows(&csv[..], &mut by_field, None, &row, &mut |r| {
+            read_rows(&csv[..], &mut by_field, Keep::All, &row, &mut |r| {
                 got.push(r.map_err(|reject| reject.location.clone()));
                 got.len() < stop_after
             })
@@ -530,12 +688,12 @@ mod tests {
         assert_eq!(read(5_000).len(), 5_000);
     }
 
-    /// A pass that keeps some fields hands on only those, and rejects the rows the full
-    /// reading rejects: a bad cell of a field it does not keep still makes a reject.
+    /// A pass that keeps some fields, or some rows, hands on only those, and rejects the
+    /// rows the full reading rejects: a bad cell it does not copy still makes a reject.
     #[test]
     fn a_narrow_pass_rejects_what_the_full_one_does() {
         let csv = b"id,name,note\n1,ann,x\n2,\xFF,y\n3,bo\0b,z\n4,,w\n";
-        let read = |kept: Option<&[&str]>| {
+        let read = |keep: Keep| {
             let mut got: Vec<Result<String, String>> = Vec::new();
             let mut by_field = |_: &[String]| Ok((vec![Some("id"), Some("name"), None], vec![]));
             let row = |location: String, f: &Fields, _: Raw| {
@@ -546,7 +704,7 @@ mod tests {
                     .collect();
                 format!("{location} {}", cells.join(" "))
             };
-            read_rows(&csv[..], &mut by_field, kept, &row, &mut |r| {
+            read_rows(&csv[..], &mut by_field, keep, &row, &mut |r| {
                 got.push(r.map_err(|reject| format!("{} {}", reject.location, reject.reason)));
                 true
             })
@@ -558,7 +716,7 @@ mod tests {
             Err("line 4 name: expected text, found a NUL byte".to_string()),
         ];
         assert_eq!(
-            read(None),
+            read(Keep::All),
             [
                 vec![Ok("line 2 id=1 name=ann".to_string())],
                 bad.to_vec(),
@@ -567,7 +725,7 @@ mod tests {
             .concat()
         );
         assert_eq!(
-            read(Some(&["id"])),
+            read(Keep::Fields(&["id"])),
             [
                 vec![Ok("line 2 id=1".to_string())],
                 bad.to_vec(),
@@ -575,5 +733,56 @@ mod tests {
             ]
             .concat()
         );
+        assert_eq!(
+            read(Keep::Rows(&|location| location != "line 2")),
+            [
+                vec![Ok("line 2 ".to_string())],
+                bad.to_vec(),
+                vec![Ok("line 5 id=4".to_string())]
+            ]
+            .concat()
+        );
+    }
+
+    /// A file read in several passes, its rows kept or read afresh: each pass sees every
+    /// row in file order, also after a pass that stopped half way.
+    #[test]
+    fn every_pass_reads_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        let mut csv = b"id,name\n".to_vec();
+        for n in 1..=10_000u32 {
+            match n {
+                4_000 => csv.extend_from_slice(b"4000,ragged,row\n"),
+                _ => csv.extend_from_slice(format!("{n},\"name\n{n}\"\n").as_bytes()),
+            }
+        }
+        std::fs::write(&path, &csv).unwrap();
+        let field_of = |h: &str| (h == "id").then_some("id");
+        let row =
+            |location: String, f: &Fields, _: Raw| format!("{location} {}", f.get("id").unwrap());
+        let read = |file: &mut CsvFile, stop_after: usize| {
+            let mut got: Vec<Result<String, String>> = Vec::new();
+            file.read_to(&field_of, Keep::All, &row, &mut |r| {
+                got.push(r.map_err(|reject| reject.location.clone()));
+                got.len() < stop_after
+            })
+            .unwrap();
+            got
+        };
+        for passes in [Passes::One, Passes::Several] {
+            let mut file = CsvFile::open(&path, passes).unwrap();
+            assert_eq!(file.kept.is_some(), passes == Passes::Several);
+            let half = read(&mut file, 5_000);
+            let whole = read(&mut file, usize::MAX);
+            let again = read(&mut file, usize::MAX);
+            assert_eq!(half.len(), 5_000);
+            assert_eq!(half[..], whole[..5_000]);
+            assert_eq!(whole, again);
+            assert_eq!(whole.len(), 10_000);
+            assert_eq!(whole[0], Ok("line 2 1".to_string()));
+            assert_eq!(whole[3_999], Err("line 8000".to_string()));
+            assert_eq!(whole[9_999], Ok("line 19999 10000".to_string()));
+        }
     }
 }

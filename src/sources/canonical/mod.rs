@@ -318,7 +318,7 @@ fn read_csv(
     table_csv::read_rows(
         reader,
         &mut |header: &[String]| map_header(cells.table, header),
-        None,
+        table_csv::Keep::All,
         &|location, fields, raw| cells.item(location, fields.as_slice(), raw),
         &mut table_csv::emitting(emit),
     )
