@@ -180,7 +180,15 @@ fn time_of_day(t: &str) -> Option<chrono::NaiveTime> {
     if t.is_empty() {
         return chrono::NaiveTime::from_hms_opt(0, 0, 0);
     }
-    LOCAL_TIMES
+    // The 24-hour layouts end in a digit, the 12-hour ones in AM or PM: the layouts the
+    // last character rules out would fail, and are not tried.
+    let twelve = !t.ends_with(|c: char| c.is_ascii_digit());
+    let layouts = if twelve {
+        &LOCAL_TIMES[2..]
+    } else {
+        &LOCAL_TIMES[..2]
+    };
+    layouts
         .iter()
         .find_map(|items| read(t, items)?.to_naive_time().ok())
 }
@@ -422,6 +430,35 @@ pub fn check_format(f: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The times of day, read by the layouts their last character leaves, as every layout
+    /// in turn reads them.
+    #[test]
+    fn times_of_day_skip_only_the_layouts_that_fail() {
+        let every = |t: &str| {
+            LOCAL_TIMES
+                .iter()
+                .find_map(|items| read(t, items)?.to_naive_time().ok())
+        };
+        let hms = |h, m, s| chrono::NaiveTime::from_hms_opt(h, m, s);
+        for (t, want) in [
+            ("2:39 AM", hms(2, 39, 0)),
+            ("2:39 pm", hms(14, 39, 0)),
+            ("12:05:09 AM", hms(0, 5, 9)),
+            ("2:39AM", hms(2, 39, 0)),
+            ("14:05", hms(14, 5, 0)),
+            ("14:05:09", hms(14, 5, 9)),
+            ("9:05", hms(9, 5, 0)),
+            ("25:00", None),
+            ("13:05 PM", None),
+            ("2:39 XM", None),
+            ("14:05Z", None),
+            ("14", None),
+        ] {
+            assert_eq!(time_of_day(t), want, "{t}");
+            assert_eq!(every(t), want, "{t}");
+        }
+    }
 
     // Expected values computed with Python:
     // datetime.fromisoformat(s).timestamp() * 1e6
