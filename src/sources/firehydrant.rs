@@ -70,7 +70,7 @@ impl Source for FireHydrant {
     ) -> Result<Vec<String>, FileError> {
         // One incident on its own has its milestones or its URL.
         let alone = ["milestones", "incident_url"];
-        json::each_file_record(&input.path, &KEYS, &alone, emit, &mut |path, v, emit| {
+        json::each_file_record(&input.path, &KEYS, &alone, emit, &|path, v, emit| {
             emit(element(path, v, ctx))
         })?;
         Ok(Vec::new())

@@ -55,7 +55,7 @@ impl Source for FireHydrantChanges {
     ) -> Result<Vec<String>, FileError> {
         let keys = ["data", "change_events", "changeEvents"];
         // One change event, or one relation, on its own.
-        json::each_file_record(&input.path, &keys, &["id"], emit, &mut |path, v, emit| {
+        json::each_file_record(&input.path, &keys, &["id"], emit, &|path, v, emit| {
             emit(element(path, v, ctx))
         })?;
         Ok(Vec::new())

@@ -54,7 +54,7 @@ impl Source for GitHub {
             &["items"],
             &["number"],
             emit,
-            &mut |path, v, emit| emit(issue(path, v, ctx)),
+            &|path, v, emit| emit(issue(path, v, ctx)),
         )?;
         Ok(Vec::new())
     }

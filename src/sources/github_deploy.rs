@@ -62,7 +62,7 @@ impl Source for GitHubDeployments {
         // under the resource's name. GraphQL answers under `data`.
         let keys = ["data", "deployments", "statuses", "releases", "items"];
         // One deployment, status or release on its own (`…/deployments/{id}`).
-        json::each_file_record(&input.path, &keys, &["id"], emit, &mut |path, v, emit| {
+        json::each_file_record(&input.path, &keys, &["id"], emit, &|path, v, emit| {
             record(path, v, emit)
         })?;
         Ok(Vec::new())

@@ -270,27 +270,54 @@ pub fn stream_file(
     })
 }
 
-/// What [`each_file_record`] hands a record to: its path, its value, and where its items go.
-pub type Element<'a> = dyn FnMut(&str, &Value, &mut dyn FnMut(crate::record::Item)) + 'a;
+/// What [`each_file_record`] hands a record to, on any thread: its path, its value, and
+/// where its items go.
+pub type Element<'a> = dyn Fn(&str, &Value, &mut dyn FnMut(crate::record::Item)) + Sync + 'a;
 
-/// [`stream_file`] as most adapters use it: each record to `element` (with `emit`), then
-/// the records that did not parse, then the envelope itself as one record at `$` when
-/// it holds any of the fields `alone` (an export of one record, `/issues/{n}`).
+/// [`stream_file`] as most adapters use it: each record to `element` (with `emit`) on
+/// every core, its items handed on in document order; then the records that did not
+/// parse, then the envelope itself as one record at `$` when it holds any of the fields
+/// `alone` (an export of one record, `/issues/{n}`).
 pub fn each_file_record(
     path: &std::path::Path,
     array_keys: &[&str],
     alone: &[&str],
     emit: &mut dyn FnMut(crate::record::Item),
-    element: &mut Element,
+    element: &Element,
 ) -> Result<(), FileError> {
-    let (envelope, rejects) = stream_file(path, array_keys, &mut |path, v| {
-        element(&path, &v, &mut *emit)
-    })?;
-    rejects.into_iter().for_each(&mut *emit);
+    let envelope = stream_items(
+        path,
+        array_keys,
+        |path, v| {
+            let mut items = Vec::new();
+            element(path, v, &mut |item| items.push(item));
+            items
+        },
+        emit,
+    )?;
     if alone.iter().any(|k| envelope.contains_key(*k)) {
         element("$", &Value::Object(envelope), emit);
     }
     Ok(())
+}
+
+/// [`stream_file`] for an adapter whose records each become items of their own: each
+/// record's items made by `items` on every core and handed to `emit` in document
+/// order, then the records that did not parse. Returns the envelope.
+pub fn stream_items<I: IntoIterator<Item = crate::record::Item> + Send>(
+    path: &std::path::Path,
+    array_keys: &[&str],
+    items: impl Fn(&str, &Value) -> I + Sync,
+    emit: &mut dyn FnMut(crate::record::Item),
+) -> Result<Envelope, FileError> {
+    let (envelope, rejects) = stream_file_with(
+        path,
+        array_keys,
+        |path, v| items(&path, &v),
+        &mut |made: I| made.into_iter().for_each(&mut *emit),
+    )?;
+    rejects.into_iter().for_each(&mut *emit);
+    Ok(envelope)
 }
 
 /// [`stream_file`] for an adapter that turns each element into its `T` on any thread:

@@ -64,10 +64,8 @@ impl Source for Rootly {
         ctx: &Context,
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
-        let (envelope, rejects) = json::stream_file(&input.path, &["data"], &mut |path, v| {
-            emit(element(&path, &v, ctx));
-        })?;
-        rejects.into_iter().for_each(&mut *emit);
+        let item = |path: &str, v: &Json| [element(path, v, ctx)];
+        let envelope = json::stream_items(&input.path, &["data"], item, emit)?;
         // A single resource: `{"data": {…}}` is not an array.
         if let Some(one @ Json::Object(_)) = envelope.get("data") {
             emit(element("$.data", one, ctx));

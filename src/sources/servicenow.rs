@@ -55,10 +55,8 @@ impl Source for ServiceNow {
     ) -> Result<Vec<String>, FileError> {
         let zone = ctx.zone_of(SOURCE)?.unwrap_or(chrono_tz::Tz::UTC);
         let ts = |s: &str| crate::time::parse_timestamp(s, Some(zone));
-        let (_, rejects) = json::stream_file(&input.path, &["result"], &mut |path, v| {
-            emit(record(path, &v, &ts, ctx, || excerpt(&v)));
-        })?;
-        rejects.into_iter().for_each(&mut *emit);
+        let item = |path: &str, v: &Json| [record(path.to_string(), v, &ts, ctx, || excerpt(v))];
+        json::stream_items(&input.path, &["result"], item, emit)?;
         Ok(Vec::new())
     }
 }

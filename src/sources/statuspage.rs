@@ -49,17 +49,22 @@ impl Source for Statuspage {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         let keys = ["incidents", "scheduled_maintenances"];
-        let (_, rejects) = json::stream_file(&input.path, &keys, &mut |path, v| {
-            let maintenance = path.contains("$.scheduled_maintenances[");
-            emit(Item::of(path, incident(&v, ctx, maintenance), || {
-                format!(
-                    "{} {}",
-                    v.str_at("id").unwrap_or(""),
-                    v.str_at("name").unwrap_or("")
-                )
-            }));
-        })?;
-        rejects.into_iter().for_each(&mut *emit);
+        json::stream_items(
+            &input.path,
+            &keys,
+            |path, v| {
+                let maintenance = path.contains("$.scheduled_maintenances[");
+                let excerpt = || {
+                    format!(
+                        "{} {}",
+                        v.str_at("id").unwrap_or(""),
+                        v.str_at("name").unwrap_or("")
+                    )
+                };
+                [Item::of(path, incident(v, ctx, maintenance), excerpt)]
+            },
+            emit,
+        )?;
         Ok(Vec::new())
     }
 }
