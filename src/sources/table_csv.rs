@@ -139,6 +139,8 @@ pub struct CsvFile<'p> {
     /// The batches read so far, for the next pass, and their size; `None` when each
     /// pass reads the file afresh.
     kept: Option<(Vec<Arc<Vec<RowRead>>>, usize)>,
+    /// The most the kept rows may take ([`KEEP_BYTES`]).
+    limit: usize,
 }
 
 impl<'p> CsvFile<'p> {
@@ -152,6 +154,7 @@ impl<'p> CsvFile<'p> {
             header,
             rest: Some(rows),
             kept: (passes == Passes::Several && small).then(|| (Vec::new(), 0)),
+            limit: KEEP_BYTES,
         })
     }
 
@@ -188,12 +191,12 @@ impl<'p> CsvFile<'p> {
             .as_ref()
             .map(|(b, _)| b.clone())
             .unwrap_or_default();
-        let kept = &mut self.kept;
+        let (kept, limit) = (&mut self.kept, self.limit);
         let read_on = std::iter::from_fn(|| {
             let batch = Arc::new(rest.as_mut()?.next_batch()?);
             if let Some((batches, size)) = kept {
                 *size += batch.iter().map(RowRead::size).sum::<usize>();
-                if *size > KEEP_BYTES {
+                if *size > limit {
                     // Too large after all: the next pass reads the file afresh.
                     *kept = None;
                 } else {
@@ -770,10 +773,21 @@ mod tests {
             .unwrap();
             got
         };
-        for passes in [Passes::One, Passes::Several] {
+        // Read afresh, kept, and kept until the rows outgrow a smaller limit half way
+        // through the first pass.
+        for (passes, limit) in [
+            (Passes::One, KEEP_BYTES),
+            (Passes::Several, KEEP_BYTES),
+            (Passes::Several, 500_000),
+        ] {
             let mut file = CsvFile::open(&path, passes).unwrap();
+            file.limit = limit;
             assert_eq!(file.kept.is_some(), passes == Passes::Several);
             let half = read(&mut file, 5_000);
+            assert_eq!(
+                file.kept.is_some(),
+                limit == KEEP_BYTES && passes == Passes::Several
+            );
             let whole = read(&mut file, usize::MAX);
             let again = read(&mut file, usize::MAX);
             assert_eq!(half.len(), 5_000);
