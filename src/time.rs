@@ -50,6 +50,10 @@ static NAIVE: LazyLock<[Vec<Item<'static>>; 4]> = LazyLock::new(|| {
 static DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| items("%Y-%m-%d"));
 
 fn iso_date(s: &str) -> Option<NaiveDate> {
+    // No item of the layout reads a ':': a value with a time of day is not tried.
+    if s.contains(':') {
+        return None;
+    }
     read(s, &DATE)?.to_naive_date().ok()
 }
 
@@ -111,9 +115,14 @@ pub fn parse_date_or_timestamp(raw: &str, zone: Option<Tz>) -> Result<i64, Strin
 }
 
 fn parse_naive(s: &str) -> Option<NaiveDateTime> {
+    // The layouts with a `T` are not tried on a value without one (ServiceNow writes
+    // `2024-07-01 01:28:17`); the others are tried in their order.
+    let t = s.contains(['T', 't']);
     NAIVE
         .iter()
-        .find_map(|items| read(s, items)?.to_naive_datetime_with_offset(0).ok())
+        .enumerate()
+        .filter(|(i, _)| t || i % 2 == 1)
+        .find_map(|(_, items)| read(s, items)?.to_naive_datetime_with_offset(0).ok())
         .or_else(|| iso_date(s)?.and_hms_opt(0, 0, 0))
 }
 
@@ -430,6 +439,35 @@ pub fn check_format(f: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ISO values without an offset, read by the layouts a `T` or a ':' leaves, as every
+    /// layout in turn reads them.
+    #[test]
+    fn naive_values_skip_only_the_layouts_that_fail() {
+        let every = |s: &str| {
+            NAIVE
+                .iter()
+                .find_map(|items| read(s, items)?.to_naive_datetime_with_offset(0).ok())
+                .or_else(|| read(s, &DATE)?.to_naive_date().ok()?.and_hms_opt(0, 0, 0))
+        };
+        let at = |d: &str| NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S%.f").ok();
+        for (s, want) in [
+            ("2024-07-01 01:28:17", at("2024-07-01 01:28:17")),
+            ("2024-07-01T01:28:17.250", at("2024-07-01 01:28:17.250")),
+            ("2024-07-01T01:28", at("2024-07-01 01:28:00")),
+            ("2024-07-01 01:28", at("2024-07-01 01:28:00")),
+            ("2024-07-01", at("2024-07-01 00:00:00")),
+            ("2024-7-1 1:28:05", at("2024-07-01 01:28:05")),
+            ("2024-07-01t01:28:17", every("2024-07-01t01:28:17")),
+            ("2024-07-0101:28:17", every("2024-07-0101:28:17")),
+            ("2024-07-01 01:28:17Z", None),
+            ("2024-07-01 :", None),
+            ("01:28:17", None),
+        ] {
+            assert_eq!(parse_naive(s), want, "{s}");
+            assert_eq!(every(s), want, "{s}");
+        }
+    }
 
     /// The times of day, read by the layouts their last character leaves, as every layout
     /// in turn reads them.
