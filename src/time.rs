@@ -440,6 +440,18 @@ pub fn check_format(f: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// Each value read by a shortcut and by every layout in turn, both as expected.
+    fn agree<T: PartialEq + std::fmt::Debug>(
+        cases: &[(&str, Option<T>)],
+        shortcut: impl Fn(&str) -> Option<T>,
+        every: impl Fn(&str) -> Option<T>,
+    ) {
+        for (s, want) in cases {
+            assert_eq!(&shortcut(s), want, "{s}");
+            assert_eq!(&every(s), want, "{s}");
+        }
+    }
+
     /// ISO values without an offset, read by the layouts a `T` or a ':' leaves, as every
     /// layout in turn reads them.
     #[test]
@@ -451,7 +463,7 @@ mod tests {
                 .or_else(|| read(s, &DATE)?.to_naive_date().ok()?.and_hms_opt(0, 0, 0))
         };
         let at = |d: &str| NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S%.f").ok();
-        for (s, want) in [
+        let cases = [
             ("2024-07-01 01:28:17", at("2024-07-01 01:28:17")),
             ("2024-07-01T01:28:17.250", at("2024-07-01 01:28:17.250")),
             ("2024-07-01T01:28", at("2024-07-01 01:28:00")),
@@ -463,10 +475,8 @@ mod tests {
             ("2024-07-01 01:28:17Z", None),
             ("2024-07-01 :", None),
             ("01:28:17", None),
-        ] {
-            assert_eq!(parse_naive(s), want, "{s}");
-            assert_eq!(every(s), want, "{s}");
-        }
+        ];
+        agree(&cases, parse_naive, every);
     }
 
     /// The times of day, read by the layouts their last character leaves, as every layout
@@ -479,7 +489,7 @@ mod tests {
                 .find_map(|items| read(t, items)?.to_naive_time().ok())
         };
         let hms = |h, m, s| chrono::NaiveTime::from_hms_opt(h, m, s);
-        for (t, want) in [
+        let cases = [
             ("2:39 AM", hms(2, 39, 0)),
             ("2:39 pm", hms(14, 39, 0)),
             ("12:05:09 AM", hms(0, 5, 9)),
@@ -492,10 +502,8 @@ mod tests {
             ("2:39 XM", None),
             ("14:05Z", None),
             ("14", None),
-        ] {
-            assert_eq!(time_of_day(t), want, "{t}");
-            assert_eq!(every(t), want, "{t}");
-        }
+        ];
+        agree(&cases, time_of_day, every);
     }
 
     // Expected values computed with Python:
