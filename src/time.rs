@@ -36,15 +36,23 @@ static WITH_OFFSET: LazyLock<[Vec<Item<'static>>; 3]> = LazyLock::new(|| {
     .map(items)
 });
 
-/// ISO 8601 without an offset.
-static NAIVE: LazyLock<[Vec<Item<'static>>; 4]> = LazyLock::new(|| {
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ]
-    .map(items)
+/// Layouts in the order they are tried, each with whether it holds `mark` (told from
+/// the layout itself: a value without what the mark reads is not tried in it).
+fn marked<const N: usize>(layouts: [&str; N], mark: &str) -> [(bool, Vec<Item<'static>>); N] {
+    layouts.map(|l| (l.contains(mark), items(l)))
+}
+
+/// ISO 8601 without an offset; marked: the layouts with a `T`.
+static NAIVE: LazyLock<[(bool, Vec<Item<'static>>); 4]> = LazyLock::new(|| {
+    marked(
+        [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ],
+        "T",
+    )
 });
 
 static DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| items("%Y-%m-%d"));
@@ -120,8 +128,7 @@ fn parse_naive(s: &str) -> Option<NaiveDateTime> {
     let t = s.contains(['T', 't']);
     NAIVE
         .iter()
-        .enumerate()
-        .filter(|(i, _)| t || i % 2 == 1)
+        .filter(|(with_t, _)| t || !with_t)
         .find_map(|(_, items)| read(s, items)?.to_naive_datetime_with_offset(0).ok())
         .or_else(|| iso_date(s)?.and_hms_opt(0, 0, 0))
 }
@@ -173,9 +180,10 @@ const LOCAL_DATES: &[&str] = &[
     "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%d.%m.%y", "%Y/%m/%d",
 ];
 
-/// Times of day after a locale date: 24-hour or 12-hour, with or without seconds.
-static LOCAL_TIMES: LazyLock<[Vec<Item<'static>>; 4]> =
-    LazyLock::new(|| ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p"].map(items));
+/// Times of day after a locale date: 24-hour or 12-hour, with or without seconds;
+/// marked: the 12-hour layouts.
+static LOCAL_TIMES: LazyLock<[(bool, Vec<Item<'static>>); 4]> =
+    LazyLock::new(|| marked(["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p"], "%p"));
 
 /// A locale value's date part and time of day (empty when it has none), trimmed.
 fn split_local(raw: &str) -> (&str, &str) {
@@ -192,14 +200,10 @@ fn time_of_day(t: &str) -> Option<chrono::NaiveTime> {
     // The 24-hour layouts end in a digit, the 12-hour ones in AM or PM: the layouts the
     // last character rules out would fail, and are not tried.
     let twelve = !t.ends_with(|c: char| c.is_ascii_digit());
-    let layouts = if twelve {
-        &LOCAL_TIMES[2..]
-    } else {
-        &LOCAL_TIMES[..2]
-    };
-    layouts
+    LOCAL_TIMES
         .iter()
-        .find_map(|items| read(t, items)?.to_naive_time().ok())
+        .filter(|(twelve_hour, _)| *twelve_hour == twelve)
+        .find_map(|(_, items)| read(t, items)?.to_naive_time().ok())
 }
 
 /// How one file writes its dates: ISO 8601, or a locale layout given by its date part.
@@ -459,7 +463,7 @@ mod tests {
         let every = |s: &str| {
             NAIVE
                 .iter()
-                .find_map(|items| read(s, items)?.to_naive_datetime_with_offset(0).ok())
+                .find_map(|(_, items)| read(s, items)?.to_naive_datetime_with_offset(0).ok())
                 .or_else(|| read(s, &DATE)?.to_naive_date().ok()?.and_hms_opt(0, 0, 0))
         };
         let at = |d: &str| NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S%.f").ok();
@@ -486,7 +490,7 @@ mod tests {
         let every = |t: &str| {
             LOCAL_TIMES
                 .iter()
-                .find_map(|items| read(t, items)?.to_naive_time().ok())
+                .find_map(|(_, items)| read(t, items)?.to_naive_time().ok())
         };
         let hms = |h, m, s| chrono::NaiveTime::from_hms_opt(h, m, s);
         let cases = [

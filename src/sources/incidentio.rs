@@ -108,20 +108,18 @@ impl Source for IncidentIo {
         let one = envelope.get("incident").and_then(|one| one.get("severity"));
         unknown.extend(one.and_then(|s| unknown_rank(Some(s), ctx)));
         let ranks = Ranks::new(&unknown);
-        let (envelope, rejects) = json::stream_file_with(
+        let envelope = json::stream_items(
             &input.path,
             &KEYS,
             |path, v| {
-                if kind_of(&path, &v) == "incidents" {
-                    let rows = incident(&v, ctx, &ranks);
-                    Item::of(path, rows, || excerpt(&v))
+                [if kind_of(path, v) == "incidents" {
+                    Item::of(path, incident(v, ctx, &ranks), || excerpt(v))
                 } else {
-                    element(&path, &v)
-                }
+                    element(path, v)
+                }]
             },
-            &mut *emit,
+            emit,
         )?;
-        rejects.into_iter().for_each(&mut *emit);
         if let Some(one) = envelope.get("incident") {
             emit(Item::of("$.incident", incident(one, ctx, &ranks), || {
                 excerpt(one)

@@ -50,17 +50,16 @@ impl Source for Jira {
     ) -> Result<Vec<String>, FileError> {
         let keys = ["issues", "values", "histories"];
         // Issues are read on every core: an issue's rows depend on nothing before it.
-        let (envelope, rejects) = json::stream_file_with(
+        let envelope = json::stream_items(
             &input.path,
             &keys,
             |path, v| {
                 let mut items = Vec::new();
-                element(&path, &v, ctx, &mut |item| items.push(item));
+                element(path, v, ctx, &mut |item| items.push(item));
                 items
             },
-            &mut |items: Vec<Item>| items.into_iter().for_each(&mut *emit),
+            emit,
         )?;
-        rejects.into_iter().for_each(&mut *emit);
         // One issue on its own (`/rest/api/3/issue/KEY`).
         if envelope.contains_key("fields") {
             emit(issue("$", &Json::Object(envelope), ctx));

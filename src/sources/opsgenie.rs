@@ -46,21 +46,20 @@ impl Source for Opsgenie {
         emit: &mut dyn FnMut(Item),
     ) -> Result<Vec<String>, FileError> {
         // Records are read and mapped on every core: one depends on nothing before it.
-        let (envelope, rejects) = json::stream_file_with(
+        let envelope = json::stream_items(
             &input.path,
             &["data"],
             |path, v| {
                 let mut items = Vec::new();
-                if super::opsgenie_timeline::is_timeline(&v) {
-                    super::opsgenie_timeline::items(&path, &v, &mut |i| items.push(i));
+                if super::opsgenie_timeline::is_timeline(v) {
+                    super::opsgenie_timeline::items(path, v, &mut |i| items.push(i));
                 } else {
-                    items.push(record(&path, &v, ctx));
+                    items.push(record(path, v, ctx));
                 }
                 items
             },
-            &mut |items: Vec<Item>| items.into_iter().for_each(&mut *emit),
+            emit,
         )?;
-        rejects.into_iter().for_each(&mut *emit);
         // Jira Service Management's timeline is the document itself, without `data`.
         let whole = Json::Object(envelope);
         if super::opsgenie_timeline::is_timeline(&whole) {

@@ -149,21 +149,24 @@ fn latest_rows(file: &mut CsvFile, ts: &servicenow::Ts) -> Result<HashSet<String
     let mut n = 0usize;
     // Each row's key and rank are read on any thread; the ranks are compared in order.
     let rank = |location: String, f: &Fields, _: table_csv::Raw| {
-        let mods = f
-            .shown("sys_mod_count")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(-1);
-        let updated = f
-            .shown("sys_updated_on")
-            .and_then(|u| ts(&u).ok())
-            .unwrap_or(i64::MIN);
-        (record_key(f), mods, updated, location)
+        let ranked = record_key(f).map(|key| {
+            let mods = f
+                .shown("sys_mod_count")
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(-1);
+            let updated = f
+                .shown("sys_updated_on")
+                .and_then(|u| ts(&u).ok())
+                .unwrap_or(i64::MIN);
+            (key, mods, updated)
+        });
+        (ranked, location)
     };
     let kept = ["sys_id", "number", "sys_mod_count", "sys_updated_on"];
     file.read_to(&field_of, Keep::Fields(&kept), &rank, &mut |ranked| {
-        if let Ok((key, mods, updated, location)) = ranked {
+        if let Ok((ranked, location)) = ranked {
             n += 1;
-            let Some(key) = key else {
+            let Some((key, mods, updated)) = ranked else {
                 keyless.insert(location);
                 return true;
             };

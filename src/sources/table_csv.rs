@@ -352,7 +352,7 @@ pub fn read_rows<T: Send>(
 /// One pass over a file's rows, given in `batches` after its `header`: see [`read_rows`].
 fn pass<T: Send>(
     header: &[String],
-    batches: impl Iterator<Item = Arc<Vec<RowRead>>>,
+    mut batches: impl Iterator<Item = Arc<Vec<RowRead>>>,
     map_header: &mut HeaderMap,
     keep: Keep,
     row: &RowOf<T>,
@@ -374,7 +374,6 @@ fn pass<T: Send>(
         .collect();
     let stop = std::cell::Cell::new(false);
     // Once `consume` has had enough, no further batch is read.
-    let mut batches = batches;
     let mut batches = std::iter::from_fn(|| if stop.get() { None } else { batches.next() });
     let Some(first) = batches.next() else {
         return Ok(warnings);
